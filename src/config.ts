@@ -1,0 +1,48 @@
+import path from 'node:path';
+
+/** Runtime settings of SPEC §9, read once from the environment. */
+export interface HubConfig {
+  readonly port: number;
+  readonly dataDir: string;
+  /** Set: use this MongoDB. Unset: the embedded FerretDB is started in dataDir. */
+  readonly mongodbUri?: string;
+  readonly databaseName: string;
+  readonly baseUrl: string;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly jwtPublicKeyFile?: string;
+  readonly jwksFile?: string;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  /** Largest accepted request body, in bytes (SPEC §1: over it is a 413). */
+  readonly bodyLimitBytes: number;
+}
+
+export const DEV_ISSUER = 'https://sharehub.example/dev-issuer';
+export const DEFAULT_AUDIENCE = 'https://sharehub.example/fhir';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  const port = Number(env.PORT ?? 8080);
+  const logLevel = (env.LOG_LEVEL ?? 'info') as HubConfig['logLevel'];
+  return {
+    port,
+    dataDir: path.resolve(env.DATA_DIR ?? './.data'),
+    mongodbUri: env.MONGODB_URI || undefined,
+    databaseName: env.MONGODB_DATABASE ?? 'sharehub',
+    baseUrl: (env.FHIR_BASE_URL ?? `http://localhost:${port}/fhir`).replace(/\/$/, ''),
+    logLevel,
+    jwtPublicKeyFile: env.JWT_PUBLIC_KEY_FILE || undefined,
+    jwksFile: env.JWKS_FILE || undefined,
+    jwtIssuer: env.JWT_ISSUER ?? DEV_ISSUER,
+    jwtAudience: env.JWT_AUDIENCE ?? DEFAULT_AUDIENCE,
+    tlsCertFile: env.TLS_CERT_FILE || undefined,
+    tlsKeyFile: env.TLS_KEY_FILE || undefined,
+    bodyLimitBytes: 10 * 1024 * 1024,
+  };
+}
+
+/** Development mode = no external key configured; the hub then signs with its own dev key pair. */
+export function isDevelopmentMode(config: HubConfig): boolean {
+  return !config.jwtPublicKeyFile && !config.jwksFile;
+}

@@ -1,0 +1,46 @@
+import type { HubConfig } from './config';
+import { isDevelopmentMode } from './config';
+import { createHubRouter } from './fhir/hub-router';
+import { loadDefinitions } from './fhir/definitions';
+import type { Hub } from './hub';
+import type { TokenVerifier } from './http/authenticate';
+import { ensureDevKeyPair, loadKeyResolver } from './identity/keys';
+import { createTokenVerifier } from './identity/verify-token';
+import { createLogger, describeError, type Logger } from './log';
+import { accessFieldsOf } from './policy/access-fields';
+import { accessPolicyFor } from './policy/access-policy';
+import type { Database } from './store/database';
+import { pingDatabase } from './store/database';
+import { ensureIndexes } from './store/indexes';
+import { ResourceStore, type StoreFaults } from './store/resource-store';
+import { SERVED_TYPES } from './fhir/served-types';
+
+export interface HubOptions {
+  log?: Logger;
+  clock?: () => Date;
+  faults?: StoreFaults;
+  verifyToken?: TokenVerifier;
+}
+
+/** Assembles a hub on an open database: definitions, indexes, journal recovery, router, verifier. */
+export async function createHub(config: HubConfig, database: Database, options: HubOptions = {}): Promise<Hub> {
+  const log = options.log ?? createLogger(config.logLevel);
+  loadDefinitions();
+  await ensureIndexes(database.db, SERVED_TYPES);
+  const store = new ResourceStore(database.db, options.faults);
+  const rolledBack = await store.recover();
+  if (rolledBack) log.warn('rolled back interrupted batch commits', { count: rolledBack });
+  if (isDevelopmentMode(config)) ensureDevKeyPair(config.dataDir);
+  return {
+    config,
+    log,
+    store,
+    router: createHubRouter((err) => log.error('internal error', describeError(err))),
+    verifyToken: options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config)),
+    policyFor: async (principal) => accessPolicyFor(principal),
+    accessFieldsOf,
+    clock: options.clock ?? (() => new Date()),
+    ready: () => pingDatabase(database.db),
+    version: '0.1.0',
+  };
+}

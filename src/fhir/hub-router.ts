@@ -1,0 +1,70 @@
+import { allOk, badRequest, created, isOk, OperationOutcomeError, serverError } from '@medplum/core';
+import { FhirRouter, type FhirRequest, type FhirRouteHandler } from '@medplum/fhir-router';
+import type { HubRepository } from './hub-repository';
+
+/**
+ * The FHIR REST router: Medplum's transport-free FhirRouter (every interaction, batch and
+ * transaction) with the hub's additions. GraphQL is removed: the hub serves REST only, and an
+ * endpoint we do not test is an endpoint that can leak.
+ */
+export function createHubRouter(onInternalError: (err: unknown) => void): FhirRouter {
+  const router = new FhirRouter();
+  const routes = router.router.routes;
+  for (let i = routes.length - 1; i >= 0; i--) {
+    if (routes[i].path.some((segment) => segment.value === '$graphql')) routes.splice(i, 1);
+  }
+  router.add('GET', ':resourceType/_history', typeHistory, 'history-type');
+  for (const route of routes) {
+    if (route.method === 'PUT' && route.path.length === 2) route.handler = createdOnFirstVersion(route.handler);
+  }
+  const add = router.add.bind(router);
+  // Later routes (operations) get the same protection as the built-in ones.
+  router.add = (method, path, handler, interaction) => add(method, path, guarded(handler, onInternalError), interaction);
+  for (const route of routes) route.handler = guarded(route.handler, onInternalError);
+  return router;
+}
+
+/** FHIR: an update that creates the resource (update as create) answers 201, not 200. */
+function createdOnFirstVersion(handler: FhirRouteHandler): FhirRouteHandler {
+  return async (...args) => {
+    const [outcome, resource, options] = await handler(...args);
+    if (resource && isOk(outcome) && resource.meta?.versionId === '1') return options ? [created, resource, options] : [created, resource];
+    return options ? [outcome, resource as NonNullable<typeof resource>, options] : resource ? [outcome, resource] : [outcome];
+  };
+}
+
+/**
+ * FhirRouter turns any thrown error into a 400 carrying its message. An unexpected error (database
+ * down, a bug) must be a 500 that tells the caller nothing: only OperationOutcomeErrors pass through.
+ */
+function guarded(handler: FhirRouteHandler, onInternalError: (err: unknown) => void): FhirRouteHandler {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } catch (err) {
+      if (err instanceof OperationOutcomeError) throw err;
+      onInternalError(err);
+      throw new OperationOutcomeError(serverError(new Error('Internal server error')));
+    }
+  };
+}
+
+const typeHistory: FhirRouteHandler = async (req: FhirRequest, repo) => {
+  const count = Number(singleValue(req.query._count) ?? 50);
+  const since = singleValue(req.query._since);
+  const sinceDate = since ? new Date(since) : undefined;
+  if (!Number.isInteger(count) || count < 1 || (sinceDate && Number.isNaN(sinceDate.getTime()))) {
+    throw new OperationOutcomeError(badRequest('Invalid _count or _since'));
+  }
+  const bundle = await (repo as HubRepository).readTypeHistory(req.params.resourceType, Math.min(count, 1000), sinceDate);
+  return [allOk, bundle];
+};
+
+function singleValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+/** The interactions the router really serves, for the CapabilityStatement. */
+export function registeredInteractions(router: FhirRouter): Set<string> {
+  return new Set(router.router.routes.map((r) => r.data?.interaction).filter((i): i is NonNullable<typeof i> => !!i));
+}

@@ -1,0 +1,140 @@
+import { formatSearchQuery, type Filter, type IncludeTarget, type SearchRequest } from '@medplum/core';
+import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
+import { and, fieldIn, type Condition } from '../store/condition';
+import { keyValuesOf } from '../store/keyset';
+import type { StoredResource } from '../store/stored-resource';
+import type { HubRepository } from './hub-repository';
+import { withElements, withSummary } from './resource-shape';
+import { compileCriteria } from './search-criteria';
+import { decodeCursor, DEFAULT_COUNT, encodeCursor, MAX_COUNT, sortKeysOf } from './search-paging';
+import { isServedType } from './served-types';
+
+/** Most resources an `_include`/`_revinclude` adds to one page; a cap, not a silent truncation of matches. */
+const MAX_INCLUDED = 1000;
+
+/**
+ * Runs a search for the repository's caller: criteria and the caller's read scope become one store
+ * query, so entries, `total`, sorting and paging only ever count what the caller may see.
+ */
+export async function executeSearch(repo: HubRepository, original: SearchRequest): Promise<Bundle> {
+  const { ctx } = repo;
+  // Links carry the page size really used, so a capped _count shows as capped.
+  const request: SearchRequest = original.count === 0 ? original : { ...original, count: Math.min(original.count ?? DEFAULT_COUNT, MAX_COUNT) };
+  const type = request.resourceType;
+  const { where: criteria, ignored } = await compileCriteria(type, request.filters ?? [], {
+    baseUrl: ctx.baseUrl,
+    lenient: ctx.lenient,
+    resolveChain: (targetType, filter) => chainedIds(repo, targetType, filter),
+  });
+  const where = and(criteria, ctx.policy.readScope(type, 's'));
+  const countOnly = request.count === 0;
+  const count = request.count ?? DEFAULT_COUNT;
+  const sort = sortKeysOf(type, request.sortRules);
+  const wantTotal = countOnly || request.total !== 'none';
+  const total = wantTotal ? await ctx.store.count(type, where) : undefined;
+  if (countOnly) {
+    return { resourceType: 'Bundle', type: 'searchset', total, link: [selfLink(ctx.baseUrl, request, ignored)] };
+  }
+
+  const keyCount = sort.filter((k) => k.field !== 'id').length + 1;
+  const cursor = request.cursor ? decodeCursor(request.cursor, keyCount) : undefined;
+  const page = await ctx.store.search(type, {
+    where,
+    sort,
+    limit: count,
+    after: cursor?.direction === 'after' ? cursor.values : undefined,
+    before: cursor?.direction === 'before' ? cursor.values : undefined,
+  });
+
+  const links: BundleLink[] = [selfLink(ctx.baseUrl, request, ignored)];
+  const first = page.docs[0];
+  const last = page.docs[page.docs.length - 1];
+  const hasNext = cursor?.direction === 'before' ? true : page.more;
+  const hasPrevious = cursor?.direction === 'before' ? page.more : !!cursor;
+  if (last && hasNext) {
+    links.push(pageLink('next', ctx.baseUrl, request, ignored, encodeCursor({ direction: 'after', values: keyValuesOf(last, page.keys) })));
+  }
+  if (first && hasPrevious) {
+    links.push(pageLink('previous', ctx.baseUrl, request, ignored, encodeCursor({ direction: 'before', values: keyValuesOf(first, page.keys) })));
+  }
+
+  const entries: BundleEntry[] = page.docs.map((doc) => ({
+    fullUrl: `${ctx.baseUrl}/${type}/${doc._id}`,
+    resource: shape(doc.r, request),
+    search: { mode: 'match' },
+  }));
+  entries.push(...(await includedEntries(repo, page.docs, request)));
+  return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link: links, entry: entries };
+}
+
+function shape(resource: Resource, request: SearchRequest): Resource {
+  if (request.fields?.length) return withElements(resource, request.fields);
+  if (request.summary) return withSummary(resource, request.summary);
+  return resource;
+}
+
+/** `_include` and `_revinclude`, each read under the caller's scope for the included type. */
+async function includedEntries(repo: HubRepository, docs: StoredResource[], request: SearchRequest): Promise<BundleEntry[]> {
+  const { ctx } = repo;
+  const seen = new Set(docs.map((d) => `${request.resourceType}/${d._id}`));
+  const found: { type: string; doc: StoredResource }[] = [];
+  for (const target of request.include ?? []) {
+    if (target.resourceType !== request.resourceType) continue;
+    const refs = docs.flatMap((d) => d.s[target.searchParam] ?? []);
+    for (const [type, ids] of groupByType(refs, target)) {
+      const included = await ctx.store.readMany(type, ids.slice(0, MAX_INCLUDED), ctx.policy.readScope(type, 'r'));
+      found.push(...included.map((doc) => ({ type, doc })));
+    }
+  }
+  for (const target of request.revInclude ?? []) {
+    if (!isServedType(target.resourceType)) continue;
+    const refs = docs.map((d) => `${request.resourceType}/${d._id}`);
+    const where = and(fieldIn(`keys.${target.searchParam}`, refs), ctx.policy.readScope(target.resourceType, 's'));
+    const page = await ctx.store.search(target.resourceType, { where, sort: [], limit: MAX_INCLUDED });
+    found.push(...page.docs.map((doc) => ({ type: target.resourceType, doc })));
+  }
+  const entries: BundleEntry[] = [];
+  for (const { type, doc } of found) {
+    const key = `${type}/${doc._id}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    entries.push({ fullUrl: `${ctx.baseUrl}/${key}`, resource: doc.r, search: { mode: 'include' } });
+  }
+  return entries;
+}
+
+function groupByType(refs: string[], target: IncludeTarget): Map<string, string[]> {
+  const byType = new Map<string, string[]>();
+  for (const ref of refs) {
+    const [type, id] = ref.split('/');
+    if (!id || !isServedType(type) || (target.targetType && target.targetType !== type)) continue;
+    byType.set(type, [...(byType.get(type) ?? []), id]);
+  }
+  return byType;
+}
+
+/** Ids of `targetType` matching a chained filter, searched as the same caller (same scope). */
+async function chainedIds(repo: HubRepository, targetType: string, filter: Filter): Promise<string[]> {
+  const { where } = await compileCriteria(targetType, [filter], {
+    baseUrl: repo.ctx.baseUrl,
+    lenient: false,
+    resolveChain: () => Promise.resolve([]),
+  });
+  const scoped: Condition = and(where, repo.ctx.policy.readScope(targetType, 's'));
+  const page = await repo.ctx.store.search(targetType, { where: scoped, sort: [], limit: MAX_INCLUDED });
+  return page.docs.map((d) => d._id);
+}
+
+function selfLink(baseUrl: string, request: SearchRequest, ignored: Filter[]): BundleLink {
+  return { relation: 'self', url: searchUrl(baseUrl, request, ignored, request.cursor) };
+}
+
+function pageLink(relation: string, baseUrl: string, request: SearchRequest, ignored: Filter[], cursor: string): BundleLink {
+  return { relation, url: searchUrl(baseUrl, request, ignored, cursor) };
+}
+
+function searchUrl(baseUrl: string, request: SearchRequest, ignored: Filter[], cursor: string | undefined): string {
+  const filters = (request.filters ?? []).filter((f) => !ignored.includes(f));
+  const query = formatSearchQuery({ ...request, filters, cursor, offset: undefined });
+  return `${baseUrl}/${request.resourceType}${query}`;
+}

@@ -1,0 +1,24 @@
+import type { ResourceType } from '@medplum/fhirtypes';
+
+/** The resource types the hub serves (SPEC §4, §8). Anything else is answered 404. */
+export const SERVED_TYPES = [
+  'Patient',
+  'Practitioner',
+  'PractitionerRole',
+  'Organization',
+  'RelatedPerson',
+  'Consent',
+  'CareTeam',
+  'DocumentReference',
+  'Composition',
+  'Binary',
+  'List',
+  'Task',
+  'AuditEvent',
+] as const satisfies readonly ResourceType[];
+
+export type ServedType = (typeof SERVED_TYPES)[number];
+
+export function isServedType(type: string): type is ServedType {
+  return (SERVED_TYPES as readonly string[]).includes(type);
+}

@@ -1,0 +1,36 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { StoredResource } from '../store/stored-resource';
+import { extractSearchFields } from './search-index';
+
+/** Access sidecar builder, supplied by the policy layer so access fields are recomputed on every write. */
+export type AccessFieldsOf = (resource: Resource) => Record<string, unknown>;
+
+/** The stored form of a new version: server-set meta, search sidecar, access sidecar. */
+export function toStoredResource(
+  resource: Resource & { id: string },
+  version: number,
+  now: Date,
+  baseUrl: string,
+  accessFieldsOf: AccessFieldsOf,
+  deleted = false
+): StoredResource {
+  const r = {
+    ...resource,
+    meta: { ...resource.meta, versionId: String(version), lastUpdated: now.toISOString() },
+  } as Resource & { id: string };
+  const fields = extractSearchFields(r, baseUrl);
+  return {
+    _id: r.id,
+    v: version,
+    ts: now,
+    del: deleted,
+    r,
+    s: fields.keys,
+    x: fields.exact,
+    dl: fields.lo,
+    dh: fields.hi,
+    n: fields.num,
+    o: fields.sort,
+    a: accessFieldsOf(r),
+  };
+}

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Bundle } from '@medplum/fhirtypes';
+import { isOk } from '@medplum/core';
+import { HubRepository } from './fhir/hub-repository';
+import type { Hub } from './hub';
+import type { Principal } from './policy/principal';
+
+export const FIXTURES_DIR = path.resolve(__dirname, '../fixtures');
+
+/**
+ * The demo network is loaded in-process as one transaction by the hub's own loader identity: it
+ * goes through validation and the same router as any client, but is never reachable over HTTP.
+ */
+const LOADER: Principal = { sub: 'sharehub-fixture-loader', role: 'hub-admin', scopes: ['system/*.cruds'] };
+
+export async function loadFixtures(hub: Hub, file = path.join(FIXTURES_DIR, 'network.json')): Promise<number> {
+  const bundle = JSON.parse(fs.readFileSync(file, 'utf8')) as Bundle;
+  const now = hub.clock();
+  const repo = new HubRepository({
+    store: hub.store,
+    policy: await hub.policyFor(LOADER, now),
+    accessFieldsOf: hub.accessFieldsOf,
+    baseUrl: hub.config.baseUrl,
+    now,
+    lenient: false,
+  });
+  const [outcome, result] = await hub.router.handleRequest({ method: 'POST', url: '', pathname: '', body: bundle, params: {}, query: {}, config: { transactions: true } }, repo);
+  if (!isOk(outcome)) {
+    throw new Error(`Fixture load failed: ${JSON.stringify(outcome.issue)}`);
+  }
+  return (result as Bundle).entry?.length ?? 0;
+}
+
+/** Empty database = first start: nothing but the demo network's absence tells us so. */
+export async function isEmptyNetwork(hub: Hub): Promise<boolean> {
+  return (await hub.store.count('Organization', { always: true })) === 0;
+}

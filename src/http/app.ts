@@ -1,0 +1,51 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { buildCapabilityStatement } from '../fhir/capability-statement';
+import type { Hub } from '../hub';
+import { describeError } from '../log';
+import { authenticate } from './authenticate';
+import { bodyErrors, fhirBody } from './body';
+import { fhirEndpoint } from './fhir-endpoint';
+import { requestLog } from './request-log';
+import { outcome, sendFhir, sendOutcome } from './send-fhir';
+import { smartConfiguration } from './smart-configuration';
+
+/** The HTTP face of the hub. Only /healthz, /readyz and the discovery documents are public. */
+export function createApp(hub: Hub): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'extended');
+  app.use(requestLog(hub.log));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ready = await hub.ready();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unreachable' });
+  });
+
+  const capability = buildCapabilityStatement(hub.router, hub.config.baseUrl, hub.version);
+  const fhir = express.Router();
+  fhir.use(fhirBody(hub.config.bodyLimitBytes));
+  fhir.use(bodyErrors);
+  fhir.get('/metadata', (req, res) => sendFhir(req, res, 200, capability));
+  fhir.get('/.well-known/smart-configuration', (_req, res) => {
+    res.json(smartConfiguration(hub.config));
+  });
+  fhir.use(authenticate(hub.verifyToken));
+  fhir.use(asyncHandler(fhirEndpoint(hub)));
+  app.use('/fhir', fhir);
+
+  app.use((req: Request, res: Response) => sendOutcome(req, res, outcome('not-found', 'Not found'), 404));
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    hub.log.error('unhandled error', { requestId: res.locals.requestId, ...describeError(err) });
+    if (!res.headersSent) sendOutcome(req, res, outcome('exception', 'Internal server error'), 500);
+  });
+  return app;
+}
+
+function asyncHandler(fn: (req: Request, res: Response) => Promise<void>) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    fn(req, res).catch(next);
+  };
+}

@@ -1,0 +1,77 @@
+import { getStatus, isOk, isOperationOutcome } from '@medplum/core';
+import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Request, Response } from 'express';
+import { HubRepository } from '../fhir/hub-repository';
+import type { Hub } from '../hub';
+import { principalOf } from './authenticate';
+import { outcome, sendFhir, sendOutcome } from './send-fhir';
+
+const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** Hands an authenticated request to the FHIR router with a repository scoped to its caller. */
+export function fhirEndpoint(hub: Hub) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const method = req.method.toUpperCase() as HttpMethod;
+    const url = req.url.replace(/^\/+/, '');
+    if (!METHODS.includes(method) || !hub.router.find(method, url)) {
+      const allowed = METHODS.filter((m) => hub.router.find(m, url));
+      if (allowed.length) {
+        res.setHeader('Allow', allowed.join(', '));
+        sendOutcome(req, res, outcome('not-supported', 'Method not allowed'), 405);
+      } else {
+        sendOutcome(req, res, outcome('not-found', 'Not found'), 404);
+      }
+      return;
+    }
+    const now = hub.clock();
+    const principal = principalOf(res);
+    const repo = new HubRepository({
+      store: hub.store,
+      policy: await hub.policyFor(principal, now),
+      accessFieldsOf: hub.accessFieldsOf,
+      baseUrl: hub.config.baseUrl,
+      now,
+      lenient: /handling\s*=\s*lenient/i.test(req.header('prefer') ?? ''),
+    });
+    const fhirRequest: FhirRequest = {
+      method,
+      url,
+      pathname: '',
+      body: searchBody(req),
+      params: {},
+      query: {},
+      headers: req.headers,
+      // Without this flag FhirRouter treats a transaction like a batch (entry by entry).
+      config: { transactions: true },
+    };
+    const [result, resource] = await hub.router.handleRequest(fhirRequest, repo);
+    const status = getStatus(result);
+    if (!resource || !isOk(result)) {
+      sendOutcome(req, res, result, status);
+      return;
+    }
+    setVersionHeaders(res, resource, hub.config.baseUrl, status);
+    if (/return\s*=\s*minimal/i.test(req.header('prefer') ?? '') && !isOperationOutcome(resource)) {
+      res.status(status).end();
+      return;
+    }
+    sendFhir(req, res, status, resource);
+  };
+}
+
+/** `POST Type/_search` takes its parameters from the form body and the URL together. */
+function searchBody(req: Request): unknown {
+  if (req.method === 'POST' && req.path.endsWith('/_search')) {
+    return { ...(req.query as Record<string, unknown>), ...((req.body as Record<string, unknown>) ?? {}) };
+  }
+  return req.body;
+}
+
+function setVersionHeaders(res: Response, resource: Resource, baseUrl: string, status: number): void {
+  const versionId = resource.meta?.versionId;
+  if (!versionId || resource.resourceType === 'Bundle') return;
+  res.setHeader('ETag', `W/"${versionId}"`);
+  if (resource.meta?.lastUpdated) res.setHeader('Last-Modified', new Date(resource.meta.lastUpdated).toUTCString());
+  if (status === 201) res.setHeader('Location', `${baseUrl}/${resource.resourceType}/${resource.id}/_history/${versionId}`);
+}

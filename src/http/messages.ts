@@ -1,0 +1,67 @@
+import type { OperationOutcome } from '@medplum/fhirtypes';
+
+export type Language = 'en' | 'fr' | 'nl';
+
+/** Translations of the hub's outcome texts, keyed by the English text (exact) or a pattern. */
+const EXACT: Record<string, { fr: string; nl: string }> = {
+  'Not found': { fr: 'Introuvable', nl: 'Niet gevonden' },
+  Gone: { fr: 'Supprimé', nl: 'Verwijderd' },
+  Forbidden: { fr: 'Action non autorisée', nl: 'Handeling niet toegestaan' },
+  Unauthorized: { fr: 'Authentification requise', nl: 'Authenticatie vereist' },
+  'Precondition Failed': { fr: 'La version ne correspond pas (If-Match)', nl: 'De versie komt niet overeen (If-Match)' },
+  'All OK': { fr: 'OK', nl: 'OK' },
+  Created: { fr: 'Créé', nl: 'Aangemaakt' },
+  'Internal server error': { fr: 'Erreur interne du serveur', nl: 'Interne serverfout' },
+  'Request body too large': { fr: 'Corps de la requête trop volumineux', nl: 'Verzoek is te groot' },
+  'Unsupported media type': { fr: 'Type de contenu non pris en charge', nl: 'Niet-ondersteund inhoudstype' },
+  'Method not allowed': { fr: 'Méthode non autorisée', nl: 'Methode niet toegestaan' },
+  'Invalid JSON body': { fr: 'Corps JSON invalide', nl: 'Ongeldige JSON-inhoud' },
+  'Missing bearer token': { fr: 'Jeton bearer manquant', nl: 'Bearer-token ontbreekt' },
+  'Token expired': { fr: 'Jeton expiré', nl: 'Token verlopen' },
+  'Missing required property': { fr: 'Propriété obligatoire manquante', nl: 'Verplicht element ontbreekt' },
+  'Invalid date format': { fr: 'Format de date invalide', nl: 'Ongeldig datumformaat' },
+  'Invalid paging cursor': { fr: 'Curseur de pagination invalide', nl: 'Ongeldige pagineringscursor' },
+  'Multiple resources found matching condition': {
+    fr: 'Plusieurs ressources correspondent à la condition',
+    nl: 'Meerdere resources voldoen aan de voorwaarde',
+  },
+  'Database unavailable': { fr: 'Base de données indisponible', nl: 'Database niet beschikbaar' },
+};
+
+const PATTERNS: { re: RegExp; fr: string; nl: string }[] = [
+  { re: /^Unknown search parameter '(.+)' for (\w+)$/, fr: "Paramètre de recherche inconnu '$1' pour $2", nl: "Onbekende zoekparameter '$1' voor $2" },
+  { re: /^Unknown sort parameter '(.+)' for (\w+)$/, fr: "Paramètre de tri inconnu '$1' pour $2", nl: "Onbekende sorteerparameter '$1' voor $2" },
+  { re: /^Invalid additional property "(.+)"$/, fr: 'Propriété supplémentaire invalide "$1"', nl: 'Ongeldig extra element "$1"' },
+  { re: /^Invalid (SSIN|NIHII|CBE) (.*)$/, fr: '$1 invalide $2', nl: 'Ongeldig $1 $2' },
+  { re: /^(.+) was changed by another request; read it again and retry$/, fr: '$1 a été modifié par une autre requête ; relisez-le et réessayez', nl: '$1 is door een ander verzoek gewijzigd; lees het opnieuw en probeer opnieuw' },
+  { re: /^Constraint (\S+) not met: (.*)$/, fr: 'Contrainte $1 non respectée : $2', nl: 'Voorwaarde $1 niet voldaan: $2' },
+];
+
+/** Picks fr, nl or en from an Accept-Language header (first supported language wins; default en). */
+export function languageOf(acceptLanguage: string | undefined): Language {
+  for (const part of (acceptLanguage ?? '').split(',')) {
+    const tag = part.split(';')[0].trim().toLowerCase().slice(0, 2);
+    if (tag === 'fr' || tag === 'nl' || tag === 'en') return tag;
+  }
+  return 'en';
+}
+
+export function translate(text: string, lang: Language): string {
+  if (lang === 'en') return text;
+  const exact = EXACT[text];
+  if (exact) return exact[lang];
+  for (const p of PATTERNS) {
+    if (p.re.test(text)) return text.replace(p.re, p[lang]);
+  }
+  return text;
+}
+
+/** The outcome with each issue's `details.text` in the caller's language; `diagnostics` are dropped. */
+export function localizeOutcome(outcome: OperationOutcome, lang: Language): OperationOutcome {
+  return {
+    ...outcome,
+    issue: (outcome.issue ?? []).map(({ diagnostics: _dropped, ...issue }) =>
+      issue.details?.text ? { ...issue, details: { ...issue.details, text: translate(issue.details.text, lang) } } : issue
+    ),
+  };
+}

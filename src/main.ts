@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { isDevelopmentMode, loadConfig } from './config';
+import { createHub } from './create-hub';
+import { isEmptyNetwork, loadFixtures } from './fixtures-loader';
+import { createApp } from './http/app';
+import { createLogger, describeError } from './log';
+import { connectDatabase } from './store/database';
+import { startEmbeddedFerretDb } from './store/embedded-ferretdb';
+
+/** `npm start`: the hub on MONGODB_URI, or on the embedded FerretDB in DATA_DIR with the demo network. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const embedded = config.mongodbUri ? undefined : await startEmbeddedFerretDb({ dataDir: config.dataDir });
+  const database = await connectDatabase(config.mongodbUri ?? (embedded as { uri: string }).uri, config.databaseName);
+  const hub = await createHub(config, database, { log });
+  if (await isEmptyNetwork(hub)) {
+    const count = await loadFixtures(hub);
+    log.info('demo network loaded', { resources: count });
+  }
+  const app = createApp(hub);
+  const tls = config.tlsCertFile && config.tlsKeyFile;
+  const server = tls
+    ? https.createServer({ cert: fs.readFileSync(config.tlsCertFile as string), key: fs.readFileSync(config.tlsKeyFile as string) }, app)
+    : http.createServer(app);
+  server.listen(config.port, () => {
+    const url = `${tls ? 'https' : 'http'}://localhost:${config.port}/fhir`;
+    process.stderr.write(
+      [
+        '',
+        `sharehub is listening on ${url}  (database: ${config.mongodbUri ? 'MONGODB_URI' : `embedded FerretDB in ${config.dataDir}`})`,
+        isDevelopmentMode(config)
+          ? '  Get a token:   TOKEN=$(npm run -s token -- hub-admin)      (list personas: npm run token)'
+          : '  Tokens come from the configured issuer (JWT_PUBLIC_KEY_FILE / JWKS_FILE).',
+        `  Try it:        curl -H "Authorization: Bearer $TOKEN" ${url}/Patient`,
+        '',
+      ].join('\n') + '\n'
+    );
+  });
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    server.close();
+    await database.close().catch(() => undefined);
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  process.stderr.write(`sharehub failed to start: ${JSON.stringify(describeError(err))}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,160 @@
+import type { Collection, Db, Document, Filter } from 'mongodb';
+import type { Resource } from '@medplum/fhirtypes';
+import { ALWAYS, type Condition } from './condition';
+import { afterFilter, keyValuesOf, mongoSort, withTieBreaker, type KeyValue, type SortKey } from './keyset';
+import { toMongoFilter } from './mongo-filter';
+import { historyEntryOf, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
+import { applyPlannedWrites, rollBackOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
+
+export const HISTORY_COLLECTION = 'History';
+
+export interface PageQuery {
+  where: Condition;
+  sort: SortKey[];
+  limit: number;
+  /** Key values of the row the page starts after (next) or ends before (previous). */
+  after?: KeyValue[];
+  before?: KeyValue[];
+}
+
+export interface Page {
+  docs: StoredResource[];
+  /** Whether more rows exist past the page in the direction read. */
+  more: boolean;
+  keys: SortKey[];
+}
+
+/** Raised when a conditional write finds another version than expected. */
+export class VersionConflictError extends Error {
+  constructor(
+    readonly type: string,
+    readonly id: string
+  ) {
+    super(`Version conflict on ${type}/${id}`);
+  }
+}
+
+/** Test hook: lets a test make the database fail at a chosen write of a batch commit. */
+export interface StoreFaults {
+  beforeBatchWrite?(index: number, write: PlannedWrite): void;
+}
+
+/**
+ * The only door to the database. Every read takes the caller's access condition and folds it into
+ * the same MongoDB filter as the search criteria; there is no unscoped read method.
+ */
+export class ResourceStore {
+  constructor(
+    readonly db: Db,
+    readonly faults: StoreFaults = {}
+  ) {}
+
+  private current(type: string): Collection<StoredResource> {
+    return this.db.collection<StoredResource>(type);
+  }
+
+  private get history(): Collection<HistoryEntry> {
+    return this.db.collection<HistoryEntry>(HISTORY_COLLECTION);
+  }
+
+  /** The current document, deleted or not, if it satisfies `scope`. */
+  async readCurrent(type: string, id: string, scope: Condition): Promise<StoredResource | undefined> {
+    const filter = { $and: [{ _id: id }, toMongoFilter(scope)] } as Filter<StoredResource>;
+    return (await this.current(type).findOne(filter)) ?? undefined;
+  }
+
+  async readMany(type: string, ids: string[], scope: Condition): Promise<StoredResource[]> {
+    if (!ids.length) return [];
+    const filter = { $and: [{ _id: { $in: ids } }, { del: false }, toMongoFilter(scope)] } as Filter<StoredResource>;
+    return this.current(type).find(filter).toArray();
+  }
+
+  async search(type: string, query: PageQuery): Promise<Page> {
+    const keys = withTieBreaker(query.sort);
+    const reverse = !!query.before;
+    const parts: Filter<Document>[] = [{ del: false }, toMongoFilter(query.where)];
+    if (query.after) parts.push(afterFilter(keys, query.after));
+    if (query.before) parts.push(afterFilter(keys, query.before, true));
+    const docs = await this.current(type)
+      .find({ $and: parts } as Filter<StoredResource>)
+      .sort(mongoSort(keys, reverse))
+      .limit(query.limit + 1)
+      .toArray();
+    const more = docs.length > query.limit;
+    const page = docs.slice(0, query.limit);
+    return { docs: reverse ? page.reverse() : page, more, keys };
+  }
+
+  async count(type: string, where: Condition): Promise<number> {
+    return this.current(type).countDocuments({ $and: [{ del: false }, toMongoFilter(where)] } as Filter<StoredResource>);
+  }
+
+  /** One version from history; the caller has already checked the current document is visible. */
+  async readVersion(type: string, id: string, version: number, current: StoredResource): Promise<HistoryEntry | undefined> {
+    if (version === current.v) return historyEntryOf(type, current);
+    if (version > current.v) return undefined;
+    return (await this.history.findOne({ _id: `${type}/${id}/${version}` })) ?? undefined;
+  }
+
+  /** All versions of one visible resource, newest first. Versions above the current one are never shown. */
+  async instanceHistory(type: string, current: StoredResource, limit: number, offset: number): Promise<{ entries: HistoryEntry[]; total: number }> {
+    const filter = { t: type, id: current._id, v: { $lte: current.v } };
+    const stored = await this.history.find(filter).sort({ v: -1 }).toArray();
+    // The current write is made before its history entry; if a crash fell in between, show it anyway.
+    if (!stored.some((e) => e.v === current.v)) stored.unshift(historyEntryOf(type, current));
+    return { entries: stored.slice(offset, offset + limit), total: stored.length };
+  }
+
+  /** Versions of the type's resources that satisfy `scope` now, newest first. */
+  async typeHistory(type: string, scope: Condition, limit: number, since?: Date): Promise<HistoryEntry[]> {
+    const filter: Filter<HistoryEntry> = { t: type };
+    if (since) filter.ts = { $gte: since };
+    if (!('always' in scope)) {
+      const visible = await this.current(type)
+        .find(toMongoFilter(scope) as Filter<StoredResource>, { projection: { _id: 1 } })
+        .limit(1000)
+        .toArray();
+      filter.id = { $in: visible.map((d) => d._id) };
+    }
+    return this.history.find(filter).sort({ ts: -1 }).limit(limit).toArray();
+  }
+
+  /** Writes a new current document, then its history entry. Throws VersionConflictError. */
+  async write(type: string, doc: StoredResource, expectedVersion: number | null): Promise<void> {
+    await this.putCurrent(type, doc, expectedVersion);
+    // Upsert: a version left behind by a rolled-back batch must not block this one.
+    const entry = historyEntryOf(type, doc);
+    await this.history.replaceOne({ _id: entry._id }, entry, { upsert: true });
+  }
+
+  async putCurrent(type: string, doc: StoredResource, expectedVersion: number | null): Promise<void> {
+    if (expectedVersion === null) {
+      try {
+        await this.current(type).insertOne(doc);
+      } catch (err) {
+        if ((err as { code?: number }).code === 11000) throw new VersionConflictError(type, doc._id);
+        throw err;
+      }
+      return;
+    }
+    const result = await this.current(type).replaceOne({ _id: doc._id, v: expectedVersion }, doc);
+    if (result.matchedCount !== 1) throw new VersionConflictError(type, doc._id);
+  }
+
+  /** Applies a whole bundle's writes all or nothing (see transaction-journal.ts). */
+  async commitBatch(writes: PlannedWrite[]): Promise<void> {
+    await applyPlannedWrites(this, writes);
+  }
+
+  /** Rolls back batch commits left half-done by a crash; run once at start-up. */
+  async recover(): Promise<number> {
+    return rollBackOpenJournals(this);
+  }
+
+  collections(): { history: Collection<HistoryEntry>; journal: Collection<Document>; current: (type: string) => Collection<StoredResource> } {
+    return { history: this.history, journal: this.db.collection(JOURNAL_COLLECTION), current: (t) => this.current(t) };
+  }
+}
+
+export { ALWAYS };
+export type { Resource };

@@ -1,0 +1,141 @@
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import { startTestHub, type TestHub } from '../support/test-hub';
+
+let t: TestHub;
+let failAt: number | undefined;
+beforeAll(async () => {
+  t = await startTestHub({
+    faults: {
+      beforeBatchWrite(index) {
+        if (index === failAt) throw new Error('simulated database failure');
+      },
+    },
+  });
+});
+afterEach(() => {
+  failAt = undefined;
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const PATIENT_URN = 'urn:uuid:0f6b6a3e-5d7c-4c1e-9b1a-3f1c2d4e5a6b';
+function documentBundle(type: 'transaction' | 'batch', family: string): Bundle {
+  return {
+    resourceType: 'Bundle',
+    type,
+    entry: [
+      { fullUrl: PATIENT_URN, resource: { resourceType: 'Patient', name: [{ family }] }, request: { method: 'POST', url: 'Patient' } },
+      {
+        resource: {
+          resourceType: 'DocumentReference',
+          status: 'current',
+          subject: { reference: PATIENT_URN },
+          content: [{ attachment: { url: 'https://source.example/1' } }],
+        },
+        request: { method: 'POST', url: 'DocumentReference' },
+      },
+      { resource: { resourceType: 'Organization', name: `${family} org` }, request: { method: 'POST', url: 'Organization' } },
+    ] as BundleEntry[],
+  };
+}
+const count = async (query: string) => (await t.admin().get(`/fhir/${query}&_summary=count`)).body.total as number;
+
+describe('transaction', () => {
+  it('writes all entries and resolves urn:uuid references', async () => {
+    const res = await t.admin().post('/fhir').send(documentBundle('transaction', 'Alpha'));
+    expect(res.status).toBe(200);
+    expect(res.body.type).toBe('transaction-response');
+    const patientId = res.body.entry[0].resource.id;
+    expect(res.body.entry[1].resource.subject.reference).toBe(`Patient/${patientId}`);
+    expect(await count(`DocumentReference?patient=${patientId}`)).toBe(1);
+  });
+
+  it('stores nothing when one entry is invalid', async () => {
+    const bundle = documentBundle('transaction', 'Beta');
+    (bundle.entry as BundleEntry[])[2].resource = { resourceType: 'Organization', bogus: true } as never;
+    const res = await t.admin().post('/fhir').send(bundle);
+    expect(res.status).toBe(400);
+    expect(await count('Patient?family=Beta')).toBe(0);
+  });
+
+  it('leaves no visible partial result when the database fails mid-commit', async () => {
+    failAt = 2;
+    const res = await t.admin().post('/fhir').send(documentBundle('transaction', 'Gamma'));
+    expect(res.status).toBe(500);
+    expect(res.body.issue[0].details.text).toBe('Internal server error');
+    expect(JSON.stringify(res.body)).not.toContain('simulated');
+    expect(await count('Patient?family=Gamma')).toBe(0);
+    expect(await count('DocumentReference?status=current')).toBe(1);
+    expect(await count('Organization?name=Gamma')).toBe(0);
+    const history = await t.database.db.collection('History').countDocuments({ 'r.name.family': 'Gamma' });
+    expect(history).toBe(0);
+    expect(await t.database.db.collection('TransactionJournal').countDocuments({})).toBe(0);
+  });
+
+  it('rolls an update back to the previous version when a later write fails', async () => {
+    await t.admin().put('/fhir/Organization/keep-me').send({ resourceType: 'Organization', id: 'keep-me', name: 'original' });
+    failAt = 1;
+    const res = await t
+      .admin()
+      .post('/fhir')
+      .send({
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { resource: { resourceType: 'Organization', id: 'keep-me', name: 'changed' }, request: { method: 'PUT', url: 'Organization/keep-me' } },
+          { resource: { resourceType: 'Organization', name: 'second' }, request: { method: 'POST', url: 'Organization' } },
+        ],
+      });
+    expect(res.status).toBe(500);
+    const current = await t.admin().get('/fhir/Organization/keep-me');
+    expect(current.body.name).toBe('original');
+    expect(current.body.meta.versionId).toBe('1');
+    // The version number rolled back is free again for the next write.
+    const next = await t.admin().put('/fhir/Organization/keep-me').send({ resourceType: 'Organization', id: 'keep-me', name: 'v2' });
+    expect(next.status).toBe(200);
+    expect(next.body.meta.versionId).toBe('2');
+  });
+
+  it('fails the whole transaction on a version conflict (If-Match)', async () => {
+    await t.admin().put('/fhir/Organization/conflicted').send({ resourceType: 'Organization', id: 'conflicted', name: 'one' });
+    const res = await t
+      .admin()
+      .post('/fhir')
+      .send({
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { resource: { resourceType: 'Organization', name: 'Delta org' }, request: { method: 'POST', url: 'Organization' } },
+          {
+            resource: { resourceType: 'Organization', id: 'conflicted', name: 'two' },
+            request: { method: 'PUT', url: 'Organization/conflicted', ifMatch: 'W/"9"' },
+          },
+        ],
+      });
+    expect(res.status).toBe(412);
+    expect(await count('Organization?name=Delta')).toBe(0);
+  });
+});
+
+describe('batch', () => {
+  it('processes entries independently and reports each outcome', async () => {
+    const res = await t
+      .admin()
+      .post('/fhir')
+      .send({
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [
+          { resource: { resourceType: 'Organization', name: 'Epsilon' }, request: { method: 'POST', url: 'Organization' } },
+          { resource: { resourceType: 'Organization', bogus: 1 }, request: { method: 'POST', url: 'Organization' } },
+          { request: { method: 'GET', url: 'Organization?name=Epsilon' } },
+        ],
+      });
+    expect(res.status).toBe(200);
+    expect(res.body.type).toBe('batch-response');
+    expect(res.body.entry[0].response.status).toMatch(/^201/);
+    expect(res.body.entry[1].response.status).toMatch(/^400/);
+    expect(await count('Organization?name=Epsilon')).toBe(1);
+  });
+});

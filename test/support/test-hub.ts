@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Express } from 'express';
+import supertest from 'supertest';
+import { loadConfig, type HubConfig } from '../../src/config';
+import { createHub, type HubOptions } from '../../src/create-hub';
+import type { Hub } from '../../src/hub';
+import { createApp } from '../../src/http/app';
+import { mintDevToken } from '../../src/identity/mint-token';
+import { createLogger } from '../../src/log';
+import { connectDatabase, type Database } from '../../src/store/database';
+import { freshDatabaseName } from './database';
+
+export interface TestHub {
+  hub: Hub;
+  app: Express;
+  config: HubConfig;
+  database: Database;
+  /** A token signed with the hub's development key, for any claims. */
+  token(claims: Record<string, unknown>, options?: { expiresInSeconds?: number }): string;
+  /** A hub-admin token with full system scopes. */
+  adminToken: string;
+  /** supertest with the hub-admin token already set. */
+  admin(): { get(url: string): supertest.Test; post(url: string): supertest.Test; put(url: string): supertest.Test; patch(url: string): supertest.Test; delete(url: string): supertest.Test };
+  close(): Promise<void>;
+}
+
+export const HUB_ADMIN = { sub: 'admin-1', role: 'hub-admin', scope: 'system/*.cruds' };
+
+/** A hub on its own fresh database in the test run's FerretDB, in development mode (own key pair). */
+export async function startTestHub(options: HubOptions = {}): Promise<TestHub> {
+  const uri = process.env.MONGODB_URI;
+  if (!uri) throw new Error('MONGODB_URI is not set: the jest global setup starts FerretDB');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-test-'));
+  const config: HubConfig = {
+    ...loadConfig({ DATA_DIR: dataDir, PORT: '8080' }),
+    mongodbUri: uri,
+    databaseName: freshDatabaseName('hub'),
+    baseUrl: 'http://localhost:8080/fhir',
+  };
+  const database = await connectDatabase(uri, config.databaseName);
+  const hub = await createHub(config, database, { log: createLogger('silent'), ...options });
+  const app = createApp(hub);
+  const privateKey = fs.readFileSync(path.join(dataDir, 'dev-jwt-private.pem'), 'utf8');
+  const token = (claims: Record<string, unknown>, opts?: { expiresInSeconds?: number }) =>
+    mintDevToken(privateKey, claims, { issuer: config.jwtIssuer, audience: config.jwtAudience, expiresInSeconds: opts?.expiresInSeconds });
+  const adminToken = token(HUB_ADMIN);
+  const withAdmin = (t: supertest.Test) => t.set('Authorization', `Bearer ${adminToken}`);
+  const agent = supertest(app);
+  return {
+    hub,
+    app,
+    config,
+    database,
+    token,
+    adminToken,
+    admin: () => ({
+      get: (url) => withAdmin(agent.get(url)),
+      post: (url) => withAdmin(agent.post(url)).set('Content-Type', 'application/fhir+json'),
+      put: (url) => withAdmin(agent.put(url)).set('Content-Type', 'application/fhir+json'),
+      patch: (url) => withAdmin(agent.patch(url)).set('Content-Type', 'application/json-patch+json'),
+      delete: (url) => withAdmin(agent.delete(url)),
+    }),
+    close: async () => {
+      await database.db.dropDatabase().catch(() => undefined);
+      await database.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
