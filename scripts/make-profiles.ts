@@ -225,26 +225,28 @@ function extensionElements(spec: ExtensionSpec, url: string): ElementDefinition[
   const root = { ...base('Extension'), short: spec.title, definition: spec.description, max: spec.repeats ? '*' : '1' };
   const tail = [{ ...base('url'), fixedUri: url }];
   if (spec.value) {
-    return [root, base('id'), { ...base('extension'), max: '0' }, ...tail, typed(base('value[x]'), spec.value)];
+    return [root, base('id'), { ...base('extension'), slicing: undefined, max: '0' }, ...tail, typed(base('value[x]'), spec.value)];
   }
   const slices = (spec.parts ?? []).flatMap((p) => [
-    inSlice({ ...base('extension'), slicing: undefined, sliceName: p.name, short: p.short, definition: p.short, min: p.min, max: '1' }, p.name),
+    { ...base('extension'), id: `Extension.extension:${p.name}`, slicing: undefined, sliceName: p.name, short: p.short, definition: p.short, min: p.min, max: '1' },
     inSlice(base('id'), p.name),
-    inSlice({ ...base('extension'), max: '0' }, p.name),
+    inSlice({ ...base('extension'), slicing: undefined, max: '0' }, p.name),
     inSlice({ ...base('url'), fixedUri: p.name }, p.name),
     inSlice(typed(base('value[x]'), p), p.name),
   ]);
   return [root, base('id'), { ...base('extension'), min: 1 }, ...slices, ...tail, { ...base('value[x]'), max: '0' }];
 }
 
-/** The differential keeps only what differs from the base: ids, paths and the changed fields. */
+/** The differential keeps only what differs from the base element with the same role. */
 function differential(snapshot: ElementDefinition[]): ElementDefinition[] {
-  const keep = ['id', 'path', 'sliceName', 'short', 'definition', 'min', 'max', 'type', 'fixedUri', 'binding'] as const;
-  return snapshot.map((el) => {
-    const out: Record<string, unknown> = {};
-    for (const k of keep) if (el[k] !== undefined) out[k] = el[k];
-    return out as ElementDefinition;
-  });
+  const out: ElementDefinition[] = [];
+  for (const el of snapshot) {
+    const basePath = el.path!.replace(/^Extension\.extension\./, 'Extension.');
+    const baseEl = BASE.find((b) => b.path === basePath) as unknown as Record<string, unknown>;
+    const changed = Object.entries(el).filter(([k, v]) => !['id', 'path'].includes(k) && JSON.stringify(v) !== JSON.stringify(baseEl[k]));
+    if (changed.length) out.push({ id: el.id, path: el.path, ...Object.fromEntries(changed) });
+  }
+  return out;
 }
 
 function extension(spec: ExtensionSpec): StructureDefinition {

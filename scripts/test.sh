@@ -17,7 +17,9 @@ if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] \
   # npm 11 rejects this lock in `npm ci` when the registry lacks other platforms' optional
   # native bindings (it leaves them out of the lock, then reports them "Missing"); `npm install`
   # installs the same locked versions, so fall back to it.
-  npm ci || { echo "sharehub: npm ci failed; trying npm install" >&2; npm install --no-audit --no-fund; } \
+  # (env -u: `npm --silent test`, as .ci/run uses, would otherwise silence the install's errors too.)
+  env -u npm_config_loglevel npm ci \
+    || { echo "sharehub: npm ci failed; trying npm install" >&2; env -u npm_config_loglevel npm install --no-audit --no-fund; } \
     || fail "installing dependencies failed"
 fi
 

@@ -63,7 +63,7 @@ function main(): void {
   }
   const persona = personas[args.persona];
   if (!persona || typeof persona.claims !== 'object') {
-    fail(`unknown persona '${args.persona}'; known personas:\n${listing(personas)}`, 1);
+    fail(`unknown persona '${args.persona}'; known personas:\n${listing(personas).trimEnd()}`, 1);
   }
 
   // The token is only worth anything to a hub that trusts the dev key, i.e. one in development mode.

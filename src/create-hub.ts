@@ -7,8 +7,8 @@ import type { TokenVerifier } from './http/authenticate';
 import { ensureDevKeyPair, loadKeyResolver } from './identity/keys';
 import { createTokenVerifier } from './identity/verify-token';
 import { createLogger, describeError, type Logger } from './log';
-import { accessFieldsOf } from './policy/access-fields';
 import { accessPolicyFor } from './policy/access-policy';
+import { loadFacts } from './policy/facts';
 import type { Database } from './store/database';
 import { pingDatabase } from './store/database';
 import { ensureIndexes } from './store/indexes';
@@ -20,6 +20,8 @@ export interface HubOptions {
   clock?: () => Date;
   faults?: StoreFaults;
   verifyToken?: TokenVerifier;
+  /** Replaces the access policy; for tests of FHIR mechanics that are not about access. */
+  policyFor?: Hub['policyFor'];
 }
 
 /** Assembles a hub on an open database: definitions, indexes, journal recovery, router, verifier. */
@@ -37,8 +39,7 @@ export async function createHub(config: HubConfig, database: Database, options: 
     store,
     router: createHubRouter((err) => log.error('internal error', describeError(err))),
     verifyToken: options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config)),
-    policyFor: async (principal) => accessPolicyFor(principal),
-    accessFieldsOf,
+    policyFor: options.policyFor ?? (async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now), now)),
     clock: options.clock ?? (() => new Date()),
     ready: () => pingDatabase(database.db),
     version: '0.1.0',

@@ -3,7 +3,6 @@ import type { HubConfig } from './config';
 import type { Logger } from './log';
 import type { ResourceStore } from './store/resource-store';
 import type { TokenVerifier } from './http/authenticate';
-import type { AccessFieldsOf } from './fhir/stored-form';
 import type { AccessPolicy } from './policy/access-policy';
 import type { Principal } from './policy/principal';
 
@@ -14,8 +13,8 @@ export interface Hub {
   store: ResourceStore;
   router: FhirRouter;
   verifyToken: TokenVerifier;
+  /** The caller's policy for one request: its facts are loaded here, once. */
   policyFor(principal: Principal, now: Date): Promise<AccessPolicy>;
-  accessFieldsOf: AccessFieldsOf;
   /** The request clock; tests inject one so time-dependent rules are tested without sleeping. */
   clock(): Date;
   /** Database reachability for /readyz. */

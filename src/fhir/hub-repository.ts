@@ -14,7 +14,11 @@ import { FhirRepository, type CreateResourceOptions, type ReadHistoryOptions, ty
 import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
+import { computeAccessFields, type AccessLookups } from '../policy/access-fields';
+import { storeLookups } from '../policy/access-lookups';
 import type { WriteInteraction } from '../policy/access-policy';
+import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
+import { assertReferencesVisible } from './reference-check';
 import { VersionConflictError } from '../store/resource-store';
 import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import { historyBundle } from './history-bundle';
@@ -32,9 +36,11 @@ import { validateForWrite } from './validation';
 export class HubRepository extends FhirRepository<undefined> {
   /** Writes of the bundle being processed, committed together (see withTransaction). */
   private staged?: Map<string, PlannedWrite>;
+  private readonly lookups: AccessLookups;
 
   constructor(readonly ctx: RequestContext) {
     super();
+    this.lookups = storeLookups(ctx.store, () => ctx.now, (type, id) => this.staged?.get(`${type}/${id}`)?.doc);
   }
 
   setMode(): void {
@@ -50,8 +56,9 @@ export class HubRepository extends FhirRepository<undefined> {
     const id = options?.assignedId && resource.id ? resource.id : this.generateId();
     const candidate = { ...resource, id } as WithId<T>;
     validateForWrite(candidate);
-    this.assertMayWrite(candidate.resourceType, 'create', candidate);
-    const doc = toStoredResource(candidate, 1, this.ctx.now, this.ctx.baseUrl, this.ctx.accessFieldsOf);
+    const access = await computeAccessFields(candidate, this.lookups);
+    this.assertMayWrite(candidate.resourceType, 'create', candidate, undefined, access.patient);
+    const doc = toStoredResource(candidate, 1, this.ctx.now, this.ctx.baseUrl, { ...access });
     await this.persist(candidate.resourceType, doc, null, undefined);
     return doc.r as WithId<T>;
   }
@@ -121,8 +128,8 @@ export class HubRepository extends FhirRepository<undefined> {
   async deleteResource(resourceType: string, id: string): Promise<void> {
     const current = await this.visibleCurrent(resourceType, id);
     if (current.del) return;
-    this.assertMayWrite(resourceType, 'delete', undefined, current.r);
-    const doc = toStoredResource(current.r as WithId<Resource>, current.v + 1, this.ctx.now, this.ctx.baseUrl, this.ctx.accessFieldsOf, true);
+    this.assertMayWrite(resourceType, 'delete', undefined, current.r, current.a.patient as string | undefined);
+    const doc = toStoredResource(current.r as WithId<Resource>, current.v + 1, this.ctx.now, this.ctx.baseUrl, current.a, true);
     await this.persist(resourceType, doc, current.v, current);
   }
 
@@ -183,15 +190,22 @@ export class HubRepository extends FhirRepository<undefined> {
 
   private async writeVersion<T extends Resource>(resource: WithId<T>, current: StoredResource | undefined): Promise<WithId<T>> {
     validateForWrite(resource);
-    this.assertMayWrite(resource.resourceType, current ? 'update' : 'create', resource, current?.r);
+    const access = await computeAccessFields(resource, this.lookups);
+    const interaction = current ? 'update' : 'create';
+    this.assertMayWrite(resource.resourceType, interaction, resource, current?.r, access.patient);
+    // Moving a resource to another patient needs the right on both.
+    const previousPatient = current?.a.patient as string | undefined;
+    if (previousPatient && previousPatient !== access.patient) {
+      this.assertMayWrite(resource.resourceType, interaction, resource, current?.r, previousPatient);
+    }
     const version = (current?.v ?? 0) + 1;
-    const doc = toStoredResource(resource, version, this.ctx.now, this.ctx.baseUrl, this.ctx.accessFieldsOf);
+    const doc = toStoredResource(resource, version, this.ctx.now, this.ctx.baseUrl, { ...access });
     await this.persist(resource.resourceType, doc, current?.v ?? null, current);
     return doc.r as WithId<T>;
   }
 
-  private assertMayWrite(type: string, interaction: WriteInteraction, next?: Resource, previous?: Resource): void {
-    const decision = this.ctx.policy.mayWrite(type, interaction, next, previous);
+  private assertMayWrite(type: string, interaction: WriteInteraction, next?: Resource, previous?: Resource, patient?: string): void {
+    const decision = this.ctx.policy.mayWrite(type, interaction, next, previous, patient);
     if (!decision.allowed) {
       throw new OperationOutcomeError(decision.reason === 'hidden' ? notFound : forbidden);
     }
@@ -209,6 +223,20 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   private async commit(writes: PlannedWrite[]): Promise<void> {
+    const staged = new Set(writes.map((w) => `${w.type}/${w.doc._id}`));
+    for (const write of writes) {
+      if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, staged);
+    }
+    const consentPatients = [...new Set(writes.flatMap((w) => [hubSharingPatient(w.doc.r), hubSharingPatient(w.previous?.r)]).filter((p): p is string => !!p))];
+    if (consentPatients.length) await beforeConsentWrite(this.ctx.store, consentPatients);
+    try {
+      await this.write(writes);
+    } finally {
+      if (consentPatients.length) await afterConsentWrite(this.ctx.store, consentPatients, this.ctx.now);
+    }
+  }
+
+  private async write(writes: PlannedWrite[]): Promise<void> {
     try {
       if (writes.length === 1) {
         await this.ctx.store.write(writes[0].type, writes[0].doc, writes[0].expectedVersion);

@@ -1,12 +1,10 @@
 import type { AccessPolicy } from '../policy/access-policy';
 import type { ResourceStore } from '../store/resource-store';
-import type { AccessFieldsOf } from './stored-form';
 
 /** Everything a repository needs for one request; built by the HTTP layer after authentication. */
 export interface RequestContext {
   store: ResourceStore;
   policy: AccessPolicy;
-  accessFieldsOf: AccessFieldsOf;
   /** Public base URL of the FHIR endpoint, for fullUrl and paging links. */
   baseUrl: string;
   /** The request time: every time-dependent rule is evaluated against it. */

@@ -8,6 +8,7 @@ import { withElements, withSummary } from './resource-shape';
 import { compileCriteria } from './search-criteria';
 import { decodeCursor, DEFAULT_COUNT, encodeCursor, MAX_COUNT, sortKeysOf } from './search-paging';
 import { isServedType } from './served-types';
+import { SSIN } from '../policy/vocabulary';
 
 /** Most resources an `_include`/`_revinclude` adds to one page; a cap, not a silent truncation of matches. */
 const MAX_INCLUDED = 1000;
@@ -26,7 +27,7 @@ export async function executeSearch(repo: HubRepository, original: SearchRequest
     lenient: ctx.lenient,
     resolveChain: (targetType, filter) => chainedIds(repo, targetType, filter),
   });
-  const where = and(criteria, ctx.policy.readScope(type, 's'));
+  const where = and(criteria, ctx.policy.readScope(type, 's', { exactSsinLookup: exactSsinLookupOf(request) }));
   const countOnly = request.count === 0;
   const count = request.count ?? DEFAULT_COUNT;
   const sort = sortKeysOf(type, request.sortRules);
@@ -65,6 +66,15 @@ export async function executeSearch(repo: HubRepository, original: SearchRequest
   }));
   entries.push(...(await includedEntries(repo, page.docs, request)));
   return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link: links, entry: entries };
+}
+
+/** SPEC §5: a professional may find a Patient by exact SSIN alone (to add a patient, check consent). */
+function exactSsinLookupOf(request: SearchRequest): string | undefined {
+  const filters = request.filters ?? [];
+  if (request.resourceType !== 'Patient' || filters.length !== 1) return undefined;
+  const [f] = filters;
+  const isExact = f.code === 'identifier' && f.operator === 'eq' && f.value.startsWith(`${SSIN}|`) && /^\d{11}$/.test(f.value.slice(SSIN.length + 1));
+  return isExact ? f.value : undefined;
 }
 
 function shape(resource: Resource, request: SearchRequest): Resource {

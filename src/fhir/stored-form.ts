@@ -2,16 +2,13 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { StoredResource } from '../store/stored-resource';
 import { extractSearchFields } from './search-index';
 
-/** Access sidecar builder, supplied by the policy layer so access fields are recomputed on every write. */
-export type AccessFieldsOf = (resource: Resource) => Record<string, unknown>;
-
-/** The stored form of a new version: server-set meta, search sidecar, access sidecar. */
+/** The stored form of a new version: server-set meta, search sidecar, and the given access sidecar. */
 export function toStoredResource(
   resource: Resource & { id: string },
   version: number,
   now: Date,
   baseUrl: string,
-  accessFieldsOf: AccessFieldsOf,
+  access: Record<string, unknown>,
   deleted = false
 ): StoredResource {
   const r = {
@@ -31,6 +28,6 @@ export function toStoredResource(
     dh: fields.hi,
     n: fields.num,
     o: fields.sort,
-    a: accessFieldsOf(r),
+    a: access,
   };
 }

@@ -29,7 +29,6 @@ export function fhirEndpoint(hub: Hub) {
     const repo = new HubRepository({
       store: hub.store,
       policy: await hub.policyFor(principal, now),
-      accessFieldsOf: hub.accessFieldsOf,
       baseUrl: hub.config.baseUrl,
       now,
       lenient: /handling\s*=\s*lenient/i.test(req.header('prefer') ?? ''),

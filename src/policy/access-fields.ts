@@ -1,9 +1,175 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type {
+  Binary,
+  CareTeam,
+  Composition,
+  Consent,
+  DocumentReference,
+  Extension,
+  List,
+  Reference,
+  RelatedPerson,
+  Resource,
+} from '@medplum/fhirtypes';
+import { DISTANT_FUTURE, DISTANT_PAST } from '../fhir/search-values';
+import {
+  CONFIDENTIALITY,
+  CONSENT_KIND,
+  DEFAULT_RELEASE_DELAY_DAYS,
+  DOCUMENT_CLASS,
+  RELEASE_RULE_EXT,
+  SUMEHR_DELAY_DAYS,
+  classOfLoinc,
+} from './vocabulary';
 
 /**
- * The access sidecar of a stored resource: the fields the access policy's conditions query.
- * Until the consent/link engine lands, the interim policy (hub-admin only) needs none.
+ * The access sidecar (`a.*` in the store): what the policy's conditions query. Computed at every
+ * write of the resource, and again when a fact that governs it changes (consent: consent-sync.ts).
  */
-export function accessFieldsOf(_resource: Resource): Record<string, unknown> {
-  return {};
+export interface AccessFields {
+  /** `Patient/<id>`: whose record the resource belongs to. */
+  patient?: string;
+  /** Clinical content: SPEC §5 rules 1–7 apply, and no admin role reads it. */
+  clinical?: boolean;
+  authors?: string[];
+  class?: string;
+  label?: 'N' | 'R' | 'V';
+  /** Not entered-in-error (rule 7). */
+  current?: boolean;
+  /** When the patient may see it (release rule); DISTANT_FUTURE = never. */
+  releaseAt?: Date;
+  /** The patient's hub-sharing consent is active (maintained by consent-sync). */
+  consent?: boolean;
+  /** Consent kind, for Consent resources. */
+  kind?: string;
+  /** CareTeam members (`Practitioner/x`, `Organization/y`). */
+  members?: string[];
+}
+
+/** What computing the sidecar needs from the database; reads of registry data and facts only. */
+export interface AccessLookups {
+  patientHasConsent(patient: string): Promise<boolean>;
+  /** Institution default for a document class: SPEC §10 release-default. */
+  releaseDefault(custodian: string | undefined, docClass: string): Promise<{ rule: string; delayDays?: number } | undefined>;
+  /** A GP's SUMEHR default (`never` or `immediate`). */
+  sumehrDefault(author: string | undefined): Promise<string | undefined>;
+  /** The sidecar of a Binary's DocumentReference (its securityContext). */
+  securityContextFields(reference: string): Promise<AccessFields | undefined>;
+}
+
+export async function computeAccessFields(resource: Resource, lookups: AccessLookups): Promise<AccessFields> {
+  switch (resource.resourceType) {
+    case 'Patient':
+      return { patient: `Patient/${resource.id}` };
+    case 'Consent':
+      return { patient: ref((resource as Consent).patient), kind: consentKindOf(resource as Consent) };
+    case 'CareTeam': {
+      const team = resource as CareTeam;
+      return { patient: ref(team.subject), members: (team.participant ?? []).map((p) => ref(p.member)).filter(isString) };
+    }
+    case 'RelatedPerson':
+      return { patient: ref((resource as RelatedPerson).patient) };
+    case 'DocumentReference':
+      return clinical(resource, await documentReferenceFields(resource as DocumentReference, lookups), lookups);
+    case 'Composition':
+      return clinical(resource, await compositionFields(resource as Composition, lookups), lookups);
+    case 'List':
+      return clinical(resource, { patient: ref((resource as List).subject), class: 'other', label: 'N', current: (resource as List).status !== 'entered-in-error', releaseAt: DISTANT_FUTURE }, lookups);
+    case 'Binary': {
+      const context = (resource as Binary).securityContext?.reference;
+      // A Binary without a readable context is nobody's to read (fail closed).
+      const fields = context ? await lookups.securityContextFields(context) : undefined;
+      return fields ?? { clinical: true, current: false };
+    }
+    default:
+      return {};
+  }
+}
+
+async function clinical(resource: Resource, fields: AccessFields, lookups: AccessLookups): Promise<AccessFields> {
+  return { ...fields, clinical: true, consent: fields.patient ? await lookups.patientHasConsent(fields.patient) : false };
+}
+
+async function documentReferenceFields(doc: DocumentReference, lookups: AccessLookups): Promise<AccessFields> {
+  const docClass = codeIn(doc.category, DOCUMENT_CLASS) ?? classOfLoinc(doc.type?.coding?.find((c) => c.system === 'http://loinc.org')?.code);
+  const published = new Date(doc.date ?? doc.meta?.lastUpdated ?? Date.now());
+  const release = releaseRuleOf(doc.extension);
+  let releaseAt: Date;
+  if (release.rule) {
+    releaseAt = releaseDate(release.rule, release.date, published, DEFAULT_RELEASE_DELAY_DAYS);
+  } else {
+    const byDefault = await lookups.releaseDefault(ref(doc.custodian), docClass);
+    releaseAt = byDefault
+      ? releaseDate(byDefault.rule, undefined, published, byDefault.delayDays ?? DEFAULT_RELEASE_DELAY_DAYS)
+      : addDays(published, DEFAULT_RELEASE_DELAY_DAYS);
+  }
+  return {
+    patient: ref(doc.subject),
+    authors: (doc.author ?? []).map(ref).filter(isString),
+    class: docClass,
+    label: labelOf(doc.securityLabel?.flatMap((l) => l.coding ?? [])),
+    current: doc.status !== 'entered-in-error',
+    releaseAt,
+  };
+}
+
+async function compositionFields(composition: Composition, lookups: AccessLookups): Promise<AccessFields> {
+  const authors = (composition.author ?? []).map(ref).filter(isString);
+  const published = new Date(composition.date ?? Date.now());
+  const rule = releaseRuleOf(composition.extension).rule ?? (await lookups.sumehrDefault(authors[0])) ?? 'immediate';
+  return {
+    patient: ref(composition.subject),
+    authors,
+    class: 'summary',
+    label: labelOf(composition.meta?.security),
+    current: composition.status !== 'entered-in-error',
+    releaseAt: releaseDate(rule, undefined, published, SUMEHR_DELAY_DAYS),
+  };
+}
+
+/** SPEC §4 release rules for patient access, as the instant from which the patient may see it. */
+function releaseDate(rule: string, explicit: Date | undefined, published: Date, delayDays: number): Date {
+  switch (rule) {
+    case 'immediate':
+      return DISTANT_PAST;
+    case 'delayed':
+      return explicit ?? addDays(published, delayDays);
+    case 'on-physician-release':
+      return explicit ?? DISTANT_FUTURE;
+    default:
+      // `never`, and any rule we do not know: never (fail closed).
+      return DISTANT_FUTURE;
+  }
+}
+
+function releaseRuleOf(extensions: Extension[] | undefined): { rule?: string; date?: Date } {
+  const ext = extensions?.find((e) => e.url === RELEASE_RULE_EXT);
+  const rule = ext?.extension?.find((e) => e.url === 'rule')?.valueCode;
+  const date = ext?.extension?.find((e) => e.url === 'releaseDate')?.valueDateTime;
+  return { rule, date: date ? new Date(date) : undefined };
+}
+
+function labelOf(codings: { system?: string; code?: string }[] | undefined): 'N' | 'R' | 'V' {
+  const codes = (codings ?? []).filter((c) => c.system === CONFIDENTIALITY).map((c) => c.code);
+  // The strictest label wins; anything else (U, L, M) is treated as normal.
+  return codes.includes('V') ? 'V' : codes.includes('R') ? 'R' : 'N';
+}
+
+export function consentKindOf(consent: Consent): string | undefined {
+  return codeIn(consent.category, CONSENT_KIND);
+}
+
+function codeIn(concepts: { coding?: { system?: string; code?: string }[] }[] | undefined, system: string): string | undefined {
+  return concepts?.flatMap((c) => c.coding ?? []).find((c) => c.system === system)?.code;
+}
+
+export function ref(reference: Reference | undefined): string | undefined {
+  return reference?.reference;
+}
+
+function isString(s: string | undefined): s is string {
+  return typeof s === 'string';
+}
+
+function addDays(date: Date, days: number): Date {
+  return new Date(date.getTime() + days * 86_400_000);
 }

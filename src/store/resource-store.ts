@@ -69,6 +69,23 @@ export class ResourceStore {
     return this.current(type).find(filter).toArray();
   }
 
+  /**
+   * Reads the facts an access decision rests on (links, consents, the caller's registry entry).
+   * For the policy layer only: it is how a scope is computed, so it cannot itself be scoped.
+   */
+  async readFacts(type: string, where: Condition, limit = 10_000): Promise<StoredResource[]> {
+    return this.current(type)
+      .find({ $and: [{ del: false }, toMongoFilter(where)] } as Filter<StoredResource>)
+      .limit(limit)
+      .toArray();
+  }
+
+  /** Sets access-sidecar fields on every resource of a patient (consent changes, consent-sync.ts). */
+  async setAccessFields(type: string, patient: string, fields: Record<string, unknown>): Promise<void> {
+    const set = Object.fromEntries(Object.entries(fields).map(([k, v]) => [`a.${k}`, v]));
+    await this.current(type).updateMany({ 'a.patient': patient } as Filter<StoredResource>, { $set: set });
+  }
+
   async search(type: string, query: PageQuery): Promise<Page> {
     const keys = withTieBreaker(query.sort);
     const reverse = !!query.before;

@@ -1,10 +1,10 @@
-import { startTestHub, type TestHub } from '../support/test-hub';
+import { MECHANICS_ONLY, startTestHub, type TestHub } from '../support/test-hub';
 
 const SSIN_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
 
 let t: TestHub;
 beforeAll(async () => {
-  t = await startTestHub();
+  t = await startTestHub(MECHANICS_ONLY);
 });
 afterAll(async () => {
   await t.close();
@@ -151,6 +151,7 @@ describe('history', () => {
 
   it('lists type history newest first, filtered by _since', async () => {
     const before = new Date(Date.now() - 1000).toISOString();
+    await t.admin().put('/fhir/Patient/somebody').send({ resourceType: 'Patient', id: 'somebody' });
     const { body } = await t.admin().post('/fhir/RelatedPerson').send({
       resourceType: 'RelatedPerson',
       patient: { reference: 'Patient/somebody' },
@@ -163,13 +164,22 @@ describe('history', () => {
   });
 });
 
+describe('references', () => {
+  it('refuses a write that points at a missing resource, naming the path', async () => {
+    const res = await t.admin().post('/fhir/RelatedPerson').send({ resourceType: 'RelatedPerson', patient: { reference: 'Patient/nobody-here' } });
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].expression).toEqual(['patient.reference']);
+  });
+});
+
 describe('validation', () => {
   it('refuses an invalid resource with expression paths and stores nothing', async () => {
+    const before = (await t.admin().get('/fhir/Patient?_summary=count')).body.total;
     const res = await t.admin().post('/fhir/Patient').send({ resourceType: 'Patient', birthDate: 'yesterday', foo: 1 });
     expect(res.status).toBe(400);
     const expressions = res.body.issue.flatMap((i: { expression?: string[] }) => i.expression ?? []);
     expect(expressions).toEqual(expect.arrayContaining(['Patient.birthDate', 'Patient.foo']));
-    expect((await t.admin().get('/fhir/Patient?_summary=count')).body.total).toBe(0);
+    expect((await t.admin().get('/fhir/Patient?_summary=count')).body.total).toBe(before);
   });
 
   it('refuses an SSIN with a wrong checksum', async () => {

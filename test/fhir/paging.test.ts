@@ -1,9 +1,9 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { startTestHub, type TestHub } from '../support/test-hub';
+import { MECHANICS_ONLY, startTestHub, type TestHub } from '../support/test-hub';
 
 let t: TestHub;
 beforeAll(async () => {
-  t = await startTestHub();
+  t = await startTestHub(MECHANICS_ONLY);
   for (let i = 0; i < 25; i++) {
     const id = `org-${String(i).padStart(2, '0')}`;
     await t.admin().put(`/fhir/Organization/${id}`).send({ resourceType: 'Organization', id, name: `Org ${i % 5}` });

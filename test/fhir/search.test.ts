@@ -1,5 +1,5 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { startTestHub, type TestHub } from '../support/test-hub';
+import { MECHANICS_ONLY, startTestHub, type TestHub } from '../support/test-hub';
 
 const LOINC = 'http://loinc.org';
 let t: TestHub;
@@ -29,7 +29,7 @@ const doc = (id: string, patientId: string, code: string, date: string, status =
 });
 
 beforeAll(async () => {
-  t = await startTestHub();
+  t = await startTestHub(MECHANICS_ONLY);
   const resources = [
     patient('p-dubois', 'Dubois', 'Marie', '1980-05-17', { gender: 'female', identifier: [{ system: 'urn:sys:a', value: 'A1' }] }),
     patient('p-dupont', 'Dupont', 'Jean', '1975-01-02', { gender: 'male', identifier: [{ system: 'urn:sys:b', value: 'A1' }] }),

@@ -1,10 +1,11 @@
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
-import { startTestHub, type TestHub } from '../support/test-hub';
+import { MECHANICS_ONLY, startTestHub, type TestHub } from '../support/test-hub';
 
 let t: TestHub;
 let failAt: number | undefined;
 beforeAll(async () => {
   t = await startTestHub({
+    ...MECHANICS_ONLY,
     faults: {
       beforeBatchWrite(index) {
         if (index === failAt) throw new Error('simulated database failure');

@@ -9,6 +9,7 @@ import type { Hub } from '../../src/hub';
 import { createApp } from '../../src/http/app';
 import { mintDevToken } from '../../src/identity/mint-token';
 import { createLogger } from '../../src/log';
+import { systemPolicy } from '../../src/policy/access-policy';
 import { connectDatabase, type Database } from '../../src/store/database';
 import { freshDatabaseName } from './database';
 
@@ -27,6 +28,13 @@ export interface TestHub {
 }
 
 export const HUB_ADMIN = { sub: 'admin-1', role: 'hub-admin', scope: 'system/*.cruds' };
+
+/**
+ * For tests of FHIR mechanics (search semantics, paging, transactions) that are not about access:
+ * the hub runs with the in-process system policy instead of the consent engine. Access rules have
+ * their own tests against the real policy (test/policy).
+ */
+export const MECHANICS_ONLY: HubOptions = { policyFor: async (principal) => systemPolicy(principal) };
 
 /** A hub on its own fresh database in the test run's FerretDB, in development mode (own key pair). */
 export async function startTestHub(options: HubOptions = {}): Promise<TestHub> {

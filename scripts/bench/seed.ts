@@ -1,0 +1,61 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Db, Document } from 'mongodb';
+import { validateForWrite } from '../../src/fhir/validation';
+import { HISTORY_COLLECTION } from '../../src/store/resource-store';
+import { historyEntryOf, type StoredResource } from '../../src/store/stored-resource';
+import { storedFormOf } from './access-sidecar';
+import { ProgressLine } from './progress';
+import { SeededRandom, syntheticDocumentReference, syntheticPatient } from './synthetic-data';
+
+const BATCH_SIZE = 1000;
+
+export interface SeededData {
+  patientIds: string[];
+  documentIds: string[];
+  seconds: number;
+}
+
+/**
+ * Writes M Patients and N DocumentReferences straight into the store's collections, in the stored
+ * form the hub itself writes (toStoredResource + a History entry): the hub's write path minus HTTP.
+ * The next batch is built while the previous one is being inserted.
+ */
+export async function seedStore(db: Db, counts: { patients: number; docs: number }, seed: number, baseUrl: string): Promise<SeededData> {
+  const random = new SeededRandom(seed);
+  const started = performance.now();
+  const patientIds = Array.from({ length: counts.patients }, () => random.uuid());
+  const documentIds = Array.from({ length: counts.docs }, () => random.uuid());
+
+  // The generator must make resources the hub itself would accept; check one of each before writing thousands.
+  validateForWrite(syntheticPatient(new SeededRandom(seed), 'validation-check'));
+  validateForWrite(syntheticDocumentReference(new SeededRandom(seed), 'validation-check', patientIds[0]));
+
+  const progress = new ProgressLine('seeding', counts.patients + counts.docs);
+  const store = (resources: (Resource & { id: string })[]) => Promise.all(resources.map((r) => storedFormOf(r, baseUrl)));
+  let pending: Promise<void> = Promise.resolve();
+  const write = async (type: string, docs: StoredResource[]): Promise<void> => {
+    // Typed as plain documents: the driver's insert types expect ObjectId `_id`s, ours are FHIR ids.
+    await db.collection<Document>(type).insertMany(docs as unknown as Document[], { ordered: false });
+    const history = docs.map((d) => historyEntryOf(type, d));
+    await db.collection<Document>(HISTORY_COLLECTION).insertMany(history as unknown as Document[], { ordered: false });
+    progress.advance(docs.length);
+  };
+
+  for (let from = 0; from < patientIds.length; from += BATCH_SIZE) {
+    const batch = await store(patientIds.slice(from, from + BATCH_SIZE).map((id) => syntheticPatient(random, id)));
+    await pending;
+    pending = write('Patient', batch);
+    pending.catch(() => undefined); // awaited on the next turn; this only keeps Node from calling it unhandled meanwhile
+  }
+  for (let from = 0; from < documentIds.length; from += BATCH_SIZE) {
+    const batch = await store(
+      documentIds.slice(from, from + BATCH_SIZE).map((id) => syntheticDocumentReference(random, id, random.pick(patientIds)) as Resource & { id: string })
+    );
+    await pending;
+    pending = write('DocumentReference', batch);
+    pending.catch(() => undefined);
+  }
+  await pending;
+  progress.finish();
+  return { patientIds, documentIds, seconds: (performance.now() - started) / 1000 };
+}

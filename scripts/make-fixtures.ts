@@ -1,0 +1,219 @@
+/**
+ * Writes the demo network (fixtures/network.json, a transaction Bundle of PUTs so loading it twice
+ * changes nothing) and the personas that log into it (fixtures/personas.json). Numbers come from
+ * the generators in src/fhir/belgian-identifiers.ts, so every SSIN and CBE is valid.
+ * Periods are chosen to be in force on REFERENCE_DATE (Bundle.timestamp); tests that depend on
+ * "now" should use that date rather than the clock.
+ * Run: npx ts-node --transpile-only scripts/make-fixtures.ts
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type {
+  Bundle, CareTeam, Consent, Extension, HumanName, Identifier, Organization, Patient, Practitioner, PractitionerRole, RelatedPerson, Resource,
+} from '@medplum/fhirtypes';
+import { cbeIdentifier, makeCbe, makeSsin, nihiiOrganizationIdentifier, nihiiProfessionalIdentifier, ssinIdentifier } from '../src/fhir/belgian-identifiers';
+
+const SH = 'https://sharehub.example/fhir';
+const REFERENCE_DATE = '2026-11-23T09:00:00Z';
+const OUT = path.resolve(__dirname, '../fixtures');
+
+const coding = (system: string, code: string, display?: string) => ({ coding: [{ system, code, ...(display ? { display } : {}) }] });
+const ref = (type: string, id: string) => ({ reference: `${type}/${id}` });
+const ext = (name: string, value: Partial<Extension>): Extension => ({ url: `${SH}/StructureDefinition/${name}`, ...value });
+const name = (given: string, family: string): HumanName[] => [{ use: 'official', family, given: [given] }];
+
+/**
+ * NIHII numbers shaped like the registry's (6-digit base, 2 mod-97 check digits, 3 qualification
+ * digits). The hub only requires 11 digits; the qualification digits here are illustrative.
+ */
+function nihii(base6: string, qualification: string): string {
+  return `${base6}${String(97 - (Number(base6) % 97)).padStart(2, '0')}${qualification}`;
+}
+
+// ---- Organizations ----------------------------------------------------------------------------
+const LEAGUE_CBE = makeCbe('08123456');
+const PARC_NIHII = nihii('710123', '000');
+const ZUID_NIHII = nihii('710987', '000');
+
+const organizations: Organization[] = [
+  {
+    resourceType: 'Organization', id: 'org-brussels-gp-league', active: true, name: 'Brussels GP League',
+    alias: ['Ligue des médecins généralistes de Bruxelles', 'Brusselse Huisartsenkring'],
+    type: [{ text: 'Guarantor: league of general practitioners' }],
+    identifier: [cbeIdentifier(LEAGUE_CBE)],
+  },
+  {
+    resourceType: 'Organization', id: 'org-hopital-du-parc', active: true, name: 'Hôpital du Parc',
+    type: [coding('http://terminology.hl7.org/CodeSystem/organization-type', 'prov', 'Healthcare Provider')],
+    identifier: [nihiiOrganizationIdentifier(PARC_NIHII), cbeIdentifier(makeCbe('04123456'))],
+    // Lab results reach the patient 7 days after publication, leaving time for the physician to explain them.
+    extension: [ext('release-default', { extension: [{ url: 'class', valueCode: 'lab-result' }, { url: 'rule', valueCode: 'delayed' }, { url: 'delayDays', valueInteger: 7 }] })],
+  },
+  {
+    resourceType: 'Organization', id: 'org-ziekenhuis-zuid', active: true, name: 'Ziekenhuis Zuid',
+    type: [coding('http://terminology.hl7.org/CodeSystem/organization-type', 'prov', 'Healthcare Provider')],
+    identifier: [nihiiOrganizationIdentifier(ZUID_NIHII), cbeIdentifier(makeCbe('04987654'))],
+  },
+];
+
+// ---- Practitioners ----------------------------------------------------------------------------
+interface PractitionerSpec {
+  id: string; given: string; family: string; gender: 'male' | 'female'; nihii: string;
+  profession: string; active?: boolean; sumehrAccess?: 'immediate' | 'never'; organization?: string; specialty?: string; description: string;
+}
+const PRACTITIONERS: PractitionerSpec[] = [
+  { id: 'gp-anna-peeters', given: 'Anna', family: 'Peeters', gender: 'female', nihii: nihii('112345', '003'), profession: 'physician', description: 'GP; long-term link with Marie Dubois, GMD holder of Lucas Dubois' },
+  { id: 'gp-thomas-lambert', given: 'Thomas', family: 'Lambert', gender: 'male', nihii: nihii('123456', '004'), profession: 'physician', sumehrAccess: 'never', description: 'GP who keeps SUMEHRs from patients by default; linked with Luc Martin, link with Jan Janssens ended by revocation' },
+  { id: 'physician-sarah-maes', given: 'Sarah', family: 'Maes', gender: 'female', nihii: nihii('134567', '580'), profession: 'physician', organization: 'org-hopital-du-parc', specialty: 'Emergency medicine', description: 'Emergency physician at Hôpital du Parc; excluded by Luc Martin' },
+  { id: 'physician-koen-wouters', given: 'Koen', family: 'Wouters', gender: 'male', nihii: nihii('145678', '730'), profession: 'physician', organization: 'org-ziekenhuis-zuid', specialty: 'Cardiology', description: 'Cardiologist at Ziekenhuis Zuid; reaches Sofia Rossi through her hospital-stay link with the hospital' },
+  { id: 'nurse-els-goossens', given: 'Els', family: 'Goossens', gender: 'female', nihii: nihii('456789', '401'), profession: 'nurse', description: 'Self-employed home nurse; referral link with Marie Dubois' },
+  { id: 'pharmacist-ahmed-benali', given: 'Ahmed', family: 'Benali', gender: 'male', nihii: nihii('567890', '101'), profession: 'pharmacist', description: 'Community pharmacist; pharmacist link with Sofia Rossi' },
+  { id: 'junior-lisa-vermeulen', given: 'Lisa', family: 'Vermeulen', gender: 'female', nihii: nihii('178901', '000'), profession: 'physician', active: false, description: 'Junior doctor awaiting accreditation: may not act yet' },
+];
+
+const practitioners: Practitioner[] = PRACTITIONERS.map((p) => ({
+  resourceType: 'Practitioner', id: p.id, active: p.active ?? true,
+  identifier: [nihiiProfessionalIdentifier(p.nihii)], name: name(p.given, p.family), gender: p.gender,
+  qualification: [{ code: coding(`${SH}/CodeSystem/profession`, p.profession) }],
+  ...(p.sumehrAccess ? { extension: [ext('sumehr-patient-access', { valueCode: p.sumehrAccess })] } : {}),
+}));
+
+const roles: PractitionerRole[] = PRACTITIONERS.filter((p) => p.organization).map((p) => ({
+  resourceType: 'PractitionerRole', id: `role-${p.id.replace(/^physician-/, '')}-${p.organization!.replace(/^org-/, '')}`, active: true,
+  period: { start: '2020-01-01' }, practitioner: ref('Practitioner', p.id), organization: ref('Organization', p.organization!),
+  specialty: [{ text: p.specialty }],
+}));
+
+// ---- Patients and related persons -------------------------------------------------------------
+interface PatientSpec { id: string; given: string; family: string; gender: 'male' | 'female'; birthDate: string; ssin: string }
+const PATIENTS: PatientSpec[] = [
+  { id: 'patient-marie-dubois', given: 'Marie', family: 'Dubois', gender: 'female', birthDate: '1984-03-12', ssin: makeSsin('1984-03-12', 126) },
+  { id: 'patient-jan-janssens', given: 'Jan', family: 'Janssens', gender: 'male', birthDate: '1958-09-27', ssin: makeSsin('1958-09-27', 37) },
+  { id: 'patient-luc-martin', given: 'Luc', family: 'Martin', gender: 'male', birthDate: '1971-06-05', ssin: makeSsin('1971-06-05', 59) },
+  // Not in the national register: a BIS number (month + 40, sex known).
+  { id: 'patient-sofia-rossi', given: 'Sofia', family: 'Rossi', gender: 'female', birthDate: '1992-11-30', ssin: makeSsin('1992-11-30', 214, 40) },
+  { id: 'patient-lucas-dubois', given: 'Lucas', family: 'Dubois', gender: 'male', birthDate: '2016-05-14', ssin: makeSsin('2016-05-14', 3) },
+  { id: 'patient-pieter-claes', given: 'Pieter', family: 'Claes', gender: 'male', birthDate: '1965-01-22', ssin: makeSsin('1965-01-22', 91) },
+];
+const ssinOf = (id: string): string => PATIENTS.find((p) => p.id === id)!.ssin;
+const PAOLO_SSIN = makeSsin('1989-04-18', 77);
+
+const patients: Patient[] = PATIENTS.map((p) => ({
+  resourceType: 'Patient', id: p.id, active: true, identifier: [ssinIdentifier(p.ssin)], name: name(p.given, p.family),
+  gender: p.gender, birthDate: p.birthDate, address: [{ city: 'Brussels', country: 'BE' }],
+}));
+
+const relatedPersons: RelatedPerson[] = [
+  {
+    resourceType: 'RelatedPerson', id: 'relatedperson-paolo-rossi', active: true, patient: ref('Patient', 'patient-sofia-rossi'),
+    relationship: [{ ...coding('http://terminology.hl7.org/CodeSystem/v3-RoleCode', 'BRO', 'brother'), text: 'Trusted person' }],
+    identifier: [ssinIdentifier(PAOLO_SSIN)], name: name('Paolo', 'Rossi'), gender: 'male',
+  },
+  {
+    resourceType: 'RelatedPerson', id: 'relatedperson-marie-dubois-mother-of-lucas', active: true, patient: ref('Patient', 'patient-lucas-dubois'),
+    relationship: [coding('http://terminology.hl7.org/CodeSystem/v3-RoleCode', 'MTH', 'mother')],
+    identifier: [ssinIdentifier(ssinOf('patient-marie-dubois'))], name: name('Marie', 'Dubois'), gender: 'female',
+  },
+];
+
+// ---- Consents (SPEC §4, §10) ------------------------------------------------------------------
+type Kind = 'hub-sharing' | 'exclusion' | 'document-restriction' | 'grant';
+interface ConsentSpec {
+  id: string; patient: string; kind: Kind; date: string; status?: Consent['status']; end?: string;
+  channel?: string; actor?: string; performer?: string;
+}
+function consent(c: ConsentSpec): Consent {
+  const permit = c.kind === 'hub-sharing' || c.kind === 'grant';
+  return {
+    resourceType: 'Consent', id: c.id, status: c.status ?? 'active',
+    ...(c.channel ? { extension: [ext('consent-channel', { valueCode: c.channel })] } : {}),
+    scope: coding('http://terminology.hl7.org/CodeSystem/consentscope', 'patient-privacy'),
+    category: [coding(`${SH}/CodeSystem/consent-kind`, c.kind)],
+    patient: ref('Patient', c.patient), dateTime: c.date, performer: [{ reference: c.performer ?? `Patient/${c.patient}` }],
+    policyRule: coding('http://terminology.hl7.org/CodeSystem/v3-ActCode', permit ? 'OPTIN' : 'OPTOUT'),
+    provision: {
+      type: permit ? 'permit' : 'deny',
+      period: { start: c.date, ...(c.end ? { end: c.end } : {}) },
+      ...(c.actor ? { actor: [{ role: coding('http://terminology.hl7.org/CodeSystem/v3-ParticipationType', 'IRCP'), reference: { reference: c.actor } }] } : {}),
+    },
+  };
+}
+const consents: Consent[] = [
+  { id: 'consent-marie-dubois-hub-sharing', patient: 'patient-marie-dubois', kind: 'hub-sharing', date: '2024-05-02T10:15:00Z', channel: 'hub-website' },
+  { id: 'consent-jan-janssens-hub-sharing', patient: 'patient-jan-janssens', kind: 'hub-sharing', date: '2023-02-10T09:00:00Z', channel: 'hub-website', status: 'inactive', end: '2026-10-01T08:30:00Z' },
+  { id: 'consent-luc-martin-hub-sharing', patient: 'patient-luc-martin', kind: 'hub-sharing', date: '2025-01-20T14:00:00Z', channel: 'gp' },
+  { id: 'consent-luc-martin-exclusion-sarah-maes', patient: 'patient-luc-martin', kind: 'exclusion', date: '2025-03-04T11:00:00Z', actor: 'Practitioner/physician-sarah-maes' },
+  { id: 'consent-sofia-rossi-hub-sharing', patient: 'patient-sofia-rossi', kind: 'hub-sharing', date: '2025-09-15T16:45:00Z', channel: 'ehealth-platform' },
+  { id: 'consent-sofia-rossi-grant-paolo-rossi', patient: 'patient-sofia-rossi', kind: 'grant', date: '2025-09-15T16:50:00Z', actor: 'RelatedPerson/relatedperson-paolo-rossi' },
+  { id: 'consent-lucas-dubois-hub-sharing', patient: 'patient-lucas-dubois', kind: 'hub-sharing', date: '2024-05-02T10:30:00Z', channel: 'pdf-form', performer: 'RelatedPerson/relatedperson-marie-dubois-mother-of-lucas' },
+  { id: 'consent-lucas-dubois-grant-mother', patient: 'patient-lucas-dubois', kind: 'grant', date: '2024-05-02T10:30:00Z', actor: 'RelatedPerson/relatedperson-marie-dubois-mother-of-lucas', performer: 'RelatedPerson/relatedperson-marie-dubois-mother-of-lucas' },
+].map((c) => consent(c as ConsentSpec));
+
+// ---- Therapeutic links (CareTeam) ------------------------------------------------------------
+interface LinkSpec { id: string; patient: string; member: string; type: string; proof: string; start: string; end: string; status?: CareTeam['status'] }
+const careTeams: CareTeam[] = ([
+  { id: 'link-marie-dubois-anna-peeters', patient: 'patient-marie-dubois', member: 'Practitioner/gp-anna-peeters', type: 'gp-long-term', proof: 'eid-read', start: '2026-03-01', end: '2027-05-31' },
+  { id: 'link-marie-dubois-els-goossens', patient: 'patient-marie-dubois', member: 'Practitioner/nurse-els-goossens', type: 'referral', proof: 'eid-read', start: '2026-10-15', end: '2027-01-14' },
+  // Ended when Jan revoked his consent: links are ended, never deleted.
+  { id: 'link-jan-janssens-thomas-lambert', patient: 'patient-jan-janssens', member: 'Practitioner/gp-thomas-lambert', type: 'gp-long-term', proof: 'eid-read', start: '2025-12-01', end: '2026-10-01T08:30:00Z', status: 'inactive' },
+  { id: 'link-luc-martin-thomas-lambert', patient: 'patient-luc-martin', member: 'Practitioner/gp-thomas-lambert', type: 'gp-long-term', proof: 'eid-read', start: '2026-06-01', end: '2027-08-31' },
+  { id: 'link-sofia-rossi-ahmed-benali', patient: 'patient-sofia-rossi', member: 'Practitioner/pharmacist-ahmed-benali', type: 'pharmacist', proof: 'eid-read', start: '2026-09-01', end: '2027-11-30' },
+  { id: 'link-sofia-rossi-ziekenhuis-zuid', patient: 'patient-sofia-rossi', member: 'Organization/org-ziekenhuis-zuid', type: 'hospital-stay', proof: 'hospital-admission', start: '2026-11-10', end: '2027-02-09' },
+  { id: 'link-lucas-dubois-anna-peeters', patient: 'patient-lucas-dubois', member: 'Practitioner/gp-anna-peeters', type: 'gmd', proof: 'eid-read', start: '2026-06-01', end: '2027-05-31' },
+] as LinkSpec[]).map((l) => ({
+  resourceType: 'CareTeam', id: l.id, status: l.status ?? 'active',
+  extension: [ext('link-proof', { valueCode: l.proof })],
+  category: [coding(`${SH}/CodeSystem/link-type`, l.type)],
+  subject: ref('Patient', l.patient), period: { start: l.start, end: l.end },
+  participant: [{ member: { reference: l.member } }],
+}));
+
+// ---- Output ----------------------------------------------------------------------------------
+const all: Resource[] = [...organizations, ...practitioners, ...roles, ...patients, ...relatedPersons, ...consents, ...careTeams];
+const network: Bundle = {
+  resourceType: 'Bundle', id: 'sharehub-demo-network', type: 'transaction', timestamp: REFERENCE_DATE,
+  entry: all.map((resource) => ({
+    fullUrl: `${SH}/${resource.resourceType}/${resource.id}`,
+    resource,
+    request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` },
+  })),
+};
+
+const USER_SCOPE = 'user/*.cruds';
+const PATIENT_SCOPE = 'patient/*.rs';
+const personas: Record<string, { description: string; resource?: string; claims: Record<string, string> }> = {
+  'hub-admin': { description: 'Hub administrator: manages registrations and users, reads no clinical content', claims: { sub: 'hub-admin', role: 'hub-admin', scope: 'system/*.cruds user/*.cruds' } },
+};
+for (const p of PRACTITIONERS) {
+  const org = p.organization === 'org-hopital-du-parc' ? PARC_NIHII : p.organization === 'org-ziekenhuis-zuid' ? ZUID_NIHII : undefined;
+  personas[p.id] = {
+    description: p.description, resource: `Practitioner/${p.id}`,
+    claims: { sub: p.id, role: 'practitioner', nihii: p.nihii, profession: p.profession, ...(org ? { organization: org } : {}), scope: USER_SCOPE },
+  };
+}
+const PATIENT_PERSONAS: Record<string, string> = {
+  'patient-marie-dubois': 'Consent through the hub website (portal open); mother of Lucas, holding a grant for him',
+  'patient-sofia-rossi': 'BIS number; consent through the eHealth platform (portal open); trusted person Paolo',
+  'patient-jan-janssens': 'Revoked consent: sees only his consents, links and audit trail',
+  'patient-luc-martin': 'Consent registered by his GP: no portal access; excluded Dr Sarah Maes',
+  'patient-pieter-claes': 'No consent: may register one through the hub website',
+};
+for (const [id, description] of Object.entries(PATIENT_PERSONAS)) {
+  personas[id] = { description, resource: `Patient/${id}`, claims: { sub: id, role: 'patient', ssin: ssinOf(id), scope: PATIENT_SCOPE } };
+}
+personas['trusted-paolo-rossi'] = {
+  description: 'Trusted person of Sofia Rossi (grant): sees what she sees; logs in with his own SSIN', resource: 'RelatedPerson/relatedperson-paolo-rossi',
+  claims: { sub: 'trusted-paolo-rossi', role: 'patient', ssin: PAOLO_SSIN, scope: PATIENT_SCOPE },
+};
+personas['league-admin'] = {
+  description: 'Administrator of the Brussels GP League, guarantor of GP registrations', resource: 'Organization/org-brussels-gp-league',
+  claims: { sub: 'league-admin', role: 'guarantor', organization: LEAGUE_CBE, scope: USER_SCOPE },
+};
+personas['hopital-du-parc-admin'] = {
+  description: 'Institution administrator of Hôpital du Parc: users and release defaults', resource: 'Organization/org-hopital-du-parc',
+  claims: { sub: 'hopital-du-parc-admin', role: 'institution-admin', organization: PARC_NIHII, scope: USER_SCOPE },
+};
+
+fs.mkdirSync(OUT, { recursive: true });
+fs.writeFileSync(path.join(OUT, 'network.json'), JSON.stringify(network, null, 2) + '\n');
+fs.writeFileSync(path.join(OUT, 'personas.json'), JSON.stringify({ referenceDate: REFERENCE_DATE, personas }, null, 2) + '\n');

@@ -1,0 +1,93 @@
+import type { AccessFields } from './access-fields';
+import type { Facts, PatientFacts, PractitionerFacts } from './facts';
+import { mayReadRegistry } from './narrow';
+import type { Principal } from './principal';
+import { CLINICAL_TYPES, PRIVATE_CONSENT_KINDS, REGISTRY_TYPES } from './resource-classes';
+import { parseScopes, scopesAllow } from './smart-scopes';
+import { classesFor, GP_LINK_TYPES } from './vocabulary';
+
+export type ReadAction = 'read' | 'search';
+
+/** What decide() knows of one stored resource: its type, id and access sidecar. */
+export interface ResourceUnderDecision {
+  resourceType: string;
+  id: string;
+  fields: AccessFields;
+  /** Patient identifiers (`system|value`), for the exact-SSIN look-up. */
+  identifiers?: string[];
+}
+
+/**
+ * SPEC §5, one rule at a time, for one resource: may this caller see it now? Pure; the same facts
+ * that narrow() compiles into a query. Kept deliberately plain so it reads like the spec.
+ */
+export function decide(
+  principal: Principal,
+  action: ReadAction,
+  resource: ResourceUnderDecision,
+  facts: Facts,
+  now: Date,
+  exactSsinLookup?: string
+): boolean {
+  if (!scopesAllow(parseScopes(principal.scopes), resource.resourceType, action === 'read' ? 'r' : 's')) return false;
+  if (REGISTRY_TYPES.has(resource.resourceType)) return mayReadRegistry(facts);
+  if (facts.kind === 'practitioner') return practitionerMaySee(facts, resource, exactSsinLookup);
+  if (facts.kind === 'patient') return patientMaySee(facts, resource, now);
+  return false;
+}
+
+function practitionerMaySee(f: PractitionerFacts, r: ResourceUnderDecision, exactSsinLookup?: string): boolean {
+  // Rule 1 (active, registered, qualified as claimed).
+  if (!f.eligible || !f.self) return false;
+  const patient = r.fields.patient;
+  const linkedAndConsented = !!patient && f.links.some((l) => l.patient === patient) && f.consented.has(patient) && !f.excludedBy.has(patient);
+  switch (r.resourceType) {
+    case 'Patient':
+      return linkedAndConsented || (!!exactSsinLookup && (r.identifiers ?? []).includes(exactSsinLookup));
+    case 'Consent':
+      return linkedAndConsented && !PRIVATE_CONSENT_KINDS.includes(r.fields.kind ?? '');
+    case 'CareTeam':
+      return linkedAndConsented || ((r.fields.members ?? []).includes(f.self) && !(patient && f.excludedBy.has(patient)));
+    case 'RelatedPerson':
+      return linkedAndConsented;
+  }
+  if (!CLINICAL_TYPES.has(r.resourceType) || !r.fields.clinical || !patient) return false;
+  const isAuthor = (r.fields.authors ?? []).includes(f.self);
+  // Rule 7: entered-in-error is gone for everyone.
+  if (r.fields.current !== true) return false;
+  // Rule 2: an active hub-sharing consent.
+  if (r.fields.consent !== true) return false;
+  // Rule 3: no exclusion of this professional, not even in an emergency.
+  if (f.excludedBy.has(patient)) return false;
+  // Rule 4: a link (or grant) with the patient, or authorship.
+  if (!linkedAndConsented && !isAuthor) return false;
+  // Rule 5: profession × document class.
+  if (!classesFor(f.profession).includes(r.fields.class ?? '')) return false;
+  // Rule 6: document restrictions, then the confidentiality label.
+  if (f.hiddenAlways.has(r.id)) return false;
+  if (f.hiddenUnlessAuthor.has(r.id) && !isAuthor) return false;
+  switch (r.fields.label) {
+    case 'N':
+      return true;
+    case 'R':
+      return isAuthor || (linkedAndConsented && f.links.some((l) => l.patient === patient && GP_LINK_TYPES.has(l.type)));
+    case 'V':
+      return isAuthor;
+    default:
+      return false;
+  }
+}
+
+function patientMaySee(f: PatientFacts, r: ResourceUnderDecision, now: Date): boolean {
+  const patient = r.fields.patient;
+  if (!patient || !f.records.has(patient)) return false;
+  if (['Patient', 'Consent', 'CareTeam', 'RelatedPerson'].includes(r.resourceType)) return true;
+  if (!CLINICAL_TYPES.has(r.resourceType) || !r.fields.clinical) return false;
+  return (
+    r.fields.current === true &&
+    r.fields.consent === true &&
+    f.portal.has(patient) &&
+    !!r.fields.releaseAt &&
+    r.fields.releaseAt.getTime() <= now.getTime()
+  );
+}

@@ -1,0 +1,181 @@
+import type { CareTeam, Consent, Practitioner } from '@medplum/fhirtypes';
+import { and, fieldIn, or, type Condition } from '../store/condition';
+import type { ResourceStore } from '../store/resource-store';
+import type { StoredResource } from '../store/stored-resource';
+import type { Principal } from './principal';
+import {
+  CBE,
+  CONSENT_CHANNEL_EXT,
+  CONSENT_KIND,
+  LINK_TYPE,
+  NIHII_ORGANIZATION,
+  NIHII_PROFESSIONAL,
+  PORTAL_CHANNELS,
+  PROFESSION,
+  SSIN,
+} from './vocabulary';
+
+/** An active therapeutic link (or a professional grant) as the policy sees it. */
+export interface LinkFact {
+  patient: string;
+  type: string;
+}
+
+export interface PractitionerFacts {
+  kind: 'practitioner';
+  /** `Practitioner/<id>`; absent when the NIHII matches no Practitioner. */
+  self?: string;
+  /** Rule 1 and the profession check of rule 5: active, registered, qualified as the token says. */
+  eligible: boolean;
+  profession: string;
+  /** Active links naming the practitioner or the institution it acts for, plus grants to it. */
+  links: LinkFact[];
+  /** Patients (of the linked ones) with an active hub-sharing consent now. */
+  consented: Set<string>;
+  /** Patients with an active exclusion naming the practitioner. */
+  excludedBy: Set<string>;
+  /** DocumentReference ids hidden from this practitioner by a restriction naming it. */
+  hiddenAlways: Set<string>;
+  /** DocumentReference ids hidden from all professionals but their author (restriction without actor). */
+  hiddenUnlessAuthor: Set<string>;
+}
+
+export interface PatientFacts {
+  kind: 'patient';
+  /** `Patient/<id>` of the caller, if registered. */
+  self?: string;
+  /** Whose consents, links and audit trail the caller sees: self and patients who granted them. */
+  records: Set<string>;
+  /** Of those, whose documents the caller sees: an active consent registered through a portal channel. */
+  portal: Set<string>;
+}
+
+export type Facts = PractitionerFacts | PatientFacts | { kind: 'administrative' } | { kind: 'none' };
+
+const keyIn = (code: string, values: string[]): Condition => fieldIn(`keys.${code}`, values);
+/** Period contains now: start at or before it, end (or no end) at or after it. */
+const inForceAt = (dateCode: string, now: Date): Condition =>
+  and({ field: `lo.${dateCode}`, lte: now }, { field: `hi.${dateCode}`, gte: now });
+const activeConsentOf = (kind: string, now: Date): Condition =>
+  and(keyIn('category', [`${CONSENT_KIND}|${kind}`]), keyIn('status', ['active']), or({ field: 'lo.period', exists: false }, inForceAt('period', now)));
+
+/** Loads, with a handful of indexed queries, every fact the caller's access decisions need. */
+export async function loadFacts(store: ResourceStore, principal: Principal, now: Date): Promise<Facts> {
+  switch (principal.role) {
+    case 'practitioner':
+      return practitionerFacts(store, principal, now);
+    case 'patient':
+      return patientFacts(store, principal, now);
+    case 'hub':
+      // A peer hub gets exactly what the professional it acts for would get (SPEC §8).
+      return principal.actor?.role === 'practitioner' ? practitionerFacts(store, principal.actor, now) : { kind: 'none' };
+    case 'guarantor':
+    case 'institution-admin':
+    case 'hub-admin':
+      return { kind: 'administrative' };
+    default:
+      return { kind: 'none' };
+  }
+}
+
+async function practitionerFacts(store: ResourceStore, principal: Principal, now: Date): Promise<PractitionerFacts> {
+  const profession = principal.profession ?? '';
+  const empty: PractitionerFacts = {
+    kind: 'practitioner',
+    eligible: false,
+    profession,
+    links: [],
+    consented: new Set(),
+    excludedBy: new Set(),
+    hiddenAlways: new Set(),
+    hiddenUnlessAuthor: new Set(),
+  };
+  const [practitioner] = await store.readFacts('Practitioner', keyIn('identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`]), 2);
+  if (!practitioner) return empty;
+  const self = `Practitioner/${practitioner._id}`;
+  const eligible = isEligible(practitioner as StoredResource<Practitioner>, profession);
+  const actingFor = await institutionOf(store, self, principal.organization, now);
+  const members = [self, ...(actingFor ? [actingFor] : [])];
+
+  const [teams, grants, exclusions, restrictionsOnMe] = await Promise.all([
+    store.readFacts('CareTeam', and(keyIn('participant', members), keyIn('status', ['active']), inForceAt('date', now))),
+    store.readFacts('Consent', and(activeConsentOf('grant', now), keyIn('actor', [self]))),
+    store.readFacts('Consent', and(activeConsentOf('exclusion', now), keyIn('actor', [self]))),
+    store.readFacts('Consent', and(activeConsentOf('document-restriction', now), keyIn('actor', [self]))),
+  ]);
+  const links: LinkFact[] = [
+    ...teams.map((t) => ({ patient: (t.a.patient as string) ?? '', type: linkTypeOf(t.r as CareTeam) })),
+    ...grants.map((g) => ({ patient: (g.a.patient as string) ?? '', type: 'grant' })),
+  ].filter((l) => l.patient);
+  const linked = [...new Set(links.map((l) => l.patient))];
+  const [consents, restrictionsForAll] = await Promise.all([
+    store.readFacts('Consent', and(activeConsentOf('hub-sharing', now), keyIn('patient', linked))),
+    store.readFacts('Consent', and(activeConsentOf('document-restriction', now), keyIn('patient', linked), { field: 'keys.actor', exists: false })),
+  ]);
+  return {
+    ...empty,
+    self,
+    eligible,
+    links,
+    consented: new Set(consents.map((c) => c.a.patient as string)),
+    excludedBy: new Set(exclusions.map((c) => c.a.patient as string)),
+    hiddenAlways: restrictedDocuments(restrictionsOnMe),
+    hiddenUnlessAuthor: restrictedDocuments(restrictionsForAll),
+  };
+}
+
+/** Rules 1 and 5: an active Practitioner whose qualifications include the token's profession. */
+function isEligible(doc: StoredResource<Practitioner>, profession: string): boolean {
+  const qualified = (doc.r.qualification ?? []).some((q) => q.code.coding?.some((c) => c.system === PROFESSION && c.code === profession));
+  return doc.r.active === true && qualified;
+}
+
+/** The institution a practitioner acts for: its `organization` claim, backed by an active PractitionerRole. */
+async function institutionOf(store: ResourceStore, self: string, organization: string | undefined, now: Date): Promise<string | undefined> {
+  if (!organization) return undefined;
+  const orgs = await store.readFacts('Organization', keyIn('identifier', [`${NIHII_ORGANIZATION}|${organization}`, `${CBE}|${organization}`]), 2);
+  if (orgs.length !== 1 || (orgs[0].r as { active?: boolean }).active === false) return undefined;
+  const orgRef = `Organization/${orgs[0]._id}`;
+  const roles = await store.readFacts(
+    'PractitionerRole',
+    and(keyIn('practitioner', [self]), keyIn('organization', [orgRef]), keyIn('active', ['true']), or({ field: 'lo.date', exists: false }, inForceAt('date', now))),
+    1
+  );
+  return roles.length ? orgRef : undefined;
+}
+
+async function patientFacts(store: ResourceStore, principal: Principal, now: Date): Promise<PatientFacts> {
+  const ssinKey = `${SSIN}|${principal.ssin}`;
+  const [patients, relatedPersons] = await Promise.all([
+    store.readFacts('Patient', keyIn('identifier', [ssinKey]), 2),
+    store.readFacts('RelatedPerson', keyIn('identifier', [ssinKey])),
+  ]);
+  // Two Patients with one SSIN is a data error: refuse rather than guess (fail closed).
+  const self = patients.length === 1 ? `Patient/${patients[0]._id}` : undefined;
+  const grants = relatedPersons.length
+    ? await store.readFacts('Consent', and(activeConsentOf('grant', now), keyIn('actor', relatedPersons.map((r) => `RelatedPerson/${r._id}`))))
+    : [];
+  const records = new Set([...(self ? [self] : []), ...grants.map((g) => g.a.patient as string).filter(Boolean)]);
+  const consents = records.size ? await store.readFacts('Consent', and(activeConsentOf('hub-sharing', now), keyIn('patient', [...records]))) : [];
+  const portal = new Set(consents.filter((c) => PORTAL_CHANNELS.has(channelOf(c.r as Consent) ?? '')).map((c) => c.a.patient as string));
+  return { kind: 'patient', self, records, portal };
+}
+
+function channelOf(consent: Consent): string | undefined {
+  return consent.extension?.find((e) => e.url === CONSENT_CHANNEL_EXT)?.valueCode;
+}
+
+function linkTypeOf(team: CareTeam): string {
+  return team.category?.flatMap((c) => c.coding ?? []).find((c) => c.system === LINK_TYPE)?.code ?? 'unknown';
+}
+
+function restrictedDocuments(restrictions: StoredResource[]): Set<string> {
+  return new Set(
+    restrictions.flatMap((r) =>
+      ((r.r as Consent).provision?.data ?? [])
+        .map((d) => d.reference.reference ?? '')
+        .filter((ref) => ref.startsWith('DocumentReference/'))
+        .map((ref) => ref.slice('DocumentReference/'.length))
+    )
+  );
+}

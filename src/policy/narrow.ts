@@ -1,0 +1,99 @@
+import { and, fieldIn, NEVER, ALWAYS, or, type Condition } from '../store/condition';
+import type { Facts, PatientFacts, PractitionerFacts } from './facts';
+import { CLINICAL_TYPES, PRIVATE_CONSENT_KINDS, REGISTRY_TYPES } from './resource-classes';
+import { classesFor, GP_LINK_TYPES } from './vocabulary';
+
+/** Search hints that widen nothing but the exact-SSIN Patient look-up of SPEC §5. */
+export interface NarrowHints {
+  /** The search is `Patient?identifier=<ssin system>|<11 digits>` and nothing else that widens. */
+  exactSsinLookup?: string;
+}
+
+/**
+ * The condition a read of `resourceType` must satisfy for the caller: SPEC §5 compiled into
+ * indexed conditions over the access sidecar, evaluated at the request time `now`.
+ * Mirrors decide.ts rule by rule; the differential test holds the two together.
+ */
+export function narrow(facts: Facts, resourceType: string, now: Date, hints: NarrowHints = {}): Condition {
+  if (REGISTRY_TYPES.has(resourceType)) {
+    return mayReadRegistry(facts) ? ALWAYS : NEVER;
+  }
+  switch (facts.kind) {
+    case 'practitioner':
+      return narrowForPractitioner(facts, resourceType, hints);
+    case 'patient':
+      return narrowForPatient(facts, resourceType, now);
+    default:
+      return NEVER;
+  }
+}
+
+/** Who is who in the network: every known caller, but not a professional who may not act (rule 1). */
+export function mayReadRegistry(facts: Facts): boolean {
+  return facts.kind === 'administrative' || facts.kind === 'patient' || (facts.kind === 'practitioner' && facts.eligible);
+}
+
+function narrowForPractitioner(f: PractitionerFacts, type: string, hints: NarrowHints): Condition {
+  if (!f.eligible || !f.self) return NEVER;
+  const reachable = [...new Set(f.links.map((l) => l.patient))].filter((p) => f.consented.has(p) && !f.excludedBy.has(p));
+  const linked = fieldIn('access.patient', reachable);
+  const notExcluded: Condition = { field: 'access.patient', notIn: [...f.excludedBy] };
+  switch (type) {
+    case 'Patient':
+      return or(linked, hints.exactSsinLookup ? fieldIn('keys.identifier', [hints.exactSsinLookup]) : NEVER);
+    case 'Consent':
+      return and(linked, { field: 'access.kind', notIn: PRIVATE_CONSENT_KINDS });
+    case 'CareTeam':
+      return or(linked, and(fieldIn('access.members', [f.self]), notExcluded));
+    case 'RelatedPerson':
+      return linked;
+    default:
+      return CLINICAL_TYPES.has(type) ? clinicalForPractitioner(f, reachable) : NEVER;
+  }
+}
+
+function clinicalForPractitioner(f: PractitionerFacts, reachable: string[]): Condition {
+  const self = f.self as string;
+  const isAuthor = fieldIn('access.authors', [self]);
+  const gpOf = [...new Set(f.links.filter((l) => GP_LINK_TYPES.has(l.type)).map((l) => l.patient))].filter((p) => reachable.includes(p));
+  return and(
+    { field: 'access.clinical', in: [true] },
+    { field: 'access.current', in: [true] },
+    // Rule 2: consent as the sidecar knows it (and, for the link path, as loaded now).
+    { field: 'access.consent', in: [true] },
+    // Rule 3.
+    { field: 'access.patient', notIn: [...f.excludedBy] },
+    // Rule 4: a link (or grant) with a consented patient, or authorship.
+    or(fieldIn('access.patient', reachable), isAuthor),
+    // Rule 5: profession × document class.
+    fieldIn('access.class', classesFor(f.profession)),
+    // Rule 6: restrictions and confidentiality.
+    { field: 'id', notIn: [...f.hiddenAlways] },
+    or({ field: 'id', notIn: [...f.hiddenUnlessAuthor] }, isAuthor),
+    or(
+      fieldIn('access.label', ['N']),
+      and(fieldIn('access.label', ['R']), or(isAuthor, fieldIn('access.patient', gpOf))),
+      and(fieldIn('access.label', ['V']), isAuthor)
+    )
+  );
+}
+
+function narrowForPatient(f: PatientFacts, type: string, now: Date): Condition {
+  const records = fieldIn('access.patient', [...f.records]);
+  switch (type) {
+    case 'Patient':
+    case 'Consent':
+    case 'CareTeam':
+    case 'RelatedPerson':
+      return records;
+    default:
+      if (!CLINICAL_TYPES.has(type)) return NEVER;
+      return and(
+        { field: 'access.clinical', in: [true] },
+        { field: 'access.current', in: [true] },
+        { field: 'access.consent', in: [true] },
+        fieldIn('access.patient', [...f.portal]),
+        { field: 'access.releaseAt', lte: now }
+      );
+  }
+}
