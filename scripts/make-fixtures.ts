@@ -180,7 +180,7 @@ const network: Bundle = {
 };
 
 const USER_SCOPE = 'user/*.cruds';
-const PATIENT_SCOPE = 'patient/*.rs';
+const PATIENT_SCOPE = 'patient/*.rs patient/Consent.cu patient/CareTeam.u patient/RelatedPerson.cu';
 const personas: Record<string, { description: string; resource?: string; claims: Record<string, string> }> = {
   'hub-admin': { description: 'Hub administrator: manages registrations and users, reads no clinical content', claims: { sub: 'hub-admin', role: 'hub-admin', scope: 'system/*.cruds user/*.cruds' } },
 };

@@ -1,0 +1,109 @@
+import { documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+
+let t: NetworkHub;
+const MARIE = 'patient-marie-dubois';
+const LUCAS = 'patient-lucas-dubois';
+const SOFIA = 'patient-sofia-rossi';
+const LUC = 'patient-luc-martin';
+
+beforeAll(async () => {
+  t = await startNetworkHub();
+  await seed(t, documentFor(MARIE, { id: 'marie-immediate', release: { rule: 'immediate' } }));
+  await seed(t, documentFor(MARIE, { id: 'marie-delayed', release: { rule: 'delayed', date: '2026-12-01T00:00:00Z' } }));
+  await seed(t, documentFor(MARIE, { id: 'marie-never', release: { rule: 'never' } }));
+  await seed(t, documentFor(MARIE, { id: 'marie-awaiting-physician', release: { rule: 'on-physician-release' } }));
+  await seed(t, documentFor(MARIE, { id: 'marie-released-by-physician', release: { rule: 'on-physician-release', date: '2026-11-21T08:00:00Z' } }));
+  // No rule and no institution default: 7 days after the document's date.
+  await seed(t, documentFor(MARIE, { id: 'marie-default-delay', date: '2026-11-20T10:00:00Z' }));
+  // Hôpital du Parc delays its lab results 7 days by default (fixtures).
+  await seed(t, { ...documentFor(MARIE, { id: 'marie-parc-lab', date: '2026-11-22T10:00:00Z' }), custodian: { reference: 'Organization/org-hopital-du-parc' } });
+  await seed(t, documentFor(LUCAS, { id: 'lucas-immediate', release: { rule: 'immediate' } }));
+  await seed(t, documentFor(SOFIA, { id: 'sofia-immediate', release: { rule: 'immediate' } }));
+  await seed(t, documentFor(LUC, { id: 'luc-immediate', release: { rule: 'immediate' } }));
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const ids = async (persona: string, query: string): Promise<string[]> => {
+  const res = await t.as(persona).get(`/fhir/${query}`);
+  expect(res.status).toBe(200);
+  return (res.body.entry ?? []).map((e: { resource: { id: string } }) => e.resource.id).sort();
+};
+
+describe('release rules for patient access', () => {
+  it('shows immediate and released documents now; delayed, never and unreleased ones not yet', async () => {
+    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}`)).toEqual(['marie-immediate', 'marie-released-by-physician']);
+    expect((await t.as('patient-marie-dubois').get('/fhir/DocumentReference/marie-delayed')).status).toBe(404);
+  });
+
+  it('shows delayed documents from their date, with no job running (clock moved, never slept)', async () => {
+    t.setNow(new Date('2026-11-27T10:00:01Z'));
+    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}`)).toEqual([
+      'marie-default-delay',
+      'marie-immediate',
+      'marie-released-by-physician',
+    ]);
+    t.setNow(new Date('2026-12-01T00:00:00Z'));
+    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}`)).toEqual([
+      'marie-default-delay',
+      'marie-delayed',
+      'marie-immediate',
+      'marie-parc-lab',
+      'marie-released-by-physician',
+    ]);
+    t.setNow(new Date('2099-01-01T00:00:00Z'));
+    const later = await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}`);
+    expect(later).not.toContain('marie-never');
+    expect(later).not.toContain('marie-awaiting-physician');
+    t.setNow(NETWORK_DATE);
+  });
+});
+
+describe('portal channel and grants', () => {
+  it('a patient whose consent was registered by the GP sees no documents, but sees their consents and links', async () => {
+    expect(await ids('patient-luc-martin', 'DocumentReference')).toEqual([]);
+    expect(await ids('patient-luc-martin', 'Consent')).toEqual(['consent-luc-martin-exclusion-sarah-maes', 'consent-luc-martin-hub-sharing']);
+    expect(await ids('patient-luc-martin', 'CareTeam')).toEqual(['link-luc-martin-thomas-lambert']);
+  });
+
+  it('a trusted person with a grant sees what the patient sees', async () => {
+    expect(await ids('trusted-paolo-rossi', 'DocumentReference')).toEqual(['sofia-immediate']);
+    expect(await ids('trusted-paolo-rossi', `Patient?_id=${SOFIA}`)).toEqual([SOFIA]);
+  });
+
+  it('a parent with a grant sees the child\'s record as well as their own', async () => {
+    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${LUCAS}`)).toEqual(['lucas-immediate']);
+    expect(await ids('patient-marie-dubois', 'Patient')).toEqual([LUCAS, MARIE]);
+  });
+
+  it('a patient never sees another patient\'s record', async () => {
+    expect((await t.as('patient-sofia-rossi').get(`/fhir/DocumentReference/marie-immediate`)).status).toBe(404);
+    expect((await t.as('patient-sofia-rossi').get(`/fhir/Patient/${MARIE}`)).status).toBe(404);
+    expect(await ids('patient-sofia-rossi', `Consent?patient=${MARIE}`)).toEqual([]);
+    expect(await ids('patient-pieter-claes', 'DocumentReference')).toEqual([]);
+  });
+
+  it('a patient cannot write clinical data', async () => {
+    const res = await t.as('patient-marie-dubois').post('/fhir/DocumentReference', documentFor(MARIE, {}));
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('revocation takes effect at once', () => {
+  it('revoking consent stops professional and portal access in the same request', async () => {
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-immediate')).status).toBe(200);
+    const consent = (await t.as('patient-marie-dubois').get('/fhir/Consent/consent-marie-dubois-hub-sharing')).body;
+    const revoked = { ...consent, status: 'inactive', provision: { ...consent.provision, period: { ...consent.provision?.period, end: '2026-11-23T09:00:00Z' } } };
+    const res = await t.as('patient-marie-dubois').put('/fhir/Consent/consent-marie-dubois-hub-sharing', revoked);
+    expect(res.status).toBe(200);
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-immediate')).status).toBe(404);
+    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}`)).toEqual([]);
+    // The patient still sees their own consents and links.
+    expect(await ids('patient-marie-dubois', `Consent?patient=${MARIE}`)).toEqual(['consent-marie-dubois-hub-sharing']);
+    // Re-consent restores access.
+    const again = await t.as('patient-marie-dubois').put('/fhir/Consent/consent-marie-dubois-hub-sharing', consent);
+    expect(again.status).toBe(200);
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-immediate')).status).toBe(200);
+  });
+});

@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import supertest from 'supertest';
+import { loadFixtures } from '../../src/fixtures-loader';
+import { startTestHub, type TestHub } from './test-hub';
+
+interface PersonasFile {
+  referenceDate: string;
+  personas: Record<string, { claims: Record<string, unknown> }>;
+}
+const personas = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/personas.json'), 'utf8')) as PersonasFile;
+
+/** The demo network's "today": its link periods are drawn around it. */
+export const NETWORK_DATE = new Date(personas.referenceDate);
+
+export interface NetworkHub extends TestHub {
+  /** Moves the hub's request clock (tests never sleep). */
+  setNow(date: Date): void;
+  as(persona: string): PersonaAgent;
+}
+
+export interface PersonaAgent {
+  get(url: string): supertest.Test;
+  post(url: string, body: unknown): supertest.Test;
+  put(url: string, body: unknown): supertest.Test;
+  delete(url: string): supertest.Test;
+}
+
+/** A hub with the demo network loaded, the real access policy, and a clock set to the network's date. */
+export async function startNetworkHub(): Promise<NetworkHub> {
+  let now = NETWORK_DATE;
+  const t = await startTestHub({ clock: () => now });
+  await loadFixtures(t.hub);
+  const agent = supertest(t.app);
+  return {
+    ...t,
+    setNow: (date) => {
+      now = date;
+    },
+    as(persona) {
+      const claims = personas.personas[persona]?.claims;
+      if (!claims) throw new Error(`Unknown persona ${persona}`);
+      const auth = `Bearer ${t.token(claims)}`;
+      return {
+        get: (url) => agent.get(url).set('Authorization', auth),
+        post: (url, body) => agent.post(url).set('Authorization', auth).set('Content-Type', 'application/fhir+json').send(body as object),
+        put: (url, body) => agent.put(url).set('Authorization', auth).set('Content-Type', 'application/fhir+json').send(body as object),
+        delete: (url) => agent.delete(url).set('Authorization', auth),
+      };
+    },
+  };
+}
+
+export const LOINC = 'http://loinc.org';
+export const SH = 'https://sharehub.example/fhir';
+
+/** A DocumentReference as a publisher would send it. */
+export function documentFor(patient: string, options: { id?: string; cls?: string; loinc?: string; label?: 'N' | 'R' | 'V'; author?: string; release?: { rule: string; date?: string }; date?: string } = {}) {
+  return {
+    resourceType: 'DocumentReference',
+    ...(options.id ? { id: options.id } : {}),
+    status: 'current',
+    subject: { reference: `Patient/${patient}` },
+    type: { coding: [{ system: LOINC, code: options.loinc ?? '11502-2' }] },
+    category: [{ coding: [{ system: `${SH}/CodeSystem/document-class`, code: options.cls ?? 'lab-result' }] }],
+    date: options.date ?? '2026-11-20T10:00:00Z',
+    ...(options.author ? { author: [{ reference: options.author }] } : {}),
+    ...(options.label ? { securityLabel: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: options.label }] }] } : {}),
+    ...(options.release
+      ? {
+          extension: [
+            {
+              url: `${SH}/StructureDefinition/release-rule`,
+              extension: [
+                { url: 'rule', valueCode: options.release.rule },
+                ...(options.release.date ? [{ url: 'releaseDate', valueDateTime: options.release.date }] : []),
+              ],
+            },
+          ],
+        }
+      : {}),
+    content: [{ attachment: { url: 'https://lab.example/reports/1', contentType: 'application/pdf' } }],
+  };
+}
+
+/** Writes test data in-process with the system policy (setup only; reads under test go through HTTP). */
+export async function seed<T extends { resourceType: string; id?: string }>(t: TestHub, resource: T): Promise<T & { id: string }> {
+  const { HubRepository } = await import('../../src/fhir/hub-repository');
+  const { systemPolicy } = await import('../../src/policy/access-policy');
+  const repo = new HubRepository({
+    store: t.hub.store,
+    policy: systemPolicy({ sub: 'test-seed', role: 'hub-admin', scopes: [] }),
+    baseUrl: t.config.baseUrl,
+    now: t.hub.clock(),
+    lenient: false,
+  });
+  const written = resource.id ? await repo.updateResource(resource as never) : await repo.createResource(resource as never);
+  return written as unknown as T & { id: string };
+}
