@@ -145,6 +145,13 @@ function pageLink(relation: string, baseUrl: string, request: SearchRequest, ign
 
 function searchUrl(baseUrl: string, request: SearchRequest, ignored: Filter[], cursor: string | undefined): string {
   const filters = (request.filters ?? []).filter((f) => !ignored.includes(f));
-  const query = formatSearchQuery({ ...request, filters, cursor, offset: undefined });
-  return `${baseUrl}/${request.resourceType}${query}`;
+  const countOnly = request.count === 0;
+  const params = new URLSearchParams(formatSearchQuery({ ...request, filters, cursor, offset: undefined, count: countOnly ? undefined : request.count }).slice(1));
+  // Medplum's formatter writes its own `_fields`; clients expect the FHIR name back.
+  const fields = params.get('_fields');
+  params.delete('_fields');
+  if (fields) params.set('_elements', fields);
+  if (countOnly) params.set('_summary', 'count');
+  const query = params.toString();
+  return `${baseUrl}/${request.resourceType}${query ? `?${query}` : ''}`;
 }

@@ -118,6 +118,7 @@ describe('result shaping', () => {
     const count = await search('DocumentReference?patient=p-dubois&_summary=count');
     expect(count.total).toBe(3);
     expect(count.entry).toBeUndefined();
+    expect(count.link?.[0].url).toContain('_summary=count');
     const page = await search('DocumentReference?patient=p-dubois&_count=1&_total=accurate');
     expect(page.total).toBe(3);
     expect(page.entry).toHaveLength(1);
@@ -129,6 +130,7 @@ describe('result shaping', () => {
     expect(r.birthDate).toBe('1980-05-17');
     expect(r.name).toBeUndefined();
     expect(r.meta.tag.map((x) => x.code)).toContain('SUBSETTED');
+    expect(bundle.link?.[0].url).toContain('_elements=birthDate');
   });
 
   it('_include adds referenced resources, _revinclude adds referring ones, once each', async () => {

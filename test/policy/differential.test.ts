@@ -1,0 +1,178 @@
+import fc from 'fast-check';
+import type { Resource } from '@medplum/fhirtypes';
+import { HubRepository } from '../../src/fhir/hub-repository';
+import { makeSsin } from '../../src/fhir/belgian-identifiers';
+import { systemPolicy } from '../../src/policy/access-policy';
+import { decide } from '../../src/policy/decide';
+import type { Principal } from '../../src/policy/principal';
+import { documentFor } from '../support/network';
+import { startTestHub, type TestHub } from '../support/test-hub';
+
+/**
+ * The differential test of the access engine: for random networks (patients, professionals,
+ * links, consents, exclusions, restrictions, labels, release rules) the set a scoped search
+ * returns equals the set decide() permits, document by document, and the total agrees.
+ */
+const NOW = new Date('2026-11-23T12:00:00Z');
+const SH = 'https://sharehub.example/fhir';
+const CLASSES = ['summary', 'lab-result', 'consultation-note', 'psychiatric', 'medication', 'discharge-letter'];
+const PROFESSIONS = ['physician', 'nurse', 'pharmacist', 'dentist'];
+const LINK_TYPES = ['gp-long-term', 'gmd', 'referral', 'emergency', 'pharmacist'];
+const RULES = ['immediate', 'delayed', 'never', 'on-physician-release'];
+
+let t: TestHub;
+let run = 0;
+beforeAll(async () => {
+  t = await startTestHub({ clock: () => NOW });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const world = fc.record({
+  // Weighted towards networks where access is granted, so both outcomes are exercised every run.
+  patients: fc.array(fc.record({ consent: fc.constantFrom('active', 'active', 'active', 'revoked', 'none'), channel: fc.constantFrom('gp', 'hub-website', 'hub-website') }), { minLength: 1, maxLength: 3 }),
+  professionals: fc.array(
+    fc.record({ profession: fc.constantFrom('physician', 'physician', ...PROFESSIONS), active: fc.constantFrom(true, true, true, false), claimsProfession: fc.constantFrom(true, true, true, false) }),
+    { minLength: 1, maxLength: 3 }
+  ),
+  links: fc.array(fc.record({ p: fc.nat(9), pr: fc.nat(9), type: fc.constantFrom(...LINK_TYPES), when: fc.constantFrom('now', 'now', 'now', 'ended', 'future') }), { minLength: 1, maxLength: 5 }),
+  exclusions: fc.array(fc.record({ p: fc.nat(9), pr: fc.nat(9) }), { maxLength: 2 }),
+  documents: fc.array(
+    fc.record({
+      p: fc.nat(9),
+      author: fc.option(fc.nat(9), { nil: undefined }),
+      cls: fc.constantFrom(...CLASSES),
+      label: fc.constantFrom('N', 'N', 'R', 'V'),
+      eie: fc.constantFrom(false, false, false, true),
+      rule: fc.constantFrom('immediate', ...RULES),
+      releaseDays: fc.integer({ min: -10, max: 10 }),
+    }),
+    { minLength: 1, maxLength: 8 }
+  ),
+  restrictions: fc.array(fc.record({ d: fc.nat(9), pr: fc.option(fc.nat(9), { nil: undefined }) }), { maxLength: 2 }),
+});
+type World = typeof world extends fc.Arbitrary<infer W> ? W : never;
+
+function systemRepo(): HubRepository {
+  return new HubRepository({ store: t.hub.store, policy: systemPolicy({ sub: 'seed', role: 'hub-admin', scopes: [] }), baseUrl: t.config.baseUrl, now: NOW, lenient: false });
+}
+
+async function build(w: World): Promise<{ practitioners: Principal[]; patients: Principal[]; docIds: string[] }> {
+  const r = ++run;
+  const repo = systemRepo();
+  const put = (res: Record<string, unknown>) => repo.updateResource(res as unknown as Resource & { id: string });
+  const days = (n: number) => new Date(NOW.getTime() + n * 86_400_000).toISOString();
+  const pid = (i: number) => `r${r}-patient-${i % w.patients.length}`;
+  const prid = (i: number) => `r${r}-pro-${i % w.professionals.length}`;
+  const patients: Principal[] = [];
+  for (const [i, p] of w.patients.entries()) {
+    const ssin = makeSsin(`19${String(10 + (r % 80)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 9}`, (r * 7 + i) % 997 + 1);
+    await put({ resourceType: 'Patient', id: pid(i), identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin', value: ssin }] });
+    patients.push({ sub: pid(i), role: 'patient', ssin, scopes: ['patient/*.rs'] });
+    if (p.consent !== 'none') {
+      await put({
+        resourceType: 'Consent',
+        id: `${pid(i)}-consent`,
+        status: p.consent === 'active' ? 'active' : 'inactive',
+        scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+        category: [{ coding: [{ system: `${SH}/CodeSystem/consent-kind`, code: 'hub-sharing' }] }],
+        patient: { reference: `Patient/${pid(i)}` },
+        policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
+        extension: [{ url: `${SH}/StructureDefinition/consent-channel`, valueCode: p.channel }],
+        provision: { type: 'permit', period: { start: days(-100), ...(p.consent === 'revoked' ? { end: days(-1) } : {}) } },
+      });
+    }
+  }
+  const practitioners: Principal[] = [];
+  for (const [i, pro] of w.professionals.entries()) {
+    const nihii = String(10_000_000_000 + r * 100 + i);
+    await put({
+      resourceType: 'Practitioner',
+      id: prid(i),
+      active: pro.active,
+      identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional', value: nihii }],
+      qualification: [{ code: { coding: [{ system: `${SH}/CodeSystem/profession`, code: pro.profession }] } }],
+    });
+    const claimed = pro.claimsProfession ? pro.profession : PROFESSIONS[(PROFESSIONS.indexOf(pro.profession) + 1) % PROFESSIONS.length];
+    practitioners.push({ sub: prid(i), role: 'practitioner', nihii, profession: claimed, scopes: ['user/*.rs'] });
+  }
+  for (const [i, l] of w.links.entries()) {
+    const period = l.when === 'now' ? { start: days(-5), end: days(5) } : l.when === 'ended' ? { start: days(-30), end: days(-1) } : { start: days(1), end: days(30) };
+    await put({
+      resourceType: 'CareTeam',
+      id: `r${r}-link-${i}`,
+      status: 'active',
+      category: [{ coding: [{ system: `${SH}/CodeSystem/link-type`, code: l.type }] }],
+      subject: { reference: `Patient/${pid(l.p)}` },
+      participant: [{ member: { reference: `Practitioner/${prid(l.pr)}` } }],
+      period,
+    });
+  }
+  const consentBase = (id: string, patient: string, kind: string) => ({
+    resourceType: 'Consent',
+    id,
+    status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: `${SH}/CodeSystem/consent-kind`, code: kind }] }],
+    patient: { reference: `Patient/${patient}` },
+    policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTOUT' }] },
+  });
+  const actor = (pr: number) => [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { reference: `Practitioner/${prid(pr)}` } }];
+  for (const [i, e] of w.exclusions.entries()) {
+    await put({ ...consentBase(`r${r}-exclusion-${i}`, pid(e.p), 'exclusion'), provision: { type: 'deny', actor: actor(e.pr) } });
+  }
+  const docIds: string[] = [];
+  for (const [i, d] of w.documents.entries()) {
+    const id = `r${r}-doc-${i}`;
+    docIds.push(id);
+    const releaseDate = d.rule === 'delayed' || (d.rule === 'on-physician-release' && d.releaseDays < 0) ? days(d.releaseDays) : undefined;
+    const body = documentFor(pid(d.p), {
+      id,
+      cls: d.cls,
+      label: d.label as 'N',
+      author: d.author === undefined ? undefined : `Practitioner/${prid(d.author)}`,
+      release: { rule: d.rule, date: releaseDate },
+    });
+    await put({ ...body, status: d.eie ? 'entered-in-error' : 'current' });
+  }
+  for (const [i, rs] of w.restrictions.entries()) {
+    const d = w.documents[rs.d % w.documents.length];
+    await put({
+      ...consentBase(`r${r}-restriction-${i}`, pid(d.p), 'document-restriction'),
+      provision: { type: 'deny', ...(rs.pr === undefined ? {} : { actor: actor(rs.pr) }), data: [{ meaning: 'instance', reference: { reference: `DocumentReference/${docIds[rs.d % docIds.length]}` } }] },
+    });
+  }
+  return { practitioners, patients, docIds };
+}
+
+describe('differential: scoped search = decide()', () => {
+  it('agrees on random networks for every professional and patient', async () => {
+    // Guard against a vacuous property: both outcomes must actually occur.
+    let permittedSeen = 0;
+    let deniedSeen = 0;
+    await fc.assert(
+      fc.asyncProperty(world, async (w) => {
+        const { practitioners, patients, docIds } = await build(w);
+        const stored = await t.hub.store.readMany('DocumentReference', docIds, { always: true });
+        for (const principal of [...practitioners, ...patients]) {
+          const policy = await t.hub.policyFor(principal, NOW);
+          const repo = new HubRepository({ store: t.hub.store, policy, baseUrl: t.config.baseUrl, now: NOW, lenient: false });
+          const bundle = await repo.search({ resourceType: 'DocumentReference', filters: [{ code: '_id', operator: 'eq', value: docIds.join(',') }], count: 100 });
+          const searched = (bundle.entry ?? []).map((e) => e.resource?.id as string).sort();
+          const permitted = stored
+            .filter((doc) => decide(principal, 'search', { resourceType: 'DocumentReference', id: doc._id, fields: doc.a }, policy.facts, NOW))
+            .map((doc) => doc._id)
+            .sort();
+          expect({ principal: principal.sub, ids: searched }).toEqual({ principal: principal.sub, ids: permitted });
+          expect(bundle.total).toBe(permitted.length);
+          permittedSeen += permitted.length;
+          deniedSeen += stored.length - permitted.length;
+        }
+      }),
+      { numRuns: 12 }
+    );
+    expect(permittedSeen).toBeGreaterThan(0);
+    expect(deniedSeen).toBeGreaterThan(0);
+  }, 240_000);
+});

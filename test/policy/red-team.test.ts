@@ -1,0 +1,656 @@
+/**
+ * Red-team tests of the access decision (SPEC §1, §2, §5). Each `FINDING` test asserts the
+ * SPEC-conforming behaviour and fails while the leak exists; `HELD` tests pin angles that were
+ * tried and did not leak. Hubs that a finding could damage (deletions, re-keyed patients, widened
+ * links) are started per describe block so one finding cannot hide or fake another.
+ */
+import supertest from 'supertest';
+import { makeSsin } from '../../src/fhir/belgian-identifiers';
+import { documentFor, NETWORK_DATE, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
+
+const MARIE = 'patient-marie-dubois';
+const LUC = 'patient-luc-martin';
+const SOFIA = 'patient-sofia-rossi';
+const LUCAS = 'patient-lucas-dubois';
+const PIETER = 'patient-pieter-claes';
+const SSIN_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
+const NIHII_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional';
+const SSIN = { marie: '84031212638', luc: '71060505963', pieter: '65012209139' };
+const NIHII = { anna: '11234578003', thomas: '12345625004', sarah: '13456769580', els: '45678981401' };
+
+type Ref = string | { identifier: { system: string; value: string } };
+
+function consent(
+  patient: string,
+  kind: 'hub-sharing' | 'exclusion' | 'document-restriction' | 'grant',
+  options: { id?: string; actor?: Ref; data?: string; period?: { start?: string; end?: string }; status?: string; channel?: string } = {}
+) {
+  const deny = kind === 'exclusion' || kind === 'document-restriction';
+  const actorRef = options.actor === undefined ? undefined : typeof options.actor === 'string' ? { reference: options.actor } : options.actor;
+  return {
+    resourceType: 'Consent',
+    ...(options.id ? { id: options.id } : {}),
+    status: options.status ?? 'active',
+    ...(options.channel ? { extension: [{ url: `${SH}/StructureDefinition/consent-channel`, valueCode: options.channel }] } : {}),
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: `${SH}/CodeSystem/consent-kind`, code: kind }] }],
+    patient: { reference: `Patient/${patient}` },
+    policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: deny ? 'OPTOUT' : 'OPTIN' }] },
+    provision: {
+      type: deny ? 'deny' : 'permit',
+      ...(options.period ? { period: options.period } : {}),
+      ...(actorRef
+        ? { actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: actorRef }] }
+        : {}),
+      ...(options.data ? { data: [{ meaning: 'instance', reference: { reference: options.data } }] } : {}),
+    },
+  };
+}
+
+function careTeam(patient: string, member: string, type: string, period: { start: string; end?: string }, id?: string) {
+  return {
+    resourceType: 'CareTeam',
+    ...(id ? { id } : {}),
+    status: 'active',
+    extension: [{ url: `${SH}/StructureDefinition/link-proof`, valueCode: 'eid-read' }],
+    category: [{ coding: [{ system: `${SH}/CodeSystem/link-type`, code: type }] }],
+    subject: { reference: `Patient/${patient}` },
+    participant: [{ member: { reference: member } }],
+    period,
+  };
+}
+
+function binaryFor(id: string, documentReference: string) {
+  return {
+    resourceType: 'Binary',
+    id,
+    contentType: 'text/plain',
+    data: Buffer.from(`content of ${documentReference}`).toString('base64'),
+    securityContext: { reference: `DocumentReference/${documentReference}` },
+  };
+}
+
+const ssinOf = (value: string) => `${SSIN_SYSTEM}|${value}`;
+const entryIds = (body: { entry?: { resource?: { resourceType: string; id: string } }[] }) =>
+  (body.entry ?? []).map((e) => `${e.resource?.resourceType}/${e.resource?.id}`).sort();
+const practitionerClaims = (nihii: string, profession: string, extra: Record<string, unknown> = {}) => ({
+  sub: `custom-${nihii}`,
+  role: 'practitioner',
+  nihii,
+  profession,
+  scope: 'user/*.cruds',
+  ...extra,
+});
+
+/** Whether a resource is still in the store at all (any caller), read past the policy. */
+async function stored(t: NetworkHub, type: string, id: string): Promise<boolean> {
+  return (await t.hub.store.readFacts(type, { field: 'id', in: [id] }, 1)).length === 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+describe('transactions: a create-by-update on a hidden id destroys the hidden resource', () => {
+  let t: NetworkHub;
+  beforeAll(async () => {
+    t = await startNetworkHub();
+    await seed(t, documentFor(LUC, { id: 'rt-luc-by-sarah', cls: 'lab-result', author: 'Practitioner/physician-sarah-maes' }));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  // FINDING (critical): a practitioner with no link deletes another patient's Patient resource
+  // (and its history): the PUT is staged as a create, the insert conflicts, and the journal
+  // roll-back deletes `{_id, v: 1}`, which is the hidden resource, not the caller's write.
+  it('FINDING: a transaction PUT to an invisible Patient id does not delete that Patient', async () => {
+    expect(await stored(t, 'Patient', PIETER)).toBe(true);
+    const res = await t.as('gp-thomas-lambert').post('/fhir', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { resource: { resourceType: 'Patient', id: 'rt-new-patient-1', name: [{ family: 'Nieuw' }] }, request: { method: 'PUT', url: 'Patient/rt-new-patient-1' } },
+        { resource: { resourceType: 'Patient', id: PIETER, name: [{ family: 'Probe' }] }, request: { method: 'PUT', url: `Patient/${PIETER}` } },
+      ],
+    });
+    expect(res.status).not.toBe(200);
+    expect(await stored(t, 'Patient', PIETER)).toBe(true);
+    expect((await t.as('patient-pieter-claes').get(`/fhir/Patient/${PIETER}`)).status).toBe(200);
+  });
+
+  // FINDING (critical): any patient wipes another patient's exclusion the same way; the excluded
+  // professional then reads the patient's record again (rule 3 defeated by a third party).
+  it('FINDING: a patient cannot delete another patient\'s exclusion through a transaction', async () => {
+    expect(await stored(t, 'Consent', 'consent-luc-martin-exclusion-sarah-maes')).toBe(true);
+    const probe = (id: string) => ({
+      resource: { ...consent(SOFIA, 'grant', { actor: 'RelatedPerson/relatedperson-paolo-rossi' }), id },
+      request: { method: 'PUT', url: `Consent/${id}` },
+    });
+    await t.as('patient-sofia-rossi').post('/fhir', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [probe('rt-sofia-grant-1'), probe('consent-luc-martin-exclusion-sarah-maes')],
+    });
+    expect(await stored(t, 'Consent', 'consent-luc-martin-exclusion-sarah-maes')).toBe(true);
+    expect((await t.as('patient-luc-martin').get('/fhir/Consent/consent-luc-martin-exclusion-sarah-maes')).status).toBe(200);
+    expect((await t.as('physician-sarah-maes').get('/fhir/DocumentReference/rt-luc-by-sarah')).status).toBe(404);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('reads: the policy as seen through search, include, chains, history', () => {
+  let t: NetworkHub;
+  beforeAll(async () => {
+    t = await startNetworkHub();
+    await seed(t, documentFor(MARIE, { id: 'marie-lab', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
+    await seed(t, documentFor(MARIE, { id: 'marie-v', cls: 'lab-result', label: 'V', author: 'Practitioner/physician-koen-wouters' }));
+    await seed(t, documentFor(MARIE, { id: 'marie-r', cls: 'lab-result', label: 'R', author: 'Practitioner/physician-koen-wouters' }));
+    await seed(t, { ...documentFor(MARIE, { id: 'marie-eie', cls: 'lab-result' }), status: 'entered-in-error' });
+    await seed(t, documentFor(LUC, { id: 'luc-lab', cls: 'lab-result' }));
+    await seed(t, documentFor(LUC, { id: 'luc-by-sarah', cls: 'lab-result', author: 'Practitioner/physician-sarah-maes' }));
+    // Binaries in the safe, read under their DocumentReference's policy (SPEC §4).
+    await seed(t, documentFor(MARIE, { id: 'marie-safe-restricted', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
+    await seed(t, binaryFor('bin-restricted', 'marie-safe-restricted'));
+    await seed(t, consent(MARIE, 'document-restriction', { id: 'rt-restrict-anna', actor: 'Practitioner/gp-anna-peeters', data: 'DocumentReference/marie-safe-restricted' }));
+    await seed(t, documentFor(MARIE, { id: 'marie-safe-withdrawn', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
+    await seed(t, binaryFor('bin-withdrawn', 'marie-safe-withdrawn'));
+    await seed(t, { ...documentFor(MARIE, { id: 'marie-safe-withdrawn', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }), status: 'entered-in-error' });
+    // A time-limited hub-sharing consent for Pieter, and a document of his written by Thomas.
+    await seed(t, consent(PIETER, 'hub-sharing', { id: 'rt-pieter-consent', channel: 'gp', period: { start: '2026-01-01T00:00:00Z', end: '2026-12-01T00:00:00Z' } }));
+    await seed(t, documentFor(PIETER, { id: 'pieter-by-thomas', cls: 'lab-result', author: 'Practitioner/gp-thomas-lambert' }));
+    // A document first filed under Luc, then corrected to Marie.
+    await seed(t, documentFor(LUC, { id: 'misfiled', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
+    await seed(t, documentFor(MARIE, { id: 'misfiled', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
+    // Sarah's emergency link with Luc, who excluded her.
+    await seed(t, careTeam(LUC, 'Practitioner/physician-sarah-maes', 'emergency', { start: '2026-11-23T08:00:00Z', end: '2026-12-23T08:00:00Z' }, 'rt-emergency-sarah-luc'));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  // FINDING (high): rule 6 stops at the DocumentReference: the Binary in the safe keeps the
+  // access sidecar copied when it was written, so a restriction added later does not hide it.
+  it('FINDING: a document restriction also hides the document\'s Binary', async () => {
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-safe-restricted')).status).toBe(404);
+    expect((await t.as('gp-anna-peeters').get('/fhir/Binary/bin-restricted')).status).toBe(404);
+  });
+
+  // FINDING (high): rule 7 likewise: an entered-in-error document's Binary stays readable.
+  it('FINDING: the Binary of an entered-in-error document is gone too', async () => {
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-safe-withdrawn')).status).toBe(404);
+    expect((await t.as('gp-anna-peeters').get('/fhir/Binary/bin-withdrawn')).status).toBe(404);
+  });
+
+  // FINDING (medium): rule 2 on the author path reads `a.consent`, set when the document was
+  // written; a consent that ends by its period (no write) leaves it true for ever.
+  it('FINDING: an author loses access when the patient\'s consent period has ended', async () => {
+    expect((await t.as('gp-thomas-lambert').get('/fhir/DocumentReference/pieter-by-thomas')).status).toBe(200);
+    t.setNow(new Date('2026-12-15T00:00:00Z'));
+    try {
+      expect((await t.as('gp-thomas-lambert').get('/fhir/DocumentReference/pieter-by-thomas')).status).toBe(404);
+      expect((await t.as('gp-thomas-lambert').get(`/fhir/DocumentReference?patient=${PIETER}&_summary=count`)).body.total).toBe(0);
+    } finally {
+      t.setNow(NETWORK_DATE);
+    }
+  });
+
+  // FINDING (critical if present): rule 3 must hold on the link path and the author path.
+  it('FINDING/HELD: an excluded professional sees nothing of the patient, through an emergency link or authorship', async () => {
+    expect((await t.as('physician-sarah-maes').get('/fhir/DocumentReference/luc-lab')).status).toBe(404);
+    expect((await t.as('physician-sarah-maes').get('/fhir/DocumentReference/luc-by-sarah')).status).toBe(404);
+    const count = await t.as('physician-sarah-maes').get(`/fhir/DocumentReference?patient=${LUC}&_summary=count`);
+    expect(count.body.total).toBe(0);
+    expect((await t.as('physician-sarah-maes').get(`/fhir/Patient/${LUC}`)).status).toBe(404);
+  });
+
+  // FINDING (low): vread and instance history judge only the current version; a version that
+  // belonged to another patient (a corrected misfiling) is served to the new patient's GP.
+  it('FINDING: vread does not serve a version that belonged to a patient the caller cannot see', async () => {
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/misfiled')).status).toBe(200);
+    const v1 = await t.as('gp-anna-peeters').get('/fhir/DocumentReference/misfiled/_history/1');
+    expect(v1.status).toBe(404);
+    const history = await t.as('gp-anna-peeters').get('/fhir/DocumentReference/misfiled/_history');
+    const subjects = (history.body.entry ?? []).map((e: { resource?: { subject?: { reference?: string } } }) => e.resource?.subject?.reference);
+    expect(subjects).not.toContain(`Patient/${LUC}`);
+  });
+
+  // FINDING (low): SPEC §2 says guarantor/institution-admin's organization "must exist and be
+  // active"; a token naming no Organization still reads the registry (and may file Tasks).
+  it('FINDING: a guarantor token whose organization does not exist gets nothing', async () => {
+    const ghost = t.token({ sub: 'ghost', role: 'guarantor', organization: '0999999999', scope: 'user/*.cruds' });
+    const res = await t.as('league-admin').get('/fhir/Practitioner?_summary=count').set('Authorization', `Bearer ${ghost}`);
+    expect(res.body.total ?? 0).toBe(0);
+  });
+
+  it('HELD: totals, _summary=count and paging count only what the caller sees', async () => {
+    const all = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}`);
+    const visible = entryIds(all.body);
+    expect(visible).not.toContain('DocumentReference/marie-v');
+    expect(visible).not.toContain('DocumentReference/marie-r');
+    expect(all.body.total).toBe(visible.length);
+    const count = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}&_summary=count`);
+    expect(count.body.total).toBe(visible.length);
+    const paged = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}&_count=${visible.length}`);
+    expect((paged.body.link ?? []).map((l: { relation: string }) => l.relation)).not.toContain('next');
+    // Hidden vs missing ids in an _id list: same total.
+    const ids = await t.as('nurse-els-goossens').get('/fhir/DocumentReference?_id=marie-v,marie-eie,no-such-doc&_summary=count');
+    expect(ids.body.total).toBe(0);
+  });
+
+  it('HELD: _include / _revinclude (wildcard, iterate, targetType) add nothing hidden', async () => {
+    const hidden = ['DocumentReference/marie-v', 'DocumentReference/marie-r', 'DocumentReference/marie-eie', 'Consent/rt-restrict-anna'];
+    const queries = [
+      `Patient?_id=${MARIE}&_revinclude=DocumentReference:subject&_revinclude=Consent:patient&_revinclude:iterate=DocumentReference:relatesto`,
+      `Patient?_id=${MARIE}&_revinclude=*`,
+      `DocumentReference?patient=${MARIE}&_include=DocumentReference:subject:Patient&_include=*&_include:iterate=DocumentReference:relatesto`,
+      `Patient?identifier=${ssinOf(SSIN.luc)}&_revinclude=DocumentReference:patient&_revinclude=Consent:patient&_revinclude=CareTeam:subject`,
+      `Practitioner?_id=physician-sarah-maes&_revinclude=Consent:actor`,
+      `CareTeam?_include=CareTeam:subject&_include=CareTeam:patient`,
+    ];
+    for (const q of queries) {
+      const res = await t.as('nurse-els-goossens').get(`/fhir/${q}`);
+      expect([200, 400]).toContain(res.status);
+      for (const h of hidden) expect(entryIds(res.body)).not.toContain(h);
+      expect(entryIds(res.body).filter((id) => id.startsWith('DocumentReference/luc') || id.startsWith('Consent/consent-luc'))).toEqual([]);
+    }
+    // Thomas (no link with Marie; ended link with Jan) through the exact-SSIN door and his own links.
+    const thomas = await t.as('gp-thomas-lambert').get(`/fhir/Patient?identifier=${ssinOf(SSIN.marie)}&_revinclude=DocumentReference:subject&_revinclude=Consent:patient&_revinclude=CareTeam:subject`);
+    expect(entryIds(thomas.body)).toEqual([`Patient/${MARIE}`]);
+    const ownLinks = await t.as('gp-thomas-lambert').get('/fhir/CareTeam?_include=CareTeam:subject&_include=CareTeam:patient');
+    expect(entryIds(ownLinks.body)).not.toContain('Patient/patient-jan-janssens');
+    // Luc's exclusion never reaches his GP, by revinclude on the excluded professional either.
+    const excl = await t.as('gp-thomas-lambert').get('/fhir/Practitioner?_id=physician-sarah-maes&_revinclude=Consent:actor');
+    expect(entryIds(excl.body)).toEqual(['Practitioner/physician-sarah-maes']);
+  });
+
+  it('HELD: chained parameters are evaluated under the caller\'s policy (no existence probe)', async () => {
+    const count = async (persona: string, q: string) => (await t.as(persona).get(`/fhir/${q}&_summary=count`)).body.total;
+    expect(await count('gp-thomas-lambert', `DocumentReference?patient.identifier=${ssinOf(SSIN.marie)}`)).toBe(0);
+    const typed = await t.as('gp-thomas-lambert').get(`/fhir/DocumentReference?subject:Patient.identifier=${ssinOf(SSIN.marie)}&_summary=count`);
+    expect(typed.status === 400 || typed.body.total === 0).toBe(true);
+    expect(await count('gp-thomas-lambert', `Consent?actor.identifier=${NIHII_SYSTEM}|${NIHII.sarah}`)).toBe(0);
+    expect(await count('gp-thomas-lambert', `Consent?patient.identifier=${ssinOf(SSIN.marie)}`)).toBe(0);
+    expect(await count('gp-thomas-lambert', `CareTeam?subject.identifier=${ssinOf(SSIN.marie)}`)).toBe(0);
+    expect(await count('nurse-els-goossens', `DocumentReference?patient.identifier=${ssinOf(SSIN.luc)}`)).toBe(0);
+    // _has is refused, also under lenient handling and in odd casing.
+    const has = await t.as('gp-thomas-lambert').get(`/fhir/Patient?_has:Consent:patient:category=${SH}/CodeSystem/consent-kind|exclusion`);
+    expect(has.status).toBe(400);
+    const lenient = await t
+      .as('gp-thomas-lambert')
+      .get(`/fhir/Patient?identifier=${ssinOf(SSIN.luc)}&_has:Consent:patient:category=exclusion`)
+      .set('Prefer', 'handling=lenient');
+    expect(lenient.status).toBe(400);
+  });
+
+  it('HELD: the exact-SSIN door opens only on the SSIN alone, and does not tell an excluded professional apart', async () => {
+    const total = async (persona: string, q: string) => (await t.as(persona).get(`/fhir/${q}`)).body.total;
+    expect(await total('gp-thomas-lambert', `Patient?identifier=${ssinOf(SSIN.marie)}`)).toBe(1);
+    expect(await total('gp-thomas-lambert', `Patient?identifier=${ssinOf(SSIN.marie)}&family=Dubois`)).toBe(0);
+    expect(await total('gp-thomas-lambert', `Patient?identifier=${ssinOf(SSIN.marie)},${ssinOf(SSIN.pieter)}`)).toBe(0);
+    expect(await total('gp-thomas-lambert', `Patient?identifier=${SSIN.marie}`)).toBe(0);
+    expect(await total('gp-thomas-lambert', `Patient?identifier:not=${ssinOf('00000000000')}`)).toBe(1); // only his own linked patient (Luc)
+    expect(await total('gp-thomas-lambert', `Patient?_id=${MARIE},${PIETER}`)).toBe(0);
+    // Sarah gets Luc by SSIN exactly as she gets any other patient: the exclusion is not revealed.
+    expect(await total('physician-sarah-maes', `Patient?identifier=${ssinOf(SSIN.luc)}`)).toBe(1);
+    expect(await total('physician-sarah-maes', `Patient?identifier=${ssinOf(SSIN.marie)}`)).toBe(1);
+    // POST _search with form parameters behaves like GET.
+    const form = await t
+      .as('gp-thomas-lambert')
+      .post('/fhir/Patient/_search', undefined)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send(`identifier=${encodeURIComponent(ssinOf(SSIN.marie))}&family=Dubois`);
+    expect(form.status).toBe(200);
+    expect(form.body.total).toBe(0);
+    const formDocs = await t
+      .as('gp-thomas-lambert')
+      .post(`/fhir/DocumentReference/_search?patient=${MARIE}`, undefined)
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('_summary=count');
+    expect(formDocs.body.total).toBe(0);
+  });
+
+  it('HELD: _sort, _elements and _summary only reshape visible resources', async () => {
+    const sorted = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?_sort=-date,security-label&_elements=securityLabel,author`);
+    for (const h of ['DocumentReference/marie-v', 'DocumentReference/marie-r', 'DocumentReference/luc-lab']) expect(entryIds(sorted.body)).not.toContain(h);
+    const summary = await t.as('nurse-els-goossens').get(`/fhir/Consent?_summary=true&patient=${MARIE}`);
+    expect(entryIds(summary.body)).not.toContain('Consent/rt-restrict-anna');
+  });
+
+  it('HELD: read, vread, _history of hidden and missing resources answer alike', async () => {
+    const answers = async (url: string) => {
+      const res = await t.as('nurse-els-goossens').get(url);
+      return { status: res.status, body: JSON.stringify(res.body) };
+    };
+    for (const suffix of ['', '/_history', '/_history/1']) {
+      const hidden = await answers(`/fhir/DocumentReference/marie-v${suffix}`);
+      const missing = await answers(`/fhir/DocumentReference/no-such-doc${suffix}`);
+      expect(hidden).toEqual(missing);
+      expect(hidden.status).toBe(404);
+    }
+    const typeHistory = await t.as('nurse-els-goossens').get('/fhir/DocumentReference/_history');
+    expect(typeHistory.status).toBe(200);
+    const ids = new Set(entryIds(typeHistory.body));
+    for (const h of ['marie-v', 'marie-r', 'marie-eie', 'marie-safe-withdrawn', 'luc-lab', 'luc-by-sarah', 'pieter-by-thomas']) {
+      expect(ids).not.toContain(`DocumentReference/${h}`);
+    }
+    // Administrative roles: no clinical history, no Consent history.
+    const admin = await t.as('hub-admin').get('/fhir/DocumentReference/_history');
+    expect(admin.body.entry ?? []).toEqual([]);
+    const adminConsents = await t.as('hopital-du-parc-admin').get('/fhir/Consent/_history');
+    expect(adminConsents.body.entry ?? []).toEqual([]);
+  });
+
+  it('HELD: batch entries answer hidden and missing alike', async () => {
+    const res = await t.as('nurse-els-goossens').post('/fhir', {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [
+        { request: { method: 'GET', url: 'DocumentReference/marie-v' } },
+        { request: { method: 'GET', url: 'DocumentReference/no-such-doc' } },
+        { request: { method: 'GET', url: `DocumentReference?patient=${LUC}&_summary=count` } },
+        { request: { method: 'GET', url: 'DocumentReference/marie-lab' } },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const [hidden, missing, count, visible] = res.body.entry;
+    expect(hidden.response.status).toBe(missing.response.status);
+    expect(JSON.stringify(hidden.response.outcome)).toBe(JSON.stringify(missing.response.outcome));
+    expect(count.resource.total).toBe(0);
+    expect(visible.response.status).toMatch(/^200/);
+  });
+
+  it('HELD: conditional create / update / delete do not probe hidden data', async () => {
+    // Conditional delete on a hidden match: nothing deleted, same answer as no match.
+    const hidden = await t.as('nurse-els-goossens').delete('/fhir/DocumentReference?_id=marie-v');
+    const missing = await t.as('nurse-els-goossens').delete('/fhir/DocumentReference?_id=no-such-doc');
+    expect(hidden.status).toBe(missing.status);
+    expect(await stored(t, 'DocumentReference', 'marie-v')).toBe(true);
+    // If-None-Exist on a hidden match answers like no match (it creates).
+    const ifNone = (id: string) =>
+      t
+        .as('nurse-els-goossens')
+        .post('/fhir/DocumentReference', documentFor(MARIE, { cls: 'lab-result', author: 'Practitioner/nurse-els-goossens' }))
+        .set('If-None-Exist', `_id=${id}`);
+    const a = await ifNone('marie-v');
+    const b = await ifNone('no-such-doc-2');
+    expect(a.status).toBe(b.status);
+    expect(a.body.id).not.toBe('marie-v');
+  });
+
+  it('HELD: case variations in types and parameters do not bypass anything', async () => {
+    expect((await t.as('nurse-els-goossens').get('/fhir/documentreference/marie-v')).status).toBe(404);
+    expect((await t.as('nurse-els-goossens').get('/fhir/DOCUMENTREFERENCE?patient=' + MARIE)).status).toBe(404);
+    expect((await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?Patient=${LUC}`)).status).toBe(400);
+    expect((await t.as('nurse-els-goossens').get(`/fhir?_type=DocumentReference`)).status).toBe(404);
+  });
+
+  it('HELD: tokens that name no one, or a hub acting for someone, get exactly that someone\'s view', async () => {
+    const nobody = t.token(practitionerClaims('99999999999', 'physician'));
+    expect((await t.as('gp-anna-peeters').get(`/fhir/Patient?identifier=${ssinOf(SSIN.marie)}`).set('Authorization', `Bearer ${nobody}`)).body.total).toBe(0);
+    expect((await t.as('gp-anna-peeters').post('/fhir/Patient', { resourceType: 'Patient', name: [{ family: 'X' }] }).set('Authorization', `Bearer ${nobody}`)).status).toBe(403);
+    const hubFor = (act: Record<string, unknown>) => t.token({ sub: 'peer-hub', role: 'hub', hub_id: 'peer-1', scope: 'system/*.rs', act });
+    const forAnna = hubFor({ sub: 'anna', role: 'practitioner', nihii: NIHII.anna, profession: 'physician' });
+    const annaView = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}`);
+    const hubView = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}`).set('Authorization', `Bearer ${forAnna}`);
+    expect(entryIds(hubView.body)).toEqual(entryIds(annaView.body));
+    const forThomas = hubFor({ sub: 'thomas', role: 'practitioner', nihii: NIHII.thomas, profession: 'physician' });
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-lab').set('Authorization', `Bearer ${forThomas}`)).status).toBe(404);
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/luc-lab').set('Authorization', `Bearer ${forThomas}`)).status).toBe(200);
+    const forPatient = hubFor({ sub: 'marie', role: 'patient', ssin: SSIN.marie });
+    expect((await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}`).set('Authorization', `Bearer ${forPatient}`)).body.total).toBe(0);
+  });
+
+  it('HELD: patients see their own exclusions and restrictions, professionals never; no patient sees another\'s record', async () => {
+    expect(entryIds((await t.as('patient-marie-dubois').get('/fhir/Consent?patient=' + MARIE)).body)).toContain('Consent/rt-restrict-anna');
+    expect(entryIds((await t.as('gp-anna-peeters').get('/fhir/Consent?patient=' + MARIE)).body)).not.toContain('Consent/rt-restrict-anna');
+    expect(entryIds((await t.as('trusted-paolo-rossi').get('/fhir/Consent')).body).every((id) => id.startsWith('Consent/consent-sofia'))).toBe(true);
+    expect((await t.as('patient-sofia-rossi').get('/fhir/DocumentReference/marie-lab')).status).toBe(404);
+    expect((await t.as('patient-sofia-rossi').get(`/fhir/Consent?patient.identifier=${ssinOf(SSIN.marie)}&_summary=count`)).body.total).toBe(0);
+    expect((await t.as('patient-luc-martin').get('/fhir/Binary/bin-restricted')).status).toBe(404);
+  });
+});
+
+/** A network hub of its own for one describe block, with Marie's and Luc's test documents. */
+function ownHub(): () => NetworkHub {
+  let t: NetworkHub;
+  beforeAll(async () => {
+    t = await startNetworkHub();
+    for (const id of ['w-marie-lab', 'w-marie-lab-2', 'w-marie-lab-3', 'w-marie-abs']) {
+      await seed(t, documentFor(MARIE, { id, cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
+    }
+    await seed(t, documentFor(MARIE, { id: 'w-marie-v', cls: 'lab-result', label: 'V', author: 'Practitioner/physician-koen-wouters' }));
+    await seed(t, documentFor(MARIE, { id: 'w-marie-r', cls: 'lab-result', label: 'R', author: 'Practitioner/physician-koen-wouters' }));
+    await seed(t, documentFor(LUC, { id: 'w-luc-lab', cls: 'lab-result' }));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  return () => t;
+}
+
+describe('writes: hidden vs missing', () => {
+  const hub = ownHub();
+
+  // FINDING (medium): update-as-create on a hidden id answers 409 "X was changed by another
+  // request", on a missing id 201: an existence oracle for any id (documents, patients, consents).
+  it('FINDING: PUT to a hidden id answers exactly like PUT to a missing id (never 409)', async () => {
+    const t = hub();
+    const hidden = await t.as('gp-anna-peeters').put('/fhir/DocumentReference/w-marie-v', documentFor(MARIE, { id: 'w-marie-v', cls: 'lab-result' }));
+    const missing = await t.as('gp-anna-peeters').put('/fhir/DocumentReference/w-no-such-doc', documentFor(MARIE, { id: 'w-no-such-doc', cls: 'lab-result' }));
+    expect(hidden.status).not.toBe(409);
+    expect(hidden.status).toBe(missing.status);
+    const patientHidden = await t.as('gp-thomas-lambert').put(`/fhir/Patient/${PIETER}`, { resourceType: 'Patient', id: PIETER, name: [{ family: 'Probe' }] });
+    const patientMissing = await t.as('gp-thomas-lambert').put('/fhir/Patient/w-no-such-patient', { resourceType: 'Patient', id: 'w-no-such-patient', name: [{ family: 'Probe' }] });
+    expect(patientHidden.status).not.toBe(409);
+    expect(patientHidden.status).toBe(patientMissing.status);
+  });
+
+  it('HELD: other hidden-vs-missing write paths answer alike (PATCH, DELETE, If-Match, references)', async () => {
+    const t = hub();
+    const pair = async (make: (id: string) => PromiseLike<{ status: number; body: unknown }>, hiddenId: string, missingId: string) => {
+      const h = await make(hiddenId);
+      const m = await make(missingId);
+      expect(h.status).toBe(m.status);
+      return [h, m];
+    };
+    await pair((id) => t.as('nurse-els-goossens').delete(`/fhir/DocumentReference/${id}`), 'w-marie-v', 'w-missing');
+    await pair(
+      (id) =>
+        t
+          .as('nurse-els-goossens')
+          .put(`/fhir/DocumentReference/${id}`, documentFor(MARIE, { id, cls: 'lab-result' }))
+          .set('If-Match', 'W/"1"'),
+      'w-marie-v',
+      'w-missing'
+    );
+    const els = `Bearer ${t.token(practitionerClaims(NIHII.els, 'nurse'))}`;
+    await pair(
+      (id) =>
+        supertest(t.app)
+          .patch(`/fhir/DocumentReference/${id}`)
+          .set('Authorization', els)
+          .set('Content-Type', 'application/json-patch+json')
+          .send([{ op: 'replace', path: '/description', value: 'x' }]),
+      'w-marie-v',
+      'w-missing'
+    );
+    // A write referencing a hidden resource vs a missing one: same status, same text (modulo the id).
+    const referencing = (id: string) =>
+      t.as('nurse-els-goossens').post('/fhir/DocumentReference', { ...documentFor(MARIE, { cls: 'lab-result' }), relatesTo: [{ code: 'appends', target: { reference: `DocumentReference/${id}` } }] });
+    const [h, m] = await pair(referencing, 'w-marie-v', 'w-missing');
+    expect(JSON.stringify(h.body).replace('w-marie-v', 'X')).toBe(JSON.stringify(m.body).replace('w-missing', 'X'));
+    // Documents for a patient the practitioner cannot reach vs a missing patient.
+    await pair((p) => t.as('nurse-els-goossens').post('/fhir/DocumentReference', documentFor(p, { cls: 'lab-result' })), LUC, 'w-missing-patient');
+    // Patients write no clinical data, nor another patient's consent.
+    expect((await t.as('patient-marie-dubois').post('/fhir/DocumentReference', documentFor(MARIE, {}))).status).toBe(403);
+    const other = consent(MARIE, 'hub-sharing', { id: 'consent-marie-dubois-hub-sharing', status: 'inactive' });
+    expect((await t.as('patient-sofia-rossi').put('/fhir/Consent/consent-marie-dubois-hub-sharing', other)).status).toBe(404);
+    expect(await stored(t, 'DocumentReference', 'w-marie-v')).toBe(true);
+  });
+
+  // FINDING (medium): an exclusion oracle: creating a link for a patient who excluded the caller
+  // answers 404, for any other patient the caller cannot see 400 ("Reference not found").
+  it('FINDING: an excluded professional cannot tell, from a link attempt, that the patient excluded them', async () => {
+    const t = hub();
+    const attempt = (patient: string) =>
+      t.as('physician-sarah-maes').post('/fhir/CareTeam', careTeam(patient, 'Practitioner/physician-sarah-maes', 'emergency', { start: '2026-11-23T09:00:00Z', end: '2026-12-01T00:00:00Z' }));
+    const excludedMe = await attempt(LUC);
+    const notMine = await attempt(PIETER);
+    expect(excludedMe.status).toBe(notMine.status);
+  });
+
+  // FINDING (medium): rule 6 fails open on an absolute reference in the restriction (valid FHIR).
+  it('FINDING: a restriction written with an absolute reference still hides the document', async () => {
+    const t = hub();
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/w-marie-abs')).status).toBe(200);
+    const res = await t
+      .as('patient-marie-dubois')
+      .post('/fhir/Consent', consent(MARIE, 'document-restriction', { actor: 'Practitioner/gp-anna-peeters', data: `${t.config.baseUrl}/DocumentReference/w-marie-abs` }));
+    expect(res.status).toBe(201);
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/w-marie-abs')).status).toBe(404);
+  });
+});
+
+// FINDING (high): links are not checked against SPEC §4 at all: any eligible practitioner who can
+// see the patient creates or extends links (any type, any length, for anyone, no end = for ever),
+// so rule 4's time limit, the GP-only `R` label and "no link for an excluded professional" are
+// the caller's to set.
+describe('writes: therapeutic links follow SPEC §4', () => {
+  const hub = ownHub();
+
+  it('FINDING: a nurse cannot give herself a 10-year GP link (422), nor read R documents through it', async () => {
+    const t = hub();
+    const res = await t
+      .as('nurse-els-goossens')
+      .post('/fhir/CareTeam', careTeam(MARIE, 'Practitioner/nurse-els-goossens', 'gp-long-term', { start: '2026-11-23', end: '2036-11-23' }));
+    expect(res.status).toBe(422);
+    expect((await t.as('nurse-els-goossens').get('/fhir/DocumentReference/w-marie-r')).status).toBe(404);
+  });
+
+  it('FINDING: a link without an end lasts its type\'s maximum, not for ever', async () => {
+    const t = hub();
+    // Anna refers Marie to the pharmacist with no end: a referral lasts 3 months at most.
+    await t.as('gp-anna-peeters').post('/fhir/CareTeam', careTeam(MARIE, 'Practitioner/pharmacist-ahmed-benali', 'referral', { start: '2026-11-23' }));
+    t.setNow(new Date('2028-11-23T00:00:00Z'));
+    try {
+      expect((await t.as('pharmacist-ahmed-benali').get('/fhir/DocumentReference/w-marie-lab-3')).status).toBe(404);
+    } finally {
+      t.setNow(NETWORK_DATE);
+    }
+  });
+
+  it('FINDING: no link can be created for a professional the patient excluded (422)', async () => {
+    const t = hub();
+    const res = await t
+      .as('gp-thomas-lambert')
+      .post('/fhir/CareTeam', careTeam(LUC, 'Practitioner/physician-sarah-maes', 'referral', { start: '2026-11-23', end: '2027-01-23' }));
+    expect(res.status).toBe(422);
+  });
+});
+
+// FINDING (medium): rule 4's "or P is R's author" is whatever a writer puts in `author`: a linked
+// nurse adds herself to someone else's document and keeps it after her link ends.
+describe('writes: authorship is not the caller\'s to claim', () => {
+  const hub = ownHub();
+  it('FINDING: a practitioner cannot make herself author of someone else\'s document to keep it after the link ends', async () => {
+    const t = hub();
+    const doc = (await t.as('nurse-els-goossens').get('/fhir/DocumentReference/w-marie-lab-2')).body;
+    await t.as('nurse-els-goossens').put('/fhir/DocumentReference/w-marie-lab-2', { ...doc, author: [...(doc.author ?? []), { reference: 'Practitioner/nurse-els-goossens' }] });
+    t.setNow(new Date('2027-02-01T00:00:00Z'));
+    try {
+      expect((await t.as('nurse-els-goossens').get('/fhir/DocumentReference/w-marie-lab-2')).status).toBe(404);
+    } finally {
+      t.setNow(NETWORK_DATE);
+    }
+  });
+});
+
+// FINDING (medium): same with a grant: a linked practitioner writes a grant naming itself.
+describe('writes: grants are the patient\'s to give', () => {
+  const hub = ownHub();
+  it('FINDING: a practitioner cannot grant itself access that outlives its link', async () => {
+    const t = hub();
+    await t.as('nurse-els-goossens').post('/fhir/Consent', consent(MARIE, 'grant', { actor: 'Practitioner/nurse-els-goossens', period: { start: '2026-11-23T00:00:00Z' } }));
+    t.setNow(new Date('2027-06-01T00:00:00Z'));
+    try {
+      expect((await t.as('nurse-els-goossens').get('/fhir/DocumentReference/w-marie-lab')).status).toBe(404);
+    } finally {
+      t.setNow(NETWORK_DATE);
+    }
+  });
+});
+
+// FINDING (high): a linked practitioner rewrites or deletes a document it did not author (SPEC:
+// only the author or custodian ends a document's referencing, by $request-deletion).
+describe('writes: other people\'s documents', () => {
+  const hub = ownHub();
+  it('FINDING: a practitioner cannot delete or rewrite a document it did not author', async () => {
+    const t = hub();
+    const rewrite = await t
+      .as('nurse-els-goossens')
+      .put('/fhir/DocumentReference/w-marie-lab', { ...documentFor(MARIE, { id: 'w-marie-lab', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }), description: 'rewritten by the nurse' });
+    const del = await t.as('nurse-els-goossens').delete('/fhir/DocumentReference/w-marie-lab');
+    expect((await t.as('physician-koen-wouters').get('/fhir/DocumentReference/w-marie-lab')).status).toBe(200);
+    expect(rewrite.status).toBe(403);
+    expect(del.status).toBe(403);
+  });
+});
+
+// FINDING (high): links are never deleted (SPEC §4) and consent is the patient's: a linked GP
+// deletes a colleague's link (ending its access) and the patient's hub-sharing consent.
+describe('writes: links and consents are not deleted by professionals', () => {
+  const hub = ownHub();
+  it('FINDING: a practitioner cannot delete a link or the patient\'s consent', async () => {
+    const t = hub();
+    const link = await t.as('gp-anna-peeters').delete('/fhir/CareTeam/link-marie-dubois-els-goossens');
+    expect([403, 405]).toContain(link.status);
+    expect((await t.as('nurse-els-goossens').get('/fhir/DocumentReference/w-marie-lab-2')).status).toBe(200);
+    const revoke = await t.as('gp-anna-peeters').delete('/fhir/Consent/consent-marie-dubois-hub-sharing');
+    expect(revoke.status).toBe(403);
+    expect((await t.as('patient-marie-dubois').get('/fhir/Consent/consent-marie-dubois-hub-sharing')).status).toBe(200);
+  });
+});
+
+// FINDING (medium): rule 3 fails open for an exclusion that names the professional by identifier.
+describe('writes: exclusions by NIHII', () => {
+  const hub = ownHub();
+  it('FINDING: an exclusion naming the professional by NIHII identifier excludes them', async () => {
+    const t = hub();
+    expect((await t.as('nurse-els-goossens').get('/fhir/DocumentReference/w-marie-lab-2')).status).toBe(200);
+    const res = await t
+      .as('patient-marie-dubois')
+      .post('/fhir/Consent', consent(MARIE, 'exclusion', { actor: { identifier: { system: NIHII_SYSTEM, value: NIHII.els } } }));
+    expect(res.status).toBe(201);
+    expect((await t.as('nurse-els-goossens').get('/fhir/DocumentReference/w-marie-lab-2')).status).toBe(404);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('identity: the SSIN is the key to a patient\'s portal', () => {
+  let t: NetworkHub;
+  const strangerSsin = makeSsin('1990-01-01', 123);
+  beforeAll(async () => {
+    t = await startNetworkHub();
+    await seed(t, documentFor(LUCAS, { id: 'lucas-immediate', cls: 'lab-result', release: { rule: 'immediate' } }));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  // FINDING (high): SSIN uniqueness is not enforced: any registered professional creates a second
+  // Patient with someone's SSIN and the real patient is locked out of their portal (fail closed).
+  it('FINDING: a second Patient with an existing SSIN is refused, and the patient keeps their portal', async () => {
+    const dup = await t.as('gp-thomas-lambert').post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN_SYSTEM, value: SSIN.marie }], name: [{ family: 'Dubois' }] });
+    expect((await t.as('patient-marie-dubois').get(`/fhir/Patient/${MARIE}`)).status).toBe(200);
+    expect([400, 409, 422]).toContain(dup.status);
+  });
+
+  // FINDING (high): a linked professional re-keys a patient's SSIN; whoever logs in with the new
+  // SSIN (role patient) then reads the patient's record, exclusions and restrictions included.
+  it('FINDING: a professional cannot hand a patient\'s portal to another SSIN', async () => {
+    const lucas = (await t.as('gp-anna-peeters').get(`/fhir/Patient/${LUCAS}`)).body;
+    expect(lucas.id).toBe(LUCAS);
+    await t.as('gp-anna-peeters').put(`/fhir/Patient/${LUCAS}`, { ...lucas, identifier: [{ system: SSIN_SYSTEM, value: strangerSsin }] });
+    const stranger = t.token({ sub: 'stranger', role: 'patient', ssin: strangerSsin, scope: 'patient/*.rs' });
+    const res = await t.as('patient-marie-dubois').get('/fhir/DocumentReference/lucas-immediate').set('Authorization', `Bearer ${stranger}`);
+    expect(res.status).toBe(404);
+  });
+});
