@@ -1,22 +1,36 @@
 import type { Resource } from '@medplum/fhirtypes';
+import type { Db } from 'mongodb';
 import { toStoredResource } from '../../src/fhir/stored-form';
 import { computeAccessFields, type AccessLookups } from '../../src/policy/access-fields';
+import { storeLookups } from '../../src/policy/access-lookups';
+import { ResourceStore } from '../../src/store/resource-store';
 import type { StoredResource } from '../../src/store/stored-resource';
 
-/**
- * Lookups for seeding a synthetic network without querying it: every patient has an active
- * hub-sharing consent and no institution or GP defaults exist (release falls back to the default delay).
- */
-const SEED_LOOKUPS: AccessLookups = {
-  patientHasConsent: async () => true,
-  releaseDefault: async () => undefined,
-  sumehrDefault: async () => undefined,
-  securityContextFields: async () => undefined,
-};
+export type StoredFormBuilder = (resource: Resource & { id: string }) => Promise<StoredResource>;
 
-/** The stored form the hub writes for version 1 of `resource`: search sidecar and access sidecar. */
-export async function storedFormOf(resource: Resource & { id: string }, baseUrl: string, now = new Date()): Promise<StoredResource> {
-  const withMeta = { ...resource, meta: { ...resource.meta, versionId: '1', lastUpdated: now.toISOString() } };
-  const access = await computeAccessFields(withMeta, SEED_LOOKUPS);
-  return toStoredResource(resource, 1, now, baseUrl, { ...access });
+/**
+ * Builds the stored form the hub writes for version 1 of a resource: search sidecar, and the access
+ * sidecar computed by the policy layer with its lookups on this database (as HubRepository does).
+ * A patient's consent window is looked up once: no Consent is written while the builder is used.
+ */
+export function storedFormBuilder(db: Db, baseUrl: string): StoredFormBuilder {
+  const fromStore = storeLookups(new ResourceStore(db), baseUrl);
+  const windows = new Map<string, ReturnType<AccessLookups['consentWindow']>>();
+  const lookups: AccessLookups = {
+    ...fromStore,
+    consentWindow: (patient) => {
+      let window = windows.get(patient);
+      if (!window) {
+        window = fromStore.consentWindow(patient);
+        windows.set(patient, window);
+      }
+      return window;
+    },
+  };
+  return async (resource) => {
+    const now = new Date();
+    const withMeta = { ...resource, meta: { ...resource.meta, versionId: '1', lastUpdated: now.toISOString() } };
+    const access = await computeAccessFields(withMeta, lookups);
+    return toStoredResource(resource, 1, now, baseUrl, { ...access });
+  };
 }

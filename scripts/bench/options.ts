@@ -8,6 +8,12 @@ export interface BenchOptions {
   seed: number;
   /** Keep the database (MONGODB_URI only) instead of dropping it at the end. */
   keepDatabase: boolean;
+  /**
+   * `system`: the hub runs with the in-process system policy (sees and writes everything), so the
+   * hub-admin token reaches clinical content; `real`: the production policy, under which admins
+   * never read DocumentReferences (SPEC §5) and the benchmark stops at its pre-flight check.
+   */
+  policy: 'system' | 'real';
   mongodbUri?: string;
 }
 
@@ -31,6 +37,7 @@ export const USAGE = [
   'usage: npm run bench -- [options]',
   ...NUMERIC.map((o) => `  --${o.key.padEnd(12)} ${o.help} (env ${o.env}, default ${o.fallback})`),
   `  --${'keep-db'.padEnd(12)} keep the benchmark database on MONGODB_URI (default: dropped at the end)`,
+  `  --${'policy'.padEnd(12)} system | real: access policy of the hub under test (env BENCH_POLICY, default system)`,
   '  MONGODB_URI  benchmark this server; unset: an embedded FerretDB 1.24 in a fresh temp dir',
 ].join('\n');
 
@@ -39,10 +46,15 @@ export class UsageError extends Error {}
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const given = new Map<string, string>();
   let keepDatabase = env.BENCH_KEEP_DB === '1';
+  let policy = env.BENCH_POLICY || 'system';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--keep-db') {
       keepDatabase = true;
+      continue;
+    }
+    if (arg === '--policy' || arg.startsWith('--policy=')) {
+      policy = arg === '--policy' ? (argv[++i] ?? '') : arg.slice('--policy='.length);
       continue;
     }
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
@@ -61,5 +73,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     }
     numbers[option.key] = value;
   }
-  return { ...numbers, keepDatabase, mongodbUri: env.MONGODB_URI || undefined };
+  if (policy !== 'system' && policy !== 'real') throw new UsageError(`--policy must be system or real (got ${policy})`);
+  return { ...numbers, keepDatabase, policy, mongodbUri: env.MONGODB_URI || undefined };
 }

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { Measurement } from './load';
 
 /** One hub figure and the raw driver baselines it is compared with. */
@@ -16,6 +17,8 @@ export interface RunFacts {
   date: Date;
   seedSeconds: number;
   indexSeconds: number;
+  /** Wall time of the whole run so far (start-up, seeding, measurements). */
+  totalSeconds: number;
   notes: string[];
 }
 
@@ -43,7 +46,7 @@ export function summary(facts: RunFacts, comparisons: Comparison[]): string {
     `load         ${facts.requests} requests per measurement after warm-up, concurrency ${facts.concurrency}`,
     `seeding      ${facts.seedSeconds.toFixed(1)} s (${Math.round((facts.docs + facts.patients) / facts.seedSeconds)} resources/s)` +
       `, createHub incl. ensureIndexes ${facts.indexSeconds.toFixed(1)} s`,
-    `node         ${process.version} on ${process.platform}/${process.arch}`,
+    `run time     ${facts.totalSeconds.toFixed(0)} s in all; node ${process.version} on ${process.platform}/${process.arch}, ${os.cpus().length} CPUs`,
     rule,
     line(header),
     rule,

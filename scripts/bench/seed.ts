@@ -3,7 +3,7 @@ import type { Db, Document } from 'mongodb';
 import { validateForWrite } from '../../src/fhir/validation';
 import { HISTORY_COLLECTION } from '../../src/store/resource-store';
 import { historyEntryOf, type StoredResource } from '../../src/store/stored-resource';
-import { storedFormOf } from './access-sidecar';
+import { storedFormBuilder } from './access-sidecar';
 import { ProgressLine } from './progress';
 import { SeededRandom, syntheticDocumentReference, syntheticPatient } from './synthetic-data';
 
@@ -31,7 +31,8 @@ export async function seedStore(db: Db, counts: { patients: number; docs: number
   validateForWrite(syntheticDocumentReference(new SeededRandom(seed), 'validation-check', patientIds[0]));
 
   const progress = new ProgressLine('seeding', counts.patients + counts.docs);
-  const store = (resources: (Resource & { id: string })[]) => Promise.all(resources.map((r) => storedFormOf(r, baseUrl)));
+  const storedForm = storedFormBuilder(db, baseUrl);
+  const store = (resources: (Resource & { id: string })[]) => Promise.all(resources.map(storedForm));
   let pending: Promise<void> = Promise.resolve();
   const write = async (type: string, docs: StoredResource[]): Promise<void> => {
     // Typed as plain documents: the driver's insert types expect ObjectId `_id`s, ours are FHIR ids.
@@ -45,7 +46,8 @@ export async function seedStore(db: Db, counts: { patients: number; docs: number
     const batch = await store(patientIds.slice(from, from + BATCH_SIZE).map((id) => syntheticPatient(random, id)));
     await pending;
     pending = write('Patient', batch);
-    pending.catch(() => undefined); // awaited on the next turn; this only keeps Node from calling it unhandled meanwhile
+    // Awaited after the next batch is built; this only keeps Node from calling a failure unhandled meanwhile.
+    pending.catch(() => undefined);
   }
   for (let from = 0; from < documentIds.length; from += BATCH_SIZE) {
     const batch = await store(

@@ -11,14 +11,18 @@ import {
   type WithId,
 } from '@medplum/core';
 import { FhirRepository, type CreateResourceOptions, type ReadHistoryOptions, type UpdateResourceOptions } from '@medplum/fhir-router';
-import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
+import type { Bundle, CareTeam, Reference, Resource } from '@medplum/fhirtypes';
+import { checkLinkWrite } from '../hub/therapeutic-links';
+import { SSIN } from '../policy/vocabulary';
+import { fieldIn } from '../store/condition';
 import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
-import { computeAccessFields, type AccessLookups } from '../policy/access-fields';
+import { computeAccessFields, type AccessFields, type AccessLookups } from '../policy/access-fields';
 import { storeLookups } from '../policy/access-lookups';
-import type { WriteInteraction } from '../policy/access-policy';
+import type { WriteChange, WriteInteraction } from '../policy/access-policy';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
-import { assertReferencesVisible } from './reference-check';
+import { assertReferencesVisible, referencesIn } from './reference-check';
+import { relativeReference } from './search-values';
 import { VersionConflictError } from '../store/resource-store';
 import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import { historyBundle } from './history-bundle';
@@ -40,7 +44,7 @@ export class HubRepository extends FhirRepository<undefined> {
 
   constructor(readonly ctx: RequestContext) {
     super();
-    this.lookups = storeLookups(ctx.store, () => ctx.now, (type, id) => this.staged?.get(`${type}/${id}`)?.doc);
+    this.lookups = storeLookups(ctx.store, ctx.baseUrl, (type, id) => this.staged?.get(`${type}/${id}`)?.doc);
   }
 
   setMode(): void {
@@ -54,10 +58,11 @@ export class HubRepository extends FhirRepository<undefined> {
   async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
     assertServed(resource.resourceType);
     const id = options?.assignedId && resource.id ? resource.id : this.generateId();
-    const candidate = { ...resource, id } as WithId<T>;
+    const candidate = (await this.applyWorkflowRules({ ...resource, id } as WithId<Resource>)) as WithId<T>;
     validateForWrite(candidate);
+    await this.assertUniqueSsin(candidate);
     const access = await computeAccessFields(candidate, this.lookups);
-    this.assertMayWrite(candidate.resourceType, 'create', candidate, undefined, access.patient);
+    this.assertMayWrite(candidate.resourceType, 'create', candidate, { next: access });
     const doc = toStoredResource(candidate, 1, this.ctx.now, this.ctx.baseUrl, { ...access });
     await this.persist(candidate.resourceType, doc, null, undefined);
     return doc.r as WithId<T>;
@@ -82,8 +87,10 @@ export class HubRepository extends FhirRepository<undefined> {
   async readHistory<T extends Resource>(resourceType: string, id: string, options?: ReadHistoryOptions): Promise<Bundle<WithId<T>>> {
     const current = await this.visibleCurrent(resourceType, id);
     const limit = Math.min(Math.max(options?.limit ?? 50, 1), 1000);
-    const { entries, total } = await this.ctx.store.instanceHistory(resourceType, current, limit, options?.offset ?? 0);
-    return historyBundle(entries, this.ctx.baseUrl, total) as Bundle<WithId<T>>;
+    const { entries } = await this.ctx.store.instanceHistory(resourceType, current, 1000, 0);
+    const visible = entries.filter((e) => samePatient(e.a, current.a));
+    const offset = options?.offset ?? 0;
+    return historyBundle(visible.slice(offset, offset + limit), this.ctx.baseUrl, visible.length) as Bundle<WithId<T>>;
   }
 
   async readTypeHistory(resourceType: string, limit: number, since?: Date): Promise<Bundle> {
@@ -96,7 +103,8 @@ export class HubRepository extends FhirRepository<undefined> {
     const current = await this.visibleCurrent(resourceType, id);
     const version = /^\d+$/.test(vid) ? Number(vid) : NaN;
     const entry = Number.isNaN(version) ? undefined : await this.ctx.store.readVersion(resourceType, id, version, current);
-    if (!entry) throw new OperationOutcomeError(notFound);
+    // A version filed under another patient than the current one is that patient's data.
+    if (!entry || !samePatient(entry.a, current.a)) throw new OperationOutcomeError(notFound);
     if (entry.del) throw new OperationOutcomeError(gone);
     return entry.r as WithId<T>;
   }
@@ -105,6 +113,11 @@ export class HubRepository extends FhirRepository<undefined> {
     assertServed(resource.resourceType);
     if (!resource.id) throw new OperationOutcomeError(badRequest('Missing id', `${resource.resourceType}.id`));
     const current = await this.currentForWrite(resource.resourceType, resource.id);
+    if (!current && !this.seesEverything(resource.resourceType)) {
+      // Update as create with a client id would collide with a resource hidden from the caller and
+      // so reveal it; callers who may not see everything get 404 for hidden and missing ids alike.
+      throw new OperationOutcomeError(notFound);
+    }
     if (options?.ifMatch !== undefined && options.ifMatch !== String(current?.v)) {
       throw new OperationOutcomeError(preconditionFailed);
     }
@@ -128,7 +141,7 @@ export class HubRepository extends FhirRepository<undefined> {
   async deleteResource(resourceType: string, id: string): Promise<void> {
     const current = await this.visibleCurrent(resourceType, id);
     if (current.del) return;
-    this.assertMayWrite(resourceType, 'delete', undefined, current.r, current.a.patient as string | undefined);
+    this.assertMayWrite(resourceType, 'delete', undefined, { previous: current.a as AccessFields });
     const doc = toStoredResource(current.r as WithId<Resource>, current.v + 1, this.ctx.now, this.ctx.baseUrl, current.a, true);
     await this.persist(resourceType, doc, current.v, current);
   }
@@ -169,6 +182,32 @@ export class HubRepository extends FhirRepository<undefined> {
     }
   }
 
+  /** Business rules of writes by professionals (therapeutic links, SPEC §4); defaults applied here. */
+  private async applyWorkflowRules(resource: WithId<Resource>): Promise<WithId<Resource>> {
+    const facts = this.ctx.policy.facts;
+    if (resource.resourceType === 'CareTeam' && facts.kind === 'practitioner' && facts.eligible) {
+      return (await checkLinkWrite(this.ctx.store, facts, resource as CareTeam, this.ctx.now)) as WithId<Resource>;
+    }
+    return resource;
+  }
+
+  /** One Patient per SSIN (SPEC §4): the SSIN is the key to the patient's own record and portal. */
+  private async assertUniqueSsin(resource: Resource): Promise<void> {
+    if (resource.resourceType !== 'Patient') return;
+    const ssins = (resource.identifier ?? []).filter((i) => i.system === SSIN).map((i) => i.value as string);
+    if (ssins.length > 1) throw new OperationOutcomeError(badRequest('A patient has one SSIN', 'Patient.identifier'));
+    if (!ssins.length) return;
+    const holders = await this.ctx.store.readFacts('Patient', fieldIn('keys.identifier', [`${SSIN}|${ssins[0]}`]), 2);
+    const staged = [...(this.staged?.values() ?? [])].some((w) => w.type === 'Patient' && w.doc._id !== resource.id && w.doc.a.ssin === ssins[0]);
+    if (staged || holders.some((h) => h._id !== resource.id)) {
+      throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
+    }
+  }
+
+  private seesEverything(resourceType: string): boolean {
+    return 'always' in this.ctx.policy.readScope(resourceType, 'r');
+  }
+
   /** The current document if the caller may see it; otherwise 404, exactly as for a missing one. */
   async visibleCurrent(resourceType: string, id: string): Promise<StoredResource> {
     assertServed(resourceType);
@@ -188,27 +227,28 @@ export class HubRepository extends FhirRepository<undefined> {
     }
   }
 
-  private async writeVersion<T extends Resource>(resource: WithId<T>, current: StoredResource | undefined): Promise<WithId<T>> {
+  private async writeVersion<T extends Resource>(input: WithId<T>, current: StoredResource | undefined): Promise<WithId<T>> {
+    const resource = (await this.applyWorkflowRules(input as WithId<Resource>)) as WithId<T>;
     validateForWrite(resource);
+    await this.assertUniqueSsin(resource);
     const access = await computeAccessFields(resource, this.lookups);
-    const interaction = current ? 'update' : 'create';
-    this.assertMayWrite(resource.resourceType, interaction, resource, current?.r, access.patient);
-    // Moving a resource to another patient needs the right on both.
-    const previousPatient = current?.a.patient as string | undefined;
-    if (previousPatient && previousPatient !== access.patient) {
-      this.assertMayWrite(resource.resourceType, interaction, resource, current?.r, previousPatient);
-    }
+    // The policy sees both versions: moving a resource to another patient needs the right on both.
+    this.assertMayWrite(resource.resourceType, current ? 'update' : 'create', resource, { next: access, previous: current?.a as AccessFields | undefined });
     const version = (current?.v ?? 0) + 1;
     const doc = toStoredResource(resource, version, this.ctx.now, this.ctx.baseUrl, { ...access });
     await this.persist(resource.resourceType, doc, current?.v ?? null, current);
     return doc.r as WithId<T>;
   }
 
-  private assertMayWrite(type: string, interaction: WriteInteraction, next?: Resource, previous?: Resource, patient?: string): void {
-    const decision = this.ctx.policy.mayWrite(type, interaction, next, previous, patient);
-    if (!decision.allowed) {
-      throw new OperationOutcomeError(decision.reason === 'hidden' ? notFound : forbidden);
-    }
+  private assertMayWrite(type: string, interaction: WriteInteraction, resource: Resource | undefined, change: WriteChange): void {
+    const decision = this.ctx.policy.mayWrite(type, interaction, change);
+    if (decision.allowed) return;
+    if (decision.reason === 'forbidden') throw new OperationOutcomeError(forbidden);
+    // Hidden: a new resource about a patient the caller may not reach fails exactly like one that
+    // references a missing patient; an existing resource is simply not found.
+    const patient = change.next?.patient;
+    if (resource && patient && !change.previous) throw missingReference(resource, patient, this.ctx.baseUrl);
+    throw new OperationOutcomeError(notFound);
   }
 
   private async persist(type: string, doc: StoredResource, expectedVersion: number | null, previous: StoredResource | undefined): Promise<void> {
@@ -227,12 +267,19 @@ export class HubRepository extends FhirRepository<undefined> {
     for (const write of writes) {
       if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, staged);
     }
-    const consentPatients = [...new Set(writes.flatMap((w) => [hubSharingPatient(w.doc.r), hubSharingPatient(w.previous?.r)]).filter((p): p is string => !!p))];
+    const consentPatients = [
+      ...new Set(writes.flatMap((w) => [hubSharingPatient(w.doc.r, this.lookups.relative), hubSharingPatient(w.previous?.r, this.lookups.relative)]).filter((p): p is string => !!p)),
+    ];
     if (consentPatients.length) await beforeConsentWrite(this.ctx.store, consentPatients);
     try {
       await this.write(writes);
     } finally {
-      if (consentPatients.length) await afterConsentWrite(this.ctx.store, consentPatients, this.ctx.now);
+      if (consentPatients.length) await afterConsentWrite(this.ctx.store, consentPatients);
+    }
+    // A Binary is read under its DocumentReference: carry the document's new access fields over.
+    for (const w of writes.filter((w) => w.type === 'DocumentReference')) {
+      const document = `DocumentReference/${w.doc._id}`;
+      await this.ctx.store.setAccessFields('Binary', 'document', document, { ...w.doc.a, document, ...(w.doc.del ? { current: false } : {}) });
     }
   }
 
@@ -250,6 +297,15 @@ export class HubRepository extends FhirRepository<undefined> {
       throw err;
     }
   }
+}
+
+function samePatient(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {
+  return (a?.patient ?? null) === (b.patient ?? null);
+}
+
+function missingReference(resource: Resource, patient: string, baseUrl: string): OperationOutcomeError {
+  const path = referencesIn(resource).find((r) => relativeReference(r.reference, baseUrl) === patient)?.path;
+  return new OperationOutcomeError(badRequest(`Reference not found: ${patient}`, path));
 }
 
 function assertServed(resourceType: string): void {

@@ -1,9 +1,12 @@
 import { badRequest, OperationOutcomeError } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import type { HubRepository } from './hub-repository';
+import { relativeReference } from './search-values';
 import { isServedType } from './served-types';
 
 const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
+/** References to other servers are not ours to check; anything else that is not `Type/id` is refused. */
+const FOREIGN_REFERENCE = /^(https?:\/\/|urn:|#)/;
 
 /**
  * A write may not point at a resource the caller cannot see (SPEC §5): a reference to a hidden
@@ -11,9 +14,14 @@ const RELATIVE_REFERENCE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
  */
 export async function assertReferencesVisible(repo: HubRepository, resource: Resource, staged: Set<string>): Promise<void> {
   const self = `${resource.resourceType}/${resource.id}`;
-  for (const { reference, path } of referencesIn(resource)) {
+  for (const { reference: raw, path } of referencesIn(resource)) {
+    const reference = relativeReference(raw, repo.ctx.baseUrl);
     const m = RELATIVE_REFERENCE.exec(reference);
-    if (!m || !isServedType(m[1]) || reference === self || staged.has(reference)) continue;
+    if (!m) {
+      if (FOREIGN_REFERENCE.test(reference)) continue;
+      throw new OperationOutcomeError(badRequest(`Reference not found: ${reference}`, path));
+    }
+    if (!isServedType(m[1]) || reference === self || staged.has(reference)) continue;
     try {
       const doc = await repo.visibleCurrent(m[1], m[2]);
       if (doc.del) throw new Error('deleted');
@@ -23,7 +31,7 @@ export async function assertReferencesVisible(repo: HubRepository, resource: Res
   }
 }
 
-function referencesIn(value: unknown, path = ''): { reference: string; path: string }[] {
+export function referencesIn(value: unknown, path = ''): { reference: string; path: string }[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => referencesIn(v, `${path}[${i}]`));
   if (!value || typeof value !== 'object') return [];
   return Object.entries(value as Record<string, unknown>).flatMap(([key, v]) =>

@@ -28,6 +28,7 @@ export function toStoredResource(
     dh: fields.hi,
     n: fields.num,
     o: fields.sort,
-    a: access,
+    // The driver stores `undefined` as null, which a sparse unique index (Patient SSIN) would count.
+    a: Object.fromEntries(Object.entries(access).filter(([, v]) => v !== undefined)),
   };
 }

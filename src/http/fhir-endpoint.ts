@@ -1,6 +1,6 @@
 import { getStatus, isOk, isOperationOutcome } from '@medplum/core';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
-import type { Resource } from '@medplum/fhirtypes';
+import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Request, Response } from 'express';
 import { HubRepository } from '../fhir/hub-repository';
 import type { Hub } from '../hub';
@@ -45,7 +45,7 @@ export function fhirEndpoint(hub: Hub) {
       config: { transactions: true },
     };
     const [result, resource] = await hub.router.handleRequest(fhirRequest, repo);
-    const status = getStatus(result);
+    const status = statusOf(result);
     if (!resource || !isOk(result)) {
       sendOutcome(req, res, result, status);
       return;
@@ -57,6 +57,11 @@ export function fhirEndpoint(hub: Hub) {
     }
     sendFhir(req, res, status, resource);
   };
+}
+
+/** Medplum's getStatus knows no 422; business-rule refusals carry the id `unprocessable` (SPEC §1). */
+function statusOf(outcome: OperationOutcome): number {
+  return outcome.id === 'unprocessable' ? 422 : getStatus(outcome);
 }
 
 /** `POST Type/_search` takes its parameters from the form body and the URL together. */

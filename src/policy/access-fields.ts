@@ -1,5 +1,6 @@
 import type {
   Binary,
+  Patient,
   CareTeam,
   Composition,
   Consent,
@@ -17,6 +18,7 @@ import {
   DEFAULT_RELEASE_DELAY_DAYS,
   DOCUMENT_CLASS,
   RELEASE_RULE_EXT,
+  SSIN,
   SUMEHR_DELAY_DAYS,
   classOfLoinc,
 } from './vocabulary';
@@ -37,8 +39,16 @@ export interface AccessFields {
   current?: boolean;
   /** When the patient may see it (release rule); DISTANT_FUTURE = never. */
   releaseAt?: Date;
-  /** The patient's hub-sharing consent is active (maintained by consent-sync). */
-  consent?: boolean;
+  /**
+   * The window of the patient's active hub-sharing consent (maintained by consent-sync): rule 2
+   * holds while consentFrom <= now <= consentUntil. No consent: both DISTANT_PAST.
+   */
+  consentFrom?: Date;
+  consentUntil?: Date;
+  /** The DocumentReference whose restrictions and status govern this resource (itself, or a Binary's context). */
+  document?: string;
+  /** Patient SSIN, unique across Patients (indexed). */
+  ssin?: string;
   /** Consent kind, for Consent resources. */
   kind?: string;
   /** CareTeam members (`Practitioner/x`, `Organization/y`). */
@@ -47,7 +57,9 @@ export interface AccessFields {
 
 /** What computing the sidecar needs from the database; reads of registry data and facts only. */
 export interface AccessLookups {
-  patientHasConsent(patient: string): Promise<boolean>;
+  /** Makes a reference relative to this hub (`Type/id`); other servers' URLs stay as they are. */
+  relative(reference: string | undefined): string | undefined;
+  consentWindow(patient: string): Promise<ConsentWindow>;
   /** Institution default for a document class: SPEC §10 release-default. */
   releaseDefault(custodian: string | undefined, docClass: string): Promise<{ rule: string; delayDays?: number } | undefined>;
   /** A GP's SUMEHR default (`never` or `immediate`). */
@@ -56,10 +68,17 @@ export interface AccessLookups {
   securityContextFields(reference: string): Promise<AccessFields | undefined>;
 }
 
+export interface ConsentWindow {
+  consentFrom: Date;
+  consentUntil: Date;
+}
+export const NO_CONSENT: ConsentWindow = { consentFrom: DISTANT_PAST, consentUntil: DISTANT_PAST };
+
 export async function computeAccessFields(resource: Resource, lookups: AccessLookups): Promise<AccessFields> {
+  const ref = (reference: Reference | undefined) => lookups.relative(reference?.reference);
   switch (resource.resourceType) {
     case 'Patient':
-      return { patient: `Patient/${resource.id}` };
+      return { patient: `Patient/${resource.id}`, ssin: ssinOf(resource as Patient) };
     case 'Consent':
       return { patient: ref((resource as Consent).patient), kind: consentKindOf(resource as Consent) };
     case 'CareTeam': {
@@ -75,10 +94,10 @@ export async function computeAccessFields(resource: Resource, lookups: AccessLoo
     case 'List':
       return clinical(resource, { patient: ref((resource as List).subject), class: 'other', label: 'N', current: (resource as List).status !== 'entered-in-error', releaseAt: DISTANT_FUTURE }, lookups);
     case 'Binary': {
-      const context = (resource as Binary).securityContext?.reference;
+      const context = ref((resource as Binary).securityContext);
       // A Binary without a readable context is nobody's to read (fail closed).
-      const fields = context ? await lookups.securityContextFields(context) : undefined;
-      return fields ?? { clinical: true, current: false };
+      const fields = context?.startsWith('DocumentReference/') ? await lookups.securityContextFields(context) : undefined;
+      return fields ? { ...fields, document: context } : { clinical: true, current: false };
     }
     default:
       return {};
@@ -86,7 +105,8 @@ export async function computeAccessFields(resource: Resource, lookups: AccessLoo
 }
 
 async function clinical(resource: Resource, fields: AccessFields, lookups: AccessLookups): Promise<AccessFields> {
-  return { ...fields, clinical: true, consent: fields.patient ? await lookups.patientHasConsent(fields.patient) : false };
+  const window = fields.patient ? await lookups.consentWindow(fields.patient) : NO_CONSENT;
+  return { document: `${resource.resourceType}/${resource.id}`, ...fields, clinical: true, ...window };
 }
 
 async function documentReferenceFields(doc: DocumentReference, lookups: AccessLookups): Promise<AccessFields> {
@@ -97,14 +117,14 @@ async function documentReferenceFields(doc: DocumentReference, lookups: AccessLo
   if (release.rule) {
     releaseAt = releaseDate(release.rule, release.date, published, DEFAULT_RELEASE_DELAY_DAYS);
   } else {
-    const byDefault = await lookups.releaseDefault(ref(doc.custodian), docClass);
+    const byDefault = await lookups.releaseDefault(lookups.relative(doc.custodian?.reference), docClass);
     releaseAt = byDefault
       ? releaseDate(byDefault.rule, undefined, published, byDefault.delayDays ?? DEFAULT_RELEASE_DELAY_DAYS)
       : addDays(published, DEFAULT_RELEASE_DELAY_DAYS);
   }
   return {
-    patient: ref(doc.subject),
-    authors: (doc.author ?? []).map(ref).filter(isString),
+    patient: lookups.relative(doc.subject?.reference),
+    authors: (doc.author ?? []).map((a) => lookups.relative(a.reference)).filter(isString),
     class: docClass,
     label: labelOf(doc.securityLabel?.flatMap((l) => l.coding ?? [])),
     current: doc.status !== 'entered-in-error',
@@ -113,11 +133,11 @@ async function documentReferenceFields(doc: DocumentReference, lookups: AccessLo
 }
 
 async function compositionFields(composition: Composition, lookups: AccessLookups): Promise<AccessFields> {
-  const authors = (composition.author ?? []).map(ref).filter(isString);
+  const authors = (composition.author ?? []).map((a) => lookups.relative(a.reference)).filter(isString);
   const published = new Date(composition.date ?? Date.now());
   const rule = releaseRuleOf(composition.extension).rule ?? (await lookups.sumehrDefault(authors[0])) ?? 'immediate';
   return {
-    patient: ref(composition.subject),
+    patient: lookups.relative(composition.subject?.reference),
     authors,
     class: 'summary',
     label: labelOf(composition.meta?.security),
@@ -162,8 +182,8 @@ function codeIn(concepts: { coding?: { system?: string; code?: string }[] }[] | 
   return concepts?.flatMap((c) => c.coding ?? []).find((c) => c.system === system)?.code;
 }
 
-export function ref(reference: Reference | undefined): string | undefined {
-  return reference?.reference;
+function ssinOf(patient: Patient): string | undefined {
+  return patient.identifier?.find((i) => i.system === SSIN)?.value;
 }
 
 function isString(s: string | undefined): s is string {

@@ -1,24 +1,25 @@
-import type { Organization, Practitioner } from '@medplum/fhirtypes';
-import { and, fieldIn, or } from '../store/condition';
+import type { Consent, Organization, Practitioner } from '@medplum/fhirtypes';
+import { relativeReference } from '../fhir/search-values';
+import { and, fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
-import type { AccessFields, AccessLookups } from './access-fields';
+import { NO_CONSENT, type AccessFields, type AccessLookups, type ConsentWindow } from './access-fields';
 import { CONSENT_KIND, RELEASE_DEFAULT_EXT, SUMEHR_ACCESS_EXT } from './vocabulary';
 
 /** Staged writes of the bundle being processed, visible to the lookups before they are committed. */
 export type StagedReader = (type: string, id: string) => StoredResource | undefined;
 
 /** AccessLookups on the store: reads of facts and registry data, never of clinical content for a caller. */
-export function storeLookups(store: ResourceStore, now: () => Date, staged: StagedReader = () => undefined): AccessLookups {
+export function storeLookups(store: ResourceStore, baseUrl: string, staged: StagedReader = () => undefined): AccessLookups {
+  const relative = (reference: string | undefined) => (reference ? relativeReference(reference, baseUrl) : undefined);
   const readOne = async (reference: string): Promise<StoredResource | undefined> => {
     const [type, id] = reference.split('/');
     if (!type || !id) return undefined;
     return staged(type, id) ?? (await store.readFacts(type, fieldIn('id', [id]), 1))[0];
   };
   return {
-    async patientHasConsent(patient) {
-      return hasActiveHubSharing(store, patient, now());
-    },
+    relative,
+    consentWindow: (patient) => hubSharingWindow(store, patient),
     async releaseDefault(custodian, docClass) {
       const org = custodian ? ((await readOne(custodian))?.r as Organization | undefined) : undefined;
       const setting = org?.extension
@@ -37,17 +38,20 @@ export function storeLookups(store: ResourceStore, now: () => Date, staged: Stag
   };
 }
 
-/** Rule 2's fact: the patient has a hub-sharing consent active now. */
-export async function hasActiveHubSharing(store: ResourceStore, patient: string, now: Date): Promise<boolean> {
-  const found = await store.readFacts(
+/**
+ * Rule 2's fact for the sidecar: the period of the patient's active hub-sharing consent (at most
+ * one is active, SPEC §4). Kept as dates so an end in the future is enforced by the query at its
+ * time, not by a job.
+ */
+export async function hubSharingWindow(store: ResourceStore, patient: string): Promise<ConsentWindow> {
+  const [active] = await store.readFacts(
     'Consent',
-    and(
-      fieldIn('keys.patient', [patient]),
-      fieldIn('keys.category', [`${CONSENT_KIND}|hub-sharing`]),
-      fieldIn('keys.status', ['active']),
-      or({ field: 'lo.period', exists: false }, and({ field: 'lo.period', lte: now }, { field: 'hi.period', gte: now }))
-    ),
+    and(fieldIn('keys.patient', [patient]), fieldIn('keys.category', [`${CONSENT_KIND}|hub-sharing`]), fieldIn('keys.status', ['active'])),
     1
   );
-  return found.length > 0;
+  if (!active) return NO_CONSENT;
+  const period = (active.r as Consent).provision?.period;
+  const from = period?.start ? new Date(period.start) : new Date(0);
+  const until = period?.end ? new Date(period.end) : new Date('9999-12-31T23:59:59.999Z');
+  return Number.isNaN(from.getTime()) || Number.isNaN(until.getTime()) ? NO_CONSENT : { consentFrom: from, consentUntil: until };
 }

@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { and, ALWAYS, NEVER, type Condition } from '../store/condition';
-import type { Facts } from './facts';
+import type { AccessFields } from './access-fields';
+import type { Facts, PatientFacts, PractitionerFacts } from './facts';
 import { narrow, type NarrowHints } from './narrow';
 import type { Principal } from './principal';
 import { CLINICAL_TYPES, REGISTRY_TYPES } from './resource-classes';
@@ -15,17 +16,24 @@ export type WriteDecision = { allowed: true } | { allowed: false; reason: 'forbi
  * The caller's rights for one request, built once per request from its facts. Reads are a
  * Condition the store folds into every query; writes are decided per resource.
  */
+/** A write as the policy judges it: the access fields of the new and of the replaced version. */
+export interface WriteChange {
+  next?: AccessFields;
+  previous?: AccessFields;
+}
+
 export interface AccessPolicy {
   readonly principal: Principal;
   readonly facts: Facts;
   /** Condition every read or search of `resourceType` must satisfy (NEVER = sees nothing). */
   readScope(resourceType: string, permission: 'r' | 's', hints?: NarrowHints): Condition;
-  /** `patient` is the access sidecar's patient of the resource written (new or old version). */
-  mayWrite(resourceType: string, interaction: WriteInteraction, next?: Resource, previous?: Resource, patient?: string): WriteDecision;
+  mayWrite(resourceType: string, interaction: WriteInteraction, change: WriteChange): WriteDecision;
 }
 
 /** Resources no client interaction may write: the hub writes them itself (SPEC §7). */
 const HUB_WRITTEN_TYPES = new Set(['AuditEvent']);
+/** Never deleted, only ended or revoked (SPEC §4). */
+const NEVER_DELETED = new Set(['CareTeam', 'Consent', 'Patient']);
 
 const WRITE_PERMISSION: Record<WriteInteraction, ScopePermission> = { create: 'c', update: 'u', delete: 'd' };
 const FORBIDDEN: WriteDecision = { allowed: false, reason: 'forbidden' };
@@ -33,20 +41,25 @@ const HIDDEN: WriteDecision = { allowed: false, reason: 'hidden' };
 const ALLOWED: WriteDecision = { allowed: true };
 
 export function accessPolicyFor(principal: Principal, facts: Facts, now: Date): AccessPolicy {
+  // A peer hub's token carries the scopes; its `act` names the professional whose facts apply.
   const scopes = parseScopes(principal.scopes);
+  const allows = (type: string, permission: ScopePermission) => scopesAllow(scopes, type, permission);
   return {
     principal,
     facts,
     readScope(resourceType, permission, hints) {
-      if (!scopesAllow(scopes, resourceType, permission)) return NEVER;
-      if (resourceType === 'Task' || resourceType === 'AuditEvent') return adminOnlyScope(principal, resourceType);
+      if (!allows(resourceType, permission)) return NEVER;
+      if (resourceType === 'Task' || resourceType === 'AuditEvent') return adminOnlyScope(principal, facts, resourceType);
       return narrow(facts, resourceType, now, hints);
     },
-    mayWrite(resourceType, interaction, _next, _previous, patient) {
-      if (!scopesAllow(scopes, resourceType, WRITE_PERMISSION[interaction]) || HUB_WRITTEN_TYPES.has(resourceType)) return FORBIDDEN;
+    mayWrite(resourceType, interaction, change) {
+      if (!allows(resourceType, WRITE_PERMISSION[interaction]) || HUB_WRITTEN_TYPES.has(resourceType)) return FORBIDDEN;
+      if (interaction === 'delete' && NEVER_DELETED.has(resourceType)) return FORBIDDEN;
       if (REGISTRY_TYPES.has(resourceType)) return principal.role === 'hub-admin' ? ALLOWED : FORBIDDEN;
-      if (resourceType === 'Task') return facts.kind === 'administrative' || facts.kind === 'practitioner' ? ALLOWED : FORBIDDEN;
-      return writePatientData(facts, resourceType, interaction, patient);
+      if (resourceType === 'Task') return facts.kind === 'administrative' || (facts.kind === 'practitioner' && facts.eligible) ? ALLOWED : FORBIDDEN;
+      if (facts.kind === 'practitioner') return practitionerWrite(facts, resourceType, interaction, change);
+      if (facts.kind === 'patient') return patientWrite(facts, resourceType, interaction, change);
+      return FORBIDDEN;
     },
   };
 }
@@ -55,29 +68,61 @@ export function accessPolicyFor(principal: Principal, facts: Facts, now: Date): 
  * Registration Tasks and the audit trail, until their own rules land: administrative roles only.
  * AuditEvent is hub-admin's alone (SPEC §7: hub-admin searches all events).
  */
-function adminOnlyScope(principal: Principal, resourceType: string): Condition {
+function adminOnlyScope(principal: Principal, facts: Facts, resourceType: string): Condition {
+  if (facts.kind !== 'administrative') return NEVER;
   if (resourceType === 'AuditEvent') return principal.role === 'hub-admin' ? ALWAYS : NEVER;
-  return ['hub-admin', 'guarantor', 'institution-admin'].includes(principal.role) ? ALWAYS : NEVER;
+  return ALWAYS;
 }
 
-/** Writes of patient data: a professional for patients it may reach, a patient for its own record. */
-function writePatientData(facts: Facts, resourceType: string, interaction: WriteInteraction, patient: string | undefined): WriteDecision {
-  if (facts.kind === 'practitioner') {
-    if (!facts.eligible) return FORBIDDEN;
-    // "Add patient": a registered professional may create a Patient it does not see yet.
-    if (resourceType === 'Patient' && interaction === 'create') return ALLOWED;
-    if (!patient) return FORBIDDEN;
-    if (facts.excludedBy.has(patient)) return HIDDEN;
-    const reachable = facts.links.some((l) => l.patient === patient) && facts.consented.has(patient);
-    // Creating a link or registering a consent needs no existing link; the workflows check the rest.
-    if ((resourceType === 'CareTeam' || resourceType === 'Consent') && interaction === 'create') return ALLOWED;
-    return reachable ? ALLOWED : HIDDEN;
+/** What a professional may write: clinical data it authors for patients it reaches, its own links, consent registrations. */
+function practitionerWrite(f: PractitionerFacts, type: string, interaction: WriteInteraction, { next, previous }: WriteChange): WriteDecision {
+  if (!f.eligible || !f.self) return FORBIDDEN;
+  const self = f.self;
+  const patient = next?.patient ?? previous?.patient;
+  if (type === 'Patient') {
+    // "Add patient"; later changes may not touch the SSIN, the key to the patient's portal.
+    if (interaction === 'create') return ALLOWED;
+    if (!patient || !reaches(f, patient)) return HIDDEN;
+    return next?.ssin === previous?.ssin ? ALLOWED : FORBIDDEN;
   }
-  if (facts.kind === 'patient') {
-    if (CLINICAL_TYPES.has(resourceType) || !patient) return FORBIDDEN;
-    return facts.records.has(patient) ? ALLOWED : HIDDEN;
+  if (!patient) return FORBIDDEN;
+  if (f.excludedBy.has(patient)) return HIDDEN;
+  switch (type) {
+    case 'Consent':
+      // A professional registers a hub-sharing consent; revocations, exclusions, restrictions and grants are the patient's.
+      return interaction === 'create' && next?.kind === 'hub-sharing' ? ALLOWED : FORBIDDEN;
+    case 'CareTeam':
+      // Its own links (creating, renewing, ending), or a physician's referral to another professional
+      // for a patient it reaches; the link rules (types, durations, consent, exclusions) follow in the workflow.
+      if ([next, previous].every((v) => !v || (v.members ?? []).includes(self))) return ALLOWED;
+      return interaction === 'create' && f.profession === 'physician' && reaches(f, patient) ? ALLOWED : FORBIDDEN;
+    case 'RelatedPerson':
+      return FORBIDDEN;
   }
+  if (!CLINICAL_TYPES.has(type)) return FORBIDDEN;
+  if (!reaches(f, patient) && !(previous?.authors ?? []).includes(self)) return HIDDEN;
+  if (interaction === 'create') return (next?.authors ?? []).includes(self) ? ALLOWED : FORBIDDEN;
+  // Only its author changes a document, and authorship itself never changes.
+  if (!(previous?.authors ?? []).includes(self)) return FORBIDDEN;
+  return !next || sameList(next.authors, previous?.authors) ? ALLOWED : FORBIDDEN;
+}
+
+/** What a patient (or grant holder) may write: consents, links (to end them) and trusted persons of its records. */
+function patientWrite(f: PatientFacts, type: string, interaction: WriteInteraction, { next, previous }: WriteChange): WriteDecision {
+  const patients = [next?.patient, previous?.patient].filter((p): p is string => !!p);
+  if (!patients.length) return FORBIDDEN;
+  if (patients.some((p) => !f.records.has(p))) return HIDDEN;
+  if (type === 'Consent' || type === 'RelatedPerson') return ALLOWED;
+  if (type === 'CareTeam' && interaction === 'update') return ALLOWED;
   return FORBIDDEN;
+}
+
+function reaches(f: PractitionerFacts, patient: string): boolean {
+  return f.links.some((l) => l.patient === patient) && f.consented.has(patient);
+}
+
+function sameList(a: string[] | undefined, b: string[] | undefined): boolean {
+  return JSON.stringify([...(a ?? [])].sort()) === JSON.stringify([...(b ?? [])].sort());
 }
 
 /**

@@ -31,12 +31,17 @@ export function decide(
 ): boolean {
   if (!scopesAllow(parseScopes(principal.scopes), resource.resourceType, action === 'read' ? 'r' : 's')) return false;
   if (REGISTRY_TYPES.has(resource.resourceType)) return mayReadRegistry(facts);
-  if (facts.kind === 'practitioner') return practitionerMaySee(facts, resource, exactSsinLookup);
+  if (facts.kind === 'practitioner') return practitionerMaySee(facts, resource, now, exactSsinLookup);
   if (facts.kind === 'patient') return patientMaySee(facts, resource, now);
   return false;
 }
 
-function practitionerMaySee(f: PractitionerFacts, r: ResourceUnderDecision, exactSsinLookup?: string): boolean {
+/** Rule 2 as the sidecar knows it: the consent window contains now. */
+function consentedAt(fields: AccessFields, now: Date): boolean {
+  return !!fields.consentFrom && !!fields.consentUntil && fields.consentFrom.getTime() <= now.getTime() && now.getTime() <= fields.consentUntil.getTime();
+}
+
+function practitionerMaySee(f: PractitionerFacts, r: ResourceUnderDecision, now: Date, exactSsinLookup?: string): boolean {
   // Rule 1 (active, registered, qualified as claimed).
   if (!f.eligible || !f.self) return false;
   const patient = r.fields.patient;
@@ -56,7 +61,7 @@ function practitionerMaySee(f: PractitionerFacts, r: ResourceUnderDecision, exac
   // Rule 7: entered-in-error is gone for everyone.
   if (r.fields.current !== true) return false;
   // Rule 2: an active hub-sharing consent.
-  if (r.fields.consent !== true) return false;
+  if (!consentedAt(r.fields, now)) return false;
   // Rule 3: no exclusion of this professional, not even in an emergency.
   if (f.excludedBy.has(patient)) return false;
   // Rule 4: a link (or grant) with the patient, or authorship.
@@ -64,8 +69,9 @@ function practitionerMaySee(f: PractitionerFacts, r: ResourceUnderDecision, exac
   // Rule 5: profession × document class.
   if (!classesFor(f.profession).includes(r.fields.class ?? '')) return false;
   // Rule 6: document restrictions, then the confidentiality label.
-  if (f.hiddenAlways.has(r.id)) return false;
-  if (f.hiddenUnlessAuthor.has(r.id) && !isAuthor) return false;
+  const document = r.fields.document ?? '';
+  if (f.hiddenAlways.has(document)) return false;
+  if (f.hiddenUnlessAuthor.has(document) && !isAuthor) return false;
   switch (r.fields.label) {
     case 'N':
       return true;
@@ -85,7 +91,7 @@ function patientMaySee(f: PatientFacts, r: ResourceUnderDecision, now: Date): bo
   if (!CLINICAL_TYPES.has(r.resourceType) || !r.fields.clinical) return false;
   return (
     r.fields.current === true &&
-    r.fields.consent === true &&
+    consentedAt(r.fields, now) &&
     f.portal.has(patient) &&
     !!r.fields.releaseAt &&
     r.fields.releaseAt.getTime() <= now.getTime()

@@ -34,9 +34,9 @@ export interface PractitionerFacts {
   consented: Set<string>;
   /** Patients with an active exclusion naming the practitioner. */
   excludedBy: Set<string>;
-  /** DocumentReference ids hidden from this practitioner by a restriction naming it. */
+  /** Documents (`DocumentReference/<id>`) hidden from this practitioner by a restriction naming it. */
   hiddenAlways: Set<string>;
-  /** DocumentReference ids hidden from all professionals but their author (restriction without actor). */
+  /** Documents hidden from all professionals but their author (restriction without actor). */
   hiddenUnlessAuthor: Set<string>;
 }
 
@@ -71,6 +71,8 @@ export async function loadFacts(store: ResourceStore, principal: Principal, now:
       return principal.actor?.role === 'practitioner' ? practitionerFacts(store, principal.actor, now) : { kind: 'none' };
     case 'guarantor':
     case 'institution-admin':
+      // SPEC §2: the organization they act for must exist and be active.
+      return (await activeOrganization(store, principal.organization)) ? { kind: 'administrative' } : { kind: 'none' };
     case 'hub-admin':
       return { kind: 'administrative' };
     default:
@@ -93,15 +95,17 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
   const [practitioner] = await store.readFacts('Practitioner', keyIn('identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`]), 2);
   if (!practitioner) return empty;
   const self = `Practitioner/${practitioner._id}`;
+  // A consent may name the professional by reference or by NIHII identifier: both count.
+  const namesMe = or(keyIn('actor', [self]), keyIn('actor:identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`]));
   const eligible = isEligible(practitioner as StoredResource<Practitioner>, profession);
   const actingFor = await institutionOf(store, self, principal.organization, now);
   const members = [self, ...(actingFor ? [actingFor] : [])];
 
   const [teams, grants, exclusions, restrictionsOnMe] = await Promise.all([
     store.readFacts('CareTeam', and(keyIn('participant', members), keyIn('status', ['active']), inForceAt('date', now))),
-    store.readFacts('Consent', and(activeConsentOf('grant', now), keyIn('actor', [self]))),
-    store.readFacts('Consent', and(activeConsentOf('exclusion', now), keyIn('actor', [self]))),
-    store.readFacts('Consent', and(activeConsentOf('document-restriction', now), keyIn('actor', [self]))),
+    store.readFacts('Consent', and(activeConsentOf('grant', now), namesMe)),
+    store.readFacts('Consent', and(activeConsentOf('exclusion', now), namesMe)),
+    store.readFacts('Consent', and(activeConsentOf('document-restriction', now), namesMe)),
   ]);
   const links: LinkFact[] = [
     ...teams.map((t) => ({ patient: (t.a.patient as string) ?? '', type: linkTypeOf(t.r as CareTeam) })),
@@ -110,7 +114,10 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
   const linked = [...new Set(links.map((l) => l.patient))];
   const [consents, restrictionsForAll] = await Promise.all([
     store.readFacts('Consent', and(activeConsentOf('hub-sharing', now), keyIn('patient', linked))),
-    store.readFacts('Consent', and(activeConsentOf('document-restriction', now), keyIn('patient', linked), { field: 'keys.actor', exists: false })),
+    store.readFacts(
+      'Consent',
+      and(activeConsentOf('document-restriction', now), keyIn('patient', linked), { field: 'keys.actor', exists: false }, { field: 'keys.actor:identifier', exists: false })
+    ),
   ]);
   return {
     ...empty,
@@ -130,12 +137,18 @@ function isEligible(doc: StoredResource<Practitioner>, profession: string): bool
   return doc.r.active === true && qualified;
 }
 
-/** The institution a practitioner acts for: its `organization` claim, backed by an active PractitionerRole. */
-async function institutionOf(store: ResourceStore, self: string, organization: string | undefined, now: Date): Promise<string | undefined> {
+/** The one active Organization with this NIHII or CBE number, as `Organization/<id>`. */
+async function activeOrganization(store: ResourceStore, organization: string | undefined): Promise<string | undefined> {
   if (!organization) return undefined;
   const orgs = await store.readFacts('Organization', keyIn('identifier', [`${NIHII_ORGANIZATION}|${organization}`, `${CBE}|${organization}`]), 2);
   if (orgs.length !== 1 || (orgs[0].r as { active?: boolean }).active === false) return undefined;
-  const orgRef = `Organization/${orgs[0]._id}`;
+  return `Organization/${orgs[0]._id}`;
+}
+
+/** The institution a practitioner acts for: its `organization` claim, backed by an active PractitionerRole. */
+async function institutionOf(store: ResourceStore, self: string, organization: string | undefined, now: Date): Promise<string | undefined> {
+  const orgRef = await activeOrganization(store, organization);
+  if (!orgRef) return undefined;
   const roles = await store.readFacts(
     'PractitionerRole',
     and(keyIn('practitioner', [self]), keyIn('organization', [orgRef]), keyIn('active', ['true']), or({ field: 'lo.date', exists: false }, inForceAt('date', now))),
@@ -169,13 +182,7 @@ function linkTypeOf(team: CareTeam): string {
   return team.category?.flatMap((c) => c.coding ?? []).find((c) => c.system === LINK_TYPE)?.code ?? 'unknown';
 }
 
+/** From the search sidecar, where references are already relative to this hub (absolute forms included). */
 function restrictedDocuments(restrictions: StoredResource[]): Set<string> {
-  return new Set(
-    restrictions.flatMap((r) =>
-      ((r.r as Consent).provision?.data ?? [])
-        .map((d) => d.reference.reference ?? '')
-        .filter((ref) => ref.startsWith('DocumentReference/'))
-        .map((ref) => ref.slice('DocumentReference/'.length))
-    )
-  );
+  return new Set(restrictions.flatMap((r) => r.s.data ?? []));
 }

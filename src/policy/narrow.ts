@@ -20,7 +20,7 @@ export function narrow(facts: Facts, resourceType: string, now: Date, hints: Nar
   }
   switch (facts.kind) {
     case 'practitioner':
-      return narrowForPractitioner(facts, resourceType, hints);
+      return narrowForPractitioner(facts, resourceType, now, hints);
     case 'patient':
       return narrowForPatient(facts, resourceType, now);
     default:
@@ -33,7 +33,7 @@ export function mayReadRegistry(facts: Facts): boolean {
   return facts.kind === 'administrative' || facts.kind === 'patient' || (facts.kind === 'practitioner' && facts.eligible);
 }
 
-function narrowForPractitioner(f: PractitionerFacts, type: string, hints: NarrowHints): Condition {
+function narrowForPractitioner(f: PractitionerFacts, type: string, now: Date, hints: NarrowHints): Condition {
   if (!f.eligible || !f.self) return NEVER;
   const reachable = [...new Set(f.links.map((l) => l.patient))].filter((p) => f.consented.has(p) && !f.excludedBy.has(p));
   const linked = fieldIn('access.patient', reachable);
@@ -48,11 +48,16 @@ function narrowForPractitioner(f: PractitionerFacts, type: string, hints: Narrow
     case 'RelatedPerson':
       return linked;
     default:
-      return CLINICAL_TYPES.has(type) ? clinicalForPractitioner(f, reachable) : NEVER;
+      return CLINICAL_TYPES.has(type) ? clinicalForPractitioner(f, reachable, now) : NEVER;
   }
 }
 
-function clinicalForPractitioner(f: PractitionerFacts, reachable: string[]): Condition {
+/** Rule 2 from the sidecar: the patient's consent window contains the request time. */
+function consentedAt(now: Date): Condition {
+  return and({ field: 'access.consentFrom', lte: now }, { field: 'access.consentUntil', gte: now });
+}
+
+function clinicalForPractitioner(f: PractitionerFacts, reachable: string[], now: Date): Condition {
   const self = f.self as string;
   const isAuthor = fieldIn('access.authors', [self]);
   const gpOf = [...new Set(f.links.filter((l) => GP_LINK_TYPES.has(l.type)).map((l) => l.patient))].filter((p) => reachable.includes(p));
@@ -60,7 +65,7 @@ function clinicalForPractitioner(f: PractitionerFacts, reachable: string[]): Con
     { field: 'access.clinical', in: [true] },
     { field: 'access.current', in: [true] },
     // Rule 2: consent as the sidecar knows it (and, for the link path, as loaded now).
-    { field: 'access.consent', in: [true] },
+    consentedAt(now),
     // Rule 3.
     { field: 'access.patient', notIn: [...f.excludedBy] },
     // Rule 4: a link (or grant) with a consented patient, or authorship.
@@ -68,8 +73,8 @@ function clinicalForPractitioner(f: PractitionerFacts, reachable: string[]): Con
     // Rule 5: profession × document class.
     fieldIn('access.class', classesFor(f.profession)),
     // Rule 6: restrictions and confidentiality.
-    { field: 'id', notIn: [...f.hiddenAlways] },
-    or({ field: 'id', notIn: [...f.hiddenUnlessAuthor] }, isAuthor),
+    { field: 'access.document', notIn: [...f.hiddenAlways] },
+    or({ field: 'access.document', notIn: [...f.hiddenUnlessAuthor] }, isAuthor),
     or(
       fieldIn('access.label', ['N']),
       and(fieldIn('access.label', ['R']), or(isAuthor, fieldIn('access.patient', gpOf))),
@@ -91,7 +96,7 @@ function narrowForPatient(f: PatientFacts, type: string, now: Date): Condition {
       return and(
         { field: 'access.clinical', in: [true] },
         { field: 'access.current', in: [true] },
-        { field: 'access.consent', in: [true] },
+        consentedAt(now),
         fieldIn('access.patient', [...f.portal]),
         { field: 'access.releaseAt', lte: now }
       );

@@ -21,6 +21,10 @@ const BY_TYPE: Record<string, IndexDescription[]> = {
     // `DocumentReference?patient=X&_sort=-date`.
     { key: { 's.patient': 1, 'o.date': -1, _id: 1 }, name: 'patient_date' },
   ],
+  Patient: [
+    // One Patient per SSIN (SPEC §4), enforced by the database against concurrent "add patient".
+    { key: { 'a.ssin': 1 }, name: 'ssin_unique', unique: true, sparse: true },
+  ],
   Composition: [{ key: { 's.patient': 1, del: 1, _id: 1 }, name: 'patient_id' }],
   Consent: [{ key: { 's.patient': 1, del: 1, _id: 1 }, name: 'patient_id' }],
   CareTeam: [

@@ -80,10 +80,10 @@ export class ResourceStore {
       .toArray();
   }
 
-  /** Sets access-sidecar fields on every resource of a patient (consent changes, consent-sync.ts). */
-  async setAccessFields(type: string, patient: string, fields: Record<string, unknown>): Promise<void> {
+  /** Sets access-sidecar fields on every resource whose sidecar field `key` equals `value` (fact changes). */
+  async setAccessFields(type: string, key: string, value: string, fields: Record<string, unknown>): Promise<void> {
     const set = Object.fromEntries(Object.entries(fields).map(([k, v]) => [`a.${k}`, v]));
-    await this.current(type).updateMany({ 'a.patient': patient } as Filter<StoredResource>, { $set: set });
+    await this.current(type).updateMany({ [`a.${key}`]: value } as Filter<StoredResource>, { $set: set });
   }
 
   async search(type: string, query: PageQuery): Promise<Page> {

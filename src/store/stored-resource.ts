@@ -36,10 +36,12 @@ export interface HistoryEntry<T extends Resource = Resource> {
   ts: Date;
   del: boolean;
   r: T;
+  /** The access sidecar of that version: vread and history never serve another patient's version. */
+  a?: Record<string, unknown>;
 }
 
 export function historyEntryOf<T extends Resource>(type: string, doc: StoredResource<T>): HistoryEntry<T> {
-  return { _id: `${type}/${doc._id}/${doc.v}`, t: type, id: doc._id, v: doc.v, ts: doc.ts, del: doc.del, r: doc.r };
+  return { _id: `${type}/${doc._id}/${doc.v}`, t: type, id: doc._id, v: doc.v, ts: doc.ts, del: doc.del, r: doc.r, a: doc.a };
 }
 
 /** A write planned for a batch commit: the new document and the version it replaces (null = create). */

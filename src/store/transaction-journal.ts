@@ -31,13 +31,16 @@ export async function applyPlannedWrites(store: ResourceStore, writes: PlannedWr
     previous: w.previous,
   }));
   await journal.insertOne({ _id: journalId as never, state: 'applying', at: new Date(), entries });
+  let applied = 0;
   try {
-    for (let i = 0; i < writes.length; i++) {
-      store.faults.beforeBatchWrite?.(i, writes[i]);
-      await store.putCurrent(writes[i].type, writes[i].doc, writes[i].expectedVersion);
+    for (; applied < writes.length; applied++) {
+      store.faults.beforeBatchWrite?.(applied, writes[applied]);
+      await store.putCurrent(writes[applied].type, writes[applied].doc, writes[applied].expectedVersion);
     }
   } catch (err) {
-    await rollBack(store, entries);
+    // Undo only what was applied: the write that failed never changed anything, and "undoing" a
+    // create that collided with an existing resource would delete that resource.
+    await rollBack(store, entries.slice(0, applied));
     await journal.deleteOne({ _id: journalId as never });
     throw err;
   }

@@ -140,3 +140,25 @@ describe('batch', () => {
     expect(await count('Organization?name=Epsilon')).toBe(1);
   });
 });
+
+describe('roll-back touches only what the commit applied', () => {
+  it('a create that collides with an existing id leaves the existing resource intact', async () => {
+    await t.admin().put('/fhir/Organization/existing-one').send({ resourceType: 'Organization', id: 'existing-one', name: 'keep' });
+    // The second create collides with an existing id (as when a concurrent writer took it): the commit fails and rolls back.
+    const { ResourceStore } = await import('../../src/store/resource-store');
+    const store = new ResourceStore(t.database.db);
+    const existing = await store.readCurrent('Organization', 'existing-one', { always: true });
+    const base = existing as NonNullable<typeof existing>;
+    const newcomer = { ...base, _id: 'brand-new', r: { ...base.r, id: 'brand-new' } as typeof base.r };
+    await expect(
+      store.commitBatch([
+        { type: 'Organization', doc: newcomer, expectedVersion: null },
+        { type: 'Organization', doc: { ...base, r: { ...base.r, name: 'clobbered' } as typeof base.r }, expectedVersion: null },
+      ])
+    ).rejects.toThrow();
+    const after = await t.admin().get('/fhir/Organization/existing-one');
+    expect(after.status).toBe(200);
+    expect(after.body.name).toBe('keep');
+    expect((await t.admin().get('/fhir/Organization/brand-new')).status).toBe(404);
+  });
+});

@@ -192,8 +192,10 @@ describe('reads: the policy as seen through search, include, chains, history', (
     }
   });
 
-  // FINDING (critical if present): rule 3 must hold on the link path and the author path.
-  it('FINDING/HELD: an excluded professional sees nothing of the patient, through an emergency link or authorship', async () => {
+  // Rule 3 on the link path and the author path. Held at the end of this review; during it, a
+  // working-tree edit of narrow.ts (excludedBy dropped from `reachable` and from the clinical
+  // condition) made this fail, so it stays as a regression guard.
+  it('HELD: an excluded professional sees nothing of the patient, through an emergency link or authorship', async () => {
     expect((await t.as('physician-sarah-maes').get('/fhir/DocumentReference/luc-lab')).status).toBe(404);
     expect((await t.as('physician-sarah-maes').get('/fhir/DocumentReference/luc-by-sarah')).status).toBe(404);
     const count = await t.as('physician-sarah-maes').get(`/fhir/DocumentReference?patient=${LUC}&_summary=count`);
@@ -413,9 +415,11 @@ function ownHub(): () => NetworkHub {
   let t: NetworkHub;
   beforeAll(async () => {
     t = await startNetworkHub();
-    for (const id of ['w-marie-lab', 'w-marie-lab-2', 'w-marie-lab-3', 'w-marie-abs']) {
+    for (const id of ['w-marie-lab', 'w-marie-lab-2', 'w-marie-lab-3']) {
       await seed(t, documentFor(MARIE, { id, cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
     }
+    // Released to Marie: a patient may only reference (and so restrict) a document she can see (SPEC §5).
+    await seed(t, documentFor(MARIE, { id: 'w-marie-abs', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters', release: { rule: 'immediate' } }));
     await seed(t, documentFor(MARIE, { id: 'w-marie-v', cls: 'lab-result', label: 'V', author: 'Practitioner/physician-koen-wouters' }));
     await seed(t, documentFor(MARIE, { id: 'w-marie-r', cls: 'lab-result', label: 'R', author: 'Practitioner/physician-koen-wouters' }));
     await seed(t, documentFor(LUC, { id: 'w-luc-lab', cls: 'lab-result' }));
@@ -575,6 +579,26 @@ describe('writes: grants are the patient\'s to give', () => {
     } finally {
       t.setNow(NETWORK_DATE);
     }
+  });
+
+  // Variant: a linked GP makes a RelatedPerson with any SSIN plus a grant to it; whoever logs in
+  // with that SSIN (role patient) sees the patient's record, exclusions and restrictions included.
+  it('FINDING: a practitioner cannot make a stranger the patient\'s trusted person', async () => {
+    const t = hub();
+    const ssin = makeSsin('1991-02-03', 45);
+    const person = await t.as('gp-anna-peeters').post('/fhir/RelatedPerson', {
+      resourceType: 'RelatedPerson',
+      active: true,
+      patient: { reference: `Patient/${MARIE}` },
+      identifier: [{ system: SSIN_SYSTEM, value: ssin }],
+      name: [{ family: 'Stranger' }],
+    });
+    if (person.status === 201) {
+      await t.as('gp-anna-peeters').post('/fhir/Consent', consent(MARIE, 'grant', { actor: `RelatedPerson/${person.body.id}` }));
+    }
+    const stranger = t.token({ sub: 'stranger-2', role: 'patient', ssin, scope: 'patient/*.rs' });
+    const res = await t.as('patient-marie-dubois').get(`/fhir/Consent?patient=${MARIE}`).set('Authorization', `Bearer ${stranger}`);
+    expect(res.body.total ?? 0).toBe(0);
   });
 });
 

@@ -1,0 +1,95 @@
+import { OperationOutcomeError } from '@medplum/core';
+import type { CareTeam, OperationOutcome, Practitioner } from '@medplum/fhirtypes';
+import { and, fieldIn, or } from '../store/condition';
+import type { ResourceStore } from '../store/resource-store';
+import { hubSharingWindow } from '../policy/access-lookups';
+import type { PractitionerFacts } from '../policy/facts';
+import { CONSENT_KIND, LINK_TYPE, NIHII_PROFESSIONAL, PROFESSION, SH } from '../policy/vocabulary';
+
+/** SPEC §4: who may hold each link type, and for how long at most (months). */
+const LINK_RULES: Record<string, { holders: string[]; maxMonths: number }> = {
+  'gp-long-term': { holders: ['physician'], maxMonths: 15 },
+  pharmacist: { holders: ['pharmacist'], maxMonths: 15 },
+  gmd: { holders: ['physician'], maxMonths: 12 },
+  referral: { holders: ['physician', 'nurse', 'pharmacist'], maxMonths: 3 },
+  'hospital-stay': { holders: ['physician', 'nurse', 'pharmacist'], maxMonths: 3 },
+  emergency: { holders: ['physician'], maxMonths: 1 },
+};
+const LINKING_PROFESSIONS = new Set(['physician', 'nurse', 'pharmacist']);
+const PROOF_EXT = `${SH}/StructureDefinition/link-proof`;
+const REASON_EXT = `${SH}/StructureDefinition/link-reason`;
+
+/**
+ * Business rules of a therapeutic link written by a professional (SPEC §4). Returns the link with
+ * its defaults applied (start = now, end = the type's maximum); throws 422 when a rule is broken.
+ */
+export async function checkLinkWrite(store: ResourceStore, facts: PractitionerFacts, link: CareTeam, now: Date): Promise<CareTeam> {
+  if (!LINKING_PROFESSIONS.has(facts.profession)) refuse('Only physicians, nurses and pharmacists create therapeutic links');
+  const type = link.category?.flatMap((c) => c.coding ?? []).find((c) => c.system === LINK_TYPE)?.code;
+  const rule = type ? LINK_RULES[type] : undefined;
+  if (!type || !rule) refuse('A therapeutic link needs a known link-type category', 'CareTeam.category');
+  const members = (link.participant ?? []).map((p) => p.member?.reference);
+  if (members.length !== 1 || !members[0]?.startsWith('Practitioner/')) refuse('A therapeutic link names exactly one professional', 'CareTeam.participant');
+  const member = members[0] as string;
+  if (member !== facts.self && !(type === 'referral' && facts.profession === 'physician')) {
+    refuse('A professional creates links for itself; only a physician refers a patient to another professional', 'CareTeam.participant');
+  }
+  const memberProfession = member === facts.self ? facts.profession : await professionOf(store, member);
+  if (!memberProfession || !rule.holders.includes(memberProfession)) refuse(`A ${type} link cannot be held by this profession`, 'CareTeam.category');
+
+  const proof = link.extension?.find((e) => e.url === PROOF_EXT)?.valueCode;
+  if (!proof) refuse('A therapeutic link needs a proof of contact', 'CareTeam.extension');
+  const reason = link.extension?.find((e) => e.url === REASON_EXT)?.valueString;
+  if ((proof === 'eid-bypass' || type === 'emergency') && !reason?.trim()) refuse('This link needs a reason', 'CareTeam.extension');
+
+  const start = link.period?.start ? new Date(link.period.start) : now;
+  const latestEnd = addMonths(start > now ? start : now, rule.maxMonths);
+  const end = link.period?.end ? new Date(link.period.end) : latestEnd;
+  if (end.getTime() > latestEnd.getTime()) refuse(`A ${type} link lasts at most ${rule.maxMonths} months`, 'CareTeam.period.end');
+
+  const patient = link.subject?.reference ?? '';
+  const window = await hubSharingWindow(store, patient);
+  if (!(window.consentFrom <= now && now <= window.consentUntil)) refuse('The patient has no active consent to data sharing', 'CareTeam.subject');
+  if (await isExcluded(store, patient, member, now)) refuse('This link cannot be created', 'CareTeam.participant');
+
+  return { ...link, period: { start: link.period?.start ?? now.toISOString(), end: link.period?.end ?? latestEnd.toISOString() } };
+}
+
+async function professionOf(store: ResourceStore, member: string): Promise<string | undefined> {
+  const [doc] = await store.readFacts('Practitioner', fieldIn('id', [member.split('/')[1]]), 1);
+  const practitioner = doc?.r as Practitioner | undefined;
+  if (!practitioner?.active) return undefined;
+  return practitioner.qualification?.flatMap((q) => q.code.coding ?? []).find((c) => c.system === PROFESSION)?.code;
+}
+
+async function isExcluded(store: ResourceStore, patient: string, member: string, now: Date): Promise<boolean> {
+  const [doc] = await store.readFacts('Practitioner', fieldIn('id', [member.split('/')[1]]), 1);
+  const nihii = (doc?.r as Practitioner | undefined)?.identifier?.find((i) => i.system === NIHII_PROFESSIONAL)?.value;
+  const found = await store.readFacts(
+    'Consent',
+    and(
+      fieldIn('keys.patient', [patient]),
+      fieldIn('keys.category', [`${CONSENT_KIND}|exclusion`]),
+      fieldIn('keys.status', ['active']),
+      or(fieldIn('keys.actor', [member]), fieldIn('keys.actor:identifier', nihii ? [`${NIHII_PROFESSIONAL}|${nihii}`] : [])),
+      or({ field: 'lo.period', exists: false }, and({ field: 'lo.period', lte: now }, { field: 'hi.period', gte: now }))
+    ),
+    1
+  );
+  return found.length > 0;
+}
+
+function refuse(text: string, expression?: string): never {
+  const outcome: OperationOutcome = {
+    resourceType: 'OperationOutcome',
+    id: 'unprocessable',
+    issue: [{ severity: 'error', code: 'business-rule', details: { text }, ...(expression ? { expression: [expression] } : {}) }],
+  };
+  throw new OperationOutcomeError(outcome);
+}
+
+function addMonths(date: Date, months: number): Date {
+  const d = new Date(date.getTime());
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d;
+}
