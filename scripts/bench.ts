@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { Bundle, DocumentReference, Resource } from '@medplum/fhirtypes';
-import type { Db, Document } from 'mongodb';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Document } from 'mongodb';
 import { loadConfig, type HubConfig } from '../src/config';
 import { createHub } from '../src/create-hub';
 import { createApp } from '../src/http/app';
@@ -20,10 +20,13 @@ import { createLogger } from '../src/log';
 import { systemPolicy } from '../src/policy/access-policy';
 import { connectDatabase, type Database } from '../src/store/database';
 import { startEmbeddedFerretDb, type EmbeddedFerretDb } from '../src/store/embedded-ferretdb';
+import { HISTORY_COLLECTION } from '../src/store/resource-store';
+import { historyEntryOf, type HistoryEntry } from '../src/store/stored-resource';
 import { storedFormBuilder } from './bench/access-sidecar';
 import { HubClient } from './bench/http-client';
 import { measure, type Measurement } from './bench/load';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './bench/options';
+import { compareAnswers, describeEngine, explainStoreQueries, hubSearchPath, rawSearchFilter } from './bench/preflight';
 import { summary, type Comparison } from './bench/report';
 import { seedStore, type SeededData } from './bench/seed';
 import { SeededRandom, syntheticDocumentReference } from './bench/synthetic-data';
@@ -136,8 +139,19 @@ async function main(): Promise<void> {
       ? 'access policy: system policy injected (createHub policyFor): auth, routing, search, Bundle and write path are real; per-request fact loading and narrowing are not measured'
       : 'access policy: the real one (loadFacts + narrow per request)',
   ];
-  notes.push(...(await checkSameAnswers(client, database.db, seeded, options.policy)));
-  notes.push(...(await explainHotQueries(database.db, seeded)));
+  const disagreements = await compareAnswers(client, database.db, seeded);
+  if (disagreements.length && options.policy === 'real') {
+    throw new Error(
+      `${disagreements[0]}. Under the real access policy a hub-admin does not read DocumentReferences (SPEC §5): ` +
+        'the hub would answer empty Bundles, 404 and 403, nothing comparable to measure. Use --policy system.'
+    );
+  }
+  for (const problem of disagreements) note(`WARNING ${problem}`);
+  if (!disagreements.length) note('check: the hub search and the raw query return the same rows and totals');
+  notes.push(...disagreements.map((p) => `WARNING ${p}`));
+  const plans = await explainStoreQueries(uri, databaseName, seeded);
+  for (const line of plans) note(line);
+  notes.push(...plans);
 
   const comparisons = await runMeasurements(options, client, database, seeded, config);
   process.stdout.write(
@@ -164,28 +178,28 @@ async function runMeasurements(options: BenchOptions, client: HubClient, databas
   const warmup = Math.max(2 * concurrency, Math.ceil(requests / 10));
   const total = warmup + requests;
   const docs = database.db.collection<Document>('DocumentReference');
-  const history = database.db.collection<Document>('History');
+  const history = database.db.collection<HistoryEntry>(HISTORY_COLLECTION);
   const run = (label: string, op: (i: number) => Promise<void>): Promise<Measurement> => measure({ label, requests, warmup, concurrency, op });
 
   // Hub and raw runs of one comparison walk the same sequence of patients / ids.
   const random = new SeededRandom(options.seed + 1);
   const patients = Array.from({ length: total }, () => random.pick(seeded.patientIds));
   const ids = Array.from({ length: total }, () => random.pick(seeded.documentIds));
-  const searchFilter = (i: number) => ({ del: false, 's.patient': `Patient/${patients[i]}`, 's.status': 'current' });
 
   note('(a/b) search DocumentReference?patient=&status=current&_count=50');
   const search: Comparison = {
     title: 'search patient+status, _count=50',
     hub: await run('GET ?patient&status', async (i) => {
-      await client.expect(200, 'GET', `/fhir/DocumentReference?patient=Patient/${patients[i]}&status=current&_count=50`);
+      await client.expect(200, 'GET', hubSearchPath(patients[i]));
     }),
     baselines: [
       await run('find+countDocuments', async (i) => {
-        await docs.countDocuments(searchFilter(i));
-        await docs.find(searchFilter(i)).sort({ _id: 1 }).limit(51).toArray();
+        // Sequential like the hub's executeSearch: the total first, then the page (+1 row to see if more exist).
+        await docs.countDocuments(rawSearchFilter(patients[i]));
+        await docs.find(rawSearchFilter(patients[i])).sort({ _id: 1 }).limit(51).toArray();
       }),
       await run('find only', async (i) => {
-        await docs.find(searchFilter(i)).sort({ _id: 1 }).limit(51).toArray();
+        await docs.find(rawSearchFilter(patients[i])).sort({ _id: 1 }).limit(51).toArray();
       }),
     ],
   };
@@ -221,111 +235,15 @@ async function runMeasurements(options: BenchOptions, client: HubClient, databas
         await docs.insertOne(rawDocs[i] as unknown as Document);
       }),
       await run('insertOne + History upsert', async (i) => {
+        // What ResourceStore.write sends for a create: the current document, then its History entry.
         const doc = rawDocsWithHistory[i];
         await docs.insertOne(doc as unknown as Document);
-        const entryId = `DocumentReference/${doc._id}/${doc.v}`;
-        await history.replaceOne(
-          { _id: entryId as unknown as Document['_id'] },
-          { t: 'DocumentReference', id: doc._id, v: doc.v, ts: doc.ts, del: doc.del, r: doc.r },
-          { upsert: true }
-        );
+        const entry = historyEntryOf('DocumentReference', doc);
+        await history.replaceOne({ _id: entry._id }, entry, { upsert: true });
       }),
     ],
   };
   return [search, read, create];
-}
-
-/**
- * The comparison is only fair if both sides answer the same question: for a few patients, the
- * hub's page (ids and total) must equal the raw query's.
- */
-async function checkSameAnswers(client: HubClient, db: Db, seeded: SeededData, policy: BenchOptions['policy']): Promise<string[]> {
-  const random = new SeededRandom(7);
-  const problems: string[] = [];
-  for (let k = 0; k < 5; k++) {
-    const patient = random.pick(seeded.patientIds);
-    const filter = { del: false, 's.patient': `Patient/${patient}`, 's.status': 'current' };
-    const raw = await db.collection('DocumentReference').find(filter).sort({ _id: 1 }).limit(51).toArray();
-    const total = await db.collection('DocumentReference').countDocuments(filter);
-    const bundle = JSON.parse(
-      await client.expect(200, 'GET', `/fhir/DocumentReference?patient=Patient/${patient}&status=current&_count=50`)
-    ) as Bundle<DocumentReference>;
-    const hubIds = (bundle.entry ?? []).map((e) => e.resource?.id).join(',');
-    const rawIds = raw
-      .slice(0, 50)
-      .map((d) => String(d._id))
-      .join(',');
-    if (hubIds !== rawIds || bundle.total !== total) {
-      problems.push(`hub and raw disagree for Patient/${patient}: hub total ${bundle.total}, raw ${total}`);
-    }
-  }
-  if (problems.length && policy === 'real') {
-    throw new Error(
-      `${problems[0]}. Under the real access policy the hub-admin token does not read DocumentReferences (SPEC §5), ` +
-        'so the hub answers empty Bundles, 404 and 403: nothing comparable to measure. Use --policy system.'
-    );
-  }
-  for (const p of problems) note(`WARNING ${p}`);
-  if (!problems.length) note('check: hub search and raw query return the same rows and totals');
-  return problems;
-}
-
-/**
- * The query plan of the raw filters and of the filter shapes the hub's store actually sends
- * (`{$and: [...]}` wrappers), so an index or pushdown lost to the wrapping shows up here.
- */
-async function explainHotQueries(db: Db, seeded: SeededData): Promise<string[]> {
-  const coll = db.collection('DocumentReference');
-  const patient = `Patient/${seeded.patientIds[0]}`;
-  const id = seeded.documentIds[0] as unknown as Document['_id'];
-  const shapes: [string, Document, Document | undefined][] = [
-    ['raw search', { del: false, 's.patient': patient, 's.status': 'current' }, { _id: 1 }],
-    ['hub search', { $and: [{ del: false }, { $and: [{ 's.patient': patient }, { 's.status': 'current' }] }] }, { _id: 1 }],
-    ['raw read', { _id: id }, undefined],
-    ['hub read', { $and: [{ _id: id }, {}] }, undefined],
-  ];
-  const lines: string[] = [];
-  for (const [label, filter, sort] of shapes) {
-    try {
-      const cursor = coll.find(filter).limit(sort ? 51 : 1);
-      if (sort) cursor.sort(sort);
-      lines.push(`plan of ${label.padEnd(10)} ${planSummary(await cursor.explain('queryPlanner'))}`);
-    } catch (err) {
-      lines.push(`plan of ${label}: explain failed (${(err as Error).message})`);
-    }
-  }
-  for (const line of lines) note(line);
-  return lines;
-}
-
-/** The essentials of an explain answer: MongoDB's winning plan stages, FerretDB's pushdown flags. */
-function planSummary(explain: Document): string {
-  const planner = explain.queryPlanner as Document | undefined;
-  const pushdown = ['filterPushdown', 'sortPushdown', 'limitPushdown']
-    .filter((k) => k in explain || (planner && k in planner))
-    .map((k) => `${k}=${String(explain[k] ?? planner?.[k])}`);
-  if (pushdown.length) return `FerretDB ${pushdown.join(' ')}`;
-  const stages: string[] = [];
-  let stage = planner?.winningPlan as Document | undefined;
-  while (stage) {
-    stages.push(stage.indexName ? `${stage.stage}(${stage.indexName})` : String(stage.stage));
-    stage = (stage.inputStage ?? stage.queryPlan) as Document | undefined;
-  }
-  return stages.length ? stages.join(' <- ') : JSON.stringify(explain).slice(0, 200);
-}
-
-async function describeEngine(db: Db, uri: string, embedded: boolean): Promise<string> {
-  const info = await db.admin().command({ buildInfo: 1 }).catch(() => ({}) as Document);
-  const ferret = (info.ferretdbVersion ?? (info.ferretdbFeatures ? 'FerretDB' : undefined)) as string | undefined;
-  const version = ferret ? `FerretDB ${String(ferret).replace(/^v/, '')}` : `MongoDB ${String(info.version ?? '?')}`;
-  if (embedded) return `${version}, SQLite backend (embedded, temp dir)`;
-  let host = uri;
-  try {
-    host = new URL(uri).host; // never print credentials
-  } catch {
-    host = uri.replace(/\/\/[^@/]*@/, '//');
-  }
-  return `${version} at ${host} (MONGODB_URI)`;
 }
 
 function listen(server: http.Server): Promise<number> {

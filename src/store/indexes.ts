@@ -15,26 +15,57 @@ const COMMON: IndexDescription[] = [
 ];
 
 const BY_TYPE: Record<string, IndexDescription[]> = {
+  Patient: [
+    // One Patient per SSIN (SPEC §4), enforced by the database against concurrent "add patient".
+    { key: { 'a.ssin': 1 }, name: 'ssin_unique', unique: true, sparse: true },
+  ],
   DocumentReference: [
     // `DocumentReference?patient=X&status=current` paged by id: the hub's hottest query (bench).
     { key: { 's.patient': 1, 's.status': 1, del: 1, _id: 1 }, name: 'patient_status_id' },
     // `DocumentReference?patient=X&_sort=-date`.
     { key: { 's.patient': 1, 'o.date': -1, _id: 1 }, name: 'patient_date' },
+    // Policy, rule 4 author path: a professional's own documents (`access.authors`).
+    { key: { 'a.authors': 1, del: 1, _id: 1 }, name: 'access_authors' },
+    // Policy, rule 4 link path without a patient filter (documents of the caller's linked patients),
+    // and the consent-window resync (`updateMany` on `a.patient`).
+    { key: { 'a.patient': 1, del: 1, _id: 1 }, name: 'access_patient' },
   ],
-  Patient: [
-    // One Patient per SSIN (SPEC §4), enforced by the database against concurrent "add patient".
-    { key: { 'a.ssin': 1 }, name: 'ssin_unique', unique: true, sparse: true },
+  Composition: [
+    { key: { 's.patient': 1, del: 1, _id: 1 }, name: 'patient_id' },
+    { key: { 'a.patient': 1, del: 1, _id: 1 }, name: 'access_patient' },
   ],
-  Composition: [{ key: { 's.patient': 1, del: 1, _id: 1 }, name: 'patient_id' }],
-  Consent: [{ key: { 's.patient': 1, del: 1, _id: 1 }, name: 'patient_id' }],
+  Binary: [
+    // A Binary is read and resynced under its DocumentReference (`access.document`).
+    { key: { 'a.document': 1 }, name: 'access_document' },
+    { key: { 'a.patient': 1 }, name: 'access_patient' },
+  ],
+  Consent: [
+    // Facts: a patient's consents by kind and status (hub-sharing, restrictions of linked patients).
+    { key: { 's.patient': 1, 's.category': 1, 's.status': 1 }, name: 'patient_kind_status' },
+    // Facts: consents naming the caller (exclusions, grants, restrictions), by reference or by NIHII.
+    { key: { 's.actor': 1, 's.category': 1 }, name: 'actor_kind' },
+    { key: { 's.actor:identifier': 1, 's.category': 1 }, name: 'actor_identifier_kind' },
+  ],
   CareTeam: [
     { key: { 's.patient': 1, del: 1, _id: 1 }, name: 'patient_id' },
-    // A professional's own links: `CareTeam?participant=Practitioner/X`.
-    { key: { 's.participant': 1, del: 1 }, name: 'participant' },
+    // Facts: the caller's links (participant = itself or its institution, status, period end).
+    { key: { 's.participant': 1, 's.status': 1, 'dh.date': 1 }, name: 'participant_status_end' },
+    // Policy: links naming the caller (`access.members`), and a patient's links (`access.patient`).
+    { key: { 'a.members': 1 }, name: 'access_members' },
+    { key: { 'a.patient': 1 }, name: 'access_patient' },
+  ],
+  // A patient-role caller's RelatedPersons by SSIN use the common identifier index.
+  RelatedPerson: [{ key: { 'a.patient': 1 }, name: 'access_patient' }],
+  PractitionerRole: [
+    // Facts: does the practitioner hold an active role at the institution it claims to act for?
+    { key: { 's.practitioner': 1, 's.organization': 1 }, name: 'practitioner_organization' },
   ],
   AuditEvent: [{ key: { 's.patient': 1, 'o.date': -1 }, name: 'patient_date' }],
   Task: [{ key: { 's.owner': 1, 's.status': 1 }, name: 'owner_status' }],
-  List: [{ key: { 's.patient': 1, del: 1, _id: 1 }, name: 'patient_id' }],
+  List: [
+    { key: { 's.patient': 1, del: 1, _id: 1 }, name: 'patient_id' },
+    { key: { 'a.patient': 1, del: 1, _id: 1 }, name: 'access_patient' },
+  ],
 };
 
 const HISTORY: IndexDescription[] = [
