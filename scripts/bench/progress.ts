@@ -49,7 +49,7 @@ export class ProgressLine {
     const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
     return (
       `${this.label} [${bar}] ${this.done}/${this.total} ${(fraction * 100).toFixed(1).padStart(5)}%` +
-      `  ${Math.round(rate)} ${this.unit}/s  ETA ${Number.isFinite(eta) ? formatDuration(eta) : '--'}`
+      `  ${rate < 10 ? rate.toFixed(2) : Math.round(rate)} ${this.unit}/s  ETA ${Number.isFinite(eta) ? formatDuration(eta) : '--'}`
     );
   }
 }

@@ -31,9 +31,11 @@ export async function executeSearch(repo: HubRepository, original: SearchRequest
   const countOnly = request.count === 0;
   const count = request.count ?? DEFAULT_COUNT;
   const sort = sortKeysOf(type, request.sortRules);
-  const wantTotal = countOnly || request.total !== 'none';
-  const total = wantTotal ? await ctx.store.count(type, where) : undefined;
+  // Counting is a second query over every match: done when asked for (`_total`, `_summary=count`);
+  // otherwise only when the first page already holds every match, where it costs nothing.
+  const countAsked = countOnly || request.total === 'accurate' || request.total === 'estimate';
   if (countOnly) {
+    const total = await ctx.store.count(type, where);
     return { resourceType: 'Bundle', type: 'searchset', total, link: [selfLink(ctx.baseUrl, request, ignored)] };
   }
 
@@ -47,6 +49,7 @@ export async function executeSearch(repo: HubRepository, original: SearchRequest
     before: cursor?.direction === 'before' ? cursor.values : undefined,
   });
 
+  const total = countAsked ? await ctx.store.count(type, where) : !cursor && !page.more ? page.docs.length : undefined;
   const links: BundleLink[] = [selfLink(ctx.baseUrl, request, ignored)];
   const first = page.docs[0];
   const last = page.docs[page.docs.length - 1];

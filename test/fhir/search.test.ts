@@ -124,6 +124,14 @@ describe('result shaping', () => {
     expect(page.entry).toHaveLength(1);
   });
 
+  it('counts only when asked, or when the first page already holds every match', async () => {
+    const partial = await search('DocumentReference?patient=p-dubois&_count=1');
+    expect(partial.total).toBeUndefined();
+    expect(partial.link?.some((l) => l.relation === 'next')).toBe(true);
+    expect((await search('DocumentReference?patient=p-dubois&_count=1&_total=accurate')).total).toBe(3);
+    expect((await search('DocumentReference?patient=p-dubois')).total).toBe(3);
+  });
+
   it('_elements keeps the named elements and marks the result subsetted', async () => {
     const bundle = await search('Patient?_id=p-dubois&_elements=birthDate');
     const r = bundle.entry?.[0].resource as unknown as Record<string, unknown> & { meta: { tag: { code: string }[] } };
