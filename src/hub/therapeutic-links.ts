@@ -56,14 +56,13 @@ export async function checkLinkWrite(store: ResourceStore, facts: PractitionerFa
 }
 
 async function professionOf(store: ResourceStore, member: string): Promise<string | undefined> {
-  const [doc] = await store.readFacts('Practitioner', fieldIn('id', [member.split('/')[1]]), 1);
-  const practitioner = doc?.r as Practitioner | undefined;
+  const practitioner = (await store.readFactById('Practitioner', member.split('/')[1]))?.r as Practitioner | undefined;
   if (!practitioner?.active) return undefined;
   return practitioner.qualification?.flatMap((q) => q.code.coding ?? []).find((c) => c.system === PROFESSION)?.code;
 }
 
 async function isExcluded(store: ResourceStore, patient: string, member: string, now: Date): Promise<boolean> {
-  const [doc] = await store.readFacts('Practitioner', fieldIn('id', [member.split('/')[1]]), 1);
+  const doc = await store.readFactById('Practitioner', member.split('/')[1]);
   const nihii = (doc?.r as Practitioner | undefined)?.identifier?.find((i) => i.system === NIHII_PROFESSIONAL)?.value;
   const found = await store.readFacts(
     'Consent',

@@ -15,7 +15,7 @@ export function storeLookups(store: ResourceStore, baseUrl: string, staged: Stag
   const readOne = async (reference: string): Promise<StoredResource | undefined> => {
     const [type, id] = reference.split('/');
     if (!type || !id) return undefined;
-    return staged(type, id) ?? (await store.readFacts(type, fieldIn('id', [id]), 1))[0];
+    return staged(type, id) ?? (await store.readFactById(type, id));
   };
   return {
     relative,

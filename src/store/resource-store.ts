@@ -2,6 +2,7 @@ import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { Resource } from '@medplum/fhirtypes';
 import { ALWAYS, type Condition } from './condition';
 import { afterFilter, keyValuesOf, mongoSort, withTieBreaker, type KeyValue, type SortKey } from './keyset';
+import { matchesCondition } from './condition-eval';
 import { toMongoFilter } from './mongo-filter';
 import { historyEntryOf, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
 import { applyPlannedWrites, rollBackOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
@@ -57,10 +58,15 @@ export class ResourceStore {
     return this.db.collection<HistoryEntry>(HISTORY_COLLECTION);
   }
 
-  /** The current document, deleted or not, if it satisfies `scope`. */
+  /**
+   * The current document, deleted or not, if it satisfies `scope`. Fetched by a lone `{_id}` (an
+   * index hit everywhere, and the only filter FerretDB's SQLite backend does not scan for), then
+   * held to the same condition a search would apply.
+   */
   async readCurrent(type: string, id: string, scope: Condition): Promise<StoredResource | undefined> {
-    const filter = { $and: [{ _id: id }, toMongoFilter(scope)] } as Filter<StoredResource>;
-    return (await this.current(type).findOne(filter)) ?? undefined;
+    if ('never' in scope) return undefined;
+    const doc = await this.current(type).findOne({ _id: id });
+    return doc && matchesCondition(scope, doc) ? doc : undefined;
   }
 
   async readMany(type: string, ids: string[], scope: Condition): Promise<StoredResource[]> {
@@ -78,6 +84,12 @@ export class ResourceStore {
       .find({ $and: [{ del: false }, toMongoFilter(where)] } as Filter<StoredResource>)
       .limit(limit)
       .toArray();
+  }
+
+  /** One current, not deleted document by id, for facts and registry look-ups (a lone `{_id}` read). */
+  async readFactById(type: string, id: string): Promise<StoredResource | undefined> {
+    const doc = await this.current(type).findOne({ _id: id });
+    return doc && !doc.del ? doc : undefined;
   }
 
   /** Sets access-sidecar fields on every resource whose sidecar field `key` equals `value` (fact changes). */

@@ -166,6 +166,12 @@ describe('differential: scoped search = decide()', () => {
             .sort();
           expect({ principal: principal.sub, ids: searched }).toEqual({ principal: principal.sub, ids: permitted });
           expect(bundle.total).toBe(permitted.length);
+          // Reads by id take another path (a lone-_id fetch, then the condition in memory): same answer.
+          const readable: string[] = [];
+          for (const id of docIds) {
+            if (await repo.readResource('DocumentReference', id).then(() => true, () => false)) readable.push(id);
+          }
+          expect({ principal: principal.sub, readable: readable.sort() }).toEqual({ principal: principal.sub, readable: permitted });
           permittedSeen += permitted.length;
           deniedSeen += stored.length - permitted.length;
         }
