@@ -17,12 +17,12 @@ import { createApp } from '../src/http/app';
 import { devKeyPaths } from '../src/identity/keys';
 import { mintDevToken } from '../src/identity/mint-token';
 import { createLogger } from '../src/log';
-import { systemPolicy } from '../src/policy/access-policy';
 import { connectDatabase, type Database } from '../src/store/database';
 import { startEmbeddedFerretDb, type EmbeddedFerretDb } from '../src/store/embedded-ferretdb';
 import { HISTORY_COLLECTION } from '../src/store/resource-store';
 import { historyEntryOf, type HistoryEntry } from '../src/store/stored-resource';
 import { storedFormBuilder } from './bench/access-sidecar';
+import { BENCH_GP_CLAIMS, BENCH_GP_ID } from './bench/care-network';
 import { HubClient } from './bench/http-client';
 import { measure, type Measurement } from './bench/load';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './bench/options';
@@ -31,7 +31,8 @@ import { summary, type Comparison } from './bench/report';
 import { seedStore, type SeededData } from './bench/seed';
 import { SeededRandom, syntheticDocumentReference } from './bench/synthetic-data';
 
-const BENCH_PRINCIPAL = { sub: 'bench', role: 'hub-admin', scope: 'system/*.cruds' };
+/** The hub is measured as a GP under the real access policy: facts loaded and the query narrowed per request. */
+const BENCH_PRINCIPAL = BENCH_GP_CLAIMS;
 
 /** Undo steps, run last-in first-out on normal exit, on failure and on Ctrl-C. */
 const cleanups: (() => Promise<void>)[] = [];
@@ -116,12 +117,7 @@ async function main(): Promise<void> {
   note('createHub (definitions, ensureIndexes, journal recovery)');
   const hubStarted = performance.now();
   const log = createLogger('warn', (line) => void (interrupted || process.stderr.write(line + '\n')));
-  // The system policy reproduces "hub-admin reads and writes everything": under the real policy an
-  // admin never reads clinical content (SPEC §5), so there would be no hot path to measure.
-  const hub = await createHub(config, database, {
-    log,
-    ...(options.policy === 'system' ? { policyFor: async (principal) => systemPolicy(principal) } : {}),
-  });
+  const hub = await createHub(config, database, { log });
   const indexSeconds = (performance.now() - hubStarted) / 1000;
   server.on('request', createApp(hub));
 
@@ -135,17 +131,9 @@ async function main(): Promise<void> {
   cleanups.push(async () => client.close());
 
   const notes: string[] = [
-    options.policy === 'system'
-      ? 'access policy: system policy injected (createHub policyFor): auth, routing, search, Bundle and write path are real; per-request fact loading and narrowing are not measured'
-      : 'access policy: the real one (loadFacts + narrow per request)',
+    `access policy: the real one, as a GP linked with ${seeded.linkedPatientIds.length} consented patients (facts loaded and the query narrowed on every request); the raw query has no policy`,
   ];
   const disagreements = await compareAnswers(client, database.db, seeded);
-  if (disagreements.length && options.policy === 'real') {
-    throw new Error(
-      `${disagreements[0]}. Under the real access policy a hub-admin does not read DocumentReferences (SPEC §5): ` +
-        'the hub would answer empty Bundles, 404 and 403, nothing comparable to measure. Use --policy system.'
-    );
-  }
   for (const problem of disagreements) note(`WARNING ${problem}`);
   if (!disagreements.length) note('check: the hub search and the raw query return the same rows and totals');
   notes.push(...disagreements.map((p) => `WARNING ${p}`));
@@ -183,8 +171,9 @@ async function runMeasurements(options: BenchOptions, client: HubClient, databas
 
   // Hub and raw runs of one comparison walk the same sequence of patients / ids.
   const random = new SeededRandom(options.seed + 1);
-  const patients = Array.from({ length: total }, () => random.pick(seeded.patientIds));
-  const ids = Array.from({ length: total }, () => random.pick(seeded.documentIds));
+  // The GP's own patients and their documents: what a professional really asks for.
+  const patients = Array.from({ length: total }, () => random.pick(seeded.linkedPatientIds));
+  const ids = Array.from({ length: total }, () => random.pick(seeded.linkedDocumentIds));
 
   note('(a/b) search DocumentReference?patient=&status=current&_count=50');
   const search: Comparison = {
@@ -194,7 +183,7 @@ async function runMeasurements(options: BenchOptions, client: HubClient, databas
     }),
     baselines: [
       await run('find+countDocuments', async (i) => {
-        // Sequential like the hub's executeSearch: the total first, then the page (+1 row to see if more exist).
+        // What the hub sends when asked for `_total=accurate`: the count, then the page (+1 row to see if more exist).
         await docs.countDocuments(rawSearchFilter(patients[i]));
         await docs.find(rawSearchFilter(patients[i])).sort({ _id: 1 }).limit(51).toArray();
       }),
@@ -218,7 +207,11 @@ async function runMeasurements(options: BenchOptions, client: HubClient, databas
   };
 
   note('(d) create DocumentReference');
-  const bodies = Array.from({ length: total }, () => syntheticDocumentReference(random, undefined, random.pick(seeded.patientIds)));
+  // Published by the GP for its linked patients, with itself as author (the policy's write rule).
+  const bodies = Array.from({ length: total }, () => ({
+    ...syntheticDocumentReference(random, undefined, random.pick(seeded.linkedPatientIds)),
+    author: [{ reference: `Practitioner/${BENCH_GP_ID}` }],
+  }));
   // The raw baseline gets its stored forms ready-made: it measures the driver round trip only;
   // building the stored form (FHIRPath extraction) and validating are hub costs.
   const storedForm = storedFormBuilder(database.db, config.baseUrl);

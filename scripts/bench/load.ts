@@ -44,7 +44,7 @@ export async function measure(spec: LoadSpec): Promise<Measurement> {
   const wallSeconds = (performance.now() - started) / 1000;
   progress.finish();
   latencies.sort((a, b) => a - b);
-  return {
+  const result: Measurement = {
     label: spec.label,
     requests: spec.requests,
     concurrency: spec.concurrency,
@@ -55,6 +55,10 @@ export async function measure(spec: LoadSpec): Promise<Measurement> {
     throughput: spec.requests / wallSeconds,
     wallSeconds,
   };
+  // Each figure as soon as it exists, so an interrupted run still tells what it measured.
+  const f = (ms: number) => ms.toFixed(1);
+  process.stderr.write(`  -> p50 ${f(result.p50)} ms  p95 ${f(result.p95)} ms  p99 ${f(result.p99)} ms  ${result.throughput.toFixed(2)} req/s\n`);
+  return result;
 }
 
 async function runWorkers(total: number, concurrency: number, task: () => Promise<void>): Promise<void> {

@@ -4,21 +4,17 @@ export interface BenchOptions {
   patients: number;
   requests: number;
   concurrency: number;
+  /** Patients linked to the benchmark GP: the size of the facts loaded on every request. */
+  links: number;
   /** Seed of the data generator and of the request choices, so two runs query the same shapes. */
   seed: number;
   /** Keep the database (MONGODB_URI only) instead of dropping it at the end. */
   keepDatabase: boolean;
-  /**
-   * `system`: the hub runs with the in-process system policy (sees and writes everything), so the
-   * hub-admin token reaches clinical content; `real`: the production policy, under which admins
-   * never read DocumentReferences (SPEC §5) and the benchmark stops at its pre-flight check.
-   */
-  policy: 'system' | 'real';
   mongodbUri?: string;
 }
 
 interface NumericOption {
-  key: 'docs' | 'patients' | 'requests' | 'concurrency' | 'seed';
+  key: 'docs' | 'patients' | 'requests' | 'concurrency' | 'seed' | 'links';
   env: string;
   fallback: number;
   min: number;
@@ -31,13 +27,13 @@ const NUMERIC: NumericOption[] = [
   { key: 'requests', env: 'BENCH_REQUESTS', fallback: 200, min: 1, help: 'requests per measurement (after warm-up)' },
   { key: 'concurrency', env: 'BENCH_CONCURRENCY', fallback: 4, min: 1, help: 'requests in flight at once' },
   { key: 'seed', env: 'BENCH_SEED', fallback: 42, min: 0, help: 'seed of the data and request generator' },
+  { key: 'links', env: 'BENCH_LINKS', fallback: 1000, min: 1, help: 'patients the benchmark GP holds an active link with (capped at --patients)' },
 ];
 
 export const USAGE = [
   'usage: npm run bench -- [options]',
   ...NUMERIC.map((o) => `  --${o.key.padEnd(12)} ${o.help} (env ${o.env}, default ${o.fallback})`),
   `  --${'keep-db'.padEnd(12)} keep the benchmark database on MONGODB_URI (default: dropped at the end)`,
-  `  --${'policy'.padEnd(12)} system | real: access policy of the hub under test (env BENCH_POLICY, default system)`,
   '  MONGODB_URI  benchmark this server; unset: an embedded FerretDB 1.24 in a fresh temp dir',
 ].join('\n');
 
@@ -46,15 +42,10 @@ export class UsageError extends Error {}
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const given = new Map<string, string>();
   let keepDatabase = env.BENCH_KEEP_DB === '1';
-  let policy = env.BENCH_POLICY || 'system';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--keep-db') {
       keepDatabase = true;
-      continue;
-    }
-    if (arg === '--policy' || arg.startsWith('--policy=')) {
-      policy = arg === '--policy' ? (argv[++i] ?? '') : arg.slice('--policy='.length);
       continue;
     }
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
@@ -73,6 +64,5 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
     }
     numbers[option.key] = value;
   }
-  if (policy !== 'system' && policy !== 'real') throw new UsageError(`--policy must be system or real (got ${policy})`);
-  return { ...numbers, keepDatabase, policy, mongodbUri: env.MONGODB_URI || undefined };
+  return { ...numbers, keepDatabase, mongodbUri: env.MONGODB_URI || undefined };
 }

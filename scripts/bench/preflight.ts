@@ -24,14 +24,13 @@ export async function compareAnswers(client: HubClient, db: Db, seeded: SeededDa
   const collection = db.collection('DocumentReference');
   const problems: string[] = [];
   for (let k = 0; k < 5; k++) {
-    const patient = random.pick(seeded.patientIds);
+    const patient = random.pick(seeded.linkedPatientIds);
     const raw = await collection.find(rawSearchFilter(patient)).sort({ _id: 1 }).limit(50).toArray();
-    const total = await collection.countDocuments(rawSearchFilter(patient));
     const bundle = JSON.parse(await client.expect(200, 'GET', hubSearchPath(patient))) as Bundle<DocumentReference>;
     const hubIds = (bundle.entry ?? []).map((e) => e.resource?.id).join(',');
     const rawIds = raw.map((d) => String(d._id)).join(',');
-    if (hubIds !== rawIds || bundle.total !== total) {
-      problems.push(`hub and raw disagree for Patient/${patient}: hub total ${bundle.total ?? '-'}, raw ${total}`);
+    if (hubIds !== rawIds) {
+      problems.push(`hub and raw disagree for Patient/${patient}: hub ${bundle.entry?.length ?? 0} rows, raw ${raw.length}`);
     }
   }
   return problems;

@@ -4,6 +4,7 @@ import { validateForWrite } from '../../src/fhir/validation';
 import { HISTORY_COLLECTION } from '../../src/store/resource-store';
 import { historyEntryOf, type StoredResource } from '../../src/store/stored-resource';
 import { storedFormBuilder } from './access-sidecar';
+import { benchGp, gpLink, hubSharingConsent } from './care-network';
 import { ProgressLine } from './progress';
 import { SeededRandom, syntheticDocumentReference, syntheticPatient } from './synthetic-data';
 
@@ -12,6 +13,9 @@ const BATCH_SIZE = 1000;
 export interface SeededData {
   patientIds: string[];
   documentIds: string[];
+  /** Patients the benchmark GP is linked with, and their documents: what it may read. */
+  linkedPatientIds: string[];
+  linkedDocumentIds: string[];
   seconds: number;
 }
 
@@ -20,7 +24,7 @@ export interface SeededData {
  * form the hub itself writes (toStoredResource + a History entry): the hub's write path minus HTTP.
  * The next batch is built while the previous one is being inserted.
  */
-export async function seedStore(db: Db, counts: { patients: number; docs: number }, seed: number, baseUrl: string): Promise<SeededData> {
+export async function seedStore(db: Db, counts: { patients: number; docs: number; links: number }, seed: number, baseUrl: string): Promise<SeededData> {
   const random = new SeededRandom(seed);
   const started = performance.now();
   const patientIds = Array.from({ length: counts.patients }, () => random.uuid());
@@ -30,7 +34,9 @@ export async function seedStore(db: Db, counts: { patients: number; docs: number
   validateForWrite(syntheticPatient(new SeededRandom(seed), 'validation-check'));
   validateForWrite(syntheticDocumentReference(new SeededRandom(seed), 'validation-check', patientIds[0]));
 
-  const progress = new ProgressLine('seeding', counts.patients + counts.docs);
+  const linkedPatientIds = patientIds.slice(0, Math.min(counts.links, patientIds.length));
+  const now = new Date();
+  const progress = new ProgressLine('seeding', 1 + 2 * counts.patients + linkedPatientIds.length + counts.docs);
   const storedForm = storedFormBuilder(db, baseUrl);
   const store = (resources: (Resource & { id: string })[]) => Promise.all(resources.map(storedForm));
   let pending: Promise<void> = Promise.resolve();
@@ -49,9 +55,23 @@ export async function seedStore(db: Db, counts: { patients: number; docs: number
     // Awaited after the next batch is built; this only keeps Node from calling a failure unhandled meanwhile.
     pending.catch(() => undefined);
   }
+  // The care network before the documents: their access sidecars read each patient's consent window.
+  await pending;
+  await write('Practitioner', await store([benchGp()]));
+  for (let from = 0; from < patientIds.length; from += BATCH_SIZE) {
+    await write('Consent', await store(patientIds.slice(from, from + BATCH_SIZE).map((id) => hubSharingConsent(id, now))));
+  }
+  for (let from = 0; from < linkedPatientIds.length; from += BATCH_SIZE) {
+    await write('CareTeam', await store(linkedPatientIds.slice(from, from + BATCH_SIZE).map((id) => gpLink(id, now))));
+  }
+  const patientOf = new Map<string, string>();
   for (let from = 0; from < documentIds.length; from += BATCH_SIZE) {
     const batch = await store(
-      documentIds.slice(from, from + BATCH_SIZE).map((id) => syntheticDocumentReference(random, id, random.pick(patientIds)) as Resource & { id: string })
+      documentIds.slice(from, from + BATCH_SIZE).map((id) => {
+        const patient = random.pick(patientIds);
+        patientOf.set(id, patient);
+        return syntheticDocumentReference(random, id, patient) as Resource & { id: string };
+      })
     );
     await pending;
     pending = write('DocumentReference', batch);
@@ -59,5 +79,7 @@ export async function seedStore(db: Db, counts: { patients: number; docs: number
   }
   await pending;
   progress.finish();
-  return { patientIds, documentIds, seconds: (performance.now() - started) / 1000 };
+  const linked = new Set(linkedPatientIds);
+  const linkedDocumentIds = documentIds.filter((id) => linked.has(patientOf.get(id) as string));
+  return { patientIds, documentIds, linkedPatientIds, linkedDocumentIds, seconds: (performance.now() - started) / 1000 };
 }

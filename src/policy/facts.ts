@@ -56,8 +56,9 @@ const keyIn = (code: string, values: string[]): Condition => fieldIn(`keys.${cod
 /** Period contains now: start at or before it, end (or no end) at or after it. */
 const inForceAt = (dateCode: string, now: Date): Condition =>
   and({ field: `lo.${dateCode}`, lte: now }, { field: `hi.${dateCode}`, gte: now });
-const activeConsentOf = (kind: string, now: Date): Condition =>
-  and(keyIn('category', [`${CONSENT_KIND}|${kind}`]), keyIn('status', ['active']), or({ field: 'lo.period', exists: false }, inForceAt('period', now)));
+const activeConsentOf = (kinds: string[], now: Date): Condition =>
+  and(keyIn('category', kinds.map((k) => `${CONSENT_KIND}|${k}`)), keyIn('status', ['active']), or({ field: 'lo.period', exists: false }, inForceAt('period', now)));
+const isKind = (consent: StoredResource, kind: string): boolean => (consent.s.category ?? []).includes(`${CONSENT_KIND}|${kind}`);
 
 /** Loads, with a handful of indexed queries, every fact the caller's access decisions need. */
 export async function loadFacts(store: ResourceStore, principal: Principal, now: Date): Promise<Facts> {
@@ -101,24 +102,22 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
   const actingFor = await institutionOf(store, self, principal.organization, now);
   const members = [self, ...(actingFor ? [actingFor] : [])];
 
-  const [teams, grants, exclusions, restrictionsOnMe] = await Promise.all([
+  // Two Consent queries, split by kind in memory: those naming the caller, those of its patients.
+  const [teams, namingMe] = await Promise.all([
     store.readFacts('CareTeam', and(keyIn('participant', members), keyIn('status', ['active']), inForceAt('date', now))),
-    store.readFacts('Consent', and(activeConsentOf('grant', now), namesMe)),
-    store.readFacts('Consent', and(activeConsentOf('exclusion', now), namesMe)),
-    store.readFacts('Consent', and(activeConsentOf('document-restriction', now), namesMe)),
+    store.readFacts('Consent', and(activeConsentOf(['grant', 'exclusion', 'document-restriction'], now), namesMe)),
   ]);
+  const grants = namingMe.filter((c) => isKind(c, 'grant'));
+  const exclusions = namingMe.filter((c) => isKind(c, 'exclusion'));
+  const restrictionsOnMe = namingMe.filter((c) => isKind(c, 'document-restriction'));
   const links: LinkFact[] = [
     ...teams.map((t) => ({ patient: (t.a.patient as string) ?? '', type: linkTypeOf(t.r as CareTeam) })),
     ...grants.map((g) => ({ patient: (g.a.patient as string) ?? '', type: 'grant' })),
   ].filter((l) => l.patient);
   const linked = [...new Set(links.map((l) => l.patient))];
-  const [consents, restrictionsForAll] = await Promise.all([
-    store.readFacts('Consent', and(activeConsentOf('hub-sharing', now), keyIn('patient', linked))),
-    store.readFacts(
-      'Consent',
-      and(activeConsentOf('document-restriction', now), keyIn('patient', linked), { field: 'keys.actor', exists: false }, { field: 'keys.actor:identifier', exists: false })
-    ),
-  ]);
+  const ofMyPatients = linked.length ? await store.readFacts('Consent', and(activeConsentOf(['hub-sharing', 'document-restriction'], now), keyIn('patient', linked))) : [];
+  const consents = ofMyPatients.filter((c) => isKind(c, 'hub-sharing'));
+  const restrictionsForAll = ofMyPatients.filter((c) => isKind(c, 'document-restriction') && !c.s.actor && !c.s['actor:identifier']);
   return {
     ...empty,
     self,
@@ -166,10 +165,10 @@ async function patientFacts(store: ResourceStore, principal: Principal, now: Dat
   // Two Patients with one SSIN is a data error: refuse rather than guess (fail closed).
   const self = patients.length === 1 ? `Patient/${patients[0]._id}` : undefined;
   const grants = relatedPersons.length
-    ? await store.readFacts('Consent', and(activeConsentOf('grant', now), keyIn('actor', relatedPersons.map((r) => `RelatedPerson/${r._id}`))))
+    ? await store.readFacts('Consent', and(activeConsentOf(['grant'], now), keyIn('actor', relatedPersons.map((r) => `RelatedPerson/${r._id}`))))
     : [];
   const records = new Set([...(self ? [self] : []), ...grants.map((g) => g.a.patient as string).filter(Boolean)]);
-  const consents = records.size ? await store.readFacts('Consent', and(activeConsentOf('hub-sharing', now), keyIn('patient', [...records]))) : [];
+  const consents = records.size ? await store.readFacts('Consent', and(activeConsentOf(['hub-sharing'], now), keyIn('patient', [...records]))) : [];
   const portal = new Set(consents.filter((c) => PORTAL_CHANNELS.has(channelOf(c.r as Consent) ?? '')).map((c) => c.a.patient as string));
   return { kind: 'patient', self, records, portal };
 }

@@ -1,0 +1,47 @@
+import type { CareTeam, Consent, Practitioner } from '@medplum/fhirtypes';
+
+/** The benchmark's professional: a GP whose links and consents are the facts loaded per request. */
+export const BENCH_GP_ID = 'bench-gp';
+export const BENCH_GP_NIHII = '19999999001';
+export const BENCH_GP_CLAIMS = { sub: 'bench-gp', role: 'practitioner', nihii: BENCH_GP_NIHII, profession: 'physician', scope: 'user/*.cruds' };
+const SH = 'https://sharehub.example/fhir';
+
+export function benchGp(): Practitioner & { id: string } {
+  return {
+    resourceType: 'Practitioner',
+    id: BENCH_GP_ID,
+    active: true,
+    identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional', value: BENCH_GP_NIHII }],
+    name: [{ family: 'Bench', given: ['General'] }],
+    qualification: [{ code: { coding: [{ system: `${SH}/CodeSystem/profession`, code: 'physician' }] } }],
+  };
+}
+
+/** Every patient has an active hub-sharing consent (rule 2 holds), registered a year ago. */
+export function hubSharingConsent(patientId: string, now: Date): Consent & { id: string } {
+  return {
+    resourceType: 'Consent',
+    id: `consent-${patientId}`,
+    status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: `${SH}/CodeSystem/consent-kind`, code: 'hub-sharing' }] }],
+    patient: { reference: `Patient/${patientId}` },
+    policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTIN' }] },
+    extension: [{ url: `${SH}/StructureDefinition/consent-channel`, valueCode: 'gp' }],
+    provision: { type: 'permit', period: { start: new Date(now.getTime() - 365 * 86_400_000).toISOString() } },
+  };
+}
+
+/** A long-term GP link in force now (rule 4). */
+export function gpLink(patientId: string, now: Date): CareTeam & { id: string } {
+  return {
+    resourceType: 'CareTeam',
+    id: `link-${patientId}`,
+    status: 'active',
+    category: [{ coding: [{ system: `${SH}/CodeSystem/link-type`, code: 'gp-long-term' }] }],
+    subject: { reference: `Patient/${patientId}` },
+    participant: [{ member: { reference: `Practitioner/${BENCH_GP_ID}` } }],
+    extension: [{ url: `${SH}/StructureDefinition/link-proof`, valueCode: 'eid-read' }],
+    period: { start: new Date(now.getTime() - 30 * 86_400_000).toISOString(), end: new Date(now.getTime() + 300 * 86_400_000).toISOString() },
+  };
+}
