@@ -11,18 +11,15 @@ import {
   type WithId,
 } from '@medplum/core';
 import { FhirRepository, type CreateResourceOptions, type ReadHistoryOptions, type UpdateResourceOptions } from '@medplum/fhir-router';
-import type { Bundle, CareTeam, Reference, Resource } from '@medplum/fhirtypes';
-import { checkLinkWrite } from '../hub/therapeutic-links';
-import { SSIN } from '../policy/vocabulary';
-import { fieldIn } from '../store/condition';
+import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
+import { applyWorkflowRules, assertUniqueSsin } from '../hub/write-rules';
 import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
 import { computeAccessFields, type AccessFields, type AccessLookups } from '../policy/access-fields';
 import { storeLookups } from '../policy/access-lookups';
 import type { WriteChange, WriteInteraction } from '../policy/access-policy';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
-import { assertReferencesVisible, referencesIn } from './reference-check';
-import { relativeReference } from './search-values';
+import { assertReferencesVisible, missingReference } from './reference-check';
 import { VersionConflictError } from '../store/resource-store';
 import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import { historyBundle } from './history-bundle';
@@ -58,9 +55,9 @@ export class HubRepository extends FhirRepository<undefined> {
   async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
     assertServed(resource.resourceType);
     const id = options?.assignedId && resource.id ? resource.id : this.generateId();
-    const candidate = (await this.applyWorkflowRules({ ...resource, id } as WithId<Resource>)) as WithId<T>;
+    const candidate = (await applyWorkflowRules(this.ctx, { ...resource, id } as WithId<Resource>)) as WithId<T>;
     validateForWrite(candidate);
-    await this.assertUniqueSsin(candidate);
+    await assertUniqueSsin(this.ctx.store, candidate, this.staged?.values());
     const access = await computeAccessFields(candidate, this.lookups);
     this.assertMayWrite(candidate.resourceType, 'create', candidate, { next: access });
     const doc = toStoredResource(candidate, 1, this.ctx.now, this.ctx.baseUrl, { ...access });
@@ -182,28 +179,6 @@ export class HubRepository extends FhirRepository<undefined> {
     }
   }
 
-  /** Business rules of writes by professionals (therapeutic links, SPEC §4); defaults applied here. */
-  private async applyWorkflowRules(resource: WithId<Resource>): Promise<WithId<Resource>> {
-    const facts = this.ctx.policy.facts;
-    if (resource.resourceType === 'CareTeam' && facts.kind === 'practitioner' && facts.eligible) {
-      return (await checkLinkWrite(this.ctx.store, facts, resource as CareTeam, this.ctx.now)) as WithId<Resource>;
-    }
-    return resource;
-  }
-
-  /** One Patient per SSIN (SPEC §4): the SSIN is the key to the patient's own record and portal. */
-  private async assertUniqueSsin(resource: Resource): Promise<void> {
-    if (resource.resourceType !== 'Patient') return;
-    const ssins = (resource.identifier ?? []).filter((i) => i.system === SSIN).map((i) => i.value as string);
-    if (ssins.length > 1) throw new OperationOutcomeError(badRequest('A patient has one SSIN', 'Patient.identifier'));
-    if (!ssins.length) return;
-    const holders = await this.ctx.store.readFacts('Patient', fieldIn('keys.identifier', [`${SSIN}|${ssins[0]}`]), 2);
-    const staged = [...(this.staged?.values() ?? [])].some((w) => w.type === 'Patient' && w.doc._id !== resource.id && w.doc.a.ssin === ssins[0]);
-    if (staged || holders.some((h) => h._id !== resource.id)) {
-      throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
-    }
-  }
-
   private seesEverything(resourceType: string): boolean {
     return 'always' in this.ctx.policy.readScope(resourceType, 'r');
   }
@@ -228,9 +203,9 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   private async writeVersion<T extends Resource>(input: WithId<T>, current: StoredResource | undefined): Promise<WithId<T>> {
-    const resource = (await this.applyWorkflowRules(input as WithId<Resource>)) as WithId<T>;
+    const resource = (await applyWorkflowRules(this.ctx, input as WithId<Resource>)) as WithId<T>;
     validateForWrite(resource);
-    await this.assertUniqueSsin(resource);
+    await assertUniqueSsin(this.ctx.store, resource, this.staged?.values());
     const access = await computeAccessFields(resource, this.lookups);
     // The policy sees both versions: moving a resource to another patient needs the right on both.
     this.assertMayWrite(resource.resourceType, current ? 'update' : 'create', resource, { next: access, previous: current?.a as AccessFields | undefined });
@@ -301,11 +276,6 @@ export class HubRepository extends FhirRepository<undefined> {
 
 function samePatient(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {
   return (a?.patient ?? null) === (b.patient ?? null);
-}
-
-function missingReference(resource: Resource, patient: string, baseUrl: string): OperationOutcomeError {
-  const path = referencesIn(resource).find((r) => relativeReference(r.reference, baseUrl) === patient)?.path;
-  return new OperationOutcomeError(badRequest(`Reference not found: ${patient}`, path));
 }
 
 function assertServed(resourceType: string): void {

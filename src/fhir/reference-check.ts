@@ -38,3 +38,9 @@ export function referencesIn(value: unknown, path = ''): { reference: string; pa
     key === 'reference' && typeof v === 'string' ? [{ reference: v, path: `${path}.reference`.replace(/^\./, '') }] : referencesIn(v, path ? `${path}.${key}` : key)
   );
 }
+
+/** The error of a write whose patient the caller may not reach: the same as for a missing patient. */
+export function missingReference(resource: Resource, patient: string, baseUrl: string): OperationOutcomeError {
+  const path = referencesIn(resource).find((r) => relativeReference(r.reference, baseUrl) === patient)?.path;
+  return new OperationOutcomeError(badRequest(`Reference not found: ${patient}`, path));
+}

@@ -1,0 +1,33 @@
+import { badRequest, conflict, OperationOutcomeError, type WithId } from '@medplum/core';
+import type { CareTeam, Resource } from '@medplum/fhirtypes';
+import type { RequestContext } from '../fhir/request-context';
+import { SSIN } from '../policy/vocabulary';
+import { fieldIn } from '../store/condition';
+import type { ResourceStore } from '../store/resource-store';
+import type { PlannedWrite } from '../store/stored-resource';
+import { checkLinkWrite } from './therapeutic-links';
+
+/** Business rules of writes by professionals (therapeutic links, SPEC §4); defaults applied here. */
+export async function applyWorkflowRules(ctx: RequestContext, resource: WithId<Resource>): Promise<WithId<Resource>> {
+  const facts = ctx.policy.facts;
+  if (resource.resourceType === 'CareTeam' && facts.kind === 'practitioner' && facts.eligible) {
+    return (await checkLinkWrite(ctx.store, facts, resource as CareTeam, ctx.now)) as WithId<Resource>;
+  }
+  return resource;
+}
+
+/**
+ * One Patient per SSIN (SPEC §4): the SSIN is the key to the patient's own record and portal.
+ * Checked here for a clear answer; the unique index on the sidecar holds it under concurrency.
+ */
+export async function assertUniqueSsin(store: ResourceStore, resource: Resource, staged: Iterable<PlannedWrite> = []): Promise<void> {
+  if (resource.resourceType !== 'Patient') return;
+  const ssins = (resource.identifier ?? []).filter((i) => i.system === SSIN).map((i) => i.value as string);
+  if (ssins.length > 1) throw new OperationOutcomeError(badRequest('A patient has one SSIN', 'Patient.identifier'));
+  if (!ssins.length) return;
+  const holders = await store.readFacts('Patient', fieldIn('keys.identifier', [`${SSIN}|${ssins[0]}`]), 2);
+  const inBundle = [...staged].some((w) => w.type === 'Patient' && w.doc._id !== resource.id && w.doc.a.ssin === ssins[0]);
+  if (inBundle || holders.some((h) => h._id !== resource.id)) {
+    throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
+  }
+}
