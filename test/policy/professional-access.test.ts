@@ -1,4 +1,4 @@
-import { documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { consentFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
 
 let t: NetworkHub;
 const MARIE = 'patient-marie-dubois';
@@ -172,20 +172,5 @@ describe('administrative roles read no clinical content', () => {
 });
 
 function restriction(id: string, patient: string, documentId: string, actor?: string) {
-  return {
-    resourceType: 'Consent',
-    id,
-    status: 'active',
-    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-    category: [{ coding: [{ system: 'https://sharehub.example/fhir/CodeSystem/consent-kind', code: 'document-restriction' }] }],
-    patient: { reference: `Patient/${patient}` },
-    policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTOUT' }] },
-    provision: {
-      type: 'deny',
-      ...(actor
-        ? { actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { reference: actor } }] }
-        : {}),
-      data: [{ meaning: 'instance', reference: { reference: `DocumentReference/${documentId}` } }],
-    },
-  };
+  return consentFor(patient, 'document-restriction', { id, actor, data: `DocumentReference/${documentId}` });
 }

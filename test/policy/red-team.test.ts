@@ -6,7 +6,7 @@
  */
 import supertest from 'supertest';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
-import { documentFor, NETWORK_DATE, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { consentFor as consent, documentFor, NETWORK_DATE, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
 
 const MARIE = 'patient-marie-dubois';
 const LUC = 'patient-luc-martin';
@@ -18,34 +18,7 @@ const NIHII_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSyst
 const SSIN = { marie: '84031212638', luc: '71060505963', pieter: '65012209139' };
 const NIHII = { anna: '11234578003', thomas: '12345625004', sarah: '13456769580', els: '45678981401' };
 
-type Ref = string | { identifier: { system: string; value: string } };
 
-function consent(
-  patient: string,
-  kind: 'hub-sharing' | 'exclusion' | 'document-restriction' | 'grant',
-  options: { id?: string; actor?: Ref; data?: string; period?: { start?: string; end?: string }; status?: string; channel?: string } = {}
-) {
-  const deny = kind === 'exclusion' || kind === 'document-restriction';
-  const actorRef = options.actor === undefined ? undefined : typeof options.actor === 'string' ? { reference: options.actor } : options.actor;
-  return {
-    resourceType: 'Consent',
-    ...(options.id ? { id: options.id } : {}),
-    status: options.status ?? 'active',
-    ...(options.channel ? { extension: [{ url: `${SH}/StructureDefinition/consent-channel`, valueCode: options.channel }] } : {}),
-    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
-    category: [{ coding: [{ system: `${SH}/CodeSystem/consent-kind`, code: kind }] }],
-    patient: { reference: `Patient/${patient}` },
-    policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: deny ? 'OPTOUT' : 'OPTIN' }] },
-    provision: {
-      type: deny ? 'deny' : 'permit',
-      ...(options.period ? { period: options.period } : {}),
-      ...(actorRef
-        ? { actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: actorRef }] }
-        : {}),
-      ...(options.data ? { data: [{ meaning: 'instance', reference: { reference: options.data } }] } : {}),
-    },
-  };
-}
 
 function careTeam(patient: string, member: string, type: string, period: { start: string; end?: string }, id?: string) {
   return {

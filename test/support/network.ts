@@ -97,3 +97,33 @@ export async function seed<T extends { resourceType: string; id?: string }>(t: T
   const written = resource.id ? await repo.updateResource(resource as never) : await repo.createResource(resource as never);
   return written as unknown as T & { id: string };
 }
+
+export type Ref = string | { identifier: { system: string; value: string } };
+
+/** A Consent of one of the hub's kinds (SPEC §4, §10), as a patient or professional would send it. */
+export function consentFor(
+  patient: string,
+  kind: 'hub-sharing' | 'exclusion' | 'document-restriction' | 'grant',
+  options: { id?: string; actor?: Ref; data?: string; period?: { start?: string; end?: string }; status?: string; channel?: string } = {}
+) {
+  const deny = kind === 'exclusion' || kind === 'document-restriction';
+  const actorRef = options.actor === undefined ? undefined : typeof options.actor === 'string' ? { reference: options.actor } : options.actor;
+  return {
+    resourceType: 'Consent',
+    ...(options.id ? { id: options.id } : {}),
+    status: options.status ?? 'active',
+    ...(options.channel ? { extension: [{ url: `${SH}/StructureDefinition/consent-channel`, valueCode: options.channel }] } : {}),
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: `${SH}/CodeSystem/consent-kind`, code: kind }] }],
+    patient: { reference: `Patient/${patient}` },
+    policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: deny ? 'OPTOUT' : 'OPTIN' }] },
+    provision: {
+      type: deny ? 'deny' : 'permit',
+      ...(options.period ? { period: options.period } : {}),
+      ...(actorRef
+        ? { actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: actorRef }] }
+        : {}),
+      ...(options.data ? { data: [{ meaning: 'instance', reference: { reference: options.data } }] } : {}),
+    },
+  };
+}
