@@ -14,7 +14,7 @@ export type StoredFormBuilder = (resource: Resource & { id: string }) => Promise
  * A patient's consent window is looked up once: no Consent is written while the builder is used.
  */
 export function storedFormBuilder(db: Db, baseUrl: string): StoredFormBuilder {
-  const fromStore = storeLookups(new ResourceStore(db), baseUrl);
+  const fromStore = storeLookups(new ResourceStore(db), baseUrl, new Date());
   const windows = new Map<string, ReturnType<AccessLookups['consentWindow']>>();
   const lookups: AccessLookups = {
     ...fromStore,

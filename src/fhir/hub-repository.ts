@@ -16,12 +16,15 @@ import { applyWorkflowRules, assertUniqueSsin } from '../hub/write-rules';
 import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
 import { computeAccessFields, type AccessFields, type AccessLookups } from '../policy/access-fields';
-import { storeLookups } from '../policy/access-lookups';
+import { hubSharingWindow, storeLookups } from '../policy/access-lookups';
+import { endLinksOf } from '../hub/consent-lifecycle';
 import type { WriteChange, WriteInteraction } from '../policy/access-policy';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
 import { assertReferencesVisible, missingReference } from './reference-check';
 import { VersionConflictError } from '../store/resource-store';
-import type { PlannedWrite, StoredResource } from '../store/stored-resource';
+import type { Condition } from '../store/condition';
+import { matchesCondition } from '../store/condition-eval';
+import type { HistoryEntry, PlannedWrite, StoredResource } from '../store/stored-resource';
 import { historyBundle } from './history-bundle';
 import type { RequestContext } from './request-context';
 import { executeSearch } from './search-executor';
@@ -41,7 +44,11 @@ export class HubRepository extends FhirRepository<undefined> {
 
   constructor(readonly ctx: RequestContext) {
     super();
-    this.lookups = storeLookups(ctx.store, ctx.baseUrl, (type, id) => this.staged?.get(`${type}/${id}`)?.doc);
+    this.lookups = storeLookups(ctx.store, ctx.baseUrl, ctx.now, {
+      staged: (type, id) => this.staged?.get(`${type}/${id}`)?.doc,
+      // A Binary's context is read as the caller: a hidden document lends it nothing (and tells nothing).
+      visible: (type, id) => this.visibleCurrent(type, id).catch(() => undefined),
+    });
   }
 
   setMode(): void {
@@ -55,11 +62,7 @@ export class HubRepository extends FhirRepository<undefined> {
   async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
     assertServed(resource.resourceType);
     const id = options?.assignedId && resource.id ? resource.id : this.generateId();
-    const candidate = (await applyWorkflowRules(this.ctx, { ...resource, id } as WithId<Resource>)) as WithId<T>;
-    validateForWrite(candidate);
-    await assertUniqueSsin(this.ctx.store, candidate, this.staged?.values());
-    const access = await computeAccessFields(candidate, this.lookups);
-    this.assertMayWrite(candidate.resourceType, 'create', candidate, { next: access });
+    const { resource: candidate, access } = await this.prepareVersion({ ...resource, id } as WithId<T>, undefined);
     const doc = toStoredResource(candidate, 1, this.ctx.now, this.ctx.baseUrl, { ...access });
     await this.persist(candidate.resourceType, doc, null, undefined);
     return doc.r as WithId<T>;
@@ -85,23 +88,26 @@ export class HubRepository extends FhirRepository<undefined> {
     const current = await this.visibleCurrent(resourceType, id);
     const limit = Math.min(Math.max(options?.limit ?? 50, 1), 1000);
     const { entries } = await this.ctx.store.instanceHistory(resourceType, current, 1000, 0);
-    const visible = entries.filter((e) => samePatient(e.a, current.a));
+    const scope = this.ctx.policy.readScope(resourceType, 'r');
+    const visible = entries.filter((e) => versionVisible(scope, e, current));
     const offset = options?.offset ?? 0;
     return historyBundle(visible.slice(offset, offset + limit), this.ctx.baseUrl, visible.length) as Bundle<WithId<T>>;
   }
 
   async readTypeHistory(resourceType: string, limit: number, since?: Date): Promise<Bundle> {
     assertServed(resourceType);
-    const entries = await this.ctx.store.typeHistory(resourceType, this.ctx.policy.readScope(resourceType, 's'), limit, since);
-    return historyBundle(entries, this.ctx.baseUrl);
+    const scope = this.ctx.policy.readScope(resourceType, 's');
+    const entries = await this.ctx.store.typeHistory(resourceType, scope, limit, since);
+    return historyBundle(entries.filter((e) => versionVisible(scope, e)), this.ctx.baseUrl);
   }
 
   async readVersion<T extends Resource>(resourceType: string, id: string, vid: string): Promise<WithId<T>> {
     const current = await this.visibleCurrent(resourceType, id);
     const version = /^\d+$/.test(vid) ? Number(vid) : NaN;
     const entry = Number.isNaN(version) ? undefined : await this.ctx.store.readVersion(resourceType, id, version, current);
-    // A version filed under another patient than the current one is that patient's data.
-    if (!entry || !samePatient(entry.a, current.a)) throw new OperationOutcomeError(notFound);
+    // Each version is judged on its own access fields: filed under another patient, labelled V,
+    // or restricted then, it stays hidden even if the current version is visible.
+    if (!entry || !versionVisible(this.ctx.policy.readScope(resourceType, 'r'), entry, current)) throw new OperationOutcomeError(notFound);
     if (entry.del) throw new OperationOutcomeError(gone);
     return entry.r as WithId<T>;
   }
@@ -202,13 +208,34 @@ export class HubRepository extends FhirRepository<undefined> {
     }
   }
 
-  private async writeVersion<T extends Resource>(input: WithId<T>, current: StoredResource | undefined): Promise<WithId<T>> {
-    const resource = (await applyWorkflowRules(this.ctx, input as WithId<Resource>)) as WithId<T>;
-    validateForWrite(resource);
-    await assertUniqueSsin(this.ctx.store, resource, this.staged?.values());
-    const access = await computeAccessFields(resource, this.lookups);
+  /**
+   * Everything a new version must pass, in an order that cannot probe hidden data: the policy and
+   * the reference checks come before anything that reads beyond the caller's scope (SSIN
+   * uniqueness, the link rules' consent and exclusion look-ups).
+   */
+  private async prepareVersion<T extends Resource>(input: WithId<T>, current: StoredResource | undefined): Promise<{ resource: WithId<T>; access: AccessFields }> {
+    validateForWrite(input);
+    const access = await computeAccessFields(input, this.lookups);
     // The policy sees both versions: moving a resource to another patient needs the right on both.
-    this.assertMayWrite(resource.resourceType, current ? 'update' : 'create', resource, { next: access, previous: current?.a as AccessFields | undefined });
+    this.assertMayWrite(input.resourceType, current ? 'update' : 'create', input, { next: access, previous: current?.a as AccessFields | undefined });
+    // In a bundle, references may point at entries staged later: checked at commit instead.
+    if (!this.staged) await assertReferencesVisible(this, input, new Set(), this.referencesByExistence(input, current));
+    await assertUniqueSsin(this.ctx.store, input, this.staged?.values());
+    const resource = (await applyWorkflowRules(this.ctx, input as WithId<Resource>, current)) as WithId<T>;
+    return { resource, access };
+  }
+
+  /**
+   * A professional may find any patient by exact SSIN (SPEC §5) and then link it or register its
+   * consent: for those two creations a Patient reference needs only to exist, not to be visible.
+   */
+  private referencesByExistence(resource: Resource, current: StoredResource | undefined): boolean {
+    const facts = this.ctx.policy.facts;
+    return !current && facts.kind === 'practitioner' && facts.eligible && (resource.resourceType === 'CareTeam' || resource.resourceType === 'Consent');
+  }
+
+  private async writeVersion<T extends Resource>(input: WithId<T>, current: StoredResource | undefined): Promise<WithId<T>> {
+    const { resource, access } = await this.prepareVersion(input, current);
     const version = (current?.v ?? 0) + 1;
     const doc = toStoredResource(resource, version, this.ctx.now, this.ctx.baseUrl, { ...access });
     await this.persist(resource.resourceType, doc, current?.v ?? null, current);
@@ -234,13 +261,14 @@ export class HubRepository extends FhirRepository<undefined> {
       this.staged.set(key, earlier ? { ...earlier, doc } : { type, doc, expectedVersion, previous });
       return;
     }
-    await this.commit([{ type, doc, expectedVersion, previous }]);
+    // A single write had its references checked before the policy-independent look-ups ran.
+    await this.commit([{ type, doc, expectedVersion, previous }], true);
   }
 
-  private async commit(writes: PlannedWrite[]): Promise<void> {
+  private async commit(writes: PlannedWrite[], referencesChecked = false): Promise<void> {
     const staged = new Set(writes.map((w) => `${w.type}/${w.doc._id}`));
-    for (const write of writes) {
-      if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, staged);
+    for (const write of referencesChecked ? [] : writes) {
+      if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, staged, this.referencesByExistence(write.doc.r, write.previous));
     }
     const consentPatients = [
       ...new Set(writes.flatMap((w) => [hubSharingPatient(w.doc.r, this.lookups.relative), hubSharingPatient(w.previous?.r, this.lookups.relative)]).filter((p): p is string => !!p)),
@@ -250,6 +278,10 @@ export class HubRepository extends FhirRepository<undefined> {
       await this.write(writes);
     } finally {
       if (consentPatients.length) await afterConsentWrite(this.ctx.store, consentPatients);
+    }
+    for (const patient of consentPatients) {
+      const window = await hubSharingWindow(this.ctx.store, patient);
+      if (!(window.consentFrom <= this.ctx.now && this.ctx.now <= window.consentUntil)) await endLinksOf(this.ctx.store, patient, this.ctx.now, this.ctx.baseUrl);
     }
     // A Binary is read under its DocumentReference: carry the document's new access fields over.
     for (const w of writes.filter((w) => w.type === 'DocumentReference')) {
@@ -274,8 +306,14 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 }
 
-function samePatient(a: Record<string, unknown> | undefined, b: Record<string, unknown>): boolean {
-  return (a?.patient ?? null) === (b.patient ?? null);
+/**
+ * A history entry under the caller's read condition, on the access fields it was written with;
+ * the consent window is the patient's current one (it is maintained on current documents only).
+ */
+function versionVisible(scope: Condition, entry: HistoryEntry, current?: StoredResource): boolean {
+  if (!entry.a) return false;
+  const a = current ? { ...entry.a, consentFrom: current.a.consentFrom, consentUntil: current.a.consentUntil } : entry.a;
+  return matchesCondition(scope, { _id: entry.id, v: entry.v, ts: entry.ts, del: entry.del, r: entry.r, s: {}, x: {}, dl: {}, dh: {}, n: {}, o: {}, a });
 }
 
 function assertServed(resourceType: string): void {

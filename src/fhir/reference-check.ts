@@ -12,7 +12,7 @@ const FOREIGN_REFERENCE = /^(https?:\/\/|urn:|#)/;
  * A write may not point at a resource the caller cannot see (SPEC §5): a reference to a hidden
  * resource gets exactly the error of a reference to a missing one.
  */
-export async function assertReferencesVisible(repo: HubRepository, resource: Resource, staged: Set<string>): Promise<void> {
+export async function assertReferencesVisible(repo: HubRepository, resource: Resource, staged: Set<string>, patientsByExistence = false): Promise<void> {
   const self = `${resource.resourceType}/${resource.id}`;
   for (const { reference: raw, path } of referencesIn(resource)) {
     const reference = relativeReference(raw, repo.ctx.baseUrl);
@@ -23,8 +23,9 @@ export async function assertReferencesVisible(repo: HubRepository, resource: Res
     }
     if (!isServedType(m[1]) || reference === self || staged.has(reference)) continue;
     try {
-      const doc = await repo.visibleCurrent(m[1], m[2]);
-      if (doc.del) throw new Error('deleted');
+      const doc =
+        patientsByExistence && m[1] === 'Patient' ? await repo.ctx.store.readFactById('Patient', m[2]) : await repo.visibleCurrent(m[1], m[2]);
+      if (!doc || doc.del) throw new Error('missing');
     } catch {
       throw new OperationOutcomeError(badRequest(`Reference not found: ${reference}`, path));
     }

@@ -109,6 +109,10 @@ export function parseFhirDate(value: string): DateRange | undefined {
   }
   const [, y, mo, d, h, mi, s, frac, tz] = m;
   const year = Number(y);
+  // Out-of-range parts are invalid, not rolled over (2023-02-29 is no date).
+  if (mo && (Number(mo) < 1 || Number(mo) > 12)) return undefined;
+  if (d && (Number(d) < 1 || Number(d) > daysIn(year, Number(mo) - 1))) return undefined;
+  if (h && (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59)) return undefined;
   if (!mo) {
     return { lo: utc(year, 0, 1), hi: new Date(utc(year + 1, 0, 1).getTime() - 1) };
   }
@@ -129,10 +133,16 @@ export function parseFhirDate(value: string): DateRange | undefined {
   return { lo: start, hi: new Date(start.getTime() + width - 1) };
 }
 
+/** Midnight UTC; month and day may overflow into the next month or year (month 12 = next January). */
 function utc(year: number, month: number, day: number): Date {
-  const d = new Date(Date.UTC(2000, month, day));
-  d.setUTCFullYear(year);
+  const d = new Date(Date.UTC(year, month, day));
+  // Date.UTC reads years 0-99 as 1900-1999.
+  if (year < 100) d.setUTCFullYear(d.getUTCFullYear() - 1900);
   return d;
+}
+
+function daysIn(year: number, month: number): number {
+  return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
 }
 
 export function numberValuesOf(tv: TypedValue): number[] {

@@ -2,6 +2,7 @@ import { OperationOutcomeError } from '@medplum/core';
 import type { CareTeam, OperationOutcome, Practitioner } from '@medplum/fhirtypes';
 import { and, fieldIn, or } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
+import { parseFhirDate } from '../fhir/search-values';
 import { hubSharingWindow } from '../policy/access-lookups';
 import type { PractitionerFacts } from '../policy/facts';
 import { CONSENT_KIND, LINK_TYPE, NIHII_PROFESSIONAL, PROFESSION, SH } from '../policy/vocabulary';
@@ -42,9 +43,9 @@ export async function checkLinkWrite(store: ResourceStore, facts: PractitionerFa
   const reason = link.extension?.find((e) => e.url === REASON_EXT)?.valueString;
   if ((proof === 'eid-bypass' || type === 'emergency') && !reason?.trim()) refuse('This link needs a reason', 'CareTeam.extension');
 
-  const start = link.period?.start ? new Date(link.period.start) : now;
+  const start = link.period?.start ? (parseFhirDate(link.period.start)?.lo ?? refuse('Invalid link start', 'CareTeam.period.start')) : now;
   const latestEnd = addMonths(start > now ? start : now, rule.maxMonths);
-  const end = link.period?.end ? new Date(link.period.end) : latestEnd;
+  const end = link.period?.end ? (parseFhirDate(link.period.end)?.hi ?? refuse('Invalid link end', 'CareTeam.period.end')) : latestEnd;
   if (end.getTime() > latestEnd.getTime()) refuse(`A ${type} link lasts at most ${rule.maxMonths} months`, 'CareTeam.period.end');
 
   const patient = link.subject?.reference ?? '';

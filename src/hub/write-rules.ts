@@ -4,16 +4,32 @@ import type { RequestContext } from '../fhir/request-context';
 import { SSIN } from '../policy/vocabulary';
 import { fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
-import type { PlannedWrite } from '../store/stored-resource';
+import type { PlannedWrite, StoredResource } from '../store/stored-resource';
+import { parseFhirDate } from '../fhir/search-values';
 import { checkLinkWrite } from './therapeutic-links';
 
-/** Business rules of writes by professionals (therapeutic links, SPEC §4); defaults applied here. */
-export async function applyWorkflowRules(ctx: RequestContext, resource: WithId<Resource>): Promise<WithId<Resource>> {
+/** Business rules of writes (therapeutic links, SPEC §4); defaults applied here. */
+export async function applyWorkflowRules(ctx: RequestContext, resource: WithId<Resource>, current?: StoredResource): Promise<WithId<Resource>> {
   const facts = ctx.policy.facts;
   if (resource.resourceType === 'CareTeam' && facts.kind === 'practitioner' && facts.eligible) {
     return (await checkLinkWrite(ctx.store, facts, resource as CareTeam, ctx.now)) as WithId<Resource>;
   }
+  if (resource.resourceType === 'CareTeam' && facts.kind === 'patient') assertEndsLink(resource as CareTeam, current?.r as CareTeam | undefined, ctx.now);
   return resource;
+}
+
+/** A patient (or grant holder) ends a link; it cannot retarget, retype or extend it (SPEC §4). */
+function assertEndsLink(next: CareTeam, previous: CareTeam | undefined, now: Date): void {
+  const rest = (team: CareTeam | undefined) => JSON.stringify({ ...team, meta: undefined, status: undefined, period: { ...team?.period, end: undefined } });
+  const end = next.period?.end ? parseFhirDate(next.period.end)?.lo : undefined;
+  const ends = next.status === 'inactive' || (!!end && end.getTime() <= now.getTime());
+  if (!previous || rest(next) !== rest(previous) || !ends) {
+    throw new OperationOutcomeError({
+      resourceType: 'OperationOutcome',
+      id: 'unprocessable',
+      issue: [{ severity: 'error', code: 'business-rule', details: { text: 'A patient can only end a link' }, expression: ['CareTeam'] }],
+    });
+  }
 }
 
 /**

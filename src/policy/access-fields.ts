@@ -59,6 +59,8 @@ export interface AccessFields {
 export interface AccessLookups {
   /** Makes a reference relative to this hub (`Type/id`); other servers' URLs stay as they are. */
   relative(reference: string | undefined): string | undefined;
+  /** The request time, for documents that carry no date of their own. */
+  now: Date;
   consentWindow(patient: string): Promise<ConsentWindow>;
   /** Institution default for a document class: SPEC §10 release-default. */
   releaseDefault(custodian: string | undefined, docClass: string): Promise<{ rule: string; delayDays?: number } | undefined>;
@@ -111,7 +113,7 @@ async function clinical(resource: Resource, fields: AccessFields, lookups: Acces
 
 async function documentReferenceFields(doc: DocumentReference, lookups: AccessLookups): Promise<AccessFields> {
   const docClass = codeIn(doc.category, DOCUMENT_CLASS) ?? classOfLoinc(doc.type?.coding?.find((c) => c.system === 'http://loinc.org')?.code);
-  const published = new Date(doc.date ?? doc.meta?.lastUpdated ?? Date.now());
+  const published = doc.date ? new Date(doc.date) : lookups.now;
   const release = releaseRuleOf(doc.extension);
   let releaseAt: Date;
   if (release.rule) {
@@ -134,7 +136,7 @@ async function documentReferenceFields(doc: DocumentReference, lookups: AccessLo
 
 async function compositionFields(composition: Composition, lookups: AccessLookups): Promise<AccessFields> {
   const authors = (composition.author ?? []).map((a) => lookups.relative(a.reference)).filter(isString);
-  const published = new Date(composition.date ?? Date.now());
+  const published = composition.date ? new Date(composition.date) : lookups.now;
   const rule = releaseRuleOf(composition.extension).rule ?? (await lookups.sumehrDefault(authors[0])) ?? 'immediate';
   return {
     patient: lookups.relative(composition.subject?.reference),

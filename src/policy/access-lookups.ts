@@ -1,16 +1,21 @@
 import type { Consent, Organization, Practitioner } from '@medplum/fhirtypes';
-import { relativeReference } from '../fhir/search-values';
+import { DISTANT_FUTURE, DISTANT_PAST, parseFhirDate, relativeReference } from '../fhir/search-values';
 import { and, fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
 import { NO_CONSENT, type AccessFields, type AccessLookups, type ConsentWindow } from './access-fields';
 import { CONSENT_KIND, RELEASE_DEFAULT_EXT, SUMEHR_ACCESS_EXT } from './vocabulary';
 
-/** Staged writes of the bundle being processed, visible to the lookups before they are committed. */
-export type StagedReader = (type: string, id: string) => StoredResource | undefined;
+export interface LookupReaders {
+  /** Staged writes of the bundle being processed, visible before they are committed. */
+  staged?: (type: string, id: string) => StoredResource | undefined;
+  /** Reads as the caller (for a Binary's context); without it, reads are unscoped (in-process loaders). */
+  visible?: (type: string, id: string) => Promise<StoredResource | undefined>;
+}
 
-/** AccessLookups on the store: reads of facts and registry data, never of clinical content for a caller. */
-export function storeLookups(store: ResourceStore, baseUrl: string, staged: StagedReader = () => undefined): AccessLookups {
+/** AccessLookups on the store: reads of facts and registry data, and of clinical content only as the caller. */
+export function storeLookups(store: ResourceStore, baseUrl: string, now: Date, readers: LookupReaders = {}): AccessLookups {
+  const staged = readers.staged ?? (() => undefined);
   const relative = (reference: string | undefined) => (reference ? relativeReference(reference, baseUrl) : undefined);
   const readOne = async (reference: string): Promise<StoredResource | undefined> => {
     const [type, id] = reference.split('/');
@@ -19,6 +24,7 @@ export function storeLookups(store: ResourceStore, baseUrl: string, staged: Stag
   };
   return {
     relative,
+    now,
     consentWindow: (patient) => hubSharingWindow(store, patient),
     async releaseDefault(custodian, docClass) {
       const org = custodian ? ((await readOne(custodian))?.r as Organization | undefined) : undefined;
@@ -33,7 +39,9 @@ export function storeLookups(store: ResourceStore, baseUrl: string, staged: Stag
       return gp?.extension?.find((e) => e.url === SUMEHR_ACCESS_EXT)?.valueCode;
     },
     async securityContextFields(reference) {
-      return (await readOne(reference))?.a as AccessFields | undefined;
+      const [type, id] = reference.split('/');
+      const doc = readers.visible ? (staged(type, id) ?? (await readers.visible(type, id))) : await readOne(reference);
+      return doc?.a as AccessFields | undefined;
     },
   };
 }
@@ -51,7 +59,8 @@ export async function hubSharingWindow(store: ResourceStore, patient: string): P
   );
   if (!active) return NO_CONSENT;
   const period = (active.r as Consent).provision?.period;
-  const from = period?.start ? new Date(period.start) : new Date(0);
-  const until = period?.end ? new Date(period.end) : new Date('9999-12-31T23:59:59.999Z');
-  return Number.isNaN(from.getTime()) || Number.isNaN(until.getTime()) ? NO_CONSENT : { consentFrom: from, consentUntil: until };
+  // A date-only end lasts to the end of that day, as in the search sidecar and the facts.
+  const from = period?.start ? parseFhirDate(period.start)?.lo : DISTANT_PAST;
+  const until = period?.end ? parseFhirDate(period.end)?.hi : DISTANT_FUTURE;
+  return from && until ? { consentFrom: from, consentUntil: until } : NO_CONSENT;
 }

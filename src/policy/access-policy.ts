@@ -86,6 +86,8 @@ function practitionerWrite(f: PractitionerFacts, type: string, interaction: Writ
     return next?.ssin === previous?.ssin ? ALLOWED : FORBIDDEN;
   }
   if (!patient) return FORBIDDEN;
+  // Creating a link: an exclusion is the link rules' generic 422 (SPEC §4), like any refused link.
+  if (type === 'CareTeam' && interaction === 'create' && (next?.members ?? []).includes(self)) return ALLOWED;
   if (f.excludedBy.has(patient)) return HIDDEN;
   switch (type) {
     case 'Consent':

@@ -101,9 +101,10 @@ describe('revocation takes effect at once', () => {
     expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}`)).toEqual([]);
     // The patient still sees their own consents and links.
     expect(await ids('patient-marie-dubois', `Consent?patient=${MARIE}`)).toEqual(['consent-marie-dubois-hub-sharing']);
-    // Re-consent restores access.
+    // Re-consent restores the patient's portal; professionals need a new link (revocation ended theirs).
     const again = await t.as('patient-marie-dubois').put('/fhir/Consent/consent-marie-dubois-hub-sharing', consent);
     expect(again.status).toBe(200);
-    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-immediate')).status).toBe(200);
+    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}`)).toContain('marie-immediate');
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-immediate')).status).toBe(404);
   });
 });

@@ -6,7 +6,7 @@
  */
 import supertest from 'supertest';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
-import { consentFor as consent, documentFor, NETWORK_DATE, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { binaryFor, careTeam, consentFor as consent, documentFor, NETWORK_DATE, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
 
 const MARIE = 'patient-marie-dubois';
 const LUC = 'patient-luc-martin';
@@ -20,28 +20,6 @@ const NIHII = { anna: '11234578003', thomas: '12345625004', sarah: '13456769580'
 
 
 
-function careTeam(patient: string, member: string, type: string, period: { start: string; end?: string }, id?: string) {
-  return {
-    resourceType: 'CareTeam',
-    ...(id ? { id } : {}),
-    status: 'active',
-    extension: [{ url: `${SH}/StructureDefinition/link-proof`, valueCode: 'eid-read' }],
-    category: [{ coding: [{ system: `${SH}/CodeSystem/link-type`, code: type }] }],
-    subject: { reference: `Patient/${patient}` },
-    participant: [{ member: { reference: member } }],
-    period,
-  };
-}
-
-function binaryFor(id: string, documentReference: string) {
-  return {
-    resourceType: 'Binary',
-    id,
-    contentType: 'text/plain',
-    data: Buffer.from(`content of ${documentReference}`).toString('base64'),
-    securityContext: { reference: `DocumentReference/${documentReference}` },
-  };
-}
 
 const ssinOf = (value: string) => `${SSIN_SYSTEM}|${value}`;
 const entryIds = (body: { entry?: { resource?: { resourceType: string; id: string } }[] }) =>

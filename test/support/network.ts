@@ -127,3 +127,28 @@ export function consentFor(
     },
   };
 }
+
+/** A therapeutic link with proof of contact, as a professional would send it. */
+export function careTeam(patient: string, member: string, type: string, period: { start: string; end?: string }, id?: string) {
+  return {
+    resourceType: 'CareTeam',
+    ...(id ? { id } : {}),
+    status: 'active',
+    extension: [{ url: `${SH}/StructureDefinition/link-proof`, valueCode: 'eid-read' }],
+    category: [{ coding: [{ system: `${SH}/CodeSystem/link-type`, code: type }] }],
+    subject: { reference: `Patient/${patient}` },
+    participant: [{ member: { reference: member } }],
+    period,
+  };
+}
+
+/** A Binary kept in the hub's safe under a DocumentReference. */
+export function binaryFor(id: string, documentReference: string) {
+  return {
+    resourceType: 'Binary',
+    id,
+    contentType: 'text/plain',
+    data: Buffer.from(`content of ${documentReference}`).toString('base64'),
+    securityContext: { reference: `DocumentReference/${documentReference}` },
+  };
+}
