@@ -17,7 +17,11 @@ async function main(): Promise<void> {
   const embedded = config.mongodbUri ? undefined : await startEmbeddedFerretDb({ dataDir: config.dataDir });
   const database = await connectDatabase(config.mongodbUri ?? (embedded as { uri: string }).uri, config.databaseName);
   const hub = await createHub(config, database, { log });
-  if (await isEmptyNetwork(hub)) {
+  if (isDevelopmentMode(config) && config.mongodbUri) {
+    log.warn('no JWT_PUBLIC_KEY_FILE or JWKS_FILE: tokens are verified with the development key in DATA_DIR');
+  }
+  // The demo network goes only into the embedded database, never into a configured MongoDB.
+  if (!config.mongodbUri && (await isEmptyNetwork(hub))) {
     const count = await loadFixtures(hub);
     log.info('demo network loaded', { resources: count });
   }

@@ -40,6 +40,8 @@ import { validateForWrite } from './validation';
 export class HubRepository extends FhirRepository<undefined> {
   /** Writes of the bundle being processed, committed together (see withTransaction). */
   private staged?: Map<string, PlannedWrite>;
+  /** If-Match of the patch or delete being handled (set by the router for that one call). */
+  expectedVersion?: string;
   private readonly lookups: AccessLookups;
 
   constructor(readonly ctx: RequestContext) {
@@ -130,6 +132,7 @@ export class HubRepository extends FhirRepository<undefined> {
   async patchResource<T extends Resource>(resourceType: T['resourceType'], id: string, patch: Operation[]): Promise<WithId<T>> {
     const current = await this.visibleCurrent(resourceType, id);
     if (current.del) throw new OperationOutcomeError(gone);
+    this.assertExpectedVersion(current);
     const patched = deepClone(current.r) as WithId<T>;
     const errors = applyPatch(patched, patch).filter(Boolean);
     if (errors.length) {
@@ -143,6 +146,7 @@ export class HubRepository extends FhirRepository<undefined> {
 
   async deleteResource(resourceType: string, id: string): Promise<void> {
     const current = await this.visibleCurrent(resourceType, id);
+    this.assertExpectedVersion(current);
     if (current.del) return;
     this.assertMayWrite(resourceType, 'delete', undefined, { previous: current.a as AccessFields });
     const doc = toStoredResource(current.r as WithId<Resource>, current.v + 1, this.ctx.now, this.ctx.baseUrl, current.a, true);
@@ -183,6 +187,10 @@ export class HubRepository extends FhirRepository<undefined> {
     } finally {
       this.staged = undefined;
     }
+  }
+
+  private assertExpectedVersion(current: StoredResource): void {
+    if (this.expectedVersion !== undefined && this.expectedVersion !== String(current.v)) throw new OperationOutcomeError(preconditionFailed);
   }
 
   private seesEverything(resourceType: string): boolean {

@@ -16,12 +16,28 @@ export function createHubRouter(onInternalError: (err: unknown) => void): FhirRo
   router.add('GET', ':resourceType/_history', typeHistory, 'history-type');
   for (const route of routes) {
     if (route.method === 'PUT' && route.path.length === 2) route.handler = createdOnFirstVersion(route.handler);
+    if ((route.method === 'PATCH' || route.method === 'DELETE') && route.path.length === 2) route.handler = withIfMatch(route.handler);
   }
   const add = router.add.bind(router);
   // Later routes (operations) get the same protection as the built-in ones.
   router.add = (method, path, handler, interaction) => add(method, path, guarded(handler, onInternalError), interaction);
   for (const route of routes) route.handler = guarded(route.handler, onInternalError);
   return router;
+}
+
+/** FhirRouter passes If-Match to update only; the hub honours it on patch and delete too. */
+function withIfMatch(handler: FhirRouteHandler): FhirRouteHandler {
+  return async (req, repo, router, options) => {
+    const header = req.headers?.['if-match'];
+    const version = typeof header === 'string' ? /"([^"]+)"/.exec(header)?.[1] ?? header : undefined;
+    const hub = repo as HubRepository;
+    hub.expectedVersion = version;
+    try {
+      return await handler(req, repo, router, options);
+    } finally {
+      hub.expectedVersion = undefined;
+    }
+  };
 }
 
 /** FHIR: an update that creates the resource (update as create) answers 201, not 200. */

@@ -10,7 +10,7 @@ import { decodeCursor, DEFAULT_COUNT, encodeCursor, MAX_COUNT, sortKeysOf } from
 import { isServedType } from './served-types';
 import { SSIN } from '../policy/vocabulary';
 
-/** Most resources an `_include`/`_revinclude` adds to one page; a cap, not a silent truncation of matches. */
+/** Most resources an `_include`/`_revinclude` adds to one page, and most ids a chain resolves to (a cap). */
 const MAX_INCLUDED = 1000;
 
 /**

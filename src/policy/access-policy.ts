@@ -65,8 +65,8 @@ export function accessPolicyFor(principal: Principal, facts: Facts, now: Date): 
 }
 
 /**
- * Registration Tasks and the audit trail, until their own rules land: administrative roles only.
- * AuditEvent is hub-admin's alone (SPEC §7: hub-admin searches all events).
+ * Registration Tasks and the audit trail, until their own rules land (#5, #7): administrative roles
+ * only, AuditEvent hub-admin only; patients reading their own trail comes with the audit issue.
  */
 function adminOnlyScope(principal: Principal, facts: Facts, resourceType: string): Condition {
   if (facts.kind !== 'administrative') return NEVER;
@@ -109,11 +109,15 @@ function practitionerWrite(f: PractitionerFacts, type: string, interaction: Writ
   return !next || sameList(next.authors, previous?.authors) ? ALLOWED : FORBIDDEN;
 }
 
-/** What a patient (or grant holder) may write: consents, links (to end them) and trusted persons of its records. */
+/**
+ * What a patient may write on its own record: consents, links (to end them) and trusted persons.
+ * A grant holder reads what the patient sees (SPEC §5) but does not decide for them.
+ */
 function patientWrite(f: PatientFacts, type: string, interaction: WriteInteraction, { next, previous }: WriteChange): WriteDecision {
   const patients = [next?.patient, previous?.patient].filter((p): p is string => !!p);
   if (!patients.length) return FORBIDDEN;
   if (patients.some((p) => !f.records.has(p))) return HIDDEN;
+  if (patients.some((p) => p !== f.self)) return FORBIDDEN;
   if (type === 'Consent' || type === 'RelatedPerson') return ALLOWED;
   if (type === 'CareTeam' && interaction === 'update') return ALLOWED;
   return FORBIDDEN;

@@ -93,8 +93,10 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     hiddenAlways: new Set(),
     hiddenUnlessAuthor: new Set(),
   };
-  const [practitioner] = await store.readFacts('Practitioner', keyIn('identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`]), 2);
-  if (!practitioner) return empty;
+  const found = await store.readFacts('Practitioner', keyIn('identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`]), 2);
+  // Two Practitioners with one NIHII is a data error: refuse rather than guess (fail closed).
+  if (found.length !== 1) return empty;
+  const [practitioner] = found;
   const self = `Practitioner/${practitioner._id}`;
   // A consent may name the professional by reference or by NIHII identifier: both count.
   const namesMe = or(keyIn('actor', [self]), keyIn('actor:identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`]));

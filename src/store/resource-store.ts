@@ -1,6 +1,5 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
-import type { Resource } from '@medplum/fhirtypes';
-import { ALWAYS, type Condition } from './condition';
+import type { Condition } from './condition';
 import { afterFilter, keyValuesOf, mongoSort, withTieBreaker, type KeyValue, type SortKey } from './keyset';
 import { matchesCondition } from './condition-eval';
 import { toMongoFilter } from './mongo-filter';
@@ -41,8 +40,9 @@ export interface StoreFaults {
 }
 
 /**
- * The only door to the database. Every read takes the caller's access condition and folds it into
- * the same MongoDB filter as the search criteria; there is no unscoped read method.
+ * The only door to the database. Every read for a caller takes its access condition and folds it
+ * into the same MongoDB filter as the search criteria. The unscoped reads (`readFacts`,
+ * `readFactById`) exist for the policy's facts and the write rules, never for a response.
  */
 export class ResourceStore {
   constructor(
@@ -185,5 +185,3 @@ export class ResourceStore {
   }
 }
 
-export { ALWAYS };
-export type { Resource };

@@ -67,9 +67,16 @@ async function rollBack(store: ResourceStore, entries: JournalEntry[]): Promise<
   }
 }
 
-export async function rollBackOpenJournals(store: ResourceStore): Promise<number> {
+/** A live commit takes milliseconds; a journal older than this belongs to a process that died. */
+const ABANDONED_AFTER_MS = 5 * 60_000;
+
+/**
+ * Rolls back commits abandoned by a crash. Only journals older than ABANDONED_AFTER_MS: with several
+ * hub instances on one database, a younger journal may be another instance's commit in flight.
+ */
+export async function rollBackOpenJournals(store: ResourceStore, now = new Date()): Promise<number> {
   const { journal } = store.collections();
-  const open = await journal.find({ state: 'applying' }).toArray();
+  const open = await journal.find({ state: 'applying', at: { $lt: new Date(now.getTime() - ABANDONED_AFTER_MS) } }).toArray();
   for (const doc of open) {
     await rollBack(store, doc.entries as JournalEntry[]);
     await journal.deleteOne({ _id: doc._id });

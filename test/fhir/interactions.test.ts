@@ -198,3 +198,17 @@ describe('validation', () => {
     expect(expressions).toEqual(expect.arrayContaining(['Consent.scope', 'Consent.category']));
   });
 });
+
+describe('If-Match on patch and delete', () => {
+  it('a stale version is 412 and changes nothing; the right one applies', async () => {
+    const { body } = await t.admin().post('/fhir/Organization').send(organization('guarded'));
+    await t.admin().put(`/fhir/Organization/${body.id}`).send({ ...organization('guarded 2'), id: body.id });
+    const stalePatch = await t.admin().patch(`/fhir/Organization/${body.id}`).set('If-Match', 'W/"1"').send([{ op: 'replace', path: '/name', value: 'lost update' }]);
+    expect(stalePatch.status).toBe(412);
+    expect((await t.admin().delete(`/fhir/Organization/${body.id}`).set('If-Match', 'W/"1"')).status).toBe(412);
+    expect((await t.admin().get(`/fhir/Organization/${body.id}`)).body.name).toBe('guarded 2');
+    const patch = await t.admin().patch(`/fhir/Organization/${body.id}`).set('If-Match', 'W/"2"').send([{ op: 'replace', path: '/name', value: 'guarded 3' }]);
+    expect(patch.status).toBe(200);
+    expect((await t.admin().delete(`/fhir/Organization/${body.id}`).set('If-Match', 'W/"3"')).status).toBe(200);
+  });
+});
