@@ -37,7 +37,7 @@ export async function createHub(config: HubConfig, database: Database, options: 
     config,
     log,
     store,
-    router: createHubRouter((err) => log.error('internal error', describeError(err))),
+    router: createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl),
     verifyToken: options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config)),
     policyFor: options.policyFor ?? (async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now), now)),
     clock: options.clock ?? (() => new Date()),

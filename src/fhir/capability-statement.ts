@@ -1,6 +1,7 @@
 import type { FhirRouter } from '@medplum/fhir-router';
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
 import { searchParametersOf } from './definitions';
+import { CONFORMANCE_TYPES } from './conformance-routes';
 import { registeredInteractions } from './hub-router';
 import { indexedParameters } from './search-index';
 import { SERVED_TYPES } from './served-types';
@@ -34,6 +35,8 @@ export function buildCapabilityStatement(router: FhirRouter, baseUrl: string, ve
       .filter((p) => p.type === 'reference')
       .map((p) => `${type}:${p.code}`),
   }));
+  // The hub's own conformance resources: read and list only (profiles/).
+  resources.push(...CONFORMANCE_TYPES.map((type): CapabilityStatementRestResource => ({ type, interaction: [{ code: 'read' }, { code: 'search-type' }], searchParam: [{ name: 'url', type: 'uri' }] })));
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -56,6 +59,7 @@ export function buildCapabilityStatement(router: FhirRouter, baseUrl: string, ve
         interaction: [
           ...(interactions.has('batch') ? [{ code: 'batch' as const }, { code: 'transaction' as const }] : []),
         ],
+        operation: [{ name: 'access-matrix', definition: 'https://sharehub.example/fhir/OperationDefinition/access-matrix' }],
       },
     ],
   };

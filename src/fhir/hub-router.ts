@@ -1,5 +1,6 @@
 import { allOk, badRequest, created, isOk, OperationOutcomeError, serverError } from '@medplum/core';
 import { FhirRouter, type FhirRequest, type FhirRouteHandler } from '@medplum/fhir-router';
+import { addConformanceRoutes } from './conformance-routes';
 import type { HubRepository } from './hub-repository';
 
 /**
@@ -7,13 +8,14 @@ import type { HubRepository } from './hub-repository';
  * transaction) with the hub's additions. GraphQL is removed: the hub serves REST only, and an
  * endpoint we do not test is an endpoint that can leak.
  */
-export function createHubRouter(onInternalError: (err: unknown) => void): FhirRouter {
+export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl: string): FhirRouter {
   const router = new FhirRouter();
   const routes = router.router.routes;
   for (let i = routes.length - 1; i >= 0; i--) {
     if (routes[i].path.some((segment) => segment.value === '$graphql')) routes.splice(i, 1);
   }
   router.add('GET', ':resourceType/_history', typeHistory, 'history-type');
+  addConformanceRoutes(router, baseUrl);
   for (const route of routes) {
     if (route.method === 'PUT' && route.path.length === 2) route.handler = createdOnFirstVersion(route.handler);
     if ((route.method === 'PATCH' || route.method === 'DELETE') && route.path.length === 2) route.handler = withIfMatch(route.handler);

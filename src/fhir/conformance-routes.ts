@@ -1,0 +1,56 @@
+import { allOk, badRequest, notFound, OperationOutcomeError } from '@medplum/core';
+import type { FhirRouteHandler, FhirRouter } from '@medplum/fhir-router';
+import type { Bundle, Parameters, Resource } from '@medplum/fhirtypes';
+import { accessMatrix } from '../policy/vocabulary';
+import { getHubProfiles } from './definitions';
+
+/** The hub's own conformance resources (profiles/*.json), served read-only (SPEC §4). */
+export const CONFORMANCE_TYPES = ['CodeSystem', 'ValueSet', 'StructureDefinition', 'SearchParameter'] as const;
+
+export function addConformanceRoutes(router: FhirRouter, baseUrl: string): void {
+  for (const type of CONFORMANCE_TYPES) {
+    router.add('GET', type, listOf(type, baseUrl), 'search-type');
+    router.add('GET', `${type}/:id`, readOf(type), 'read');
+  }
+  router.add('GET', '$access-matrix', accessMatrixOperation);
+}
+
+const profilesOf = (type: string): Resource[] => getHubProfiles().filter((r) => r.resourceType === type);
+
+/** `GET CodeSystem` (and `?url=`): all of the hub's resources of that type; no other parameter. */
+function listOf(type: string, baseUrl: string): FhirRouteHandler {
+  return async (req) => {
+    const unknown = Object.keys(req.query).filter((k) => k !== 'url' && k !== '_count');
+    if (unknown.length) throw new OperationOutcomeError(badRequest(`Unknown search parameter '${unknown[0]}' for ${type}`, unknown[0]));
+    const url = req.query.url;
+    const matches = profilesOf(type).filter((r) => !url || (r as { url?: string }).url === url);
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: matches.length,
+      entry: matches.map((resource) => ({ fullUrl: `${baseUrl}/${type}/${resource.id}`, resource, search: { mode: 'match' } })),
+    };
+    return [allOk, bundle];
+  };
+}
+
+function readOf(type: string): FhirRouteHandler {
+  return async (req) => {
+    const found = profilesOf(type).find((r) => r.id === req.params.id);
+    if (!found) throw new OperationOutcomeError(notFound);
+    return [allOk, found];
+  };
+}
+
+/** `GET $access-matrix`: the profession × document-class matrix the policy applies, as loaded. */
+const accessMatrixOperation: FhirRouteHandler = async () => {
+  const matrix = accessMatrix();
+  const parameters: Parameters = {
+    resourceType: 'Parameters',
+    parameter: Object.entries(matrix.classes).map(([cls, professions]) => ({
+      name: 'class',
+      part: [{ name: 'code', valueCode: cls }, ...professions.map((p) => ({ name: 'profession', valueCode: p }))],
+    })),
+  };
+  return [allOk, parameters];
+};
