@@ -1,6 +1,5 @@
 import {
   badRequest,
-  conflict,
   deepClone,
   forbidden,
   gone,
@@ -16,12 +15,9 @@ import { applyWorkflowRules, assertUniqueSsin } from '../hub/write-rules';
 import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
 import { computeAccessFields, type AccessFields, type AccessLookups } from '../policy/access-fields';
-import { hubSharingWindow, storeLookups } from '../policy/access-lookups';
-import { endLinksOf } from '../hub/consent-lifecycle';
+import { storeLookups } from '../policy/access-lookups';
 import type { WriteChange, WriteInteraction } from '../policy/access-policy';
-import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
 import { assertReferencesVisible, missingReference } from './reference-check';
-import { VersionConflictError } from '../store/resource-store';
 import type { Condition } from '../store/condition';
 import { matchesCondition } from '../store/condition-eval';
 import type { HistoryEntry, PlannedWrite, StoredResource } from '../store/stored-resource';
@@ -31,6 +27,7 @@ import { executeSearch } from './search-executor';
 import { isServedType } from './served-types';
 import { toStoredResource } from './stored-form';
 import { validateForWrite } from './validation';
+import { storeWrites } from './write-commit';
 
 /**
  * The FHIR repository of one request, already scoped to its caller (ARCHITECTURE: `forPrincipal`).
@@ -278,40 +275,9 @@ export class HubRepository extends FhirRepository<undefined> {
     for (const write of referencesChecked ? [] : writes) {
       if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, staged, this.referencesByExistence(write.doc.r, write.previous));
     }
-    const consentPatients = [
-      ...new Set(writes.flatMap((w) => [hubSharingPatient(w.doc.r, this.lookups.relative), hubSharingPatient(w.previous?.r, this.lookups.relative)]).filter((p): p is string => !!p)),
-    ];
-    if (consentPatients.length) await beforeConsentWrite(this.ctx.store, consentPatients);
-    try {
-      await this.write(writes);
-    } finally {
-      if (consentPatients.length) await afterConsentWrite(this.ctx.store, consentPatients);
-    }
-    for (const patient of consentPatients) {
-      const window = await hubSharingWindow(this.ctx.store, patient);
-      if (!(window.consentFrom <= this.ctx.now && this.ctx.now <= window.consentUntil)) await endLinksOf(this.ctx.store, patient, this.ctx.now, this.ctx.baseUrl);
-    }
-    // A Binary is read under its DocumentReference: carry the document's new access fields over.
-    for (const w of writes.filter((w) => w.type === 'DocumentReference')) {
-      const document = `DocumentReference/${w.doc._id}`;
-      await this.ctx.store.setAccessFields('Binary', 'document', document, { ...w.doc.a, document, ...(w.doc.del ? { current: false } : {}) });
-    }
+    await storeWrites(this.ctx, this.lookups.relative, writes);
   }
 
-  private async write(writes: PlannedWrite[]): Promise<void> {
-    try {
-      if (writes.length === 1) {
-        await this.ctx.store.write(writes[0].type, writes[0].doc, writes[0].expectedVersion);
-      } else {
-        await this.ctx.store.commitBatch(writes);
-      }
-    } catch (err) {
-      if (err instanceof VersionConflictError) {
-        throw new OperationOutcomeError(conflict(`${err.type}/${err.id} was changed by another request; read it again and retry`));
-      }
-      throw err;
-    }
-  }
 }
 
 /**

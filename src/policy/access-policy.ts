@@ -1,5 +1,4 @@
-import type { Resource } from '@medplum/fhirtypes';
-import { and, ALWAYS, NEVER, type Condition } from '../store/condition';
+import { ALWAYS, NEVER, type Condition } from '../store/condition';
 import type { AccessFields } from './access-fields';
 import type { Facts, PatientFacts, PractitionerFacts } from './facts';
 import { narrow, type NarrowHints } from './narrow';

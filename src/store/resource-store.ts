@@ -1,6 +1,6 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { Condition } from './condition';
-import { afterFilter, keyValuesOf, mongoSort, withTieBreaker, type KeyValue, type SortKey } from './keyset';
+import { afterFilter, mongoSort, withTieBreaker, type KeyValue, type SortKey } from './keyset';
 import { matchesCondition } from './condition-eval';
 import { toMongoFilter } from './mongo-filter';
 import { historyEntryOf, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';

@@ -1,0 +1,47 @@
+import { conflict, OperationOutcomeError } from '@medplum/core';
+import { endLinksOf } from '../hub/consent-lifecycle';
+import { hubSharingWindow } from '../policy/access-lookups';
+import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
+import { VersionConflictError, type ResourceStore } from '../store/resource-store';
+import type { PlannedWrite } from '../store/stored-resource';
+import type { RequestContext } from './request-context';
+
+/**
+ * Stores checked writes (one, or a bundle's all at once) and keeps the facts that depend on them
+ * right: the consent window of the patient's clinical resources (fail-closed order around the
+ * write), links ended by a revocation, and Binaries' access fields under their DocumentReference.
+ */
+export async function storeWrites(ctx: RequestContext, relative: (ref: string | undefined) => string | undefined, writes: PlannedWrite[]): Promise<void> {
+  const consentPatients = [
+    ...new Set(writes.flatMap((w) => [hubSharingPatient(w.doc.r, relative), hubSharingPatient(w.previous?.r, relative)]).filter((p): p is string => !!p)),
+  ];
+  if (consentPatients.length) await beforeConsentWrite(ctx.store, consentPatients);
+  try {
+    await write(ctx.store, writes);
+  } finally {
+    if (consentPatients.length) await afterConsentWrite(ctx.store, consentPatients);
+  }
+  for (const patient of consentPatients) {
+    const window = await hubSharingWindow(ctx.store, patient);
+    if (!(window.consentFrom <= ctx.now && ctx.now <= window.consentUntil)) await endLinksOf(ctx.store, patient, ctx.now, ctx.baseUrl);
+  }
+  for (const w of writes.filter((w) => w.type === 'DocumentReference')) {
+    const document = `DocumentReference/${w.doc._id}`;
+    await ctx.store.setAccessFields('Binary', 'document', document, { ...w.doc.a, document, ...(w.doc.del ? { current: false } : {}) });
+  }
+}
+
+async function write(store: ResourceStore, writes: PlannedWrite[]): Promise<void> {
+  try {
+    if (writes.length === 1) {
+      await store.write(writes[0].type, writes[0].doc, writes[0].expectedVersion);
+    } else {
+      await store.commitBatch(writes);
+    }
+  } catch (err) {
+    if (err instanceof VersionConflictError) {
+      throw new OperationOutcomeError(conflict(`${err.type}/${err.id} was changed by another request; read it again and retry`));
+    }
+    throw err;
+  }
+}
