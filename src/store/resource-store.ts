@@ -70,7 +70,7 @@ export class ResourceStore {
   }
 
   async readMany(type: string, ids: string[], scope: Condition): Promise<StoredResource[]> {
-    if (!ids.length) return [];
+    if (!ids.length || 'never' in scope) return [];
     const filter = { $and: [{ _id: { $in: ids } }, { del: false }, toMongoFilter(scope)] } as Filter<StoredResource>;
     return this.current(type).find(filter).toArray();
   }
@@ -100,6 +100,8 @@ export class ResourceStore {
 
   async search(type: string, query: PageQuery): Promise<Page> {
     const keys = withTieBreaker(query.sort);
+    // Nothing can match: FerretDB would still scan the collection for `{_id: {$in: []}}`.
+    if ('never' in query.where) return { docs: [], more: false, keys };
     const reverse = !!query.before;
     const parts: Filter<Document>[] = [{ del: false }, toMongoFilter(query.where)];
     if (query.after) parts.push(afterFilter(keys, query.after));
@@ -115,6 +117,7 @@ export class ResourceStore {
   }
 
   async count(type: string, where: Condition): Promise<number> {
+    if ('never' in where) return 0;
     return this.current(type).countDocuments({ $and: [{ del: false }, toMongoFilter(where)] } as Filter<StoredResource>);
   }
 
