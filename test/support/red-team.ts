@@ -1,0 +1,52 @@
+/** Shared fixtures of the red-team suites (red-team-reads, red-team-writes). */
+import { documentFor, seed, startNetworkHub, type NetworkHub } from './network';
+
+export const MARIE = 'patient-marie-dubois';
+export const LUC = 'patient-luc-martin';
+export const SOFIA = 'patient-sofia-rossi';
+export const LUCAS = 'patient-lucas-dubois';
+export const PIETER = 'patient-pieter-claes';
+export const SSIN_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
+export const NIHII_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional';
+export const SSIN = { marie: '84031212638', luc: '71060505963', pieter: '65012209139' };
+export const NIHII = { anna: '11234578003', thomas: '12345625004', sarah: '13456769580', els: '45678981401' };
+
+
+
+
+export const ssinOf = (value: string) => `${SSIN_SYSTEM}|${value}`;
+export const entryIds = (body: { entry?: { resource?: { resourceType: string; id: string } }[] }) =>
+  (body.entry ?? []).map((e) => `${e.resource?.resourceType}/${e.resource?.id}`).sort();
+export const practitionerClaims = (nihii: string, profession: string, extra: Record<string, unknown> = {}) => ({
+  sub: `custom-${nihii}`,
+  role: 'practitioner',
+  nihii,
+  profession,
+  scope: 'user/*.cruds',
+  ...extra,
+});
+
+/** Whether a resource is still in the store at all (any caller), read past the policy. */
+export async function stored(t: NetworkHub, type: string, id: string): Promise<boolean> {
+  return (await t.hub.store.readFacts(type, { field: 'id', in: [id] }, 1)).length === 1;
+}
+
+/** A network hub of its own for one describe block, with Marie's and Luc's test documents. */
+export function ownHub(): () => NetworkHub {
+  let t: NetworkHub;
+  beforeAll(async () => {
+    t = await startNetworkHub();
+    for (const id of ['w-marie-lab', 'w-marie-lab-2', 'w-marie-lab-3']) {
+      await seed(t, documentFor(MARIE, { id, cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
+    }
+    // Released to Marie: a patient may only reference (and so restrict) a document she can see (SPEC §5).
+    await seed(t, documentFor(MARIE, { id: 'w-marie-abs', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters', release: { rule: 'immediate' } }));
+    await seed(t, documentFor(MARIE, { id: 'w-marie-v', cls: 'lab-result', label: 'V', author: 'Practitioner/physician-koen-wouters' }));
+    await seed(t, documentFor(MARIE, { id: 'w-marie-r', cls: 'lab-result', label: 'R', author: 'Practitioner/physician-koen-wouters' }));
+    await seed(t, documentFor(LUC, { id: 'w-luc-lab', cls: 'lab-result' }));
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+  return () => t;
+}
