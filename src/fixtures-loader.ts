@@ -15,7 +15,19 @@ export const FIXTURES_DIR = path.resolve(__dirname, '../fixtures');
  */
 const LOADER: Principal = { sub: 'sharehub-fixture-loader', role: 'hub-admin', scopes: ['system/*.cruds'] };
 
-export async function loadFixtures(hub: Hub, file = path.join(FIXTURES_DIR, 'network.json')): Promise<number> {
+/**
+ * The demo data, loaded in this order: the network (registry, patients, consents, links), then
+ * the documents published into it. A bundle file that does not exist yet is skipped.
+ */
+export const FIXTURE_BUNDLES = ['network.json', 'documents.json'];
+
+export async function loadFixtures(hub: Hub, files = FIXTURE_BUNDLES.map((f) => path.join(FIXTURES_DIR, f))): Promise<number> {
+  let count = 0;
+  for (const file of files.filter((f) => fs.existsSync(f))) count += await loadBundle(hub, file);
+  return count;
+}
+
+async function loadBundle(hub: Hub, file: string): Promise<number> {
   const bundle = JSON.parse(fs.readFileSync(file, 'utf8')) as Bundle;
   const now = hub.clock();
   const repo = new HubRepository({
@@ -27,7 +39,7 @@ export async function loadFixtures(hub: Hub, file = path.join(FIXTURES_DIR, 'net
   });
   const [outcome, result] = await hub.router.handleRequest({ method: 'POST', url: '', pathname: '', body: bundle, params: {}, query: {}, config: { transactions: true } }, repo);
   if (!isOk(outcome)) {
-    throw new Error(`Fixture load failed: ${JSON.stringify(outcome.issue)}`);
+    throw new Error(`Fixture load failed (${path.basename(file)}): ${JSON.stringify(outcome.issue)}`);
   }
   return (result as Bundle).entry?.length ?? 0;
 }

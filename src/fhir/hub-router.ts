@@ -1,5 +1,7 @@
 import { allOk, badRequest, created, isOk, OperationOutcomeError, serverError } from '@medplum/core';
 import { FhirRouter, type FhirRequest, type FhirRouteHandler } from '@medplum/fhir-router';
+import { addDocumentOperations } from '../hub/document-operations';
+import { addWorkflowOperations } from '../hub/workflow-operations';
 import { addConformanceRoutes } from './conformance-routes';
 import type { HubRepository } from './hub-repository';
 
@@ -24,6 +26,8 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
   // Later routes (operations) get the same protection as the built-in ones.
   router.add = (method, path, handler, interaction) => add(method, path, guarded(handler, onInternalError), interaction);
   for (const route of routes) route.handler = guarded(route.handler, onInternalError);
+  addWorkflowOperations(router);
+  addDocumentOperations(router);
   return router;
 }
 

@@ -2,9 +2,9 @@ import { getStatus, isOk, isOperationOutcome } from '@medplum/core';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Request, Response } from 'express';
-import { HubRepository } from '../fhir/hub-repository';
+import { auditRequest } from '../audit/audit-request';
 import type { Hub } from '../hub';
-import { principalOf } from './authenticate';
+import { requestRepository } from './request-repository';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
 
 const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -24,15 +24,7 @@ export function fhirEndpoint(hub: Hub) {
       }
       return;
     }
-    const now = hub.clock();
-    const principal = principalOf(res);
-    const repo = new HubRepository({
-      store: hub.store,
-      policy: await hub.policyFor(principal, now),
-      baseUrl: hub.config.baseUrl,
-      now,
-      lenient: /handling\s*=\s*lenient/i.test(req.header('prefer') ?? ''),
-    });
+    const repo = await requestRepository(hub, req, res);
     const fhirRequest: FhirRequest = {
       method,
       url,
@@ -46,6 +38,7 @@ export function fhirEndpoint(hub: Hub) {
     };
     const [result, resource] = await hub.router.handleRequest(fhirRequest, repo);
     const status = statusOf(result);
+    await auditRequest(hub, repo, { method, url, status });
     if (!resource || !isOk(result)) {
       sendOutcome(req, res, result, status);
       return;

@@ -1,4 +1,6 @@
 import { ALWAYS, NEVER, type Condition } from '../store/condition';
+import { auditReadScope } from './audit-access';
+import { taskMayWrite, taskReadScope } from './task-access';
 import type { AccessFields } from './access-fields';
 import type { Facts, PatientFacts, PractitionerFacts } from './facts';
 import { narrow, type NarrowHints } from './narrow';
@@ -48,29 +50,20 @@ export function accessPolicyFor(principal: Principal, facts: Facts, now: Date): 
     facts,
     readScope(resourceType, permission, hints) {
       if (!allows(resourceType, permission)) return NEVER;
-      if (resourceType === 'Task' || resourceType === 'AuditEvent') return adminOnlyScope(principal, facts, resourceType);
+      if (resourceType === 'Task') return taskReadScope(principal, facts);
+      if (resourceType === 'AuditEvent') return auditReadScope(principal, facts);
       return narrow(facts, resourceType, now, hints);
     },
     mayWrite(resourceType, interaction, change) {
       if (!allows(resourceType, WRITE_PERMISSION[interaction]) || HUB_WRITTEN_TYPES.has(resourceType)) return FORBIDDEN;
       if (interaction === 'delete' && NEVER_DELETED.has(resourceType)) return FORBIDDEN;
       if (REGISTRY_TYPES.has(resourceType)) return principal.role === 'hub-admin' ? ALLOWED : FORBIDDEN;
-      if (resourceType === 'Task') return facts.kind === 'administrative' || (facts.kind === 'practitioner' && facts.eligible) ? ALLOWED : FORBIDDEN;
+      if (resourceType === 'Task') return taskMayWrite(principal, facts, interaction, change) ? ALLOWED : FORBIDDEN;
       if (facts.kind === 'practitioner') return practitionerWrite(facts, resourceType, interaction, change);
       if (facts.kind === 'patient') return patientWrite(facts, resourceType, interaction, change);
       return FORBIDDEN;
     },
   };
-}
-
-/**
- * Registration Tasks and the audit trail, until their own rules land (#5, #7): administrative roles
- * only, AuditEvent hub-admin only; patients reading their own trail comes with the audit issue.
- */
-function adminOnlyScope(principal: Principal, facts: Facts, resourceType: string): Condition {
-  if (facts.kind !== 'administrative') return NEVER;
-  if (resourceType === 'AuditEvent') return principal.role === 'hub-admin' ? ALWAYS : NEVER;
-  return ALWAYS;
 }
 
 /** What a professional may write: clinical data it authors for patients it reaches, its own links, consent registrations. */

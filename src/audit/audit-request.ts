@@ -1,0 +1,19 @@
+import type { HubRepository } from '../fhir/hub-repository';
+import type { Hub } from '../hub';
+
+/** What the HTTP layer knows of a finished request when it audits it. */
+export interface AuditedRequest {
+  method: string;
+  /** Path and query below /fhir, as the client sent them. */
+  url: string;
+  /** The HTTP status about to be sent. */
+  status: number;
+}
+
+/**
+ * Records the accesses of one request (SPEC §7) before its response leaves. Throws when the
+ * trail cannot be written; the caller then answers 500 and sends no data.
+ */
+export async function auditRequest(_hub: Hub, _repo: HubRepository, _request: AuditedRequest): Promise<void> {
+  // The trail's writer lands with the audit issue (#7).
+}
