@@ -14,6 +14,8 @@ import { pingDatabase } from './store/database';
 import { ensureIndexes } from './store/indexes';
 import { ResourceStore, type StoreFaults } from './store/resource-store';
 import { SERVED_TYPES } from './fhir/served-types';
+import { AuditTrail, type AuditWriter } from './audit/audit-trail';
+import { AuditStore } from './store/audit-store';
 
 export interface HubOptions {
   log?: Logger;
@@ -22,6 +24,11 @@ export interface HubOptions {
   verifyToken?: TokenVerifier;
   /** Replaces the access policy; for tests of FHIR mechanics that are not about access. */
   policyFor?: Hub['policyFor'];
+  /**
+   * Replaces the audit trail's writer. Only the benchmark does, to measure the hub without audit
+   * next to the hub with it in the same run; no configuration reaches this.
+   */
+  audit?: AuditWriter;
 }
 
 /** Assembles a hub on an open database: definitions, indexes, journal recovery, router, verifier. */
@@ -37,6 +44,7 @@ export async function createHub(config: HubConfig, database: Database, options: 
     config,
     log,
     store,
+    audit: options.audit ?? new AuditTrail(new AuditStore(database.db, options.faults), config.baseUrl),
     router: createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl),
     verifyToken: options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config)),
     policyFor: options.policyFor ?? (async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now), now)),

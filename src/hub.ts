@@ -2,6 +2,7 @@ import type { FhirRouter } from '@medplum/fhir-router';
 import type { HubConfig } from './config';
 import type { Logger } from './log';
 import type { ResourceStore } from './store/resource-store';
+import type { AuditWriter } from './audit/audit-trail';
 import type { TokenVerifier } from './http/authenticate';
 import type { AccessPolicy } from './policy/access-policy';
 import type { Principal } from './policy/principal';
@@ -12,6 +13,8 @@ export interface Hub {
   log: Logger;
   store: ResourceStore;
   router: FhirRouter;
+  /** The audit trail every request touching patient data is written to before its response leaves. */
+  audit: AuditWriter;
   verifyToken: TokenVerifier;
   /** The caller's policy for one request: its facts are loaded here, once. */
   policyFor(principal: Principal, now: Date): Promise<AccessPolicy>;

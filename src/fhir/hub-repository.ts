@@ -1,6 +1,7 @@
 import {
   badRequest,
   deepClone,
+  formatSearchQuery,
   forbidden,
   gone,
   notFound,
@@ -11,6 +12,7 @@ import {
 } from '@medplum/core';
 import { FhirRepository, type CreateResourceOptions, type ReadHistoryOptions, type UpdateResourceOptions } from '@medplum/fhir-router';
 import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
+import { AccessLog, breaksTheGlass, outcomeOfError, touch, type Access, type Touch } from '../audit/access-log';
 import { applyWorkflowRules, assertUniqueSsin } from '../hub/write-rules';
 import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
@@ -40,6 +42,10 @@ export class HubRepository extends FhirRepository<undefined> {
   /** If-Match of the patch or delete being handled (set by the router for that one call). */
   expectedVersion?: string;
   private readonly lookups: AccessLookups;
+  /** What this request read and wrote, for the audit trail (SPEC §7). */
+  readonly accessLog = new AccessLog();
+  /** The resource and patient of the write being prepared, so a refused write is audited against its patient. */
+  private writing?: Touch;
 
   constructor(readonly ctx: RequestContext) {
     super();
@@ -59,18 +65,23 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions): Promise<WithId<T>> {
-    assertServed(resource.resourceType);
-    const id = options?.assignedId && resource.id ? resource.id : this.generateId();
-    const { resource: candidate, access } = await this.prepareVersion({ ...resource, id } as WithId<T>, undefined);
-    const doc = toStoredResource(candidate, 1, this.ctx.now, this.ctx.baseUrl, { ...access });
-    await this.persist(candidate.resourceType, doc, null, undefined);
-    return doc.r as WithId<T>;
+    return this.audited('create', resource.resourceType, undefined, async () => {
+      assertServed(resource.resourceType);
+      const id = options?.assignedId && resource.id ? resource.id : this.generateId();
+      const { resource: candidate, access } = await this.prepareVersion({ ...resource, id } as WithId<T>, undefined);
+      const doc = toStoredResource(candidate, 1, this.ctx.now, this.ctx.baseUrl, { ...access });
+      await this.persist(candidate.resourceType, doc, null, undefined);
+      return doc.r as WithId<T>;
+    });
   }
 
   async readResource<T extends Resource>(resourceType: string, id: string): Promise<WithId<T>> {
-    const doc = await this.visibleCurrent(resourceType, id);
-    if (doc.del) throw new OperationOutcomeError(gone);
-    return doc.r as WithId<T>;
+    return this.audited('read', resourceType, id, async (access) => {
+      const doc = await this.visibleCurrent(resourceType, id);
+      touch(access, `${resourceType}/${id}`, doc.a.patient);
+      if (doc.del) throw new OperationOutcomeError(gone);
+      return doc.r as WithId<T>;
+    });
   }
 
   async readReference<T extends Resource>(reference: Reference<T>): Promise<WithId<T>> {
@@ -84,7 +95,12 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   async readHistory<T extends Resource>(resourceType: string, id: string, options?: ReadHistoryOptions): Promise<Bundle<WithId<T>>> {
+    return this.audited('history-instance', resourceType, id, (access) => this.instanceHistory<T>(access, resourceType, id, options));
+  }
+
+  private async instanceHistory<T extends Resource>(access: Access, resourceType: string, id: string, options?: ReadHistoryOptions): Promise<Bundle<WithId<T>>> {
     const current = await this.visibleCurrent(resourceType, id);
+    touch(access, `${resourceType}/${id}`, current.a.patient);
     const limit = Math.min(Math.max(options?.limit ?? 50, 1), 1000);
     const { entries } = await this.ctx.store.instanceHistory(resourceType, current, 1000, 0);
     const scope = this.ctx.policy.readScope(resourceType, 'r');
@@ -94,14 +110,22 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   async readTypeHistory(resourceType: string, limit: number, since?: Date): Promise<Bundle> {
-    assertServed(resourceType);
-    const scope = this.ctx.policy.readScope(resourceType, 's');
-    const entries = await this.ctx.store.typeHistory(resourceType, scope, limit, since);
-    return historyBundle(entries.filter((e) => versionVisible(scope, e)), this.ctx.baseUrl);
+    return this.audited('history-type', resourceType, undefined, async (access) => {
+      assertServed(resourceType);
+      const scope = this.ctx.policy.readScope(resourceType, 's');
+      const entries = (await this.ctx.store.typeHistory(resourceType, scope, limit, since)).filter((e) => versionVisible(scope, e));
+      for (const e of entries) touch(access, `${resourceType}/${e.id}`, e.a?.patient);
+      return historyBundle(entries, this.ctx.baseUrl);
+    });
   }
 
   async readVersion<T extends Resource>(resourceType: string, id: string, vid: string): Promise<WithId<T>> {
+    return this.audited('vread', resourceType, id, (access) => this.version<T>(access, resourceType, id, vid));
+  }
+
+  private async version<T extends Resource>(access: Access, resourceType: string, id: string, vid: string): Promise<WithId<T>> {
     const current = await this.visibleCurrent(resourceType, id);
+    touch(access, `${resourceType}/${id}`, current.a.patient);
     const version = /^\d+$/.test(vid) ? Number(vid) : NaN;
     const entry = Number.isNaN(version) ? undefined : await this.ctx.store.readVersion(resourceType, id, version, current);
     // Each version is judged on its own access fields: filed under another patient, labelled V,
@@ -112,6 +136,10 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
+    return this.audited('update', resource.resourceType, resource.id, () => this.update(resource, options));
+  }
+
+  private async update<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
     assertServed(resource.resourceType);
     if (!resource.id) throw new OperationOutcomeError(badRequest('Missing id', `${resource.resourceType}.id`));
     const current = await this.currentForWrite(resource.resourceType, resource.id);
@@ -127,6 +155,10 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   async patchResource<T extends Resource>(resourceType: T['resourceType'], id: string, patch: Operation[]): Promise<WithId<T>> {
+    return this.audited('patch', resourceType, id, () => this.patch<T>(resourceType, id, patch));
+  }
+
+  private async patch<T extends Resource>(resourceType: T['resourceType'], id: string, patch: Operation[]): Promise<WithId<T>> {
     const current = await this.visibleCurrent(resourceType, id);
     if (current.del) throw new OperationOutcomeError(gone);
     this.assertExpectedVersion(current);
@@ -142,6 +174,10 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   async deleteResource(resourceType: string, id: string): Promise<void> {
+    return this.audited('delete', resourceType, id, () => this.delete(resourceType, id));
+  }
+
+  private async delete(resourceType: string, id: string): Promise<void> {
     const current = await this.visibleCurrent(resourceType, id);
     this.assertExpectedVersion(current);
     if (current.del) return;
@@ -151,8 +187,42 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
-    assertServed(searchRequest.resourceType);
-    return executeSearch(this, searchRequest) as Promise<Bundle<WithId<T>>>;
+    const query = `${searchRequest.resourceType}${formatSearchQuery(searchRequest)}`;
+    return this.audited('search-type', searchRequest.resourceType, undefined, () => {
+      assertServed(searchRequest.resourceType);
+      return executeSearch(this, searchRequest) as Promise<Bundle<WithId<T>>>;
+    }, query);
+  }
+
+  /** A search found or included this resource: the audit trail records it against its patient. */
+  found(type: string, doc: StoredResource): void {
+    touch(this.accessLog.current('search-type', type), `${type}/${doc._id}`, doc.a.patient);
+  }
+
+  /**
+   * Runs one interaction as an audited access. A refused one is recorded against the patient of
+   * the resource it aimed at, if that patient exists: the patient sees who tried (SPEC §7).
+   */
+  private async audited<T>(interaction: string, resourceType: string, id: string | undefined, run: (access: Access) => Promise<T>, query?: string): Promise<T> {
+    const access = this.accessLog.begin(interaction, resourceType, query);
+    this.writing = undefined;
+    try {
+      return await run(access);
+    } catch (err) {
+      access.outcome = outcomeOfError(err);
+      if (!access.touches.length) await this.touchRefused(access, resourceType, id).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async touchRefused(access: Access, resourceType: string, id: string | undefined): Promise<void> {
+    const target = id && isServedType(resourceType) ? await this.ctx.store.readFactById(resourceType, id) : undefined;
+    if (target) return touch(access, `${resourceType}/${id}`, target.a.patient);
+    const patient = this.writing?.patient;
+    const [type, patientId] = patient?.split('/') ?? [];
+    if (this.writing && type === 'Patient' && patientId && (await this.ctx.store.readFactById('Patient', patientId))) {
+      touch(access, this.writing.resource, patient);
+    }
   }
 
   async searchByReference<T extends Resource>(
@@ -225,6 +295,7 @@ export class HubRepository extends FhirRepository<undefined> {
   ): Promise<{ resource: WithId<T>; access: AccessFields }> {
     validateForWrite(input);
     const access = await computeAccessFields(input, this.lookups);
+    this.writing = { resource: `${input.resourceType}/${input.id}`, patient: access.patient };
     // The policy sees both versions: moving a resource to another patient needs the right on both.
     if (!authorisedByOperation) {
       this.assertMayWrite(input.resourceType, current ? 'update' : 'create', input, { next: access, previous: current?.a as AccessFields | undefined });
@@ -277,6 +348,7 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   private async persist(type: string, doc: StoredResource, expectedVersion: number | null, previous: StoredResource | undefined): Promise<void> {
+    touch(this.accessLog.current(previous ? 'update' : 'create', type), `${type}/${doc._id}`, doc.a.patient, breaksTheGlass(doc.r));
     if (this.staged) {
       const key = `${type}/${doc._id}`;
       const earlier = this.staged.get(key);

@@ -62,6 +62,7 @@ export async function executeSearch(repo: HubRepository, original: SearchRequest
     links.push(pageLink('previous', ctx.baseUrl, request, ignored, encodeCursor({ direction: 'before', values: keyValuesOf(first, page.keys) })));
   }
 
+  for (const doc of page.docs) repo.found(type, doc);
   const entries: BundleEntry[] = page.docs.map((doc) => ({
     fullUrl: `${ctx.baseUrl}/${type}/${doc._id}`,
     resource: shape(doc.r, request),
@@ -111,6 +112,7 @@ async function includedEntries(repo: HubRepository, docs: StoredResource[], requ
     const key = `${type}/${doc._id}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    repo.found(type, doc);
     entries.push({ fullUrl: `${ctx.baseUrl}/${key}`, resource: doc.r, search: { mode: 'include' } });
   }
   return entries;

@@ -1,4 +1,4 @@
-import type { CareTeam, Consent, Practitioner } from '@medplum/fhirtypes';
+import type { CareTeam, Consent, HumanName, Patient, Practitioner } from '@medplum/fhirtypes';
 import { and, fieldIn, or, type Condition } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
@@ -19,6 +19,8 @@ import {
 export interface LinkFact {
   patient: string;
   type: string;
+  /** The CareTeam (or grant Consent) itself, `Type/id`: what an audited access rested on. */
+  basis?: string;
 }
 
 export interface PractitionerFacts {
@@ -38,6 +40,10 @@ export interface PractitionerFacts {
   hiddenAlways: Set<string>;
   /** Documents hidden from all professionals but their author (restriction without actor). */
   hiddenUnlessAuthor: Set<string>;
+  /** For the audit trail: the active hub-sharing Consent of each consented patient, the caller's name and institution. */
+  consentBasis?: Map<string, string>;
+  name?: string;
+  institution?: string;
 }
 
 export interface PatientFacts {
@@ -48,6 +54,9 @@ export interface PatientFacts {
   records: Set<string>;
   /** Of those, whose documents the caller sees: an active consent registered through a portal channel. */
   portal: Set<string>;
+  /** For the audit trail: the active hub-sharing Consent of each record, the caller's name. */
+  consentBasis?: Map<string, string>;
+  name?: string;
 }
 
 export type Facts = PractitionerFacts | PatientFacts | { kind: 'administrative' } | { kind: 'none' };
@@ -113,8 +122,8 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
   const exclusions = namingMe.filter((c) => isKind(c, 'exclusion'));
   const restrictionsOnMe = namingMe.filter((c) => isKind(c, 'document-restriction'));
   const links: LinkFact[] = [
-    ...teams.map((t) => ({ patient: (t.a.patient as string) ?? '', type: linkTypeOf(t.r as CareTeam) })),
-    ...grants.map((g) => ({ patient: (g.a.patient as string) ?? '', type: 'grant' })),
+    ...teams.map((t) => ({ patient: (t.a.patient as string) ?? '', type: linkTypeOf(t.r as CareTeam), basis: `CareTeam/${t._id}` })),
+    ...grants.map((g) => ({ patient: (g.a.patient as string) ?? '', type: 'grant', basis: `Consent/${g._id}` })),
   ].filter((l) => l.patient);
   const linked = [...new Set(links.map((l) => l.patient))];
   const ofMyPatients = linked.length ? await store.readFacts('Consent', and(activeConsentOf(['hub-sharing', 'document-restriction'], now), keyIn('patient', linked))) : [];
@@ -129,6 +138,9 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     excludedBy: new Set(exclusions.map((c) => c.a.patient as string)),
     hiddenAlways: restrictedDocuments(restrictionsOnMe),
     hiddenUnlessAuthor: restrictedDocuments(restrictionsForAll),
+    consentBasis: basisOf(consents),
+    name: displayName((practitioner.r as Practitioner).name),
+    institution: actingFor,
   };
 }
 
@@ -172,7 +184,18 @@ async function patientFacts(store: ResourceStore, principal: Principal, now: Dat
   const records = new Set([...(self ? [self] : []), ...grants.map((g) => g.a.patient as string).filter(Boolean)]);
   const consents = records.size ? await store.readFacts('Consent', and(activeConsentOf(['hub-sharing'], now), keyIn('patient', [...records]))) : [];
   const portal = new Set(consents.filter((c) => PORTAL_CHANNELS.has(channelOf(c.r as Consent) ?? '')).map((c) => c.a.patient as string));
-  return { kind: 'patient', self, records, portal };
+  const name = patients.length === 1 ? displayName((patients[0].r as Patient).name) : undefined;
+  return { kind: 'patient', self, records, portal, consentBasis: basisOf(consents), name };
+}
+
+function basisOf(consents: StoredResource[]): Map<string, string> {
+  return new Map(consents.map((c) => [c.a.patient as string, `Consent/${c._id}`]));
+}
+
+function displayName(names: HumanName[] | undefined): string | undefined {
+  const name = names?.find((n) => n.use === 'official') ?? names?.[0];
+  if (!name) return undefined;
+  return name.text ?? [...(name.prefix ?? []), ...(name.given ?? []), name.family].filter(Boolean).join(' ');
 }
 
 function channelOf(consent: Consent): string | undefined {

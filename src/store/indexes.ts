@@ -60,7 +60,14 @@ const BY_TYPE: Record<string, IndexDescription[]> = {
     // Facts: does the practitioner hold an active role at the institution it claims to act for?
     { key: { 's.practitioner': 1, 's.organization': 1 }, name: 'practitioner_organization' },
   ],
-  AuditEvent: [{ key: { 's.patient': 1, 'o.date': -1 }, name: 'patient_date' }],
+  AuditEvent: [
+    // A patient (or grant holder) reads their trail: `access.patient` under the audit read scope, paged by id.
+    { key: { 'a.patient': 1, del: 1, _id: 1 }, name: 'access_patient' },
+    // `AuditEvent?patient=X&_sort=-date`, and hub-admin searches by patient.
+    { key: { 's.patient': 1, 'o.date': -1 }, name: 'patient_date' },
+    // A professional reads their own successful actions (`access.authors`, `access.current`).
+    { key: { 'a.authors': 1, 'a.current': 1, _id: 1 }, name: 'access_requestor' },
+  ],
   Task: [{ key: { 's.owner': 1, 's.status': 1 }, name: 'owner_status' }],
   List: [
     { key: { 's.patient': 1, del: 1, _id: 1 }, name: 'patient_id' },

@@ -37,6 +37,8 @@ export class VersionConflictError extends Error {
 /** Test hook: lets a test make the database fail at a chosen write of a batch commit. */
 export interface StoreFaults {
   beforeBatchWrite?(index: number, write: PlannedWrite): void;
+  /** Lets a test make the database fail when the audit trail is written. */
+  beforeAuditWrite?(): void;
 }
 
 /**

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import supertest from 'supertest';
 import { loadFixtures } from '../../src/fixtures-loader';
+import type { HubOptions } from '../../src/create-hub';
 import { startTestHub, type TestHub } from './test-hub';
 
 interface PersonasFile {
@@ -27,9 +28,9 @@ export interface PersonaAgent {
 }
 
 /** A hub with the demo network loaded, the real access policy, and a clock set to the network's date. */
-export async function startNetworkHub(): Promise<NetworkHub> {
+export async function startNetworkHub(options: HubOptions = {}): Promise<NetworkHub> {
   let now = NETWORK_DATE;
-  const t = await startTestHub({ clock: () => now });
+  const t = await startTestHub({ clock: () => now, ...options });
   await loadFixtures(t.hub);
   const agent = supertest(t.app);
   return {

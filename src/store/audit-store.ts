@@ -1,0 +1,67 @@
+import type { Collection, Db } from 'mongodb';
+import type { StoreFaults } from './resource-store';
+import type { StoredResource } from './stored-resource';
+
+export const AUDIT_COLLECTION = 'AuditEvent';
+export const AUDIT_CHAIN_COLLECTION = 'AuditChain';
+
+/** The last event of one chain: its sequence number and hash. */
+export interface ChainHead {
+  _id: string;
+  seq: number;
+  hash: string;
+}
+
+/**
+ * Storage of the audit trail: events are inserted once and never replaced. The event `_id`
+ * encodes its chain and sequence number, so the unique `_id` is what makes two writers unable to
+ * take the same place in a chain (no transaction needed), and every read here is a lone `{_id}`.
+ * The head documents are a hint to find a chain's end quickly; the events are the truth.
+ */
+export class AuditStore {
+  constructor(
+    private readonly db: Db,
+    private readonly faults: StoreFaults = {}
+  ) {}
+
+  private get events(): Collection<StoredResource> {
+    return this.db.collection<StoredResource>(AUDIT_COLLECTION);
+  }
+
+  private get heads(): Collection<ChainHead> {
+    return this.db.collection<ChainHead>(AUDIT_CHAIN_COLLECTION);
+  }
+
+  async head(chain: string): Promise<ChainHead | undefined> {
+    return (await this.heads.findOne({ _id: chain })) ?? undefined;
+  }
+
+  async event(id: string): Promise<StoredResource | undefined> {
+    return (await this.events.findOne({ _id: id })) ?? undefined;
+  }
+
+  /** Inserts one event; false when its place in the chain is already taken. */
+  async insertEvent(doc: StoredResource): Promise<boolean> {
+    this.faults.beforeAuditWrite?.();
+    try {
+      await this.events.insertOne(doc);
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
+  }
+
+  async setHead(head: ChainHead): Promise<void> {
+    await this.heads.replaceOne({ _id: head._id }, head, { upsert: true });
+  }
+
+  /** Every chain head, for the verifier. */
+  allHeads(): AsyncIterable<ChainHead> {
+    return this.heads.find({}).sort({ _id: 1 });
+  }
+
+  async countEvents(): Promise<number> {
+    return this.events.countDocuments({});
+  }
+}
