@@ -130,9 +130,20 @@ async function main(): Promise<void> {
   const client = new HubClient(port, token, options.concurrency);
   cleanups.push(async () => client.close());
 
+  // The same hub without its audit trail, on the same database, as the baseline that shows what
+  // auditing costs (SPEC §7). Built in-process only here; no setting of the hub can do this.
+  const unauditedServer = http.createServer();
+  const unauditedPort = await listen(unauditedServer);
+  cleanups.push(() => closeServer(unauditedServer));
+  const unaudited = await createHub({ ...config, port: unauditedPort, baseUrl: `http://127.0.0.1:${unauditedPort}/fhir` }, database, { log, audit: { write: async () => undefined } });
+  unauditedServer.on('request', createApp(unaudited));
+  const unauditedClient = new HubClient(unauditedPort, token, options.concurrency);
+  cleanups.push(async () => unauditedClient.close());
+
   const notes: string[] = [
     `access policy: the real one, as a GP linked with ${seeded.linkedPatientIds.length} consented patients (facts loaded and the query narrowed on every request); the raw query has no policy`,
   ];
+  notes.push("'same hub, audit off': the hub without its audit trail; its ratio is what writing the AuditEvents (hash-chained, before the response) costs");
   const disagreements = await compareAnswers(client, database.db, seeded);
   for (const problem of disagreements) note(`WARNING ${problem}`);
   if (!disagreements.length) note('check: the hub search and the raw query return the same rows and totals');
@@ -141,7 +152,7 @@ async function main(): Promise<void> {
   for (const line of plans) note(line);
   notes.push(...plans);
 
-  const comparisons = await runMeasurements(options, client, database, seeded, config);
+  const comparisons = await runMeasurements(options, client, unauditedClient, database, seeded, config);
   process.stdout.write(
     summary(
       {
@@ -161,7 +172,14 @@ async function main(): Promise<void> {
   );
 }
 
-async function runMeasurements(options: BenchOptions, client: HubClient, database: Database, seeded: SeededData, config: HubConfig): Promise<Comparison[]> {
+async function runMeasurements(
+  options: BenchOptions,
+  client: HubClient,
+  unaudited: HubClient,
+  database: Database,
+  seeded: SeededData,
+  config: HubConfig
+): Promise<Comparison[]> {
   const { requests, concurrency } = options;
   const warmup = Math.max(2 * concurrency, Math.ceil(requests / 10));
   const total = warmup + requests;
@@ -182,6 +200,9 @@ async function runMeasurements(options: BenchOptions, client: HubClient, databas
       await client.expect(200, 'GET', hubSearchPath(patients[i]));
     }),
     baselines: [
+      await run('same hub, audit off', async (i) => {
+        await unaudited.expect(200, 'GET', hubSearchPath(patients[i]));
+      }),
       await run('find+countDocuments', async (i) => {
         // What the hub sends when asked for `_total=accurate`: the count, then the page (+1 row to see if more exist).
         await docs.countDocuments(rawSearchFilter(patients[i]));
@@ -200,6 +221,9 @@ async function runMeasurements(options: BenchOptions, client: HubClient, databas
       await client.expect(200, 'GET', `/fhir/DocumentReference/${ids[i]}`);
     }),
     baselines: [
+      await run('same hub, audit off', async (i) => {
+        await unaudited.expect(200, 'GET', `/fhir/DocumentReference/${ids[i]}`);
+      }),
       await run('findOne({_id})', async (i) => {
         if (!(await docs.findOne({ _id: ids[i] as unknown as Document['_id'] }))) throw new Error(`raw findOne missed ${ids[i]}`);
       }),
@@ -217,6 +241,7 @@ async function runMeasurements(options: BenchOptions, client: HubClient, databas
   const storedForm = storedFormBuilder(database.db, config.baseUrl);
   const storedForms = () => Promise.all(bodies.map((body) => storedForm({ ...body, id: random.uuid() } as Resource & { id: string })));
   const rawDocs = await storedForms();
+  const unauditedBodies = bodies.map((body) => ({ ...body, description: 'created without audit' }));
   const rawDocsWithHistory = await storedForms();
   const create: Comparison = {
     title: 'create DocumentReference',
@@ -224,6 +249,9 @@ async function runMeasurements(options: BenchOptions, client: HubClient, databas
       await client.expect(201, 'POST', '/fhir/DocumentReference', bodies[i]);
     }),
     baselines: [
+      await run('same hub, audit off', async (i) => {
+        await unaudited.expect(201, 'POST', '/fhir/DocumentReference', unauditedBodies[i]);
+      }),
       await run('insertOne(stored form)', async (i) => {
         await docs.insertOne(rawDocs[i] as unknown as Document);
       }),

@@ -187,7 +187,7 @@ function base(name: 'Extension' | 'id' | 'extension' | 'url' | 'value[x]'): Elem
   return structuredClone(BASE.find((e) => e.id === id)!);
 }
 
-type ValueType = 'code' | 'string' | 'dateTime' | 'integer';
+type ValueType = 'code' | 'string' | 'dateTime' | 'integer' | 'Reference';
 interface ValueSpec {
   type: ValueType;
   valueSet?: string;
@@ -277,6 +277,20 @@ function extension(spec: ExtensionSpec): StructureDefinition {
 
 const vs = (id: string): string => `${SH}/ValueSet/${id}`;
 const EXTENSIONS: ExtensionSpec[] = [
+  {
+    id: 'audit-chain',
+    title: 'Place of an AuditEvent in its hash chain',
+    description: 'Written by the hub on every AuditEvent (SPEC §7): the chain (the patient, or the user for accesses that touched no patient), the position in it, the hash of the previous event and the SHA-256 of this event without its hash and meta.',
+    context: ['AuditEvent'],
+    repeats: false,
+    parts: [
+      { name: 'chain', min: 1, short: 'Chain key', type: 'string' },
+      { name: 'sequence', min: 1, short: 'Position in the chain, from 1', type: 'integer' },
+      { name: 'previous', min: 1, short: 'Hash of the previous event (64 zeros for the first)', type: 'string' },
+      { name: 'hash', min: 1, short: 'Hash of this event', type: 'string' },
+    ],
+  },
+  { id: 'audit-agent-organization', title: 'Organization the user acted for', description: 'The institution a professional acted for when the access was made.', context: ['AuditEvent.agent'], repeats: false, value: { type: 'Reference' } },
   { id: 'consent-channel', title: 'Consent registration channel', description: 'Where a hub-sharing consent was registered.', context: ['Consent'], repeats: false, value: { type: 'code', valueSet: vs('consent-channel') } },
   { id: 'link-proof', title: 'Proof of contact', description: 'Proof of contact on which a therapeutic link rests.', context: ['CareTeam'], repeats: false, value: { type: 'code', valueSet: vs('link-proof') } },
   { id: 'link-reason', title: 'Reason for the link', description: 'Why the eID was bypassed or the glass broken; required for eid-bypass and emergency links.', context: ['CareTeam'], repeats: false, value: { type: 'string' } },

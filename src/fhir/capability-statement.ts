@@ -9,12 +9,22 @@ import { SERVED_TYPES } from './served-types';
 type TypeInteraction = NonNullable<CapabilityStatementRestResource['interaction']>[number]['code'];
 const TYPE_INTERACTIONS: TypeInteraction[] = ['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'];
 
+/** Written by the hub only (SPEC §7). */
+const READ_ONLY_TYPES = new Set(['AuditEvent']);
+/** Ended or revoked, never deleted (SPEC §4). */
+const NEVER_DELETED_TYPES = new Set(['Patient', 'Consent', 'CareTeam']);
+
+function offered(type: string, code: TypeInteraction): boolean {
+  if (READ_ONLY_TYPES.has(type)) return ['read', 'vread', 'history-instance', 'search-type'].includes(code);
+  return !(code === 'delete' && NEVER_DELETED_TYPES.has(type));
+}
+
 /** Built from what is registered: the router's routes, the served types and their indexed search parameters. */
 export function buildCapabilityStatement(router: FhirRouter, baseUrl: string, version: string): CapabilityStatement {
   const interactions = registeredInteractions(router);
   const resources: CapabilityStatementRestResource[] = SERVED_TYPES.map((type) => ({
     type,
-    interaction: TYPE_INTERACTIONS.filter((code) => interactions.has(code)).map((code) => ({ code })),
+    interaction: TYPE_INTERACTIONS.filter((code) => interactions.has(code) && offered(type, code)).map((code) => ({ code })),
     versioning: 'versioned',
     readHistory: true,
     updateCreate: true,

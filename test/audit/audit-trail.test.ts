@@ -221,6 +221,12 @@ describe('who reads the trail', () => {
 });
 
 describe('the trail is immutable', () => {
+  it('the CapabilityStatement offers AuditEvent for reading only', async () => {
+    const res = await net.as('gp-anna-peeters').get('/fhir/metadata');
+    const audit = res.body.rest[0].resource.find((r: { type: string }) => r.type === 'AuditEvent');
+    expect(audit.interaction.map((i: { code: string }) => i.code).sort()).toEqual(['history-instance', 'read', 'search-type', 'vread']);
+  });
+
   it('no role can create, update, patch or delete an AuditEvent', async () => {
     const [event] = await trailOf(net, MARIE);
     const stored = JSON.stringify((await net.admin().get(`/fhir/AuditEvent/${event.id}`)).body);
