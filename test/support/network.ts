@@ -38,9 +38,9 @@ export interface PersonaAgent {
 }
 
 /** A hub with the demo network loaded, the real access policy, and a clock set to the network's date. */
-export async function startNetworkHub(): Promise<NetworkHub> {
+export async function startNetworkHub(overrides: { baseUrl?: string } = {}): Promise<NetworkHub> {
   let now = NETWORK_DATE;
-  const t = await startTestHub({ clock: () => now });
+  const t = await startTestHub({ clock: () => now }, overrides);
   await loadFixtures(t.hub);
   const agent = supertest(t.app);
   return {
