@@ -331,6 +331,11 @@ const SEARCH_PARAMETERS: SearchParameter[] = [
   searchParameter('DocumentReference', 'release-date', 'date', `${releaseRule}.extension('releaseDate').value`, 'From when the patient may see the document'),
   searchParameter('Practitioner', 'profession', 'token', 'Practitioner.qualification.code', 'Profession (qualification) of the practitioner'),
   searchParameter('Consent', 'channel', 'token', `Consent.extension('${SH}/StructureDefinition/consent-channel').value`, 'Where the consent was registered'),
+  // IHE MHD ITI-67 defines `creation` (not in base R4); ours is derived from IHE's definition.
+  {
+    ...searchParameter('DocumentReference', 'creation', 'date', 'DocumentReference.content.attachment.creation', 'When the document content was created (IHE MHD ITI-67)'),
+    derivedFrom: 'https://profiles.ihe.net/ITI/MHD/SearchParameter/DocumentReference-Creation',
+  },
 ];
 
 function write(name: string, resource: object): void {

@@ -3,6 +3,7 @@ import type { CapabilityStatement, CapabilityStatementRestResource } from '@medp
 import { searchParametersOf } from './definitions';
 import { CONFORMANCE_TYPES } from './conformance-routes';
 import { registeredInteractions } from './hub-router';
+import { MHD_ACTORS, MHD_IMPLEMENTATION_GUIDE } from './mhd-provide-bundle';
 import { indexedParameters } from './search-index';
 import { SERVED_TYPES } from './served-types';
 
@@ -52,6 +53,9 @@ export function buildCapabilityStatement(router: FhirRouter, baseUrl: string, ve
     status: 'active',
     date: new Date().toISOString(),
     kind: 'instance',
+    // IHE MHD actors (SPEC §8): ITI-65 transaction (Document Recipient), ITI-67 search and ITI-68 retrieval (Document Responder).
+    instantiates: MHD_ACTORS,
+    implementationGuide: [MHD_IMPLEMENTATION_GUIDE],
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'application/json'],
     patchFormat: ['application/json-patch+json'],

@@ -3,7 +3,9 @@ import { FhirRouter, type FhirRequest, type FhirRouteHandler } from '@medplum/fh
 import { addDocumentOperations } from '../hub/document-operations';
 import { addWorkflowOperations } from '../hub/workflow-operations';
 import { addConformanceRoutes } from './conformance-routes';
+import { withDocumentSearchRule } from './document-search-rule';
 import type { HubRepository } from './hub-repository';
+import { withProvideDocumentBundle } from './mhd-provide-bundle';
 
 /**
  * The FHIR REST router: Medplum's transport-free FhirRouter (every interaction, batch and
@@ -21,6 +23,8 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
   for (const route of routes) {
     if (route.method === 'PUT' && route.path.length === 2) route.handler = createdOnFirstVersion(route.handler);
     if ((route.method === 'PATCH' || route.method === 'DELETE') && route.path.length === 2) route.handler = withIfMatch(route.handler);
+    if (route.data?.interaction === 'search-type') route.handler = withDocumentSearchRule(route.handler);
+    if (route.data?.interaction === 'batch') route.handler = withProvideDocumentBundle(route.handler);
   }
   const add = router.add.bind(router);
   // Later routes (operations) get the same protection as the built-in ones.

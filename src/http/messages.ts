@@ -41,6 +41,32 @@ const EXACT: Record<string, { fr: string; nl: string }> = {
     nl: 'Meerdere resources voldoen aan de voorwaarde',
   },
   'Database unavailable': { fr: 'Base de données indisponible', nl: 'Database niet beschikbaar' },
+  // IHE MHD ITI-65 (src/fhir/mhd-provide-bundle.ts)
+  'A Provide Document Bundle must contain exactly one submission set List': {
+    fr: 'Un Provide Document Bundle doit contenir exactement une List de type submission set',
+    nl: 'Een Provide Document Bundle moet precies één List van het type submission set bevatten',
+  },
+  'The submission set must list every DocumentReference of the bundle, and only those': {
+    fr: 'Le submission set doit lister chaque DocumentReference du bundle, et seulement celles-ci',
+    nl: 'De submission set moet elke DocumentReference van de bundle opsommen, en alleen die',
+  },
+  'The submission set and its DocumentReferences must have the same subject': {
+    fr: 'Le submission set et ses DocumentReference doivent avoir le même sujet',
+    nl: 'De submission set en zijn DocumentReferences moeten hetzelfde onderwerp hebben',
+  },
+  'Each Binary of a Provide Document Bundle must be the content of one of its DocumentReferences': {
+    fr: "Chaque Binary d'un Provide Document Bundle doit être le contenu d'une de ses DocumentReference",
+    nl: 'Elke Binary van een Provide Document Bundle moet de inhoud van een van zijn DocumentReferences zijn',
+  },
+  // IHE MHD ITI-67 (src/fhir/document-search-rule.ts)
+  'A DocumentReference search requires the patient (patient or patient.identifier)': {
+    fr: 'Une recherche de DocumentReference exige le patient (patient ou patient.identifier)',
+    nl: 'Een zoekopdracht naar DocumentReference vereist de patiënt (patient of patient.identifier)',
+  },
+  'A DocumentReference search requires status (for example status=current)': {
+    fr: 'Une recherche de DocumentReference exige status (par exemple status=current)',
+    nl: 'Een zoekopdracht naar DocumentReference vereist status (bijvoorbeeld status=current)',
+  },
 };
 
 const PATTERNS: { re: RegExp; fr: string; nl: string }[] = [

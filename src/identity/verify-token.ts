@@ -7,7 +7,7 @@ import { ROLES, type Principal, type Role } from '../policy/principal';
 import type { KeyResolver } from './keys';
 
 /** SPEC §2: only these; `none` and HS* (shared secrets, key-confusion attacks) never. */
-const ACCEPTED_ALGORITHMS = ['RS256', 'ES256'] as const;
+export const ACCEPTED_ALGORITHMS = ['RS256', 'ES256'] as const;
 type AcceptedAlgorithm = (typeof ACCEPTED_ALGORITHMS)[number];
 const CLOCK_TOLERANCE_SECONDS = 60;
 const ELEVEN_DIGITS = /^\d{11}$/;

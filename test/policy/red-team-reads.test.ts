@@ -4,7 +4,7 @@
  * tried and did not leak. Hubs that a finding could damage (deletions, re-keyed patients, widened
  * links) are started per describe block so one finding cannot hide or fake another.
  */
-import { binaryFor, careTeam, consentFor as consent, documentFor, NETWORK_DATE, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { ALL_DOCUMENTS, ANY_DOCUMENT_STATUS, binaryFor, careTeam, consentFor as consent, documentFor, NETWORK_DATE, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { MARIE, LUC, SOFIA, PIETER, NIHII_SYSTEM, SSIN, NIHII, ssinOf, entryIds, practitionerClaims, stored } from '../support/red-team';
 
 describe('transactions: a create-by-update on a hidden id destroys the hidden resource', () => {
@@ -105,7 +105,7 @@ describe('reads: the policy as seen through search, include, chains, history', (
     t.setNow(new Date('2026-12-15T00:00:00Z'));
     try {
       expect((await t.as('gp-thomas-lambert').get('/fhir/DocumentReference/pieter-by-thomas')).status).toBe(404);
-      expect((await t.as('gp-thomas-lambert').get(`/fhir/DocumentReference?patient=${PIETER}&_summary=count`)).body.total).toBe(0);
+      expect((await t.as('gp-thomas-lambert').get(`/fhir/DocumentReference?patient=${PIETER}&status=${ANY_DOCUMENT_STATUS}&_summary=count`)).body.total).toBe(0);
     } finally {
       t.setNow(NETWORK_DATE);
     }
@@ -117,7 +117,7 @@ describe('reads: the policy as seen through search, include, chains, history', (
   it('HELD: an excluded professional sees nothing of the patient, through an emergency link or authorship', async () => {
     expect((await t.as('physician-sarah-maes').get('/fhir/DocumentReference/luc-lab')).status).toBe(404);
     expect((await t.as('physician-sarah-maes').get('/fhir/DocumentReference/luc-by-sarah')).status).toBe(404);
-    const count = await t.as('physician-sarah-maes').get(`/fhir/DocumentReference?patient=${LUC}&_summary=count`);
+    const count = await t.as('physician-sarah-maes').get(`/fhir/DocumentReference?patient=${LUC}&status=${ANY_DOCUMENT_STATUS}&_summary=count`);
     expect(count.body.total).toBe(0);
     expect((await t.as('physician-sarah-maes').get(`/fhir/Patient/${LUC}`)).status).toBe(404);
   });
@@ -142,17 +142,17 @@ describe('reads: the policy as seen through search, include, chains, history', (
   });
 
   it('HELD: totals, _summary=count and paging count only what the caller sees', async () => {
-    const all = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}`);
+    const all = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`);
     const visible = entryIds(all.body);
     expect(visible).not.toContain('DocumentReference/marie-v');
     expect(visible).not.toContain('DocumentReference/marie-r');
     expect(all.body.total).toBe(visible.length);
-    const count = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}&_summary=count`);
+    const count = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}&_summary=count`);
     expect(count.body.total).toBe(visible.length);
-    const paged = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}&_count=${visible.length}`);
+    const paged = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}&_count=${visible.length}`);
     expect((paged.body.link ?? []).map((l: { relation: string }) => l.relation)).not.toContain('next');
     // Hidden vs missing ids in an _id list: same total.
-    const ids = await t.as('nurse-els-goossens').get('/fhir/DocumentReference?_id=marie-v,marie-eie,no-such-doc&_summary=count');
+    const ids = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}&_id=marie-v,marie-eie,no-such-doc&_summary=count`);
     expect(ids.body.total).toBe(0);
   });
 
@@ -161,7 +161,7 @@ describe('reads: the policy as seen through search, include, chains, history', (
     const queries = [
       `Patient?_id=${MARIE}&_revinclude=DocumentReference:subject&_revinclude=Consent:patient&_revinclude:iterate=DocumentReference:relatesto`,
       `Patient?_id=${MARIE}&_revinclude=*`,
-      `DocumentReference?patient=${MARIE}&_include=DocumentReference:subject:Patient&_include=*&_include:iterate=DocumentReference:relatesto`,
+      `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}&_include=DocumentReference:subject:Patient&_include=*&_include:iterate=DocumentReference:relatesto`,
       `Patient?identifier=${ssinOf(SSIN.luc)}&_revinclude=DocumentReference:patient&_revinclude=Consent:patient&_revinclude=CareTeam:subject`,
       `Practitioner?_id=physician-sarah-maes&_revinclude=Consent:actor`,
       `CareTeam?_include=CareTeam:subject&_include=CareTeam:patient`,
@@ -184,13 +184,13 @@ describe('reads: the policy as seen through search, include, chains, history', (
 
   it('HELD: chained parameters are evaluated under the caller\'s policy (no existence probe)', async () => {
     const count = async (persona: string, q: string) => (await t.as(persona).get(`/fhir/${q}&_summary=count`)).body.total;
-    expect(await count('gp-thomas-lambert', `DocumentReference?patient.identifier=${ssinOf(SSIN.marie)}`)).toBe(0);
-    const typed = await t.as('gp-thomas-lambert').get(`/fhir/DocumentReference?subject:Patient.identifier=${ssinOf(SSIN.marie)}&_summary=count`);
+    expect(await count('gp-thomas-lambert', `DocumentReference?patient.identifier=${ssinOf(SSIN.marie)}&status=${ANY_DOCUMENT_STATUS}`)).toBe(0);
+    const typed = await t.as('gp-thomas-lambert').get(`/fhir/DocumentReference?subject:Patient.identifier=${ssinOf(SSIN.marie)}&status=${ANY_DOCUMENT_STATUS}&_summary=count`);
     expect(typed.status === 400 || typed.body.total === 0).toBe(true);
     expect(await count('gp-thomas-lambert', `Consent?actor.identifier=${NIHII_SYSTEM}|${NIHII.sarah}`)).toBe(0);
     expect(await count('gp-thomas-lambert', `Consent?patient.identifier=${ssinOf(SSIN.marie)}`)).toBe(0);
     expect(await count('gp-thomas-lambert', `CareTeam?subject.identifier=${ssinOf(SSIN.marie)}`)).toBe(0);
-    expect(await count('nurse-els-goossens', `DocumentReference?patient.identifier=${ssinOf(SSIN.luc)}`)).toBe(0);
+    expect(await count('nurse-els-goossens', `DocumentReference?patient.identifier=${ssinOf(SSIN.luc)}&status=${ANY_DOCUMENT_STATUS}`)).toBe(0);
     // _has is refused, also under lenient handling and in odd casing.
     const has = await t.as('gp-thomas-lambert').get(`/fhir/Patient?_has:Consent:patient:category=${SH}/CodeSystem/consent-kind|exclusion`);
     expect(has.status).toBe(400);
@@ -224,12 +224,12 @@ describe('reads: the policy as seen through search, include, chains, history', (
       .as('gp-thomas-lambert')
       .post(`/fhir/DocumentReference/_search?patient=${MARIE}`, undefined)
       .set('Content-Type', 'application/x-www-form-urlencoded')
-      .send('_summary=count');
+      .send(`status=${encodeURIComponent(ANY_DOCUMENT_STATUS)}&_summary=count`);
     expect(formDocs.body.total).toBe(0);
   });
 
   it('HELD: _sort, _elements and _summary only reshape visible resources', async () => {
-    const sorted = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?_sort=-date,security-label&_elements=securityLabel,author`);
+    const sorted = await t.as('nurse-els-goossens').get(`/fhir/${ALL_DOCUMENTS}&_sort=-date,security-label&_elements=securityLabel,author`);
     for (const h of ['DocumentReference/marie-v', 'DocumentReference/marie-r', 'DocumentReference/luc-lab']) expect(entryIds(sorted.body)).not.toContain(h);
     const summary = await t.as('nurse-els-goossens').get(`/fhir/Consent?_summary=true&patient=${MARIE}`);
     expect(entryIds(summary.body)).not.toContain('Consent/rt-restrict-anna');
@@ -266,7 +266,7 @@ describe('reads: the policy as seen through search, include, chains, history', (
       entry: [
         { request: { method: 'GET', url: 'DocumentReference/marie-v' } },
         { request: { method: 'GET', url: 'DocumentReference/no-such-doc' } },
-        { request: { method: 'GET', url: `DocumentReference?patient=${LUC}&_summary=count` } },
+        { request: { method: 'GET', url: `DocumentReference?patient=${LUC}&status=${ANY_DOCUMENT_STATUS}&_summary=count` } },
         { request: { method: 'GET', url: 'DocumentReference/marie-lab' } },
       ],
     });
@@ -299,7 +299,7 @@ describe('reads: the policy as seen through search, include, chains, history', (
   it('HELD: case variations in types and parameters do not bypass anything', async () => {
     expect((await t.as('nurse-els-goossens').get('/fhir/documentreference/marie-v')).status).toBe(404);
     expect((await t.as('nurse-els-goossens').get('/fhir/DOCUMENTREFERENCE?patient=' + MARIE)).status).toBe(404);
-    expect((await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?Patient=${LUC}`)).status).toBe(400);
+    expect((await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${LUC}&status=current&Patient=${LUC}`)).status).toBe(400);
     expect((await t.as('nurse-els-goossens').get(`/fhir?_type=DocumentReference`)).status).toBe(404);
   });
 
@@ -309,14 +309,14 @@ describe('reads: the policy as seen through search, include, chains, history', (
     expect((await t.as('gp-anna-peeters').post('/fhir/Patient', { resourceType: 'Patient', name: [{ family: 'X' }] }).set('Authorization', `Bearer ${nobody}`)).status).toBe(403);
     const hubFor = (act: Record<string, unknown>) => t.token({ sub: 'peer-hub', role: 'hub', hub_id: 'peer-1', scope: 'system/*.rs', act });
     const forAnna = hubFor({ sub: 'anna', role: 'practitioner', nihii: NIHII.anna, profession: 'physician' });
-    const annaView = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}`);
-    const hubView = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}`).set('Authorization', `Bearer ${forAnna}`);
+    const annaView = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`);
+    const hubView = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`).set('Authorization', `Bearer ${forAnna}`);
     expect(entryIds(hubView.body)).toEqual(entryIds(annaView.body));
     const forThomas = hubFor({ sub: 'thomas', role: 'practitioner', nihii: NIHII.thomas, profession: 'physician' });
     expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-lab').set('Authorization', `Bearer ${forThomas}`)).status).toBe(404);
     expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/luc-lab').set('Authorization', `Bearer ${forThomas}`)).status).toBe(200);
     const forPatient = hubFor({ sub: 'marie', role: 'patient', ssin: SSIN.marie });
-    expect((await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}`).set('Authorization', `Bearer ${forPatient}`)).body.total).toBe(0);
+    expect((await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`).set('Authorization', `Bearer ${forPatient}`)).body.total).toBe(0);
   });
 
   it('HELD: patients see their own exclusions and restrictions, professionals never; no patient sees another\'s record', async () => {

@@ -11,6 +11,17 @@ interface PersonasFile {
 }
 const personas = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/personas.json'), 'utf8')) as PersonasFile;
 
+/**
+ * ITI-67 (SPEC §8) requires `patient` and `status` on every DocumentReference search. A test that
+ * proves what stays hidden asks for every status and every patient of the network, so that the
+ * required parameters narrow nothing and the proof is as broad as an unfiltered search.
+ */
+export const ANY_DOCUMENT_STATUS = 'current,superseded,entered-in-error';
+const network = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/network.json'), 'utf8')) as { entry: { resource: { resourceType: string; id: string } }[] };
+export const NETWORK_PATIENTS = network.entry.filter((e) => e.resource.resourceType === 'Patient').map((e) => e.resource.id);
+/** `DocumentReference?patient=<every network patient>&status=<every status>`, for network-wide proofs. */
+export const ALL_DOCUMENTS = `DocumentReference?patient=${NETWORK_PATIENTS.join(',')}&status=${ANY_DOCUMENT_STATUS}`;
+
 /** The demo network's "today": its link periods are drawn around it. */
 export const NETWORK_DATE = new Date(personas.referenceDate);
 
@@ -28,9 +39,10 @@ export interface PersonaAgent {
 }
 
 /** A hub with the demo network loaded, the real access policy, and a clock set to the network's date. */
-export async function startNetworkHub(options: HubOptions = {}): Promise<NetworkHub> {
+export async function startNetworkHub(options: HubOptions & { baseUrl?: string } = {}): Promise<NetworkHub> {
   let now = NETWORK_DATE;
-  const t = await startTestHub({ clock: () => now, ...options });
+  const { baseUrl, ...hubOptions } = options;
+  const t = await startTestHub({ clock: () => now, ...hubOptions }, { baseUrl });
   await loadFixtures(t.hub);
   const agent = supertest(t.app);
   return {

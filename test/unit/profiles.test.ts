@@ -76,7 +76,7 @@ describe('SearchParameters', () => {
     DocumentReference: {
       resourceType: 'DocumentReference',
       status: 'current',
-      content: [{ attachment: { url: 'https://lab.example/doc/1' } }],
+      content: [{ attachment: { url: 'https://lab.example/doc/1', creation: '2026-11-20T10:00:00Z' } }],
       extension: [
         {
           url: `${SH}/StructureDefinition/release-rule`,
@@ -102,6 +102,7 @@ describe('SearchParameters', () => {
   const expected: Record<string, unknown> = {
     'DocumentReference-release-rule': 'delayed',
     'DocumentReference-release-date': '2026-12-01T00:00:00Z',
+    'DocumentReference-creation': '2026-11-20T10:00:00Z',
     'Practitioner-profession': { coding: [{ system: `${SH}/CodeSystem/profession`, code: 'nurse' }] },
     'Consent-channel': 'hub-website',
   };
