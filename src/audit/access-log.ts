@@ -11,6 +11,8 @@ export interface Touch {
   resource: string;
   /** A break-the-glass (emergency) link was written. */
   breakTheGlass?: boolean;
+  /** Named by a search the caller may not make for this patient: found nothing, and refused. */
+  refused?: boolean;
 }
 
 /** One repository call made for a request: an interaction and what it touched. */
@@ -43,9 +45,14 @@ export class AccessLog {
   }
 }
 
-export function touch(access: Access, resource: string, patient: unknown, breakTheGlass = false): void {
+export function touch(access: Access, resource: string, patient: unknown, flags: { breakTheGlass?: boolean; refused?: boolean } = {}): void {
   if (access.touches.some((t) => t.resource === resource)) return;
-  access.touches.push({ resource, ...(typeof patient === 'string' && patient ? { patient } : {}), ...(breakTheGlass ? { breakTheGlass } : {}) });
+  access.touches.push({
+    resource,
+    ...(typeof patient === 'string' && patient ? { patient } : {}),
+    ...(flags.breakTheGlass ? { breakTheGlass: true } : {}),
+    ...(flags.refused ? { refused: true } : {}),
+  });
 }
 
 /** The audit outcome of an error: a refusal or bad input is minor (4), anything unexpected serious (8). */

@@ -67,17 +67,19 @@ export function auditEventsFor(ctx: AuditContext, accesses: Access[]): PendingAu
   const requestFailed = ctx.request.status >= 400;
   return units.flatMap((unit) => {
     const interaction = operation ? 'operation' : unit[0].interaction;
-    const outcome = requestFailed ? outcomeOfStatus(ctx.request.status) : worst(unit.map((a) => a.outcome));
-    const byPatient = new Map<string | undefined, { resources: Set<string>; btg: boolean }>();
+    const unitOutcome = requestFailed ? outcomeOfStatus(ctx.request.status) : worst(unit.map((a) => a.outcome));
+    const byPatient = new Map<string | undefined, { resources: Set<string>; btg: boolean; refused: boolean }>();
     for (const t of unit.flatMap((a) => a.touches)) {
-      const entry = byPatient.get(t.patient) ?? { resources: new Set<string>(), btg: false };
+      const entry = byPatient.get(t.patient) ?? { resources: new Set<string>(), btg: false, refused: true };
       entry.resources.add(t.resource);
       entry.btg ||= !!t.breakTheGlass;
+      entry.refused &&= !!t.refused;
       byPatient.set(t.patient, entry);
     }
-    if (!byPatient.size) byPatient.set(undefined, { resources: new Set(), btg: false });
+    if (!byPatient.size) byPatient.set(undefined, { resources: new Set(), btg: false, refused: false });
     const queries = unit.map((a) => a.query).filter((q): q is string => !!q);
     return [...byPatient].map(([patient, touched]) => {
+      const outcome = touched.refused && unitOutcome === '0' ? '4' : unitOutcome;
       const basis = outcome === '0' && patient ? basisOf(ctx.facts, patient) : { references: [], emergency: false };
       const event: AuditEvent = {
         resourceType: 'AuditEvent',

@@ -13,6 +13,7 @@ import {
 import { FhirRepository, type CreateResourceOptions, type ReadHistoryOptions, type UpdateResourceOptions } from '@medplum/fhir-router';
 import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
 import { AccessLog, breaksTheGlass, outcomeOfError, touch, type Access, type Touch } from '../audit/access-log';
+import { touchNamedPatients } from '../audit/named-patients';
 import { applyWorkflowRules, assertUniqueSsin } from '../hub/write-rules';
 import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
@@ -188,9 +189,11 @@ export class HubRepository extends FhirRepository<undefined> {
 
   async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
     const query = `${searchRequest.resourceType}${formatSearchQuery(searchRequest)}`;
-    return this.audited('search-type', searchRequest.resourceType, undefined, () => {
+    return this.audited('search-type', searchRequest.resourceType, undefined, async (access) => {
       assertServed(searchRequest.resourceType);
-      return executeSearch(this, searchRequest) as Promise<Bundle<WithId<T>>>;
+      const bundle = (await executeSearch(this, searchRequest)) as Bundle<WithId<T>>;
+      await touchNamedPatients(this.ctx, access, searchRequest);
+      return bundle;
     }, query);
   }
 
@@ -348,7 +351,7 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   private async persist(type: string, doc: StoredResource, expectedVersion: number | null, previous: StoredResource | undefined): Promise<void> {
-    touch(this.accessLog.current(previous ? 'update' : 'create', type), `${type}/${doc._id}`, doc.a.patient, breaksTheGlass(doc.r));
+    touch(this.accessLog.current(previous ? 'update' : 'create', type), `${type}/${doc._id}`, doc.a.patient, { breakTheGlass: breaksTheGlass(doc.r) });
     if (this.staged) {
       const key = `${type}/${doc._id}`;
       const earlier = this.staged.get(key);

@@ -77,6 +77,22 @@ describe('one AuditEvent per access and per patient (SPEC §7)', () => {
     expect(entitiesOf(events[0], '13')).toEqual([]);
   });
 
+  it('a search naming a patient is in that patient trail even when it finds nothing: refused when the caller may not reach them', async () => {
+    const probe = await newEvents(net, MARIE, async () => {
+      const res = await net.as('gp-thomas-lambert').get(`/fhir/DocumentReference?patient=Patient/${MARIE}&status=current`);
+      expect(res.status).toBe(200);
+      expect(res.body.entry ?? []).toHaveLength(0);
+    });
+    expect(probe.map((e) => [e.action, e.outcome, e.agent[0].who?.reference])).toEqual([['E', '4', 'Practitioner/gp-thomas-lambert']]);
+    const empty = await newEvents(net, MARIE, () => net.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=entered-in-error`));
+    expect(empty.map((e) => e.outcome)).toEqual(['0']);
+    // A patient that does not exist gets no trail; the search is recorded against its user only.
+    const before = await countEvents(net);
+    await net.as('gp-thomas-lambert').get('/fhir/DocumentReference?patient=Patient/nobody-here&status=current');
+    expect((await countEvents(net)) - before).toBe(1);
+    expect(await net.database.db.collection('AuditChain').countDocuments({ _id: 'Patient/nobody-here' as never })).toBe(0);
+  });
+
   it('writes are audited: a create is C, an update U, a refused create 4 with nothing stored', async () => {
     const created = await newEvents(net, MARIE, async () => {
       const res = await net.as('gp-anna-peeters').post('/fhir/DocumentReference', documentFor(MARIE, { author: ANNA }));
