@@ -232,7 +232,9 @@ export class HubRepository extends FhirRepository<undefined> {
     // In a bundle, references may point at entries staged later: checked at commit instead.
     if (!this.staged) await assertReferencesVisible(this, input, new Set(), this.referencesByExistence(input, current));
     await assertUniqueSsin(this.ctx.store, input, this.staged?.values());
-    const resource = (await applyWorkflowRules(this.ctx, input as WithId<Resource>, current)) as WithId<T>;
+    // Rules see the writes staged earlier in the same bundle (a transaction filing a Task for a new Practitioner).
+    const staged = (type: string, id: string) => this.staged?.get(`${type}/${id}`)?.doc;
+    const resource = (await applyWorkflowRules(this.ctx, input as WithId<Resource>, current, staged)) as WithId<T>;
     return { resource, access };
   }
 

@@ -1,4 +1,5 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import { WORKFLOW_MESSAGES } from './workflow-messages';
 
 export type Language = 'en' | 'fr' | 'nl';
 
@@ -41,6 +42,7 @@ const EXACT: Record<string, { fr: string; nl: string }> = {
     nl: 'Meerdere resources voldoen aan de voorwaarde',
   },
   'Database unavailable': { fr: 'Base de données indisponible', nl: 'Database niet beschikbaar' },
+  ...WORKFLOW_MESSAGES,
 };
 
 const PATTERNS: { re: RegExp; fr: string; nl: string }[] = [

@@ -1,20 +1,27 @@
 import { badRequest, conflict, OperationOutcomeError, type WithId } from '@medplum/core';
-import type { CareTeam, Resource } from '@medplum/fhirtypes';
+import type { CareTeam, Resource, Task } from '@medplum/fhirtypes';
 import type { RequestContext } from '../fhir/request-context';
 import { SSIN } from '../policy/vocabulary';
 import { fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import { parseFhirDate } from '../fhir/search-values';
+import { checkTaskWrite, type StagedReader } from './registration-rules';
 import { checkLinkWrite } from './therapeutic-links';
 
 /** Business rules of writes (therapeutic links, SPEC §4); defaults applied here. */
-export async function applyWorkflowRules(ctx: RequestContext, resource: WithId<Resource>, current?: StoredResource): Promise<WithId<Resource>> {
+export async function applyWorkflowRules(
+  ctx: RequestContext,
+  resource: WithId<Resource>,
+  current?: StoredResource,
+  staged: StagedReader = () => undefined
+): Promise<WithId<Resource>> {
   const facts = ctx.policy.facts;
   if (resource.resourceType === 'CareTeam' && facts.kind === 'practitioner' && facts.eligible) {
     return (await checkLinkWrite(ctx.store, facts, resource as CareTeam, ctx.now)) as WithId<Resource>;
   }
   if (resource.resourceType === 'CareTeam' && facts.kind === 'patient') assertEndsLink(resource as CareTeam, current?.r as CareTeam | undefined, ctx.now);
+  if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current, staged)) as WithId<Resource>;
   return resource;
 }
 
