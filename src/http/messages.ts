@@ -1,5 +1,5 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { WORKFLOW_MESSAGES } from './workflow-messages';
+import { WORKFLOW_MESSAGES, WORKFLOW_PATTERNS } from './workflow-messages';
 
 export type Language = 'en' | 'fr' | 'nl';
 
@@ -53,6 +53,7 @@ const PATTERNS: { re: RegExp; fr: string; nl: string }[] = [
   { re: /^Invalid (SSIN|NIHII|CBE) (.*)$/, fr: '$1 invalide $2', nl: 'Ongeldig $1 $2' },
   { re: /^(.+) was changed by another request; read it again and retry$/, fr: '$1 a été modifié par une autre requête ; relisez-le et réessayez', nl: '$1 is door een ander verzoek gewijzigd; lees het opnieuw en probeer opnieuw' },
   { re: /^Constraint (\S+) not met: (.*)$/, fr: 'Contrainte $1 non respectée : $2', nl: 'Voorwaarde $1 niet voldaan: $2' },
+  ...WORKFLOW_PATTERNS,
 ];
 
 /** Picks fr, nl or en from an Accept-Language header (first supported language wins; default en). */

@@ -45,4 +45,63 @@ export const WORKFLOW_MESSAGES: Record<string, { fr: string; nl: string }> = {
     fr: "L'identifiant doit être un NISS : <système ssin>|<11 chiffres>",
     nl: 'De identificatie moet een INSZ zijn: <ssin-systeem>|<11 cijfers>',
   },
+  'A patient has one SSIN': { fr: "Un patient n'a qu'un NISS", nl: 'Een patiënt heeft één INSZ' },
+  'A patient with this SSIN is already registered': { fr: 'Un patient avec ce NISS est déjà enregistré', nl: 'Er is al een patiënt met dit INSZ geregistreerd' },
+  'An exclusion names exactly one Practitioner': { fr: 'Une exclusion désigne exactement un prestataire', nl: 'Een uitsluiting vermeldt precies één zorgverlener' },
+  'Under 16, the consent is registered by a parent or guardian': {
+    fr: 'Avant 16 ans, le consentement est enregistré par un parent ou tuteur',
+    nl: 'Onder 16 jaar wordt de toestemming geregistreerd door een ouder of voogd',
+  },
+  "A professional records this only on the patient's explicit request (Consent.verification)": {
+    fr: 'Un prestataire ne l’enregistre qu’à la demande explicite du patient (Consent.verification)',
+    nl: 'Een zorgverlener registreert dit alleen op uitdrukkelijk verzoek van de patiënt (Consent.verification)',
+  },
+  'The patient already has an active consent to data sharing': {
+    fr: 'Le patient a déjà un consentement actif au partage de données',
+    nl: 'De patiënt heeft al een actieve toestemming voor gegevensdeling',
+  },
+  'The patient has no active consent to data sharing': {
+    fr: "Le patient n'a pas de consentement actif au partage de données",
+    nl: 'De patiënt heeft geen actieve toestemming voor gegevensdeling',
+  },
+  // Therapeutic links (SPEC §4)
+  'Only physicians, nurses and pharmacists create therapeutic links': {
+    fr: 'Seuls les médecins, infirmiers et pharmaciens créent des liens thérapeutiques',
+    nl: 'Alleen artsen, verpleegkundigen en apothekers leggen therapeutische relaties',
+  },
+  'A therapeutic link needs a known link-type category': { fr: 'Un lien thérapeutique nécessite un type de lien connu', nl: 'Een therapeutische relatie heeft een gekend relatietype nodig' },
+  'A therapeutic link names exactly one professional': { fr: 'Un lien thérapeutique désigne exactement un prestataire', nl: 'Een therapeutische relatie vermeldt precies één zorgverlener' },
+  'A professional creates links for itself; only a physician refers a patient to another professional': {
+    fr: 'Un prestataire crée ses propres liens ; seul un médecin renvoie un patient vers un autre prestataire',
+    nl: 'Een zorgverlener legt enkel eigen relaties; alleen een arts verwijst een patiënt door naar een andere zorgverlener',
+  },
+  'A therapeutic link needs a proof of contact': { fr: 'Un lien thérapeutique nécessite une preuve de contact', nl: 'Een therapeutische relatie vereist een bewijs van contact' },
+  'This link needs a reason': { fr: 'Ce lien nécessite un motif', nl: 'Deze relatie vereist een reden' },
+  'This link cannot be created': { fr: 'Ce lien ne peut pas être créé', nl: 'Deze relatie kan niet worden gelegd' },
+  'Invalid link start': { fr: 'Début du lien invalide', nl: 'Ongeldig begin van de relatie' },
+  'Invalid link end': { fr: 'Fin du lien invalide', nl: 'Ongeldig einde van de relatie' },
+  'A patient can only end a link': { fr: 'Un patient peut seulement mettre fin à un lien', nl: 'Een patiënt kan een relatie alleen beëindigen' },
+  'An ended link cannot be renewed: create a new link': {
+    fr: 'Un lien terminé ne peut pas être prolongé : créez un nouveau lien',
+    nl: 'Een beëindigde relatie kan niet worden verlengd: leg een nieuwe relatie',
+  },
+  'A renewal keeps the patient, the member and the link type': {
+    fr: 'Une prolongation garde le patient, le membre et le type de lien',
+    nl: 'Een verlenging behoudt de patiënt, het lid en het relatietype',
+  },
+  'An institution creates admission links for itself only': {
+    fr: "Une institution ne crée des liens d'admission que pour elle-même",
+    nl: 'Een instelling legt opnamerelaties alleen voor zichzelf',
+  },
+  'An institution link is a hospital-stay link': { fr: "Le lien d'une institution est un lien de séjour hospitalier", nl: 'De relatie van een instelling is een ziekenhuisverblijf' },
+  'An admission link rests on the hospital admission': {
+    fr: "Un lien d'admission repose sur l'admission à l'hôpital",
+    nl: 'Een opnamerelatie steunt op de ziekenhuisopname',
+  },
 };
+
+/** Texts with a variable part (link type, months). */
+export const WORKFLOW_PATTERNS: { re: RegExp; fr: string; nl: string }[] = [
+  { re: /^A (\S+) link lasts at most (\d+) months$/, fr: 'Un lien $1 dure au maximum $2 mois', nl: 'Een $1-relatie duurt hoogstens $2 maanden' },
+  { re: /^A (\S+) link cannot be held by this profession$/, fr: 'Un lien $1 ne peut pas être détenu par cette profession', nl: 'Een $1-relatie kan niet door dit beroep worden gehouden' },
+];

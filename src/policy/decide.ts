@@ -33,6 +33,7 @@ export function decide(
   if (REGISTRY_TYPES.has(resource.resourceType)) return mayReadRegistry(facts) || registryEntryBeforeRegistration(facts, resource);
   if (facts.kind === 'practitioner') return practitionerMaySee(facts, resource, now, exactSsinLookup);
   if (facts.kind === 'patient') return patientMaySee(facts, resource, now);
+  if (facts.kind === 'administrative' && facts.organization) return resource.resourceType === 'CareTeam' && (resource.fields.members ?? []).includes(facts.organization);
   return false;
 }
 

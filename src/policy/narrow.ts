@@ -23,6 +23,9 @@ export function narrow(facts: Facts, resourceType: string, now: Date, hints: Nar
       return narrowForPractitioner(facts, resourceType, now, hints);
     case 'patient':
       return narrowForPatient(facts, resourceType, now);
+    case 'administrative':
+      // An institution sees its own admission links (to end them at discharge), nothing else of a patient.
+      return resourceType === 'CareTeam' && facts.organization ? fieldIn('access.members', [facts.organization]) : NEVER;
     default:
       return NEVER;
   }
