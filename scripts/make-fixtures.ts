@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
-  Bundle, CareTeam, Consent, Extension, HumanName, Identifier, Organization, Patient, Practitioner, PractitionerRole, RelatedPerson, Resource,
+  Bundle, CareTeam, Consent, Extension, HumanName, Identifier, Organization, Patient, Practitioner, PractitionerRole, RelatedPerson, Resource, Task,
 } from '@medplum/fhirtypes';
 import { cbeIdentifier, makeCbe, makeSsin, nihiiOrganizationIdentifier, nihiiProfessionalIdentifier, ssinIdentifier } from '../src/fhir/belgian-identifiers';
 
@@ -34,6 +34,7 @@ function nihii(base6: string, qualification: string): string {
 const LEAGUE_CBE = makeCbe('08123456');
 const PARC_NIHII = nihii('710123', '000');
 const ZUID_NIHII = nihii('710987', '000');
+const ETANGS_NIHII = nihii('710555', '000');
 
 const organizations: Organization[] = [
   {
@@ -41,18 +42,32 @@ const organizations: Organization[] = [
     alias: ['Ligue des médecins généralistes de Bruxelles', 'Brusselse Huisartsenkring'],
     type: [{ text: 'Guarantor: league of general practitioners' }],
     identifier: [cbeIdentifier(LEAGUE_CBE)],
+    extension: [ext('guarantor', { valueDateTime: '2019-01-01T00:00:00Z' })],
   },
   {
     resourceType: 'Organization', id: 'org-hopital-du-parc', active: true, name: 'Hôpital du Parc',
     type: [coding('http://terminology.hl7.org/CodeSystem/organization-type', 'prov', 'Healthcare Provider')],
     identifier: [nihiiOrganizationIdentifier(PARC_NIHII), cbeIdentifier(makeCbe('04123456'))],
     // Lab results reach the patient 7 days after publication, leaving time for the physician to explain them.
-    extension: [ext('release-default', { extension: [{ url: 'class', valueCode: 'lab-result' }, { url: 'rule', valueCode: 'delayed' }, { url: 'delayDays', valueInteger: 7 }] })],
+    extension: [
+      ext('release-default', { extension: [{ url: 'class', valueCode: 'lab-result' }, { url: 'rule', valueCode: 'delayed' }, { url: 'delayDays', valueInteger: 7 }] }),
+      // A member that accepted the privacy policy: its medical directorate guarantees its practitioners (SPEC §6).
+      ext('hub-membership', { valueDateTime: '2020-01-01T00:00:00Z' }),
+      ext('privacy-policy-accepted', { valueDateTime: '2020-01-02T00:00:00Z' }),
+    ],
   },
   {
     resourceType: 'Organization', id: 'org-ziekenhuis-zuid', active: true, name: 'Ziekenhuis Zuid',
     type: [coding('http://terminology.hl7.org/CodeSystem/organization-type', 'prov', 'Healthcare Provider')],
     identifier: [nihiiOrganizationIdentifier(ZUID_NIHII), cbeIdentifier(makeCbe('04987654'))],
+    // A member that has not accepted the privacy policy yet: it cannot guarantee its users.
+    extension: [ext('hub-membership', { valueDateTime: '2021-05-01T00:00:00Z' })],
+  },
+  {
+    // In the national registry, not yet a member of the hub: its membership request is pending.
+    resourceType: 'Organization', id: 'org-clinique-des-etangs', active: true, name: 'Clinique des Étangs',
+    type: [coding('http://terminology.hl7.org/CodeSystem/organization-type', 'prov', 'Healthcare Provider')],
+    identifier: [nihiiOrganizationIdentifier(ETANGS_NIHII), cbeIdentifier(makeCbe('04555666'))],
   },
 ];
 
@@ -60,6 +75,8 @@ const organizations: Organization[] = [
 interface PractitionerSpec {
   id: string; given: string; family: string; gender: 'male' | 'female'; nihii: string;
   profession: string; active?: boolean; sumehrAccess?: 'immediate' | 'never'; organization?: string; specialty?: string; description: string;
+  /** Junior doctor: acts only once accredited (SPEC §6). */
+  junior?: boolean;
 }
 const PRACTITIONERS: PractitionerSpec[] = [
   { id: 'gp-anna-peeters', given: 'Anna', family: 'Peeters', gender: 'female', nihii: nihii('112345', '003'), profession: 'physician', description: 'GP; long-term link with Marie Dubois, GMD holder of Lucas Dubois' },
@@ -68,7 +85,10 @@ const PRACTITIONERS: PractitionerSpec[] = [
   { id: 'physician-koen-wouters', given: 'Koen', family: 'Wouters', gender: 'male', nihii: nihii('145678', '730'), profession: 'physician', organization: 'org-ziekenhuis-zuid', specialty: 'Cardiology', description: 'Cardiologist at Ziekenhuis Zuid; reaches Sofia Rossi through her hospital-stay link with the hospital' },
   { id: 'nurse-els-goossens', given: 'Els', family: 'Goossens', gender: 'female', nihii: nihii('456789', '401'), profession: 'nurse', description: 'Self-employed home nurse; referral link with Marie Dubois' },
   { id: 'pharmacist-ahmed-benali', given: 'Ahmed', family: 'Benali', gender: 'male', nihii: nihii('567890', '101'), profession: 'pharmacist', description: 'Community pharmacist; pharmacist link with Sofia Rossi' },
-  { id: 'junior-lisa-vermeulen', given: 'Lisa', family: 'Vermeulen', gender: 'female', nihii: nihii('178901', '000'), profession: 'physician', active: false, description: 'Junior doctor awaiting accreditation: may not act yet' },
+  { id: 'junior-lisa-vermeulen', given: 'Lisa', family: 'Vermeulen', gender: 'female', nihii: nihii('178901', '000'), profession: 'physician', active: false, junior: true, description: 'Junior doctor awaiting accreditation: may not act yet; files her junior-accreditation request with the GP League' },
+  { id: 'gp-nadia-haddad', given: 'Nadia', family: 'Haddad', gender: 'female', nihii: nihii('189012', '003'), profession: 'physician', active: false, description: 'GP in individual practice; her registration awaits the GP League' },
+  { id: 'nurse-sophie-leclercq', given: 'Sophie', family: 'Leclercq', gender: 'female', nihii: nihii('467890', '401'), profession: 'nurse', active: false, description: 'Self-employed nurse not registered yet: registers herself, no guarantor needed' },
+  { id: 'physician-marc-dupont', given: 'Marc', family: 'Dupont', gender: 'male', nihii: nihii('190123', '580'), profession: 'physician', active: false, description: 'New physician at Hôpital du Parc; his user authorization awaits the medical directorate' },
 ];
 
 const practitioners: Practitioner[] = PRACTITIONERS.map((p) => ({
@@ -76,9 +96,10 @@ const practitioners: Practitioner[] = PRACTITIONERS.map((p) => ({
   identifier: [nihiiProfessionalIdentifier(p.nihii)], name: name(p.given, p.family), gender: p.gender,
   qualification: [{ code: coding(`${SH}/CodeSystem/profession`, p.profession) }],
   ...(p.sumehrAccess ? { extension: [ext('sumehr-patient-access', { valueCode: p.sumehrAccess })] } : {}),
+  ...(p.junior ? { extension: [ext('junior-accreditation', { extension: [{ url: 'status', valueCode: 'awaiting' }] })] } : {}),
 }));
 
-const roles: PractitionerRole[] = PRACTITIONERS.filter((p) => p.organization).map((p) => ({
+const roles: PractitionerRole[] = PRACTITIONERS.filter((p) => p.organization && p.active !== false).map((p) => ({
   resourceType: 'PractitionerRole', id: `role-${p.id.replace(/^physician-/, '')}-${p.organization!.replace(/^org-/, '')}`, active: true,
   period: { start: '2020-01-01' }, practitioner: ref('Practitioner', p.id), organization: ref('Organization', p.organization!),
   specialty: [{ text: p.specialty }],
@@ -168,8 +189,20 @@ const careTeams: CareTeam[] = ([
   participant: [{ member: { reference: l.member } }],
 }));
 
+// ---- Registration requests (Task, SPEC §6) ---------------------------------------------------
+interface TaskSpec { id: string; code: string; for: string; owner?: string; requester: string; authoredOn: string }
+const tasks: Task[] = ([
+  { id: 'task-registration-nadia-haddad', code: 'practitioner-registration', for: 'Practitioner/gp-nadia-haddad', owner: 'Organization/org-brussels-gp-league', requester: 'Practitioner/gp-nadia-haddad', authoredOn: '2026-11-18T14:00:00Z' },
+  { id: 'task-membership-clinique-des-etangs', code: 'institution-membership', for: 'Organization/org-clinique-des-etangs', requester: 'Organization/org-clinique-des-etangs', authoredOn: '2026-11-19T10:00:00Z' },
+  { id: 'task-authorization-marc-dupont', code: 'user-authorization', for: 'Practitioner/physician-marc-dupont', owner: 'Organization/org-hopital-du-parc', requester: 'Organization/org-hopital-du-parc', authoredOn: '2026-11-20T08:30:00Z' },
+] as TaskSpec[]).map((t) => ({
+  resourceType: 'Task', id: t.id, status: 'requested', intent: 'order',
+  code: coding(`${SH}/CodeSystem/registration`, t.code), authoredOn: t.authoredOn,
+  for: { reference: t.for }, ...(t.owner ? { owner: { reference: t.owner } } : {}), requester: { reference: t.requester },
+}));
+
 // ---- Output ----------------------------------------------------------------------------------
-const all: Resource[] = [...organizations, ...practitioners, ...roles, ...patients, ...relatedPersons, ...consents, ...careTeams];
+const all: Resource[] = [...organizations, ...practitioners, ...roles, ...patients, ...relatedPersons, ...consents, ...careTeams, ...tasks];
 const network: Bundle = {
   resourceType: 'Bundle', id: 'sharehub-demo-network', type: 'transaction', timestamp: REFERENCE_DATE,
   entry: all.map((resource) => ({
@@ -208,6 +241,22 @@ personas['trusted-paolo-rossi'] = {
 personas['league-admin'] = {
   description: 'Administrator of the Brussels GP League, guarantor of GP registrations', resource: 'Organization/org-brussels-gp-league',
   claims: { sub: 'league-admin', role: 'guarantor', organization: LEAGUE_CBE, scope: USER_SCOPE },
+};
+personas['parc-medical-director'] = {
+  description: 'Medical directorate of Hôpital du Parc: guarantor of its hospital practitioners (privacy policy accepted)', resource: 'Organization/org-hopital-du-parc',
+  claims: { sub: 'parc-medical-director', role: 'guarantor', organization: PARC_NIHII, scope: USER_SCOPE },
+};
+personas['zuid-medical-director'] = {
+  description: 'Medical directorate of Ziekenhuis Zuid: not a guarantor until Zuid accepts the privacy policy', resource: 'Organization/org-ziekenhuis-zuid',
+  claims: { sub: 'zuid-medical-director', role: 'guarantor', organization: ZUID_NIHII, scope: USER_SCOPE },
+};
+personas['zuid-admin'] = {
+  description: 'Institution administrator of Ziekenhuis Zuid (member; privacy policy not accepted yet)', resource: 'Organization/org-ziekenhuis-zuid',
+  claims: { sub: 'zuid-admin', role: 'institution-admin', organization: ZUID_NIHII, scope: USER_SCOPE },
+};
+personas['etangs-admin'] = {
+  description: 'Institution administrator of Clinique des Étangs, whose membership request is pending', resource: 'Organization/org-clinique-des-etangs',
+  claims: { sub: 'etangs-admin', role: 'institution-admin', organization: ETANGS_NIHII, scope: USER_SCOPE },
 };
 personas['hopital-du-parc-admin'] = {
   description: 'Institution administrator of Hôpital du Parc: users and release defaults', resource: 'Organization/org-hopital-du-parc',

@@ -89,6 +89,16 @@ const CODE_SYSTEMS: CodeSystemSpec[] = [
     ],
   },
   {
+    id: 'registration-input',
+    title: 'Registration evidence',
+    description: 'What a registration Task carries as evidence (Task.input.type), e.g. the medical-office certificate of a junior doctor.',
+    concepts: [
+      ['medical-office-certificate', 'Signed medical-office certificate', 'Attestation signée du cabinet médical', 'Ondertekend attest van de praktijk'],
+      ['operating-rules-read', 'The operating rules were read', 'Les règles de fonctionnement ont été lues', 'Het huishoudelijk reglement werd gelezen'],
+      ['continuity-of-care', 'Continuity of care is ensured', 'La continuité des soins est assurée', 'De continuïteit van de zorg is verzekerd'],
+    ],
+  },
+  {
     id: 'release-rule',
     title: 'Release rule',
     description: 'When the patient may see a document.',
@@ -315,6 +325,20 @@ const EXTENSIONS: ExtensionSpec[] = [
       { name: 'class', min: 1, short: 'Document class', type: 'code', valueSet: vs('document-class') },
       { name: 'rule', min: 1, short: 'Release rule', type: 'code', valueSet: vs('release-rule') },
       { name: 'delayDays', min: 0, short: 'Delay in days for delayed', type: 'integer' },
+    ],
+  },
+  { id: 'guarantor', title: 'Recognised guarantor', description: 'Since when the hub recognises this league, federation or association as guarantor of practitioner registrations.', context: ['Organization'], repeats: false, value: { type: 'dateTime' } },
+  { id: 'hub-membership', title: 'Hub membership', description: 'Since when this institution is a member of the hub (its institution-membership request was approved).', context: ['Organization'], repeats: false, value: { type: 'dateTime' } },
+  { id: 'privacy-policy-accepted', title: 'Privacy policy accepted', description: "When the institution accepted the hub's privacy policy; only then is its medical directorate guarantor for its practitioners.", context: ['Organization'], repeats: false, value: { type: 'dateTime' } },
+  {
+    id: 'junior-accreditation',
+    title: 'Junior doctor accreditation',
+    description: 'A junior doctor acts only once accredited (junior-accreditation Task approved by a guarantor).',
+    context: ['Practitioner'],
+    repeats: false,
+    parts: [
+      { name: 'status', min: 1, short: 'awaiting | accredited', type: 'code' },
+      { name: 'date', min: 0, short: 'When the accreditation was granted', type: 'dateTime' },
     ],
   },
   { id: 'sumehr-patient-access', title: 'Default patient access to SUMEHRs', description: "A GP's default release of their SUMEHRs to the patient.", context: ['Practitioner'], repeats: false, value: { type: 'code', valueSet: vs('sumehr-patient-access') } },

@@ -142,7 +142,7 @@ function agentsOf(ctx: AuditContext): AuditEventAgent[] {
   const name = facts.kind === 'practitioner' || facts.kind === 'patient' ? facts.name : undefined;
   const identifier = user.nihii ? { system: NIHII_PROFESSIONAL, value: user.nihii } : user.ssin ? { system: SSIN, value: user.ssin } : undefined;
   const role: Coding[] = user.profession ? [{ system: PROFESSION, code: user.profession }] : [];
-  const institution = facts.kind === 'practitioner' ? facts.institution : undefined;
+  const institution = facts.kind === 'practitioner' ? facts.actingFor : undefined;
   const agents: AuditEventAgent[] = [
     {
       type: { coding: [{ system: PARTICIPATION_TYPE, code: 'IRCP', display: 'information recipient' }] },

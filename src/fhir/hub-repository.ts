@@ -306,7 +306,9 @@ export class HubRepository extends FhirRepository<undefined> {
     // In a bundle, references may point at entries staged later: checked at commit instead.
     if (!this.staged) await assertReferencesVisible(this, input, new Set(), this.referencesByExistence(input, current));
     await assertUniqueSsin(this.ctx.store, input, this.staged?.values());
-    const resource = (await applyWorkflowRules(this.ctx, input as WithId<Resource>, current)) as WithId<T>;
+    // Rules see the writes staged earlier in the same bundle (a transaction filing a Task for a new Practitioner).
+    const staged = (type: string, id: string) => this.staged?.get(`${type}/${id}`)?.doc;
+    const resource = (await applyWorkflowRules(this.ctx, input as WithId<Resource>, current, staged)) as WithId<T>;
     return { resource, access };
   }
 
@@ -316,6 +318,8 @@ export class HubRepository extends FhirRepository<undefined> {
    */
   private referencesByExistence(resource: Resource, current: StoredResource | undefined): boolean {
     const facts = this.ctx.policy.facts;
+    // An institution admits (and discharges) a patient on its admission link by the patient's id; it never reads the record.
+    if (facts.kind === 'administrative' && facts.organization && resource.resourceType === 'CareTeam') return true;
     return !current && facts.kind === 'practitioner' && facts.eligible && (resource.resourceType === 'CareTeam' || resource.resourceType === 'Consent');
   }
 

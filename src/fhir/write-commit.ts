@@ -1,5 +1,5 @@
 import { conflict, OperationOutcomeError } from '@medplum/core';
-import { endLinksOf } from '../hub/consent-lifecycle';
+import { endLinksOf, endLinksOfExcluded } from '../hub/consent-lifecycle';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
 import { VersionConflictError, type ResourceStore } from '../store/resource-store';
@@ -25,6 +25,7 @@ export async function storeWrites(ctx: RequestContext, relative: (ref: string | 
     const window = await hubSharingWindow(ctx.store, patient);
     if (!(window.consentFrom <= ctx.now && ctx.now <= window.consentUntil)) await endLinksOf(ctx.store, patient, ctx.now, ctx.baseUrl);
   }
+  await endLinksOfExcluded(ctx.store, writes, ctx.now, ctx.baseUrl, relative);
   for (const w of writes.filter((w) => w.type === 'DocumentReference')) {
     const document = `DocumentReference/${w.doc._id}`;
     await ctx.store.setAccessFields('Binary', 'document', document, { ...w.doc.a, document, ...(w.doc.del ? { current: false } : {}) });

@@ -1,4 +1,5 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import { WORKFLOW_MESSAGES, WORKFLOW_PATTERNS } from './workflow-messages';
 
 export type Language = 'en' | 'fr' | 'nl';
 
@@ -67,6 +68,7 @@ const EXACT: Record<string, { fr: string; nl: string }> = {
     fr: 'Une recherche de DocumentReference exige status (par exemple status=current)',
     nl: 'Een zoekopdracht naar DocumentReference vereist status (bijvoorbeeld status=current)',
   },
+  ...WORKFLOW_MESSAGES,
 };
 
 const PATTERNS: { re: RegExp; fr: string; nl: string }[] = [
@@ -78,6 +80,7 @@ const PATTERNS: { re: RegExp; fr: string; nl: string }[] = [
   { re: /^(.+) was changed by another request; read it again and retry$/, fr: '$1 a été modifié par une autre requête ; relisez-le et réessayez', nl: '$1 is door een ander verzoek gewijzigd; lees het opnieuw en probeer opnieuw' },
   { re: /^Value "(.*)" is not in the required value set (\S+)$/s, fr: 'La valeur "$1" ne fait pas partie du jeu de valeurs obligatoire $2', nl: 'De waarde "$1" hoort niet bij de verplichte waardenset $2' },
   { re: /^Constraint (\S+) not met: (.*)$/, fr: 'Contrainte $1 non respectée : $2', nl: 'Voorwaarde $1 niet voldaan: $2' },
+  ...WORKFLOW_PATTERNS,
 ];
 
 /** Picks fr, nl or en from an Accept-Language header (first supported language wins; default en). */

@@ -1,4 +1,7 @@
-import type { CareTeam } from '@medplum/fhirtypes';
+import type { CareTeam, Consent, Practitioner } from '@medplum/fhirtypes';
+import { consentKindOf } from '../policy/access-fields';
+import { NIHII_PROFESSIONAL } from '../policy/vocabulary';
+import type { PlannedWrite } from '../store/stored-resource';
 import { toStoredResource } from '../fhir/stored-form';
 import { and, fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
@@ -8,12 +11,40 @@ import type { ResourceStore } from '../store/resource-store';
  * a later re-consent does not silently revive them. Runs after the revocation is stored (access is
  * already denied by then: rule 2); a failure here is retried by the next consent write.
  */
-export async function endLinksOf(store: ResourceStore, patient: string, now: Date, baseUrl: string): Promise<number> {
-  const links = await store.readFacts('CareTeam', and(fieldIn('keys.patient', [patient]), fieldIn('keys.status', ['active'])));
+export async function endLinksOf(store: ResourceStore, patient: string, now: Date, baseUrl: string, member?: string): Promise<number> {
+  const links = await store.readFacts(
+    'CareTeam',
+    and(fieldIn('keys.patient', [patient]), fieldIn('keys.status', ['active']), member ? fieldIn('keys.participant', [member]) : { always: true })
+  );
   for (const link of links) {
     const team = link.r as CareTeam & { id: string };
     const ended: CareTeam & { id: string } = { ...team, status: 'inactive', period: { ...team.period, end: now.toISOString() } };
     await store.write('CareTeam', toStoredResource(ended, link.v + 1, now, baseUrl, link.a), link.v);
   }
   return links.length;
+}
+
+/**
+ * SPEC §4: an exclusion blocks the professional at once (rule 3); its links with the patient are
+ * ended too, so that lifting the exclusion later does not silently revive them. Runs after the
+ * exclusion is stored; a failure here is retried by the next write of that exclusion.
+ */
+export async function endLinksOfExcluded(store: ResourceStore, writes: PlannedWrite[], now: Date, baseUrl: string, relative: (ref: string | undefined) => string | undefined): Promise<void> {
+  for (const w of writes) {
+    const consent = w.doc.r as Consent;
+    if (w.doc.del || consent.resourceType !== 'Consent' || consentKindOf(consent) !== 'exclusion' || consent.status !== 'active') continue;
+    const patient = relative(consent.patient?.reference);
+    const member = await excludedPractitioner(store, consent, relative);
+    if (patient && member) await endLinksOf(store, patient, now, baseUrl, member);
+  }
+}
+
+async function excludedPractitioner(store: ResourceStore, consent: Consent, relative: (ref: string | undefined) => string | undefined): Promise<string | undefined> {
+  const actor = consent.provision?.actor?.[0]?.reference;
+  const byReference = relative(actor?.reference);
+  if (byReference?.startsWith('Practitioner/')) return byReference;
+  const nihii = actor?.identifier?.system === NIHII_PROFESSIONAL ? actor.identifier.value : undefined;
+  if (!nihii) return undefined;
+  const found = await store.readFacts('Practitioner', fieldIn('keys.identifier', [`${NIHII_PROFESSIONAL}|${nihii}`]), 2);
+  return found.length === 1 ? `Practitioner/${(found[0].r as Practitioner).id}` : undefined;
 }

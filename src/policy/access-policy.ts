@@ -2,7 +2,7 @@ import { ALWAYS, NEVER, type Condition } from '../store/condition';
 import { auditReadScope } from './audit-access';
 import { taskMayWrite, taskReadScope } from './task-access';
 import type { AccessFields } from './access-fields';
-import type { Facts, PatientFacts, PractitionerFacts } from './facts';
+import type { AdministrativeFacts, Facts, PatientFacts, PractitionerFacts } from './facts';
 import { narrow, type NarrowHints } from './narrow';
 import type { Principal } from './principal';
 import { CLINICAL_TYPES, REGISTRY_TYPES } from './resource-classes';
@@ -60,6 +60,7 @@ export function accessPolicyFor(principal: Principal, facts: Facts, now: Date): 
       if (REGISTRY_TYPES.has(resourceType)) return principal.role === 'hub-admin' ? ALLOWED : FORBIDDEN;
       if (resourceType === 'Task') return taskMayWrite(principal, facts, interaction, change) ? ALLOWED : FORBIDDEN;
       if (facts.kind === 'practitioner') return practitionerWrite(facts, resourceType, interaction, change);
+      if (principal.role === 'institution-admin' && facts.kind === 'administrative') return institutionWrite(facts, resourceType, interaction, change);
       if (facts.kind === 'patient') return patientWrite(facts, resourceType, interaction, change);
       return FORBIDDEN;
     },
@@ -80,11 +81,16 @@ function practitionerWrite(f: PractitionerFacts, type: string, interaction: Writ
   if (!patient) return FORBIDDEN;
   // Creating a link: an exclusion is the link rules' generic 422 (SPEC §4), like any refused link.
   if (type === 'CareTeam' && interaction === 'create' && (next?.members ?? []).includes(self)) return ALLOWED;
+  // An admission link of the institution it acts for (the link rules check it is one).
+  const institution = f.actingFor;
+  if (type === 'CareTeam' && institution && [next, previous].every((v) => !v || sameList(v.members, [institution]))) return ALLOWED;
   if (f.excludedBy.has(patient)) return HIDDEN;
   switch (type) {
     case 'Consent':
-      // A professional registers a hub-sharing consent; revocations, exclusions, restrictions and grants are the patient's.
-      return interaction === 'create' && next?.kind === 'hub-sharing' ? ALLOWED : FORBIDDEN;
+      // A professional registers a hub-sharing consent; revocations, exclusions, restrictions and grants
+      // are the patient's, recorded by a professional it reaches only on its explicit request (workflow rule).
+      if (interaction === 'create' && next?.kind === 'hub-sharing') return ALLOWED;
+      return reaches(f, patient) ? ALLOWED : FORBIDDEN;
     case 'CareTeam':
       // Its own links (creating, renewing, ending), or a physician's referral to another professional
       // for a patient it reaches; the link rules (types, durations, consent, exclusions) follow in the workflow.
@@ -109,10 +115,20 @@ function patientWrite(f: PatientFacts, type: string, interaction: WriteInteracti
   const patients = [next?.patient, previous?.patient].filter((p): p is string => !!p);
   if (!patients.length) return FORBIDDEN;
   if (patients.some((p) => !f.records.has(p))) return HIDDEN;
+  // A parent registers or revokes the hub-sharing consent of a child under 16 (SPEC §4).
+  const sharing = [next, previous].every((v) => !v || v.kind === 'hub-sharing');
+  if (type === 'Consent' && sharing && patients.every((p) => f.guardianOf?.has(p))) return ALLOWED;
   if (patients.some((p) => p !== f.self)) return FORBIDDEN;
   if (type === 'Consent' || type === 'RelatedPerson') return ALLOWED;
   if (type === 'CareTeam' && interaction === 'update') return ALLOWED;
   return FORBIDDEN;
+}
+
+/** An institution-admin opens and ends its institution's admission links (SPEC §4); nothing else clinical. */
+function institutionWrite(f: AdministrativeFacts, type: string, interaction: WriteInteraction, { next, previous }: WriteChange): WriteDecision {
+  const institution = f.organization;
+  if (type !== 'CareTeam' || interaction === 'delete' || !institution) return FORBIDDEN;
+  return [next, previous].every((v) => !v || sameList(v.members, [institution])) ? ALLOWED : FORBIDDEN;
 }
 
 function reaches(f: PractitionerFacts, patient: string): boolean {

@@ -30,10 +30,17 @@ export function decide(
   exactSsinLookup?: string
 ): boolean {
   if (!scopesAllow(parseScopes(principal.scopes), resource.resourceType, action === 'read' ? 'r' : 's')) return false;
-  if (REGISTRY_TYPES.has(resource.resourceType)) return mayReadRegistry(facts);
+  if (REGISTRY_TYPES.has(resource.resourceType)) return mayReadRegistry(facts) || registryEntryBeforeRegistration(facts, resource);
   if (facts.kind === 'practitioner') return practitionerMaySee(facts, resource, now, exactSsinLookup);
   if (facts.kind === 'patient') return patientMaySee(facts, resource, now);
+  if (facts.kind === 'administrative' && facts.organization) return resource.resourceType === 'CareTeam' && (resource.fields.members ?? []).includes(facts.organization);
   return false;
+}
+
+/** Not yet registered: its own Practitioner entry and the Organizations (mirrors narrow.registryBeforeRegistration). */
+function registryEntryBeforeRegistration(facts: Facts, r: ResourceUnderDecision): boolean {
+  if (facts.kind !== 'practitioner' || !facts.self) return false;
+  return r.resourceType === 'Organization' || (r.resourceType === 'Practitioner' && `Practitioner/${r.id}` === facts.self);
 }
 
 /** Rule 2 as the sidecar knows it: the consent window contains now. */

@@ -1,4 +1,4 @@
-import type { CareTeam, Consent, HumanName, Patient, Practitioner } from '@medplum/fhirtypes';
+import type { CareTeam, Consent, HumanName, Patient, Practitioner, RelatedPerson } from '@medplum/fhirtypes';
 import { and, fieldIn, or, type Condition } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
@@ -7,6 +7,7 @@ import {
   CBE,
   CONSENT_CHANNEL_EXT,
   CONSENT_KIND,
+  JUNIOR_ACCREDITATION_EXT,
   LINK_TYPE,
   NIHII_ORGANIZATION,
   NIHII_PROFESSIONAL,
@@ -40,10 +41,11 @@ export interface PractitionerFacts {
   hiddenAlways: Set<string>;
   /** Documents hidden from all professionals but their author (restriction without actor). */
   hiddenUnlessAuthor: Set<string>;
-  /** For the audit trail: the active hub-sharing Consent of each consented patient, the caller's name and institution. */
+  /** `Organization/<id>` the practitioner acts for (its `organization` claim, backed by an active PractitionerRole). */
+  actingFor?: string;
+  /** For the audit trail: the active hub-sharing Consent of each consented patient, and the caller's name. */
   consentBasis?: Map<string, string>;
   name?: string;
-  institution?: string;
 }
 
 export interface PatientFacts {
@@ -54,12 +56,21 @@ export interface PatientFacts {
   records: Set<string>;
   /** Of those, whose documents the caller sees: an active consent registered through a portal channel. */
   portal: Set<string>;
+  /** Children under 16 for whom the caller holds a parental grant: the parent registers their consent (SPEC §4). */
+  guardianOf?: Set<string>;
   /** For the audit trail: the active hub-sharing Consent of each record, the caller's name. */
   consentBasis?: Map<string, string>;
   name?: string;
 }
 
-export type Facts = PractitionerFacts | PatientFacts | { kind: 'administrative' } | { kind: 'none' };
+/** guarantor, institution-admin (with the active Organization they act for) and hub-admin. */
+export interface AdministrativeFacts {
+  kind: 'administrative';
+  /** `Organization/<id>` of a guarantor or institution-admin; absent for hub-admin. */
+  organization?: string;
+}
+
+export type Facts = PractitionerFacts | PatientFacts | AdministrativeFacts | { kind: 'none' };
 
 const keyIn = (code: string, values: string[]): Condition => fieldIn(`keys.${code}`, values);
 /** Period contains now: start at or before it, end (or no end) at or after it. */
@@ -80,9 +91,11 @@ export async function loadFacts(store: ResourceStore, principal: Principal, now:
       // A peer hub gets exactly what the professional it acts for would get (SPEC §8).
       return principal.actor?.role === 'practitioner' ? practitionerFacts(store, principal.actor, now) : { kind: 'none' };
     case 'guarantor':
-    case 'institution-admin':
+    case 'institution-admin': {
       // SPEC §2: the organization they act for must exist and be active.
-      return (await activeOrganization(store, principal.organization)) ? { kind: 'administrative' } : { kind: 'none' };
+      const organization = await activeOrganization(store, principal.organization);
+      return organization ? { kind: 'administrative', organization } : { kind: 'none' };
+    }
     case 'hub-admin':
       return { kind: 'administrative' };
     default:
@@ -138,16 +151,21 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     excludedBy: new Set(exclusions.map((c) => c.a.patient as string)),
     hiddenAlways: restrictedDocuments(restrictionsOnMe),
     hiddenUnlessAuthor: restrictedDocuments(restrictionsForAll),
+    actingFor,
     consentBasis: basisOf(consents),
     name: displayName((practitioner.r as Practitioner).name),
-    institution: actingFor,
   };
 }
 
-/** Rules 1 and 5: an active Practitioner whose qualifications include the token's profession. */
+/**
+ * Rules 1 and 5: an active Practitioner whose qualifications include the token's profession; a
+ * junior doctor (junior-accreditation extension) only once accredited (SPEC §6).
+ */
 function isEligible(doc: StoredResource<Practitioner>, profession: string): boolean {
   const qualified = (doc.r.qualification ?? []).some((q) => q.code.coding?.some((c) => c.system === PROFESSION && c.code === profession));
-  return doc.r.active === true && qualified;
+  const accreditation = doc.r.extension?.find((e) => e.url === JUNIOR_ACCREDITATION_EXT);
+  const accredited = !accreditation || accreditation.extension?.find((e) => e.url === 'status')?.valueCode === 'accredited';
+  return doc.r.active === true && qualified && accredited;
 }
 
 /** The one active Organization with this NIHII or CBE number, as `Organization/<id>`. */
@@ -185,7 +203,34 @@ async function patientFacts(store: ResourceStore, principal: Principal, now: Dat
   const consents = records.size ? await store.readFacts('Consent', and(activeConsentOf(['hub-sharing'], now), keyIn('patient', [...records]))) : [];
   const portal = new Set(consents.filter((c) => PORTAL_CHANNELS.has(channelOf(c.r as Consent) ?? '')).map((c) => c.a.patient as string));
   const name = patients.length === 1 ? displayName((patients[0].r as Patient).name) : undefined;
-  return { kind: 'patient', self, records, portal, consentBasis: basisOf(consents), name };
+  return { kind: 'patient', self, records, portal, guardianOf: await childrenUnder16(store, relatedPersons, grants, now), consentBasis: basisOf(consents), name };
+}
+
+/** Relationships (v3-RoleCode) that make a grant holder a parent or legal guardian. */
+const PARENT_ROLES = new Set(['MTH', 'FTH', 'PRN', 'GUARD']);
+
+/** Patients under 16 who granted access to the caller as their parent: the parent decides their consent. */
+async function childrenUnder16(store: ResourceStore, relatedPersons: StoredResource[], grants: StoredResource[], now: Date): Promise<Set<string>> {
+  const parents = new Set(
+    relatedPersons
+      .filter((r) => (r.r as RelatedPerson).relationship?.some((c) => c.coding?.some((x) => PARENT_ROLES.has(x.code ?? ''))))
+      .map((r) => `RelatedPerson/${r._id}`)
+  );
+  const children = [...new Set(grants.filter((g) => (g.s.actor ?? []).some((a) => parents.has(a))).map((g) => g.a.patient as string))];
+  const under16 = new Set<string>();
+  for (const child of children) {
+    const patient = (await store.readFactById('Patient', child.split('/')[1]))?.r as Patient | undefined;
+    if (patient?.birthDate && ageOn(patient.birthDate, now) < 16) under16.add(child);
+  }
+  return under16;
+}
+
+/** Age in whole years on `now` (UTC), from a FHIR date. */
+export function ageOn(birthDate: string, now: Date): number {
+  const [y, m = 1, d = 1] = birthDate.split('-').map(Number);
+  const age = now.getUTCFullYear() - y;
+  const beforeBirthday = now.getUTCMonth() + 1 < m || (now.getUTCMonth() + 1 === m && now.getUTCDate() < d);
+  return beforeBirthday ? age - 1 : age;
 }
 
 function basisOf(consents: StoredResource[]): Map<string, string> {

@@ -16,13 +16,16 @@ export interface NarrowHints {
  */
 export function narrow(facts: Facts, resourceType: string, now: Date, hints: NarrowHints = {}): Condition {
   if (REGISTRY_TYPES.has(resourceType)) {
-    return mayReadRegistry(facts) ? ALWAYS : NEVER;
+    return mayReadRegistry(facts) ? ALWAYS : registryBeforeRegistration(facts, resourceType);
   }
   switch (facts.kind) {
     case 'practitioner':
       return narrowForPractitioner(facts, resourceType, now, hints);
     case 'patient':
       return narrowForPatient(facts, resourceType, now);
+    case 'administrative':
+      // An institution sees its own admission links (to end them at discharge), nothing else of a patient.
+      return resourceType === 'CareTeam' && facts.organization ? fieldIn('access.members', [facts.organization]) : NEVER;
     default:
       return NEVER;
   }
@@ -31,6 +34,16 @@ export function narrow(facts: Facts, resourceType: string, now: Date, hints: Nar
 /** Who is who in the network: every known caller, but not a professional who may not act (rule 1). */
 export function mayReadRegistry(facts: Facts): boolean {
   return facts.kind === 'administrative' || facts.kind === 'patient' || (facts.kind === 'practitioner' && facts.eligible);
+}
+
+/**
+ * A professional known by its NIHII but not (yet) allowed to act follows its registration (SPEC §6):
+ * it reads its own Practitioner entry and the Organizations it may name as guarantor, nothing else.
+ */
+export function registryBeforeRegistration(facts: Facts, resourceType: string): Condition {
+  if (facts.kind !== 'practitioner' || !facts.self) return NEVER;
+  if (resourceType === 'Organization') return ALWAYS;
+  return resourceType === 'Practitioner' ? fieldIn('id', [facts.self.split('/')[1]]) : NEVER;
 }
 
 function narrowForPractitioner(f: PractitionerFacts, type: string, now: Date, hints: NarrowHints): Condition {

@@ -11,6 +11,8 @@ export const CONSENT_CHANNEL_EXT = `${SH}/StructureDefinition/consent-channel`;
 export const RELEASE_RULE_EXT = `${SH}/StructureDefinition/release-rule`;
 export const RELEASE_DEFAULT_EXT = `${SH}/StructureDefinition/release-default`;
 export const SUMEHR_ACCESS_EXT = `${SH}/StructureDefinition/sumehr-patient-access`;
+/** On a junior doctor's Practitioner: `status` awaiting | accredited, `date` (SPEC §6). */
+export const JUNIOR_ACCREDITATION_EXT = `${SH}/StructureDefinition/junior-accreditation`;
 export const CONFIDENTIALITY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
 export const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
 export const NIHII_PROFESSIONAL = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional';

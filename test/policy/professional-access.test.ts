@@ -95,9 +95,11 @@ describe('rules 1-7 for professionals (SPEC §5)', () => {
     expect(await visibleIds('physician-sarah-maes', `Patient?_id=${LUC}`)).toEqual([]);
   });
 
-  it('rule 1: a junior doctor awaiting accreditation sees nothing', async () => {
+  it('rule 1: a junior doctor awaiting accreditation sees nothing but its own registry entry', async () => {
     expect(await visibleIds('junior-lisa-vermeulen', ALL_DOCUMENTS)).toEqual([]);
-    expect(await visibleIds('junior-lisa-vermeulen', 'Practitioner')).toEqual([]);
+    // It follows its own registration (SPEC §6): its Practitioner entry only, no other professional.
+    expect(await visibleIds('junior-lisa-vermeulen', 'Practitioner')).toEqual(['junior-lisa-vermeulen']);
+    expect(await visibleIds('junior-lisa-vermeulen', `Patient?_id=${MARIE}`)).toEqual([]);
   });
 
   it('rule 5: a profession claim that the Practitioner does not hold gives nothing', async () => {

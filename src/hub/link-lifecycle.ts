@@ -1,0 +1,68 @@
+import type { CareTeam, Coding, Organization } from '@medplum/fhirtypes';
+import type { RequestContext } from '../fhir/request-context';
+import { parseFhirDate, relativeReference } from '../fhir/search-values';
+import { hubSharingWindow } from '../policy/access-lookups';
+import { LINK_TYPE, SH } from '../policy/vocabulary';
+import type { StoredResource } from '../store/stored-resource';
+import { refuse } from './business-rule';
+import { HUB_MEMBERSHIP_EXT } from './registration-rules';
+
+/**
+ * Break-the-glass flag (SPEC §5): every `emergency` link carries it in meta.security, set by the hub
+ * (a client can neither omit it nor put it on another link), so the patient and the audit trail see it.
+ */
+export const BREAK_THE_GLASS: Coding = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG', display: 'break the glass' };
+
+export function linkTypeOf(team: CareTeam): string | undefined {
+  return team.category?.flatMap((c) => c.coding ?? []).find((c) => c.system === LINK_TYPE)?.code;
+}
+
+export function withBreakTheGlassFlag(team: CareTeam): CareTeam {
+  const others = (team.meta?.security ?? []).filter((c) => !(c.system === BREAK_THE_GLASS.system && c.code === BREAK_THE_GLASS.code));
+  const security = linkTypeOf(team) === 'emergency' ? [...others, BREAK_THE_GLASS] : others;
+  return { ...team, meta: { ...team.meta, security: security.length ? security : undefined } };
+}
+
+/**
+ * A professional renews its link (SPEC §4): same patient, member and type, and only while the link
+ * is in force; the link rules then allow an end up to the type's maximum counted from now. An ended
+ * link (by the patient, a revocation or an exclusion) is not revived: a new contact makes a new link.
+ */
+export function assertRenewal(previous: CareTeam, next: CareTeam, now: Date): void {
+  const end = previous.period?.end ? parseFhirDate(previous.period.end)?.hi : undefined;
+  if (previous.status !== 'active' || (end && end.getTime() < now.getTime())) refuse('An ended link cannot be renewed: create a new link', 'CareTeam.status');
+  const key = (t: CareTeam) => JSON.stringify([t.subject?.reference, (t.participant ?? []).map((p) => p.member?.reference), linkTypeOf(t)]);
+  if (key(previous) !== key(next)) refuse('A renewal keeps the patient, the member and the link type', 'CareTeam');
+}
+
+const HOSPITAL_STAY_MONTHS = 3;
+const PROOF_EXT = `${SH}/StructureDefinition/link-proof`;
+
+/**
+ * An institution's admission link (SPEC §4): a `hospital-stay` link whose member is the
+ * Organization, created (or ended, or renewed) by its institution-admin or by a practitioner acting
+ * for it; its attending team reaches the patient through their PractitionerRole. Proof is the
+ * admission; at most 3 months (omitted end = 3 months); the patient must have an active consent.
+ * Exclusions still bite: rule 3 keeps an excluded professional out whatever link its institution holds.
+ */
+export async function checkAdmissionLink(ctx: RequestContext, link: CareTeam, institution: string | undefined, current?: StoredResource): Promise<CareTeam> {
+  const members = (link.participant ?? []).map((p) => (p.member?.reference ? relativeReference(p.member.reference, ctx.baseUrl) : undefined));
+  if (!institution || members.length !== 1 || members[0] !== institution) refuse('An institution creates admission links for itself only', 'CareTeam.participant');
+  if (linkTypeOf(link) !== 'hospital-stay') refuse('An institution link is a hospital-stay link', 'CareTeam.category');
+  if (link.extension?.find((e) => e.url === PROOF_EXT)?.valueCode !== 'hospital-admission') refuse('An admission link rests on the hospital admission', 'CareTeam.extension');
+  const org = (await ctx.store.readFactById('Organization', institution.split('/')[1]))?.r as Organization | undefined;
+  if (!org?.extension?.some((e) => e.url === HUB_MEMBERSHIP_EXT)) refuse('The institution is not a member of the hub', 'CareTeam.participant');
+  if (current) assertRenewal(current.r as CareTeam, link, ctx.now);
+  const ending = link.status === 'inactive';
+  const now = ctx.now;
+  const start = link.period?.start ? (parseFhirDate(link.period.start)?.lo ?? refuse('Invalid link start', 'CareTeam.period.start')) : now;
+  const latestEnd = new Date((start > now ? start : now).getTime());
+  latestEnd.setUTCMonth(latestEnd.getUTCMonth() + HOSPITAL_STAY_MONTHS);
+  const end = link.period?.end ? (parseFhirDate(link.period.end)?.hi ?? refuse('Invalid link end', 'CareTeam.period.end')) : latestEnd;
+  if (end.getTime() > latestEnd.getTime()) refuse(`A hospital-stay link lasts at most ${HOSPITAL_STAY_MONTHS} months`, 'CareTeam.period.end');
+  if (!ending) {
+    const window = await hubSharingWindow(ctx.store, relativeReference(link.subject?.reference ?? '', ctx.baseUrl));
+    if (!(window.consentFrom <= now && now <= window.consentUntil)) refuse('The patient has no active consent to data sharing', 'CareTeam.subject');
+  }
+  return { ...link, period: { start: link.period?.start ?? now.toISOString(), end: link.period?.end ?? latestEnd.toISOString() } };
+}

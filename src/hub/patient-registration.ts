@@ -1,0 +1,75 @@
+import { allOk, badRequest, forbidden, OperationOutcomeError, parseSearchRequest } from '@medplum/core';
+import type { FhirRequest, FhirRouteHandler } from '@medplum/fhir-router';
+import type { Parameters, Patient } from '@medplum/fhirtypes';
+import { isValidSsin } from '../fhir/belgian-identifiers';
+import type { HubRepository } from '../fhir/hub-repository';
+import { hubSharingWindow } from '../policy/access-lookups';
+import { CONSENT_KIND, SSIN } from '../policy/vocabulary';
+import { and, fieldIn } from '../store/condition';
+
+/**
+ * "Add patient" (SPEC §4): one Patient per SSIN, so adding a patient who is already registered
+ * answers 200 with the existing Patient, like a conditional create on the SSIN, to a caller who may
+ * find it by SSIN (a professional, SPEC §5). Anyone else goes on to the plain create, whose write
+ * rule and SSIN uniqueness answer as before (403, 409), telling nothing about who is registered.
+ * A request with its own `If-None-Exist` is the plain conditional create.
+ */
+export function addPatient(plainCreate: FhirRouteHandler): FhirRouteHandler {
+  return async (literal, r, router, options) => {
+    // The plain create reads the type from the `:resourceType` path parameter this literal route lacks.
+    const req = { ...literal, params: { ...literal.params, resourceType: 'Patient' } };
+    const repo = r as HubRepository;
+    const patient = req.body as Patient;
+    const ssins = patient?.resourceType === 'Patient' ? (patient.identifier ?? []).filter((i) => i.system === SSIN && i.value) : [];
+    const facts = repo.ctx.policy.facts;
+    if (req.headers?.['if-none-exist'] || ssins.length !== 1 || !isValidSsin(ssins[0].value as string) || facts.kind !== 'practitioner' || !facts.eligible) {
+      return plainCreate(req, r, router, options);
+    }
+    const found = await repo.search(parseSearchRequest(`Patient?identifier=${encodeURIComponent(`${SSIN}|${ssins[0].value}`)}`));
+    const existing = found.entry?.[0]?.resource;
+    return existing ? [allOk, existing] : plainCreate(req, r, router, options);
+  };
+}
+
+/**
+ * `GET /Patient/$consent-status?identifier=<ssin system>|<ssin>`: whether the patient's consent to
+ * data sharing is `active`, `revoked` (there was one, none is in force) or `none` (also for an
+ * SSIN nobody registered). Asked by a professional before adding a patient or creating a link; the
+ * answer is the one fact SPEC §4 lets any professional know, so it is read beyond the caller's
+ * scope. The Patient look-up itself goes through the caller's search (and its audit).
+ */
+export const consentStatus: FhirRouteHandler = async (req: FhirRequest, r) => {
+  const repo = r as HubRepository;
+  const facts = repo.ctx.policy.facts;
+  if (facts.kind !== 'practitioner' || !facts.eligible) throw new OperationOutcomeError(forbidden);
+  const identifier = req.query.identifier;
+  const value = typeof identifier === 'string' && identifier.startsWith(`${SSIN}|`) ? identifier.slice(SSIN.length + 1) : undefined;
+  if (!value || !isValidSsin(value)) {
+    throw new OperationOutcomeError(badRequest('The identifier must be an SSIN: <ssin system>|<11 digits>', 'identifier'));
+  }
+  const found = await repo.search(parseSearchRequest(`Patient?identifier=${encodeURIComponent(`${SSIN}|${value}`)}`));
+  const patient = found.entry?.[0]?.resource;
+  let status = 'none';
+  let since: string | undefined;
+  if (patient) {
+    const reference = `Patient/${patient.id}`;
+    const window = await hubSharingWindow(repo.ctx.store, reference);
+    const now = repo.ctx.now;
+    if (window.consentFrom <= now && now <= window.consentUntil) {
+      status = 'active';
+      since = window.consentFrom.toISOString();
+    } else {
+      const any = await repo.ctx.store.readFacts('Consent', and(fieldIn('keys.patient', [reference]), fieldIn('keys.category', [`${CONSENT_KIND}|hub-sharing`])), 1);
+      if (any.length) status = 'revoked';
+    }
+  }
+  const result: Parameters = {
+    resourceType: 'Parameters',
+    parameter: [
+      { name: 'status', valueCode: status },
+      ...(patient ? [{ name: 'patient', valueReference: { reference: `Patient/${patient.id}` } }] : []),
+      ...(since ? [{ name: 'since', valueDateTime: since }] : []),
+    ],
+  };
+  return [allOk, result];
+};
