@@ -151,6 +151,14 @@ describe('practitioner-registration', () => {
 
   it('a self-employed nurse registers herself without guarantor and may act at once', async () => {
     const sophie = t.as('nurse-sophie-leclercq');
+    // Acting for an institution she is not self-employed: without guarantor her request waits (for the hub-admin).
+    const claims = { sub: 'sophie-at-parc', role: 'practitioner', nihii: '46789038401', profession: 'nurse', organization: '71012314000', scope: 'user/*.cruds' };
+    const atHospital = await sophie.post('/fhir/Task', task('practitioner-registration', 'Practitioner/nurse-sophie-leclercq')).set('Authorization', `Bearer ${t.token(claims)}`);
+    expect(atHospital.status).toBe(201);
+    expect(atHospital.body.status).toBe('requested');
+    expect((await practitioner('nurse-sophie-leclercq')).active).toBe(false);
+    expect((await t.as('hub-admin').post(`/fhir/Task/${atHospital.body.id}/$reject`, {})).status).toBe(200);
+
     expect((await sophie.get('/fhir/Practitioner?_summary=count')).body.total).toBe(1);
     const filed = await sophie.post('/fhir/Task', task('practitioner-registration', 'Practitioner/nurse-sophie-leclercq'));
     expect(filed.status).toBe(201);
