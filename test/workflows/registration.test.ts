@@ -75,6 +75,11 @@ describe('junior-accreditation', () => {
     expect((await approve('hub-admin', id)).status).toBe(403);
     expect((await practitioner('junior-lisa-vermeulen')).active).toBe(false);
 
+    // A read-only token of the guarantor does not decide.
+    const readOnly = t.token({ sub: 'league-reader', role: 'guarantor', organization: '0812345603', scope: 'user/*.rs' });
+    expect((await approve('league-admin', id).set('Authorization', `Bearer ${readOnly}`)).status).toBe(403);
+    expect((await t.as('league-admin').get(`/fhir/Task/${id}`)).body.status).toBe('requested');
+
     const approved = await approve('league-admin', id);
     expect(approved.status).toBe(200);
     expect(approved.body.status).toBe('completed');
