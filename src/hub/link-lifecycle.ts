@@ -20,7 +20,11 @@ export function linkTypeOf(team: CareTeam): string | undefined {
 export function withBreakTheGlassFlag(team: CareTeam): CareTeam {
   const others = (team.meta?.security ?? []).filter((c) => !(c.system === BREAK_THE_GLASS.system && c.code === BREAK_THE_GLASS.code));
   const security = linkTypeOf(team) === 'emergency' ? [...others, BREAK_THE_GLASS] : others;
-  return { ...team, meta: { ...team.meta, security: security.length ? security : undefined } };
+  // No `security: undefined`: the store would keep it as null, and the resource would no longer validate.
+  const { security: _previous, ...meta } = team.meta ?? {};
+  const flagged = { ...meta, ...(security.length ? { security } : {}) };
+  const { meta: _meta, ...rest } = team;
+  return { ...rest, ...(Object.keys(flagged).length ? { meta: flagged } : {}) };
 }
 
 /**

@@ -2,6 +2,7 @@ import { allOk, badRequest, created, forbidden, OperationOutcomeError, type With
 import type { FhirRequest, FhirRouteHandler } from '@medplum/fhir-router';
 import type { Organization, Parameters, Practitioner, PractitionerRole, Resource, Task } from '@medplum/fhirtypes';
 import type { HubRepository } from '../fhir/hub-repository';
+import { parseScopes, scopesAllow } from '../policy/smart-scopes';
 import { mayDecideTask, taskParties } from '../policy/task-access';
 import { JUNIOR_ACCREDITATION_EXT } from '../policy/vocabulary';
 import { refuse } from './business-rule';
@@ -44,6 +45,8 @@ async function decide(repo: HubRepository, id: string, status: 'completed' | 're
   const task = await repo.readResource<Task>('Task', id);
   const code = registrationCodeOf(task);
   const { principal, facts } = repo.ctx.policy;
+  // The operation writes past the per-type write rule, not past the token: a decision is an update of the Task.
+  if (!scopesAllow(parseScopes(principal.scopes), 'Task', 'u')) throw new OperationOutcomeError(forbidden);
   if (!mayDecideTask(principal, facts, taskParties(task, code))) throw new OperationOutcomeError(forbidden);
   if (task.status !== 'requested') refuse('This registration request was already decided', 'Task.status');
   if (task.requester?.identifier?.system === HUB_USER && task.requester.identifier.value === principal.sub) {
@@ -121,7 +124,8 @@ export const acceptPrivacyPolicy: FhirRouteHandler = async (req, r) => {
   const repo = r as HubRepository;
   const { principal, facts } = repo.ctx.policy;
   const target = `Organization/${req.params.id}`;
-  if (principal.role !== 'institution-admin' || facts.kind !== 'administrative' || facts.organization !== target) {
+  const updatesOrganization = scopesAllow(parseScopes(principal.scopes), 'Organization', 'u');
+  if (!updatesOrganization || principal.role !== 'institution-admin' || facts.kind !== 'administrative' || facts.organization !== target) {
     throw new OperationOutcomeError(forbidden);
   }
   const org = await repo.readResource<Organization>('Organization', req.params.id);

@@ -48,7 +48,8 @@ export async function checkTaskWrite(ctx: RequestContext, input: Task, current?:
   let status: Task['status'] = 'requested';
   switch (code) {
     case 'practitioner-registration':
-      status = await checkPractitionerRegistration(facts, parties, ctx.policy.facts.kind === 'practitioner');
+      // Self-employed: filed by the nurse herself, acting for no institution (a hospital nurse is a user-authorization).
+      status = await checkPractitionerRegistration(facts, parties, ctx.policy.facts.kind === 'practitioner' && !principal.organization);
       break;
     case 'junior-accreditation':
       await checkJuniorAccreditation(facts, parties, task);

@@ -31,6 +31,8 @@ export async function applyWorkflowRules(
       return withBreakTheGlassFlag(await checkAdmissionLink(ctx, team, facts.organization, current)) as WithId<Resource>;
     }
     if (facts.kind === 'patient') assertEndsLink(team, current?.r as CareTeam | undefined, ctx.now);
+    // Whoever writes it (the patient ending it, the loader), an emergency link keeps its flag.
+    return withBreakTheGlassFlag(team) as WithId<Resource>;
   }
   if (resource.resourceType === 'Consent') return (await checkConsentWrite(ctx, resource as Consent, current)) as WithId<Resource>;
   if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current, staged)) as WithId<Resource>;

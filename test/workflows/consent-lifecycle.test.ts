@@ -169,6 +169,21 @@ describe('exclusions, restrictions and grants', () => {
     expect((await consentsOf('patient-marie-dubois', MARIE)).length).toBe(before + 1);
   });
 
+  it("a professional revokes a patient's consent only on the patient's explicit request", async () => {
+    const sofia = 'patient-sofia-rossi';
+    const [consent] = (await consentsOf('patient-sofia-rossi', sofia, 'hub-sharing')) as unknown as Record<string, unknown>[];
+    const provision = consent.provision as { period: Record<string, string> };
+    const revoked = { ...consent, meta: undefined, status: 'inactive', provision: { ...provision, period: { ...provision.period, end: '2026-11-23T09:00:00Z' } } };
+    const silent = await t.as('pharmacist-ahmed-benali').put(`/fhir/Consent/${consent.id}`, revoked).set('Accept-Language', 'fr');
+    expect(silent.status).toBe(422);
+    expect(silent.body.issue[0].details.text).toBe('Un prestataire ne l’enregistre qu’à la demande explicite du patient (Consent.verification)');
+    expect((await t.as('pharmacist-ahmed-benali').get(`/fhir/Patient/${sofia}`)).status).toBe(200);
+    const requested = await t.as('pharmacist-ahmed-benali').put(`/fhir/Consent/${consent.id}`, { ...revoked, ...onRequest(sofia) });
+    expect(requested.status).toBe(200);
+    expect((await t.as('pharmacist-ahmed-benali').get(`/fhir/Patient/${sofia}`)).status).toBe(404);
+    expect((await t.as('patient-sofia-rossi').get('/fhir/CareTeam/link-sofia-rossi-ahmed-benali')).body.status).toBe('inactive');
+  });
+
   it('a trusted person gets in through a grant and is out as soon as the patient ends it', async () => {
     const trustedSsin = makeSsin('1980-10-10', 50);
     const person = await t.as('patient-marie-dubois').post('/fhir/RelatedPerson', {

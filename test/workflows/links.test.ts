@@ -99,6 +99,12 @@ describe('break the glass', () => {
     expect(seen?.meta.security).toContainEqual(expect.objectContaining(BTG));
     const byFlag = await t.as('patient-marie-dubois').get(`/fhir/CareTeam?patient=${MARIE}&_security=${BTG.system}|BTG`);
     expect((byFlag.body.entry ?? []).map((e: { resource: { id: string } }) => e.resource.id)).toEqual([glass.body.id]);
+    // Ending it, the patient cannot take the flag off.
+    const unflagged = { ...glass.body, meta: {}, status: 'inactive', period: { ...glass.body.period, end: '2026-11-23T09:00:00Z' } };
+    const ended = await t.as('patient-marie-dubois').put(`/fhir/CareTeam/${glass.body.id}`, unflagged);
+    expect(ended.status).toBe(200);
+    expect(ended.body.meta.security).toContainEqual(expect.objectContaining(BTG));
+    expect((await sarah.get('/fhir/DocumentReference/marie-lab')).status).toBe(404);
   });
 
   it('never overrides an exclusion or a missing consent, and nothing is stored', async () => {

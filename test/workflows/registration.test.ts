@@ -75,6 +75,11 @@ describe('junior-accreditation', () => {
     expect((await approve('hub-admin', id)).status).toBe(403);
     expect((await practitioner('junior-lisa-vermeulen')).active).toBe(false);
 
+    // A read-only token of the guarantor does not decide.
+    const readOnly = t.token({ sub: 'league-reader', role: 'guarantor', organization: '0812345603', scope: 'user/*.rs' });
+    expect((await approve('league-admin', id).set('Authorization', `Bearer ${readOnly}`)).status).toBe(403);
+    expect((await t.as('league-admin').get(`/fhir/Task/${id}`)).body.status).toBe('requested');
+
     const approved = await approve('league-admin', id);
     expect(approved.status).toBe(200);
     expect(approved.body.status).toBe('completed');
@@ -151,6 +156,14 @@ describe('practitioner-registration', () => {
 
   it('a self-employed nurse registers herself without guarantor and may act at once', async () => {
     const sophie = t.as('nurse-sophie-leclercq');
+    // Acting for an institution she is not self-employed: without guarantor her request waits (for the hub-admin).
+    const claims = { sub: 'sophie-at-parc', role: 'practitioner', nihii: '46789038401', profession: 'nurse', organization: '71012314000', scope: 'user/*.cruds' };
+    const atHospital = await sophie.post('/fhir/Task', task('practitioner-registration', 'Practitioner/nurse-sophie-leclercq')).set('Authorization', `Bearer ${t.token(claims)}`);
+    expect(atHospital.status).toBe(201);
+    expect(atHospital.body.status).toBe('requested');
+    expect((await practitioner('nurse-sophie-leclercq')).active).toBe(false);
+    expect((await t.as('hub-admin').post(`/fhir/Task/${atHospital.body.id}/$reject`, {})).status).toBe(200);
+
     expect((await sophie.get('/fhir/Practitioner?_summary=count')).body.total).toBe(1);
     const filed = await sophie.post('/fhir/Task', task('practitioner-registration', 'Practitioner/nurse-sophie-leclercq'));
     expect(filed.status).toBe(201);
