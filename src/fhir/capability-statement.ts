@@ -42,6 +42,7 @@ export function buildCapabilityStatement(router: FhirRouter, baseUrl: string, ve
         documentation: param.description?.split('\n')[0]?.slice(0, 200),
       })),
     ],
+    operation: operationsOf(router).filter((o) => o.type === type).map(({ name }) => operationEntry(name)),
     searchInclude: Object.values(searchParametersOf(type))
       .filter((p) => p.type === 'reference')
       .map((p) => `${type}:${p.code}`),
@@ -73,8 +74,25 @@ export function buildCapabilityStatement(router: FhirRouter, baseUrl: string, ve
         interaction: [
           ...(interactions.has('batch') ? [{ code: 'batch' as const }, { code: 'transaction' as const }] : []),
         ],
-        operation: [{ name: 'access-matrix', definition: 'https://sharehub.example/fhir/OperationDefinition/access-matrix' }],
+        operation: operationsOf(router).filter((o) => !o.type).map(({ name }) => operationEntry(name)),
       },
     ],
   };
+}
+
+/** Every `$operation` the router serves, with the resource type it hangs on (none = system level). */
+function operationsOf(router: FhirRouter): { name: string; type?: string }[] {
+  const seen = new Map<string, { name: string; type?: string }>();
+  for (const route of router.router.routes) {
+    const op = route.path.find((segment) => !segment.param && segment.value.startsWith('$'));
+    if (!op) continue;
+    const first = route.path[0];
+    const type = first === op || first.param ? undefined : first.value;
+    seen.set(`${type ?? ''}${op.value}`, { name: op.value.slice(1), type });
+  }
+  return [...seen.values()];
+}
+
+function operationEntry(name: string): { name: string; definition: string } {
+  return { name, definition: `https://sharehub.example/fhir/OperationDefinition/${name}` };
 }

@@ -36,4 +36,14 @@ describe('the hub serves its own profiles and access matrix (SPEC §4, §10)', (
     expect(metadata.body.rest[0].resource.map((r: { type: string }) => r.type)).toEqual(expect.arrayContaining(['CodeSystem', 'StructureDefinition']));
     expect(metadata.body.rest[0].operation[0].name).toBe('access-matrix');
   });
+
+  it('declares every operation it serves, on the resource type it belongs to', async () => {
+    const metadata = await supertest(t.app).get('/fhir/metadata');
+    const rest = metadata.body.rest[0];
+    const opsOf = (type: string) => rest.resource.find((r: { type: string }) => r.type === type).operation.map((o: { name: string }) => o.name);
+    expect(opsOf('Patient')).toContain('consent-status');
+    expect(opsOf('Task')).toEqual(expect.arrayContaining(['approve', 'reject']));
+    expect(rest.operation.map((o: { name: string }) => o.name)).toEqual(['access-matrix']);
+    expect(rest.operation[0].definition).toBe('https://sharehub.example/fhir/OperationDefinition/access-matrix');
+  });
 });
