@@ -1,5 +1,5 @@
 import { badRequest, conflict, OperationOutcomeError, type WithId } from '@medplum/core';
-import type { CareTeam, Resource } from '@medplum/fhirtypes';
+import type { CareTeam, DocumentReference, Resource } from '@medplum/fhirtypes';
 import type { RequestContext } from '../fhir/request-context';
 import { SSIN } from '../policy/vocabulary';
 import { fieldIn } from '../store/condition';
@@ -7,6 +7,7 @@ import type { ResourceStore } from '../store/resource-store';
 import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import { parseFhirDate } from '../fhir/search-values';
 import { checkLinkWrite } from './therapeutic-links';
+import { checkDocumentPublication, checkSumehrPublication, isSumehr } from './document-publication';
 
 /** Business rules of writes (therapeutic links, SPEC §4); defaults applied here. */
 export async function applyWorkflowRules(ctx: RequestContext, resource: WithId<Resource>, current?: StoredResource): Promise<WithId<Resource>> {
@@ -15,6 +16,9 @@ export async function applyWorkflowRules(ctx: RequestContext, resource: WithId<R
     return (await checkLinkWrite(ctx.store, facts, resource as CareTeam, ctx.now)) as WithId<Resource>;
   }
   if (resource.resourceType === 'CareTeam' && facts.kind === 'patient') assertEndsLink(resource as CareTeam, current?.r as CareTeam | undefined, ctx.now);
+  // Publication rules of documents and SUMEHRs (document-publication.ts): what professionals publish.
+  if (resource.resourceType === 'DocumentReference' && facts.kind === 'practitioner') checkDocumentPublication(resource as DocumentReference, ctx.baseUrl);
+  if (isSumehr(resource) && !current && facts.kind === 'practitioner') checkSumehrPublication(resource, facts, ctx.baseUrl);
   return resource;
 }
 

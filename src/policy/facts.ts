@@ -28,6 +28,8 @@ export interface PractitionerFacts {
   /** Rule 1 and the profession check of rule 5: active, registered, qualified as the token says. */
   eligible: boolean;
   profession: string;
+  /** The Organization it acts for (`organization` claim backed by an active PractitionerRole), if any. */
+  institution?: string;
   /** Active links naming the practitioner or the institution it acts for, plus grants to it. */
   links: LinkFact[];
   /** Patients (of the linked ones) with an active hub-sharing consent now. */
@@ -124,6 +126,7 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     ...empty,
     self,
     eligible,
+    institution: actingFor,
     links,
     consented: new Set(consents.map((c) => c.a.patient as string)),
     excludedBy: new Set(exclusions.map((c) => c.a.patient as string)),
