@@ -4,6 +4,7 @@ import type { Composition, CompositionSection, OperationOutcome, OperationOutcom
 import type { HubRepository } from '../fhir/hub-repository';
 
 const LOINC = 'http://loinc.org';
+const EMPTY_REASON = 'http://terminology.hl7.org/CodeSystem/list-empty-reason';
 
 /**
  * The quality items of a SUMEHR (SPEC §4), each recognised by the LOINC section codes that carry
@@ -21,12 +22,14 @@ export const SUMEHR_QUALITY_ITEMS: { text: string; loinc: string[]; entryType?: 
 ];
 
 /**
- * One warning per missing or empty quality item. A section with entries, or with an emptyReason
- * (for example "no known allergies", a statement in its own right), fills its item.
+ * One warning per missing or empty quality item. A section with entries, or with the emptyReason
+ * `nilknown` ("no known allergies" is a statement in its own right), fills its item; other empty
+ * reasons (not asked, unavailable, withheld) leave it empty.
  */
 export function sumehrQuality(composition: Composition): OperationOutcome {
   const sections = flatten(composition.section ?? []);
-  const filled = (s: CompositionSection) => (s.entry?.length ?? 0) > 0 || !!s.emptyReason;
+  const filled = (s: CompositionSection) =>
+    (s.entry?.length ?? 0) > 0 || !!s.emptyReason?.coding?.some((c) => c.system === EMPTY_REASON && c.code === 'nilknown');
   const issues: OperationOutcomeIssue[] = SUMEHR_QUALITY_ITEMS.filter(
     (item) =>
       !sections.some(

@@ -181,7 +181,11 @@ describe('$sumehr-quality', () => {
       resourceType: 'Composition',
       status: 'preliminary',
       type: { coding: [{ system: LOINC, code: '60591-5' }] },
-      section: [{ title: 'Allergies', code: { coding: [{ system: LOINC, code: '48765-2' }] } }],
+      section: [
+        { title: 'Allergies', code: { coding: [{ system: LOINC, code: '48765-2' }] } },
+        // Not asked is not "none known": the item stays empty.
+        { title: 'Vaccinations', code: { coding: [{ system: LOINC, code: '11369-6' }] }, emptyReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/list-empty-reason', code: 'notasked' }] } },
+      ],
     });
     expect(res.status).toBe(200);
     expect(res.body.resourceType).toBe('OperationOutcome');
