@@ -59,7 +59,14 @@ export function buildCapabilityStatement(router: FhirRouter, baseUrl: string, ve
         interaction: [
           ...(interactions.has('batch') ? [{ code: 'batch' as const }, { code: 'transaction' as const }] : []),
         ],
-        operation: [{ name: 'access-matrix', definition: 'https://sharehub.example/fhir/OperationDefinition/access-matrix' }],
+        operation: [
+          { name: 'access-matrix', definition: 'https://sharehub.example/fhir/OperationDefinition/access-matrix' },
+          // Documents and SUMEHR (src/hub/document-operations.ts, src/http/document-content.ts).
+          ...['content', 'release', 'request-deletion', 'publish-sumehr', 'sumehr-quality', 'summary'].map((name) => ({
+            name,
+            definition: `https://sharehub.example/fhir/OperationDefinition/${name}`,
+          })),
+        ],
       },
     ],
   };
