@@ -2,7 +2,7 @@
  * The demo documents (fixtures/documents.json) as the network's users meet them through the API:
  * they load with the same access fields a publication would give them.
  */
-import { NETWORK_DATE, startNetworkHub, type NetworkHub } from '../support/network';
+import { consentFor, NETWORK_DATE, startNetworkHub, type NetworkHub } from '../support/network';
 
 const MARIE = 'patient-marie-dubois';
 
@@ -54,6 +54,16 @@ describe('demo documents', () => {
     expect(await status('nurse-els-goossens', 'Binary/binary-marie-gp-note-v')).toBe(404);
     expect(await status('nurse-els-goossens', 'DocumentReference/doc-marie-lab-hidden-from-nurse')).toBe(404);
     expect(await status('gp-anna-peeters', 'DocumentReference/doc-marie-lab-hidden-from-nurse')).toBe(200);
+  });
+
+  it('a restriction on the SUMEHR\'s DocumentReference hides its Composition, entries and $summary too', async () => {
+    const urls = ['DocumentReference/sumehr-marie-2026-11-document', 'Composition/sumehr-marie-2026-11-composition', 'Condition/sumehr-marie-2026-11-problem-1', `Patient/${MARIE}/$summary`];
+    for (const url of urls) expect({ url, status: await status('nurse-els-goossens', url) }).toEqual({ url, status: 200 });
+    const restriction = consentFor(MARIE, 'document-restriction', { actor: 'Practitioner/nurse-els-goossens', data: 'DocumentReference/sumehr-marie-2026-11-document' });
+    expect((await t.as('patient-marie-dubois').post('/fhir/Consent', restriction)).status).toBe(201);
+    for (const url of urls) {
+      expect({ url, els: await status('nurse-els-goossens', url), anna: await status('gp-anna-peeters', url) }).toEqual({ url, els: 404, anna: 200 });
+    }
   });
 
   it('withdrawing a SUMEHR takes its Composition and entries with it', async () => {
