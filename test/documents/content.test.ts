@@ -3,6 +3,7 @@
  * the content from the source system and streams it. The source here is a real HTTP server of the
  * test's own on loopback.
  */
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { binaryFor, documentFor, seed, startNetworkHub, type NetworkHub } from '../support/network';
@@ -149,6 +150,29 @@ describe('content in the hub\'s safe', () => {
     expect((res.body as Buffer).toString()).toBe('content of c-safe');
     expect((await content('patient-marie-dubois', 'c-safe')).status).toBe(200);
     expect((await content('gp-thomas-lambert', 'c-safe')).status).toBe(404);
+  });
+
+  it('a document published with its Binary in one transaction (IHE ITI-65) is served from the safe', async () => {
+    const [docUrl, binaryUrl] = [`urn:uuid:${randomUUID()}`, `urn:uuid:${randomUUID()}`];
+    const { custodian: _c, ...doc } = documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters', release: { rule: 'immediate' } });
+    const res = await t.as('gp-anna-peeters').post('/fhir', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: docUrl, resource: { ...doc, content: [{ attachment: { url: binaryUrl, contentType: 'text/plain' } }] }, request: { method: 'POST', url: 'DocumentReference' } },
+        {
+          fullUrl: binaryUrl,
+          resource: { resourceType: 'Binary', contentType: 'text/plain', data: Buffer.from('uploaded note').toString('base64'), securityContext: { reference: docUrl } },
+          request: { method: 'POST', url: 'Binary' },
+        },
+      ],
+    });
+    expect(res.status).toBe(200);
+    const id = res.body.entry[0].response.location.split('/')[1];
+    const served = await content('patient-marie-dubois', id);
+    expect(served.status).toBe(200);
+    expect((served.body as Buffer).toString()).toBe('uploaded note');
+    expect((await content('gp-thomas-lambert', id)).status).toBe(404);
   });
 
   it('the Binary itself is read only under its DocumentReference\'s policy', async () => {

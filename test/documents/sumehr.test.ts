@@ -126,6 +126,12 @@ describe('publication', () => {
     expect((await publish('gp-anna-peeters', sumehrBundle('patient-lucas-dubois', 'Practitioner/gp-anna-peeters'))).status).toBe(201);
   });
 
+  it('entries are written only through a SUMEHR publication', async () => {
+    const condition = { resourceType: 'Condition', subject: { reference: `Patient/${MARIE}` }, code: { text: 'Migraine' } };
+    expect((await t.as('gp-anna-peeters').post('/fhir/Condition', condition)).status).toBe(403);
+    expect((await t.as('patient-marie-dubois').post('/fhir/Condition', condition)).status).toBe(403);
+  });
+
   it('is all or nothing: an entry of another patient, or an invalid one, stores nothing', async () => {
     const count = async (type: string) => (await t.as('gp-anna-peeters').get(`/fhir/${type}?patient=${MARIE}&_summary=count`)).body.total;
     const before = [await count('Composition'), await count('Condition'), await count('DocumentReference')];
