@@ -17,6 +17,15 @@ export interface HubConfig {
   readonly tlsKeyFile?: string;
   /** Largest accepted request body, in bytes (SPEC §1: over it is a 413). */
   readonly bodyLimitBytes: number;
+  /** Document content retrieval (`$content`): the source must answer (headers) within this time. */
+  readonly contentConnectTimeoutMs: number;
+  /** ... and deliver the whole content within this time; past it the transfer is cut. */
+  readonly contentTotalTimeoutMs: number;
+  /**
+   * URL prefixes a document's content may be fetched from (SSRF guard, SPEC §4 `$content`); empty =
+   * any http(s) URL. Publication accepts only http(s) (or the hub's own Binary) URLs.
+   */
+  readonly contentSourcePrefixes: readonly string[];
 }
 
 export const DEV_ISSUER = 'https://sharehub.example/dev-issuer';
@@ -39,7 +48,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     tlsCertFile: env.TLS_CERT_FILE || undefined,
     tlsKeyFile: env.TLS_KEY_FILE || undefined,
     bodyLimitBytes: 10 * 1024 * 1024,
+    contentConnectTimeoutMs: positiveNumber(env.CONTENT_CONNECT_TIMEOUT_MS, 5_000),
+    contentTotalTimeoutMs: positiveNumber(env.CONTENT_TOTAL_TIMEOUT_MS, 60_000),
+    contentSourcePrefixes: (env.CONTENT_SOURCE_PREFIXES ?? '').split(/[\s,]+/).filter(Boolean),
   };
+}
+
+function positiveNumber(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value && Number.isFinite(n) && n > 0 ? n : fallback;
 }
 
 /** Development mode = no external key configured; the hub then signs with its own dev key pair. */

@@ -20,7 +20,8 @@ import { applyPatch, type Operation } from 'rfc6902';
 import { computeAccessFields, type AccessFields, type AccessLookups } from '../policy/access-fields';
 import { storeLookups } from '../policy/access-lookups';
 import type { WriteChange, WriteInteraction } from '../policy/access-policy';
-import { assertReferencesVisible, missingReference } from './reference-check';
+import { assertReferencesVisible, missingReference, referencesIn } from './reference-check';
+import { relativeReference } from './search-values';
 import type { Condition } from '../store/condition';
 import { matchesCondition } from '../store/condition-eval';
 import type { HistoryEntry, PlannedWrite, StoredResource } from '../store/stored-resource';
@@ -47,6 +48,8 @@ export class HubRepository extends FhirRepository<undefined> {
   readonly accessLog = new AccessLog();
   /** The resource and patient of the write being prepared, so a refused write is audited against its patient. */
   private writing?: Touch;
+  /** Staged writes an operation authorised (see keptByOperation). */
+  private readonly operationWrites = new Set<string>();
 
   constructor(readonly ctx: RequestContext) {
     super();
@@ -304,7 +307,7 @@ export class HubRepository extends FhirRepository<undefined> {
       this.assertMayWrite(input.resourceType, current ? 'update' : 'create', input, { next: access, previous: current?.a as AccessFields | undefined });
     }
     // In a bundle, references may point at entries staged later: checked at commit instead.
-    if (!this.staged) await assertReferencesVisible(this, input, new Set(), this.referencesByExistence(input, current));
+    if (!this.staged) await assertReferencesVisible(this, input, this.keptByOperation(current, authorisedByOperation), this.referencesByExistence(input, current));
     await assertUniqueSsin(this.ctx.store, input, this.staged?.values());
     // Rules see the writes staged earlier in the same bundle (a transaction filing a Task for a new Practitioner).
     const staged = (type: string, id: string) => this.staged?.get(`${type}/${id}`)?.doc;
@@ -331,8 +334,19 @@ export class HubRepository extends FhirRepository<undefined> {
    */
   async writeAuthorisedByOperation<T extends Resource>(resource: WithId<T>): Promise<WithId<T>> {
     assertServed(resource.resourceType);
+    if (this.staged) this.operationWrites.add(`${resource.resourceType}/${resource.id}`);
     const current = await this.currentForWrite(resource.resourceType, resource.id);
     return this.writeVersion(resource, current, true);
+  }
+
+  /**
+   * An operation's write keeps the references of the version the caller could see (for example an
+   * author withdrawing its document after its link with the patient ended): keeping them reveals
+   * nothing, so only references it adds must be visible.
+   */
+  private keptByOperation(current: StoredResource | undefined, authorisedByOperation: boolean): Set<string> {
+    if (!authorisedByOperation || !current) return new Set();
+    return new Set(referencesIn(current.r).map((r) => relativeReference(r.reference, this.ctx.baseUrl)));
   }
 
   private async writeVersion<T extends Resource>(input: WithId<T>, current: StoredResource | undefined, authorisedByOperation = false): Promise<WithId<T>> {
@@ -370,7 +384,8 @@ export class HubRepository extends FhirRepository<undefined> {
   private async commit(writes: PlannedWrite[], referencesChecked = false): Promise<void> {
     const staged = new Set(writes.map((w) => `${w.type}/${w.doc._id}`));
     for (const write of referencesChecked ? [] : writes) {
-      if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, staged, this.referencesByExistence(write.doc.r, write.previous));
+      const kept = this.keptByOperation(write.previous, this.operationWrites.has(`${write.type}/${write.doc._id}`));
+      if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, new Set([...staged, ...kept]), this.referencesByExistence(write.doc.r, write.previous));
     }
     await storeWrites(this.ctx, this.lookups.relative, writes);
   }

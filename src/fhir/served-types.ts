@@ -13,6 +13,13 @@ export const SERVED_TYPES = [
   'Composition',
   'Binary',
   'List',
+  // SUMEHR section entries (SPEC §4).
+  'Condition',
+  'AllergyIntolerance',
+  'MedicationStatement',
+  'Immunization',
+  'Observation',
+  'Procedure',
   'Task',
   'AuditEvent',
 ] as const satisfies readonly ResourceType[];

@@ -1,5 +1,6 @@
 import { conflict, OperationOutcomeError } from '@medplum/core';
 import { endLinksOf, endLinksOfExcluded } from '../hub/consent-lifecycle';
+import { syncSumehrEntries } from '../hub/sumehr-entries';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
 import { VersionConflictError, type ResourceStore } from '../store/resource-store';
@@ -30,6 +31,7 @@ export async function storeWrites(ctx: RequestContext, relative: (ref: string | 
     const document = `DocumentReference/${w.doc._id}`;
     await ctx.store.setAccessFields('Binary', 'document', document, { ...w.doc.a, document, ...(w.doc.del ? { current: false } : {}) });
   }
+  await syncSumehrEntries(ctx.store, relative, writes);
 }
 
 async function write(store: ResourceStore, writes: PlannedWrite[]): Promise<void> {

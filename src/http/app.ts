@@ -4,6 +4,7 @@ import type { Hub } from '../hub';
 import { describeError } from '../log';
 import { authenticate } from './authenticate';
 import { bodyErrors, fhirBody } from './body';
+import { DOCUMENT_CONTENT_PATH, documentContent } from './document-content';
 import { fhirEndpoint } from './fhir-endpoint';
 import { requestLog } from './request-log';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
@@ -33,6 +34,8 @@ export function createApp(hub: Hub): express.Express {
     res.json(smartConfiguration(hub.config));
   });
   fhir.use(authenticate(hub.verifyToken));
+  // Raw bytes, not FHIR JSON: the one read that does not go through the FHIR router.
+  fhir.get(DOCUMENT_CONTENT_PATH, asyncHandler(documentContent(hub)));
   fhir.use(asyncHandler(fhirEndpoint(hub)));
   app.use('/fhir', fhir);
 

@@ -1,5 +1,5 @@
 import { badRequest, conflict, OperationOutcomeError, type WithId } from '@medplum/core';
-import type { CareTeam, Consent, Resource, Task } from '@medplum/fhirtypes';
+import type { CareTeam, Consent, DocumentReference, Resource, Task } from '@medplum/fhirtypes';
 import type { RequestContext } from '../fhir/request-context';
 import { SSIN } from '../policy/vocabulary';
 import { fieldIn } from '../store/condition';
@@ -10,6 +10,7 @@ import { checkConsentWrite } from './consent-rules';
 import { checkTaskWrite, type StagedReader } from './registration-rules';
 import { assertRenewal, checkAdmissionLink, withBreakTheGlassFlag } from './link-lifecycle';
 import { checkLinkWrite } from './therapeutic-links';
+import { checkDocumentPublication, checkSumehrPublication, isSumehr } from './document-publication';
 
 /** Business rules of writes (therapeutic links, SPEC §4); defaults applied here. */
 export async function applyWorkflowRules(
@@ -36,6 +37,9 @@ export async function applyWorkflowRules(
   }
   if (resource.resourceType === 'Consent') return (await checkConsentWrite(ctx, resource as Consent, current)) as WithId<Resource>;
   if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current, staged)) as WithId<Resource>;
+  // Publication rules of documents and SUMEHRs (document-publication.ts): what professionals publish.
+  if (resource.resourceType === 'DocumentReference' && facts.kind === 'practitioner') checkDocumentPublication(resource as DocumentReference, ctx.baseUrl);
+  if (isSumehr(resource) && !current && facts.kind === 'practitioner') checkSumehrPublication(resource, facts, ctx.baseUrl);
   return resource;
 }
 

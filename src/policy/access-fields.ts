@@ -22,6 +22,7 @@ import {
   SUMEHR_DELAY_DAYS,
   classOfLoinc,
 } from './vocabulary';
+import { SUMEHR_ENTRY_TYPES } from './resource-classes';
 
 /**
  * The access sidecar (`a.*` in the store): what the policy's conditions query. Computed at every
@@ -33,6 +34,8 @@ export interface AccessFields {
   /** Clinical content: SPEC §5 rules 1–7 apply, and no admin role reads it. */
   clinical?: boolean;
   authors?: string[];
+  /** DocumentReference: the institution that keeps the content (`Organization/<id>`). */
+  custodian?: string;
   class?: string;
   label?: 'N' | 'R' | 'V';
   /** Not entered-in-error (rule 7). */
@@ -66,6 +69,8 @@ export interface AccessLookups {
   releaseDefault(custodian: string | undefined, docClass: string): Promise<{ rule: string; delayDays?: number } | undefined>;
   /** A GP's SUMEHR default (`never` or `immediate`). */
   sumehrDefault(author: string | undefined): Promise<string | undefined>;
+  /** The sidecar of the latest SUMEHR Composition listing this entry (`Type/id`) in a section, if any. */
+  sumehrOf?(entry: string): Promise<AccessFields | undefined>;
   /** The sidecar of a Binary's DocumentReference (its securityContext). */
   securityContextFields(reference: string): Promise<AccessFields | undefined>;
 }
@@ -103,8 +108,20 @@ export async function computeAccessFields(resource: Resource, lookups: AccessLoo
       return fields ? { ...fields, document: context } : { clinical: true, current: false };
     }
     default:
-      return {};
+      return SUMEHR_ENTRY_TYPES.has(resource.resourceType) ? sumehrEntryFields(resource, lookups) : {};
   }
+}
+
+/**
+ * A SUMEHR entry is seen as its SUMEHR is (its fields, with `document` = the Composition); an entry
+ * no SUMEHR lists, or one filed under another patient, is nobody's to read (fail closed). The
+ * SUMEHR written in the same commit sets these fields after the write (sumehr-entries.ts).
+ */
+async function sumehrEntryFields(resource: Resource, lookups: AccessLookups): Promise<AccessFields> {
+  const r = resource as { subject?: Reference; patient?: Reference };
+  const patient = lookups.relative((r.subject ?? r.patient)?.reference);
+  const sumehr = await lookups.sumehrOf?.(`${resource.resourceType}/${resource.id}`);
+  return sumehr && sumehr.patient === patient ? { ...sumehr } : { patient, clinical: true, current: false, class: 'summary', releaseAt: DISTANT_FUTURE };
 }
 
 async function clinical(resource: Resource, fields: AccessFields, lookups: AccessLookups): Promise<AccessFields> {
@@ -128,6 +145,7 @@ async function documentReferenceFields(doc: DocumentReference, lookups: AccessLo
   return {
     patient: lookups.relative(doc.subject?.reference),
     authors: (doc.author ?? []).map((a) => lookups.relative(a.reference)).filter(isString),
+    ...(doc.custodian?.reference ? { custodian: lookups.relative(doc.custodian.reference) } : {}),
     class: docClass,
     label: labelOf(doc.securityLabel?.flatMap((l) => l.coding ?? [])),
     current: doc.status !== 'entered-in-error',

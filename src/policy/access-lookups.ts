@@ -38,6 +38,12 @@ export function storeLookups(store: ResourceStore, baseUrl: string, now: Date, r
       const gp = author ? ((await readOne(author))?.r as Practitioner | undefined) : undefined;
       return gp?.extension?.find((e) => e.url === SUMEHR_ACCESS_EXT)?.valueCode;
     },
+    async sumehrOf(entry) {
+      // Entries are listed by reference in Composition.section.entry (search parameter `entry`).
+      const listing = await store.readFacts('Composition', fieldIn('keys.entry', [entry]));
+      const latest = listing.filter((c) => c.a.current === true).sort((a, b) => b.ts.getTime() - a.ts.getTime())[0];
+      return latest ? (latest.a as AccessFields) : undefined;
+    },
     async securityContextFields(reference) {
       const [type, id] = reference.split('/');
       const doc = readers.visible ? (staged(type, id) ?? (await readers.visible(type, id))) : await readOne(reference);

@@ -101,7 +101,9 @@ function practitionerWrite(f: PractitionerFacts, type: string, interaction: Writ
   }
   if (!CLINICAL_TYPES.has(type)) return FORBIDDEN;
   if (!reaches(f, patient) && !(previous?.authors ?? []).includes(self)) return HIDDEN;
-  if (interaction === 'create') return (next?.authors ?? []).includes(self) ? ALLOWED : FORBIDDEN;
+  // A professional publishes as author, or for the custodian institution it acts for (SPEC §4).
+  const forItsInstitution = type === 'DocumentReference' && !!f.actingFor && next?.custodian === f.actingFor;
+  if (interaction === 'create') return (next?.authors ?? []).includes(self) || forItsInstitution ? ALLOWED : FORBIDDEN;
   // Only its author changes a document, and authorship itself never changes.
   if (!(previous?.authors ?? []).includes(self)) return FORBIDDEN;
   return !next || sameList(next.authors, previous?.authors) ? ALLOWED : FORBIDDEN;

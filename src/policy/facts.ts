@@ -1,4 +1,4 @@
-import type { CareTeam, Consent, HumanName, Patient, Practitioner, RelatedPerson } from '@medplum/fhirtypes';
+import type { CareTeam, Consent, DocumentReference, HumanName, Patient, Practitioner, RelatedPerson } from '@medplum/fhirtypes';
 import { and, fieldIn, or, type Condition } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
@@ -149,12 +149,24 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     links,
     consented: new Set(consents.map((c) => c.a.patient as string)),
     excludedBy: new Set(exclusions.map((c) => c.a.patient as string)),
-    hiddenAlways: restrictedDocuments(restrictionsOnMe),
-    hiddenUnlessAuthor: restrictedDocuments(restrictionsForAll),
+    hiddenAlways: await withSafeContent(store, restrictedDocuments(restrictionsOnMe)),
+    hiddenUnlessAuthor: await withSafeContent(store, restrictedDocuments(restrictionsForAll)),
     actingFor,
     consentBasis: basisOf(consents),
     name: displayName((practitioner.r as Practitioner).name),
   };
+}
+
+/**
+ * A restriction names a DocumentReference; a SUMEHR's content is its Composition in the hub's safe
+ * (`Composition/<id>`, whose entries carry the same `document`): the restriction hides those too.
+ */
+async function withSafeContent(store: ResourceStore, documents: Set<string>): Promise<Set<string>> {
+  const ids = [...documents].filter((d) => d.startsWith('DocumentReference/')).map((d) => d.split('/')[1]);
+  if (!ids.length) return documents;
+  const found = await store.readFacts('DocumentReference', fieldIn('id', ids));
+  const safe = found.flatMap((d) => ((d.r as DocumentReference).content ?? []).map((c) => c.attachment?.url ?? '').filter((u) => /^Composition\/[A-Za-z0-9\-.]{1,64}$/.test(u)));
+  return new Set([...documents, ...safe]);
 }
 
 /**

@@ -1,7 +1,13 @@
 /** How the policy groups resource types (SPEC §5). */
 
+/**
+ * Entries of a SUMEHR's sections: clinical, and seen exactly as the SUMEHR that lists them
+ * (class summary, its label and release rule; access-fields.ts, hub/sumehr-entries.ts).
+ */
+export const SUMEHR_ENTRY_TYPES = new Set(['Condition', 'AllergyIntolerance', 'MedicationStatement', 'Immunization', 'Observation', 'Procedure']);
+
 /** Clinical content: rules 1–7 for professionals, release rules for patients, never for admins. */
-export const CLINICAL_TYPES = new Set(['DocumentReference', 'Composition', 'Binary', 'List']);
+export const CLINICAL_TYPES = new Set(['DocumentReference', 'Composition', 'Binary', 'List', ...SUMEHR_ENTRY_TYPES]);
 
 /** Patient-linked records that are not clinical documents. */
 export const PATIENT_RECORD_TYPES = new Set(['Patient', 'Consent', 'CareTeam', 'RelatedPerson']);

@@ -100,6 +100,12 @@ export class ResourceStore {
     await this.current(type).updateMany({ [`a.${key}`]: value } as Filter<StoredResource>, { $set: set });
   }
 
+  /** Sets access-sidecar fields of one resource by id (a lone `{_id}` update). */
+  async setAccessFieldsById(type: string, id: string, fields: Record<string, unknown>): Promise<void> {
+    const set = Object.fromEntries(Object.entries(fields).map(([k, v]) => [`a.${k}`, v]));
+    await this.current(type).updateOne({ _id: id } as Filter<StoredResource>, { $set: set });
+  }
+
   async search(type: string, query: PageQuery): Promise<Page> {
     const keys = withTieBreaker(query.sort);
     // Nothing can match: FerretDB would still scan the collection for `{_id: {$in: []}}`.

@@ -1,5 +1,5 @@
 import { validateResource } from '@medplum/core';
-import type { AuditEvent, Bundle, OperationOutcome } from '@medplum/fhirtypes';
+import type { AuditEvent, Bundle, DocumentReference, OperationOutcome } from '@medplum/fhirtypes';
 import { careTeam, documentFor, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { countEvents, entitiesOf, newEvents, seqOf, trailOf } from './support';
 
@@ -12,7 +12,7 @@ let net: NetworkHub;
 let failAuditWrites = false;
 
 beforeAll(async () => {
-  net = await startNetworkHub({
+  net = await startNetworkHub({}, {
     faults: {
       beforeAuditWrite: () => {
         if (failAuditWrites) throw new Error('simulated database failure');
@@ -55,14 +55,17 @@ describe('one AuditEvent per access and per patient (SPEC §7)', () => {
       .as('gp-anna-peeters')
       .get(`/fhir/DocumentReference?patient=Patient/${MARIE},Patient/${LUCAS},Patient/${SOFIA}&status=current`);
     expect(res.status).toBe(200);
-    expect((res.body as Bundle).entry?.length).toBe(3);
+    const returned = ((res.body as Bundle).entry ?? []).map((e) => e.resource as DocumentReference);
     expect((await countEvents(net)) - before).toBe(3);
     for (const patient of [MARIE, LUCAS, SOFIA]) {
       const [last] = (await trailOf(net, patient)).slice(-1);
       expect(last).toMatchObject({ action: 'E', outcome: '0', subtype: [{ code: 'search-type' }] });
       const query = last.entity?.find((e) => e.role?.code === '24')?.query;
       expect(Buffer.from(query ?? '', 'base64').toString()).toMatch(/^DocumentReference\?/);
-      expect(entitiesOf(last, '4')).toHaveLength(1);
+      // Each patient's event names exactly the documents of that patient the search returned.
+      const theirs = returned.filter((d) => d.subject?.reference === `Patient/${patient}`).map((d) => `DocumentReference/${d.id}`);
+      expect(theirs.length).toBeGreaterThan(0);
+      expect(entitiesOf(last, '4').sort()).toEqual(theirs.sort());
     }
   });
 
@@ -139,6 +142,20 @@ describe('one AuditEvent per access and per patient (SPEC §7)', () => {
       expect(res.status).toBe(400);
     });
     expect(failed.map((e) => [e.action, e.outcome])).toEqual([['C', '4']]);
+  });
+
+  it('operations are audited like any access: content retrieval and the emergency summary', async () => {
+    const events = await newEvents(net, MARIE, async () => {
+      expect((await net.as('gp-anna-peeters').get('/fhir/DocumentReference/doc-marie-gp-note-v/$content')).status).toBe(200);
+      expect((await net.as('gp-anna-peeters').get(`/fhir/Patient/${MARIE}/$summary`)).status).toBe(200);
+      expect((await net.as('gp-thomas-lambert').get('/fhir/DocumentReference/doc-marie-gp-note-v/$content')).status).toBe(404);
+    });
+    expect(events.map((e) => [e.subtype?.[0].code, e.subtype?.[0].display, e.outcome])).toEqual([
+      ['operation', '$content', '0'],
+      ['operation', '$summary', '0'],
+      ['operation', '$content', '4'],
+    ]);
+    expect(entitiesOf(events[0], '4')).toContain('DocumentReference/doc-marie-gp-note-v');
   });
 
   it('a request whose audit cannot be written fails with 500 and sends no data', async () => {

@@ -22,7 +22,7 @@ describe('public endpoints', () => {
     );
     expect(docRef.searchParam.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['patient', 'status', 'date', '_id']));
     expect(metadata.body.rest[0].interaction.map((i: { code: string }) => i.code)).toEqual(['batch', 'transaction']);
-    expect(metadata.body.rest[0].resource.map((r: { type: string }) => r.type)).not.toContain('Observation');
+    expect(metadata.body.rest[0].resource.map((r: { type: string }) => r.type)).not.toContain('Encounter');
   });
 });
 

@@ -133,6 +133,7 @@ async function build(w: World): Promise<{ practitioners: Principal[]; patients: 
       label: d.label as 'N',
       author: d.author === undefined ? undefined : `Practitioner/${prid(d.author)}`,
       release: { rule: d.rule, date: releaseDate },
+      custodian: false,
     });
     await put({ ...body, status: d.eie ? 'entered-in-error' : 'current' });
   }

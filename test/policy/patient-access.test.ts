@@ -25,6 +25,14 @@ afterAll(async () => {
   await t.close();
 });
 
+/** Marie's documents in fixtures/documents.json released to her on the network's date (sorted). */
+const MARIE_RELEASED_FIXTURES = [
+  'doc-marie-discharge-letter',
+  'doc-marie-lab-2026-10',
+  'doc-marie-lab-hidden-from-nurse',
+  'sumehr-marie-2026-05-document',
+  'sumehr-marie-2026-11-document',
+];
 const ids = async (persona: string, query: string): Promise<string[]> => {
   const res = await t.as(persona).get(`/fhir/${query}`);
   expect(res.status).toBe(200);
@@ -33,29 +41,41 @@ const ids = async (persona: string, query: string): Promise<string[]> => {
 
 describe('release rules for patient access', () => {
   it('shows immediate and released documents now; delayed, never and unreleased ones not yet', async () => {
-    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(['marie-immediate', 'marie-released-by-physician']);
+    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([...MARIE_RELEASED_FIXTURES, 'marie-immediate', 'marie-released-by-physician'].sort());
+    // Fixtures: delayed (Hôpital du Parc default), never released, awaiting physician release.
+    for (const id of ['doc-marie-lab-2026-11', 'doc-marie-psychiatric-note', 'doc-marie-gp-note-v', 'doc-marie-radiology-report']) {
+      expect({ id, status: (await t.as('patient-marie-dubois').get(`/fhir/DocumentReference/${id}`)).status }).toEqual({ id, status: 404 });
+    }
     expect((await t.as('patient-marie-dubois').get('/fhir/DocumentReference/marie-delayed')).status).toBe(404);
   });
 
   it('shows delayed documents from their date, with no job running (clock moved, never slept)', async () => {
     t.setNow(new Date('2026-11-27T10:00:01Z'));
     expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([
+      ...MARIE_RELEASED_FIXTURES.slice(0, 2),
+      'doc-marie-lab-2026-11',
+      ...MARIE_RELEASED_FIXTURES.slice(2),
       'marie-default-delay',
       'marie-immediate',
       'marie-released-by-physician',
-    ]);
+    ].sort());
     t.setNow(new Date('2026-12-01T00:00:00Z'));
     expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([
+      ...MARIE_RELEASED_FIXTURES.slice(0, 2),
+      'doc-marie-lab-2026-11',
+      ...MARIE_RELEASED_FIXTURES.slice(2),
       'marie-default-delay',
       'marie-delayed',
       'marie-immediate',
       'marie-parc-lab',
       'marie-released-by-physician',
-    ]);
+    ].sort());
     t.setNow(new Date('2099-01-01T00:00:00Z'));
     const later = await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`);
     expect(later).not.toContain('marie-never');
     expect(later).not.toContain('marie-awaiting-physician');
+    expect(later).not.toContain('doc-marie-psychiatric-note');
+    expect(later).not.toContain('doc-marie-radiology-report');
     t.setNow(NETWORK_DATE);
   });
 });
@@ -100,7 +120,7 @@ describe('revocation takes effect at once', () => {
     expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-immediate')).status).toBe(404);
     expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([]);
     // The patient still sees their own consents and links.
-    expect(await ids('patient-marie-dubois', `Consent?patient=${MARIE}`)).toEqual(['consent-marie-dubois-hub-sharing']);
+    expect(await ids('patient-marie-dubois', `Consent?patient=${MARIE}`)).toEqual(['consent-marie-dubois-hub-sharing', 'consent-marie-dubois-restriction-lab-els']);
     // Re-consent restores the patient's portal; professionals need a new link (revocation ended theirs).
     const again = await t.as('patient-marie-dubois').put('/fhir/Consent/consent-marie-dubois-hub-sharing', consent);
     expect(again.status).toBe(200);

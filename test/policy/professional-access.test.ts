@@ -30,31 +30,57 @@ const visibleIds = async (persona: string, query: string): Promise<string[]> => 
   expect(res.status).toBe(200);
   return (res.body.entry ?? []).map((e: { resource: { id: string } }) => e.resource.id).sort();
 };
+/** Marie's documents in fixtures/documents.json, all visible to her GP. */
+const MARIE_FIXTURE_DOCUMENTS = [
+  'doc-marie-discharge-letter',
+  'doc-marie-gp-note-v',
+  'doc-marie-lab-2026-10',
+  'doc-marie-lab-2026-11',
+  'doc-marie-lab-hidden-from-nurse',
+  'doc-marie-psychiatric-note',
+  'doc-marie-radiology-report',
+  'sumehr-marie-2026-05-document',
+  'sumehr-marie-2026-11-document',
+];
 const readStatus = async (persona: string, url: string) => (await t.as(persona).get(`/fhir/${url}`)).status;
 
 describe('rules 1-7 for professionals (SPEC §5)', () => {
   it('a GP with an active link sees the consented patient\'s documents, R included, V not, entered-in-error not', async () => {
     expect(await visibleIds('gp-anna-peeters', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([
+      // fixtures/documents.json: her psychiatric note R (GP link), her own V note, superseded SUMEHR included.
+      ...MARIE_FIXTURE_DOCUMENTS,
       'marie-by-thomas',
       'marie-consult',
       'marie-entered-in-error',
       'marie-lab',
       'marie-restricted-r',
-    ]);
+    ].sort());
     expect(await readStatus('gp-anna-peeters', 'DocumentReference/marie-very-restricted')).toBe(404);
     expect(await readStatus('gp-anna-peeters', 'DocumentReference/marie-eie')).toBe(404);
     const count = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}&_summary=count`);
-    expect(count.body.total).toBe(5);
+    expect(count.body.total).toBe(5 + MARIE_FIXTURE_DOCUMENTS.length);
   });
 
   it('rule 5: a nurse on a referral link sees lab results but not consultation notes; R needs the GP link', async () => {
-    expect(await visibleIds('nurse-els-goossens', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(['marie-entered-in-error', 'marie-lab']);
+    expect(await visibleIds('nurse-els-goossens', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([
+      // Fixtures: no psychiatric note, no consultation note, not the lab result Marie hid from her.
+      'doc-marie-discharge-letter',
+      'doc-marie-lab-2026-10',
+      'doc-marie-lab-2026-11',
+      'doc-marie-radiology-report',
+      'marie-entered-in-error',
+      'marie-lab',
+      'sumehr-marie-2026-05-document',
+      'sumehr-marie-2026-11-document',
+    ].sort());
+    expect(await readStatus('nurse-els-goossens', 'DocumentReference/doc-marie-lab-hidden-from-nurse')).toBe(404);
     expect(await readStatus('nurse-els-goossens', 'DocumentReference/marie-consult')).toBe(404);
     expect(await readStatus('nurse-els-goossens', 'DocumentReference/marie-restricted-r')).toBe(404);
   });
 
   it('rule 5: a pharmacist sees medication, not discharge letters', async () => {
-    expect(await visibleIds('pharmacist-ahmed-benali', `DocumentReference?patient=${SOFIA}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(['sofia-medication']);
+    // Fixtures: a lab result yes; the discharge letter and the radiology report no.
+    expect(await visibleIds('pharmacist-ahmed-benali', `DocumentReference?patient=${SOFIA}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(['doc-sofia-lab-never', 'sofia-medication']);
   });
 
   it('rule 4: without a link only authored documents are visible; the author sees V', async () => {
@@ -64,10 +90,22 @@ describe('rules 1-7 for professionals (SPEC §5)', () => {
   });
 
   it('rule 4: an institution-wide admission link lets its practitioner in only when acting for it', async () => {
-    expect(await visibleIds('physician-koen-wouters', `DocumentReference?patient=${SOFIA}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(['sofia-discharge', 'sofia-medication']);
+    expect(await visibleIds('physician-koen-wouters', `DocumentReference?patient=${SOFIA}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([
+      'doc-sofia-delayed-radiology',
+      'doc-sofia-discharge-letter',
+      'doc-sofia-lab-never',
+      'sofia-discharge',
+      'sofia-medication',
+    ]);
     const claims = { sub: 'koen', role: 'practitioner', nihii: '14567816730', profession: 'physician', scope: 'user/*.cruds' };
     const withoutOrg = await t.as('physician-koen-wouters').get(`/fhir/DocumentReference?patient=${SOFIA}&status=${ANY_DOCUMENT_STATUS}`).set('Authorization', `Bearer ${t.token(claims)}`);
-    expect(withoutOrg.body.total).toBe(0);
+    // Only what he wrote himself (the fixtures' Zuid documents, rule 4 authorship), nothing through the link.
+    expect(withoutOrg.body.entry.map((e: { resource: { id: string } }) => e.resource.id).sort()).toEqual([
+      'doc-sofia-delayed-radiology',
+      'doc-sofia-discharge-letter',
+      'doc-sofia-lab-never',
+    ]);
+    expect(withoutOrg.body.total).toBe(3);
   });
 
   it('rule 2: no document of a patient whose consent is revoked, not even for its author', async () => {
@@ -78,7 +116,8 @@ describe('rules 1-7 for professionals (SPEC §5)', () => {
   it('rule 3: an exclusion hides everything, even what the excluded professional wrote', async () => {
     expect(await readStatus('physician-sarah-maes', 'DocumentReference/luc-by-sarah')).toBe(404);
     expect(await readStatus('physician-sarah-maes', 'DocumentReference/luc-lab')).toBe(404);
-    expect(await visibleIds('gp-thomas-lambert', `DocumentReference?patient=${LUC}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(['luc-by-sarah', 'luc-lab']);
+    expect(await readStatus('physician-sarah-maes', 'DocumentReference/doc-luc-lab')).toBe(404);
+    expect(await visibleIds('gp-thomas-lambert', `DocumentReference?patient=${LUC}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(['doc-luc-lab', 'luc-by-sarah', 'luc-lab', 'sumehr-luc-2026-09-document']);
   });
 
   it('rule 3: an emergency link does not override an exclusion', async () => {

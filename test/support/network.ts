@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import supertest from 'supertest';
+import type { HubConfig } from '../../src/config';
 import { loadFixtures } from '../../src/fixtures-loader';
 import type { HubOptions } from '../../src/create-hub';
 import { startTestHub, type TestHub } from './test-hub';
@@ -39,10 +40,9 @@ export interface PersonaAgent {
 }
 
 /** A hub with the demo network loaded, the real access policy, and a clock set to the network's date. */
-export async function startNetworkHub(options: HubOptions & { baseUrl?: string } = {}): Promise<NetworkHub> {
+export async function startNetworkHub(settings: Partial<HubConfig> = {}, options: HubOptions = {}): Promise<NetworkHub> {
   let now = NETWORK_DATE;
-  const { baseUrl, ...hubOptions } = options;
-  const t = await startTestHub({ clock: () => now, ...hubOptions }, { baseUrl });
+  const t = await startTestHub({ clock: () => now, ...options }, settings);
   await loadFixtures(t.hub);
   const agent = supertest(t.app);
   return {
@@ -68,7 +68,7 @@ export const LOINC = 'http://loinc.org';
 export const SH = 'https://sharehub.example/fhir';
 
 /** A DocumentReference as a publisher would send it. */
-export function documentFor(patient: string, options: { id?: string; cls?: string; loinc?: string; label?: 'N' | 'R' | 'V'; author?: string; release?: { rule: string; date?: string }; date?: string } = {}) {
+export function documentFor(patient: string, options: { id?: string; cls?: string; loinc?: string; label?: 'N' | 'R' | 'V'; author?: string; release?: { rule: string; date?: string }; date?: string; custodian?: string | false } = {}) {
   return {
     resourceType: 'DocumentReference',
     ...(options.id ? { id: options.id } : {}),
@@ -78,6 +78,8 @@ export function documentFor(patient: string, options: { id?: string; cls?: strin
     category: [{ coding: [{ system: `${SH}/CodeSystem/document-class`, code: options.cls ?? 'lab-result' }] }],
     date: options.date ?? '2026-11-20T10:00:00Z',
     ...(options.author ? { author: [{ reference: options.author }] } : {}),
+    // SPEC §4 publication needs a custodian; hubs without the demo network pass `custodian: false`.
+    ...(options.custodian === false ? {} : { custodian: { reference: options.custodian ?? 'Organization/org-hopital-du-parc' } }),
     ...(options.label ? { securityLabel: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: options.label }] }] } : {}),
     ...(options.release
       ? {

@@ -37,7 +37,7 @@ export const HUB_ADMIN = { sub: 'admin-1', role: 'hub-admin', scope: 'system/*.c
 export const MECHANICS_ONLY: HubOptions = { policyFor: async (principal) => systemPolicy(principal) };
 
 /** A hub on its own fresh database in the test run's FerretDB, in development mode (own key pair). */
-export async function startTestHub(options: HubOptions = {}, overrides: { baseUrl?: string } = {}): Promise<TestHub> {
+export async function startTestHub(options: HubOptions = {}, settings: Partial<HubConfig> = {}): Promise<TestHub> {
   const uri = process.env.MONGODB_URI;
   if (!uri) throw new Error('MONGODB_URI is not set: the jest global setup starts FerretDB');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-test-'));
@@ -45,8 +45,8 @@ export async function startTestHub(options: HubOptions = {}, overrides: { baseUr
     ...loadConfig({ DATA_DIR: dataDir, PORT: '8080' }),
     mongodbUri: uri,
     databaseName: freshDatabaseName('hub'),
-    // A hub really listening (test/interop) gives its own address, so that its links can be followed.
-    baseUrl: overrides.baseUrl ?? 'http://localhost:8080/fhir',
+    baseUrl: 'http://localhost:8080/fhir',
+    ...settings,
   };
   const database = await connectDatabase(uri, config.databaseName);
   const hub = await createHub(config, database, { log: createLogger('silent'), ...options });

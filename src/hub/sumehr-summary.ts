@@ -1,0 +1,49 @@
+import { allOk, notFound, OperationOutcomeError } from '@medplum/core';
+import type { FhirRequest, FhirResponse } from '@medplum/fhir-router';
+import type { Bundle, Composition, Patient, Resource } from '@medplum/fhirtypes';
+import type { HubRepository } from '../fhir/hub-repository';
+import { relativeReference } from '../fhir/search-values';
+import { compositionOf, currentSumehrs } from './sumehr-publication';
+
+/**
+ * `GET Patient/{id}/$summary` (SPEC §4, emergency summary): the patient's latest current SUMEHR
+ * that the caller may see, as a FHIR document Bundle (Composition, Patient, authors, and the
+ * section entries the caller sees). 404 when the patient or every SUMEHR is hidden or missing.
+ */
+export async function patientSummary(req: FhirRequest, repository: unknown): Promise<FhirResponse> {
+  const repo = repository as HubRepository;
+  const patient = await repo.readResource<Patient>('Patient', req.params.id);
+  let composition: Composition | undefined;
+  for (const doc of await currentSumehrs(repo, `Patient/${patient.id}`)) {
+    for (const target of compositionOf(doc, repo.ctx.baseUrl)) {
+      composition ??= await repo.readResource<Composition>('Composition', target.split('/')[1]).catch(() => undefined);
+    }
+    if (composition) break;
+  }
+  if (!composition) throw new OperationOutcomeError(notFound);
+
+  const refs = [
+    ...(composition.author ?? []).map((a) => a.reference),
+    ...flattenEntries(composition),
+  ]
+    .filter((r): r is string => !!r)
+    .map((r) => relativeReference(r, repo.ctx.baseUrl))
+    .filter((r, i, all) => /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(r) && all.indexOf(r) === i);
+  // Entries the caller may not see are left out, exactly as a search would leave them out.
+  const others = (await repo.readReferences(refs.map((reference) => ({ reference })))).filter((r): r is Resource => !(r instanceof Error));
+  const resources: Resource[] = [composition, patient, ...others.filter((r) => !(r.resourceType === 'Patient' && r.id === patient.id))];
+  const bundle: Bundle = {
+    resourceType: 'Bundle',
+    type: 'document',
+    identifier: { system: 'urn:ietf:rfc:3986', value: `urn:uuid:${composition.id}` },
+    timestamp: repo.ctx.now.toISOString(),
+    entry: resources.map((resource) => ({ fullUrl: `${repo.ctx.baseUrl}/${resource.resourceType}/${resource.id}`, resource })),
+  };
+  return [allOk, bundle];
+}
+
+function flattenEntries(composition: Composition): (string | undefined)[] {
+  const walk = (sections: Composition['section']): (string | undefined)[] =>
+    (sections ?? []).flatMap((s) => [...(s.entry ?? []).map((e) => e.reference), ...walk(s.section)]);
+  return walk(composition.section);
+}
