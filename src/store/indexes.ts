@@ -83,8 +83,26 @@ const HISTORY: IndexDescription[] = [
 ];
 
 export async function ensureIndexes(db: Db, types: readonly string[]): Promise<void> {
-  for (const type of types) {
-    await db.collection(type).createIndexes([...COMMON, ...(BY_TYPE[type] ?? [])]);
-  }
-  await db.collection(HISTORY_COLLECTION).createIndexes(HISTORY);
+  for (const type of types) await createMissing(db, type, [...COMMON, ...(BY_TYPE[type] ?? [])]);
+  await createMissing(db, HISTORY_COLLECTION, HISTORY);
+}
+
+/**
+ * Creates the indexes a collection does not have yet. Asking FerretDB 1.24 to create several
+ * indexes of which some already exist makes it drop the connection (a second start of the hub
+ * on the same data failed so), and skipping existing ones costs one listIndexes anywhere.
+ */
+async function createMissing(db: Db, collection: string, wanted: IndexDescription[]): Promise<void> {
+  // A collection that does not exist yet has no indexes (MongoDB answers NamespaceNotFound).
+  const existing = await db
+    .collection(collection)
+    .listIndexes()
+    .toArray()
+    .catch((err: { code?: number }) => {
+      if (err.code === 26) return [];
+      throw err;
+    });
+  const names = new Set(existing.map((i) => i.name as string));
+  const missing = wanted.filter((i) => !names.has(i.name as string));
+  if (missing.length) await db.collection(collection).createIndexes(missing);
 }

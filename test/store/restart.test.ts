@@ -1,0 +1,26 @@
+import { createHub } from '../../src/create-hub';
+import { loadFixtures } from '../../src/fixtures-loader';
+import { createLogger } from '../../src/log';
+import { startTestHub, type TestHub } from '../support/test-hub';
+
+let t: TestHub;
+beforeAll(async () => {
+  t = await startTestHub();
+  await loadFixtures(t.hub);
+});
+afterAll(() => t.close());
+
+describe('a hub starts again on its own data', () => {
+  it('creates its indexes only where missing: a second start on the same database works and serves the same data', async () => {
+    // FerretDB 1.24 dropped the connection when asked to create indexes that already existed.
+    const again = await createHub(t.config, t.database, { log: createLogger('silent') });
+    expect(await again.ready()).toBe(true);
+    expect(await again.store.count('Organization', { always: true })).toBe(await t.hub.store.count('Organization', { always: true }));
+    const indexes = await t.database.db.collection('Patient').listIndexes().toArray();
+    expect(indexes.map((i) => i.name)).toEqual(expect.arrayContaining(['del_id', 'del_ts', 'identifier', 'ssin_unique']));
+    // A third start with an index dropped by hand puts back just that one.
+    await t.database.db.collection('Patient').dropIndex('identifier');
+    await createHub(t.config, t.database, { log: createLogger('silent') });
+    expect((await t.database.db.collection('Patient').listIndexes().toArray()).map((i) => i.name)).toContain('identifier');
+  });
+});
