@@ -16,7 +16,9 @@ export async function applyWorkflowRules(
   ctx: RequestContext,
   resource: WithId<Resource>,
   current?: StoredResource,
-  staged: StagedReader = () => undefined
+  staged: StagedReader = () => undefined,
+  /** Every write staged earlier in the same bundle: rules that count (one active consent) see them too. */
+  stagedDocs: () => StoredResource[] = () => []
 ): Promise<WithId<Resource>> {
   const facts = ctx.policy.facts;
   if (resource.resourceType === 'CareTeam') {
@@ -34,7 +36,7 @@ export async function applyWorkflowRules(
     // Whoever writes it (the patient ending it, the loader), an emergency link keeps its flag.
     return withBreakTheGlassFlag(team) as WithId<Resource>;
   }
-  if (resource.resourceType === 'Consent') return (await checkConsentWrite(ctx, resource as Consent, current)) as WithId<Resource>;
+  if (resource.resourceType === 'Consent') return (await checkConsentWrite(ctx, resource as Consent, current, stagedDocs())) as WithId<Resource>;
   if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current, staged)) as WithId<Resource>;
   return resource;
 }

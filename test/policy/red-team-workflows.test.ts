@@ -129,4 +129,39 @@ describe('patients, consents and links as the wrong party', () => {
     expect((await t.as('physician-sarah-maes').post('/fhir/CareTeam', stay('Organization/org-ziekenhuis-zuid'))).status).toBe(403);
     expect((await t.as('gp-anna-peeters').post('/fhir/CareTeam', stay(PARC))).status).toBe(422);
   });
+
+  // FINDING (high): a patient under 16 could not register or revoke their hub-sharing consent, but could
+  // grant anyone (a RelatedPerson it creates itself) access to its whole record, or exclude its GP:
+  // under 16 the patient does not decide alone (SPEC §4).
+  it('FINDING: a patient under 16 grants nobody access to their record (nor excludes a professional) alone', async () => {
+    const lucas = `Bearer ${t.token({ sub: 'lucas', role: 'patient', ssin: makeSsin('2016-05-14', 3), scope: 'patient/*.rs patient/Consent.cu patient/RelatedPerson.cu' })}`;
+    const post = (url: string, body: unknown) => supertest(t.app).post(url).set('Authorization', lucas).set('Content-Type', 'application/fhir+json').send(body as object);
+    const strangerSsin = makeSsin('1980-02-02', 55);
+    const person = await post('/fhir/RelatedPerson', { resourceType: 'RelatedPerson', patient: { reference: 'Patient/patient-lucas-dubois' }, identifier: [{ system: SSIN_SYSTEM, value: strangerSsin }] });
+    const grant = await post('/fhir/Consent', consentFor('patient-lucas-dubois', 'grant', { actor: `RelatedPerson/${person.body.id}` }));
+    expect(grant.status).toBe(422);
+    const stranger = `Bearer ${t.token({ sub: 'stranger', role: 'patient', ssin: strangerSsin, scope: 'patient/*.rs' })}`;
+    const links = await supertest(t.app).get('/fhir/CareTeam?patient=patient-lucas-dubois').set('Authorization', stranger);
+    expect(links.body.entry ?? []).toHaveLength(0);
+    expect((await post('/fhir/Consent', consentFor('patient-lucas-dubois', 'exclusion', { actor: 'Practitioner/gp-anna-peeters' }))).status).toBe(422);
+  });
+
+  // FINDING (high): "at most one active hub-sharing consent per patient" was checked against the store
+  // only, so one transaction registering two stored both: revoking one then left the patient shared.
+  it('FINDING: one transaction cannot register two active hub-sharing consents for a patient', async () => {
+    const pieter = 'patient-pieter-claes';
+    const sharing = consentFor(pieter, 'hub-sharing', { channel: 'gp' });
+    const tx = await t.as('gp-anna-peeters').post('/fhir', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: 'urn:uuid:7c1d4f0e-0000-4000-8000-000000000001', request: { method: 'POST', url: 'Consent' }, resource: sharing },
+        { fullUrl: 'urn:uuid:7c1d4f0e-0000-4000-8000-000000000002', request: { method: 'POST', url: 'Consent' }, resource: sharing },
+      ],
+    });
+    expect(tx.status).toBe(422);
+    const stored = await t.hub.store.readFacts('Consent', { field: 'keys.patient', in: [`Patient/${pieter}`] }, 10);
+    expect(stored).toHaveLength(0);
+  });
 });
+
