@@ -37,7 +37,7 @@ export async function applyWorkflowRules(
     return withBreakTheGlassFlag(team) as WithId<Resource>;
   }
   if (resource.resourceType === 'Consent') return (await checkConsentWrite(ctx, resource as Consent, current, stagedDocs())) as WithId<Resource>;
-  if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current, staged)) as WithId<Resource>;
+  if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current, staged, stagedDocs())) as WithId<Resource>;
   return resource;
 }
 

@@ -68,6 +68,22 @@ describe('registration decisions', () => {
     expect((await t.admin().get('/fhir/Practitioner/gp-nadia-haddad')).body.active).not.toBe(true);
   });
 
+  // FINDING (low): "none of its kind pending for the same subject" was checked against the store only: one
+  // transaction filed the same user authorization twice, both pending.
+  it('FINDING: one transaction cannot file the same request twice', async () => {
+    const ua = task('user-authorization', 'Practitioner/gp-thomas-lambert', PARC);
+    const tx = await t.as('hopital-du-parc-admin').post('/fhir', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: 'urn:uuid:7c1d4f0e-0000-4000-8000-000000000011', request: { method: 'POST', url: 'Task' }, resource: ua },
+        { fullUrl: 'urn:uuid:7c1d4f0e-0000-4000-8000-000000000012', request: { method: 'POST', url: 'Task' }, resource: ua },
+      ],
+    });
+    expect(tx.status).toBe(422);
+    expect(await t.hub.store.readFacts('Task', { field: 'keys.subject', in: ['Practitioner/gp-thomas-lambert'] }, 10)).toHaveLength(0);
+  });
+
   it('HELD: only the institution-admin of an organization accepts its privacy policy', async () => {
     expect((await t.as('zuid-admin').post(`/fhir/${PARC}/$accept-privacy-policy`, {})).status).toBe(403);
     expect((await t.as('zuid-medical-director').post('/fhir/Organization/org-ziekenhuis-zuid/$accept-privacy-policy', {})).status).toBe(403);
