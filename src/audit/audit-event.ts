@@ -98,13 +98,27 @@ export function auditEventsFor(ctx: AuditContext, accesses: Access[]): PendingAu
         entity: [
           ...(patient ? [entity(patient, '1', 'Person', '1', 'Patient')] : []),
           ...[...touched.resources].filter((r) => r !== patient).map((r) => entity(r, '2', 'System Object', '4', 'Domain Resource')),
-          ...queries.map((q) => ({ ...entity(undefined, '2', 'System Object', '24', 'Query'), query: Buffer.from(q).toString('base64') })),
+          ...queries.map((q) => ({ ...entity(undefined, '2', 'System Object', '24', 'Query'), query: Buffer.from(patient ? shapeOf(q) : q).toString('base64') })),
           ...basis.references.map((r) => entity(r, '2', 'System Object', '13', 'Security Resource')),
         ],
       };
       return { patient, requestor: requestorOf(ctx.facts), outcome, event };
     });
   });
+}
+
+/** Search parameters whose values name no person: kept as they are in a patient's event. */
+const PLAIN_PARAMS = new Set(['status', 'category', 'type', 'date', 'code', 'intent', '_count', '_sort', '_include', '_revinclude', '_summary', '_elements', '_total', '_lastUpdated']);
+
+/**
+ * The query as a patient's event keeps it: one search may look up several people (SSINs, ids,
+ * names), and each patient reads their own trail, so values that could name someone else are
+ * masked (`identifier=*`); the caller's own chain and the resources found keep the detail.
+ */
+function shapeOf(query: string): string {
+  const [type, params = ''] = query.split('?', 2);
+  const parts = [...new URLSearchParams(params)].map(([name, value]) => `${name}=${PLAIN_PARAMS.has(name.split(':')[0]) ? encodeURIComponent(value) : '*'}`);
+  return parts.length ? `${type}?${parts.join('&')}` : type;
 }
 
 function worst(outcomes: AuditOutcome[]): AuditOutcome {

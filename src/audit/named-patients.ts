@@ -12,7 +12,7 @@ const MAX_NAMED = 20;
 /**
  * A search naming a patient is an access to that patient's record even when it finds nothing:
  * the patient's trail records it, as refused when the caller may not reach that patient
- * (a probe leaves a trace). Patients that do not exist record nothing.
+ * (a probe leaves a trace). Patients that do not exist get no trail: the probe is a refusal of the caller's.
  */
 export async function touchNamedPatients(ctx: RequestContext, access: Access, request: SearchRequest): Promise<void> {
   const named = new Set<string>();
@@ -30,5 +30,8 @@ export async function touchNamedPatients(ctx: RequestContext, access: Access, re
     if (access.touches.some((t) => t.patient === patient)) continue;
     const doc = await ctx.store.readFactById('Patient', id);
     if (doc) touch(access, patient, patient, { refused: !matchesCondition(scope, doc) });
+    // A missing patient is refused too (in the caller's own chain): were it recorded as a success the
+    // caller would read it in its own trail and tell missing ids from existing ones it may not reach.
+    else touch(access, patient, undefined, { refused: true });
   }
 }

@@ -311,7 +311,8 @@ export class HubRepository extends FhirRepository<undefined> {
     await assertUniqueSsin(this.ctx.store, input, this.staged?.values());
     // Rules see the writes staged earlier in the same bundle (a transaction filing a Task for a new Practitioner).
     const staged = (type: string, id: string) => this.staged?.get(`${type}/${id}`)?.doc;
-    const resource = (await applyWorkflowRules(this.ctx, input as WithId<Resource>, current, staged)) as WithId<T>;
+    const stagedDocs = () => [...(this.staged?.values() ?? [])].map((w) => w.doc);
+    const resource = (await applyWorkflowRules(this.ctx, input as WithId<Resource>, current, staged, stagedDocs)) as WithId<T>;
     return { resource, access };
   }
 

@@ -14,13 +14,15 @@ export const AGE_OF_CONSENT = 16;
 /**
  * Business rules of a Consent write (SPEC §4), after the write policy said who may write it:
  * - at most one active hub-sharing consent per patient (a second one is 422: revoke, then re-consent);
- * - a patient under 16 does not register or revoke their hub-sharing consent themselves: a parent or
- *   guardian holding a grant does (or a professional); from 16 the patient decides alone;
+ * - a patient under 16 does not write their consents themselves (no registration or revocation, no grant,
+ *   no exclusion): a parent or guardian holding a grant registers or revokes the hub-sharing consent, a
+ *   professional records the rest on request; from 16 the patient decides alone;
+ * - the one-active rule counts the writes staged earlier in the same bundle;
  * - an exclusion names exactly one Practitioner;
  * - a professional writes anything but a new hub-sharing registration only on the patient's explicit
  *   request, recorded as Consent.verification (verified with the patient or their parent; dated by the hub).
  */
-export async function checkConsentWrite(ctx: RequestContext, input: Consent, current?: StoredResource): Promise<Consent> {
+export async function checkConsentWrite(ctx: RequestContext, input: Consent, current?: StoredResource, staged: StoredResource[] = []): Promise<Consent> {
   const kind = consentKindOf(input);
   const patient = input.patient?.reference ? relativeReference(input.patient.reference, ctx.baseUrl) : undefined;
   let consent = input;
@@ -31,7 +33,8 @@ export async function checkConsentWrite(ctx: RequestContext, input: Consent, cur
     }
   }
   const facts = ctx.policy.facts;
-  if (kind === 'hub-sharing' && facts.kind === 'patient' && patient === facts.self) {
+  // Any consent of their own, not only hub-sharing: a grant would let anyone in, an exclusion shut their GP out.
+  if (facts.kind === 'patient' && patient === facts.self) {
     const record = patient ? ((await ctx.store.readFactById('Patient', patient.split('/')[1]))?.r as Patient | undefined) : undefined;
     if (record?.birthDate && ageOn(record.birthDate, ctx.now) < AGE_OF_CONSENT) {
       refuse('Under 16, the consent is registered by a parent or guardian', 'Consent.patient');
@@ -42,15 +45,23 @@ export async function checkConsentWrite(ctx: RequestContext, input: Consent, cur
     if (!request) refuse("A professional records this only on the patient's explicit request (Consent.verification)", 'Consent.verification');
     consent = { ...input, verification: (input.verification ?? []).map((v) => (v === request && !v.verificationDate ? { ...v, verificationDate: ctx.now.toISOString() } : v)) };
   }
-  if (kind === 'hub-sharing' && input.status === 'active' && patient) await assertNoOtherActiveConsent(ctx, patient, input.id);
+  if (kind === 'hub-sharing' && input.status === 'active' && patient) await assertNoOtherActiveConsent(ctx, patient, input.id, staged);
   return consent;
 }
 
-async function assertNoOtherActiveConsent(ctx: RequestContext, patient: string, id: string | undefined): Promise<void> {
-  const active = await ctx.store.readFacts(
+/** Stored and staged alike: a bundle registering two (or re-activating one) counts as the store would after it. */
+async function assertNoOtherActiveConsent(ctx: RequestContext, patient: string, id: string | undefined, staged: StoredResource[]): Promise<void> {
+  const stored = await ctx.store.readFacts(
     'Consent',
     and(fieldIn('keys.patient', [patient]), fieldIn('keys.category', [`${CONSENT_KIND}|hub-sharing`]), fieldIn('keys.status', ['active'])),
-    2
+    10
   );
+  const stagedConsents = staged.filter((d) => d.r.resourceType === 'Consent');
+  const stagedIds = new Set(stagedConsents.map((d) => d._id));
+  const activeStaged = stagedConsents.filter(
+    (d) => !d.del && d.a.patient === patient && consentKindOf(d.r as Consent) === 'hub-sharing' && (d.r as Consent).status === 'active'
+  );
+  // A stored one revoked earlier in the bundle no longer counts; one staged active does.
+  const active = [...stored.filter((c) => !stagedIds.has(c._id)), ...activeStaged];
   if (active.some((c) => c._id !== id)) refuse('The patient already has an active consent to data sharing', 'Consent.status');
 }

@@ -7,7 +7,6 @@ import { mayDecideTask, taskParties } from '../policy/task-access';
 import { JUNIOR_ACCREDITATION_EXT } from '../policy/vocabulary';
 import { refuse } from './business-rule';
 import {
-  accreditationStatus,
   assertGuarantor,
   assertJuniorEvidence,
   factReader,
@@ -96,7 +95,9 @@ async function writeEffects(repo: HubRepository, task: WithId<Task>): Promise<vo
   if (type !== 'Practitioner') return;
   const professional = await repo.readResource<Practitioner>('Practitioner', id);
   let extension = professional.extension;
-  if (code === 'junior-accreditation' || accreditationStatus(professional)) {
+  // Only a junior-accreditation request, with its certificate and acknowledgements, accredits a junior
+  // doctor (SPEC §6): a user authorization activates her account but leaves her awaiting accreditation.
+  if (code === 'junior-accreditation') {
     extension = [
       ...withoutExt(professional, JUNIOR_ACCREDITATION_EXT),
       { url: JUNIOR_ACCREDITATION_EXT, extension: [{ url: 'status', valueCode: 'accredited' }, { url: 'date', valueDateTime: now }] },

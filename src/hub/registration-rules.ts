@@ -33,7 +33,13 @@ export function registrationCodeOf(task: Task): string | undefined {
  * A new version (only `$approve`/`$reject` and the fixture loader write one) may only decide a
  * requested Task, once.
  */
-export async function checkTaskWrite(ctx: RequestContext, input: Task, current?: StoredResource, staged: StagedReader = () => undefined): Promise<Task> {
+export async function checkTaskWrite(
+  ctx: RequestContext,
+  input: Task,
+  current?: StoredResource,
+  staged: StagedReader = () => undefined,
+  stagedDocs: StoredResource[] = []
+): Promise<Task> {
   const facts = factReader(ctx.store, staged);
   const code = registrationCodeOf(input);
   if (!code || !CODES.has(code)) refuse('A registration Task needs a code from the registration CodeSystem', 'Task.code');
@@ -67,7 +73,7 @@ export async function checkTaskWrite(ctx: RequestContext, input: Task, current?:
       }
       break;
   }
-  await assertNonePending(ctx.store, code, parties.subject as string);
+  await assertNonePending(ctx.store, code, parties.subject as string, stagedDocs);
   const filer = who(ctx.policy.facts);
   // The hub-admin files on someone's (paper or mail) request: the requester it names is kept.
   const onRequest = principal.role === 'hub-admin';
@@ -135,9 +141,14 @@ export async function assertGuarantor(facts: FactReader, owner: string | undefin
   return org;
 }
 
-async function assertNonePending(store: ResourceStore, code: string, subject: string): Promise<void> {
+/** Stored or filed earlier in the same bundle: one transaction cannot file the same request twice. */
+async function assertNonePending(store: ResourceStore, code: string, subject: string, stagedDocs: StoredResource[]): Promise<void> {
   const pending = await store.readFacts('Task', and(fieldIn('keys.code', [`${REGISTRATION}|${code}`]), fieldIn('keys.subject', [subject]), fieldIn('keys.status', ['requested'])), 1);
-  if (pending.length) refuse('A request of this kind is already pending', 'Task.for');
+  const staged = stagedDocs.some((d) => {
+    const task = d.r as Task;
+    return task.resourceType === 'Task' && task.status === 'requested' && registrationCodeOf(task) === code && task.for?.reference === subject;
+  });
+  if (pending.length || staged) refuse('A request of this kind is already pending', 'Task.for');
 }
 
 async function practitioner(facts: FactReader, reference: string | undefined): Promise<Practitioner> {

@@ -17,7 +17,9 @@ export async function applyWorkflowRules(
   ctx: RequestContext,
   resource: WithId<Resource>,
   current?: StoredResource,
-  staged: StagedReader = () => undefined
+  staged: StagedReader = () => undefined,
+  /** Every write staged earlier in the same bundle: rules that count (one active consent) see them too. */
+  stagedDocs: () => StoredResource[] = () => []
 ): Promise<WithId<Resource>> {
   const facts = ctx.policy.facts;
   if (resource.resourceType === 'CareTeam') {
@@ -35,8 +37,8 @@ export async function applyWorkflowRules(
     // Whoever writes it (the patient ending it, the loader), an emergency link keeps its flag.
     return withBreakTheGlassFlag(team) as WithId<Resource>;
   }
-  if (resource.resourceType === 'Consent') return (await checkConsentWrite(ctx, resource as Consent, current)) as WithId<Resource>;
-  if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current, staged)) as WithId<Resource>;
+  if (resource.resourceType === 'Consent') return (await checkConsentWrite(ctx, resource as Consent, current, stagedDocs())) as WithId<Resource>;
+  if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current, staged, stagedDocs())) as WithId<Resource>;
   // Publication rules of documents and SUMEHRs (document-publication.ts): what professionals publish.
   if (resource.resourceType === 'DocumentReference' && facts.kind === 'practitioner') checkDocumentPublication(resource as DocumentReference, ctx.baseUrl);
   if (isSumehr(resource) && !current && facts.kind === 'practitioner') checkSumehrPublication(resource, facts, ctx.baseUrl);
