@@ -22,7 +22,7 @@ import { startEmbeddedFerretDb, type EmbeddedFerretDb } from '../src/store/embed
 import { HISTORY_COLLECTION } from '../src/store/resource-store';
 import { historyEntryOf, type HistoryEntry } from '../src/store/stored-resource';
 import { storedFormBuilder } from './bench/access-sidecar';
-import { BENCH_GP_CLAIMS, BENCH_GP_ID } from './bench/care-network';
+import { BENCH_CUSTODIAN_ID, BENCH_GP_CLAIMS, BENCH_GP_ID } from './bench/care-network';
 import { HubClient } from './bench/http-client';
 import { measure, type Measurement } from './bench/load';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './bench/options';
@@ -235,6 +235,7 @@ async function runMeasurements(
   const bodies = Array.from({ length: total }, () => ({
     ...syntheticDocumentReference(random, undefined, random.pick(seeded.linkedPatientIds)),
     author: [{ reference: `Practitioner/${BENCH_GP_ID}` }],
+    custodian: { reference: `Organization/${BENCH_CUSTODIAN_ID}` },
   }));
   // The raw baseline gets its stored forms ready-made: it measures the driver round trip only;
   // building the stored form (FHIRPath extraction) and validating are hub costs.

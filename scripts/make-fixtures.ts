@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
-  Bundle, CareTeam, Consent, Extension, HumanName, Identifier, Organization, Patient, Practitioner, PractitionerRole, RelatedPerson, Resource, Task,
+  Bundle, CareTeam, Consent, Extension, HumanName, Organization, Patient, Practitioner, PractitionerRole, RelatedPerson, Resource, Task,
 } from '@medplum/fhirtypes';
 import { cbeIdentifier, makeCbe, makeSsin, nihiiOrganizationIdentifier, nihiiProfessionalIdentifier, ssinIdentifier } from '../src/fhir/belgian-identifiers';
 

@@ -1,4 +1,4 @@
-import type { CareTeam, Consent, Practitioner } from '@medplum/fhirtypes';
+import type { CareTeam, Consent, Organization, Practitioner } from '@medplum/fhirtypes';
 
 /** The benchmark's professional: a GP whose links and consents are the facts loaded per request. */
 export const BENCH_GP_ID = 'bench-gp';
@@ -15,6 +15,13 @@ export function benchGp(): Practitioner & { id: string } {
     name: [{ family: 'Bench', given: ['General'] }],
     qualification: [{ code: { coding: [{ system: `${SH}/CodeSystem/profession`, code: 'physician' }] } }],
   };
+}
+
+/** The institution that keeps the content of the documents the GP publishes (their custodian, SPEC §4). */
+export const BENCH_CUSTODIAN_ID = 'bench-lab';
+
+export function benchCustodian(): Organization & { id: string } {
+  return { resourceType: 'Organization', id: BENCH_CUSTODIAN_ID, active: true, name: 'Bench laboratory' };
 }
 
 /** Every patient has an active hub-sharing consent (rule 2 holds), registered a year ago. */

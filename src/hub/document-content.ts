@@ -1,4 +1,3 @@
-import { OperationOutcomeError } from '@medplum/core';
 import type { Binary, Composition, DocumentReference, OperationOutcome } from '@medplum/fhirtypes';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';

@@ -1,5 +1,6 @@
+import { refuse } from './business-rule';
 import { OperationOutcomeError } from '@medplum/core';
-import type { Composition, DocumentReference, OperationOutcome, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import type { Composition, DocumentReference, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { relativeReference } from '../fhir/search-values';
 import type { PractitionerFacts } from '../policy/facts';
 import { CONFIDENTIALITY, GP_LINK_TYPES, RELEASE_RULE_EXT, SUMEHR_LOINC } from '../policy/vocabulary';
@@ -86,11 +87,3 @@ export function checkSumehrPublication(composition: Composition, facts: Practiti
   }
 }
 
-export function refuse(text: string, expression?: string): never {
-  const outcome: OperationOutcome = {
-    resourceType: 'OperationOutcome',
-    id: 'unprocessable',
-    issue: [{ severity: 'error', code: 'business-rule', details: { text }, ...(expression ? { expression: [expression] } : {}) }],
-  };
-  throw new OperationOutcomeError(outcome);
-}

@@ -5,7 +5,7 @@ import type { HubRepository } from '../fhir/hub-repository';
 import { relativeReference } from '../fhir/search-values';
 import type { PractitionerFacts } from '../policy/facts';
 import { DOCUMENT_CLASS, RELEASE_DEFAULT_EXT, RELEASE_RULE_EXT, classOfLoinc } from '../policy/vocabulary';
-import { refuse } from './document-publication';
+import { refuse } from './business-rule';
 
 /**
  * `POST DocumentReference/{id}/$release` (SPEC §4): the attending physician releases one document

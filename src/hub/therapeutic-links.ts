@@ -1,5 +1,5 @@
-import { OperationOutcomeError } from '@medplum/core';
-import type { CareTeam, OperationOutcome, Practitioner } from '@medplum/fhirtypes';
+import { refuse } from './business-rule';
+import type { CareTeam, Practitioner } from '@medplum/fhirtypes';
 import { and, fieldIn, or } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import { parseFhirDate } from '../fhir/search-values';
@@ -79,14 +79,6 @@ async function isExcluded(store: ResourceStore, patient: string, member: string,
   return found.length > 0;
 }
 
-function refuse(text: string, expression?: string): never {
-  const outcome: OperationOutcome = {
-    resourceType: 'OperationOutcome',
-    id: 'unprocessable',
-    issue: [{ severity: 'error', code: 'business-rule', details: { text }, ...(expression ? { expression: [expression] } : {}) }],
-  };
-  throw new OperationOutcomeError(outcome);
-}
 
 function addMonths(date: Date, months: number): Date {
   const d = new Date(date.getTime());

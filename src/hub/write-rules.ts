@@ -6,6 +6,7 @@ import { fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import { parseFhirDate } from '../fhir/search-values';
+import { refuse } from './business-rule';
 import { checkConsentWrite } from './consent-rules';
 import { checkTaskWrite, type StagedReader } from './registration-rules';
 import { assertRenewal, checkAdmissionLink, withBreakTheGlassFlag } from './link-lifecycle';
@@ -51,11 +52,7 @@ function assertEndsLink(next: CareTeam, previous: CareTeam | undefined, now: Dat
   const end = next.period?.end ? parseFhirDate(next.period.end)?.lo : undefined;
   const ends = next.status === 'inactive' || (!!end && end.getTime() <= now.getTime());
   if (!previous || rest(next) !== rest(previous) || !ends) {
-    throw new OperationOutcomeError({
-      resourceType: 'OperationOutcome',
-      id: 'unprocessable',
-      issue: [{ severity: 'error', code: 'business-rule', details: { text: 'A patient can only end a link' }, expression: ['CareTeam'] }],
-    });
+    refuse('A patient can only end a link', 'CareTeam');
   }
 }
 
