@@ -14,6 +14,8 @@ import { FhirRepository, type CreateResourceOptions, type ReadHistoryOptions, ty
 import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
 import { AccessLog, breaksTheGlass, outcomeOfError, touch, type Access, type Touch } from '../audit/access-log';
 import { touchNamedPatients } from '../audit/named-patients';
+import { touchRefused } from '../audit/refused-access';
+import { instanceHistory, typeHistory, versionOf } from './history-reads';
 import { applyWorkflowRules, assertUniqueSsin } from '../hub/write-rules';
 import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
@@ -22,10 +24,7 @@ import { storeLookups } from '../policy/access-lookups';
 import type { WriteChange, WriteInteraction } from '../policy/access-policy';
 import { assertReferencesVisible, missingReference, referencesIn } from './reference-check';
 import { relativeReference } from './search-values';
-import type { Condition } from '../store/condition';
-import { matchesCondition } from '../store/condition-eval';
-import type { HistoryEntry, PlannedWrite, StoredResource } from '../store/stored-resource';
-import { historyBundle } from './history-bundle';
+import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import type { RequestContext } from './request-context';
 import { executeSearch } from './search-executor';
 import { isServedType } from './served-types';
@@ -99,44 +98,18 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   async readHistory<T extends Resource>(resourceType: string, id: string, options?: ReadHistoryOptions): Promise<Bundle<WithId<T>>> {
-    return this.audited('history-instance', resourceType, id, (access) => this.instanceHistory<T>(access, resourceType, id, options));
-  }
-
-  private async instanceHistory<T extends Resource>(access: Access, resourceType: string, id: string, options?: ReadHistoryOptions): Promise<Bundle<WithId<T>>> {
-    const current = await this.visibleCurrent(resourceType, id);
-    touch(access, `${resourceType}/${id}`, current.a.patient);
-    const limit = Math.min(Math.max(options?.limit ?? 50, 1), 1000);
-    const { entries } = await this.ctx.store.instanceHistory(resourceType, current, 1000, 0);
-    const scope = this.ctx.policy.readScope(resourceType, 'r');
-    const visible = entries.filter((e) => versionVisible(scope, e, current));
-    const offset = options?.offset ?? 0;
-    return historyBundle(visible.slice(offset, offset + limit), this.ctx.baseUrl, visible.length) as Bundle<WithId<T>>;
+    return this.audited('history-instance', resourceType, id, (access) => instanceHistory<T>(this, access, resourceType, id, options));
   }
 
   async readTypeHistory(resourceType: string, limit: number, since?: Date): Promise<Bundle> {
     return this.audited('history-type', resourceType, undefined, async (access) => {
       assertServed(resourceType);
-      const scope = this.ctx.policy.readScope(resourceType, 's');
-      const entries = (await this.ctx.store.typeHistory(resourceType, scope, limit, since)).filter((e) => versionVisible(scope, e));
-      for (const e of entries) touch(access, `${resourceType}/${e.id}`, e.a?.patient);
-      return historyBundle(entries, this.ctx.baseUrl);
+      return typeHistory(this, access, resourceType, limit, since);
     });
   }
 
   async readVersion<T extends Resource>(resourceType: string, id: string, vid: string): Promise<WithId<T>> {
-    return this.audited('vread', resourceType, id, (access) => this.version<T>(access, resourceType, id, vid));
-  }
-
-  private async version<T extends Resource>(access: Access, resourceType: string, id: string, vid: string): Promise<WithId<T>> {
-    const current = await this.visibleCurrent(resourceType, id);
-    touch(access, `${resourceType}/${id}`, current.a.patient);
-    const version = /^\d+$/.test(vid) ? Number(vid) : NaN;
-    const entry = Number.isNaN(version) ? undefined : await this.ctx.store.readVersion(resourceType, id, version, current);
-    // Each version is judged on its own access fields: filed under another patient, labelled V,
-    // or restricted then, it stays hidden even if the current version is visible.
-    if (!entry || !versionVisible(this.ctx.policy.readScope(resourceType, 'r'), entry, current)) throw new OperationOutcomeError(notFound);
-    if (entry.del) throw new OperationOutcomeError(gone);
-    return entry.r as WithId<T>;
+    return this.audited('vread', resourceType, id, (access) => versionOf<T>(this, access, resourceType, id, vid));
   }
 
   async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
@@ -216,18 +189,10 @@ export class HubRepository extends FhirRepository<undefined> {
       return await run(access);
     } catch (err) {
       access.outcome = outcomeOfError(err);
-      if (!access.touches.length) await this.touchRefused(access, resourceType, id).catch(() => undefined);
+      if (!access.touches.length) {
+        await touchRefused(this.ctx.store, access, { type: resourceType, id, served: isServedType(resourceType) }, this.writing).catch(() => undefined);
+      }
       throw err;
-    }
-  }
-
-  private async touchRefused(access: Access, resourceType: string, id: string | undefined): Promise<void> {
-    const target = id && isServedType(resourceType) ? await this.ctx.store.readFactById(resourceType, id) : undefined;
-    if (target) return touch(access, `${resourceType}/${id}`, target.a.patient);
-    const patient = this.writing?.patient;
-    const [type, patientId] = patient?.split('/') ?? [];
-    if (this.writing && type === 'Patient' && patientId && (await this.ctx.store.readFactById('Patient', patientId))) {
-      touch(access, this.writing.resource, patient);
     }
   }
 
@@ -391,16 +356,6 @@ export class HubRepository extends FhirRepository<undefined> {
     await storeWrites(this.ctx, this.lookups.relative, writes);
   }
 
-}
-
-/**
- * A history entry under the caller's read condition, on the access fields it was written with;
- * the consent window is the patient's current one (it is maintained on current documents only).
- */
-function versionVisible(scope: Condition, entry: HistoryEntry, current?: StoredResource): boolean {
-  if (!entry.a) return false;
-  const a = current ? { ...entry.a, consentFrom: current.a.consentFrom, consentUntil: current.a.consentUntil } : entry.a;
-  return matchesCondition(scope, { _id: entry.id, v: entry.v, ts: entry.ts, del: entry.del, r: entry.r, s: {}, x: {}, dl: {}, dh: {}, n: {}, o: {}, a });
 }
 
 function assertServed(resourceType: string): void {
