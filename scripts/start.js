@@ -35,13 +35,8 @@ function runOrExit(command, args) {
 }
 
 if (dependenciesStale()) {
-  // npm 11 can reject the lock in `npm ci` when the registry lacks other platforms' optional
-  // native bindings; `npm install` then installs the same locked versions.
-  const ci = spawnSync('npm', ['ci'], { cwd: root, stdio: 'inherit' });
-  if (ci.status !== 0) {
-    console.error('sharehub: npm ci failed; trying npm install');
-    runOrExit('npm', ['install', '--no-audit', '--no-fund']);
-  }
+  // Exactly the committed lock file (reproducible installs).
+  runOrExit('npm', ['ci', '--no-audit', '--no-fund']);
 }
 if (!process.env.MONGODB_URI) runOrExit('bash', [path.join('scripts', 'ferretdb-build.sh')]);
 

@@ -14,13 +14,10 @@ fail() {
 
 if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] \
   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # npm 11 rejects this lock in `npm ci` when the registry lacks other platforms' optional
-  # native bindings (it leaves them out of the lock, then reports them "Missing"); `npm install`
-  # installs the same locked versions, so fall back to it.
+  # Exactly the committed lock file, nothing else: a lock that npm ci refuses is a bug to fix.
   # (env -u: `npm --silent test`, as .ci/run uses, would otherwise silence the install's errors too.)
-  env -u npm_config_loglevel npm ci \
-    || { echo "sharehub: npm ci failed; trying npm install" >&2; env -u npm_config_loglevel npm install --no-audit --no-fund; } \
-    || fail "installing dependencies failed"
+  env -u npm_config_loglevel npm ci --no-audit --no-fund \
+    || fail "npm ci failed: package-lock.json does not match package.json"
 fi
 
 bash scripts/ferretdb-build.sh || fail "building FerretDB failed"
