@@ -26,6 +26,13 @@ export interface HubConfig {
    * any http(s) URL. Publication accepts only http(s) (or the hub's own Binary) URLs.
    */
   readonly contentSourcePrefixes: readonly string[];
+  /**
+   * SMART App Launch of the web views (SPEC §12): the network's OpenID Connect provider. Unset in
+   * development mode: the hub's own demo sign-in (src/web/dev-sign-in.ts) takes its place.
+   */
+  readonly smartAuthorizeUrl?: string;
+  readonly smartTokenUrl?: string;
+  readonly smartClientId: string;
 }
 
 export const DEV_ISSUER = 'https://sharehub.example/dev-issuer';
@@ -51,6 +58,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     contentConnectTimeoutMs: positiveNumber(env.CONTENT_CONNECT_TIMEOUT_MS, 5_000),
     contentTotalTimeoutMs: positiveNumber(env.CONTENT_TOTAL_TIMEOUT_MS, 60_000),
     contentSourcePrefixes: (env.CONTENT_SOURCE_PREFIXES ?? '').split(/[\s,]+/).filter(Boolean),
+    smartAuthorizeUrl: env.SMART_AUTHORIZE_URL || undefined,
+    smartTokenUrl: env.SMART_TOKEN_URL || undefined,
+    smartClientId: env.SMART_CLIENT_ID || 'sharehub-web',
   };
 }
 

@@ -9,8 +9,9 @@ import { fhirEndpoint } from './fhir-endpoint';
 import { requestLog } from './request-log';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
 import { smartConfiguration } from './smart-configuration';
+import { webViews } from '../web/web-views';
 
-/** The HTTP face of the hub. Only /healthz, /readyz and the discovery documents are public. */
+/** The HTTP face of the hub. Only /healthz, /readyz, the discovery documents and the web views' static pages are public. */
 export function createApp(hub: Hub): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -38,6 +39,8 @@ export function createApp(hub: Hub): express.Express {
   fhir.get(DOCUMENT_CONTENT_PATH, asyncHandler(documentContent(hub)));
   fhir.use(asyncHandler(fhirEndpoint(hub)));
   app.use('/fhir', fhir);
+  // The web views of SPEC §12: static pages that call /fhir with the user's token like any client.
+  app.use(webViews(hub));
 
   app.use((req: Request, res: Response) => sendOutcome(req, res, outcome('not-found', 'Not found'), 404));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
