@@ -79,6 +79,8 @@ export async function serve(t: NetworkHub): Promise<{ origin: string; close(): P
 export async function signIn(context: BrowserContext, origin: string, view: 'portal' | 'pro', persona: string): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${origin}/${view}`);
+  // Each scenario starts from the browser's language, whatever an earlier one switched to.
+  await page.evaluate('localStorage.removeItem("sharehub.language")');
   await page.getByRole('button', { name: /sign in|se connecter|aanmelden/i }).click();
   await page.locator(`button.persona[value="${persona}"]`).click();
   await page.waitForURL(`${origin}/${view}/`);

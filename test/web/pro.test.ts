@@ -48,7 +48,7 @@ describe('professional area', () => {
     await patient.getByText('Consent registered.').waitFor();
     await patient.getByText('Consent to data sharing: active').waitFor();
 
-    await patient.getByText('Declare a therapeutic link').click();
+    await patient.locator('summary', { hasText: 'Declare a therapeutic link' }).click();
     await patient.getByLabel('Type of link').selectOption('gp-long-term');
     await patient.getByLabel('Proof of contact').selectOption('eid-read');
     await patient.getByRole('button', { name: 'Declare a therapeutic link' }).click();
@@ -58,7 +58,7 @@ describe('professional area', () => {
 
     // The record is open now: no documents yet, then her own SUMEHR.
     await patient.getByText('No documents to show.').waitFor();
-    await patient.getByText('Publish a SUMEHR').click();
+    await patient.locator('summary', { hasText: 'Publish a SUMEHR' }).click();
     await patient.getByLabel('Current problems').fill('Type 2 diabetes\nHypertension');
     await patient.getByLabel('Allergies').fill('Penicillin');
     await patient.getByRole('button', { name: 'Publish a SUMEHR' }).click();
@@ -112,7 +112,7 @@ describe('professional area', () => {
     const find = await findPatient(page, SSINS.sofia);
     const patient = find.locator('article.patient');
     await patient.getByText('No access to this patient’s record.').waitFor();
-    await patient.getByText('Break the glass (emergency)').click();
+    await patient.locator('summary', { hasText: 'Break the glass (emergency)' }).click();
     await patient.getByLabel('Reason').last().fill('Unconscious, brought in by ambulance');
     await patient.getByRole('button', { name: 'Break the glass (emergency)' }).click();
     await patient.getByText(/Emergency access opened, until/).waitFor();
@@ -130,7 +130,7 @@ describe('professional area', () => {
     const find = await findPatient(page, SSINS.jan);
     const patient = find.locator('article.patient');
     await patient.getByText('Consentement au partage de données : révoqué').waitFor().catch(async () => patient.getByText(/révoqué/).waitFor());
-    await patient.getByText('Déclarer un lien thérapeutique').click();
+    await patient.locator('summary', { hasText: 'Déclarer un lien thérapeutique' }).click();
     await patient.getByRole('button', { name: 'Déclarer un lien thérapeutique' }).click();
     const refusal = patient.getByRole('alert').filter({ hasText: 'Refusé.' });
     await refusal.waitFor();

@@ -36,15 +36,22 @@ void startView('portal.title', async (view, main) => {
   const patientId = current.id as string;
   main.append(h('p', { class: 'lead' }, `${t('portal.recordOf')} ${nameText(current.name)}`));
 
-  const documents: DocumentReference[] = [];
+  // The privacy section names hidden documents by title, so it waits for the document list.
+  let documentsLoaded: (documents: DocumentReference[]) => void = () => undefined;
+  const documents = new Promise<DocumentReference[]>((resolve) => (documentsLoaded = resolve));
   section(main, 'consent.title', (body) => consentSection(body, view, patientId));
   section(main, 'documents.title', async (body) => {
-    documents.splice(0, documents.length, ...(await documentList(body, client, names, patientId)));
+    try {
+      documentsLoaded(await documentList(body, client, names, patientId));
+    } catch (err) {
+      documentsLoaded([]);
+      throw err;
+    }
   });
   section(main, 'sumehr.title', (body) => summaryView(body, client, names, patientId));
   section(main, 'trail.title', (body) => accessTrail(body, client, { patient: `Patient/${patientId}` }, 'patient'));
   const links = section(main, 'links.title', (body) => linksSection(body, client, names, patientId, () => void links.reload()));
-  const privacy = section(main, 'privacy.title', (body) => privacySection(body, client, names, patientId, documents, () => void privacy.reload()));
+  const privacy = section(main, 'privacy.title', async (body) => privacySection(body, client, names, patientId, await documents, () => void privacy.reload()));
 });
 
 async function consentSection(body: HTMLElement, view: View, patientId: string): Promise<void> {

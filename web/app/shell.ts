@@ -127,7 +127,8 @@ export function explain(err: unknown, notFound: Key = 'error.404'): string {
   if (!(err instanceof HubError)) return t('error.unexpected');
   const known: Record<number, Key> = { 0: 'error.network', 400: 'error.400', 401: 'error.401', 403: 'error.403', 404: notFound, 409: 'error.409', 412: 'error.409', 413: 'error.400', 422: 'error.422', 502: 'error.502', 503: 'error.503' };
   const head = t(known[err.status] ?? 'error.unexpected');
-  const generic = new Set(['Not found', 'Introuvable', 'Niet gevonden']);
+  // The hub's generic texts say no more than the status does: not repeated.
+  const generic = new Set(['Not found', 'Introuvable', 'Niet gevonden', 'Forbidden', 'Action non autorisée', 'Handeling niet toegestaan']);
   return err.detail && !generic.has(err.detail) ? `${head} ${err.detail}` : head;
 }
 
