@@ -46,7 +46,7 @@ export class FhirClient {
 
   /** Document content (`$content`): raw bytes with their type, checked by the hub like any read. */
   async content(documentId: string): Promise<Blob> {
-    const res = await fetch(`${this.base}/DocumentReference/${encodeURIComponent(documentId)}/$content`, { headers: this.headers() });
+    const res = await fetch(`${this.base}/DocumentReference/${encodeURIComponent(documentId)}/$content`, { headers: this.headers(), cache: 'no-store' });
     if (!res.ok) throw await this.failure(res);
     return res.blob();
   }
@@ -63,7 +63,9 @@ export class FhirClient {
   private async send(method: string, path: string, body?: unknown): Promise<unknown> {
     let res: Response;
     try {
-      res = await fetch(`${this.base}/${path}`, { method, headers: this.headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
+      // no-store: the browser's HTTP cache ignores Authorization, so a cached answer for one user
+      // would be shown to the next user of the same browser (found by test/web/pro.test.ts).
+      res = await fetch(`${this.base}/${path}`, { method, headers: this.headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
     } catch {
       throw new HubError(0, '');
     }

@@ -68,7 +68,7 @@ function addPatientForm(panel: HTMLElement, view: View, names: Names, meRef: str
         ...(value('birthDate') ? { birthDate: value('birthDate') } : {}),
         gender: value('gender') as Patient['gender'],
       });
-      await patientPanel(panel, view, names, meRef, patient);
+      await patientPanel(panel, view, names, meRef, patient, t('pro.patientAdded'));
       return t('pro.patientAdded');
     });
   });
@@ -76,15 +76,16 @@ function addPatientForm(panel: HTMLElement, view: View, names: Names, meRef: str
 }
 
 /** One patient, found by SSIN: consent status, consent registration, links, and the record if the hub lets us in. */
-async function patientPanel(panel: HTMLElement, view: View, names: Names, meRef: string, patient: Patient): Promise<void> {
+async function patientPanel(panel: HTMLElement, view: View, names: Names, meRef: string, patient: Patient, notice?: string): Promise<void> {
   const { client } = view;
   const ssin = patient.identifier?.find((i) => i.system === SSIN_SYSTEM)?.value ?? '';
   const titleId = 'patient-title';
   const status = await consentStatus(view, ssin);
-  const redraw = () => void patientPanel(panel, view, names, meRef, patient);
+  const redraw = (done?: string) => void patientPanel(panel, view, names, meRef, patient, done);
   replace(panel,
     h('article', { class: 'patient', 'aria-labelledby': titleId },
       h('h3', { id: titleId }, `${nameText(patient.name) || patient.id} · ${t('pro.ssin')} ${ssin}${patient.birthDate ? ` · ${formatDate(patient.birthDate)}` : ''}`),
+      notice ? h('p', { class: 'ok', role: 'status' }, notice) : null,
       h('p', { class: 'status-line', 'data-consent-status': status }, `${t('pro.consentStatus')}: ${t(`consentStatus.${status}` as Key)}`),
       status !== 'active' ? registerConsentForm(view, patient.id as string, redraw) : null,
       linkForm(view, patient.id as string, meRef, 'link', redraw),
@@ -104,7 +105,7 @@ async function consentStatus(view: View, ssin: string): Promise<string> {
   }
 }
 
-function registerConsentForm(view: View, patientId: string, redraw: () => void): HTMLElement {
+function registerConsentForm(view: View, patientId: string, redraw: (done: string) => void): HTMLElement {
   const fb = feedback();
   const submit = h('button', { type: 'submit' }, t('pro.registerConsent'));
   const form = h('form', { class: 'form' },
@@ -118,7 +119,7 @@ function registerConsentForm(view: View, patientId: string, redraw: () => void):
     const channel = (form.elements.namedItem('channel') as HTMLSelectElement).value;
     void act(submit, fb, async () => {
       await view.client.create(newConsent(patientId, 'hub-sharing', { channel }));
-      setTimeout(redraw, 1200);
+      redraw(t('consent.registered'));
       return t('consent.registered');
     });
   });
@@ -126,7 +127,7 @@ function registerConsentForm(view: View, patientId: string, redraw: () => void):
 }
 
 /** Declare a therapeutic link (type, proof), or break the glass (emergency, with a reason). */
-function linkForm(view: View, patientId: string, meRef: string, kind: 'link' | 'emergency', redraw: () => void): HTMLElement {
+function linkForm(view: View, patientId: string, meRef: string, kind: 'link' | 'emergency', redraw: (done: string) => void): HTMLElement {
   const fb = feedback();
   const submit = h('button', { type: 'submit', class: kind === 'emergency' ? 'danger' : undefined }, t(kind === 'link' ? 'pro.declareLink' : 'pro.breakGlass'));
   const reason = h('textarea', { name: 'reason', rows: 2, required: kind === 'emergency' });
@@ -149,8 +150,9 @@ function linkForm(view: View, patientId: string, meRef: string, kind: 'link' | '
       if (kind === 'emergency' && !value('reason')) throw new UserError(t('pro.reasonRequired'));
       const link = kind === 'link' ? newLink(patientId, meRef, value('type'), value('proof'), value('reason') || undefined) : newLink(patientId, meRef, 'emergency', 'eid-bypass', value('reason'));
       const created = await view.client.create(link);
-      setTimeout(redraw, 1200);
-      return `${t(kind === 'link' ? 'pro.linkDeclared' : 'pro.glassBroken')} ${formatDate(created.period?.end)}`;
+      const done = `${t(kind === 'link' ? 'pro.linkDeclared' : 'pro.glassBroken')} ${formatDate(created.period?.end)}`;
+      redraw(done);
+      return done;
     });
   });
   return h('details', { class: kind === 'emergency' ? 'add emergency' : 'add' }, h('summary', {}, t(kind === 'link' ? 'pro.declareLink' : 'pro.breakGlass')), form);
@@ -178,7 +180,7 @@ async function recordView(record: HTMLElement, view: View, names: Names, meRef: 
 const SUMEHR_ITEMS: [string, Key, (text: string, patient: string) => Resource][] = [
   ['11450-4', 'sumehr.problems', (text, p) => ({ resourceType: 'Condition', subject: { reference: p }, code: { text }, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] } }) as Resource],
   ['11348-0', 'sumehr.history', (text, p) => ({ resourceType: 'Condition', subject: { reference: p }, code: { text } }) as Resource],
-  ['48765-2', 'sumehr.allergies', (text, p) => ({ resourceType: 'AllergyIntolerance', patient: { reference: p }, code: { text } }) as Resource],
+  ['48765-2', 'sumehr.allergies', (text, p) => ({ resourceType: 'AllergyIntolerance', patient: { reference: p }, code: { text }, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] } }) as Resource],
   ['10160-0', 'sumehr.treatments', (text, p) => ({ resourceType: 'MedicationStatement', status: 'active', subject: { reference: p }, medicationCodeableConcept: { text } }) as Resource],
   ['11369-6', 'sumehr.vaccinations', (text, p) => ({ resourceType: 'Immunization', status: 'completed', patient: { reference: p }, vaccineCode: { text }, occurrenceString: text }) as Resource],
   ['29762-2', 'sumehr.risks', (text, p) => ({ resourceType: 'Observation', status: 'final', subject: { reference: p }, code: { text } }) as Resource],
@@ -196,14 +198,15 @@ function publishForm(view: View, meRef: string, patientId: string, published: ()
     void act(submit, fb, async () => {
       const patient = `Patient/${patientId}`;
       const entries: BundleEntry[] = [];
-      const sections = SUMEHR_ITEMS.map(([code, key, make]) => {
+      const sections = SUMEHR_ITEMS.flatMap(([code, key, make]) => {
         const lines = (form.elements.namedItem(code) as HTMLTextAreaElement).value.split('\n').map((l) => l.trim()).filter(Boolean);
         const refs = lines.map((line) => {
           const fullUrl = `urn:uuid:${crypto.randomUUID()}`;
           entries.push({ fullUrl, resource: make(line, patient) });
           return { reference: fullUrl };
         });
-        return { title: t(key), code: { coding: [{ system: LOINC, code }] }, ...(refs.length ? { entry: refs } : { emptyReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/list-empty-reason', code: 'notasked' }] } }) };
+        // A section carries entries or is left out (FHIR: a section has text, entries or sub-sections).
+        return refs.length ? [{ title: t(key), code: { coding: [{ system: LOINC, code }] }, entry: refs }] : [];
       });
       const rule = (form.elements.namedItem('rule') as HTMLSelectElement).value;
       const composition: Composition = {
