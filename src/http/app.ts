@@ -34,6 +34,12 @@ export function createApp(hub: Hub): express.Express {
   fhir.get('/.well-known/smart-configuration', (_req, res) => {
     res.json(smartConfiguration(hub.config));
   });
+  // Answers carry one user's health data: no browser or proxy may keep them (a browser's HTTP
+  // cache ignores Authorization and would serve them to the next user of that browser).
+  fhir.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   fhir.use(authenticate(hub.verifyToken));
   // Raw bytes, not FHIR JSON: the one read that does not go through the FHIR router.
   fhir.get(DOCUMENT_CONTENT_PATH, asyncHandler(documentContent(hub)));

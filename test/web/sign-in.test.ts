@@ -92,6 +92,17 @@ describe('pages', () => {
   });
 });
 
+describe('caching', () => {
+  it('FHIR answers, refusals included, are never stored by a browser or proxy cache', async () => {
+    const token = dev.token({ sub: 'p', role: 'patient', ssin: '84031212638', scope: 'patient/*.rs' });
+    for (const url of ['/fhir/Patient', '/fhir/Patient/nobody', '/fhir/AuditEvent']) {
+      const res = await supertest(dev.app).get(url).set('Authorization', `Bearer ${token}`);
+      expect(res.headers['cache-control']).toBe('no-store');
+    }
+    expect((await supertest(dev.app).get('/fhir/Patient')).headers['cache-control']).toBe('no-store');
+  });
+});
+
 describe('demo sign-in (development mode)', () => {
   it('offers the personas of the view and exchanges a code only with its PKCE verifier, once', async () => {
     const picker = await supertest(dev.app).get(`/web/dev-sign-in/authorize?${authorizeQuery()}`).set('Host', HOST);
