@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { careTeam, documentFor, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
-import { buildWebViews, launchBrowser, screenshot, seriousViolations, serve, signIn, type Browser } from './browser';
+import { buildWebViews, launchBrowser, screenshot, screenshotOf, seriousViolations, serve, signIn, type Browser } from './browser';
 
 const MARIE = 'patient-marie-dubois';
 const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
@@ -85,11 +85,12 @@ describe('patient portal', () => {
     expect((await t.as('physician-sarah-maes').get('/fhir/DocumentReference/marie-cardiology-letter')).status).toBe(200);
     const page = await signIn(browser.context, hub.origin, 'portal', MARIE);
     const trail = section(page, /Who accessed my record/);
-    const btgRow = trail.locator('tr.btg').filter({ hasText: 'Sarah Maes' }).first();
+    const btgRow = trail.locator('li.btg').filter({ hasText: 'Sarah Maes' }).first();
     await btgRow.getByText('break the glass').waitFor();
     await section(page, /My therapeutic links/).locator('li').filter({ hasText: 'Sarah Maes — emergency' }).getByText('break the glass').waitFor();
     await btgRow.scrollIntoViewIfNeeded();
     await screenshot(page, 'portal-access-trail');
+    await screenshotOf(trail, 'section-portal-access-trail');
     expect(await seriousViolations(page)).toEqual([]);
   });
 

@@ -5,7 +5,7 @@
 import type { Page } from 'playwright-core';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { startNetworkHub, type NetworkHub } from '../support/network';
-import { buildWebViews, launchBrowser, screenshot, seriousViolations, serve, signIn, type Browser } from './browser';
+import { buildWebViews, launchBrowser, screenshot, screenshotOf, seriousViolations, serve, signIn, type Browser } from './browser';
 
 const SSINS = { marie: '84031212638', pieter: '65012209139', jan: '58092703746', sofia: '92513021411' };
 
@@ -105,6 +105,7 @@ describe('professional area', () => {
     expect(text).not.toContain('resourceType');
     expect(text).not.toContain('OperationOutcome');
     await screenshot(page, 'pro-no-access');
+    await screenshotOf(patient, 'section-pro-no-access');
     expect(await seriousViolations(page)).toEqual([]);
   });
 
@@ -120,7 +121,7 @@ describe('professional area', () => {
     await patient.getByText('Discharge letter: no rule and no hospital default, so 7 days (2026-11-25)').waitFor();
     await page.reload();
     const log = page.getByRole('region', { name: 'My access log' });
-    await log.locator('tr.btg').first().getByText('break the glass').waitFor();
+    await log.locator('li.btg').first().getByText('break the glass').waitFor();
     await screenshot(page, 'pro-break-the-glass');
   });
 

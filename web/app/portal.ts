@@ -49,7 +49,7 @@ void startView('portal.title', async (view, main) => {
     }
   });
   section(main, 'sumehr.title', (body) => summaryView(body, client, names, patientId));
-  section(main, 'trail.title', (body) => accessTrail(body, client, { patient: `Patient/${patientId}` }, 'patient'));
+  section(main, 'trail.title', (body) => accessTrail(body, client, { patient: `Patient/${patientId}` }, 'patient', session.claims.ssin));
   const links = section(main, 'links.title', (body) => linksSection(body, client, names, patientId, () => void links.reload()));
   const privacy = section(main, 'privacy.title', async (body) => privacySection(body, client, names, patientId, await documents, () => void privacy.reload()));
 });
