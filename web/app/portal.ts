@@ -161,14 +161,14 @@ async function decisionItem(consent: Consent, client: View['client'], names: Nam
   const targetDoc = documents.find((d) => `DocumentReference/${d.id}` === target);
   const whom = actor ? await names.of(actor) : t('privacy.allProfessionals');
   const recorder = consent.verification?.[0]?.verifiedWith ?? consent.performer?.[0];
-  const recordedBy = recorder ? await names.of(recorder) : '—';
+  const recordedBy = recorder ? await names.of(recorder) : undefined;
   const title = target ? `${targetDoc ? documentTitle(targetDoc) : target} — ${t('privacy.hiddenFrom')} ${whom}` : whom;
   const fb = feedback();
   const active = isActive(consent);
   const item = h('li', { class: 'item', 'data-consent': consent.id ?? '' },
     h('div', { class: 'item-main' },
       h('p', { class: 'item-title' }, title),
-      h('p', { class: 'item-meta' }, `${formatDate(consent.dateTime ?? consent.provision?.period?.start)} · ${t('privacy.recordedBy')} ${recordedBy} · ${active ? t('state.active') : t('state.ended')}`),
+      h('p', { class: 'item-meta' }, [formatDate(consent.dateTime ?? consent.provision?.period?.start ?? consent.meta?.lastUpdated), recordedBy ? `${t('privacy.recordedBy')} ${recordedBy}` : '', active ? t('state.active') : t('state.ended')].filter(Boolean).join(' · ')),
       fb.el
     )
   );
