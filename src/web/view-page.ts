@@ -32,6 +32,7 @@ export function renderViewPage(view: ViewName, signIn: SignInSettings): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(TITLES[view])}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/web/static/style.css">
 <script type="module" src="/web/app/${view}.js"></script>
 </head>

@@ -19,6 +19,8 @@ void startView('pro.title', async (view, main) => {
   const meRef = me ? `Practitioner/${me.id}` : '';
 
   const panel = h('div', { class: 'patient-panel' });
+  // The access log follows what the professional just did (a search, a link, a read).
+  let refreshLog = (): void => undefined;
   section(main, 'pro.find', async (body) => {
     const fb = feedback();
     const ssin = h('input', { name: 'ssin', inputmode: 'numeric', autocomplete: 'off', required: true });
@@ -32,6 +34,7 @@ void startView('pro.title', async (view, main) => {
         const found = await client.search<Patient>('Patient', { identifier: `${SSIN_SYSTEM}|${number}` });
         if (found[0]) {
           await patientPanel(panel, view, names, meRef, found[0]);
+          refreshLog();
           return `${t('pro.found')} ${nameText(found[0].name) || found[0].id}`;
         }
         addPatientForm(panel, view, names, meRef, number);
@@ -40,7 +43,8 @@ void startView('pro.title', async (view, main) => {
     });
     body.append(form, fb.el, panel);
   });
-  section(main, 'log.title', (body) => accessTrail(body, client, {}, 'professional'));
+  const log = section(main, 'log.title', (body) => accessTrail(body, client, {}, 'professional'));
+  refreshLog = () => void log.reload();
 });
 
 /** "Add patient" by SSIN (SPEC §4): a known SSIN answers with the existing Patient. */
