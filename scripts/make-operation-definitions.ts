@@ -27,6 +27,8 @@ interface OperationSpec {
   /** Whether it changes data (POST only) or can be called with GET. */
   affectsState: boolean;
   parameters: Param[];
+  /** Parts of the parameters that have no type of their own, by parameter name. */
+  parts?: Record<string, Param[]>;
 }
 
 const OPERATIONS: OperationSpec[] = [
@@ -37,6 +39,12 @@ const OPERATIONS: OperationSpec[] = [
     system: true,
     affectsState: false,
     parameters: [['class', 'out', 0, '*', '', 'One document class: part `code` (the class) and one part `profession` per profession that may see it.']],
+    parts: {
+      class: [
+        ['code', 'out', 1, '1', 'code', 'The document class (CodeSystem document-class).'],
+        ['profession', 'out', 0, '*', 'code', 'A profession that may see the class (CodeSystem profession).'],
+      ],
+    },
   },
   {
     code: 'content',
@@ -150,9 +158,10 @@ const OPERATIONS: OperationSpec[] = [
   },
 ];
 
-function parameter([name, use, min, max, type, documentation]: Param): OperationDefinitionParameter {
-  const searchType = type === 'token' ? { type: 'string' as const, searchType: 'token' as const } : type ? { type: type as OperationDefinitionParameter['type'] } : {};
-  return { name, use, min, max, documentation, ...searchType };
+function parameter([name, use, min, max, type, documentation]: Param, parts?: Record<string, Param[]>): OperationDefinitionParameter {
+  const typed = type === 'token' ? { type: 'string' as const, searchType: 'token' as const } : type ? { type: type as OperationDefinitionParameter['type'] } : {};
+  const part = parts?.[name] ? { part: parts[name].map((p) => parameter(p)) } : {};
+  return { name, use, min, max, documentation, ...typed, ...part };
 }
 
 export function operationDefinition(spec: OperationSpec): OperationDefinition {
@@ -173,7 +182,7 @@ export function operationDefinition(spec: OperationSpec): OperationDefinition {
     system: !!spec.system,
     type: !!spec.type,
     instance: !!spec.instance,
-    parameter: spec.parameters.map(parameter),
+    parameter: spec.parameters.map((p) => parameter(p, spec.parts)),
   };
 }
 
