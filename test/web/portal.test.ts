@@ -147,6 +147,32 @@ describe('patient portal', () => {
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  it('works with the keyboard alone: skip link, sign-in, persona, opening a document', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${hub.origin}/portal`);
+    await page.evaluate('localStorage.removeItem("sharehub.language")');
+    await page.reload();
+    const focused = () => page.evaluate('document.activeElement && (document.activeElement.id || document.activeElement.textContent)');
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('language');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('sign-in');
+    await page.keyboard.press('Enter');
+    await page.locator('button.persona').first().waitFor();
+    await page.keyboard.press('Tab');
+    expect(await focused()).toContain('patient-marie-dubois');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${hub.origin}/portal/`);
+    const open = section(page, /^Documents$/).getByRole('button', { name: `Open: ${LETTER}` });
+    await open.focus();
+    await page.keyboard.press('Enter');
+    await section(page, /^Documents$/).getByText('her heart rhythm is normal').waitFor();
+    await page.close();
+  });
+
   it('a patient without consent registers it through the portal', async () => {
     const page = await signIn(browser.context, hub.origin, 'portal', 'patient-pieter-claes');
     const consent = section(page, /Consent to data sharing/);

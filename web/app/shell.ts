@@ -1,4 +1,5 @@
 import { FhirClient, HubError } from './fhir-client.js';
+import { label } from './format.js';
 import { feedback, h, replace, select, uid } from './dom.js';
 import { LANGUAGES, language, setLanguage, t, type Key } from './i18n.js';
 import { currentSession, launchSettings, signOut, startSignIn, type LaunchSettings, type Session } from './smart-launch.js';
@@ -73,7 +74,7 @@ function renderFrame(root: HTMLElement, settings: LaunchSettings, titleKey: Key,
 
 function whoText(session: Session): string {
   const c = session.claims;
-  return c.role === 'practitioner' ? `${t('signedInAs')} ${c.sub ?? ''} (${c.profession ?? ''})` : `${t('signedInAs')} ${c.sub ?? ''}`;
+  return c.role === 'practitioner' ? `${t('signedInAs')} ${c.sub ?? ''} (${label('profession', c.profession)})` : `${t('signedInAs')} ${c.sub ?? ''}`;
 }
 
 function signInScreen(main: HTMLElement, settings: LaunchSettings, problem?: Key): void {
