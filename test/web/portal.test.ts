@@ -147,6 +147,30 @@ describe('patient portal', () => {
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  it('a patient excludes a professional and hides a document, each with an effect at once', async () => {
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-cardiology-letter')).status).toBe(200);
+    const page = await signIn(browser.context, hub.origin, 'portal', MARIE);
+    const privacy = section(page, /Who may see my record/);
+    await privacy.locator('summary', { hasText: 'Hide a document' }).click();
+    await privacy.getByLabel('Document', { exact: true }).selectOption({ label: `${LETTER} (22 Nov 2026)` });
+    await privacy.getByRole('button', { name: 'Hide a document' }).click();
+    await privacy.getByText('Document hidden.').waitFor();
+    // Hidden from every professional but its author.
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-cardiology-letter')).status).toBe(404);
+    expect((await t.as('physician-koen-wouters').get('/fhir/DocumentReference/marie-cardiology-letter')).status).toBe(200);
+    await privacy.locator('li').filter({ hasText: `${LETTER} — hidden from all professionals` }).waitFor();
+
+    await privacy.locator('summary', { hasText: 'Exclude a professional' }).click();
+    await privacy.getByLabel('NIHII number of the professional').fill('12345625004');
+    await privacy.getByRole('button', { name: 'Exclude a professional' }).click();
+    await privacy.getByText('Professional excluded.').waitFor();
+    await privacy.locator('li').filter({ hasText: 'Thomas Lambert' }).getByRole('button', { name: /^End/ }).waitFor();
+    const relink = await t.as('gp-thomas-lambert').post('/fhir/CareTeam', careTeam(MARIE, 'Practitioner/gp-thomas-lambert', 'gp-long-term', { start: '2026-11-23T09:00:00Z' }));
+    expect(relink.status).toBe(422);
+    await screenshot(page, 'portal-exclusion-restriction');
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
   it('works with the keyboard alone: skip link, sign-in, persona, opening a document', async () => {
     const page = await browser.context.newPage();
     await page.goto(`${hub.origin}/portal`);
