@@ -13,6 +13,9 @@ const MARIE = 'patient-marie-dubois';
 const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
 const LETTER = 'Letter from the cardiology consultation';
 
+// A browser scenario takes a few seconds alone; the whole suite shares two cores.
+jest.setTimeout(120_000);
+
 let t: NetworkHub;
 let hub: { origin: string; close(): Promise<void> };
 let source: http.Server;

@@ -9,6 +9,9 @@ import { buildWebViews, launchBrowser, screenshot, screenshotOf, seriousViolatio
 
 const SSINS = { marie: '84031212638', pieter: '65012209139', jan: '58092703746', sofia: '92513021411' };
 
+// A browser scenario takes a few seconds alone; the whole suite shares two cores.
+jest.setTimeout(120_000);
+
 let t: NetworkHub;
 let hub: { origin: string; close(): Promise<void> };
 let browser: Browser;
