@@ -58,7 +58,7 @@ export async function launchBrowser(locale = 'en-GB'): Promise<Browser> {
     viewport: { width: 390, height: 844 }, // a phone: the views must work there first
     timeout: 60_000,
   });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(30_000);
   return {
     context,
     close: async () => {
