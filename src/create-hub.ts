@@ -16,6 +16,9 @@ import { ResourceStore, type StoreFaults } from './store/resource-store';
 import { SERVED_TYPES } from './fhir/served-types';
 import { AuditTrail, type AuditWriter } from './audit/audit-trail';
 import { AuditStore } from './store/audit-store';
+import { createFederation } from './federation/federation';
+import { localReader } from './federation/local-reader';
+import { refuseHubRole } from './identity/verify-token';
 
 export interface HubOptions {
   log?: Logger;
@@ -40,14 +43,23 @@ export async function createHub(config: HubConfig, database: Database, options: 
   const rolledBack = await store.recover();
   if (rolledBack) log.warn('rolled back interrupted batch commits', { count: rolledBack });
   if (isDevelopmentMode(config)) ensureDevKeyPair(config.dataDir);
+  const federation = await createFederation(config, database, localReader(store, config.baseUrl), log);
+  const router = createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl);
+  federation?.addOperations(router);
+  const userTokens = options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config));
   return {
     config,
     log,
     store,
     audit: options.audit ?? new AuditTrail(new AuditStore(database.db, options.faults), config.baseUrl),
-    router: createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl),
-    verifyToken: options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config)),
-    policyFor: options.policyFor ?? (async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now), now)),
+    router,
+    // Role `hub` comes only with a peer hub's own signature (src/federation), never from the user issuer.
+    verifyToken: refuseHubRole(userTokens, federation?.mode === 'metahub'),
+    policyFor:
+      options.policyFor ??
+      (async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now, federation?.access.nationalAccessOf(principal)), now)),
+    federation,
+    onCommitted: federation?.publisher?.observer,
     clock: options.clock ?? (() => new Date()),
     ready: () => pingDatabase(database.db),
     version: '0.1.0',

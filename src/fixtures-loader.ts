@@ -36,6 +36,7 @@ async function loadBundle(hub: Hub, file: string): Promise<number> {
     baseUrl: hub.config.baseUrl,
     now,
     lenient: false,
+    onCommitted: hub.onCommitted,
   });
   const [outcome, result] = await hub.router.handleRequest({ method: 'POST', url: '', pathname: '', body: bundle, params: {}, query: {}, config: { transactions: true } }, repo);
   if (!isOk(outcome)) {

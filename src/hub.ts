@@ -6,6 +6,8 @@ import type { AuditWriter } from './audit/audit-trail';
 import type { TokenVerifier } from './http/authenticate';
 import type { AccessPolicy } from './policy/access-policy';
 import type { Principal } from './policy/principal';
+import type { WriteObserver } from './fhir/request-context';
+import type { Federation } from './federation/federation';
 
 /** The running hub's parts, assembled once at start-up (src/main.ts) or by a test. */
 export interface Hub {
@@ -23,4 +25,8 @@ export interface Hub {
   /** Database reachability for /readyz. */
   ready(): Promise<boolean>;
   version: string;
+  /** Federation (SPEC §11), when HUB_ID is set: peer calls, federated search, metahub operations. */
+  federation?: Federation;
+  /** Called after every commit (the federation's publisher). */
+  onCommitted?: WriteObserver;
 }

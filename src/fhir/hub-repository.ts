@@ -354,6 +354,7 @@ export class HubRepository extends FhirRepository<undefined> {
       if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, new Set([...staged, ...kept]), this.referencesByExistence(write.doc.r, write.previous));
     }
     await storeWrites(this.ctx, this.lookups.relative, writes);
+    await this.ctx.onCommitted?.(writes);
   }
 
 }

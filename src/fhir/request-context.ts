@@ -1,5 +1,12 @@
 import type { AccessPolicy } from '../policy/access-policy';
 import type { ResourceStore } from '../store/resource-store';
+import type { PlannedWrite } from '../store/stored-resource';
+
+/**
+ * Told of every committed write, after the commit (federation publishes consents, links and
+ * practitioners to the metahub from here). It cannot undo the write; its own failures are its own.
+ */
+export type WriteObserver = (writes: readonly PlannedWrite[]) => Promise<void>;
 
 /** Everything a repository needs for one request; built by the HTTP layer after authentication. */
 export interface RequestContext {
@@ -11,4 +18,5 @@ export interface RequestContext {
   now: Date;
   /** `Prefer: handling=lenient`. */
   lenient: boolean;
+  onCommitted?: WriteObserver;
 }

@@ -12,5 +12,6 @@ export async function requestRepository(hub: Hub, req: Request, res: Response): 
     baseUrl: hub.config.baseUrl,
     now,
     lenient: /handling\s*=\s*lenient/i.test(req.header('prefer') ?? ''),
+    onCommitted: hub.onCommitted,
   });
 }
