@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { buildCapabilityStatement } from '../fhir/capability-statement';
+import { declareFederation } from '../federation/capability';
 import type { Hub } from '../hub';
 import { describeError } from '../log';
 import { bodyErrors, fhirBody } from './body';
@@ -27,7 +28,7 @@ export function createApp(hub: Hub): express.Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unreachable' });
   });
 
-  const capability = buildCapabilityStatement(hub.router, hub.config.baseUrl, hub.version);
+  const capability = declareFederation(buildCapabilityStatement(hub.router, hub.config.baseUrl, hub.version), hub.federation);
   const fhir = express.Router();
   fhir.use(fhirBody(hub.config.bodyLimitBytes));
   fhir.use(bodyErrors);

@@ -43,6 +43,17 @@ const fullUrls = (bundle: Bundle) => (bundle.entry ?? []).filter((e) => e.search
 const outcomes = (bundle: Bundle) => (bundle.entry ?? []).filter((e: BundleEntry) => e.search?.mode === 'outcome').map((e) => (e.resource as OperationOutcome).issue?.[0]?.details?.text ?? '');
 
 describe('federated document search', () => {
+  it('the CapabilityStatements declare the federated search (hub) and the national operations (metahub)', async () => {
+    const hub = (await supertest(f.a.app).get('/fhir/metadata')).body;
+    const documents = hub.rest[0].resource.find((r: { type: string }) => r.type === 'DocumentReference');
+    expect(documents.searchParam.map((p: { name: string }) => p.name)).toContain('_federated');
+    const metahub = (await supertest(f.metahub.app).get('/fhir/metadata')).body.rest[0];
+    const opsOf = (type: string) => metahub.resource.find((r: { type: string }) => r.type === type).operation.map((o: { name: string }) => o.name);
+    expect(opsOf('Patient')).toEqual(expect.arrayContaining(['register-holder', 'holders']));
+    expect(opsOf('Practitioner')).toContain('national-access');
+    expect(metahub.operation.map((o: { name: string }) => o.name)).toContain('publish');
+  });
+
   it("a GP linked on hub A sees hub B's documents for the same patient, with their fullUrl on B, and opens one through A", async () => {
     const res = await asOnA('gp-anna-peeters').get(FEDERATED);
     expect(res.status).toBe(200);
