@@ -6,10 +6,12 @@ import { PeerFailure } from './peer-client';
 import { PeerRefusal, peerPrincipal, verifyPeerToken } from './peer-token';
 import type { PeerDirectory } from './peers';
 
+/** The definitions of what is offered (conformance resources carry no patient data). */
+const DEFINITIONS = /^\/OperationDefinition(\/[A-Za-z0-9\-.]{1,64})?$/;
 /** What a peer may ask a hub (SPEC §11): the patient document search, a document, its content. */
-const PEER_ROUTES = [/^\/DocumentReference\/?$/, /^\/DocumentReference\/[A-Za-z0-9\-.]{1,64}$/, /^\/DocumentReference\/[A-Za-z0-9\-.]{1,64}\/\$content$/];
+const PEER_ROUTES = [DEFINITIONS, /^\/DocumentReference\/?$/, /^\/DocumentReference\/[A-Za-z0-9\-.]{1,64}$/, /^\/DocumentReference\/[A-Za-z0-9\-.]{1,64}\/\$content$/];
 /** What a hub may ask the metahub. */
-const METAHUB_ROUTES = [/^\/Patient\/\$register-holder$/, /^\/Patient\/\$holders$/, /^\/\$publish$/, /^\/Practitioner\/\$national-access$/];
+const METAHUB_ROUTES = [DEFINITIONS, /^\/Patient\/\$register-holder$/, /^\/Patient\/\$holders$/, /^\/\$publish$/, /^\/Practitioner\/\$national-access$/];
 
 export interface PeerAccess {
   /** Verifies a peer's call, or throws a PeerRefusal (401/403) or a PeerFailure (metahub unreachable: 503). */

@@ -1,5 +1,8 @@
 import type { Bundle, BundleEntry, DocumentReference, OperationOutcome } from '@medplum/fhirtypes';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import supertest from 'supertest';
+import { signPeerToken } from '../../src/federation/peer-token';
 import { personaClaims } from '../interop/loopback';
 import { startFederation, type FederationUnderTest } from '../support/federation';
 
@@ -52,6 +55,13 @@ describe('federated document search', () => {
     expect(opsOf('Patient')).toEqual(expect.arrayContaining(['register-holder', 'holders']));
     expect(opsOf('Practitioner')).toContain('national-access');
     expect(metahub.operation.map((o: { name: string }) => o.name)).toContain('publish');
+    // Each served with its OperationDefinition, and only where it is offered.
+    const hubToken = () => signPeerToken(crypto.createPrivateKey(fs.readFileSync(f.keyFiles['hub-a'], 'utf8')), 'hub-a', { audience: 'metahub', scopes: [] });
+    for (const code of ['register-holder', 'holders', 'publish', 'national-access']) {
+      const definition = await supertest(f.metahub.app).get(`/fhir/OperationDefinition/${code}`).set('Authorization', `Bearer ${hubToken()}`);
+      expect({ code, status: definition.status }).toEqual({ code, status: 200 });
+      expect((await f.a.admin().get(`/fhir/OperationDefinition/${code}`)).status).toBe(404);
+    }
   });
 
   it("a GP linked on hub A sees hub B's documents for the same patient, with their fullUrl on B, and opens one through A", async () => {
