@@ -98,10 +98,13 @@ function access(store: NationalStore): HubHandler {
     const vouchingHub = String(single(req.query.hub) ?? '');
     if (!/^\d{11}$/.test(nihii)) throw new OperationOutcomeError(badRequest('nihii must be 11 digits', 'nihii'));
     if (!profession || !vouchingHub) throw new OperationOutcomeError(badRequest('profession and hub are required'));
+    const organization = single(req.query.organization);
+    // An institution's links count for a professional acting for it (the vouching hub backs that claim).
+    const naming = [...(await store.recordsNaming(nihii)), ...(organization ? (await store.recordsNamingOrganization(String(organization))).filter((r) => r.type === 'CareTeam') : [])];
     const answer = await nationalAccess(
       { nihii, profession, vouchingHub },
       await store.practitionersWith(nihii),
-      await store.recordsNaming(nihii),
+      naming,
       (ssins) => store.recordsOf(ssins),
       now
     );

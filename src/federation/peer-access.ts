@@ -18,6 +18,11 @@ export interface PeerAccess {
   verify(token: string, method: string, path: string): Promise<Principal>;
   /** The national view the metahub answered for this call's professional; absent = fail closed. */
   nationalAccessOf(principal: Principal): NationalAccess | undefined;
+  /**
+   * Asks the metahub the national consents and exclusions for one of this hub's own professionals
+   * (hub mode), kept for this request; throws a PeerFailure when the metahub cannot answer.
+   */
+  attachNationalView(principal: Principal): Promise<void>;
 }
 
 export function createPeerAccess(mode: 'hub' | 'metahub', peers: PeerDirectory, ledger: PeerTokenLedger, metahub: MetahubClient | undefined): PeerAccess {
@@ -41,5 +46,12 @@ export function createPeerAccess(mode: 'hub' | 'metahub', peers: PeerDirectory, 
       return principal;
     },
     nationalAccessOf: (principal) => answers.get(principal),
+    async attachNationalView(principal) {
+      if (mode !== 'hub' || !metahub || principal.role !== 'practitioner' || !principal.nihii || !principal.profession) return;
+      const national = await metahub.nationalAccess({ nihii: principal.nihii, profession: principal.profession, organization: principal.organization, vouchingHub: peers.self }).catch((err: unknown) => {
+        throw err instanceof PeerFailure ? err : new PeerFailure('metahub answer unusable');
+      });
+      answers.set(principal, national);
+    },
   };
 }

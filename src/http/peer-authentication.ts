@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { PeerFailure } from '../federation/peer-client';
 import { claimsHubRole, PeerRefusal } from '../federation/peer-token';
 import type { Hub } from '../hub';
+import type { Principal } from '../policy/principal';
 import { authenticate } from './authenticate';
 import { outcome, sendOutcome } from './send-fhir';
 
@@ -15,7 +16,17 @@ export function authenticateCaller(hub: Hub) {
     const token = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(req.header('authorization') ?? '')?.[1];
     const federation = hub.federation;
     if (!federation || !token || !claimsHubRole(token)) {
-      users(req, res, next);
+      users(req, res, (err?: unknown) => {
+        if (err || !federation) {
+          next(err);
+          return;
+        }
+        // A professional of this hub: national consents and exclusions hold here too (fail closed).
+        federation.access.attachNationalView(res.locals.principal as Principal).then(
+          () => next(),
+          (failure: unknown) => refuse(req, res, next, failure)
+        );
+      });
       return;
     }
     federation.access
@@ -24,17 +35,19 @@ export function authenticateCaller(hub: Hub) {
         res.locals.principal = principal;
         next();
       })
-      .catch((err: unknown) => {
-        if (err instanceof PeerRefusal) {
-          if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="sharehub", error="invalid_token"');
-          sendOutcome(req, res, outcome(err.status === 401 ? 'login' : 'forbidden', err.reason), err.status);
-        } else if (err instanceof PeerFailure) {
-          // Fail closed: without the metahub's answer, no decision for another hub's professional.
-          res.setHeader('Retry-After', '5');
-          sendOutcome(req, res, outcome('transient', 'The metahub cannot be asked now'), 503);
-        } else {
-          next(err);
-        }
-      });
+      .catch((err: unknown) => refuse(req, res, next, err));
   };
+}
+
+function refuse(req: Request, res: Response, next: NextFunction, err: unknown): void {
+  if (err instanceof PeerRefusal) {
+    if (err.status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="sharehub", error="invalid_token"');
+    sendOutcome(req, res, outcome(err.status === 401 ? 'login' : 'forbidden', err.reason), err.status);
+  } else if (err instanceof PeerFailure) {
+    // Fail closed: without the metahub's answer, no decision on national consents and exclusions.
+    res.setHeader('Retry-After', '5');
+    sendOutcome(req, res, outcome('transient', 'The metahub cannot be asked now'), 503);
+  } else {
+    next(err);
+  }
 }

@@ -99,8 +99,10 @@ const isKind = (consent: StoredResource, kind: string): boolean => (consent.s.ca
 /** Loads, with a handful of indexed queries, every fact the caller's access decisions need. */
 export async function loadFacts(store: ResourceStore, principal: Principal, now: Date, national?: NationalAccess): Promise<Facts> {
   switch (principal.role) {
-    case 'practitioner':
-      return practitionerFacts(store, principal, now);
+    case 'practitioner': {
+      const local = await practitionerFacts(store, principal, now);
+      return national ? withNationalView(store, local, national) : local;
+    }
     case 'patient':
       return patientFacts(store, principal, now);
     case 'hub':
@@ -172,6 +174,26 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     actingFor,
     consentBasis: basisOf(consents),
     name: displayName((practitioner.r as Practitioner).name),
+  };
+}
+
+/**
+ * This hub's own professional on a federated hub (SPEC §11): consents and exclusions are national,
+ * so an exclusion registered at any hub hides the patient here too, and a patient counts as
+ * consented only while their national consent is active (a revocation anywhere stops access here).
+ * The local registry stays the authority on who this hub's professional is.
+ */
+async function withNationalView(store: ResourceStore, f: PractitionerFacts, national: NationalAccess): Promise<PractitionerFacts> {
+  if (!f.eligible) return f;
+  const ssins = [...new Set([...national.excluded, ...national.consented])];
+  const patients = ssins.length ? await store.readFacts('Patient', keyIn('identifier', ssins.map((s) => `${SSIN}|${s}`))) : [];
+  const ssinOf = new Map(patients.map((p) => [`Patient/${p._id}`, (p.r as Patient).identifier?.find((i) => i.system === SSIN)?.value ?? '']));
+  const excluded = new Set(national.excluded);
+  const consented = new Set(national.consented);
+  return {
+    ...f,
+    excludedBy: new Set([...f.excludedBy, ...[...ssinOf].filter(([, ssin]) => excluded.has(ssin)).map(([patient]) => patient)]),
+    consented: new Set([...f.consented].filter((patient) => consented.has(ssinOf.get(patient) ?? ''))),
   };
 }
 

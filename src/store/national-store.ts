@@ -65,6 +65,7 @@ export class NationalStore {
       ['NationalHolder', 'ssin'],
       ['NationalRecord', 'ssin'],
       ['NationalRecord', 'professionals'],
+      ['NationalRecord', 'organizations'],
       ['NationalPractitioner', 'nihii'],
     ];
     for (const [name, field] of want) {
@@ -97,6 +98,11 @@ export class NationalStore {
   /** Records naming this professional (links, exclusions, grants), every hub, every status. */
   async recordsNaming(nihii: string): Promise<NationalRecord[]> {
     return this.records.find({ professionals: nihii }).toArray();
+  }
+
+  /** Links naming an institution (its NIHII or CBE number), every hub, every status. */
+  async recordsNamingOrganization(organization: string): Promise<NationalRecord[]> {
+    return this.records.find({ organizations: organization }).toArray();
   }
 
   async recordsOf(ssins: string[]): Promise<NationalRecord[]> {

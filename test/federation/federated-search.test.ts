@@ -102,12 +102,15 @@ describe('federated document search', () => {
     expect((await asOnA('nurse-els-goossens').get('/fhir/DocumentReference/doc-liege-psychiatric-note/$content?peer=hub-b')).status).toBe(404);
   });
 
-  it('an exclusion registered on B holds when asked from A (A still answers its own documents)', async () => {
+  it("an exclusion registered on B holds when asked from A, and on A's own documents too (national exclusions)", async () => {
+    expect(fromA((await asOnA('nurse-els-goossens').get(FEDERATED)).body).length).toBeGreaterThan(0);
     const excluded = await marieOnB().post('/fhir/Consent', exclusionOf('marie-dubois-liege', NIHII_OF('nurse-els-goossens')));
     expect(excluded.status).toBe(201);
     const after = await asOnA('nurse-els-goossens').get(FEDERATED);
+    expect(after.status).toBe(200);
     expect(fromB(after.body)).toEqual([]);
-    expect(fromA(after.body).length).toBeGreaterThan(0);
+    expect(fromA(after.body)).toEqual([]);
+    expect((await asOnA('nurse-els-goossens').get('/fhir/DocumentReference/doc-marie-lab-2026-11')).status).toBe(404);
     expect((await asOnA('nurse-els-goossens').get('/fhir/DocumentReference/doc-liege-discharge-letter/$content?peer=hub-b')).status).toBe(404);
   });
 

@@ -32,7 +32,7 @@ const onB = (token: string, url = SEARCH) => supertest(f.b.app).get(url).set('Au
 const isOutcomeOnly = (body: unknown) => (body as OperationOutcome).resourceType === 'OperationOutcome';
 
 beforeAll(async () => {
-  f = await startFederation({ peerTimeoutMs: 1000, extraPeers: FAKE_PEERS });
+  f = await startFederation({ peerTimeoutMs: 3000, extraPeers: FAKE_PEERS });
   // Fake peers, played by the test: one never answers, one answers garbage, one an endless body.
   f.listeners['hub-slow'].serve(() => undefined);
   f.listeners['hub-garbage'].serve((_req, res) => res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end('{"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": 42}]}'));
@@ -137,7 +137,7 @@ describe('faulty peers', () => {
     expect(res.status).toBe(200);
     const texts = warnings(res.body);
     expect(texts).toHaveLength(3);
-    expect(texts.find((t) => t.includes('hub-slow'))).toMatch(/did not answer within 1000 ms/);
+    expect(texts.find((t) => t.includes('hub-slow'))).toMatch(/did not answer within 3000 ms/);
     expect(texts.find((t) => t.includes('hub-garbage'))).toMatch(/malformed entries/);
     expect(texts.find((t) => t.includes('hub-huge'))).toMatch(/larger than/);
     const urls = (res.body as Bundle).entry?.map((e) => e.fullUrl ?? '') ?? [];
@@ -156,5 +156,13 @@ describe('faulty peers', () => {
     expect(urls.some((u) => u.startsWith(f.b.config.baseUrl))).toBe(false);
     const content = await supertest(f.a.app).get('/fhir/DocumentReference/doc-liege-discharge-letter/$content?peer=hub-b').set('Authorization', `Bearer ${f.a.token(anna())}`);
     expect(content.status).toBe(502);
+  });
+
+  it("metahub down: A's professionals get 503 with Retry-After (national consents cannot be checked), never data", async () => {
+    await f.listeners.metahub.close();
+    const res = await supertest(f.a.app).get(`/fhir/DocumentReference/doc-marie-lab-2026-11`).set('Authorization', `Bearer ${f.a.token(anna())}`);
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBeDefined();
+    expect(res.body.resourceType).toBe('OperationOutcome');
   });
 });
