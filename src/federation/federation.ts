@@ -40,6 +40,9 @@ export async function createFederation(config: HubConfig, database: Database, re
   const key = loadSigningKey(config);
   const ledger = new PeerTokenLedger(database.db);
   await ledger.forgetExpired(new Date());
+  // Used token ids are kept only while their tokens could still be presented.
+  const sweeper = setInterval(() => void ledger.forgetExpired(new Date()).catch(() => undefined), 10 * 60_000);
+  sweeper.unref();
   if (settings.mode === 'metahub') {
     const store = new NationalStore(database.db);
     await store.ensureIndexes();
@@ -52,7 +55,7 @@ export async function createFederation(config: HubConfig, database: Database, re
         throw new Error('The metahub calls no peer on behalf of a professional');
       },
       addOperations: (router) => addMetahubOperations(router, store, peers),
-      stop: () => undefined,
+      stop: () => clearInterval(sweeper),
     };
   }
   if (!settings.metahubUrl) throw new Error('METAHUB_URL must be set for a federated hub');
@@ -72,6 +75,9 @@ export async function createFederation(config: HubConfig, database: Database, re
         act: { sub: professional.sub, nihii: professional.nihii as string, profession: professional.profession as string, ...(professional.organization ? { organization: professional.organization } : {}) },
       }),
     addOperations: () => undefined,
-    stop: () => publisher.stop(),
+    stop: () => {
+      clearInterval(sweeper);
+      publisher.stop();
+    },
   };
 }
