@@ -74,6 +74,8 @@ describe('federated document search', () => {
     const letter = (res.body as Bundle).entry?.find((e) => e.fullUrl?.endsWith('/doc-liege-discharge-letter'))?.resource as DocumentReference;
     const proxied = letter.content[0].attachment.url as string;
     expect(proxied).toBe(`${f.a.config.baseUrl}/DocumentReference/doc-liege-discharge-letter/$content?peer=hub-b`);
+    const preferred = await asOnA('gp-anna-peeters').get(FEDERATED.replace('&_federated=true', '')).set('Prefer', 'handling=strict, federated');
+    expect(fullUrls(preferred.body).sort()).toEqual([...urls].sort());
     const content = await asOnA('gp-anna-peeters').get(proxied.slice(proxied.indexOf('/fhir/')));
     expect(content.status).toBe(200);
     expect(content.text).toContain('Discharge letter: Marie Dubois');
