@@ -1,11 +1,12 @@
 import { isOk } from '@medplum/core';
-import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, DocumentReference } from '@medplum/fhirtypes';
 import type { NextFunction, Request, Response } from 'express';
 import { askPeers, decodeCursor, mergeResults, outcomeEntry, type PeerQuery } from '../federation/federated-search';
 import type { Hub } from '../hub';
 import { SSIN } from '../policy/vocabulary';
 import { principalOf } from './authenticate';
 import { runFhirRequest } from './fhir-endpoint';
+import { auditPeerAccess } from './peer-audit';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
 
 /** `Prefer: federated` (alone or among other preferences). */
@@ -71,6 +72,15 @@ export function federatedSearch(hub: Hub) {
       return;
     }
     const selfUrl = `${base}${req.url.startsWith('/') ? '' : '/'}${req.url}`;
-    sendFhir(req, res, 200, mergeResults(local?.resource as Bundle | undefined, results, warnings, base, selfUrl));
+    const merged = mergeResults(local?.resource as Bundle | undefined, results, warnings, base, selfUrl);
+    const received = results.flatMap((r) => ('entries' in r ? r.entries.map((e) => e.fullUrl as string) : []));
+    if (received.length) {
+      // This hub's record of the patient, when its own results name one.
+      const patient = ((local?.resource as Bundle | undefined)?.entry ?? [])
+        .map((e) => (e.resource as DocumentReference | undefined)?.subject?.reference)
+        .find((r): r is string => !!r && r.startsWith('Patient/'));
+      await auditPeerAccess(hub, req, res, { url: req.url.replace(/^\/+/, ''), status: 200, interaction: 'search-type', resources: received, patient, query: localUrl });
+    }
+    sendFhir(req, res, 200, merged);
   };
 }

@@ -5,6 +5,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { PeerFailure, openPeerStream } from '../federation/peer-client';
 import type { Hub } from '../hub';
 import { principalOf } from './authenticate';
+import { auditPeerAccess } from './peer-audit';
 import { outcome, sendOutcome } from './send-fhir';
 
 /**
@@ -27,11 +28,14 @@ export function peerContent(hub: Hub) {
       return;
     }
     const id = (req.params as Record<string, string>)[0];
+    const document = `${peer.baseUrl}/DocumentReference/${id}`;
+    const audited = (status: number) => auditPeerAccess(hub, req, res, { url: req.url.replace(/^\/+/, ''), status, interaction: 'read', resources: [document] });
     let opened;
     try {
-      opened = await openPeerStream(`${peer.baseUrl}/DocumentReference/${id}/$content`, federation.tokenFor(peer, caller), federation.timeoutMs, hub.config.contentTotalTimeoutMs);
+      opened = await openPeerStream(`${document}/$content`, federation.tokenFor(peer, caller), federation.timeoutMs, hub.config.contentTotalTimeoutMs);
     } catch (err) {
       if (!(err instanceof PeerFailure)) throw err;
+      await audited(502);
       sendOutcome(req, res, outcome('transient', `Peer hub ${peer.hubId} ${err.message}`), 502);
       return;
     }
@@ -39,8 +43,16 @@ export function peerContent(hub: Hub) {
       opened.finished();
       await opened.body?.cancel().catch(() => undefined);
       const invisible = [401, 403, 404, 410].includes(opened.status);
+      await audited(invisible ? 404 : 502);
       sendOutcome(req, res, outcome(invisible ? 'not-found' : 'transient', invisible ? 'Not found' : `Peer hub ${peer.hubId} answered HTTP ${opened.status}`), invisible ? 404 : 502);
       return;
+    }
+    try {
+      await audited(200);
+    } catch (err) {
+      opened.finished();
+      await opened.body.cancel().catch(() => undefined);
+      throw err;
     }
     res.status(200).setHeader('Content-Type', opened.contentType);
     res.setHeader('Cache-Control', 'no-store');

@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry, DocumentReference, OperationOutcome } from '@medplum/fhirtypes';
+import type { AuditEvent, Bundle, BundleEntry, DocumentReference, OperationOutcome } from '@medplum/fhirtypes';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import supertest from 'supertest';
@@ -79,6 +79,12 @@ describe('federated document search', () => {
     const content = await asOnA('gp-anna-peeters').get(proxied.slice(proxied.indexOf('/fhir/')));
     expect(content.status).toBe(200);
     expect(content.text).toContain('Discharge letter: Marie Dubois');
+    // Both sides record it: on A, Marie's trail names what Anna received from B, and Anna's own the content she opened.
+    const onB = `${f.b.config.baseUrl}/DocumentReference/doc-liege-discharge-letter`;
+    const mentions = (bundle: Bundle) => (bundle.entry ?? []).filter((e) => (e.resource as AuditEvent).entity?.some((x) => x.what?.reference === onB));
+    expect(mentions((await asOnA('patient-marie-dubois').get('/fhir/AuditEvent?patient=patient-marie-dubois&_count=200')).body).length).toBeGreaterThan(0);
+    const annasOwn = mentions((await asOnA('gp-anna-peeters').get('/fhir/AuditEvent?_count=200')).body).map((e) => (e.resource as AuditEvent).subtype?.[0]?.display);
+    expect(annasOwn).toContain('$content');
   });
 
   it('the same GP without a link sees nothing from B; once it creates a link on A, B answers at once', async () => {
