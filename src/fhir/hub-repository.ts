@@ -16,7 +16,6 @@ import { AccessLog, breaksTheGlass, outcomeOfError, touch, type Access, type Tou
 import { touchNamedPatients } from '../audit/named-patients';
 import { touchRefused } from '../audit/refused-access';
 import { instanceHistory, typeHistory, versionOf } from './history-reads';
-import { applyWorkflowRules, assertUniqueSsin } from '../hub/write-rules';
 import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
 import { computeAccessFields, type AccessFields, type AccessLookups } from '../policy/access-fields';
@@ -24,6 +23,7 @@ import { storeLookups } from '../policy/access-lookups';
 import type { WriteChange, WriteInteraction } from '../policy/access-policy';
 import { assertReferencesVisible, missingReference, referencesIn } from './reference-check';
 import { relativeReference } from './search-values';
+import type { ResourceStore } from '../store/resource-store';
 import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import type { RequestContext } from './request-context';
 import { executeSearch } from './search-executor';
@@ -31,6 +31,8 @@ import { isServedType } from './served-types';
 import { toStoredResource } from './stored-form';
 import { validateForWrite } from './validation';
 import { storeWrites } from './write-commit';
+import type { WriteRules } from './write-pipeline';
+import { storePort, type WorkflowPort } from './workflow-port';
 
 /**
  * The FHIR repository of one request, already scoped to its caller (ARCHITECTURE: `forPrincipal`).
@@ -50,9 +52,18 @@ export class HubRepository extends FhirRepository<undefined> {
   /** Staged writes an operation authorised (see keptByOperation). */
   private readonly operationWrites = new Set<string>();
 
-  constructor(readonly ctx: RequestContext) {
+  /** The one way to the data: private to the repository and the helpers it hands it to. */
+  readonly #store: ResourceStore;
+  readonly #rules: WriteRules;
+  /** Named questions for the workflows, answered without handing out documents (workflow-port.ts). */
+  readonly port: WorkflowPort;
+
+  constructor(readonly ctx: RequestContext, store: ResourceStore, rules: WriteRules) {
     super();
-    this.lookups = storeLookups(ctx.store, ctx.baseUrl, ctx.now, {
+    this.#store = store;
+    this.#rules = rules;
+    this.port = storePort(store, ctx.now);
+    this.lookups = storeLookups(store, ctx.baseUrl, ctx.now, {
       staged: (type, id) => this.staged?.get(`${type}/${id}`)?.doc,
       // A Binary's context is read as the caller: a hidden document lends it nothing (and tells nothing).
       visible: (type, id) => this.visibleCurrent(type, id).catch(() => undefined),
@@ -98,18 +109,18 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   async readHistory<T extends Resource>(resourceType: string, id: string, options?: ReadHistoryOptions): Promise<Bundle<WithId<T>>> {
-    return this.audited('history-instance', resourceType, id, (access) => instanceHistory<T>(this, access, resourceType, id, options));
+    return this.audited('history-instance', resourceType, id, (access) => instanceHistory<T>(this, this.#store, access, resourceType, id, options));
   }
 
   async readTypeHistory(resourceType: string, limit: number, since?: Date): Promise<Bundle> {
     return this.audited('history-type', resourceType, undefined, async (access) => {
       assertServed(resourceType);
-      return typeHistory(this, access, resourceType, limit, since);
+      return typeHistory(this, this.#store, access, resourceType, limit, since);
     });
   }
 
   async readVersion<T extends Resource>(resourceType: string, id: string, vid: string): Promise<WithId<T>> {
-    return this.audited('vread', resourceType, id, (access) => versionOf<T>(this, access, resourceType, id, vid));
+    return this.audited('vread', resourceType, id, (access) => versionOf<T>(this, this.#store, access, resourceType, id, vid));
   }
 
   async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
@@ -167,8 +178,8 @@ export class HubRepository extends FhirRepository<undefined> {
     const query = `${searchRequest.resourceType}${formatSearchQuery(searchRequest)}`;
     return this.audited('search-type', searchRequest.resourceType, undefined, async (access) => {
       assertServed(searchRequest.resourceType);
-      const bundle = (await executeSearch(this, searchRequest)) as Bundle<WithId<T>>;
-      await touchNamedPatients(this.ctx, access, searchRequest);
+      const bundle = (await executeSearch(this, this.#store, searchRequest)) as Bundle<WithId<T>>;
+      await touchNamedPatients(this.ctx, (id) => this.#store.readFactById('Patient', id), access, searchRequest);
       return bundle;
     }, query);
   }
@@ -190,7 +201,7 @@ export class HubRepository extends FhirRepository<undefined> {
     } catch (err) {
       access.outcome = outcomeOfError(err);
       if (!access.touches.length) {
-        await touchRefused(this.ctx.store, access, { type: resourceType, id, served: isServedType(resourceType) }, this.writing).catch(() => undefined);
+        await touchRefused(this.#store, access, { type: resourceType, id, served: isServedType(resourceType) }, this.writing).catch(() => undefined);
       }
       throw err;
     }
@@ -240,7 +251,7 @@ export class HubRepository extends FhirRepository<undefined> {
     assertServed(resourceType);
     const staged = this.staged?.get(`${resourceType}/${id}`);
     if (staged) return staged.doc;
-    const doc = await this.ctx.store.readCurrent(resourceType, id, this.ctx.policy.readScope(resourceType, 'r'));
+    const doc = await this.#store.readCurrent(resourceType, id, this.ctx.policy.readScope(resourceType, 'r'));
     if (!doc) throw new OperationOutcomeError(notFound);
     return doc;
   }
@@ -273,11 +284,16 @@ export class HubRepository extends FhirRepository<undefined> {
     }
     // In a bundle, references may point at entries staged later: checked at commit instead.
     if (!this.staged) await assertReferencesVisible(this, input, this.keptByOperation(current, authorisedByOperation), this.referencesByExistence(input, current));
-    await assertUniqueSsin(this.ctx.store, input, this.staged?.values());
     // Rules see the writes staged earlier in the same bundle (a transaction filing a Task for a new Practitioner).
-    const staged = (type: string, id: string) => this.staged?.get(`${type}/${id}`)?.doc;
-    const stagedDocs = () => [...(this.staged?.values() ?? [])].map((w) => w.doc);
-    const resource = (await applyWorkflowRules(this.ctx, input as WithId<Resource>, current, staged, stagedDocs)) as WithId<T>;
+    const rules = {
+      policy: this.ctx.policy,
+      now: this.ctx.now,
+      baseUrl: this.ctx.baseUrl,
+      port: this.port,
+      staged: (type: string, id: string) => this.staged?.get(`${type}/${id}`)?.doc,
+      stagedDocs: () => [...(this.staged?.values() ?? [])].map((w) => w.doc),
+    };
+    const resource = (await this.#rules(rules, input as WithId<Resource>, current)) as WithId<T>;
     return { resource, access };
   }
 
@@ -353,7 +369,7 @@ export class HubRepository extends FhirRepository<undefined> {
       const kept = this.keptByOperation(write.previous, this.operationWrites.has(`${write.type}/${write.doc._id}`));
       if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, new Set([...staged, ...kept]), this.referencesByExistence(write.doc.r, write.previous));
     }
-    await storeWrites(this.ctx, this.lookups.relative, writes);
+    await storeWrites(this.#store, this.ctx, this.lookups.relative, writes);
   }
 
 }

@@ -23,9 +23,8 @@ export async function assertReferencesVisible(repo: HubRepository, resource: Res
     }
     if (!isServedType(m[1]) || reference === self || staged.has(reference)) continue;
     try {
-      const doc =
-        patientsByExistence && m[1] === 'Patient' ? await repo.ctx.store.readFactById('Patient', m[2]) : await repo.visibleCurrent(m[1], m[2]);
-      if (!doc || doc.del) throw new Error('missing');
+      const found = patientsByExistence && m[1] === 'Patient' ? await repo.port.patientExists(reference) : !(await repo.visibleCurrent(m[1], m[2])).del;
+      if (!found) throw new Error('missing');
     } catch {
       throw new OperationOutcomeError(badRequest(`Reference not found: ${reference}`, path));
     }

@@ -1,7 +1,6 @@
 import type { CareTeam, Coding, Organization } from '@medplum/fhirtypes';
-import type { RequestContext } from '../fhir/request-context';
+import type { WriteRuleContext } from '../fhir/write-pipeline';
 import { parseFhirDate, relativeReference } from '../fhir/search-values';
-import { hubSharingWindow } from '../policy/access-lookups';
 import { LINK_TYPE, SH } from '../policy/vocabulary';
 import type { StoredResource } from '../store/stored-resource';
 import { refuse } from './business-rule';
@@ -49,12 +48,12 @@ const PROOF_EXT = `${SH}/StructureDefinition/link-proof`;
  * admission; at most 3 months (omitted end = 3 months); the patient must have an active consent.
  * Exclusions still bite: rule 3 keeps an excluded professional out whatever link its institution holds.
  */
-export async function checkAdmissionLink(ctx: RequestContext, link: CareTeam, institution: string | undefined, current?: StoredResource): Promise<CareTeam> {
+export async function checkAdmissionLink(ctx: WriteRuleContext, link: CareTeam, institution: string | undefined, current?: StoredResource): Promise<CareTeam> {
   const members = (link.participant ?? []).map((p) => (p.member?.reference ? relativeReference(p.member.reference, ctx.baseUrl) : undefined));
   if (!institution || members.length !== 1 || members[0] !== institution) refuse('An institution creates admission links for itself only', 'CareTeam.participant');
   if (linkTypeOf(link) !== 'hospital-stay') refuse('An institution link is a hospital-stay link', 'CareTeam.category');
   if (link.extension?.find((e) => e.url === PROOF_EXT)?.valueCode !== 'hospital-admission') refuse('An admission link rests on the hospital admission', 'CareTeam.extension');
-  const org = (await ctx.store.readFactById('Organization', institution.split('/')[1]))?.r as Organization | undefined;
+  const org = await ctx.port.registryEntry<Organization>('Organization', institution.split('/')[1]);
   if (!org?.extension?.some((e) => e.url === HUB_MEMBERSHIP_EXT)) refuse('The institution is not a member of the hub', 'CareTeam.participant');
   if (current) assertRenewal(current.r as CareTeam, link, ctx.now);
   const ending = link.status === 'inactive';
@@ -65,8 +64,7 @@ export async function checkAdmissionLink(ctx: RequestContext, link: CareTeam, in
   const end = link.period?.end ? (parseFhirDate(link.period.end)?.hi ?? refuse('Invalid link end', 'CareTeam.period.end')) : latestEnd;
   if (end.getTime() > latestEnd.getTime()) refuse(`A hospital-stay link lasts at most ${HOSPITAL_STAY_MONTHS} months`, 'CareTeam.period.end');
   if (!ending) {
-    const window = await hubSharingWindow(ctx.store, relativeReference(link.subject?.reference ?? '', ctx.baseUrl));
-    if (!(window.consentFrom <= now && now <= window.consentUntil)) refuse('The patient has no active consent to data sharing', 'CareTeam.subject');
+    if (!(await ctx.port.hasActiveConsent(relativeReference(link.subject?.reference ?? '', ctx.baseUrl)))) refuse('The patient has no active consent to data sharing', 'CareTeam.subject');
   }
   return { ...link, period: { start: link.period?.start ?? now.toISOString(), end: link.period?.end ?? latestEnd.toISOString() } };
 }

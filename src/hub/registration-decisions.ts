@@ -73,7 +73,7 @@ async function assertStillApprovable(repo: HubRepository, task: Task, code: stri
     const org = await repo.readResource<Organization>('Organization', (owner ?? '').split('/')[1] ?? '');
     if (!org.extension?.some((e) => e.url === PRIVACY_POLICY_EXT)) refuse('The institution has not accepted the privacy policy', 'Task.owner');
   } else if (owner && code !== 'institution-membership') {
-    await assertGuarantor(factReader(repo.ctx.store), owner);
+    await assertGuarantor(factReader(repo.port), owner);
   }
   if (code === 'junior-accreditation') assertJuniorEvidence(task);
 }

@@ -1,11 +1,9 @@
 import { refuse } from './business-rule';
-import type { CareTeam, Practitioner } from '@medplum/fhirtypes';
-import { and, fieldIn, or } from '../store/condition';
-import type { ResourceStore } from '../store/resource-store';
+import type { CareTeam } from '@medplum/fhirtypes';
+import type { WorkflowPort } from '../fhir/workflow-port';
 import { parseFhirDate } from '../fhir/search-values';
-import { hubSharingWindow } from '../policy/access-lookups';
 import type { PractitionerFacts } from '../policy/facts';
-import { CONSENT_KIND, LINK_TYPE, NIHII_PROFESSIONAL, PROFESSION, SH } from '../policy/vocabulary';
+import { LINK_TYPE, SH } from '../policy/vocabulary';
 
 /** SPEC §4: who may hold each link type, and for how long at most (months). */
 const LINK_RULES: Record<string, { holders: string[]; maxMonths: number }> = {
@@ -24,7 +22,7 @@ const REASON_EXT = `${SH}/StructureDefinition/link-reason`;
  * Business rules of a therapeutic link written by a professional (SPEC §4). Returns the link with
  * its defaults applied (start = now, end = the type's maximum); throws 422 when a rule is broken.
  */
-export async function checkLinkWrite(store: ResourceStore, facts: PractitionerFacts, link: CareTeam, now: Date): Promise<CareTeam> {
+export async function checkLinkWrite(port: WorkflowPort, facts: PractitionerFacts, link: CareTeam, now: Date): Promise<CareTeam> {
   if (!LINKING_PROFESSIONS.has(facts.profession)) refuse('Only physicians, nurses and pharmacists create therapeutic links');
   const type = link.category?.flatMap((c) => c.coding ?? []).find((c) => c.system === LINK_TYPE)?.code;
   const rule = type ? LINK_RULES[type] : undefined;
@@ -35,7 +33,7 @@ export async function checkLinkWrite(store: ResourceStore, facts: PractitionerFa
   if (member !== facts.self && !(type === 'referral' && facts.profession === 'physician')) {
     refuse('A professional creates links for itself; only a physician refers a patient to another professional', 'CareTeam.participant');
   }
-  const memberProfession = member === facts.self ? facts.profession : await professionOf(store, member);
+  const memberProfession = member === facts.self ? facts.profession : await port.professionOf(member);
   if (!memberProfession || !rule.holders.includes(memberProfession)) refuse(`A ${type} link cannot be held by this profession`, 'CareTeam.category');
 
   const proof = link.extension?.find((e) => e.url === PROOF_EXT)?.valueCode;
@@ -49,36 +47,11 @@ export async function checkLinkWrite(store: ResourceStore, facts: PractitionerFa
   if (end.getTime() > latestEnd.getTime()) refuse(`A ${type} link lasts at most ${rule.maxMonths} months`, 'CareTeam.period.end');
 
   const patient = link.subject?.reference ?? '';
-  const window = await hubSharingWindow(store, patient);
-  if (!(window.consentFrom <= now && now <= window.consentUntil)) refuse('The patient has no active consent to data sharing', 'CareTeam.subject');
-  if (await isExcluded(store, patient, member, now)) refuse('This link cannot be created', 'CareTeam.participant');
+  if (!(await port.hasActiveConsent(patient))) refuse('The patient has no active consent to data sharing', 'CareTeam.subject');
+  if (await port.isExcluded(patient, member)) refuse('This link cannot be created', 'CareTeam.participant');
 
   return { ...link, period: { start: link.period?.start ?? now.toISOString(), end: link.period?.end ?? latestEnd.toISOString() } };
 }
-
-async function professionOf(store: ResourceStore, member: string): Promise<string | undefined> {
-  const practitioner = (await store.readFactById('Practitioner', member.split('/')[1]))?.r as Practitioner | undefined;
-  if (!practitioner?.active) return undefined;
-  return practitioner.qualification?.flatMap((q) => q.code.coding ?? []).find((c) => c.system === PROFESSION)?.code;
-}
-
-async function isExcluded(store: ResourceStore, patient: string, member: string, now: Date): Promise<boolean> {
-  const doc = await store.readFactById('Practitioner', member.split('/')[1]);
-  const nihii = (doc?.r as Practitioner | undefined)?.identifier?.find((i) => i.system === NIHII_PROFESSIONAL)?.value;
-  const found = await store.readFacts(
-    'Consent',
-    and(
-      fieldIn('keys.patient', [patient]),
-      fieldIn('keys.category', [`${CONSENT_KIND}|exclusion`]),
-      fieldIn('keys.status', ['active']),
-      or(fieldIn('keys.actor', [member]), fieldIn('keys.actor:identifier', nihii ? [`${NIHII_PROFESSIONAL}|${nihii}`] : [])),
-      or({ field: 'lo.period', exists: false }, and({ field: 'lo.period', lte: now }, { field: 'hi.period', gte: now }))
-    ),
-    1
-  );
-  return found.length > 0;
-}
-
 
 function addMonths(date: Date, months: number): Date {
   const d = new Date(date.getTime());

@@ -1,5 +1,5 @@
 import type { Consent, Organization, Practitioner } from '@medplum/fhirtypes';
-import { DISTANT_FUTURE, DISTANT_PAST, parseFhirDate, relativeReference } from '../fhir/search-values';
+import { DISTANT_FUTURE, DISTANT_PAST, parseFhirDate, relativeReference } from './fhir-values';
 import { and, fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';

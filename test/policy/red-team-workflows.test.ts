@@ -81,7 +81,7 @@ describe('registration decisions', () => {
       ],
     });
     expect(tx.status).toBe(422);
-    expect(await t.hub.store.readFacts('Task', { field: 'keys.subject', in: ['Practitioner/gp-thomas-lambert'] }, 10)).toHaveLength(0);
+    expect(await t.store.readFacts('Task', { field: 'keys.subject', in: ['Practitioner/gp-thomas-lambert'] }, 10)).toHaveLength(0);
   });
 
   it('HELD: only the institution-admin of an organization accepts its privacy policy', async () => {
@@ -176,7 +176,7 @@ describe('patients, consents and links as the wrong party', () => {
       ],
     });
     expect(tx.status).toBe(422);
-    const stored = await t.hub.store.readFacts('Consent', { field: 'keys.patient', in: [`Patient/${pieter}`] }, 10);
+    const stored = await t.store.readFacts('Consent', { field: 'keys.patient', in: [`Patient/${pieter}`] }, 10);
     expect(stored).toHaveLength(0);
   });
 });
