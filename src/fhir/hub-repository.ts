@@ -20,8 +20,11 @@ import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
 import { computeAccessFields, type AccessFields, type AccessLookups } from '../policy/access-fields';
 import { storeLookups } from '../policy/access-lookups';
-import type { WriteChange, WriteInteraction } from '../policy/access-policy';
-import { assertReferencesVisible, missingReference, referencesIn } from './reference-check';
+import type { WriteInteraction } from '../policy/access-policy';
+import type { Operation as HubOperation, OperationTarget } from '../policy/operation-policy';
+import { assertReferencesVisible, missingReference, referencesIn, type PatientReferenceCheck } from './reference-check';
+import { assertSafeContentPublishedTogether } from './safe-content';
+import { writeFacetsOf } from './write-facets';
 import { relativeReference } from './search-values';
 import type { ResourceStore } from '../store/resource-store';
 import type { PlannedWrite, StoredResource } from '../store/stored-resource';
@@ -169,7 +172,7 @@ export class HubRepository extends FhirRepository<undefined> {
     const current = await this.visibleCurrent(resourceType, id);
     this.assertExpectedVersion(current);
     if (current.del) return;
-    this.assertMayWrite(resourceType, 'delete', undefined, { previous: current.a as AccessFields });
+    await this.assertMayWrite(resourceType, 'delete', undefined, undefined, current);
     const doc = toStoredResource(current.r as WithId<Resource>, current.v + 1, this.ctx.now, this.ctx.baseUrl, current.a, true);
     await this.persist(resourceType, doc, current.v, current);
   }
@@ -279,9 +282,7 @@ export class HubRepository extends FhirRepository<undefined> {
     const access = await computeAccessFields(input, this.lookups);
     this.writing = { resource: `${input.resourceType}/${input.id}`, patient: access.patient };
     // The policy sees both versions: moving a resource to another patient needs the right on both.
-    if (!authorisedByOperation) {
-      this.assertMayWrite(input.resourceType, current ? 'update' : 'create', input, { next: access, previous: current?.a as AccessFields | undefined });
-    }
+    if (!authorisedByOperation) await this.assertMayWrite(input.resourceType, current ? 'update' : 'create', input, access, current);
     // In a bundle, references may point at entries staged later: checked at commit instead.
     if (!this.staged) await assertReferencesVisible(this, input, this.keptByOperation(current, authorisedByOperation), this.referencesByExistence(input, current));
     // Rules see the writes staged earlier in the same bundle (a transaction filing a Task for a new Practitioner).
@@ -292,20 +293,37 @@ export class HubRepository extends FhirRepository<undefined> {
       port: this.port,
       staged: (type: string, id: string) => this.staged?.get(`${type}/${id}`)?.doc,
       stagedDocs: () => [...(this.staged?.values() ?? [])].map((w) => w.doc),
+      byOperation: authorisedByOperation,
     };
     const resource = (await this.#rules(rules, input as WithId<Resource>, current)) as WithId<T>;
-    return { resource, access };
+    // The rules set the hub's own fields (release date, link period): the sidecar follows what is stored.
+    if (resource === input) return { resource, access };
+    const stored = await computeAccessFields(resource, this.lookups);
+    if (stored.patient !== access.patient) throw new Error('A business rule may not move a resource to another patient');
+    return { resource, access: stored };
   }
 
   /**
    * A professional may find any patient by exact SSIN (SPEC §5) and then link it or register its
    * consent: for those two creations a Patient reference needs only to exist, not to be visible.
    */
-  private referencesByExistence(resource: Resource, current: StoredResource | undefined): boolean {
+  private referencesByExistence(resource: Resource, current: StoredResource | undefined): PatientReferenceCheck {
     const facts = this.ctx.policy.facts;
+    // A link's patient is the link rules' to check: an unknown patient is refused exactly like one
+    // without consent or one that excluded the caller (SPEC §4: answers never tell them apart).
     // An institution admits (and discharges) a patient on its admission link by the patient's id; it never reads the record.
-    if (facts.kind === 'administrative' && facts.organization && resource.resourceType === 'CareTeam') return true;
-    return !current && facts.kind === 'practitioner' && facts.eligible && (resource.resourceType === 'CareTeam' || resource.resourceType === 'Consent');
+    if (facts.kind === 'administrative' && facts.organization && resource.resourceType === 'CareTeam') return 'by-rules';
+    if (current || facts.kind !== 'practitioner' || !facts.eligible) return 'visible';
+    if (resource.resourceType === 'CareTeam') return 'by-rules';
+    return resource.resourceType === 'Consent' ? 'exists' : 'visible';
+  }
+
+  /**
+   * An operation asks the policy first (mayOperate); its writes then skip the per-type write rule.
+   * A refusal is a 403: the target was already read as the caller (invisible = 404 before this).
+   */
+  assertMayOperate(operation: HubOperation, target: OperationTarget): void {
+    if (!this.ctx.policy.mayOperate(operation, target).allowed) throw new OperationOutcomeError(forbidden);
   }
 
   /**
@@ -339,7 +357,12 @@ export class HubRepository extends FhirRepository<undefined> {
     return doc.r as WithId<T>;
   }
 
-  private assertMayWrite(type: string, interaction: WriteInteraction, resource: Resource | undefined, change: WriteChange): void {
+  private async assertMayWrite(type: string, interaction: WriteInteraction, resource: Resource | undefined, next: AccessFields | undefined, current: StoredResource | undefined): Promise<void> {
+    const relative = this.lookups.relative;
+    const change = {
+      next: resource && next ? await writeFacetsOf(this.#store, resource, next, relative) : undefined,
+      previous: current ? await writeFacetsOf(this.#store, current.r, current.a as AccessFields, relative) : undefined,
+    };
     const decision = this.ctx.policy.mayWrite(type, interaction, change);
     if (decision.allowed) return;
     if (decision.reason === 'forbidden') throw new OperationOutcomeError(forbidden);
@@ -369,6 +392,8 @@ export class HubRepository extends FhirRepository<undefined> {
       const kept = this.keptByOperation(write.previous, this.operationWrites.has(`${write.type}/${write.doc._id}`));
       if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, new Set([...staged, ...kept]), this.referencesByExistence(write.doc.r, write.previous));
     }
+    // The in-process loaders seed the safe piece by piece; every request's commit keeps it whole.
+    if (!this.ctx.policy.system) assertSafeContentPublishedTogether(writes, this.lookups.relative);
     await storeWrites(this.#store, this.ctx, this.lookups.relative, writes);
   }
 

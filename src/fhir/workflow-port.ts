@@ -36,6 +36,8 @@ export interface WorkflowPort {
   hasDuty(practitioner: string, duties: readonly string[]): Promise<boolean>;
   /** A registry entry (not deleted), for the registration rules. */
   registryEntry<T extends Practitioner | Organization>(type: T['resourceType'], id: string): Promise<T | undefined>;
+  /** The resource (`Type/id`) is an entry of a SUMEHR: it takes its access from that SUMEHR. */
+  isSumehrEntry(reference: string): Promise<boolean>;
   /** A registration Task of this kind is pending (`requested`) for this subject. */
   hasPendingTask(code: string, subject: string): Promise<boolean>;
 }
@@ -105,6 +107,11 @@ export function storePort(store: ResourceStore, now: Date): WorkflowPort {
     async registryEntry<T extends Practitioner | Organization>(type: T['resourceType'], id: string) {
       const doc = await store.readFactById(type, id);
       return doc && !doc.del ? (doc.r as T) : undefined;
+    },
+    async isSumehrEntry(reference) {
+      const [type, id] = reference.split('/');
+      const doc = type && id ? await store.readFactById(type, id) : undefined;
+      return !!doc && String(doc.a.document ?? '').startsWith('Composition/');
     },
     async hasPendingTask(code, subject) {
       const where = and(fieldIn('keys.code', [code]), fieldIn('keys.subject', [subject]), fieldIn('keys.status', ['requested']));

@@ -16,6 +16,8 @@ export interface WriteRuleContext {
   readonly port: WorkflowPort;
   staged(type: string, id: string): StoredResource | undefined;
   stagedDocs(): StoredResource[];
+  /** Written by an operation that mayOperate allowed ($publish-sumehr, $release, ...), not by a plain interaction. */
+  readonly byOperation: boolean;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { WriteRuleContext } from '../fhir/write-pipeline';
 import { relativeReference } from '../fhir/search-values';
 import { consentKindOf } from '../policy/access-fields';
 import type { StoredResource } from '../store/stored-resource';
-import { refuse } from './business-rule';
+import { refuse } from '../fhir/business-rule';
 
 /** From this age the patient registers their own consent and decides alone (SPEC §4). */
 export const AGE_OF_CONSENT = 16;
@@ -40,7 +40,7 @@ export async function checkConsentWrite(ctx: WriteRuleContext, input: Consent, c
   if (facts.kind === 'practitioner' && !(kind === 'hub-sharing' && !current)) {
     const request = input.verification?.find((v) => v.verified && v.verifiedWith?.reference);
     if (!request) refuse("A professional records this only on the patient's explicit request (Consent.verification)", 'Consent.verification');
-    consent = { ...input, verification: (input.verification ?? []).map((v) => (v === request && !v.verificationDate ? { ...v, verificationDate: ctx.now.toISOString() } : v)) };
+    consent = { ...input, verification: (input.verification ?? []).map((v) => (v === request ? { ...v, verificationDate: ctx.now.toISOString() } : v)) };
   }
   if (kind === 'hub-sharing' && input.status === 'active' && patient) await assertNoOtherActiveConsent(ctx, patient, input.id);
   return consent;

@@ -3,8 +3,9 @@ import type { WriteRuleContext } from '../fhir/write-pipeline';
 import { parseFhirDate, relativeReference } from '../fhir/search-values';
 import { LINK_TYPE, SH } from '../policy/vocabulary';
 import type { StoredResource } from '../store/stored-resource';
-import { refuse } from './business-rule';
+import { refuse } from '../fhir/business-rule';
 import { HUB_MEMBERSHIP_EXT } from './registration-rules';
+import { linkPeriod, refuseLink } from './therapeutic-links';
 
 /**
  * Break-the-glass flag (SPEC §5): every `emergency` link carries it in meta.security, set by the hub
@@ -56,15 +57,11 @@ export async function checkAdmissionLink(ctx: WriteRuleContext, link: CareTeam, 
   const org = await ctx.port.registryEntry<Organization>('Organization', institution.split('/')[1]);
   if (!org?.extension?.some((e) => e.url === HUB_MEMBERSHIP_EXT)) refuse('The institution is not a member of the hub', 'CareTeam.participant');
   if (current) assertRenewal(current.r as CareTeam, link, ctx.now);
-  const ending = link.status === 'inactive';
-  const now = ctx.now;
-  const start = link.period?.start ? (parseFhirDate(link.period.start)?.lo ?? refuse('Invalid link start', 'CareTeam.period.start')) : now;
-  const latestEnd = new Date((start > now ? start : now).getTime());
-  latestEnd.setUTCMonth(latestEnd.getUTCMonth() + HOSPITAL_STAY_MONTHS);
-  const end = link.period?.end ? (parseFhirDate(link.period.end)?.hi ?? refuse('Invalid link end', 'CareTeam.period.end')) : latestEnd;
-  if (end.getTime() > latestEnd.getTime()) refuse(`A hospital-stay link lasts at most ${HOSPITAL_STAY_MONTHS} months`, 'CareTeam.period.end');
+  const { start, end } = linkPeriod(link, current?.r as CareTeam | undefined, ctx.now, undefined, HOSPITAL_STAY_MONTHS, 'hospital-stay');
+  const ending = link.status === 'inactive' || end.getTime() <= ctx.now.getTime();
   if (!ending) {
-    if (!(await ctx.port.hasActiveConsent(relativeReference(link.subject?.reference ?? '', ctx.baseUrl)))) refuse('The patient has no active consent to data sharing', 'CareTeam.subject');
+    const patient = relativeReference(link.subject?.reference ?? '', ctx.baseUrl);
+    if (!(await ctx.port.patientExists(patient)) || !(await ctx.port.hasActiveConsent(patient))) refuseLink();
   }
-  return { ...link, period: { start: link.period?.start ?? now.toISOString(), end: link.period?.end ?? latestEnd.toISOString() } };
+  return { ...link, period: { start, end: end.toISOString() } };
 }

@@ -7,7 +7,7 @@ import type { Facts } from '../policy/facts';
 import { mayFileTask, taskParties, type TaskParties } from '../policy/task-access';
 import { JUNIOR_ACCREDITATION_EXT, PROFESSION, SH } from '../policy/vocabulary';
 import type { StoredResource } from '../store/stored-resource';
-import { refuse } from './business-rule';
+import { refuse } from '../fhir/business-rule';
 
 /** SPEC §10: Task.code system of the registration workflows, and the evidence a Task carries. */
 export const REGISTRATION = `${SH}/CodeSystem/registration`;
@@ -68,14 +68,13 @@ export async function checkTaskWrite(ctx: WriteRuleContext, input: Task, current
   }
   await assertNonePending(ctx.port, code, parties.subject as string, ctx.stagedDocs());
   const filer = who(ctx.policy.facts);
-  // The hub-admin files on someone's (paper or mail) request: the requester it names is kept.
-  const onRequest = principal.role === 'hub-admin';
+  // Server-owned (SPEC §6): who filed it and when are the hub's, never the client's; the filer may not decide it.
   return {
     ...task,
     status,
     ...(status === 'completed' ? { businessStatus: { text: 'Self-employed nurse: registered without guarantor' }, lastModified: ctx.now.toISOString() } : {}),
-    requester: onRequest && task.requester ? task.requester : { ...(filer ? { reference: filer } : {}), identifier: { system: HUB_USER, value: principal.sub } },
-    authoredOn: onRequest && task.authoredOn ? task.authoredOn : ctx.now.toISOString(),
+    requester: { ...(filer ? { reference: filer } : {}), identifier: { system: HUB_USER, value: principal.sub } },
+    authoredOn: ctx.now.toISOString(),
   };
 }
 

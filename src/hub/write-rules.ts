@@ -5,24 +5,26 @@ import type { WorkflowPort } from '../fhir/workflow-port';
 import { SSIN } from '../policy/vocabulary';
 import type { StoredResource } from '../store/stored-resource';
 import { parseFhirDate } from '../fhir/search-values';
-import { refuse } from './business-rule';
+import { refuse } from '../fhir/business-rule';
 import { checkConsentWrite } from './consent-rules';
 import { checkTaskWrite } from './registration-rules';
 import { assertRenewal, checkAdmissionLink, withBreakTheGlassFlag } from './link-lifecycle';
 import { checkLinkWrite } from './therapeutic-links';
-import { checkDocumentPublication, checkSumehrPublication, isSumehr } from './document-publication';
+import { checkDocumentPublication } from './document-publication';
+import { applyIntegrityRules } from './write-integrity';
 
 /** Business rules of writes (therapeutic links, SPEC §4); defaults applied here. */
 export async function applyWorkflowRules(ctx: WriteRuleContext, resource: WithId<Resource>, current: StoredResource | undefined): Promise<WithId<Resource>> {
   const facts = ctx.policy.facts;
   await assertUniqueSsin(ctx.port, resource, ctx.stagedDocs());
+  resource = await applyIntegrityRules(ctx, resource, current);
   if (resource.resourceType === 'CareTeam') {
     const team = resource as CareTeam;
     const institutionLink = (team.participant ?? []).some((p) => p.member?.reference?.includes('Organization/'));
     if (facts.kind === 'practitioner' && facts.eligible) {
       if (institutionLink) return withBreakTheGlassFlag(await checkAdmissionLink(ctx, team, facts.actingFor, current)) as WithId<Resource>;
       if (current) assertRenewal(current.r as CareTeam, team, ctx.now);
-      return withBreakTheGlassFlag(await checkLinkWrite(ctx.port, facts, team, ctx.now)) as WithId<Resource>;
+      return withBreakTheGlassFlag(await checkLinkWrite(ctx.port, facts, team, ctx.now, current?.r as CareTeam | undefined)) as WithId<Resource>;
     }
     if (facts.kind === 'administrative' && facts.organization) {
       return withBreakTheGlassFlag(await checkAdmissionLink(ctx, team, facts.organization, current)) as WithId<Resource>;
@@ -35,7 +37,6 @@ export async function applyWorkflowRules(ctx: WriteRuleContext, resource: WithId
   if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current)) as WithId<Resource>;
   // Publication rules of documents and SUMEHRs (document-publication.ts): what professionals publish.
   if (resource.resourceType === 'DocumentReference' && facts.kind === 'practitioner') checkDocumentPublication(resource as DocumentReference, ctx.baseUrl);
-  if (isSumehr(resource) && !current && facts.kind === 'practitioner') checkSumehrPublication(resource, facts, ctx.baseUrl);
   return resource;
 }
 

@@ -114,8 +114,8 @@ describe('minors', () => {
     expect((await t.as('patient-marie-dubois').put(`/fhir/Consent/${consent.id}`, revoked)).status).toBe(200);
     const renewed = await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(LUCAS, 'hub-sharing', { channel: 'pdf-form', period: { start: '2026-11-23T09:00:00Z' } }));
     expect(renewed.status).toBe(201);
-    // A parent decides the consent, not the child's other records.
-    expect((await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(LUCAS, 'exclusion', { actor: 'Practitioner/gp-thomas-lambert' }))).status).toBe(403);
+    // SPEC §4: a parent holding a grant for a child under 16 also records the child's exclusions, restrictions and grants.
+    expect((await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(LUCAS, 'exclusion', { actor: 'Practitioner/gp-thomas-lambert' }))).status).toBe(201);
   });
 
   it('under 16 the patient does not register their own consent; from 16 they do, and the parent no longer does', async () => {
@@ -157,7 +157,9 @@ describe('exclusions, restrictions and grants', () => {
 
   it("a professional records a restriction or exclusion only on the patient's explicit request", async () => {
     const before = (await consentsOf('patient-marie-dubois', MARIE)).length;
-    const silent = await t.as('gp-anna-peeters').post('/fhir/Consent', consentFor(MARIE, 'document-restriction', { data: 'DocumentReference/marie-lab' }));
+    // SPEC §4: a restriction is recorded by the document's author only (marie-lab names no author), an exclusion by the patient's GP.
+    expect((await t.as('gp-anna-peeters').post('/fhir/Consent', { ...consentFor(MARIE, 'document-restriction', { data: 'DocumentReference/marie-lab' }), ...onRequest(MARIE) })).status).toBe(403);
+    const silent = await t.as('gp-anna-peeters').post('/fhir/Consent', consentFor(MARIE, 'exclusion', { actor: 'Practitioner/gp-thomas-lambert' }));
     expect(silent.status).toBe(422);
     expect(silent.body.issue[0].expression).toEqual(['Consent.verification']);
     expect((await consentsOf('patient-marie-dubois', MARIE)).length).toBe(before);
