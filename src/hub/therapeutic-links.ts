@@ -79,7 +79,9 @@ export function linkPeriod(link: CareTeam, current: CareTeam | undefined, now: D
     return { start, end: asked ?? latestEnd };
   }
   const previousEnd = current.period?.end ? parseFhirDate(current.period.end)?.hi : undefined;
-  const end = asked ?? previousEnd ?? now;
+  // A renewal without an end takes the maximum from now, as a new link would; any other update keeps its end.
+  const renewing = renewalMonths !== undefined && link.status === 'active' && !asked;
+  const end = renewing ? addMonths(now, renewalMonths) : (asked ?? previousEnd ?? now);
   if (!previousEnd || end.getTime() <= previousEnd.getTime()) return { start, end };
   if (renewalMonths === undefined) refuse("A link's end only moves earlier: only a GMD link is renewed, by its holder", 'CareTeam.period.end');
   const latestRenewal = addMonths(now, renewalMonths);

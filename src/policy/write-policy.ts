@@ -94,10 +94,12 @@ function practitionerWrite(f: PractitionerFacts, { type, interaction, next, prev
   if (type === 'Consent') return practitionerConsent(f, interaction, patient, next, previous);
   if (f.excludedBy.has(patient)) return HIDDEN;
   switch (type) {
-    case 'CareTeam':
+    case 'CareTeam': {
       // Its own links (renewing, ending), or a physician's referral of a patient it reaches to another professional.
       if ([next, previous].every((v) => !v || (v.members ?? []).includes(self))) return ALLOWED;
-      return interaction === 'create' && f.profession === 'physician' && reaches(f, patient) ? ALLOWED : FORBIDDEN;
+      const toProfessionals = (next?.members ?? []).every((m) => m.startsWith('Practitioner/'));
+      return interaction === 'create' && toProfessionals && f.profession === 'physician' && reaches(f, patient) ? ALLOWED : FORBIDDEN;
+    }
     case 'RelatedPerson':
       return FORBIDDEN;
   }

@@ -133,7 +133,8 @@ describe('minors', () => {
     // Marie still holds a parental grant for him (registered when he was a child): it no longer decides for him.
     await seed(t, { resourceType: 'RelatedPerson', id: 'marie-mother-of-seventeen', patient: { reference: `Patient/${adult.id}` }, relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'MTH' }] }], identifier: [{ system: SSIN, value: SSINS.marie }] });
     await seed(t, consentFor(adult.id, 'grant', { id: 'grant-seventeen-mother', actor: 'RelatedPerson/marie-mother-of-seventeen', period: { start: '2015-01-01' } }));
-    expect((await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(adult.id, 'hub-sharing', { channel: 'hub-website' }))).status).toBe(403);
+    // SPEC §4: the parental grant stopped on his 16th birthday, so he is no longer hers to reach: refused as a missing patient.
+    expect((await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(adult.id, 'hub-sharing', { channel: 'hub-website' }))).status).toBe(400);
     expect(statusOf(await status('gp-anna-peeters', adultSsin))).toBe('none');
     const self = await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(adult.id, 'hub-sharing', { channel: 'hub-website' })).set('Authorization', patientToken(adultSsin));
     expect(self.status).toBe(201);
