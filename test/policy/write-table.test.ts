@@ -37,9 +37,38 @@ const REQUESTS: Record<string, (t: NetworkHub, who: { persona: string; patient: 
       ...careTeam(w.patient, 'Organization/org-hopital-du-parc', 'hospital-stay', { start: NETWORK_DATE.toISOString() }),
       extension: [{ url: `${SH}/StructureDefinition/link-proof`, valueCode: 'hospital-admission' }],
     }),
+  'refer to another professional': (t, w) =>
+    t.as(w.persona).post('/fhir/CareTeam', careTeam(w.patient, 'Practitioner/pharmacist-ahmed-benali', 'referral', { start: NETWORK_DATE.toISOString() })),
+  'change a consent channel': (t, w) => {
+    const consent = fixture('Consent', `consent-${w.patient.replace(/^patient-/, '')}-hub-sharing`);
+    const current = (consent.extension as { valueCode?: string }[] | undefined)?.[0]?.valueCode;
+    const channel = { url: `${SH}/StructureDefinition/consent-channel`, valueCode: current === 'hospital' ? 'gp' : 'hospital' };
+    return t.as(w.persona).put(`/fhir/Consent/${consent.id}`, { ...consent, extension: [channel] });
+  },
   'create its own link': (t, w) =>
     t.as(w.persona).post('/fhir/CareTeam', careTeam(w.patient, w.self ?? 'Practitioner/pharmacist-ahmed-benali', 'referral', { start: NETWORK_DATE.toISOString() })),
+  // Last: the patient ends a link, which changes what its professional reaches.
+  "end a link (the patient's own)": (t, w) => {
+    const id = LINK_OF_ANOTHER[w.patient] === `link-marie-dubois-${w.persona.replace(/^gp-/, '')}` ? 'link-marie-dubois-els-goossens' : LINK_OF_ANOTHER[w.patient];
+    const link = fixture('CareTeam', id);
+    return t.as(w.persona).put(`/fhir/CareTeam/${id}`, { ...link, status: 'inactive', period: { ...link.period, end: NETWORK_DATE.toISOString() } });
+  },
 };
+
+/** A link of the patient that does not name the caller (Anna's own is swapped for the nurse's). */
+const LINK_OF_ANOTHER: Record<string, string> = {
+  [MARIE]: 'link-marie-dubois-anna-peeters',
+  [LUC]: 'link-luc-martin-thomas-lambert',
+  [LUCAS]: 'link-lucas-dubois-anna-peeters',
+};
+
+type FixtureResource = { resourceType: string; id: string; period?: { start?: string; end?: string }; [key: string]: unknown };
+const NETWORK = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/network.json'), 'utf8')) as { entry: { resource: FixtureResource }[] };
+function fixture(type: string, id: string): FixtureResource {
+  const found = NETWORK.entry.find((e) => e.resource.resourceType === type && e.resource.id === id)?.resource;
+  if (!found) throw new Error(`No fixture ${type}/${id}`);
+  return found;
+}
 
 let t: NetworkHub;
 beforeAll(async () => {
