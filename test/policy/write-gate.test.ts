@@ -38,7 +38,7 @@ describe('who records the patient\'s decisions (SPEC §4)', () => {
     expect((await t.as('gp-anna-peeters').post('/fhir/Consent', { ...consentFor(MARIE, 'grant', { actor: 'Practitioner/gp-thomas-lambert' }), ...onRequest(MARIE) })).status).toBe(403);
   });
 
-  it('HELD: the patient\'s own GP records an exclusion on request, dated by the hub; the patient records a grant', async () => {
+  it('FINDING: the patient\'s own GP records an exclusion on request, dated by the hub (not by the client); the patient records a grant', async () => {
     const t = hub();
     const byGp = await t.as('gp-anna-peeters').post('/fhir/Consent', {
       ...consentFor(MARIE, 'exclusion', { actor: 'Practitioner/gp-thomas-lambert' }),
