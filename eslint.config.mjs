@@ -32,7 +32,11 @@ export default tseslint.config(
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
     },
   },
-  { files: ['**/*.js', '**/*.mjs', '**/*.cjs'], languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  {
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
+    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   { files: ['test/**/*.ts', 'scripts/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-require-imports': 'off' } },
 
   // The layers, bottom up.
@@ -40,12 +44,30 @@ export default tseslint.config(
   layer(['src/policy/**/*.ts'], [...up('fhir', 'hub', 'http', 'audit'), MONGODB], [EXPRESS]),
   // Within src/fhir only the repository and what it owns reach the store (next entry).
   layer(['src/fhir/**/*.ts'], [...up('hub', 'http'), MONGODB, STORE_ACCESS], [EXPRESS]),
-  layer(['src/hub/**/*.ts'], [...up('http'), MONGODB, STORE_ACCESS, { group: ['../store/condition', '../store/condition-eval'], message: 'Workflows ask the port (src/fhir/workflow-port.ts), they do not query.' }], [EXPRESS]),
+  layer(
+    ['src/hub/**/*.ts'],
+    [
+      ...up('http'),
+      MONGODB,
+      STORE_ACCESS,
+      { group: ['../store/condition', '../store/condition-eval'], message: 'Workflows ask the port (src/fhir/workflow-port.ts), they do not query.' },
+    ],
+    [EXPRESS]
+  ),
   layer(['src/audit/**/*.ts'], [...up('hub', 'http'), MONGODB], [EXPRESS]),
   layer(['src/identity/**/*.ts'], [...up('fhir', 'hub', 'http', 'audit'), MONGODB, STORE_ACCESS], [EXPRESS]),
   layer(['src/http/**/*.ts'], [MONGODB, STORE_ACCESS]),
   layer(
-    ['src/fhir/hub-repository.ts', 'src/fhir/write-commit.ts', 'src/fhir/search-executor.ts', 'src/fhir/history-reads.ts', 'src/fhir/workflow-port.ts', 'src/fhir/write-facets.ts', 'src/fhir/link-ending.ts', 'src/fhir/sumehr-entries.ts'],
+    [
+      'src/fhir/hub-repository.ts',
+      'src/fhir/write-commit.ts',
+      'src/fhir/search-executor.ts',
+      'src/fhir/history-reads.ts',
+      'src/fhir/workflow-port.ts',
+      'src/fhir/write-facets.ts',
+      'src/fhir/link-ending.ts',
+      'src/fhir/sumehr-entries.ts',
+    ],
     [...up('hub', 'http'), MONGODB],
     [EXPRESS]
   )

@@ -44,16 +44,29 @@ interface Caller {
 
 export const CALLERS: Caller[] = [
   { role: "patient's GP (gp-long-term/gmd)", principal: { sub: 'gp', role: 'practitioner', scopes }, facts: practitioner([{ type: 'gp-long-term' }]) },
-  { role: 'linked nurse (referral)', principal: { sub: 'nurse', role: 'practitioner', scopes }, facts: practitioner([{ type: 'referral' }], { profession: 'nurse' }) },
+  {
+    role: 'linked nurse (referral)',
+    principal: { sub: 'nurse', role: 'practitioner', scopes },
+    facts: practitioner([{ type: 'referral' }], { profession: 'nurse' }),
+  },
   { role: 'unlinked physician', principal: { sub: 'stranger', role: 'practitioner', scopes }, facts: practitioner([]) },
-  { role: 'excluded physician (of a member hospital)', principal: { sub: 'excluded', role: 'practitioner', scopes }, facts: practitioner([], { excludedBy: new Set([P]), actingFor: INSTITUTION }) },
+  {
+    role: 'excluded physician (of a member hospital)',
+    principal: { sub: 'excluded', role: 'practitioner', scopes },
+    facts: practitioner([], { excludedBy: new Set([P]), actingFor: INSTITUTION }),
+  },
   { role: 'patient (16+)', principal: { sub: 'patient', role: 'patient', scopes }, facts: patientFacts(false) },
   { role: 'parent (grant, child < 16)', principal: { sub: 'parent', role: 'patient', scopes }, facts: patientFacts(true) },
   { role: 'institution-admin', principal: { sub: 'ia', role: 'institution-admin', scopes }, facts: { kind: 'administrative', organization: INSTITUTION } },
   { role: 'hub-admin', principal: { sub: 'ha', role: 'hub-admin', scopes }, facts: { kind: 'administrative' } },
 ];
 
-const consent = (kind: string, channel?: string, extra: Partial<AccessFields> & { restrictedAuthors?: string[] } = {}) => ({ patient: P, kind, ...(channel ? { channel } : {}), ...extra });
+const consent = (kind: string, channel?: string, extra: Partial<AccessFields> & { restrictedAuthors?: string[] } = {}) => ({
+  patient: P,
+  kind,
+  ...(channel ? { channel } : {}),
+  ...extra,
+});
 const doc = (authors: string[]): AccessFields => ({ patient: P, clinical: true, authors, class: 'lab-result', label: 'N', current: true });
 
 type Action = { name: string; write?: (caller: Caller) => WriteChange; operation?: [Operation, OperationTarget] };
@@ -68,14 +81,31 @@ export const ACTIONS: Action[] = [
     write: (c) => ({ type: 'Consent', interaction: 'update', previous: consent('hub-sharing', channelOf(c)), next: consent('hub-sharing', channelOf(c)) }),
   },
   { name: 'record an exclusion', write: () => ({ type: 'Consent', interaction: 'create', next: consent('exclusion') }) },
-  { name: 'record a restriction of its own document', write: () => ({ type: 'Consent', interaction: 'create', next: consent('document-restriction', undefined, { restrictedAuthors: [SELF] }) }) },
-  { name: "record a restriction of another's document", write: () => ({ type: 'Consent', interaction: 'create', next: consent('document-restriction', undefined, { restrictedAuthors: [OTHER] }) }) },
+  {
+    name: 'record a restriction of its own document',
+    write: () => ({ type: 'Consent', interaction: 'create', next: consent('document-restriction', undefined, { restrictedAuthors: [SELF] }) }),
+  },
+  {
+    name: "record a restriction of another's document",
+    write: () => ({ type: 'Consent', interaction: 'create', next: consent('document-restriction', undefined, { restrictedAuthors: [OTHER] }) }),
+  },
   { name: 'record a grant', write: () => ({ type: 'Consent', interaction: 'create', next: consent('grant') }) },
-  { name: 'change a consent channel', write: (c) => ({ type: 'Consent', interaction: 'update', previous: consent('hub-sharing', 'gp'), next: consent('hub-sharing', c.facts.kind === 'patient' ? 'hub-website' : 'hospital') }) },
+  {
+    name: 'change a consent channel',
+    write: (c) => ({
+      type: 'Consent',
+      interaction: 'update',
+      previous: consent('hub-sharing', 'gp'),
+      next: consent('hub-sharing', c.facts.kind === 'patient' ? 'hub-website' : 'hospital'),
+    }),
+  },
   { name: 'create its own link', write: () => ({ type: 'CareTeam', interaction: 'create', next: { patient: P, members: [SELF] } }) },
   { name: 'refer to another professional', write: () => ({ type: 'CareTeam', interaction: 'create', next: { patient: P, members: [OTHER] } }) },
   { name: "open its institution's admission link", write: () => ({ type: 'CareTeam', interaction: 'create', next: { patient: P, members: [INSTITUTION] } }) },
-  { name: "end a link (the patient's own)", write: () => ({ type: 'CareTeam', interaction: 'update', previous: { patient: P, members: [OTHER] }, next: { patient: P, members: [OTHER] } }) },
+  {
+    name: "end a link (the patient's own)",
+    write: () => ({ type: 'CareTeam', interaction: 'update', previous: { patient: P, members: [OTHER] }, next: { patient: P, members: [OTHER] } }),
+  },
   { name: 'publish a document as author', write: () => ({ type: 'DocumentReference', interaction: 'create', next: doc([SELF]) }) },
   { name: "change another's document", write: () => ({ type: 'DocumentReference', interaction: 'update', previous: doc([OTHER]), next: doc([OTHER]) }) },
   { name: '$release (attending physician)', operation: ['release', { type: 'DocumentReference', fields: doc([OTHER]) }] },
@@ -90,7 +120,9 @@ export function writeMatrix(): WriteMatrix {
     roles: CALLERS.map((c) => c.role),
     rows: ACTIONS.map((a) => ({
       action: a.name,
-      allowed: CALLERS.map((c) => (a.write ? mayWrite(a.write(c), c.facts, c.principal) : mayOperate(a.operation![0], a.operation![1], c.facts, c.principal)).allowed),
+      allowed: CALLERS.map(
+        (c) => (a.write ? mayWrite(a.write(c), c.facts, c.principal) : mayOperate(a.operation![0], a.operation![1], c.facts, c.principal)).allowed
+      ),
     })),
   };
 }

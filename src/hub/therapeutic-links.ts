@@ -58,7 +58,8 @@ export async function checkLinkWrite(port: WorkflowPort, facts: PractitionerFact
 
   const { start, end } = linkPeriod(link, current, now, type === 'gmd' && !referral ? rule.maxMonths : undefined, rule.maxMonths, type);
   const patient = link.subject?.reference ?? '';
-  const ending = link.status === 'inactive' || end.getTime() <= now.getTime();
+  // Ending a link it holds asks nothing; a new link (even one born ended) passes every check, with one answer.
+  const ending = !!current && (link.status === 'inactive' || end.getTime() <= now.getTime());
   if (!ending) {
     if (!(await port.patientExists(patient)) || !(await port.hasActiveConsent(patient)) || (await port.isExcluded(patient, member))) refuseLink();
   }

@@ -31,7 +31,9 @@ export async function applyIntegrityRules(ctx: WriteRuleContext, input: WithId<R
     if (target === self || !SUMEHR_ENTRY_TYPES.has(target.split('/')[0])) continue;
     if (await ctx.port.isSumehrEntry(target)) refuse("A SUMEHR's entries are referenced only by their SUMEHR", path);
   }
-  return resource.resourceType === 'DocumentReference' ? withReleaseDateOfHub(resource as WithId<DocumentReference>, current?.r as DocumentReference | undefined) : resource;
+  return resource.resourceType === 'DocumentReference'
+    ? withReleaseDateOfHub(resource as WithId<DocumentReference>, current?.r as DocumentReference | undefined)
+    : resource;
 }
 
 function withoutBreakTheGlass<T extends Resource>(resource: T): T {

@@ -62,4 +62,3 @@ function utc(year: number, month: number, day: number): Date {
 function daysIn(year: number, month: number): number {
   return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
 }
-

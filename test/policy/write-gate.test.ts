@@ -15,12 +15,14 @@ const SUMEHR_CONDITION = 'Condition/sumehr-marie-2026-11-problem-1';
 const daysFrom = (days: number) => new Date(NETWORK_DATE.getTime() + days * 86_400_000).toISOString();
 const BTG = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG' };
 
-describe('who records the patient\'s decisions (SPEC §4)', () => {
+describe("who records the patient's decisions (SPEC §4)", () => {
   const hub = ownHub();
 
-  it('FINDING: a nurse with a referral link records no exclusion of the patient\'s GP, whatever verification she claims', async () => {
+  it("FINDING: a nurse with a referral link records no exclusion of the patient's GP, whatever verification she claims", async () => {
     const t = hub();
-    const exclusion = await t.as('nurse-els-goossens').post('/fhir/Consent', { ...consentFor(MARIE, 'exclusion', { actor: 'Practitioner/gp-anna-peeters' }), ...onRequest(MARIE) });
+    const exclusion = await t
+      .as('nurse-els-goossens')
+      .post('/fhir/Consent', { ...consentFor(MARIE, 'exclusion', { actor: 'Practitioner/gp-anna-peeters' }), ...onRequest(MARIE) });
     expect(exclusion.status).toBe(403);
     // The GP keeps her access and her link.
     expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/doc-marie-lab-2026-11')).status).toBe(200);
@@ -35,10 +37,13 @@ describe('who records the patient\'s decisions (SPEC §4)', () => {
     }
     expect((await t.as('gp-thomas-lambert').get('/fhir/DocumentReference/doc-marie-lab-2026-11')).status).toBe(404);
     // The patient's GP records none either.
-    expect((await t.as('gp-anna-peeters').post('/fhir/Consent', { ...consentFor(MARIE, 'grant', { actor: 'Practitioner/gp-thomas-lambert' }), ...onRequest(MARIE) })).status).toBe(403);
+    expect(
+      (await t.as('gp-anna-peeters').post('/fhir/Consent', { ...consentFor(MARIE, 'grant', { actor: 'Practitioner/gp-thomas-lambert' }), ...onRequest(MARIE) }))
+        .status
+    ).toBe(403);
   });
 
-  it('FINDING: the patient\'s own GP records an exclusion on request, dated by the hub (not by the client); the patient records a grant', async () => {
+  it("FINDING: the patient's own GP records an exclusion on request, dated by the hub (not by the client); the patient records a grant", async () => {
     const t = hub();
     const byGp = await t.as('gp-anna-peeters').post('/fhir/Consent', {
       ...consentFor(MARIE, 'exclusion', { actor: 'Practitioner/gp-thomas-lambert' }),
@@ -46,14 +51,20 @@ describe('who records the patient\'s decisions (SPEC §4)', () => {
     });
     expect(byGp.status).toBe(201);
     expect(byGp.body.verification[0].verificationDate).toBe(NETWORK_DATE.toISOString());
-    expect((await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(MARIE, 'grant', { actor: 'Practitioner/pharmacist-ahmed-benali' }))).status).toBe(201);
+    expect(
+      (await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(MARIE, 'grant', { actor: 'Practitioner/pharmacist-ahmed-benali' }))).status
+    ).toBe(201);
   });
 
-  it('FINDING: a document restriction is recorded by the document\'s author only', async () => {
+  it("FINDING: a document restriction is recorded by the document's author only", async () => {
     const t = hub();
-    const byOther = await t.as('gp-anna-peeters').post('/fhir/Consent', { ...consentFor(MARIE, 'document-restriction', { data: 'DocumentReference/doc-marie-radiology-report' }), ...onRequest(MARIE) });
+    const byOther = await t
+      .as('gp-anna-peeters')
+      .post('/fhir/Consent', { ...consentFor(MARIE, 'document-restriction', { data: 'DocumentReference/doc-marie-radiology-report' }), ...onRequest(MARIE) });
     expect(byOther.status).toBe(403);
-    const byAuthor = await t.as('gp-anna-peeters').post('/fhir/Consent', { ...consentFor(MARIE, 'document-restriction', { data: 'DocumentReference/doc-marie-gp-note-v' }), ...onRequest(MARIE) });
+    const byAuthor = await t
+      .as('gp-anna-peeters')
+      .post('/fhir/Consent', { ...consentFor(MARIE, 'document-restriction', { data: 'DocumentReference/doc-marie-gp-note-v' }), ...onRequest(MARIE) });
     expect(byAuthor.status).toBe(201);
   });
 });
@@ -61,17 +72,20 @@ describe('who records the patient\'s decisions (SPEC §4)', () => {
 describe('the safe and the SUMEHR (SPEC §4)', () => {
   const hub = ownHub();
 
-  it('FINDING: a document cannot point at another\'s SUMEHR or Binary in the safe, so withdrawing it withdraws nothing else', async () => {
+  it("FINDING: a document cannot point at another's SUMEHR or Binary in the safe, so withdrawing it withdraws nothing else", async () => {
     const t = hub();
     for (const url of [SUMEHR_COMPOSITION, 'Binary/binary-marie-gp-note-v']) {
-      const doc = { ...documentFor(MARIE, { author: 'Practitioner/nurse-els-goossens', cls: 'summary', custodian: false }), content: [{ attachment: { url, contentType: 'application/fhir+json' } }] };
+      const doc = {
+        ...documentFor(MARIE, { author: 'Practitioner/nurse-els-goossens', cls: 'summary', custodian: false }),
+        content: [{ attachment: { url, contentType: 'application/fhir+json' } }],
+      };
       const res = await t.as('nurse-els-goossens').post('/fhir/DocumentReference', doc);
       expect({ url, status: res.status }).toEqual({ url, status: 422 });
     }
     expect((await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_COMPOSITION}`)).body.status).toBe('final');
   });
 
-  it('FINDING: another Composition may not list a SUMEHR\'s entries, and the entries keep their SUMEHR\'s access', async () => {
+  it("FINDING: another Composition may not list a SUMEHR's entries, and the entries keep their SUMEHR's access", async () => {
     const t = hub();
     const note = {
       resourceType: 'Composition',
@@ -89,7 +103,7 @@ describe('the safe and the SUMEHR (SPEC §4)', () => {
     expect((await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_CONDITION}`)).status).toBe(200);
   });
 
-  it('FINDING: a SUMEHR\'s entries are written only through $publish-sumehr, even by its author', async () => {
+  it("FINDING: a SUMEHR's entries are written only through $publish-sumehr, even by its author", async () => {
     const t = hub();
     const condition = (await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_CONDITION}`)).body;
     const res = await t.as('gp-anna-peeters').put(`/fhir/${SUMEHR_CONDITION}`, { ...condition, note: [{ text: 'rewritten' }] });
@@ -101,7 +115,7 @@ describe('the safe and the SUMEHR (SPEC §4)', () => {
     expect(plain.body.issue[0].details.text).toContain('$publish-sumehr');
   });
 
-  it('FINDING: a label added to a SUMEHR\'s DocumentReference reaches its Composition and entries', async () => {
+  it("FINDING: a label added to a SUMEHR's DocumentReference reaches its Composition and entries", async () => {
     const t = hub();
     expect((await t.as('nurse-els-goossens').get(`/fhir/${SUMEHR_COMPOSITION}`)).status).toBe(200);
     const doc = (await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_DOC}`)).body;
@@ -140,9 +154,13 @@ describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
     expect(Date.parse(glass.body.period.start)).toBe(NETWORK_DATE.getTime());
     // At most one month from the hub's start: 20 days back plus 25 ahead was 45 days of access.
     expect(Date.parse(glass.body.period.end)).toBeLessThanOrEqual(Date.parse(daysFrom(31)));
-    const longer = await t.as('physician-sarah-maes').put(`/fhir/CareTeam/${glass.body.id}`, { ...glass.body, period: { ...glass.body.period, end: daysFrom(40) } });
+    const longer = await t
+      .as('physician-sarah-maes')
+      .put(`/fhir/CareTeam/${glass.body.id}`, { ...glass.body, period: { ...glass.body.period, end: daysFrom(40) } });
     expect(longer.status).toBe(422);
-    const backdated = await t.as('physician-sarah-maes').put(`/fhir/CareTeam/${glass.body.id}`, { ...glass.body, period: { ...glass.body.period, start: daysFrom(-20) } });
+    const backdated = await t
+      .as('physician-sarah-maes')
+      .put(`/fhir/CareTeam/${glass.body.id}`, { ...glass.body, period: { ...glass.body.period, start: daysFrom(-20) } });
     expect(backdated.status).toBe(403);
     expect((await t.as('patient-marie-dubois').get(`/fhir/CareTeam/${glass.body.id}`)).body.period).toEqual(glass.body.period);
   });
@@ -150,12 +168,22 @@ describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
   it('FINDING: only a GMD link is renewed, by its holder, up to 12 months from now', async () => {
     const t = hub();
     const gp = (await t.as('gp-anna-peeters').get('/fhir/CareTeam/link-marie-dubois-anna-peeters')).body;
-    expect((await t.as('gp-anna-peeters').put(`/fhir/${'CareTeam/link-marie-dubois-anna-peeters'}`, { ...gp, period: { ...gp.period, end: daysFrom(400) } })).status).toBe(422);
+    expect(
+      (await t.as('gp-anna-peeters').put(`/fhir/${'CareTeam/link-marie-dubois-anna-peeters'}`, { ...gp, period: { ...gp.period, end: daysFrom(400) } })).status
+    ).toBe(422);
     const gmd = (await t.as('gp-anna-peeters').get('/fhir/CareTeam/link-lucas-dubois-anna-peeters')).body;
-    const renewed = await t.as('gp-anna-peeters').put('/fhir/CareTeam/link-lucas-dubois-anna-peeters', { ...gmd, period: { ...gmd.period, end: daysFrom(360) } });
+    const renewed = await t
+      .as('gp-anna-peeters')
+      .put('/fhir/CareTeam/link-lucas-dubois-anna-peeters', { ...gmd, period: { ...gmd.period, end: daysFrom(360) } });
     expect(renewed.status).toBe(200);
     expect(renewed.body.period.start).toBe(gmd.period.start);
-    expect((await t.as('gp-anna-peeters').put('/fhir/CareTeam/link-lucas-dubois-anna-peeters', { ...renewed.body, period: { ...renewed.body.period, end: daysFrom(400) } })).status).toBe(422);
+    expect(
+      (
+        await t
+          .as('gp-anna-peeters')
+          .put('/fhir/CareTeam/link-lucas-dubois-anna-peeters', { ...renewed.body, period: { ...renewed.body.period, end: daysFrom(400) } })
+      ).status
+    ).toBe(422);
   });
 
   it('FINDING: break the glass needs an emergency or on-call duty', async () => {
@@ -181,14 +209,20 @@ describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
       identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional', value: '39999999004' }],
       qualification: [{ code: { coding: [{ system: `${SH}/CodeSystem/profession`, code: 'midwife' }] } }],
     });
-    const referral = await t.as('gp-anna-peeters').post('/fhir/CareTeam', careTeam(MARIE, 'Practitioner/midwife-eva', 'referral', { start: NETWORK_DATE.toISOString() }));
+    const referral = await t
+      .as('gp-anna-peeters')
+      .post('/fhir/CareTeam', careTeam(MARIE, 'Practitioner/midwife-eva', 'referral', { start: NETWORK_DATE.toISOString() }));
     expect(referral.status).toBe(201);
   });
 
-  it('FINDING: the break-the-glass label and an on-physician-release date are the hub\'s, not the client\'s', async () => {
+  it("FINDING: the break-the-glass label and an on-physician-release date are the hub's, not the client's", async () => {
     const t = hub();
     const doc = {
-      ...documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters', cls: 'lab-result', release: { rule: 'on-physician-release', date: '2026-11-01T00:00:00Z' } }),
+      ...documentFor(MARIE, {
+        author: 'Practitioner/gp-anna-peeters',
+        cls: 'lab-result',
+        release: { rule: 'on-physician-release', date: '2026-11-01T00:00:00Z' },
+      }),
       meta: { security: [BTG] },
     };
     const res = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', doc);
@@ -199,7 +233,7 @@ describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
     expect((await t.as('patient-marie-dubois').get(`/fhir/DocumentReference/${res.body.id}`)).status).toBe(404);
   });
 
-  it('FINDING: who filed a Task is the hub\'s: a hub-admin naming another requester still cannot decide it', async () => {
+  it("FINDING: who filed a Task is the hub's: a hub-admin naming another requester still cannot decide it", async () => {
     const t = hub();
     const task = {
       resourceType: 'Task',
@@ -210,7 +244,10 @@ describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
       requester: { reference: 'Organization/org-clinique-des-etangs' },
       authoredOn: '2020-01-01T00:00:00Z',
     };
-    const own = await t.admin().post('/fhir/Task').send({ ...task, for: { reference: 'Organization/org-brussels-gp-league' }, requester: { reference: 'Organization/org-brussels-gp-league' } });
+    const own = await t
+      .admin()
+      .post('/fhir/Task')
+      .send({ ...task, for: { reference: 'Organization/org-brussels-gp-league' }, requester: { reference: 'Organization/org-brussels-gp-league' } });
     expect(own.status).toBe(201);
     expect(own.body.requester.identifier.value).toBe('admin-1');
     expect(own.body.authoredOn).toBe(NETWORK_DATE.toISOString());
@@ -232,7 +269,10 @@ describe('no oracle through writes (SPEC §1, §4)', () => {
 
   it('FINDING: a link for a patient that excluded the caller, one without consent and an unknown one are refused alike', async () => {
     const t = hub();
-    const link = (patient: string) => t.as('physician-sarah-maes').post('/fhir/CareTeam', careTeam(patient, 'Practitioner/physician-sarah-maes', 'referral', { start: NETWORK_DATE.toISOString() }));
+    const link = (patient: string) =>
+      t
+        .as('physician-sarah-maes')
+        .post('/fhir/CareTeam', careTeam(patient, 'Practitioner/physician-sarah-maes', 'referral', { start: NETWORK_DATE.toISOString() }));
     const answers = await Promise.all([LUC, PIETER, 'no-such-patient'].map(link));
     for (const answer of answers) {
       expect(answer.status).toBe(422);

@@ -26,12 +26,28 @@ const onRequest = (patient: string) => ({ verification: [{ verified: true, verif
 const CHANNEL: Record<string, string> = { practitioner: 'gp', patient: 'hub-website', administrative: 'pdf-form' };
 
 /** The HTTP request of an action, for the paths the table drives over HTTP. */
-const REQUESTS: Record<string, (t: NetworkHub, who: { persona: string; patient: string; self?: string }, kind: string) => Promise<{ status: number; body: { issue?: { details?: { text?: string } }[] } }>> = {
+const REQUESTS: Record<
+  string,
+  (
+    t: NetworkHub,
+    who: { persona: string; patient: string; self?: string },
+    kind: string
+  ) => Promise<{ status: number; body: { issue?: { details?: { text?: string } }[] } }>
+> = {
   'register a hub-sharing consent': (t, w, kind) => t.as(w.persona).post('/fhir/Consent', consentFor(w.patient, 'hub-sharing', { channel: CHANNEL[kind] })),
-  'record an exclusion': (t, w) => t.as(w.persona).post('/fhir/Consent', { ...consentFor(w.patient, 'exclusion', { actor: 'Practitioner/pharmacist-ahmed-benali' }), ...onRequest(w.patient) }),
-  'record a grant': (t, w) => t.as(w.persona).post('/fhir/Consent', { ...consentFor(w.patient, 'grant', { actor: 'Practitioner/pharmacist-ahmed-benali' }), ...onRequest(w.patient) }),
+  'record an exclusion': (t, w) =>
+    t
+      .as(w.persona)
+      .post('/fhir/Consent', { ...consentFor(w.patient, 'exclusion', { actor: 'Practitioner/pharmacist-ahmed-benali' }), ...onRequest(w.patient) }),
+  'record a grant': (t, w) =>
+    t.as(w.persona).post('/fhir/Consent', { ...consentFor(w.patient, 'grant', { actor: 'Practitioner/pharmacist-ahmed-benali' }), ...onRequest(w.patient) }),
   'publish a document as author': (t, w) =>
-    t.as(w.persona).post('/fhir/DocumentReference', documentFor(w.patient, { author: w.self ?? 'Practitioner/gp-anna-peeters', cls: 'lab-result', custodian: 'Organization/org-hopital-du-parc' })),
+    t
+      .as(w.persona)
+      .post(
+        '/fhir/DocumentReference',
+        documentFor(w.patient, { author: w.self ?? 'Practitioner/gp-anna-peeters', cls: 'lab-result', custodian: 'Organization/org-hopital-du-parc' })
+      ),
   "open its institution's admission link": (t, w) =>
     t.as(w.persona).post('/fhir/CareTeam', {
       ...careTeam(w.patient, 'Organization/org-hopital-du-parc', 'hospital-stay', { start: NETWORK_DATE.toISOString() }),
@@ -46,10 +62,13 @@ const REQUESTS: Record<string, (t: NetworkHub, who: { persona: string; patient: 
     return t.as(w.persona).put(`/fhir/Consent/${consent.id}`, { ...consent, extension: [channel] });
   },
   'create its own link': (t, w) =>
-    t.as(w.persona).post('/fhir/CareTeam', careTeam(w.patient, w.self ?? 'Practitioner/pharmacist-ahmed-benali', 'referral', { start: NETWORK_DATE.toISOString() })),
+    t
+      .as(w.persona)
+      .post('/fhir/CareTeam', careTeam(w.patient, w.self ?? 'Practitioner/pharmacist-ahmed-benali', 'referral', { start: NETWORK_DATE.toISOString() })),
   // Last: the patient ends a link, which changes what its professional reaches.
   "end a link (the patient's own)": (t, w) => {
-    const id = LINK_OF_ANOTHER[w.patient] === `link-marie-dubois-${w.persona.replace(/^gp-/, '')}` ? 'link-marie-dubois-els-goossens' : LINK_OF_ANOTHER[w.patient];
+    const id =
+      LINK_OF_ANOTHER[w.patient] === `link-marie-dubois-${w.persona.replace(/^gp-/, '')}` ? 'link-marie-dubois-els-goossens' : LINK_OF_ANOTHER[w.patient];
     const link = fixture('CareTeam', id);
     return t.as(w.persona).put(`/fhir/CareTeam/${id}`, { ...link, status: 'inactive', period: { ...link.period, end: NETWORK_DATE.toISOString() } });
   },
@@ -79,7 +98,7 @@ afterAll(async () => {
 });
 
 describe('who may write what', () => {
-  it('the README table is the policy\'s matrix', () => {
+  it("the README table is the policy's matrix", () => {
     const readme = fs.readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
     expect(readme).toContain(writeMatrixMarkdown());
   });
