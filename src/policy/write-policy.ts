@@ -167,6 +167,8 @@ function administrativeWrite(principal: Principal, f: AdministrativeFacts, { typ
     if (type !== 'Consent') return FORBIDDEN;
     const kind = next?.kind ?? previous?.kind;
     if (previous && next && previous.kind !== next.kind) return FORBIDDEN;
+    // From the patient's signed paper form: a registration it records is a `pdf-form` one.
+    if (kind === 'hub-sharing' && interaction === 'create') return next?.channel === 'pdf-form' ? ALLOWED : FORBIDDEN;
     return kind === 'hub-sharing' || PATIENT_DECISIONS.has(kind ?? '') ? ALLOWED : FORBIDDEN;
   }
   const institution = f.organization;
