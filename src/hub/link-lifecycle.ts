@@ -57,11 +57,11 @@ export async function checkAdmissionLink(ctx: WriteRuleContext, link: CareTeam, 
   const org = await ctx.port.registryEntry<Organization>('Organization', institution.split('/')[1]);
   if (!org?.extension?.some((e) => e.url === HUB_MEMBERSHIP_EXT)) refuse('The institution is not a member of the hub', 'CareTeam.participant');
   if (current) assertRenewal(current.r as CareTeam, link, ctx.now);
-  const { start, end } = linkPeriod(link, current?.r as CareTeam | undefined, ctx.now, undefined, HOSPITAL_STAY_MONTHS, 'hospital-stay');
+  const { start, end, endText } = linkPeriod(link, current?.r as CareTeam | undefined, ctx.now, undefined, HOSPITAL_STAY_MONTHS, 'hospital-stay');
   const ending = !!current && (link.status === 'inactive' || end.getTime() <= ctx.now.getTime());
   if (!ending) {
     const patient = relativeReference(link.subject?.reference ?? '', ctx.baseUrl);
     if (!(await ctx.port.patientExists(patient)) || !(await ctx.port.hasActiveConsent(patient))) refuseLink();
   }
-  return { ...link, period: { start, end: end.toISOString() } };
+  return { ...link, period: { start, end: endText } };
 }

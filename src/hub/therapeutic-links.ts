@@ -56,14 +56,14 @@ export async function checkLinkWrite(port: WorkflowPort, facts: PractitionerFact
   const reason = link.extension?.find((e) => e.url === REASON_EXT)?.valueString;
   if ((proof === 'eid-bypass' || type === 'emergency') && !reason?.trim()) refuse('This link needs a reason', 'CareTeam.extension');
 
-  const { start, end } = linkPeriod(link, current, now, type === 'gmd' && !referral ? rule.maxMonths : undefined, rule.maxMonths, type);
+  const { start, end, endText } = linkPeriod(link, current, now, type === 'gmd' && !referral ? rule.maxMonths : undefined, rule.maxMonths, type);
   const patient = link.subject?.reference ?? '';
   // Ending a link it holds asks nothing; a new link (even one born ended) passes every check, with one answer.
   const ending = !!current && (link.status === 'inactive' || end.getTime() <= now.getTime());
   if (!ending) {
     if (!(await port.patientExists(patient)) || !(await port.hasActiveConsent(patient)) || (await port.isExcluded(patient, member))) refuseLink();
   }
-  return { ...link, period: { start, end: end.toISOString() } };
+  return { ...link, period: { start, end: endText } };
 }
 
 /**
@@ -71,23 +71,25 @@ export async function checkLinkWrite(port: WorkflowPort, facts: PractitionerFact
  * the end defaults to the maximum and never exceeds it; on an update it only moves earlier,
  * except a renewal (`renewalMonths`: up to that many months from now).
  */
-export function linkPeriod(link: CareTeam, current: CareTeam | undefined, now: Date, renewalMonths: number | undefined, maxMonths: number, type: string): { start: string; end: Date } {
+export function linkPeriod(link: CareTeam, current: CareTeam | undefined, now: Date, renewalMonths: number | undefined, maxMonths: number, type: string): { start: string; end: Date; endText: string } {
   const start = current?.period?.start ?? now.toISOString();
   const asked = link.period?.end ? (parseFhirDate(link.period.end)?.hi ?? refuse('Invalid link end', 'CareTeam.period.end')) : undefined;
   if (!current) {
     const latestEnd = addMonths(now, maxMonths);
     if (asked && asked.getTime() > latestEnd.getTime()) refuse(`A ${type} link lasts at most ${maxMonths} months`, 'CareTeam.period.end');
-    return { start, end: asked ?? latestEnd };
+    return asked ? { start, end: asked, endText: link.period?.end as string } : { start, end: latestEnd, endText: latestEnd.toISOString() };
   }
   const previousEnd = current.period?.end ? parseFhirDate(current.period.end)?.hi : undefined;
   // A renewal without an end takes the maximum from now, as a new link would; any other update keeps its end.
   const renewing = renewalMonths !== undefined && link.status === 'active' && !asked;
   const end = renewing ? addMonths(now, renewalMonths) : (asked ?? previousEnd ?? now);
-  if (!previousEnd || end.getTime() <= previousEnd.getTime()) return { start, end };
+  // The end as the client wrote it when it gave one; the stored one, or the hub's, otherwise.
+  const endText = asked ? (link.period?.end as string) : renewing || !current.period?.end ? end.toISOString() : current.period.end;
+  if (!previousEnd || end.getTime() <= previousEnd.getTime()) return { start, end, endText };
   if (renewalMonths === undefined) refuse("A link's end only moves earlier: only a GMD link is renewed, by its holder", 'CareTeam.period.end');
   const latestRenewal = addMonths(now, renewalMonths);
   if (end.getTime() > latestRenewal.getTime()) refuse(`A ${type} link lasts at most ${maxMonths} months`, 'CareTeam.period.end');
-  return { start, end };
+  return { start, end, endText };
 }
 
 export function addMonths(date: Date, months: number): Date {
