@@ -19,7 +19,9 @@ const demoDir = path.resolve(process.env.DATA_DIR ?? path.join(root, '.data'), '
 const portBase = Number(process.env.DEMO_PORT_BASE ?? 8190);
 const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
 const MARIE = '84031212638';
-const personas = (JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, 'personas.json'), 'utf8')) as { personas: Record<string, { claims: Record<string, unknown> }> }).personas;
+const personas = (
+  JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, 'personas.json'), 'utf8')) as { personas: Record<string, { claims: Record<string, unknown> }> }
+).personas;
 
 interface Node {
   id: string;
@@ -40,17 +42,31 @@ async function main(): Promise<void> {
   const plan: Omit<Node, 'dataDir' | 'baseUrl'>[] = [
     { id: 'metahub', mode: 'metahub', port: portBase },
     { id: 'hub-brussels', mode: 'hub', port: portBase + 1, fixtures: ['network.json', 'documents.json'].map((f) => path.join(FIXTURES_DIR, f)) },
-    { id: 'hub-liege', mode: 'hub', port: portBase + 2, fixtures: ['hub-b-network.json', 'hub-b-documents.json'].map((f) => path.join(FIXTURES_DIR, 'federation', f)) },
+    {
+      id: 'hub-liege',
+      mode: 'hub',
+      port: portBase + 2,
+      fixtures: ['hub-b-network.json', 'hub-b-documents.json'].map((f) => path.join(FIXTURES_DIR, 'federation', f)),
+    },
   ];
   const nodes: Node[] = plan.map((n) => ({ ...n, dataDir: path.join(demoDir, n.id), baseUrl: `http://127.0.0.1:${n.port}/fhir` }));
   const peersFile = path.join(demoDir, 'peers.json');
   const jwksFile = path.join(demoDir, 'peer-jwks.json');
-  fs.writeFileSync(peersFile, JSON.stringify(nodes.map((n) => ({ hub_id: n.id, base_url: n.baseUrl })), null, 2));
+  fs.writeFileSync(
+    peersFile,
+    JSON.stringify(
+      nodes.map((n) => ({ hub_id: n.id, base_url: n.baseUrl })),
+      null,
+      2
+    )
+  );
   fs.writeFileSync(jwksFile, JSON.stringify({ keys: nodes.map((n) => publicJwk(ensureDevSigningKey(n.dataDir), n.id)) }, null, 2));
 
   const stop = async (): Promise<void> => {
     for (const n of nodes) n.process?.kill('SIGTERM');
-    await Promise.all(nodes.map((n) => new Promise<void>((resolve) => (!n.process || n.process.exitCode !== null ? resolve() : n.process.once('exit', () => resolve())))));
+    await Promise.all(
+      nodes.map((n) => new Promise<void>((resolve) => (!n.process || n.process.exitCode !== null ? resolve() : n.process.once('exit', () => resolve()))))
+    );
     await ferret.stop();
   };
   process.on('SIGINT', () => void stop().then(() => process.exit(0)));
@@ -65,7 +81,8 @@ async function main(): Promise<void> {
     start(liege, ferret.uri, peersFile, jwksFile, metahub.baseUrl);
     await Promise.all([ready(brussels), ready(liege)]);
 
-    const token = (node: Node, claims: Record<string, unknown>) => mintDevToken(ensureDevKeyPair(node.dataDir).privateKeyPem, claims, { issuer: DEV_ISSUER, audience: DEFAULT_AUDIENCE });
+    const token = (node: Node, claims: Record<string, unknown>) =>
+      mintDevToken(ensureDevKeyPair(node.dataDir).privateKeyPem, claims, { issuer: DEV_ISSUER, audience: DEFAULT_AUDIENCE });
     const anna = token(brussels, personas['gp-anna-peeters'].claims);
     const thomas = token(brussels, personas['gp-thomas-lambert'].claims);
     const marieOnLiege = token(liege, { sub: 'marie-on-liege', role: 'patient', ssin: MARIE, scope: 'patient/*.rs patient/Consent.cu' });
@@ -79,7 +96,9 @@ async function main(): Promise<void> {
     for (const n of nodes) out.write(`  ${n.mode.padEnd(7)} ${n.id.padEnd(13)} ${n.baseUrl}\n`);
     out.write(`\nAnna Peeters (GP on hub-brussels, linked to Marie Dubois there) asks her own hub, federated:\n`);
     for (const e of federated.entry ?? []) out.write(`  ${e.search?.mode === 'outcome' ? 'outcome' : 'match  '} ${e.fullUrl}\n`);
-    out.write(`\nTimings on this machine (${local.runs} runs each, median): local search ${local.median.toFixed(1)} ms, federated ${merged.median.toFixed(1)} ms\n`);
+    out.write(
+      `\nTimings on this machine (${local.runs} runs each, median): local search ${local.median.toFixed(1)} ms, federated ${merged.median.toFixed(1)} ms\n`
+    );
     out.write(
       [
         '',

@@ -14,7 +14,8 @@ export function declareFederation(capability: CapabilityStatement, federation: F
       {
         name: '_federated',
         type: 'token',
-        documentation: 'true: also ask every hub holding data for the patient (patient.identifier=<ssin system>|<SSIN> required), on the caller\'s behalf; also `Prefer: federated`',
+        documentation:
+          "true: also ask every hub holding data for the patient (patient.identifier=<ssin system>|<SSIN> required), on the caller's behalf; also `Prefer: federated`",
       },
       { name: '_federated-page', type: 'string', documentation: 'Opaque cursor of the next page of a federated search (one cursor per hub)' }
     );

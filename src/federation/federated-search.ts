@@ -73,7 +73,11 @@ function searchResultOf(json: unknown, peer: Peer): { entries: BundleEntry[]; ne
   for (const entry of entries) {
     const resource = entry?.resource as Resource | undefined;
     const wellFormed =
-      !!resource && typeof resource.resourceType === 'string' && typeof resource.id === 'string' && typeof entry.fullUrl === 'string' && entry.fullUrl.startsWith(prefix);
+      !!resource &&
+      typeof resource.resourceType === 'string' &&
+      typeof resource.id === 'string' &&
+      typeof entry.fullUrl === 'string' &&
+      entry.fullUrl.startsWith(prefix);
     if (!wellFormed) throw new PeerFailure('answered a search result with malformed entries');
   }
   const next = bundle.link?.find((l) => l.relation === 'next')?.url;
@@ -96,7 +100,9 @@ export function outcomeEntry(text: string): BundleEntry {
  */
 export function mergeResults(local: Bundle | undefined, results: PeerResult[], warnings: BundleEntry[], localBase: string, selfUrl: string): Bundle {
   const peerEntries = results.flatMap((r) => ('entries' in r ? r.entries.map((e) => throughLocalContent(e, r.peer, localBase)) : []));
-  const failures = results.flatMap((r) => ('failure' in r ? [outcomeEntry(`Peer hub ${r.peer.hubId} ${r.failure}: its documents are missing from this result`)] : []));
+  const failures = results.flatMap((r) =>
+    'failure' in r ? [outcomeEntry(`Peer hub ${r.peer.hubId} ${r.failure}: its documents are missing from this result`)] : []
+  );
   const localEntries = (local?.entry ?? []).filter((e) => e.search?.mode !== 'outcome');
   const localOutcomes = (local?.entry ?? []).filter((e) => e.search?.mode === 'outcome');
   const cursor: FederatedCursor = { peers: {} };
@@ -104,8 +110,10 @@ export function mergeResults(local: Bundle | undefined, results: PeerResult[], w
   if (localNext) cursor.local = localNext;
   for (const r of results) if ('next' in r && r.next) cursor.peers[r.peer.hubId] = r.next;
   const links: BundleLink[] = [{ relation: 'self', url: selfUrl }];
-  if (cursor.local || Object.keys(cursor.peers).length) links.push({ relation: 'next', url: `${localBase}/DocumentReference?_federated=true&_federated-page=${encodeCursor(cursor)}` });
-  const complete = !failures.length && !warnings.length && typeof local?.total === 'number' && results.every((r) => 'total' in r && typeof r.total === 'number');
+  if (cursor.local || Object.keys(cursor.peers).length)
+    links.push({ relation: 'next', url: `${localBase}/DocumentReference?_federated=true&_federated-page=${encodeCursor(cursor)}` });
+  const complete =
+    !failures.length && !warnings.length && typeof local?.total === 'number' && results.every((r) => 'total' in r && typeof r.total === 'number');
   const total = complete ? (local?.total ?? 0) + results.reduce((sum, r) => sum + ('total' in r && r.total ? r.total : 0), 0) : undefined;
   return {
     resourceType: 'Bundle',

@@ -2,8 +2,7 @@ import type { FhirRouter } from '@medplum/fhir-router';
 import type { HubConfig } from '../config';
 import type { Logger } from '../log';
 import type { Principal } from '../policy/principal';
-import type { Database } from '../store/database';
-import { NationalStore, PeerTokenLedger } from '../store/national-store';
+import type { NationalStore, PeerTokenLedger } from '../store/national-store';
 import { addMetahubOperations } from './metahub';
 import { createMetahubClient, type MetahubClient } from './metahub-client';
 import type { ReadLocal } from './national-form';
@@ -30,7 +29,13 @@ export interface Federation {
 }
 
 /** Undefined when HUB_ID is not set: a hub on its own, as before federation. */
-export async function createFederation(config: HubConfig, database: Database, read: ReadLocal, log: Logger): Promise<Federation | undefined> {
+/** The federation's own collections, opened by the hub's assembly (the only place that holds the database). */
+export interface FederationStores {
+  ledger: PeerTokenLedger;
+  national: NationalStore;
+}
+
+export async function createFederation(config: HubConfig, stores: FederationStores, read: ReadLocal, log: Logger): Promise<Federation | undefined> {
   const settings = config.federation;
   if (!settings.hubId) {
     if (settings.mode === 'metahub') throw new Error('HUB_MODE=metahub needs HUB_ID, PEERS_FILE and PEER_JWKS_FILE');
@@ -38,13 +43,13 @@ export async function createFederation(config: HubConfig, database: Database, re
   }
   const peers = loadPeerDirectory(settings);
   const key = loadSigningKey(config);
-  const ledger = new PeerTokenLedger(database.db);
+  const { ledger } = stores;
   await ledger.forgetExpired(new Date());
   // Used token ids are kept only while their tokens could still be presented.
   const sweeper = setInterval(() => void ledger.forgetExpired(new Date()).catch(() => undefined), 10 * 60_000);
   sweeper.unref();
   if (settings.mode === 'metahub') {
-    const store = new NationalStore(database.db);
+    const store = stores.national;
     await store.ensureIndexes();
     return {
       mode: 'metahub',
@@ -72,7 +77,12 @@ export async function createFederation(config: HubConfig, database: Database, re
       signPeerToken(key, peers.self, {
         audience: peer.hubId,
         scopes: professional.scopes,
-        act: { sub: professional.sub, nihii: professional.nihii as string, profession: professional.profession as string, ...(professional.organization ? { organization: professional.organization } : {}) },
+        act: {
+          sub: professional.sub,
+          nihii: professional.nihii as string,
+          profession: professional.profession as string,
+          ...(professional.organization ? { organization: professional.organization } : {}),
+        },
       }),
     addOperations: () => undefined,
     stop: () => {

@@ -28,18 +28,29 @@ export function createMetahubClient(peers: PeerDirectory, metahubUrl: string, ke
   };
   return {
     async registerHolder(ssin) {
-      await call('Patient/$register-holder', 'POST', { resourceType: 'Parameters', parameter: [{ name: 'identifier', valueIdentifier: { system: SSIN, value: ssin } }] });
+      await call('Patient/$register-holder', 'POST', {
+        resourceType: 'Parameters',
+        parameter: [{ name: 'identifier', valueIdentifier: { system: SSIN, value: ssin } }],
+      });
     },
     async holders(ssin) {
       const bundle = (await call(`Patient/$holders?identifier=${encodeURIComponent(`${SSIN}|${ssin}`)}`, 'GET')) as Bundle<Endpoint>;
       const ids = (bundle?.entry ?? []).map((e) => e.resource?.identifier?.find((i) => i.system === PEER_HUB_SYSTEM)?.value);
-      return [...new Set(ids)].filter((id): id is string => !!id && id !== peers.self).map((id) => peers.peer(id)).filter((p): p is Peer => !!p);
+      return [...new Set(ids)]
+        .filter((id): id is string => !!id && id !== peers.self)
+        .map((id) => peers.peer(id))
+        .filter((p): p is Peer => !!p);
     },
     async publish(resources) {
       if (resources.length) await call('$publish', 'POST', publicationBundle(resources));
     },
     async nationalAccess(q) {
-      const query = new URLSearchParams({ nihii: q.nihii, profession: q.profession, hub: q.vouchingHub, ...(q.organization ? { organization: q.organization } : {}) });
+      const query = new URLSearchParams({
+        nihii: q.nihii,
+        profession: q.profession,
+        hub: q.vouchingHub,
+        ...(q.organization ? { organization: q.organization } : {}),
+      });
       const parameters = (await call(`Practitioner/$national-access?${query}`, 'GET')) as Parameters;
       if (parameters?.resourceType !== 'Parameters') throw new PeerFailure('metahub answered something else than Parameters');
       const params = parameters.parameter ?? [];

@@ -46,17 +46,25 @@ function holders(store: NationalStore, peers: PeerDirectory): HubHandler {
   return async (req) => {
     const [system, value] = String(single(req.query.identifier) ?? '').split('|');
     const ssin = ssinFrom(system, value, 'identifier');
-    const endpoints = (await store.holdersOf(ssin)).map((id) => peers.peer(id)).filter((p) => !!p).map((peer): Endpoint => ({
-      resourceType: 'Endpoint',
-      id: peer.hubId,
-      status: 'active',
-      identifier: [{ system: PEER_HUB_SYSTEM, value: peer.hubId }],
-      name: peer.hubId,
-      connectionType: { system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type', code: 'hl7-fhir-rest' },
-      payloadType: [{ text: 'DocumentReference' }],
-      address: peer.baseUrl,
-    }));
-    const bundle: Bundle<Endpoint> = { resourceType: 'Bundle', type: 'searchset', total: endpoints.length, entry: endpoints.map((resource) => ({ fullUrl: `${resource.address}`, resource, search: { mode: 'match' } })) };
+    const endpoints = (await store.holdersOf(ssin))
+      .map((id) => peers.peer(id))
+      .filter((p) => !!p)
+      .map((peer): Endpoint => ({
+        resourceType: 'Endpoint',
+        id: peer.hubId,
+        status: 'active',
+        identifier: [{ system: PEER_HUB_SYSTEM, value: peer.hubId }],
+        name: peer.hubId,
+        connectionType: { system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type', code: 'hl7-fhir-rest' },
+        payloadType: [{ text: 'DocumentReference' }],
+        address: peer.baseUrl,
+      }));
+    const bundle: Bundle<Endpoint> = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: endpoints.length,
+      entry: endpoints.map((resource) => ({ fullUrl: `${resource.address}`, resource, search: { mode: 'match' } })),
+    };
     return [allOk, bundle];
   };
 }
@@ -100,7 +108,10 @@ function access(store: NationalStore): HubHandler {
     if (!profession || !vouchingHub) throw new OperationOutcomeError(badRequest('profession and hub are required'));
     const organization = single(req.query.organization);
     // An institution's links count for a professional acting for it (the vouching hub backs that claim).
-    const naming = [...(await store.recordsNaming(nihii)), ...(organization ? (await store.recordsNamingOrganization(String(organization))).filter((r) => r.type === 'CareTeam') : [])];
+    const naming = [
+      ...(await store.recordsNaming(nihii)),
+      ...(organization ? (await store.recordsNamingOrganization(String(organization))).filter((r) => r.type === 'CareTeam') : []),
+    ];
     const answer = await nationalAccess(
       { nihii, profession, vouchingHub },
       await store.practitionersWith(nihii),
@@ -113,7 +124,14 @@ function access(store: NationalStore): HubHandler {
       parameter: [
         { name: 'active', valueBoolean: answer.active },
         ...(answer.name ? [{ name: 'name', valueString: answer.name }] : []),
-        ...answer.links.map((l) => ({ name: 'link', part: [{ name: 'ssin', valueString: l.ssin }, { name: 'type', valueCode: l.type }, { name: 'source', valueUri: l.source }] })),
+        ...answer.links.map((l) => ({
+          name: 'link',
+          part: [
+            { name: 'ssin', valueString: l.ssin },
+            { name: 'type', valueCode: l.type },
+            { name: 'source', valueUri: l.source },
+          ],
+        })),
         ...answer.consented.map((ssin) => ({ name: 'consented', valueString: ssin })),
         ...answer.excluded.map((ssin) => ({ name: 'excluded', valueString: ssin })),
       ],

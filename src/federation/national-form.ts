@@ -27,7 +27,12 @@ export async function nationalForm(resource: Resource, lastUpdated: string, base
         provision: {
           type: consent.provision?.type,
           ...(consent.provision?.period ? { period: consent.provision.period } : {}),
-          actor: actors.filter((i): i is Identifier => !!i).map((identifier) => ({ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { identifier } })),
+          actor: actors
+            .filter((i): i is Identifier => !!i)
+            .map((identifier) => ({
+              role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] },
+              reference: { identifier },
+            })),
         },
       };
       return national;

@@ -13,7 +13,8 @@ export function recordOf(hub: string, resource: Resource): NationalRecord | Nati
   if (!id || !/^[A-Za-z0-9\-.]{1,64}$/.test(id)) throw new InvalidPublication(`${resource.resourceType} without a valid id`);
   const changed = new Date(resource.meta?.lastUpdated ?? NaN);
   const source = resource.meta?.source;
-  if (Number.isNaN(changed.getTime()) || typeof source !== 'string') throw new InvalidPublication(`${resource.resourceType}/${id}: meta.lastUpdated and meta.source are required`);
+  if (Number.isNaN(changed.getTime()) || typeof source !== 'string')
+    throw new InvalidPublication(`${resource.resourceType}/${id}: meta.lastUpdated and meta.source are required`);
   switch (resource.resourceType) {
     case 'Consent': {
       const consent = resource as Consent;
@@ -27,7 +28,10 @@ export function recordOf(hub: string, resource: Resource): NationalRecord | Nati
         kind: required(kind, `Consent/${id}: category from consent-kind`),
         status: required(consent.status, `Consent/${id}: status`),
         ...dates(period?.start, period?.end, `Consent/${id}`),
-        professionals: identifiersIn((consent.provision?.actor ?? []).map((a) => a.reference?.identifier), [NIHII_PROFESSIONAL]),
+        professionals: identifiersIn(
+          (consent.provision?.actor ?? []).map((a) => a.reference?.identifier),
+          [NIHII_PROFESSIONAL]
+        ),
         organizations: [],
         changed,
         source,
@@ -60,7 +64,10 @@ export function recordOf(hub: string, resource: Resource): NationalRecord | Nati
         hub,
         nihii,
         active: practitioner.active === true,
-        professions: (practitioner.qualification ?? []).flatMap((q) => q.code.coding ?? []).filter((c) => c.system === PROFESSION && c.code).map((c) => c.code as string),
+        professions: (practitioner.qualification ?? [])
+          .flatMap((q) => q.code.coding ?? [])
+          .filter((c) => c.system === PROFESSION && c.code)
+          .map((c) => c.code as string),
         ...(name ? { name: name.text ?? [...(name.given ?? []), name.family].filter(Boolean).join(' ') } : {}),
       };
     }
@@ -115,7 +122,12 @@ export function nationalAccess(
     const excluded = [...new Set(inForceNaming.filter((r) => r.type === 'Consent' && r.kind === 'exclusion').map((r) => r.ssin))];
     const linked = [...new Set(links.map((l) => l.ssin))];
     const records = await ofPatients(linked);
-    const consented = linked.filter((ssin) => consentedNationally(records.filter((r) => r.ssin === ssin), now));
+    const consented = linked.filter((ssin) =>
+      consentedNationally(
+        records.filter((r) => r.ssin === ssin),
+        now
+      )
+    );
     return { active, ...(entry?.name ? { name: entry.name } : {}), links, consented, excluded };
   })();
 }

@@ -9,7 +9,12 @@ import type { PeerDirectory } from './peers';
 /** The definitions of what is offered (conformance resources carry no patient data). */
 const DEFINITIONS = /^\/OperationDefinition(\/[A-Za-z0-9\-.]{1,64})?$/;
 /** What a peer may ask a hub (SPEC §11): the patient document search, a document, its content. */
-const PEER_ROUTES = [DEFINITIONS, /^\/DocumentReference\/?$/, /^\/DocumentReference\/[A-Za-z0-9\-.]{1,64}$/, /^\/DocumentReference\/[A-Za-z0-9\-.]{1,64}\/\$content$/];
+const PEER_ROUTES = [
+  DEFINITIONS,
+  /^\/DocumentReference\/?$/,
+  /^\/DocumentReference\/[A-Za-z0-9\-.]{1,64}$/,
+  /^\/DocumentReference\/[A-Za-z0-9\-.]{1,64}\/\$content$/,
+];
 /** What a hub may ask the metahub. */
 const METAHUB_ROUTES = [DEFINITIONS, /^\/Patient\/\$register-holder$/, /^\/Patient\/\$holders$/, /^\/\$publish$/, /^\/Practitioner\/\$national-access$/];
 
@@ -48,9 +53,11 @@ export function createPeerAccess(mode: 'hub' | 'metahub', peers: PeerDirectory, 
     nationalAccessOf: (principal) => answers.get(principal),
     async attachNationalView(principal) {
       if (mode !== 'hub' || !metahub || principal.role !== 'practitioner' || !principal.nihii || !principal.profession) return;
-      const national = await metahub.nationalAccess({ nihii: principal.nihii, profession: principal.profession, organization: principal.organization, vouchingHub: peers.self }).catch((err: unknown) => {
-        throw err instanceof PeerFailure ? err : new PeerFailure('metahub answer unusable');
-      });
+      const national = await metahub
+        .nationalAccess({ nihii: principal.nihii, profession: principal.profession, organization: principal.organization, vouchingHub: peers.self })
+        .catch((err: unknown) => {
+          throw err instanceof PeerFailure ? err : new PeerFailure('metahub answer unusable');
+        });
       answers.set(principal, national);
     },
   };

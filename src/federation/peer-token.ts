@@ -112,14 +112,22 @@ function actorOf(act: unknown): ActingProfessional {
   if (typeof sub !== 'string' || !sub) throw new PeerRefusal(401, "Missing peer token claim 'act.sub'");
   if (typeof nihii !== 'string' || !ELEVEN_DIGITS.test(nihii)) throw new PeerRefusal(401, "Missing or invalid peer token claim 'act.nihii'");
   if (typeof profession !== 'string' || !profession) throw new PeerRefusal(401, "Missing peer token claim 'act.profession'");
-  if (organization !== undefined && (typeof organization !== 'string' || !organization)) throw new PeerRefusal(401, "Invalid peer token claim 'act.organization'");
+  if (organization !== undefined && (typeof organization !== 'string' || !organization))
+    throw new PeerRefusal(401, "Invalid peer token claim 'act.organization'");
   return { sub, nihii, profession, ...(organization ? { organization } : {}) };
 }
 
 /** The Principal the receiving hub decides for: the calling hub, acting for the professional. */
 export function peerPrincipal(call: PeerCall): Principal {
   const actor: Principal | undefined = call.actor
-    ? { sub: call.actor.sub, role: 'practitioner', nihii: call.actor.nihii, profession: call.actor.profession, ...(call.actor.organization ? { organization: call.actor.organization } : {}), scopes: call.scopes }
+    ? {
+        sub: call.actor.sub,
+        role: 'practitioner',
+        nihii: call.actor.nihii,
+        profession: call.actor.profession,
+        ...(call.actor.organization ? { organization: call.actor.organization } : {}),
+        scopes: call.scopes,
+      }
     : undefined;
   return { sub: call.hubId, role: 'hub', hubId: call.hubId, scopes: call.scopes, ...(actor ? { actor } : {}) };
 }

@@ -40,7 +40,10 @@ export function createPublisher(metahub: MetahubClient, read: ReadLocal, baseUrl
         registered.add(ssin);
       }
     } catch (err) {
-      log.warn('metahub publication failed; kept for retry', { pending: waiting.size + waitingHolders.size, reason: err instanceof Error ? err.message : String(err) });
+      log.warn('metahub publication failed; kept for retry', {
+        pending: waiting.size + waitingHolders.size,
+        reason: err instanceof Error ? err.message : String(err),
+      });
     }
   };
   const timer = setInterval(() => {

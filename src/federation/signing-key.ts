@@ -39,7 +39,9 @@ export function publicJwk(key: KeyObject, hubId: string): crypto.JsonWebKey & { 
 }
 
 function checked(key: KeyObject, where: string): KeyObject {
-  const ok = (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') || (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048);
+  const ok =
+    (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') ||
+    (key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048);
   if (!ok) throw new Error(`${where}: only EC P-256 or RSA (2048 bits or more) private keys sign peer tokens`);
   return key;
 }

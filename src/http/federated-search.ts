@@ -79,7 +79,14 @@ export function federatedSearch(hub: Hub) {
       const patient = ((local?.resource as Bundle | undefined)?.entry ?? [])
         .map((e) => (e.resource as DocumentReference | undefined)?.subject?.reference)
         .find((r): r is string => !!r && r.startsWith('Patient/'));
-      await auditPeerAccess(hub, req, res, { url: req.url.replace(/^\/+/, ''), status: 200, interaction: 'search-type', resources: received, patient, query: localUrl });
+      await auditPeerAccess(hub, req, res, {
+        url: req.url.replace(/^\/+/, ''),
+        status: 200,
+        interaction: 'search-type',
+        resources: received,
+        patient,
+        query: localUrl,
+      });
     }
     sendFhir(req, res, 200, merged);
   };

@@ -29,7 +29,8 @@ export function peerContent(hub: Hub) {
     }
     const id = (req.params as Record<string, string>)[0];
     const document = `${peer.baseUrl}/DocumentReference/${id}`;
-    const audited = (status: number) => auditPeerAccess(hub, req, res, { url: req.url.replace(/^\/+/, ''), status, interaction: 'read', resources: [document] });
+    const audited = (status: number) =>
+      auditPeerAccess(hub, req, res, { url: req.url.replace(/^\/+/, ''), status, interaction: 'read', resources: [document] });
     let opened;
     try {
       opened = await openPeerStream(`${document}/$content`, federation.tokenFor(peer, caller), federation.timeoutMs, hub.config.contentTotalTimeoutMs);
@@ -44,7 +45,12 @@ export function peerContent(hub: Hub) {
       await opened.body?.cancel().catch(() => undefined);
       const invisible = [401, 403, 404, 410].includes(opened.status);
       await audited(invisible ? 404 : 502);
-      sendOutcome(req, res, outcome(invisible ? 'not-found' : 'transient', invisible ? 'Not found' : `Peer hub ${peer.hubId} answered HTTP ${opened.status}`), invisible ? 404 : 502);
+      sendOutcome(
+        req,
+        res,
+        outcome(invisible ? 'not-found' : 'transient', invisible ? 'Not found' : `Peer hub ${peer.hubId} answered HTTP ${opened.status}`),
+        invisible ? 404 : 502
+      );
       return;
     }
     try {

@@ -70,7 +70,14 @@ export class NationalStore {
     ];
     for (const [name, field] of want) {
       const collection = this.db.collection(name);
-      const existing = new Set((await collection.listIndexes().toArray().catch(() => [])).map((i) => i.name as string));
+      const existing = new Set(
+        (
+          await collection
+            .listIndexes()
+            .toArray()
+            .catch(() => [])
+        ).map((i) => i.name as string)
+      );
       if (!existing.has(`${field}_1`)) await collection.createIndex({ [field]: 1 });
     }
   }

@@ -29,7 +29,11 @@ const agent = (app: FederationUnderTest['a']['app'], token: string) => ({
 const asOnA = (persona: string) => agent(f.a.app, f.a.token(personaClaims(persona)));
 /** Marie Dubois signing in on hub B's portal (same SSIN, her record there is `marie-dubois-liege`). */
 const marieOnB = () => agent(f.b.app, f.b.token({ sub: 'marie-on-b', role: 'patient', ssin: MARIE_SSIN, scope: 'patient/*.cruds' }));
-const fromB = (bundle: Bundle) => fullUrls(bundle).filter((u) => u.startsWith(f.b.config.baseUrl)).map((u) => u.split('/').pop()).sort();
+const fromB = (bundle: Bundle) =>
+  fullUrls(bundle)
+    .filter((u) => u.startsWith(f.b.config.baseUrl))
+    .map((u) => u.split('/').pop())
+    .sort();
 const fromA = (bundle: Bundle) => fullUrls(bundle).filter((u) => u.startsWith(f.a.config.baseUrl));
 const exclusionOf = (patient: string, nihii: string) => ({
   resourceType: 'Consent',
@@ -38,12 +42,21 @@ const exclusionOf = (patient: string, nihii: string) => ({
   category: [{ coding: [{ system: `${SH}/CodeSystem/consent-kind`, code: 'exclusion' }] }],
   patient: { reference: `Patient/${patient}` },
   policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTOUT' }] },
-  provision: { type: 'deny', actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { identifier: { system: NIHII, value: nihii } } }] },
+  provision: {
+    type: 'deny',
+    actor: [
+      {
+        role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] },
+        reference: { identifier: { system: NIHII, value: nihii } },
+      },
+    ],
+  },
 });
 const NIHII_OF = (persona: string) => personaClaims(persona).nihii as string;
 const B_DOCUMENTS = ['doc-liege-discharge-letter', 'doc-liege-lab-2026-11', 'doc-liege-psychiatric-note'];
 const fullUrls = (bundle: Bundle) => (bundle.entry ?? []).filter((e) => e.search?.mode !== 'outcome').map((e) => e.fullUrl as string);
-const outcomes = (bundle: Bundle) => (bundle.entry ?? []).filter((e: BundleEntry) => e.search?.mode === 'outcome').map((e) => (e.resource as OperationOutcome).issue?.[0]?.details?.text ?? '');
+const outcomes = (bundle: Bundle) =>
+  (bundle.entry ?? []).filter((e: BundleEntry) => e.search?.mode === 'outcome').map((e) => (e.resource as OperationOutcome).issue?.[0]?.details?.text ?? '');
 
 describe('federated document search', () => {
   it('the CapabilityStatements declare the federated search (hub) and the national operations (metahub)', async () => {
@@ -69,7 +82,12 @@ describe('federated document search', () => {
     expect(res.status).toBe(200);
     const urls = fullUrls(res.body);
     expect(urls).toContain(`${f.a.config.baseUrl}/DocumentReference/doc-marie-lab-2026-11`);
-    expect(urls).toEqual(expect.arrayContaining([`${f.b.config.baseUrl}/DocumentReference/doc-liege-discharge-letter`, `${f.b.config.baseUrl}/DocumentReference/doc-liege-lab-2026-11`]));
+    expect(urls).toEqual(
+      expect.arrayContaining([
+        `${f.b.config.baseUrl}/DocumentReference/doc-liege-discharge-letter`,
+        `${f.b.config.baseUrl}/DocumentReference/doc-liege-lab-2026-11`,
+      ])
+    );
     expect(outcomes(res.body)).toEqual([]);
     const letter = (res.body as Bundle).entry?.find((e) => e.fullUrl?.endsWith('/doc-liege-discharge-letter'))?.resource as DocumentReference;
     const proxied = letter.content[0].attachment.url as string;
@@ -83,7 +101,9 @@ describe('federated document search', () => {
     const onB = `${f.b.config.baseUrl}/DocumentReference/doc-liege-discharge-letter`;
     const mentions = (bundle: Bundle) => (bundle.entry ?? []).filter((e) => (e.resource as AuditEvent).entity?.some((x) => x.what?.reference === onB));
     expect(mentions((await asOnA('patient-marie-dubois').get('/fhir/AuditEvent?patient=patient-marie-dubois&_count=200')).body).length).toBeGreaterThan(0);
-    const annasOwn = mentions((await asOnA('gp-anna-peeters').get('/fhir/AuditEvent?_count=200')).body).map((e) => (e.resource as AuditEvent).subtype?.[0]?.display);
+    const annasOwn = mentions((await asOnA('gp-anna-peeters').get('/fhir/AuditEvent?_count=200')).body).map(
+      (e) => (e.resource as AuditEvent).subtype?.[0]?.display
+    );
     expect(annasOwn).toContain('$content');
   });
 
@@ -158,14 +178,20 @@ describe('federated document search', () => {
     }
     expect(pages).toBeGreaterThan(1);
     expect(seen.sort()).toEqual(all);
-    const tampered = await asOnA('gp-anna-peeters').get(`/fhir/DocumentReference?_federated=true&_federated-page=${Buffer.from(JSON.stringify({ peers: { 'hub-b': 'http://attacker.example/x' } })).toString('base64url')}`);
+    const tampered = await asOnA('gp-anna-peeters').get(
+      `/fhir/DocumentReference?_federated=true&_federated-page=${Buffer.from(JSON.stringify({ peers: { 'hub-b': 'http://attacker.example/x' } })).toString('base64url')}`
+    );
     expect(tampered.status).toBe(400);
   });
 
   it('a revocation registered on A stops B at once', async () => {
     const marieOnA = asOnA('patient-marie-dubois');
     const consent = (await marieOnA.get('/fhir/Consent/consent-marie-dubois-hub-sharing')).body;
-    const revoked = { ...consent, status: 'inactive', provision: { ...consent.provision, period: { ...consent.provision.period, end: new Date().toISOString() } } };
+    const revoked = {
+      ...consent,
+      status: 'inactive',
+      provision: { ...consent.provision, period: { ...consent.provision.period, end: new Date().toISOString() } },
+    };
     expect((await marieOnA.put('/fhir/Consent/consent-marie-dubois-hub-sharing', revoked)).status).toBe(200);
     const after = await asOnA('gp-anna-peeters').get(FEDERATED);
     expect(after.status).toBe(200);

@@ -25,7 +25,19 @@ const actOf = (persona: string) => {
 /** A peer token as hub A would sign it, with claims (or the key) changed by the test. */
 function peerToken(overrides: Record<string, unknown> = {}, signer = 'hub-a', kid = 'hub-a'): string {
   const now = Math.floor(Date.now() / 1000);
-  const claims = { iss: 'hub-a', sub: 'hub-a', role: 'hub', hub_id: 'hub-a', aud: 'hub-b', iat: now, exp: now + 60, jti: randomUUID(), scope: anna().scope, act: actOf('gp-anna-peeters'), ...overrides };
+  const claims = {
+    iss: 'hub-a',
+    sub: 'hub-a',
+    role: 'hub',
+    hub_id: 'hub-a',
+    aud: 'hub-b',
+    iat: now,
+    exp: now + 60,
+    jti: randomUUID(),
+    scope: anna().scope,
+    act: actOf('gp-anna-peeters'),
+    ...overrides,
+  };
   return jwt.sign(claims, key(signer), { algorithm: 'ES256', keyid: kid });
 }
 const onB = (token: string, url = SEARCH) => supertest(f.b.app).get(url).set('Authorization', `Bearer ${token}`);
@@ -35,7 +47,9 @@ beforeAll(async () => {
   f = await startFederation({ peerTimeoutMs: 3000, extraPeers: FAKE_PEERS });
   // Fake peers, played by the test: one never answers, one answers garbage, one an endless body.
   f.listeners['hub-slow'].serve(() => undefined);
-  f.listeners['hub-garbage'].serve((_req, res) => res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end('{"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": 42}]}'));
+  f.listeners['hub-garbage'].serve((_req, res) =>
+    res.writeHead(200, { 'Content-Type': 'application/fhir+json' }).end('{"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": 42}]}')
+  );
   f.listeners['hub-huge'].serve((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'application/fhir+json' });
     res.write('{"resourceType":"Bundle","type":"searchset","entry":[');
@@ -63,7 +77,7 @@ afterAll(async () => {
 });
 
 describe('peer tokens (hub B receiving a call from hub A)', () => {
-  it('a well-formed token is answered with B\'s own decision, once: a replay is refused', async () => {
+  it("a well-formed token is answered with B's own decision, once: a replay is refused", async () => {
     const token = peerToken();
     const first = await onB(token);
     expect(first.status).toBe(200);
@@ -101,7 +115,11 @@ describe('peer tokens (hub B receiving a call from hub A)', () => {
       ['a patient', peerToken({ act: { sub: 'marie', role: 'patient', ssin: MARIE_SSIN } }), 403],
       ['a hub-admin', peerToken({ act: { sub: 'admin', role: 'hub-admin' } }), 403],
       ['nobody', peerToken({ act: undefined }), 403],
-      ["B's own user issuer", f.b.token({ sub: 'peer', role: 'hub', hub_id: 'hub-a', scope: 'user/*.rs', act: { ...actOf('gp-anna-peeters'), role: 'practitioner' } }), 401],
+      [
+        "B's own user issuer",
+        f.b.token({ sub: 'peer', role: 'hub', hub_id: 'hub-a', scope: 'user/*.rs', act: { ...actOf('gp-anna-peeters'), role: 'practitioner' } }),
+        401,
+      ],
     ];
     for (const [what, token, status] of cases) {
       const res = await onB(token);
@@ -111,7 +129,11 @@ describe('peer tokens (hub B receiving a call from hub A)', () => {
   });
 
   it('a peer reads documents only: writes and other resources are 403; a peer call is never federated further', async () => {
-    const write = await supertest(f.b.app).post('/fhir/Consent').set('Authorization', `Bearer ${peerToken()}`).set('Content-Type', 'application/fhir+json').send({ resourceType: 'Consent' });
+    const write = await supertest(f.b.app)
+      .post('/fhir/Consent')
+      .set('Authorization', `Bearer ${peerToken()}`)
+      .set('Content-Type', 'application/fhir+json')
+      .send({ resourceType: 'Consent' });
     expect(write.status).toBe(403);
     expect((await onB(peerToken(), '/fhir/Patient?identifier=' + encodeURIComponent(`${SSIN}|${MARIE_SSIN}`))).status).toBe(403);
     expect((await onB(peerToken(), '/fhir/AuditEvent')).status).toBe(403);
@@ -121,16 +143,28 @@ describe('peer tokens (hub B receiving a call from hub A)', () => {
   it('the metahub serves hubs only: a user token is refused, and so is a hub token for another audience', async () => {
     const holders = `/fhir/Patient/$holders?identifier=${SSIN}|${MARIE_SSIN}`;
     expect((await supertest(f.metahub.app).get(holders).set('Authorization', `Bearer ${f.metahub.adminToken}`)).status).toBe(401);
-    expect((await supertest(f.metahub.app).get(holders).set('Authorization', `Bearer ${peerToken({ act: undefined })}`)).status).toBe(401);
-    const answer = await supertest(f.metahub.app).get(holders).set('Authorization', `Bearer ${signPeerToken(key('hub-a'), 'hub-a', { audience: 'metahub', scopes: [] })}`);
+    expect(
+      (
+        await supertest(f.metahub.app)
+          .get(holders)
+          .set('Authorization', `Bearer ${peerToken({ act: undefined })}`)
+      ).status
+    ).toBe(401);
+    const answer = await supertest(f.metahub.app)
+      .get(holders)
+      .set('Authorization', `Bearer ${signPeerToken(key('hub-a'), 'hub-a', { audience: 'metahub', scopes: [] })}`);
     expect(answer.status).toBe(200);
     expect((answer.body as Bundle).entry?.map((e) => e.resource?.id).sort()).toEqual(['hub-a', 'hub-b', ...FAKE_PEERS].sort());
   });
 });
 
 describe('faulty peers', () => {
-  const warnings = (bundle: Bundle) => (bundle.entry ?? []).filter((e: BundleEntry) => e.search?.mode === 'outcome').map((e) => (e.resource as OperationOutcome).issue?.[0]?.details?.text ?? '');
-  const search = () => supertest(f.a.app).get(`${SEARCH}&_federated=true`).set('Authorization', `Bearer ${f.a.token(anna())}`);
+  const warnings = (bundle: Bundle) =>
+    (bundle.entry ?? []).filter((e: BundleEntry) => e.search?.mode === 'outcome').map((e) => (e.resource as OperationOutcome).issue?.[0]?.details?.text ?? '');
+  const search = () =>
+    supertest(f.a.app)
+      .get(`${SEARCH}&_federated=true`)
+      .set('Authorization', `Bearer ${f.a.token(anna())}`);
 
   it('a slow, a garbage and a flooding peer are cut off, each named in an outcome entry; the others answer', async () => {
     const res = await search();
@@ -154,13 +188,17 @@ describe('faulty peers', () => {
     const urls = (res.body as Bundle).entry?.map((e) => e.fullUrl ?? '') ?? [];
     expect(urls.some((u) => u.startsWith(f.a.config.baseUrl))).toBe(true);
     expect(urls.some((u) => u.startsWith(f.b.config.baseUrl))).toBe(false);
-    const content = await supertest(f.a.app).get('/fhir/DocumentReference/doc-liege-discharge-letter/$content?peer=hub-b').set('Authorization', `Bearer ${f.a.token(anna())}`);
+    const content = await supertest(f.a.app)
+      .get('/fhir/DocumentReference/doc-liege-discharge-letter/$content?peer=hub-b')
+      .set('Authorization', `Bearer ${f.a.token(anna())}`);
     expect(content.status).toBe(502);
   });
 
   it("metahub down: A's professionals get 503 with Retry-After (national consents cannot be checked), never data", async () => {
     await f.listeners.metahub.close();
-    const res = await supertest(f.a.app).get(`/fhir/DocumentReference/doc-marie-lab-2026-11`).set('Authorization', `Bearer ${f.a.token(anna())}`);
+    const res = await supertest(f.a.app)
+      .get(`/fhir/DocumentReference/doc-marie-lab-2026-11`)
+      .set('Authorization', `Bearer ${f.a.token(anna())}`);
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBeDefined();
     expect(res.body.resourceType).toBe('OperationOutcome');
