@@ -1,4 +1,5 @@
 import { refuse } from './business-rule';
+import { SAFE_CONTENT } from './content-sources';
 import { OperationOutcomeError } from '@medplum/core';
 import type { Composition, DocumentReference, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { relativeReference } from '../fhir/search-values';
@@ -7,8 +8,6 @@ import { CONFIDENTIALITY, GP_LINK_TYPES, RELEASE_RULE_EXT, SUMEHR_LOINC } from '
 
 const LOINC = 'http://loinc.org';
 const RELEASE_RULES = new Set(['immediate', 'delayed', 'never', 'on-physician-release']);
-/** Content kept in the hub's safe: a Binary (or the SUMEHR's Composition) of this hub. */
-const SAFE_CONTENT = /^(Binary|Composition)\/[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * Publication rules of a DocumentReference (SPEC §4), for writes by professionals (and peer hubs

@@ -12,6 +12,7 @@ import { checkTaskWrite, type StagedReader } from './registration-rules';
 import { assertRenewal, checkAdmissionLink, withBreakTheGlassFlag } from './link-lifecycle';
 import { checkLinkWrite } from './therapeutic-links';
 import { checkDocumentPublication, checkSumehrPublication, isSumehr } from './document-publication';
+import { checkContentSources } from './content-sources';
 
 /** Business rules of writes (therapeutic links, SPEC §4); defaults applied here. */
 export async function applyWorkflowRules(
@@ -41,7 +42,11 @@ export async function applyWorkflowRules(
   if (resource.resourceType === 'Consent') return (await checkConsentWrite(ctx, resource as Consent, current, stagedDocs())) as WithId<Resource>;
   if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current, staged, stagedDocs())) as WithId<Resource>;
   // Publication rules of documents and SUMEHRs (document-publication.ts): what professionals publish.
-  if (resource.resourceType === 'DocumentReference' && facts.kind === 'practitioner') checkDocumentPublication(resource as DocumentReference, ctx.baseUrl);
+  if (resource.resourceType === 'DocumentReference' && facts.kind === 'practitioner') {
+    checkDocumentPublication(resource as DocumentReference, ctx.baseUrl);
+    // Content only from a registered source of the custodian (content-sources.ts), checked again at fetch.
+    await checkContentSources(ctx.store, resource as DocumentReference, current?.r as DocumentReference | undefined, ctx.baseUrl, ctx.now);
+  }
   if (isSumehr(resource) && !current && facts.kind === 'practitioner') checkSumehrPublication(resource, facts, ctx.baseUrl);
   return resource;
 }
