@@ -1,5 +1,5 @@
 /**
- * `npm run bench:audit -- [--requests 200] [--rounds 3] [--patients 50] [--docs 500]`: the audit
+ * `npm run bench:audit -- [--requests 200] [--rounds 3] [--patients 20] [--docs 200]`: the audit
  * trail under a burst (SPEC §7): events/s and the audit-on/off ratio, on an embedded FerretDB in
  * a fresh temp dir (or MONGODB_URI). Progress on stderr, the summary on stdout. A benchmark, not a
  * test; the main bench may call `measureAuditBurst` (scripts/bench/audit-burst.ts) itself.
@@ -24,7 +24,7 @@ import { BENCH_GP_CLAIMS } from './bench/care-network';
 import { HubClient } from './bench/http-client';
 import { seedStore } from './bench/seed';
 
-const DEFAULTS = { requests: 200, rounds: 3, patients: 50, docs: 500, seed: 42 };
+const DEFAULTS = { requests: 200, rounds: 3, patients: 20, docs: 200, seed: 42 };
 type Options = typeof DEFAULTS;
 
 function parse(argv: string[]): Options {
@@ -87,10 +87,11 @@ async function main(): Promise<void> {
 
   note(`${options.rounds} rounds of ${options.requests} concurrent searches on one patient, audited then not`);
   const figures = await measureAuditBurst(
-    { db: database.db, baseUrl: config.baseUrl, audited: clients[0], unaudited: clients[1], patientId: seeded.linkedPatientIds[0], auditWrites: () => auditWrites },
+    { db: database.db, baseUrl: config.baseUrl, audited: clients[0], unaudited: clients[1], patientId: seeded.linkedPatientIds[0], auditWrites: () => auditWrites, note },
     options.requests,
     options.rounds
   );
+  note('verifying the trail');
   const report = await verifyAuditTrail(new AuditStore(database.db));
   if (report.broken) throw new Error(`the trail does not verify after the burst: ${JSON.stringify(report.broken)}`);
   process.stdout.write(`${auditBurstSummary(figures)}\n  trail verified: ${report.chains} chains, ${report.events} events\n`);

@@ -35,6 +35,8 @@ export interface AuditBurstSetup {
   patientId: string;
   /** Store writes of the audited hub's trail so far (StoreFaults.beforeAuditWrite counts them). */
   auditWrites: () => number;
+  /** Progress, one line per burst. */
+  note?: (message: string) => void;
 }
 
 /**
@@ -51,7 +53,9 @@ export async function measureAuditBurst(setup: AuditBurstSetup, requests: number
     const started = performance.now();
     const answers = await Promise.all(Array.from({ length: requests }, () => client.request('GET', path).then((a) => a.status, () => 0)));
     failed[which] += answers.filter((status) => status !== 200).length;
-    return (performance.now() - started) / 1000;
+    const seconds = (performance.now() - started) / 1000;
+    setup.note?.(`${which} burst of ${requests}: ${seconds.toFixed(2)} s`);
+    return seconds;
   };
   await burst(setup.unaudited, 'unaudited'); // warm-up: definitions, connection pool, sockets
   failed.unaudited = 0;
