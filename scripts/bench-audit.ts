@@ -74,7 +74,10 @@ async function main(): Promise<void> {
   const log = createLogger('warn', (line) => process.stderr.write(line + '\n'));
   const audited = await createHub(config, database, { log, faults: { beforeAuditWrite: () => void auditWrites++ } });
   // The same hub without its trail, as the baseline: built here only, no setting of the hub does this.
-  const unaudited = await createHub({ ...config, port: ports[1], baseUrl: `http://127.0.0.1:${ports[1]}/fhir` }, database, { log, audit: { write: async () => undefined } });
+  const unaudited = await createHub({ ...config, port: ports[1], baseUrl: `http://127.0.0.1:${ports[1]}/fhir` }, database, {
+    log,
+    audit: { write: async () => undefined },
+  });
   servers[0].on('request', createApp(audited));
   servers[1].on('request', createApp(unaudited));
   const token = mintDevToken(fs.readFileSync(devKeyPaths(config.dataDir).privateKeyFile, 'utf8'), BENCH_GP_CLAIMS, {
@@ -87,7 +90,15 @@ async function main(): Promise<void> {
 
   note(`${options.rounds} rounds of ${options.requests} concurrent searches on one patient, audited then not`);
   const figures = await measureAuditBurst(
-    { db: database.db, baseUrl: config.baseUrl, audited: clients[0], unaudited: clients[1], patientId: seeded.linkedPatientIds[0], auditWrites: () => auditWrites, note },
+    {
+      db: database.db,
+      baseUrl: config.baseUrl,
+      audited: clients[0],
+      unaudited: clients[1],
+      patientId: seeded.linkedPatientIds[0],
+      auditWrites: () => auditWrites,
+      note,
+    },
     options.requests,
     options.rounds
   );

@@ -51,7 +51,14 @@ export async function measureAuditBurst(setup: AuditBurstSetup, requests: number
   const failed = { audited: 0, unaudited: 0 };
   const burst = async (client: HubClient, which: keyof typeof failed): Promise<number> => {
     const started = performance.now();
-    const answers = await Promise.all(Array.from({ length: requests }, () => client.request('GET', path).then((a) => a.status, () => 0)));
+    const answers = await Promise.all(
+      Array.from({ length: requests }, () =>
+        client.request('GET', path).then(
+          (a) => a.status,
+          () => 0
+        )
+      )
+    );
     failed[which] += answers.filter((status) => status !== 200).length;
     const seconds = (performance.now() - started) / 1000;
     setup.note?.(`${which} burst of ${requests}: ${seconds.toFixed(2)} s`);

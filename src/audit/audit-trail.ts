@@ -72,7 +72,10 @@ export class AuditTrail implements AuditWriter {
       }
       const batch = takeBatch(queue);
       try {
-        await this.appendBatch(chain, batch.flatMap((w) => w.events));
+        await this.appendBatch(
+          chain,
+          batch.flatMap((w) => w.events)
+        );
         for (const w of batch) w.done();
       } catch (err) {
         // The chain's end is no longer known for sure: the next batch reloads it.

@@ -1,10 +1,8 @@
 import type { DocumentReference, Endpoint, Organization } from '@medplum/fhirtypes';
+import { refuse } from '../fhir/business-rule';
 import { relativeReference } from '../fhir/search-values';
-import type { ResourceStore } from '../store/resource-store';
-import { refuse } from './business-rule';
-
-/** Content kept in the hub's safe: a Binary (or the SUMEHR's Composition) of this hub. */
-export const SAFE_CONTENT = /^(Binary|Composition)\/[A-Za-z0-9\-.]{1,64}$/;
+import type { WorkflowPort } from '../fhir/workflow-port';
+import { SAFE_CONTENT } from './document-publication';
 
 export const UNREGISTERED_SOURCE = 'The content URL is not under a registered source (an active Endpoint) of the custodian institution';
 
@@ -15,15 +13,21 @@ export const UNREGISTERED_SOURCE = 'The content URL is not under a registered so
  * There is no global allow-list: loopback and private addresses are reachable only when an
  * institution registered them. Answers the Endpoint trusted for `url`, if any.
  */
-export async function registeredSourceFor(store: ResourceStore, custodian: string | undefined, url: string, baseUrl: string, now: Date): Promise<Endpoint | undefined> {
+export async function registeredSourceFor(
+  port: WorkflowPort,
+  custodian: string | undefined,
+  url: string,
+  baseUrl: string,
+  now: Date
+): Promise<Endpoint | undefined> {
   const org = custodian ? relativeReference(custodian, baseUrl) : '';
   if (!/^Organization\/[A-Za-z0-9\-.]{1,64}$/.test(org)) return undefined;
-  const organization = (await store.readFactById('Organization', org.split('/')[1]))?.r as Organization | undefined;
+  const organization = await port.registryEntry<Organization>('Organization', org.split('/')[1]);
   if (!organization || organization.active === false) return undefined;
   for (const ref of organization.endpoint ?? []) {
     const target = relativeReference(ref.reference ?? '', baseUrl);
     if (!/^Endpoint\/[A-Za-z0-9\-.]{1,64}$/.test(target)) continue;
-    const endpoint = (await store.readFactById('Endpoint', target.split('/')[1]))?.r as Endpoint | undefined;
+    const endpoint = await port.registryEntry<Endpoint>('Endpoint', target.split('/')[1]);
     if (endpoint && isActive(endpoint, now) && isUnder(url, endpoint.address)) return endpoint;
   }
   return undefined;
@@ -68,12 +72,18 @@ export function sourceUrlsOf(doc: DocumentReference, baseUrl: string): string[] 
  * and custodian as they were is not re-judged (releasing an old document does not depend on
  * its source still being registered; fetching it does).
  */
-export async function checkContentSources(store: ResourceStore, doc: DocumentReference, previous: DocumentReference | undefined, baseUrl: string, now: Date): Promise<void> {
+export async function checkContentSources(
+  port: WorkflowPort,
+  doc: DocumentReference,
+  previous: DocumentReference | undefined,
+  baseUrl: string,
+  now: Date
+): Promise<void> {
   const urls = sourceUrlsOf(doc, baseUrl);
   if (previous && sameSource(doc, previous, baseUrl)) return;
   for (const [i, url] of (doc.content ?? []).map((c) => c.attachment?.url).entries()) {
     if (!url || !urls.includes(url)) continue;
-    if (!(await registeredSourceFor(store, doc.custodian?.reference, url, baseUrl, now))) {
+    if (!(await registeredSourceFor(port, doc.custodian?.reference, url, baseUrl, now))) {
       refuse(UNREGISTERED_SOURCE, `DocumentReference.content[${i}].attachment.url`);
     }
   }

@@ -43,8 +43,8 @@ export async function resolveDocumentContent(repo: HubRepository, id: string): P
   }
   if (!isContentUrl(attachment.url, repo.ctx.baseUrl)) throw contentError(502, 'exception', 'The source of this document cannot be fetched');
   // Checked again at every fetch (SPEC §4): the Endpoint may have been ended since publication.
-  const { store, baseUrl, now } = repo.ctx;
-  if (!(await registeredSourceFor(store, doc.custodian?.reference, attachment.url, baseUrl, now))) {
+  const { baseUrl, now } = repo.ctx;
+  if (!(await registeredSourceFor(repo.port, doc.custodian?.reference, attachment.url, baseUrl, now))) {
     throw contentError(502, 'forbidden', 'The hub does not fetch content from this source');
   }
   return { kind: 'source', url: attachment.url, contentType: attachment.contentType };

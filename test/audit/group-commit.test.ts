@@ -63,7 +63,9 @@ describe('group commit of the audit trail', () => {
     const report = await verifyAuditTrail(new AuditStore(net.database.db));
     expect(report.broken).toBeUndefined();
     // Gap-free: every position from 1 to the end holds an event.
-    const seqs = (await net.database.db.collection('AuditEvent').find({ 'a.chain': chain }).project({ 'a.seq': 1 }).toArray()).map((d) => d.a.seq as number).sort((x, y) => x - y);
+    const seqs = (await net.database.db.collection('AuditEvent').find({ 'a.chain': chain }).project({ 'a.seq': 1 }).toArray())
+      .map((d) => d.a.seq as number)
+      .sort((x, y) => x - y);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   });
 
@@ -92,7 +94,9 @@ describe('group commit of the audit trail', () => {
     const report = await verifyAuditTrail(new AuditStore(net.database.db));
     expect(report.broken).toBeUndefined();
     // Each event is in the chain exactly once, and one request's events stay in their order.
-    const stored = await Promise.all(Array.from({ length: 60 }, (_, i) => net.database.db.collection('AuditEvent').findOne({ _id: auditEventId(chain, i + 1) as never })));
+    const stored = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => net.database.db.collection('AuditEvent').findOne({ _id: auditEventId(chain, i + 1) as never }))
+    );
     const what = stored.map((d) => ((d?.r as AuditEvent).entity ?? [])[1].what?.reference);
     expect(new Set(what).size).toBe(60);
     for (let i = 0; i < 20; i++) expect(what.indexOf(`DocumentReference/first-${i}`)).toBeLessThan(what.indexOf(`DocumentReference/first-${i + 100}`));

@@ -50,19 +50,26 @@ afterAll(async () => {
   await t.close();
 });
 
-const at = (url: string, custodian = PARC) => ({ ...documentFor(MARIE, { author: ANNA, custodian, release: { rule: 'immediate' } }), content: [{ attachment: { url, contentType: 'application/pdf' } }] });
+const at = (url: string, custodian = PARC) => ({
+  ...documentFor(MARIE, { author: ANNA, custodian, release: { rule: 'immediate' } }),
+  content: [{ attachment: { url, contentType: 'application/pdf' } }],
+});
 const publish = (doc: unknown) => t.as('gp-anna-peeters').post('/fhir/DocumentReference', doc);
 const content = (id: string) => t.as('gp-anna-peeters').get(`/fhir/DocumentReference/${id}/$content`);
 const storedDocuments = () => t.database.db.collection('DocumentReference').countDocuments({});
 
 describe('publication only from a registered source (422, nothing stored)', () => {
-  it('FINDING (SSRF): a document pointing at the hub\'s own /readyz is refused at publication, and one stored before the rule is never fetched', async () => {
+  it("FINDING (SSRF): a document pointing at the hub's own /readyz is refused at publication, and one stored before the rule is never fetched", async () => {
     const readyz = `http://127.0.0.1:${hubPort}/readyz`;
     expect((await t.as('gp-anna-peeters').get('/readyz')).status).toBe(200);
     const before = await storedDocuments();
     const res = await publish(at(readyz));
     expect(res.status).toBe(422);
-    expect(res.body.issue[0]).toMatchObject({ code: 'business-rule', details: { text: UNREGISTERED }, expression: ['DocumentReference.content[0].attachment.url'] });
+    expect(res.body.issue[0]).toMatchObject({
+      code: 'business-rule',
+      details: { text: UNREGISTERED },
+      expression: ['DocumentReference.content[0].attachment.url'],
+    });
     expect(await storedDocuments()).toBe(before);
 
     // Stored without the publication check (as data written before it): the fetch checks again.
@@ -103,7 +110,7 @@ describe('publication only from a registered source (422, nothing stored)', () =
     expect(fetched.length).toBe(hits);
   });
 
-  it('only the custodian\'s own Endpoints count', async () => {
+  it("only the custodian's own Endpoints count", async () => {
     const res = await publish(at(`${base}/reports/letter.pdf`, 'Organization/org-ziekenhuis-zuid'));
     expect(res.status).toBe(422);
     // The demo hospitals' own sources are registered: their documents publish.
@@ -164,7 +171,14 @@ describe('checked again at every fetch', () => {
     expect(created.status).toBe(201);
     expect((await content(created.body.id)).status).toBe(200);
     const endpoint = (await t.as('gp-anna-peeters').get('/fhir/Endpoint/endpoint-parc-ending')).body;
-    expect((await t.admin().put('/fhir/Endpoint/endpoint-parc-ending').send({ ...endpoint, status: 'off' })).status).toBe(200);
+    expect(
+      (
+        await t
+          .admin()
+          .put('/fhir/Endpoint/endpoint-parc-ending')
+          .send({ ...endpoint, status: 'off' })
+      ).status
+    ).toBe(200);
     const hits = fetched.length;
     const served = await content(created.body.id);
     expect(served.status).toBe(502);
@@ -178,7 +192,14 @@ describe('checked again at every fetch', () => {
     const created = await publish(at(`${base}/period/report.pdf`));
     expect(created.status).toBe(201);
     const endpoint = (await t.as('gp-anna-peeters').get('/fhir/Endpoint/endpoint-parc-period')).body;
-    expect((await t.admin().put('/fhir/Endpoint/endpoint-parc-period').send({ ...endpoint, period: { start: '2020-01-01', end: '2026-01-01' } })).status).toBe(200);
+    expect(
+      (
+        await t
+          .admin()
+          .put('/fhir/Endpoint/endpoint-parc-period')
+          .send({ ...endpoint, period: { start: '2020-01-01', end: '2026-01-01' } })
+      ).status
+    ).toBe(200);
     expect((await content(created.body.id)).status).toBe(502);
   });
 });
@@ -198,13 +219,22 @@ describe('Endpoints: written by hub-admin only, read by everyone', () => {
     const { id: _id, ...body } = endpoint('x');
     for (const persona of ['gp-anna-peeters', 'physician-sarah-maes', 'patient-marie-dubois', 'hopital-du-parc-admin']) {
       expect({ persona, status: (await t.as(persona).post('/fhir/Endpoint', body)).status }).toEqual({ persona, status: 403 });
-      expect({ persona, status: (await t.as(persona).put('/fhir/Endpoint/endpoint-hopital-du-parc-dms', { ...endpoint('endpoint-hopital-du-parc-dms'), address: `http://127.0.0.1:${hubPort}` })).status }).toEqual({ persona, status: 403 });
+      expect({
+        persona,
+        status: (
+          await t
+            .as(persona)
+            .put('/fhir/Endpoint/endpoint-hopital-du-parc-dms', { ...endpoint('endpoint-hopital-du-parc-dms'), address: `http://127.0.0.1:${hubPort}` })
+        ).status,
+      }).toEqual({ persona, status: 403 });
     }
     const created = await t.admin().post('/fhir/Endpoint').send(body);
     expect(created.status).toBe(201);
     expect((await t.as('gp-anna-peeters').delete(`/fhir/Endpoint/${created.body.id}`)).status).toBe(403);
     // The demo hospital's registration is unchanged.
-    expect((await t.as('gp-anna-peeters').get('/fhir/Endpoint/endpoint-hopital-du-parc-dms')).body.address).toBe('https://dms.hopital-du-parc.example/documents');
+    expect((await t.as('gp-anna-peeters').get('/fhir/Endpoint/endpoint-hopital-du-parc-dms')).body.address).toBe(
+      'https://dms.hopital-du-parc.example/documents'
+    );
   });
 
   it('everyone reads and searches them: by organization, status and name', async () => {
@@ -216,7 +246,9 @@ describe('Endpoints: written by hub-admin only, read by everyone', () => {
     const ids = (found.body.entry ?? []).map((e: { resource: { id: string } }) => e.resource.id);
     expect(ids).toContain('endpoint-hopital-du-parc-dms');
     expect(ids).not.toContain('endpoint-ziekenhuis-zuid-epd');
-    expect((await t.as('gp-anna-peeters').get('/fhir/Endpoint?name=Ziekenhuis')).body.entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual(['endpoint-ziekenhuis-zuid-epd']);
+    expect((await t.as('gp-anna-peeters').get('/fhir/Endpoint?name=Ziekenhuis')).body.entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([
+      'endpoint-ziekenhuis-zuid-epd',
+    ]);
     const metadata = await t.as('gp-anna-peeters').get('/fhir/metadata');
     const served = metadata.body.rest[0].resource.find((r: { type: string }) => r.type === 'Endpoint');
     expect(served.searchParam.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['organization', 'status', 'name']));

@@ -118,21 +118,14 @@ export async function registerDocumentSource(t: TestHub, organization: string, i
     payloadType: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/endpoint-payload-type', code: 'any' }] }],
     managingOrganization: { reference: organization },
   });
-  const org = (await t.hub.store.readFactById('Organization', organization.split('/')[1]))?.r as { resourceType: string; id: string; endpoint?: { reference?: string }[] };
+  const org = (await t.store.readFactById('Organization', organization.split('/')[1]))?.r as { resourceType: string; id: string; endpoint?: { reference?: string }[] };
   await seed(t, { ...org, endpoint: [...(org.endpoint ?? []), { reference: `Endpoint/${id}` }] });
 }
 
 /** Writes test data in-process with the system policy (setup only; reads under test go through HTTP). */
 export async function seed<T extends { resourceType: string; id?: string }>(t: TestHub, resource: T): Promise<T & { id: string }> {
-  const { HubRepository } = await import('../../src/fhir/hub-repository');
   const { systemPolicy } = await import('../../src/policy/access-policy');
-  const repo = new HubRepository({
-    store: t.hub.store,
-    policy: systemPolicy({ sub: 'test-seed', role: 'hub-admin', scopes: [] }),
-    baseUrl: t.config.baseUrl,
-    now: t.hub.clock(),
-    lenient: false,
-  });
+  const repo = t.hub.openRepository(systemPolicy({ sub: 'test-seed', role: 'hub-admin', scopes: [] }), t.hub.clock());
   const written = resource.id ? await repo.updateResource(resource as never) : await repo.createResource(resource as never);
   return written as unknown as T & { id: string };
 }
