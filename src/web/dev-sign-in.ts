@@ -62,7 +62,13 @@ export function devSignIn(hub: Hub): express.Router {
     if (!persona || persona.claims.role !== VIEW_ROLES[new URL(request.redirectUri).pathname]) return sendError(res, 'unknown persona for this view');
     sweep(codes);
     const code = crypto.randomBytes(32).toString('base64url');
-    codes.set(code, { persona: name, clientId: request.clientId, redirectUri: request.redirectUri, challenge: request.challenge, expires: Date.now() + CODE_LIFETIME_MS });
+    codes.set(code, {
+      persona: name,
+      clientId: request.clientId,
+      redirectUri: request.redirectUri,
+      challenge: request.challenge,
+      expires: Date.now() + CODE_LIFETIME_MS,
+    });
     const target = new URL(request.redirectUri);
     target.searchParams.set('code', code);
     target.searchParams.set('state', request.state);
@@ -78,13 +84,24 @@ export function devSignIn(hub: Hub): express.Router {
     codes.delete(field('code'));
     const verifier = field('code_verifier');
     const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
-    if (!pending || pending.expires < Date.now() || pending.clientId !== field('client_id') || pending.redirectUri !== field('redirect_uri') || verifier.length < 43 || !sameText(challenge, pending.challenge)) {
+    if (
+      !pending ||
+      pending.expires < Date.now() ||
+      pending.clientId !== field('client_id') ||
+      pending.redirectUri !== field('redirect_uri') ||
+      verifier.length < 43 ||
+      !sameText(challenge, pending.challenge)
+    ) {
       return void res.status(400).json({ error: 'invalid_grant' });
     }
     const persona = personas[pending.persona];
     const claims: Record<string, unknown> = { sub: pending.persona, ...persona.claims };
     const { privateKeyPem } = ensureDevKeyPair(hub.config.dataDir);
-    const accessToken = mintDevToken(privateKeyPem, claims, { issuer: hub.config.jwtIssuer, audience: hub.config.jwtAudience, expiresInSeconds: TOKEN_LIFETIME_S });
+    const accessToken = mintDevToken(privateKeyPem, claims, {
+      issuer: hub.config.jwtIssuer,
+      audience: hub.config.jwtAudience,
+      expiresInSeconds: TOKEN_LIFETIME_S,
+    });
     res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: TOKEN_LIFETIME_S, scope: String(claims.scope ?? '') });
   });
   return router;
@@ -111,10 +128,18 @@ function authorizationRequest(req: Request, clientId: string): AuthorizationRequ
   } catch {
     return 'invalid redirect_uri';
   }
-  if (redirect.host !== req.get('host') || !VIEW_ROLES[redirect.pathname] || redirect.search || redirect.hash) return 'redirect_uri is not one of the hub views';
+  if (redirect.host !== req.get('host') || !VIEW_ROLES[redirect.pathname] || redirect.search || redirect.hash)
+    return 'redirect_uri is not one of the hub views';
   if (value('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(value('code_challenge'))) return 'PKCE with S256 is required';
   if (!value('state')) return 'state is required';
-  return { clientId, redirectUri: redirect.toString(), state: value('state'), challenge: value('code_challenge'), scope: value('scope'), uiLocales: value('ui_locales') };
+  return {
+    clientId,
+    redirectUri: redirect.toString(),
+    state: value('state'),
+    challenge: value('code_challenge'),
+    scope: value('scope'),
+    uiLocales: value('ui_locales'),
+  };
 }
 
 function sendError(res: Response, message: string): void {
@@ -140,9 +165,21 @@ function readPersonas(): Record<string, Persona> {
 
 type Language = 'en' | 'fr' | 'nl';
 const TEXT: Record<Language, { title: string; intro: string; choose: string }> = {
-  en: { title: 'Demo sign-in', intro: 'Development mode: choose a persona of the demo network. Its token is signed with the development key.', choose: 'Sign in as' },
-  fr: { title: 'Connexion de démonstration', intro: 'Mode développement : choisissez un personnage du réseau de démonstration. Son jeton est signé avec la clé de développement.', choose: 'Se connecter en tant que' },
-  nl: { title: 'Demo-aanmelding', intro: 'Ontwikkelmodus: kies een persona van het demonetwerk. Het token wordt ondertekend met de ontwikkelsleutel.', choose: 'Aanmelden als' },
+  en: {
+    title: 'Demo sign-in',
+    intro: 'Development mode: choose a persona of the demo network. Its token is signed with the development key.',
+    choose: 'Sign in as',
+  },
+  fr: {
+    title: 'Connexion de démonstration',
+    intro: 'Mode développement : choisissez un personnage du réseau de démonstration. Son jeton est signé avec la clé de développement.',
+    choose: 'Se connecter en tant que',
+  },
+  nl: {
+    title: 'Demo-aanmelding',
+    intro: 'Ontwikkelmodus: kies een persona van het demonetwerk. Het token wordt ondertekend met de ontwikkelsleutel.',
+    choose: 'Aanmelden als',
+  },
 };
 
 function language(req: Request): Language {

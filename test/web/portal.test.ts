@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
-import { careTeam, documentFor, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { careTeam, documentFor, registerDocumentSource, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { buildWebViews, launchBrowser, screenshot, screenshotOf, seriousViolations, serve, signIn, type Browser } from './browser';
 
 const MARIE = 'patient-marie-dubois';
@@ -36,8 +36,16 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => source.listen(0, '127.0.0.1', resolve));
   const sourceBase = `http://127.0.0.1:${(source.address() as AddressInfo).port}`;
   t = await startNetworkHub();
+  await registerDocumentSource(t, 'Organization/org-ziekenhuis-zuid', 'endpoint-zuid-letters', `${sourceBase}/letters`);
   await seed(t, {
-    ...documentFor(MARIE, { id: 'marie-cardiology-letter', cls: 'consultation-note', author: 'Practitioner/physician-koen-wouters', custodian: 'Organization/org-ziekenhuis-zuid', release: { rule: 'immediate' }, date: '2026-11-22T10:00:00Z' }),
+    ...documentFor(MARIE, {
+      id: 'marie-cardiology-letter',
+      cls: 'consultation-note',
+      author: 'Practitioner/physician-koen-wouters',
+      custodian: 'Organization/org-ziekenhuis-zuid',
+      release: { rule: 'immediate' },
+      date: '2026-11-22T10:00:00Z',
+    }),
     description: LETTER,
     content: [{ attachment: { url: `${sourceBase}/letters/marie.txt`, contentType: 'text/plain' } }],
   });
@@ -70,7 +78,9 @@ describe('patient portal', () => {
     // A source that cannot be reached is explained, not dumped.
     await documents.getByRole('button', { name: /^Open: Discharge letter after a short stay/ }).click();
     await documents.getByText(/could not deliver it/).waitFor();
-    await section(page, /Summary \(SUMEHR\)/).getByText('Current problems').waitFor();
+    await section(page, /Summary \(SUMEHR\)/)
+      .getByText('Current problems')
+      .waitFor();
     await screenshot(page, 'portal-documents');
     expect(await seriousViolations(page)).toEqual([]);
     expect(await page.content()).not.toContain('"resourceType"');
@@ -90,7 +100,11 @@ describe('patient portal', () => {
     const trail = section(page, /Who accessed my record/);
     const btgRow = trail.locator('li.btg').filter({ hasText: 'Sarah Maes' }).first();
     await btgRow.getByText('break the glass').waitFor();
-    await section(page, /My therapeutic links/).locator('li').filter({ hasText: 'Sarah Maes — emergency' }).getByText('break the glass').waitFor();
+    await section(page, /My therapeutic links/)
+      .locator('li')
+      .filter({ hasText: 'Sarah Maes — emergency' })
+      .getByText('break the glass')
+      .waitFor();
     await btgRow.scrollIntoViewIfNeeded();
     await screenshot(page, 'portal-access-trail');
     await screenshotOf(trail, 'section-portal-access-trail');
@@ -105,7 +119,10 @@ describe('patient portal', () => {
     await els.getByRole('button', { name: /End this link/ }).click();
     await els.getByText('Link ended: this professional no longer has access.').waitFor();
     expect((await t.as('nurse-els-goossens').get(`/fhir/Patient/${MARIE}`)).status).toBe(404);
-    await links.locator('li[data-link="link-marie-dubois-els-goossens"]').getByText(/ended$/).waitFor();
+    await links
+      .locator('li[data-link="link-marie-dubois-els-goossens"]')
+      .getByText(/ended$/)
+      .waitFor();
     await screenshot(page, 'portal-link-ended');
   });
 
@@ -161,14 +178,19 @@ describe('patient portal', () => {
     // Hidden from every professional but its author.
     expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-cardiology-letter')).status).toBe(404);
     expect((await t.as('physician-koen-wouters').get('/fhir/DocumentReference/marie-cardiology-letter')).status).toBe(200);
-    await privacy.locator('li').filter({ hasText: `${LETTER} — hidden from all professionals` }).waitFor();
+    await privacy
+      .locator('li')
+      .filter({ hasText: `${LETTER} — hidden from all professionals` })
+      .waitFor();
 
     await privacy.locator('summary', { hasText: 'Exclude a professional' }).click();
     await privacy.getByLabel('NIHII number of the professional').fill('12345625004');
     await privacy.getByRole('button', { name: 'Exclude a professional' }).click();
     await privacy.getByText('Professional excluded.').waitFor();
     await privacy.locator('li').filter({ hasText: 'Thomas Lambert' }).getByRole('button', { name: /^End/ }).waitFor();
-    const relink = await t.as('gp-thomas-lambert').post('/fhir/CareTeam', careTeam(MARIE, 'Practitioner/gp-thomas-lambert', 'gp-long-term', { start: '2026-11-23T09:00:00Z' }));
+    const relink = await t
+      .as('gp-thomas-lambert')
+      .post('/fhir/CareTeam', careTeam(MARIE, 'Practitioner/gp-thomas-lambert', 'gp-long-term', { start: '2026-11-23T09:00:00Z' }));
     expect(relink.status).toBe(422);
     await screenshot(page, 'portal-exclusion-restriction');
     expect(await seriousViolations(page)).toEqual([]);
@@ -196,7 +218,9 @@ describe('patient portal', () => {
     const open = section(page, /^Documents$/).getByRole('button', { name: `Open: ${LETTER}` });
     await open.focus();
     await page.keyboard.press('Enter');
-    await section(page, /^Documents$/).getByText('her heart rhythm is normal').waitFor();
+    await section(page, /^Documents$/)
+      .getByText('her heart rhythm is normal')
+      .waitFor();
     await page.close();
   });
 

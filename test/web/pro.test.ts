@@ -57,7 +57,12 @@ describe('professional area', () => {
     await patient.getByRole('button', { name: 'Declare a therapeutic link' }).click();
     await patient.getByText(/Link declared, valid until/).waitFor();
     const links = await t.as('patient-pieter-claes').get('/fhir/CareTeam?patient=patient-pieter-claes');
-    expect(links.body.entry.map((e: { resource: { participant: { member: { reference: string } }[]; status: string } }) => [e.resource.participant[0].member.reference, e.resource.status])).toContainEqual(['Practitioner/gp-anna-peeters', 'active']);
+    expect(
+      links.body.entry.map((e: { resource: { participant: { member: { reference: string } }[]; status: string } }) => [
+        e.resource.participant[0].member.reference,
+        e.resource.status,
+      ])
+    ).toContainEqual(['Practitioner/gp-anna-peeters', 'active']);
 
     // The record is open now: no documents yet, then her own SUMEHR.
     await patient.getByText('No documents to show.').waitFor();
@@ -138,7 +143,7 @@ describe('professional area', () => {
     await patient.locator('summary', { hasText: 'Déclarer un lien thérapeutique' }).click();
     await patient.getByRole('button', { name: 'Déclarer un lien thérapeutique' }).click();
     // The hub's own refusal (422, OperationOutcome), in the language of the page.
-    await patient.getByRole('alert').filter({ hasText: "Refusé. Le patient n'a pas de consentement actif au partage de données" }).waitFor();
+    await patient.getByRole('alert').filter({ hasText: 'Refusé. Ce lien ne peut pas être créé' }).waitFor();
     await screenshot(page, 'pro-french');
     expect(await seriousViolations(page)).toEqual([]);
   });

@@ -39,7 +39,9 @@ beforeAll(async () => {
     SMART_CLIENT_ID: 'sharehub-views',
   });
   const database = await connectDatabase(process.env.MONGODB_URI as string, freshDatabaseName('web-production'));
-  const hub = await createHub({ ...config, mongodbUri: process.env.MONGODB_URI, databaseName: database.db.databaseName }, database, { log: createLogger('silent') });
+  const hub = await createHub({ ...config, mongodbUri: process.env.MONGODB_URI, databaseName: database.db.databaseName }, database, {
+    log: createLogger('silent'),
+  });
   production = { app: createApp(hub), database };
 }, 120_000);
 
@@ -54,7 +56,15 @@ const HOST = '127.0.0.1:4000';
 const verifier = crypto.randomBytes(32).toString('base64url');
 const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
 const authorizeQuery = (view = 'portal') =>
-  new URLSearchParams({ response_type: 'code', client_id: 'sharehub-web', redirect_uri: `http://${HOST}/${view}/`, state: 'xyz', code_challenge: challenge, code_challenge_method: 'S256', scope: 'openid' }).toString();
+  new URLSearchParams({
+    response_type: 'code',
+    client_id: 'sharehub-web',
+    redirect_uri: `http://${HOST}/${view}/`,
+    state: 'xyz',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    scope: 'openid',
+  }).toString();
 
 describe('pages', () => {
   it('serve both views with a strict CSP, no inline script, and the sign-in settings', async () => {
@@ -87,7 +97,10 @@ describe('pages', () => {
     const picker = await supertest(production.app).get(`/web/dev-sign-in/authorize?${authorizeQuery()}`).set('Host', HOST);
     expect(picker.status).toBe(404);
     expect(picker.text).not.toContain('persona');
-    const token = await supertest(production.app).post('/web/dev-sign-in/token').type('form').send({ grant_type: 'authorization_code', code: 'x', code_verifier: verifier });
+    const token = await supertest(production.app)
+      .post('/web/dev-sign-in/token')
+      .type('form')
+      .send({ grant_type: 'authorization_code', code: 'x', code_verifier: verifier });
     expect(token.status).toBe(404);
   });
 });
@@ -109,35 +122,59 @@ describe('demo sign-in (development mode)', () => {
     expect(picker.status).toBe(200);
     expect(picker.text).toContain('value="patient-marie-dubois"');
     expect(picker.text).not.toContain('value="gp-anna-peeters"');
-    const chosen = await supertest(dev.app).post('/web/dev-sign-in/authorize').set('Host', HOST).type('form').send(`${authorizeQuery()}&persona=patient-marie-dubois`);
+    const chosen = await supertest(dev.app)
+      .post('/web/dev-sign-in/authorize')
+      .set('Host', HOST)
+      .type('form')
+      .send(`${authorizeQuery()}&persona=patient-marie-dubois`);
     expect(chosen.status).toBe(303);
     const back = new URL(chosen.headers.location);
     expect(`${back.origin}${back.pathname}`).toBe(`http://${HOST}/portal/`);
     expect(back.searchParams.get('state')).toBe('xyz');
     const code = back.searchParams.get('code') as string;
     const exchange = (codeVerifier: string) =>
-      supertest(dev.app).post('/web/dev-sign-in/token').type('form').send({ grant_type: 'authorization_code', code, code_verifier: codeVerifier, client_id: 'sharehub-web', redirect_uri: `http://${HOST}/portal/` });
+      supertest(dev.app)
+        .post('/web/dev-sign-in/token')
+        .type('form')
+        .send({ grant_type: 'authorization_code', code, code_verifier: codeVerifier, client_id: 'sharehub-web', redirect_uri: `http://${HOST}/portal/` });
     expect((await exchange(crypto.randomBytes(32).toString('base64url'))).body).toEqual({ error: 'invalid_grant' });
     // The failed attempt used the code up: a stolen code is worth one guess.
     expect((await exchange(verifier)).body).toEqual({ error: 'invalid_grant' });
 
-    const again = await supertest(dev.app).post('/web/dev-sign-in/authorize').set('Host', HOST).type('form').send(`${authorizeQuery()}&persona=patient-marie-dubois`);
+    const again = await supertest(dev.app)
+      .post('/web/dev-sign-in/authorize')
+      .set('Host', HOST)
+      .type('form')
+      .send(`${authorizeQuery()}&persona=patient-marie-dubois`);
     const code2 = new URL(again.headers.location).searchParams.get('code') as string;
-    const ok = await supertest(dev.app).post('/web/dev-sign-in/token').type('form').send({ grant_type: 'authorization_code', code: code2, code_verifier: verifier, client_id: 'sharehub-web', redirect_uri: `http://${HOST}/portal/` });
+    const ok = await supertest(dev.app)
+      .post('/web/dev-sign-in/token')
+      .type('form')
+      .send({ grant_type: 'authorization_code', code: code2, code_verifier: verifier, client_id: 'sharehub-web', redirect_uri: `http://${HOST}/portal/` });
     expect(ok.status).toBe(200);
     const me = await supertest(dev.app).get('/fhir/Consent').set('Authorization', `Bearer ${ok.body.access_token}`);
     expect(me.status).toBe(200);
-    const reused = await supertest(dev.app).post('/web/dev-sign-in/token').type('form').send({ grant_type: 'authorization_code', code: code2, code_verifier: verifier, client_id: 'sharehub-web', redirect_uri: `http://${HOST}/portal/` });
+    const reused = await supertest(dev.app)
+      .post('/web/dev-sign-in/token')
+      .type('form')
+      .send({ grant_type: 'authorization_code', code: code2, code_verifier: verifier, client_id: 'sharehub-web', redirect_uri: `http://${HOST}/portal/` });
     expect(reused.body).toEqual({ error: 'invalid_grant' });
   });
 
   it('refuses redirects outside the views, missing PKCE, and personas of the other view', async () => {
-    const bad = (query: Record<string, string>) => supertest(dev.app).get(`/web/dev-sign-in/authorize?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(authorizeQuery())), ...query })}`).set('Host', HOST);
+    const bad = (query: Record<string, string>) =>
+      supertest(dev.app)
+        .get(`/web/dev-sign-in/authorize?${new URLSearchParams({ ...Object.fromEntries(new URLSearchParams(authorizeQuery())), ...query })}`)
+        .set('Host', HOST);
     expect((await bad({ redirect_uri: 'https://evil.example/portal/' })).status).toBe(400);
     expect((await bad({ redirect_uri: `http://${HOST}/fhir/` })).status).toBe(400);
     expect((await bad({ code_challenge_method: 'plain' })).status).toBe(400);
     expect((await bad({ client_id: 'someone-else' })).status).toBe(400);
-    const wrongView = await supertest(dev.app).post('/web/dev-sign-in/authorize').set('Host', HOST).type('form').send(`${authorizeQuery('pro')}&persona=patient-marie-dubois`);
+    const wrongView = await supertest(dev.app)
+      .post('/web/dev-sign-in/authorize')
+      .set('Host', HOST)
+      .type('form')
+      .send(`${authorizeQuery('pro')}&persona=patient-marie-dubois`);
     expect(wrongView.status).toBe(400);
   });
 });

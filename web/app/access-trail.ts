@@ -11,7 +11,13 @@ const ACT_REASON = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
  * record, or a professional's own log. Refusals and break-the-glass accesses are marked in words,
  * not by colour alone.
  */
-export async function accessTrail(body: HTMLElement, client: FhirClient, params: Record<string, string>, perspective: 'patient' | 'professional', ownSsin?: string): Promise<void> {
+export async function accessTrail(
+  body: HTMLElement,
+  client: FhirClient,
+  params: Record<string, string>,
+  perspective: 'patient' | 'professional',
+  ownSsin?: string
+): Promise<void> {
   const all = await client.search<AuditEvent>('AuditEvent', { _count: '200', ...params });
   // The patient's own visits to their portal are not what they look for here: others' accesses are.
   const events = ownSsin ? all.filter((e) => e.agent?.find((a) => a.requestor)?.who?.identifier?.value !== ownSsin) : all;
@@ -26,16 +32,25 @@ export async function accessTrail(body: HTMLElement, client: FhirClient, params:
     const who = requestor?.who?.display ?? requestor?.who?.identifier?.value ?? requestor?.altId ?? '—';
     const role = requestor?.role?.[0]?.text ?? '';
     const patient = event.entity?.find((e) => e.role?.code === '1')?.what?.reference ?? '—';
-    const resources = (event.entity ?? []).filter((e) => e.role?.code === '4').map((e) => e.what?.reference ?? '').filter(Boolean);
+    const resources = (event.entity ?? [])
+      .filter((e) => e.role?.code === '4')
+      .map((e) => e.what?.reference ?? '')
+      .filter(Boolean);
     const shown = resources.slice(0, 2).join(', ') + (resources.length > 2 ? ` +${resources.length - 2}` : '');
     const what = `${event.subtype?.[0]?.display ?? event.subtype?.[0]?.code ?? ''}${shown ? ` · ${shown}` : ''}`;
     const refused = event.outcome !== '0';
     const btg = !!event.purposeOfEvent?.some((p) => p.coding?.some((c) => c.system === ACT_REASON && c.code === 'BTG'));
-    return h('li', { class: ['item', 'event', refused ? 'refused' : '', btg ? 'btg' : ''].join(' ').trim() },
-      h('div', { class: 'item-main' },
+    return h(
+      'li',
+      { class: ['item', 'event', refused ? 'refused' : '', btg ? 'btg' : ''].join(' ').trim() },
+      h(
+        'div',
+        { class: 'item-main' },
         h('p', { class: 'item-title' }, perspective === 'patient' ? `${who}${role ? ` (${role})` : ''}` : `${t('trail.patient')}: ${patient}`),
         h('p', { class: 'item-meta' }, `${formatDate(event.recorded, true)} · ${what}`),
-        h('p', { class: 'badges' },
+        h(
+          'p',
+          { class: 'badges' },
           h('span', { class: refused ? 'badge badge-refused' : 'badge badge-ok' }, refused ? t('trail.refused') : t('trail.allowed')),
           btg ? h('span', { class: 'badge badge-btg' }, t('trail.btg')) : null
         )

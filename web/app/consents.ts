@@ -17,7 +17,14 @@ export function newConsent(patientId: string, kind: ConsentKind, options: { chan
     provision: {
       type: deny ? 'deny' : 'permit',
       ...(options.actor
-        ? { actor: [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { reference: options.actor } }] }
+        ? {
+            actor: [
+              {
+                role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] },
+                reference: { reference: options.actor },
+              },
+            ],
+          }
         : {}),
       ...(options.document ? { data: [{ meaning: 'instance', reference: { reference: options.document } }] } : {}),
     },

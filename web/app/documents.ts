@@ -25,8 +25,12 @@ export async function documentList(body: HTMLElement, client: FhirClient, names:
     const open = h('button', { type: 'button', class: 'secondary', 'aria-label': `${t('documents.open')}: ${title}` }, t('documents.open'));
     open.addEventListener('click', () => void openDocument(client, doc, title, viewer, open));
     list.append(
-      h('li', { class: 'item', 'data-document': doc.id ?? '' },
-        h('div', { class: 'item-main' },
+      h(
+        'li',
+        { class: 'item', 'data-document': doc.id ?? '' },
+        h(
+          'div',
+          { class: 'item-main' },
           h('p', { class: 'item-title' }, title),
           h('p', { class: 'item-meta' }, `${formatDate(doc.date)} · ${label('class', codeOf(doc.category, DOCUMENT_CLASS))} · `, author)
         ),
@@ -99,7 +103,7 @@ export async function summaryView(body: HTMLElement, client: FhirClient, names: 
     const code = codeOf(s.code, LOINC) ?? '';
     const items = (s.entry ?? []).map((e) => entryText(find(e.reference))).filter(Boolean);
     body.append(
-      h('h3', {}, SECTION_NAMES[code] ? t(SECTION_NAMES[code]) : s.title ?? code),
+      h('h3', {}, SECTION_NAMES[code] ? t(SECTION_NAMES[code]) : (s.title ?? code)),
       items.length ? h('ul', { class: 'plain' }, ...items.map((text) => h('li', {}, text))) : h('p', { class: 'empty' }, t('sumehr.emptySection'))
     );
   }

@@ -65,7 +65,12 @@ export class FhirClient {
     try {
       // no-store: the browser's HTTP cache ignores Authorization, so a cached answer for one user
       // would be shown to the next user of the same browser (found by test/web/pro.test.ts).
-      res = await fetch(`${this.base}/${path}`, { method, headers: this.headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+      res = await fetch(`${this.base}/${path}`, {
+        method,
+        headers: this.headers(body !== undefined),
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+      });
     } catch {
       throw new HubError(0, '');
     }
@@ -78,7 +83,10 @@ export class FhirClient {
     let detail = '';
     try {
       const outcome = (await res.json()) as OperationOutcome;
-      detail = (outcome.issue ?? []).map((i) => i.details?.text ?? i.diagnostics ?? '').filter(Boolean).join(' · ');
+      detail = (outcome.issue ?? [])
+        .map((i) => i.details?.text ?? i.diagnostics ?? '')
+        .filter(Boolean)
+        .join(' · ');
     } catch {
       // Not FHIR JSON (a proxy's page): the status alone explains it.
     }

@@ -3,14 +3,14 @@ export const LANGUAGES = ['fr', 'nl', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 const en = {
-  'language': 'Language',
+  language: 'Language',
   'language.fr': 'Français',
   'language.nl': 'Nederlands',
   'language.en': 'English',
-  'skip': 'Skip to content',
-  'loading': 'Loading…',
-  'signOut': 'Sign out',
-  'signedInAs': 'Signed in as',
+  skip: 'Skip to content',
+  loading: 'Loading…',
+  signOut: 'Sign out',
+  signedInAs: 'Signed in as',
   'profession.physician': 'physician',
   'profession.nurse': 'nurse',
   'profession.pharmacist': 'pharmacist',
@@ -186,14 +186,14 @@ const en = {
 export type Key = keyof typeof en;
 
 const fr: Record<Key, string> = {
-  'language': 'Langue',
+  language: 'Langue',
   'language.fr': 'Français',
   'language.nl': 'Nederlands',
   'language.en': 'English',
-  'skip': 'Aller au contenu',
-  'loading': 'Chargement…',
-  'signOut': 'Se déconnecter',
-  'signedInAs': 'Connecté en tant que',
+  skip: 'Aller au contenu',
+  loading: 'Chargement…',
+  signOut: 'Se déconnecter',
+  signedInAs: 'Connecté en tant que',
   'profession.physician': 'médecin',
   'profession.nurse': 'infirmier·ère',
   'profession.pharmacist': 'pharmacien·ne',
@@ -367,14 +367,14 @@ const fr: Record<Key, string> = {
 };
 
 const nl: Record<Key, string> = {
-  'language': 'Taal',
+  language: 'Taal',
   'language.fr': 'Français',
   'language.nl': 'Nederlands',
   'language.en': 'English',
-  'skip': 'Naar de inhoud',
-  'loading': 'Laden…',
-  'signOut': 'Afmelden',
-  'signedInAs': 'Aangemeld als',
+  skip: 'Naar de inhoud',
+  loading: 'Laden…',
+  signOut: 'Afmelden',
+  signedInAs: 'Aangemeld als',
   'profession.physician': 'arts',
   'profession.nurse': 'verpleegkundige',
   'profession.pharmacist': 'apotheker',

@@ -20,13 +20,17 @@ void startView('portal.title', async (view, main) => {
   const patients = await client.search<Patient>('Patient', { _count: '50' }).catch(() => [] as Patient[]);
   const own = patients.find((p) => p.identifier?.some((i) => i.system === SSIN_SYSTEM && i.value === session.claims.ssin));
   const stored = sessionStorage.getItem('sharehub.portal.record');
-  let current = patients.find((p) => p.id === stored) ?? own ?? patients[0];
+  const current = patients.find((p) => p.id === stored) ?? own ?? patients[0];
   if (!current) {
     main.append(h('p', { class: 'error', role: 'alert' }, t('portal.noRecord')));
     return;
   }
   if (patients.length > 1) {
-    const choice = select('record', patients.map((p) => [p.id ?? '', `${nameText(p.name)}${p === own ? ` (${t('portal.me')})` : ''}`]), current.id);
+    const choice = select(
+      'record',
+      patients.map((p) => [p.id ?? '', `${nameText(p.name)}${p === own ? ` (${t('portal.me')})` : ''}`]),
+      current.id
+    );
     choice.addEventListener('change', () => {
       sessionStorage.setItem('sharehub.portal.record', choice.value);
       view.rerender();
@@ -61,16 +65,24 @@ async function consentSection(body: HTMLElement, view: View, patientId: string):
   const fb = feedback();
   if (active) {
     const channel = extensionCode(active.extension, 'consent-channel');
-    body.append(h('p', { class: 'status-line' }, `${t('consent.active')} ${formatDate(active.dateTime ?? active.provision?.period?.start)} · ${t('consent.channel')}: ${label('channel', channel)}`));
+    body.append(
+      h(
+        'p',
+        { class: 'status-line' },
+        `${t('consent.active')} ${formatDate(active.dateTime ?? active.provision?.period?.start)} · ${t('consent.channel')}: ${label('channel', channel)}`
+      )
+    );
     if (channel && !PORTAL_CHANNELS.has(channel)) {
       body.append(h('p', {}, t('consent.confirmHint')));
       const confirmButton = h('button', { type: 'button' }, t('consent.confirm'));
-      confirmButton.addEventListener('click', () =>
-        void act(confirmButton, fb, async () => {
-          await client.create(newConsent(patientId, 'hub-sharing', { channel: 'hub-website' }));
-          setTimeout(view.rerender, 1200);
-          return t('consent.registered');
-        })
+      confirmButton.addEventListener(
+        'click',
+        () =>
+          void act(confirmButton, fb, async () => {
+            await client.create(newConsent(patientId, 'hub-sharing', { channel: 'hub-website' }));
+            setTimeout(view.rerender, 1200);
+            return t('consent.registered');
+          })
       );
       body.append(confirmButton);
     }
@@ -88,12 +100,14 @@ async function consentSection(body: HTMLElement, view: View, patientId: string):
   }
   body.append(h('p', { class: 'status-line' }, consents.length ? t('consent.revokedState') : t('consent.none')), h('p', {}, t('consent.registerHint')));
   const register = h('button', { type: 'button' }, t('consent.register'));
-  register.addEventListener('click', () =>
-    void act(register, fb, async () => {
-      await client.create(newConsent(patientId, 'hub-sharing', { channel: 'hub-website' }));
-      setTimeout(view.rerender, 1200);
-      return t('consent.registered');
-    })
+  register.addEventListener(
+    'click',
+    () =>
+      void act(register, fb, async () => {
+        await client.create(newConsent(patientId, 'hub-sharing', { channel: 'hub-website' }));
+        setTimeout(view.rerender, 1200);
+        return t('consent.registered');
+      })
   );
   body.append(h('div', { class: 'actions' }, register), fb.el);
 }
@@ -110,21 +124,36 @@ async function linksSection(body: HTMLElement, client: View['client'], names: Na
     const who = await names.of(link.participant?.[0]?.member);
     const type = codeOf(link.category, LINK_TYPE);
     const fb = feedback();
-    const item = h('li', { class: 'item', 'data-link': link.id ?? '' },
-      h('div', { class: 'item-main' },
-        h('p', { class: 'item-title' }, `${who} — ${label('linkType', type)}`, type === 'emergency' ? h('span', { class: 'badge badge-btg' }, t('trail.btg')) : null),
-        h('p', { class: 'item-meta' }, `${formatDate(link.period?.start)} → ${formatDate(link.period?.end)} · ${link.status === 'active' ? t('state.active') : t('state.ended')}`),
+    const item = h(
+      'li',
+      { class: 'item', 'data-link': link.id ?? '' },
+      h(
+        'div',
+        { class: 'item-main' },
+        h(
+          'p',
+          { class: 'item-title' },
+          `${who} — ${label('linkType', type)}`,
+          type === 'emergency' ? h('span', { class: 'badge badge-btg' }, t('trail.btg')) : null
+        ),
+        h(
+          'p',
+          { class: 'item-meta' },
+          `${formatDate(link.period?.start)} → ${formatDate(link.period?.end)} · ${link.status === 'active' ? t('state.active') : t('state.ended')}`
+        ),
         fb.el
       )
     );
     if (link.status === 'active') {
       const end = h('button', { type: 'button', class: 'danger', 'aria-label': `${t('links.end')}: ${who}` }, t('links.end'));
-      end.addEventListener('click', () =>
-        void act(end, fb, async () => {
-          await client.update(endedLink(link));
-          setTimeout(reload, 1200);
-          return t('links.ended');
-        })
+      end.addEventListener(
+        'click',
+        () =>
+          void act(end, fb, async () => {
+            await client.update(endedLink(link));
+            setTimeout(reload, 1200);
+            return t('links.ended');
+          })
       );
       item.append(end);
     }
@@ -134,7 +163,14 @@ async function linksSection(body: HTMLElement, client: View['client'], names: Na
 }
 
 /** Exclusions, document restrictions and trusted persons: the patient's own decisions (SPEC §4). */
-async function privacySection(body: HTMLElement, client: View['client'], names: Names, patientId: string, documents: DocumentReference[], reload: () => void): Promise<void> {
+async function privacySection(
+  body: HTMLElement,
+  client: View['client'],
+  names: Names,
+  patientId: string,
+  documents: DocumentReference[],
+  reload: () => void
+): Promise<void> {
   const consents = await client.search<Consent>('Consent', { patient: patientId, _count: '200' });
   const kinds: [string, Parameters<typeof t>[0], Parameters<typeof t>[0]][] = [
     ['exclusion', 'privacy.exclusions', 'privacy.noExclusions'],
@@ -165,21 +201,37 @@ async function decisionItem(consent: Consent, client: View['client'], names: Nam
   const title = target ? `${targetDoc ? documentTitle(targetDoc) : target} — ${t('privacy.hiddenFrom')} ${whom}` : whom;
   const fb = feedback();
   const active = isActive(consent);
-  const item = h('li', { class: 'item', 'data-consent': consent.id ?? '' },
-    h('div', { class: 'item-main' },
+  const item = h(
+    'li',
+    { class: 'item', 'data-consent': consent.id ?? '' },
+    h(
+      'div',
+      { class: 'item-main' },
       h('p', { class: 'item-title' }, title),
-      h('p', { class: 'item-meta' }, [formatDate(consent.dateTime ?? consent.provision?.period?.start ?? consent.meta?.lastUpdated), recordedBy ? `${t('privacy.recordedBy')} ${recordedBy}` : '', active ? t('state.active') : t('state.ended')].filter(Boolean).join(' · ')),
+      h(
+        'p',
+        { class: 'item-meta' },
+        [
+          formatDate(consent.dateTime ?? consent.provision?.period?.start ?? consent.meta?.lastUpdated),
+          recordedBy ? `${t('privacy.recordedBy')} ${recordedBy}` : '',
+          active ? t('state.active') : t('state.ended'),
+        ]
+          .filter(Boolean)
+          .join(' · ')
+      ),
       fb.el
     )
   );
   if (active) {
     const end = h('button', { type: 'button', class: 'danger', 'aria-label': `${t('privacy.end')}: ${title}` }, t('privacy.end'));
-    end.addEventListener('click', () =>
-      void act(end, fb, async () => {
-        await client.update(endedConsent(consent));
-        setTimeout(reload, 1200);
-        return t('privacy.ended');
-      })
+    end.addEventListener(
+      'click',
+      () =>
+        void act(end, fb, async () => {
+          await client.update(endedConsent(consent));
+          setTimeout(reload, 1200);
+          return t('privacy.ended');
+        })
     );
     item.append(end);
   }
@@ -188,7 +240,11 @@ async function decisionItem(consent: Consent, client: View['client'], names: Nam
 
 function decisionForm(kind: string, client: View['client'], patientId: string, documents: DocumentReference[], reload: () => void): HTMLElement {
   const fb = feedback();
-  const submit = h('button', { type: 'submit' }, t(kind === 'exclusion' ? 'privacy.addExclusion' : kind === 'grant' ? 'privacy.addTrusted' : 'privacy.addRestriction'));
+  const submit = h(
+    'button',
+    { type: 'submit' },
+    t(kind === 'exclusion' ? 'privacy.addExclusion' : kind === 'grant' ? 'privacy.addTrusted' : 'privacy.addRestriction')
+  );
   const form = h('form', { class: 'form', novalidate: true });
   const nihii = h('input', { name: 'nihii', inputmode: 'numeric', autocomplete: 'off', pattern: '[0-9]{11}', required: kind === 'exclusion' });
   const practitionerRef = async (): Promise<string | undefined> => {
@@ -228,13 +284,29 @@ function decisionForm(kind: string, client: View['client'], patientId: string, d
     form.append(field(t('privacy.nihii'), nihii, t('privacy.exclusionHint')));
   } else if (kind === 'document-restriction') {
     if (!documents.length) return h('p', { class: 'hint' }, t('privacy.noDocumentToHide'));
-    form.append(field(t('privacy.document'), select('document', documents.map((d) => [`DocumentReference/${d.id}`, `${documentTitle(d)} (${formatDate(d.date)})`]))), field(t('privacy.nihiiOptional'), nihii, t('privacy.restrictionHint')));
+    form.append(
+      field(
+        t('privacy.document'),
+        select(
+          'document',
+          documents.map((d) => [`DocumentReference/${d.id}`, `${documentTitle(d)} (${formatDate(d.date)})`])
+        )
+      ),
+      field(t('privacy.nihiiOptional'), nihii, t('privacy.restrictionHint'))
+    );
   } else {
     form.append(
       field(t('privacy.ssin'), h('input', { name: 'ssin', inputmode: 'numeric', autocomplete: 'off', required: true })),
       field(t('privacy.family'), h('input', { name: 'family', autocomplete: 'off', required: true })),
       field(t('privacy.given'), h('input', { name: 'given', autocomplete: 'off' })),
-      field(t('privacy.relationship'), select('relationship', [['', t('relationship.trusted')], ['PRN', t('relationship.parent')], ['GUARD', t('relationship.guardian')]]))
+      field(
+        t('privacy.relationship'),
+        select('relationship', [
+          ['', t('relationship.trusted')],
+          ['PRN', t('relationship.parent')],
+          ['GUARD', t('relationship.guardian')],
+        ])
+      )
     );
   }
   form.append(h('div', { class: 'actions' }, submit), fb.el);
@@ -244,6 +316,10 @@ function decisionForm(kind: string, client: View['client'], patientId: string, d
       if (ok) setTimeout(reload, 1200);
     });
   });
-  return h('details', { class: 'add' }, h('summary', {}, t(kind === 'exclusion' ? 'privacy.addExclusion' : kind === 'grant' ? 'privacy.addTrusted' : 'privacy.addRestriction')), form);
+  return h(
+    'details',
+    { class: 'add' },
+    h('summary', {}, t(kind === 'exclusion' ? 'privacy.addExclusion' : kind === 'grant' ? 'privacy.addTrusted' : 'privacy.addRestriction')),
+    form
+  );
 }
-

@@ -14,7 +14,9 @@ const LOINC = 'http://loinc.org';
 void startView('pro.title', async (view, main) => {
   const { client, session } = view;
   const names = new Names(client);
-  const me = session.claims.nihii ? (await client.search<Practitioner>('Practitioner', { identifier: `${NIHII_SYSTEM}|${session.claims.nihii}` }).catch(() => []))[0] : undefined;
+  const me = session.claims.nihii
+    ? (await client.search<Practitioner>('Practitioner', { identifier: `${NIHII_SYSTEM}|${session.claims.nihii}` }).catch(() => []))[0]
+    : undefined;
   main.append(h('p', { class: 'lead' }, me ? `${nameText(me.name)} · ${t('pro.nihii')} ${session.claims.nihii}` : t('pro.notRegistered')));
   const meRef = me ? `Practitioner/${me.id}` : '';
 
@@ -51,13 +53,23 @@ void startView('pro.title', async (view, main) => {
 function addPatientForm(panel: HTMLElement, view: View, names: Names, meRef: string, ssin: string): void {
   const fb = feedback();
   const submit = h('button', { type: 'submit' }, t('pro.addPatient'));
-  const form = h('form', { class: 'form' },
+  const form = h(
+    'form',
+    { class: 'form' },
     h('h3', {}, t('pro.addPatient')),
     h('p', {}, `${t('pro.ssin')}: ${ssin}`),
     field(t('privacy.family'), h('input', { name: 'family', autocomplete: 'off', required: true })),
     field(t('privacy.given'), h('input', { name: 'given', autocomplete: 'off' })),
     field(t('pro.birthDate'), h('input', { name: 'birthDate', type: 'date' })),
-    field(t('pro.gender'), select('gender', [['unknown', t('gender.unknown')], ['female', t('gender.female')], ['male', t('gender.male')], ['other', t('gender.other')]])),
+    field(
+      t('pro.gender'),
+      select('gender', [
+        ['unknown', t('gender.unknown')],
+        ['female', t('gender.female')],
+        ['male', t('gender.male')],
+        ['other', t('gender.other')],
+      ])
+    ),
     h('div', { class: 'actions' }, submit),
     fb.el
   );
@@ -81,14 +93,20 @@ function addPatientForm(panel: HTMLElement, view: View, names: Names, meRef: str
 
 /** One patient, found by SSIN: consent status, consent registration, links, and the record if the hub lets us in. */
 async function patientPanel(panel: HTMLElement, view: View, names: Names, meRef: string, patient: Patient, notice?: string): Promise<void> {
-  const { client } = view;
   const ssin = patient.identifier?.find((i) => i.system === SSIN_SYSTEM)?.value ?? '';
   const titleId = 'patient-title';
   const status = await consentStatus(view, ssin);
   const redraw = (done?: string) => void patientPanel(panel, view, names, meRef, patient, done);
-  replace(panel,
-    h('article', { class: 'patient', 'aria-labelledby': titleId },
-      h('h3', { id: titleId }, `${nameText(patient.name) || patient.id} · ${t('pro.ssin')} ${ssin}${patient.birthDate ? ` · ${formatDate(patient.birthDate)}` : ''}`),
+  replace(
+    panel,
+    h(
+      'article',
+      { class: 'patient', 'aria-labelledby': titleId },
+      h(
+        'h3',
+        { id: titleId },
+        `${nameText(patient.name) || patient.id} · ${t('pro.ssin')} ${ssin}${patient.birthDate ? ` · ${formatDate(patient.birthDate)}` : ''}`
+      ),
       notice ? h('p', { class: 'ok', role: 'status' }, notice) : null,
       h('p', { class: 'status-line', 'data-consent-status': status }, `${t('pro.consentStatus')}: ${t(`consentStatus.${status}` as Key)}`),
       status !== 'active' ? registerConsentForm(view, patient.id as string, redraw) : null,
@@ -112,9 +130,18 @@ async function consentStatus(view: View, ssin: string): Promise<string> {
 function registerConsentForm(view: View, patientId: string, redraw: (done: string) => void): HTMLElement {
   const fb = feedback();
   const submit = h('button', { type: 'submit' }, t('pro.registerConsent'));
-  const form = h('form', { class: 'form' },
+  const form = h(
+    'form',
+    { class: 'form' },
     h('p', { class: 'hint' }, t('pro.registerConsentHint')),
-    field(t('consent.channel'), select('channel', [['gp', t('channel.gp')], ['hospital', t('channel.hospital')], ['pharmacist', t('channel.pharmacist')]])),
+    field(
+      t('consent.channel'),
+      select('channel', [
+        ['gp', t('channel.gp')],
+        ['hospital', t('channel.hospital')],
+        ['pharmacist', t('channel.pharmacist')],
+      ])
+    ),
     h('div', { class: 'actions' }, submit),
     fb.el
   );
@@ -138,8 +165,20 @@ function linkForm(view: View, patientId: string, meRef: string, kind: 'link' | '
   const form = h('form', { class: 'form' });
   if (kind === 'link') {
     form.append(
-      field(t('pro.linkType'), select('type', ['gp-long-term', 'gmd', 'pharmacist', 'referral'].map((c) => [c, t(`linkType.${c}` as Key)]))),
-      field(t('pro.proof'), select('proof', [['eid-read', t('proof.eid-read')], ['eid-bypass', t('proof.eid-bypass')]])),
+      field(
+        t('pro.linkType'),
+        select(
+          'type',
+          ['gp-long-term', 'gmd', 'pharmacist', 'referral'].map((c) => [c, t(`linkType.${c}` as Key)])
+        )
+      ),
+      field(
+        t('pro.proof'),
+        select('proof', [
+          ['eid-read', t('proof.eid-read')],
+          ['eid-bypass', t('proof.eid-bypass')],
+        ])
+      ),
       field(t('pro.reasonIfBypass'), reason)
     );
   } else {
@@ -152,14 +191,22 @@ function linkForm(view: View, patientId: string, meRef: string, kind: 'link' | '
     void act(submit, fb, async () => {
       if (!meRef) throw new UserError(t('pro.notRegistered'));
       if (kind === 'emergency' && !value('reason')) throw new UserError(t('pro.reasonRequired'));
-      const link = kind === 'link' ? newLink(patientId, meRef, value('type'), value('proof'), value('reason') || undefined) : newLink(patientId, meRef, 'emergency', 'eid-bypass', value('reason'));
+      const link =
+        kind === 'link'
+          ? newLink(patientId, meRef, value('type'), value('proof'), value('reason') || undefined)
+          : newLink(patientId, meRef, 'emergency', 'eid-bypass', value('reason'));
       const created = await view.client.create(link);
       const done = `${t(kind === 'link' ? 'pro.linkDeclared' : 'pro.glassBroken')} ${formatDate(created.period?.end)}`;
       redraw(done);
       return done;
     });
   });
-  return h('details', { class: kind === 'emergency' ? 'add emergency' : 'add' }, h('summary', {}, t(kind === 'link' ? 'pro.declareLink' : 'pro.breakGlass')), form);
+  return h(
+    'details',
+    { class: kind === 'emergency' ? 'add emergency' : 'add' },
+    h('summary', {}, t(kind === 'link' ? 'pro.declareLink' : 'pro.breakGlass')),
+    form
+  );
 }
 
 /** The record, read with the professional's own token: a refusal means no access, said in words. */
@@ -168,25 +215,71 @@ async function recordView(record: HTMLElement, view: View, names: Names, meRef: 
     await view.client.read<Patient>(`Patient/${encodeURIComponent(patientId)}`);
   } catch (err) {
     const noAccess = err instanceof HubError && (err.status === 404 || err.status === 403);
-    replace(record, h('div', { class: 'notice no-access', role: 'alert' }, h('p', { class: 'notice-title' }, noAccess ? t('pro.noAccess') : explain(err)), noAccess ? h('p', {}, t('pro.noAccessHint')) : null));
+    replace(
+      record,
+      h(
+        'div',
+        { class: 'notice no-access', role: 'alert' },
+        h('p', { class: 'notice-title' }, noAccess ? t('pro.noAccess') : explain(err)),
+        noAccess ? h('p', {}, t('pro.noAccessHint')) : null
+      )
+    );
     return;
   }
   const documents = h('div', {});
   const summary = h('div', {});
-  replace(record, h('h3', {}, t('documents.title')), documents, h('h3', {}, t('sumehr.title')), summary, publishForm(view, meRef, patientId, () => void refreshSummary()));
+  replace(
+    record,
+    h('h3', {}, t('documents.title')),
+    documents,
+    h('h3', {}, t('sumehr.title')),
+    summary,
+    publishForm(view, meRef, patientId, () => void refreshSummary())
+  );
   const refreshSummary = async () => {
     replace(summary);
     await summaryView(summary, view.client, names, patientId).catch((err) => replace(summary, h('p', { class: 'error', role: 'alert' }, explain(err))));
   };
-  await Promise.all([documentList(documents, view.client, names, patientId).catch((err) => replace(documents, h('p', { class: 'error', role: 'alert' }, explain(err)))), refreshSummary()]);
+  await Promise.all([
+    documentList(documents, view.client, names, patientId).catch((err) => replace(documents, h('p', { class: 'error', role: 'alert' }, explain(err)))),
+    refreshSummary(),
+  ]);
 }
 
 const SUMEHR_ITEMS: [string, Key, (text: string, patient: string) => Resource][] = [
-  ['11450-4', 'sumehr.problems', (text, p) => ({ resourceType: 'Condition', subject: { reference: p }, code: { text }, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] } }) as Resource],
+  [
+    '11450-4',
+    'sumehr.problems',
+    (text, p) =>
+      ({
+        resourceType: 'Condition',
+        subject: { reference: p },
+        code: { text },
+        clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+      }) as Resource,
+  ],
   ['11348-0', 'sumehr.history', (text, p) => ({ resourceType: 'Condition', subject: { reference: p }, code: { text } }) as Resource],
-  ['48765-2', 'sumehr.allergies', (text, p) => ({ resourceType: 'AllergyIntolerance', patient: { reference: p }, code: { text }, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] } }) as Resource],
-  ['10160-0', 'sumehr.treatments', (text, p) => ({ resourceType: 'MedicationStatement', status: 'active', subject: { reference: p }, medicationCodeableConcept: { text } }) as Resource],
-  ['11369-6', 'sumehr.vaccinations', (text, p) => ({ resourceType: 'Immunization', status: 'completed', patient: { reference: p }, vaccineCode: { text }, occurrenceString: text }) as Resource],
+  [
+    '48765-2',
+    'sumehr.allergies',
+    (text, p) =>
+      ({
+        resourceType: 'AllergyIntolerance',
+        patient: { reference: p },
+        code: { text },
+        clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] },
+      }) as Resource,
+  ],
+  [
+    '10160-0',
+    'sumehr.treatments',
+    (text, p) => ({ resourceType: 'MedicationStatement', status: 'active', subject: { reference: p }, medicationCodeableConcept: { text } }) as Resource,
+  ],
+  [
+    '11369-6',
+    'sumehr.vaccinations',
+    (text, p) => ({ resourceType: 'Immunization', status: 'completed', patient: { reference: p }, vaccineCode: { text }, occurrenceString: text }) as Resource,
+  ],
   ['29762-2', 'sumehr.risks', (text, p) => ({ resourceType: 'Observation', status: 'final', subject: { reference: p }, code: { text } }) as Resource],
 ];
 
@@ -196,14 +289,29 @@ function publishForm(view: View, meRef: string, patientId: string, published: ()
   const submit = h('button', { type: 'submit' }, t('pro.publishSumehr'));
   const form = h('form', { class: 'form' }, h('p', { class: 'hint' }, t('pro.publishHint')));
   for (const [code, key] of SUMEHR_ITEMS) form.append(field(t(key), h('textarea', { name: code, rows: 2 })));
-  form.append(field(t('pro.sumehrAccess'), select('rule', [['', t('rule.default')], ['immediate', t('rule.immediate')], ['delayed', t('rule.delayed')], ['never', t('rule.never')]])), h('div', { class: 'actions' }, submit), fb.el);
+  form.append(
+    field(
+      t('pro.sumehrAccess'),
+      select('rule', [
+        ['', t('rule.default')],
+        ['immediate', t('rule.immediate')],
+        ['delayed', t('rule.delayed')],
+        ['never', t('rule.never')],
+      ])
+    ),
+    h('div', { class: 'actions' }, submit),
+    fb.el
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void act(submit, fb, async () => {
       const patient = `Patient/${patientId}`;
       const entries: BundleEntry[] = [];
       const sections = SUMEHR_ITEMS.flatMap(([code, key, make]) => {
-        const lines = (form.elements.namedItem(code) as HTMLTextAreaElement).value.split('\n').map((l) => l.trim()).filter(Boolean);
+        const lines = (form.elements.namedItem(code) as HTMLTextAreaElement).value
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean);
         const refs = lines.map((line) => {
           const fullUrl = `urn:uuid:${crypto.randomUUID()}`;
           entries.push({ fullUrl, resource: make(line, patient) });
@@ -224,7 +332,11 @@ function publishForm(view: View, meRef: string, patientId: string, published: ()
         ...(rule ? { extension: [{ url: `${SH}/StructureDefinition/release-rule`, extension: [{ url: 'rule', valueCode: rule }] }] } : {}),
         section: sections,
       };
-      const bundle: Bundle = { resourceType: 'Bundle', type: 'document', entry: [{ fullUrl: `urn:uuid:${crypto.randomUUID()}`, resource: composition }, ...entries] };
+      const bundle: Bundle = {
+        resourceType: 'Bundle',
+        type: 'document',
+        entry: [{ fullUrl: `urn:uuid:${crypto.randomUUID()}`, resource: composition }, ...entries],
+      };
       await view.client.operation('Composition/$publish-sumehr', bundle);
       published();
       return t('pro.sumehrPublished');

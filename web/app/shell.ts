@@ -40,9 +40,20 @@ export async function startView(titleKey: Key, draw: (view: View, main: HTMLElem
   render();
 }
 
-function renderFrame(root: HTMLElement, settings: LaunchSettings, titleKey: Key, view: View | undefined, fill: (main: HTMLElement) => void, rerender?: () => void): void {
+function renderFrame(
+  root: HTMLElement,
+  settings: LaunchSettings,
+  titleKey: Key,
+  view: View | undefined,
+  fill: (main: HTMLElement) => void,
+  rerender?: () => void
+): void {
   document.title = `sharehub — ${t(titleKey)}`;
-  const languageSelect = select('language', LANGUAGES.map((l) => [l, t(`language.${l}` as Key)]), language());
+  const languageSelect = select(
+    'language',
+    LANGUAGES.map((l) => [l, t(`language.${l}` as Key)]),
+    language()
+  );
   languageSelect.id = 'language';
   languageSelect.addEventListener('change', () => {
     setLanguage(languageSelect.value);
@@ -50,22 +61,35 @@ function renderFrame(root: HTMLElement, settings: LaunchSettings, titleKey: Key,
     (document.getElementById('language') as HTMLSelectElement | null)?.focus();
   });
   const signOutButton = view
-    ? h('button', {
-        type: 'button',
-        class: 'secondary',
-        onclick: () => {
-          signOut(settings);
-          location.assign(`/${settings.view}/`);
+    ? h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          onclick: () => {
+            signOut(settings);
+            location.assign(`/${settings.view}/`);
+          },
         },
-      }, t('signOut'))
+        t('signOut')
+      )
     : null;
   const main = h('main', { id: 'main', tabindex: -1 }, h('h1', {}, t(titleKey)));
   replace(
     root,
     h('a', { class: 'skip', href: '#main' }, t('skip')),
-    h('header', { class: 'top' },
+    h(
+      'header',
+      { class: 'top' },
       h('p', { class: 'brand' }, 'sharehub'),
-      h('div', { class: 'top-tools' }, h('label', { for: 'language' }, t('language')), languageSelect, view ? h('span', { class: 'who' }, whoText(view.session)) : null, signOutButton)
+      h(
+        'div',
+        { class: 'top-tools' },
+        h('label', { for: 'language' }, t('language')),
+        languageSelect,
+        view ? h('span', { class: 'who' }, whoText(view.session)) : null,
+        signOutButton
+      )
     ),
     main
   );
@@ -81,16 +105,22 @@ function signInScreen(main: HTMLElement, settings: LaunchSettings, problem?: Key
   const fb = feedback();
   const configured = !!settings.authorizeUrl && !!settings.tokenUrl;
   main.append(
-    h('section', { class: 'card', 'aria-labelledby': 'sign-in-title' },
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'sign-in-title' },
       h('h2', { id: 'sign-in-title' }, t('signIn.title')),
       h('p', {}, t(settings.view === 'portal' ? 'signIn.portalIntro' : 'signIn.proIntro')),
       settings.demo ? h('p', { class: 'hint' }, t('signIn.demo')) : null,
       configured
-        ? h('button', {
-            type: 'button',
-            id: 'sign-in',
-            onclick: () => startSignIn(settings, language()).catch(() => fb.error(t('signIn.failed'))),
-          }, t('signIn.button'))
+        ? h(
+            'button',
+            {
+              type: 'button',
+              id: 'sign-in',
+              onclick: () => startSignIn(settings, language()).catch(() => fb.error(t('signIn.failed'))),
+            },
+            t('signIn.button')
+          )
         : h('p', { class: 'error', role: 'alert' }, t('signIn.notConfigured')),
       fb.el
     )
@@ -126,7 +156,19 @@ export class UserError extends Error {}
 export function explain(err: unknown, notFound: Key = 'error.404'): string {
   if (err instanceof UserError) return err.message;
   if (!(err instanceof HubError)) return t('error.unexpected');
-  const known: Record<number, Key> = { 0: 'error.network', 400: 'error.400', 401: 'error.401', 403: 'error.403', 404: notFound, 409: 'error.409', 412: 'error.409', 413: 'error.400', 422: 'error.422', 502: 'error.502', 503: 'error.503' };
+  const known: Record<number, Key> = {
+    0: 'error.network',
+    400: 'error.400',
+    401: 'error.401',
+    403: 'error.403',
+    404: notFound,
+    409: 'error.409',
+    412: 'error.409',
+    413: 'error.400',
+    422: 'error.422',
+    502: 'error.502',
+    503: 'error.503',
+  };
   const head = t(known[err.status] ?? 'error.unexpected');
   // The hub's generic texts say no more than the status does: not repeated.
   const generic = new Set(['Not found', 'Introuvable', 'Niet gevonden', 'Forbidden', 'Action non autorisée', 'Handeling niet toegestaan']);

@@ -78,11 +78,21 @@ export async function currentSession(s: LaunchSettings): Promise<Session | undef
     const res = await fetch(new URL(s.tokenUrl, location.origin).toString(), {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri(s), client_id: s.clientId, code_verifier: pending.verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: redirectUri(s),
+        client_id: s.clientId,
+        code_verifier: pending.verifier,
+      }),
     });
     if (!res.ok) throw new Error('token exchange refused');
     const answer = (await res.json()) as { access_token: string; expires_in?: number };
-    const session: Session = { accessToken: answer.access_token, expiresAt: Date.now() + (answer.expires_in ?? 3600) * 1000, claims: claimsOf(answer.access_token) };
+    const session: Session = {
+      accessToken: answer.access_token,
+      expiresAt: Date.now() + (answer.expires_in ?? 3600) * 1000,
+      claims: claimsOf(answer.access_token),
+    };
     sessionStorage.setItem(sessionKey(s), JSON.stringify(session));
     return session;
   }
@@ -109,5 +119,8 @@ function randomText(bytes: number): string {
 }
 
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
