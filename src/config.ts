@@ -21,11 +21,6 @@ export interface HubConfig {
   readonly contentConnectTimeoutMs: number;
   /** ... and deliver the whole content within this time; past it the transfer is cut. */
   readonly contentTotalTimeoutMs: number;
-  /**
-   * URL prefixes a document's content may be fetched from (SSRF guard, SPEC §4 `$content`); empty =
-   * any http(s) URL. Publication accepts only http(s) (or the hub's own Binary) URLs.
-   */
-  readonly contentSourcePrefixes: readonly string[];
   /** Federation (SPEC §11): this process's part and its peers. */
   readonly federation: FederationConfig;
 }
@@ -71,7 +66,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     bodyLimitBytes: 10 * 1024 * 1024,
     contentConnectTimeoutMs: positiveNumber(env.CONTENT_CONNECT_TIMEOUT_MS, 5_000),
     contentTotalTimeoutMs: positiveNumber(env.CONTENT_TOTAL_TIMEOUT_MS, 60_000),
-    contentSourcePrefixes: (env.CONTENT_SOURCE_PREFIXES ?? '').split(/[\s,]+/).filter(Boolean),
     federation: {
       mode: env.HUB_MODE === 'metahub' ? 'metahub' : 'hub',
       hubId: env.HUB_ID || undefined,
