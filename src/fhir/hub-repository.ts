@@ -47,6 +47,8 @@ export class HubRepository extends FhirRepository<undefined> {
   readonly accessLog = new AccessLog();
   /** The resource and patient of the write being prepared, so a refused write is audited against its patient. */
   private writing?: Touch;
+  /** A write of this interaction (or of the transaction being staged) named its version with If-Match. */
+  private ifMatch = false;
   /** Staged writes an operation authorised (see keptByOperation). */
   private readonly operationWrites = new Set<string>();
 
@@ -125,8 +127,9 @@ export class HubRepository extends FhirRepository<undefined> {
       // so reveal it; callers who may not see everything get 404 for hidden and missing ids alike.
       throw new OperationOutcomeError(notFound);
     }
-    if (options?.ifMatch !== undefined && options.ifMatch !== String(current?.v)) {
-      throw new OperationOutcomeError(preconditionFailed);
+    if (options?.ifMatch !== undefined) {
+      this.ifMatch = true;
+      if (options.ifMatch !== String(current?.v)) throw new OperationOutcomeError(preconditionFailed);
     }
     return this.writeVersion(resource as WithId<T>, current);
   }
@@ -185,6 +188,8 @@ export class HubRepository extends FhirRepository<undefined> {
   private async audited<T>(interaction: string, resourceType: string, id: string | undefined, run: (access: Access) => Promise<T>, query?: string): Promise<T> {
     const access = this.accessLog.begin(interaction, resourceType, query);
     this.writing = undefined;
+    // A batch entry is its own write; a transaction's entries are committed (and conflict) together.
+    if (!this.staged) this.ifMatch = false;
     try {
       return await run(access);
     } catch (err) {
@@ -228,6 +233,7 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   private assertExpectedVersion(current: StoredResource): void {
+    if (this.expectedVersion !== undefined) this.ifMatch = true;
     if (this.expectedVersion !== undefined && this.expectedVersion !== String(current.v)) throw new OperationOutcomeError(preconditionFailed);
   }
 
@@ -353,7 +359,7 @@ export class HubRepository extends FhirRepository<undefined> {
       const kept = this.keptByOperation(write.previous, this.operationWrites.has(`${write.type}/${write.doc._id}`));
       if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, new Set([...staged, ...kept]), this.referencesByExistence(write.doc.r, write.previous));
     }
-    await storeWrites(this.ctx, this.lookups.relative, writes);
+    await storeWrites(this.ctx, this.lookups.relative, writes, this.ifMatch);
   }
 
 }

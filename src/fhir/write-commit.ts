@@ -1,9 +1,10 @@
-import { conflict, OperationOutcomeError } from '@medplum/core';
+import { conflict, OperationOutcomeError, preconditionFailed } from '@medplum/core';
 import { endLinksOf, endLinksOfExcluded } from '../hub/consent-lifecycle';
+import { guardPlan, refusalOfTakenGuard } from '../hub/invariant-guards';
 import { syncSumehrEntries } from '../hub/sumehr-entries';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
-import { VersionConflictError, type ResourceStore } from '../store/resource-store';
+import { VersionConflictError, type GuardPlan, type ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
 import type { RequestContext } from './request-context';
 
@@ -12,13 +13,19 @@ import type { RequestContext } from './request-context';
  * right: the consent window of the patient's clinical resources (fail-closed order around the
  * write), links ended by a revocation, and Binaries' access fields under their DocumentReference.
  */
-export async function storeWrites(ctx: RequestContext, relative: (ref: string | undefined) => string | undefined, writes: PlannedWrite[]): Promise<void> {
+export async function storeWrites(
+  ctx: RequestContext,
+  relative: (ref: string | undefined) => string | undefined,
+  writes: PlannedWrite[],
+  /** The request named the version it changes (If-Match): losing a race to another writer is a 412. */
+  ifMatch = false
+): Promise<void> {
   const consentPatients = [
     ...new Set(writes.flatMap((w) => [hubSharingPatient(w.doc.r, relative), hubSharingPatient(w.previous?.r, relative)]).filter((p): p is string => !!p)),
   ];
   if (consentPatients.length) await beforeConsentWrite(ctx.store, consentPatients);
   try {
-    await write(ctx.store, writes);
+    await write(ctx.store, writes, guardPlan(ctx.store, writes, relative), ifMatch);
   } finally {
     if (consentPatients.length) await afterConsentWrite(ctx.store, consentPatients);
   }
@@ -34,17 +41,19 @@ export async function storeWrites(ctx: RequestContext, relative: (ref: string | 
   await syncSumehrEntries(ctx.store, relative, writes);
 }
 
-async function write(store: ResourceStore, writes: PlannedWrite[]): Promise<void> {
+async function write(store: ResourceStore, writes: PlannedWrite[], guards: GuardPlan, ifMatch: boolean): Promise<void> {
   try {
     if (writes.length === 1) {
-      await store.write(writes[0].type, writes[0].doc, writes[0].expectedVersion);
+      await store.write(writes[0].type, writes[0].doc, writes[0].expectedVersion, guards);
     } else {
-      await store.commitBatch(writes);
+      await store.commitBatch(writes, guards);
     }
   } catch (err) {
     if (err instanceof VersionConflictError) {
+      if (ifMatch) throw new OperationOutcomeError(preconditionFailed);
       throw new OperationOutcomeError(conflict(`${err.type}/${err.id} was changed by another request; read it again and retry`));
     }
+    refusalOfTakenGuard(err);
     throw err;
   }
 }

@@ -5,6 +5,19 @@ import { matchesCondition } from './condition-eval';
 import { toMongoFilter } from './mongo-filter';
 import { historyEntryOf, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
 import { applyPlannedWrites, rollBackOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
+import { claimVersion, releaseVersion, VersionConflictError, type TakeoverMarker, type VersionClaim } from './version-claim';
+import { claimGuard, GUARD_COLLECTION, releaseClaimedGuard, releaseGuard, type GuardClaim, type HolderCheck, type WriteGuard } from './write-guards';
+
+export { VersionConflictError } from './version-claim';
+
+/** The guards a commit enters and leaves (write-guards.ts), with the business check of a holder. */
+export interface GuardPlan {
+  claims: GuardClaim[];
+  releases: { key: string; holder: string }[];
+  check: HolderCheck;
+}
+
+const NO_GUARDS: GuardPlan = { claims: [], releases: [], check: async () => 'holds' };
 
 export const HISTORY_COLLECTION = 'History';
 
@@ -22,16 +35,6 @@ export interface Page {
   /** Whether more rows exist past the page in the direction read. */
   more: boolean;
   keys: SortKey[];
-}
-
-/** Raised when a conditional write finds another version than expected. */
-export class VersionConflictError extends Error {
-  constructor(
-    readonly type: string,
-    readonly id: string
-  ) {
-    super(`Version conflict on ${type}/${id}`);
-  }
 }
 
 /** Test hook: lets a test make the database fail at a chosen write of a batch commit. */
@@ -54,6 +57,10 @@ export class ResourceStore {
 
   private current(type: string): Collection<StoredResource> {
     return this.db.collection<StoredResource>(type);
+  }
+
+  private get guards(): Collection<WriteGuard> {
+    return this.db.collection<WriteGuard>(GUARD_COLLECTION);
   }
 
   private get history(): Collection<HistoryEntry> {
@@ -159,12 +166,13 @@ export class ResourceStore {
     return this.history.find(filter).sort({ ts: -1 }).limit(limit).toArray();
   }
 
-  /** Writes a new current document, then its history entry. Throws VersionConflictError. */
-  async write(type: string, doc: StoredResource, expectedVersion: number | null): Promise<void> {
-    await this.putCurrent(type, doc, expectedVersion);
-    // Upsert: a version left behind by a rolled-back batch must not block this one.
-    const entry = historyEntryOf(type, doc);
-    await this.history.replaceOne({ _id: entry._id }, entry, { upsert: true });
+  /**
+   * Writes a new current document: claims its version (its history entry) and the guards it
+   * enters, writes it, then releases the guards it leaves. Throws VersionConflictError or
+   * GuardTakenError, having given back whatever it claimed.
+   */
+  async write(type: string, doc: StoredResource, expectedVersion: number | null, guards: GuardPlan = NO_GUARDS): Promise<void> {
+    await this.claimAndApply([{ type, doc, expectedVersion }], guards, () => this.putCurrent(type, doc, expectedVersion));
   }
 
   async putCurrent(type: string, doc: StoredResource, expectedVersion: number | null): Promise<void> {
@@ -181,9 +189,29 @@ export class ResourceStore {
     if (result.matchedCount !== 1) throw new VersionConflictError(type, doc._id);
   }
 
-  /** Applies a whole bundle's writes all or nothing (see transaction-journal.ts). */
-  async commitBatch(writes: PlannedWrite[]): Promise<void> {
-    await applyPlannedWrites(this, writes);
+  /** Applies a whole bundle's writes all or nothing (see transaction-journal.ts), claims first as in `write`. */
+  async commitBatch(writes: PlannedWrite[], guards: GuardPlan = NO_GUARDS): Promise<void> {
+    await this.claimAndApply(writes, guards, () => applyPlannedWrites(this, writes));
+  }
+
+  private async claimAndApply(writes: PlannedWrite[], guards: GuardPlan, apply: () => Promise<void>): Promise<void> {
+    const collections = { history: this.history, guards: this.db.collection<TakeoverMarker>(GUARD_COLLECTION), current: (t: string) => this.current(t) };
+    const versions: VersionClaim[] = [];
+    const entered: WriteGuard[] = [];
+    try {
+      for (const w of writes) versions.push(await claimVersion(collections, w.type, w.doc));
+      for (const claim of guards.claims) {
+        const guard = await claimGuard(this.guards, claim, guards.check);
+        if (guard) entered.push(guard);
+      }
+      await apply();
+    } catch (err) {
+      // Best effort: a claim left behind by a failure here is taken over once abandoned.
+      for (const guard of entered) await releaseClaimedGuard(this.guards, guard).catch(() => undefined);
+      for (const claim of versions) await releaseVersion(collections, claim).catch(() => undefined);
+      throw err;
+    }
+    for (const left of guards.releases) await releaseGuard(this.guards, left.key, left.holder);
   }
 
   /** Rolls back batch commits left half-done by a crash; run once at start-up. */

@@ -1,0 +1,68 @@
+import { conflict, OperationOutcomeError } from '@medplum/core';
+import type { Consent, Patient, Resource, Task } from '@medplum/fhirtypes';
+import { consentKindOf } from '../policy/access-fields';
+import { SSIN } from '../policy/vocabulary';
+import { ALWAYS } from '../store/condition';
+import type { GuardPlan, ResourceStore } from '../store/resource-store';
+import type { PlannedWrite } from '../store/stored-resource';
+import { GuardTakenError, type HolderState, type WriteGuard } from '../store/write-guards';
+import { refuse } from './business-rule';
+import { registrationCodeOf } from './registration-rules';
+
+/**
+ * The states SPEC §5 allows once, as guard keys (see src/store/write-guards.ts): an active
+ * hub-sharing consent per patient, a Patient per SSIN, a pending registration Task per kind and
+ * subject. A resource in such a state holds the key's guard; the rules in consent-rules.ts,
+ * write-rules.ts and registration-rules.ts answer clearly, the guards hold under concurrency.
+ */
+export function guardKeysOf(resource: Resource | undefined, deleted: boolean, relative: (ref: string | undefined) => string | undefined): string[] {
+  if (!resource || deleted) return [];
+  switch (resource.resourceType) {
+    case 'Consent': {
+      const patient = relative(resource.patient?.reference);
+      return consentKindOf(resource as Consent) === 'hub-sharing' && resource.status === 'active' && patient ? [`hub-sharing|${patient}`] : [];
+    }
+    case 'Patient':
+      return ssinsOf(resource).map((ssin) => `ssin|${ssin}`);
+    case 'Task': {
+      const code = registrationCodeOf(resource as Task);
+      const subject = relative(resource.for?.reference);
+      return code && subject && resource.status === 'requested' ? [`task|${code}|${subject}`] : [];
+    }
+    default:
+      return [];
+  }
+}
+
+/** The SSINs (or BIS numbers) of a Patient, in the exact system only. */
+export function ssinsOf(patient: Patient): string[] {
+  return (patient.identifier ?? []).filter((i) => i.system === SSIN && i.value).map((i) => i.value as string);
+}
+
+/** The guards a commit enters (new states) and leaves (ended states). */
+export function guardPlan(store: ResourceStore, writes: PlannedWrite[], relative: (ref: string | undefined) => string | undefined): GuardPlan {
+  const plan: GuardPlan = { claims: [], releases: [], check: (guard) => holderState(store, guard, relative) };
+  for (const w of writes) {
+    const holder = `${w.type}/${w.doc._id}`;
+    const next = guardKeysOf(w.doc.r, w.doc.del, relative);
+    const previous = guardKeysOf(w.previous?.r, !!w.previous?.del, relative);
+    for (const key of next.filter((k) => !previous.includes(k))) plan.claims.push({ key, holder, version: w.doc.v });
+    for (const key of previous.filter((k) => !next.includes(k))) plan.releases.push({ key, holder });
+  }
+  return plan;
+}
+
+async function holderState(store: ResourceStore, guard: WriteGuard, relative: (ref: string | undefined) => string | undefined): Promise<HolderState> {
+  const [type, id] = guard.holder.split('/');
+  const current = await store.readCurrent(type, id, ALWAYS);
+  if (!current || current.v < guard.version) return 'pending';
+  return guardKeysOf(current.r, current.del, relative).includes(guard._id) ? 'holds' : 'released';
+}
+
+/** A lost guard answers as the business rule it protects answers in calmer times. */
+export function refusalOfTakenGuard(err: unknown): void {
+  if (!(err instanceof GuardTakenError)) return;
+  if (err.key.startsWith('hub-sharing|')) refuse('The patient already has an active consent to data sharing', 'Consent.status');
+  if (err.key.startsWith('task|')) refuse('A request of this kind is already pending', 'Task.for');
+  throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
+}
