@@ -8,6 +8,7 @@ import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import { parseFhirDate } from '../fhir/search-values';
 import { refuse } from './business-rule';
 import { checkConsentWrite } from './consent-rules';
+import { ssinsOf } from './invariant-guards';
 import { checkTaskWrite, type StagedReader } from './registration-rules';
 import { assertRenewal, checkAdmissionLink, withBreakTheGlassFlag } from './link-lifecycle';
 import { checkLinkWrite } from './therapeutic-links';
@@ -57,17 +58,29 @@ function assertEndsLink(next: CareTeam, previous: CareTeam | undefined, now: Dat
 }
 
 /**
- * One Patient per SSIN (SPEC §4): the SSIN is the key to the patient's own record and portal.
- * Checked here for a clear answer; the unique index on the sidecar holds it under concurrency.
+ * A Patient's identity (SPEC §3, §4): exactly one SSIN or BIS number, in the exact naming system
+ * (system URIs compare exactly, so a look-alike such as `.../NamingSystem/SSIN` is refused rather
+ * than taken for another identifier), and one Patient per SSIN. Checked here for a clear answer;
+ * the `ssin|<number>` guard (invariant-guards.ts) holds it under concurrency.
  */
 export async function assertUniqueSsin(store: ResourceStore, resource: Resource, staged: Iterable<PlannedWrite> = []): Promise<void> {
   if (resource.resourceType !== 'Patient') return;
-  const ssins = (resource.identifier ?? []).filter((i) => i.system === SSIN).map((i) => i.value as string);
-  if (ssins.length > 1) throw new OperationOutcomeError(badRequest('A patient has one SSIN', 'Patient.identifier'));
-  if (!ssins.length) return;
+  const identifiers = resource.identifier ?? [];
+  const lookAlike = identifiers.findIndex((i) => i.system !== SSIN && isLookAlikeOfSsinSystem(i.system));
+  if (lookAlike >= 0) {
+    throw new OperationOutcomeError(badRequest(`The SSIN system is ${SSIN}, exactly`, `Patient.identifier[${lookAlike}].system`));
+  }
+  const ssins = ssinsOf(resource);
+  if (ssins.length !== 1) throw new OperationOutcomeError(badRequest('A patient has exactly one SSIN (or BIS number)', 'Patient.identifier'));
   const holders = await store.readFacts('Patient', fieldIn('keys.identifier', [`${SSIN}|${ssins[0]}`]), 2);
   const inBundle = [...staged].some((w) => w.type === 'Patient' && w.doc._id !== resource.id && w.doc.a.ssin === ssins[0]);
   if (inBundle || holders.some((h) => h._id !== resource.id)) {
     throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
   }
+}
+
+/** Same URI but for case, a trailing slash, `http` or `www`: a typing slip that must not pass as another system. */
+function isLookAlikeOfSsinSystem(system: string | undefined): boolean {
+  const canonical = (uri: string) => uri.trim().toLowerCase().replace(/^https?:\/\/(www\.)?/, '').replace(/\/+$/, '');
+  return !!system && canonical(system) === canonical(SSIN);
 }
