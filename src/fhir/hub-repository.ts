@@ -1,5 +1,6 @@
 import {
   badRequest,
+  conflict,
   deepClone,
   formatSearchQuery,
   forbidden,
@@ -11,7 +12,8 @@ import {
   type WithId,
 } from '@medplum/core';
 import { FhirRepository, type CreateResourceOptions, type ReadHistoryOptions, type UpdateResourceOptions } from '@medplum/fhir-router';
-import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, Reference, Resource } from '@medplum/fhirtypes';
+import { GuardTakenError } from '../store/write-guards';
 import { AccessLog, breaksTheGlass, outcomeOfError, touch, type Access, type Touch } from '../audit/access-log';
 import { touchNamedPatients } from '../audit/named-patients';
 import { touchRefused } from '../audit/refused-access';
@@ -78,6 +80,24 @@ export class HubRepository extends FhirRepository<undefined> {
       await this.persist(candidate.resourceType, doc, null, undefined);
       return doc.r as WithId<T>;
     });
+  }
+
+  /**
+   * FHIR conditional create, made safe to retry at once: the caller's requests with the same
+   * condition run one after the other, so the second finds what the first created. Keyed by caller:
+   * another caller's request never waits on it (its timing would tell that someone is creating).
+   * Matches are searched in the caller's scope: a hidden match answers as no match. Inside a
+   * transaction the entry runs as part of it (a retried bundle finds its entries the same way).
+   */
+  override async conditionalCreate<T extends Resource>(resource: T, search: SearchRequest<T>, options?: CreateResourceOptions): Promise<{ resource: WithId<T>; outcome: OperationOutcome }> {
+    if (this.staged) return super.conditionalCreate(resource, search, options);
+    const key = `if-none-exist|${this.ctx.policy.principal.sub}|${search.resourceType}${formatSearchQuery({ ...search, count: undefined, sortRules: undefined })}`;
+    try {
+      return await this.ctx.store.exclusively(key, () => super.conditionalCreate(resource, search, options));
+    } catch (err) {
+      if (err instanceof GuardTakenError) throw new OperationOutcomeError(conflict('A request with the same condition is still running; retry'));
+      throw err;
+    }
   }
 
   async readResource<T extends Resource>(resourceType: string, id: string): Promise<WithId<T>> {

@@ -6,7 +6,7 @@ import { toMongoFilter } from './mongo-filter';
 import { historyEntryOf, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
 import { applyPlannedWrites, rollBackOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
 import { claimVersion, releaseVersion, VersionConflictError, type TakeoverMarker, type VersionClaim } from './version-claim';
-import { claimGuard, GUARD_COLLECTION, releaseClaimedGuard, releaseGuard, type GuardClaim, type HolderCheck, type WriteGuard } from './write-guards';
+import { claimGuard, exclusively, GUARD_COLLECTION, releaseClaimedGuard, releaseGuard, type GuardClaim, type HolderCheck, type WriteGuard } from './write-guards';
 
 export { VersionConflictError } from './version-claim';
 
@@ -212,6 +212,11 @@ export class ResourceStore {
       throw err;
     }
     for (const left of guards.releases) await releaseGuard(this.guards, left.key, left.holder);
+  }
+
+  /** Runs `work` as the only holder of `key` (write-guards.ts `exclusively`). */
+  async exclusively<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return exclusively(this.guards, key, work);
   }
 
   /** Rolls back batch commits left half-done by a crash; run once at start-up. */

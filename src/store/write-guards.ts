@@ -78,3 +78,26 @@ export async function releaseClaimedGuard(guards: Collection<WriteGuard>, guard:
 export async function releaseGuard(guards: Collection<WriteGuard>, key: string, holder: string): Promise<void> {
   await guards.deleteOne({ _id: key, holder });
 }
+
+/**
+ * Runs `work` as the only holder of `key` across requests and hub instances (a conditional create:
+ * search, then create). Waits while another holder works; a holder that died is taken over once
+ * abandoned. Throws GuardTakenError when the wait runs out.
+ */
+export async function exclusively<T>(guards: Collection<WriteGuard>, key: string, work: () => Promise<T>, waits = 300, pauseMs = 50): Promise<T> {
+  const claim = { key, holder: `section/${randomUUID()}`, version: 0 };
+  let guard: WriteGuard | undefined;
+  for (let attempt = 0; !guard; attempt++) {
+    try {
+      guard = await claimGuard(guards, claim, async () => 'pending');
+    } catch (err) {
+      if (!(err instanceof GuardTakenError) || attempt >= waits) throw err;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await releaseClaimedGuard(guards, guard).catch(() => undefined);
+  }
+}
