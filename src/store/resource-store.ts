@@ -163,7 +163,17 @@ export class ResourceStore {
         .toArray();
       filter.id = { $in: visible.map((d) => d._id) };
     }
-    return this.history.find(filter).sort({ ts: -1 }).limit(limit).toArray();
+    const entries = await this.history.find(filter).sort({ ts: -1 }).limit(limit).toArray();
+    return this.withoutUnwritten(type, entries);
+  }
+
+  /** Drops claimed versions whose current document is not (or never was) written: in flight or abandoned. */
+  private async withoutUnwritten(type: string, entries: HistoryEntry[]): Promise<HistoryEntry[]> {
+    const claimed = [...new Set(entries.filter((e) => e.claim).map((e) => e.id))];
+    if (!claimed.length) return entries;
+    const current = await this.current(type).find({ _id: { $in: claimed } }, { projection: { v: 1 } }).toArray();
+    const written = new Map(current.map((d) => [d._id, d.v]));
+    return entries.filter((e) => !e.claim || e.v <= (written.get(e.id) ?? 0));
   }
 
   /**

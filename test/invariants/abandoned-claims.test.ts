@@ -55,11 +55,20 @@ describe('version claims', () => {
     await history.insertOne({ ...v1!, _id: `DocumentReference/${id}/2`, v: 2, claim: 'dead', claimedAt: new Date() } as never);
     const update = () => t.as('gp-anna-peeters').put(`/fhir/DocumentReference/${id}`, { ...created.body, description: 'v2' }).set('If-Match', 'W/"1"');
     expect((await update()).status).toBe(412);
+    // The claimed version was never written: no history lists it.
+    const listed = async () => {
+      const res = await t.as('gp-anna-peeters').get('/fhir/DocumentReference/_history?_count=1000');
+      expect(res.status).toBe(200);
+      return (res.body.entry ?? []).filter((e: { resource?: { id: string } }) => e.resource?.id === id).map((e: { response: { etag: string } }) => e.response.etag);
+    };
+    expect(await listed()).toEqual(['W/"1"']);
+    expect((await t.as('gp-anna-peeters').get(`/fhir/DocumentReference/${id}/_history`)).body.entry).toHaveLength(1);
     await history.updateOne({ _id: `DocumentReference/${id}/2` }, { $set: { claimedAt: new Date(Date.now() - 2 * MINUTE) } });
     const taken = await update();
     expect(taken.status).toBe(200);
     expect(taken.body.meta.versionId).toBe('2');
     expect((await history.findOne({ _id: `DocumentReference/${id}/2` }))?.claimedAt?.getTime()).toBeGreaterThan(Date.now() - MINUTE);
     expect((await t.as('gp-anna-peeters').get(`/fhir/DocumentReference/${id}/_history/2`)).body.description).toBe('v2');
+    expect((await listed()).sort()).toEqual(['W/"1"', 'W/"2"']);
   });
 });
