@@ -1,8 +1,8 @@
 import { conflict, OperationOutcomeError } from '@medplum/core';
 import type { Consent, Patient, Resource, Task } from '@medplum/fhirtypes';
 import { consentKindOf } from '../policy/access-fields';
-import { SSIN } from '../policy/vocabulary';
-import { ALWAYS } from '../store/condition';
+import { ALWAYS, and, fieldIn, type Condition } from '../store/condition';
+import { CONSENT_KIND, SSIN } from '../policy/vocabulary';
 import type { GuardPlan, ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
 import { GuardTakenError, type HolderState, type WriteGuard } from '../store/write-guards';
@@ -65,4 +65,33 @@ export function refusalOfTakenGuard(err: unknown): void {
   if (err.key.startsWith('hub-sharing|')) refuse('The patient already has an active consent to data sharing', 'Consent.status');
   if (err.key.startsWith('task|')) refuse('A request of this kind is already pending', 'Task.for');
   throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
+}
+
+/** Marks a database whose resources in guarded states all hold their guards. */
+const BACKFILLED = 'backfilled|guards-1';
+
+/**
+ * Data written before the guards existed holds none: each resource in a guarded state enters its
+ * guard, once per database (the marker is written last, so an interrupted run starts again). Where
+ * old data already breaks an invariant, the first resource keeps the guard; the others are counted
+ * with the guards already held, for the operator's log.
+ */
+export async function backfillGuards(store: ResourceStore, relative: (ref: string | undefined) => string | undefined): Promise<{ entered: number; alreadyHeld: number }> {
+  const result = { entered: 0, alreadyHeld: 0 };
+  if (await store.hasGuard(BACKFILLED)) return result;
+  const guarded: [string, Condition][] = [
+    ['Consent', and(fieldIn('keys.category', [`${CONSENT_KIND}|hub-sharing`]), fieldIn('keys.status', ['active']))],
+    ['Task', fieldIn('keys.status', ['requested'])],
+    ['Patient', ALWAYS],
+  ];
+  for (const [type, where] of guarded) {
+    for await (const doc of store.scan(type, where)) {
+      for (const key of guardKeysOf(doc.r, doc.del, relative)) {
+        if (await store.enterGuard({ key, holder: `${type}/${doc._id}`, version: doc.v })) result.entered++;
+        else result.alreadyHeld++;
+      }
+    }
+  }
+  await store.enterGuard({ key: BACKFILLED, holder: 'hub', version: 0 });
+  return result;
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { Condition } from './condition';
 import { afterFilter, mongoSort, withTieBreaker, type KeyValue, type SortKey } from './keyset';
@@ -5,7 +6,7 @@ import { matchesCondition } from './condition-eval';
 import { toMongoFilter } from './mongo-filter';
 import { historyEntryOf, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
 import { applyPlannedWrites, rollBackOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
-import { claimVersion, releaseVersion, VersionConflictError, type TakeoverMarker, type VersionClaim } from './version-claim';
+import { claimVersion, insertedUnique, releaseVersion, VersionConflictError, type TakeoverMarker, type VersionClaim } from './version-claim';
 import { claimGuard, exclusively, GUARD_COLLECTION, releaseClaimedGuard, releaseGuard, type GuardClaim, type HolderCheck, type WriteGuard } from './write-guards';
 
 export { VersionConflictError } from './version-claim';
@@ -222,6 +223,20 @@ export class ResourceStore {
       throw err;
     }
     for (const left of guards.releases) await releaseGuard(this.guards, left.key, left.holder);
+  }
+
+  /** Every current, not deleted document satisfying `where`, one at a time (start-up maintenance). */
+  async *scan(type: string, where: Condition): AsyncIterable<StoredResource> {
+    yield* this.current(type).find({ $and: [{ del: false }, toMongoFilter(where)] } as Filter<StoredResource>);
+  }
+
+  /** Inserts a guard unless one exists already (start-up maintenance); whether it was inserted. */
+  async enterGuard(claim: GuardClaim): Promise<boolean> {
+    return insertedUnique(this.guards, { _id: claim.key, holder: claim.holder, version: claim.version, token: randomUUID(), claimedAt: new Date() });
+  }
+
+  async hasGuard(key: string): Promise<boolean> {
+    return !!(await this.guards.findOne({ _id: key }, { projection: { _id: 1 } }));
   }
 
   /** Runs `work` as the only holder of `key` (write-guards.ts `exclusively`). */

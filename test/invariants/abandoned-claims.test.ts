@@ -1,3 +1,5 @@
+import { createHub } from '../../src/create-hub';
+import { createLogger } from '../../src/log';
 import { consentFor, documentFor, startNetworkHub, type NetworkHub } from '../support/network';
 
 /**
@@ -70,5 +72,23 @@ describe('version claims', () => {
     expect((await history.findOne({ _id: `DocumentReference/${id}/2` }))?.claimedAt?.getTime()).toBeGreaterThan(Date.now() - MINUTE);
     expect((await t.as('gp-anna-peeters').get(`/fhir/DocumentReference/${id}/_history/2`)).body.description).toBe('v2');
     expect((await listed()).sort()).toEqual(['W/"1"', 'W/"2"']);
+  });
+});
+
+describe('data written before the guards', () => {
+  it('enters the guards of resources in guarded states at the next start, once', async () => {
+    // As a database written before guards existed: the resources are there, their guards are not.
+    await guards().deleteMany({});
+    await createHub(t.config, t.database, { log: createLogger('silent') });
+    const held = async (key: string) => (await guards().findOne({ _id: key }))?.holder;
+    expect(await held('hub-sharing|Patient/patient-marie-dubois')).toBe('Consent/consent-marie-dubois-hub-sharing');
+    expect(await held('ssin|84031212638')).toBe('Patient/patient-marie-dubois');
+    expect(await held('task|practitioner-registration|Practitioner/gp-nadia-haddad')).toBe('Task/task-registration-nadia-haddad');
+    // Jan's fixture consent is inactive: it guards nothing.
+    expect(await guards().countDocuments({ holder: 'Consent/consent-jan-janssens-hub-sharing' })).toBe(0);
+    // Once per database: a guard released later is not entered again by the next start.
+    await guards().deleteOne({ _id: 'ssin|84031212638' });
+    await createHub(t.config, t.database, { log: createLogger('silent') });
+    expect(await held('ssin|84031212638')).toBeUndefined();
   });
 });
