@@ -12,7 +12,7 @@ import { loadFacts } from './policy/facts';
 import type { Database } from './store/database';
 import { pingDatabase } from './store/database';
 import { ensureIndexes } from './store/indexes';
-import { backfillGuards } from './hub/invariant-guards';
+import { backfillGuards } from './policy/unique-states';
 import { relativeReference } from './fhir/search-values';
 import { ResourceStore, type StoreFaults } from './store/resource-store';
 import { SERVED_TYPES } from './fhir/served-types';

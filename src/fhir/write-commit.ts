@@ -1,11 +1,13 @@
 import { conflict, OperationOutcomeError, preconditionFailed } from '@medplum/core';
 import { endLinksOf, endLinksOfExcluded } from '../hub/consent-lifecycle';
-import { guardPlan, refusalOfTakenGuard } from '../hub/invariant-guards';
+import { refuse } from '../hub/business-rule';
 import { syncSumehrEntries } from '../hub/sumehr-entries';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
+import { guardPlan } from '../policy/unique-states';
 import { VersionConflictError, type GuardPlan, type ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
+import { GuardTakenError } from '../store/write-guards';
 import type { RequestContext } from './request-context';
 
 /**
@@ -56,4 +58,12 @@ async function write(store: ResourceStore, writes: PlannedWrite[], guards: Guard
     refusalOfTakenGuard(err);
     throw err;
   }
+}
+
+/** A lost guard answers as the business rule it protects answers in calmer times. */
+function refusalOfTakenGuard(err: unknown): void {
+  if (!(err instanceof GuardTakenError)) return;
+  if (err.key.startsWith('hub-sharing|')) refuse('The patient already has an active consent to data sharing', 'Consent.status');
+  if (err.key.startsWith('task|')) refuse('A request of this kind is already pending', 'Task.for');
+  throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
 }

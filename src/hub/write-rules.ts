@@ -8,7 +8,7 @@ import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import { parseFhirDate } from '../fhir/search-values';
 import { refuse } from './business-rule';
 import { checkConsentWrite } from './consent-rules';
-import { ssinsOf } from './invariant-guards';
+import { ssinsOf } from '../policy/unique-states';
 import { checkTaskWrite, type StagedReader } from './registration-rules';
 import { assertRenewal, checkAdmissionLink, withBreakTheGlassFlag } from './link-lifecycle';
 import { checkLinkWrite } from './therapeutic-links';
@@ -61,7 +61,7 @@ function assertEndsLink(next: CareTeam, previous: CareTeam | undefined, now: Dat
  * A Patient's identity (SPEC §3, §4): exactly one SSIN or BIS number, in the exact naming system
  * (system URIs compare exactly, so a look-alike such as `.../NamingSystem/SSIN` is refused rather
  * than taken for another identifier), and one Patient per SSIN. Checked here for a clear answer;
- * the `ssin|<number>` guard (invariant-guards.ts) holds it under concurrency.
+ * the `ssin|<number>` guard (src/policy/unique-states.ts) holds it under concurrency.
  */
 export async function assertUniqueSsin(store: ResourceStore, resource: Resource, staged: Iterable<PlannedWrite> = []): Promise<void> {
   if (resource.resourceType !== 'Patient') return;

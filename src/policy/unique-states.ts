@@ -1,19 +1,19 @@
-import { conflict, OperationOutcomeError } from '@medplum/core';
 import type { Consent, Patient, Resource, Task } from '@medplum/fhirtypes';
-import { consentKindOf } from '../policy/access-fields';
+import { consentKindOf } from './access-fields';
 import { ALWAYS, and, fieldIn, type Condition } from '../store/condition';
-import { CONSENT_KIND, SSIN } from '../policy/vocabulary';
+import { CONSENT_KIND, SH, SSIN } from './vocabulary';
 import type { GuardPlan, ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
-import { GuardTakenError, type HolderState, type WriteGuard } from '../store/write-guards';
-import { refuse } from './business-rule';
-import { registrationCodeOf } from './registration-rules';
+import type { HolderState, WriteGuard } from '../store/write-guards';
+
+/** Registration Tasks' codes (SPEC §6). */
+const REGISTRATION = `${SH}/CodeSystem/registration`;
 
 /**
  * The states SPEC §5 allows once, as guard keys (see src/store/write-guards.ts): an active
  * hub-sharing consent per patient, a Patient per SSIN, a pending registration Task per kind and
- * subject. A resource in such a state holds the key's guard; the rules in consent-rules.ts,
- * write-rules.ts and registration-rules.ts answer clearly, the guards hold under concurrency.
+ * subject. A resource in such a state holds the key's guard. The business rules (consent,
+ * registration, patient identity) answer clearly in calm times; the guards hold under concurrency.
  */
 export function guardKeysOf(resource: Resource | undefined, deleted: boolean, relative: (ref: string | undefined) => string | undefined): string[] {
   if (!resource || deleted) return [];
@@ -25,7 +25,7 @@ export function guardKeysOf(resource: Resource | undefined, deleted: boolean, re
     case 'Patient':
       return ssinsOf(resource).map((ssin) => `ssin|${ssin}`);
     case 'Task': {
-      const code = registrationCodeOf(resource as Task);
+      const code = (resource as Task).code?.coding?.find((c) => c.system === REGISTRATION)?.code;
       const subject = relative(resource.for?.reference);
       return code && subject && resource.status === 'requested' ? [`task|${code}|${subject}`] : [];
     }
@@ -57,14 +57,6 @@ async function holderState(store: ResourceStore, guard: WriteGuard, relative: (r
   const current = await store.readCurrent(type, id, ALWAYS);
   if (!current || current.v < guard.version) return 'pending';
   return guardKeysOf(current.r, current.del, relative).includes(guard._id) ? 'holds' : 'released';
-}
-
-/** A lost guard answers as the business rule it protects answers in calmer times. */
-export function refusalOfTakenGuard(err: unknown): void {
-  if (!(err instanceof GuardTakenError)) return;
-  if (err.key.startsWith('hub-sharing|')) refuse('The patient already has an active consent to data sharing', 'Consent.status');
-  if (err.key.startsWith('task|')) refuse('A request of this kind is already pending', 'Task.for');
-  throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
 }
 
 /** Marks a database whose resources in guarded states all hold their guards. */
