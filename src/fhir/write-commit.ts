@@ -1,7 +1,7 @@
 import { conflict, OperationOutcomeError, preconditionFailed } from '@medplum/core';
-import { endLinksOf, endLinksOfExcluded } from '../hub/consent-lifecycle';
-import { refuse } from '../hub/business-rule';
-import { syncSumehrEntries } from '../hub/sumehr-entries';
+import { refuse } from './business-rule';
+import { endLinksOf, endLinksOfExcluded } from './link-ending';
+import { syncSumehrEntries } from './sumehr-entries';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
 import { guardPlan } from '../policy/unique-states';
@@ -16,6 +16,7 @@ import type { RequestContext } from './request-context';
  * write), links ended by a revocation, and Binaries' access fields under their DocumentReference.
  */
 export async function storeWrites(
+  store: ResourceStore,
   ctx: RequestContext,
   relative: (ref: string | undefined) => string | undefined,
   writes: PlannedWrite[],
@@ -25,22 +26,22 @@ export async function storeWrites(
   const consentPatients = [
     ...new Set(writes.flatMap((w) => [hubSharingPatient(w.doc.r, relative), hubSharingPatient(w.previous?.r, relative)]).filter((p): p is string => !!p)),
   ];
-  if (consentPatients.length) await beforeConsentWrite(ctx.store, consentPatients);
+  if (consentPatients.length) await beforeConsentWrite(store, consentPatients);
   try {
-    await write(ctx.store, writes, guardPlan(ctx.store, writes, relative), ifMatch);
+    await write(store, writes, guardPlan(store, writes, relative), ifMatch);
   } finally {
-    if (consentPatients.length) await afterConsentWrite(ctx.store, consentPatients);
+    if (consentPatients.length) await afterConsentWrite(store, consentPatients);
   }
   for (const patient of consentPatients) {
-    const window = await hubSharingWindow(ctx.store, patient);
-    if (!(window.consentFrom <= ctx.now && ctx.now <= window.consentUntil)) await endLinksOf(ctx.store, patient, ctx.now, ctx.baseUrl);
+    const window = await hubSharingWindow(store, patient);
+    if (!(window.consentFrom <= ctx.now && ctx.now <= window.consentUntil)) await endLinksOf(store, patient, ctx.now, ctx.baseUrl);
   }
-  await endLinksOfExcluded(ctx.store, writes, ctx.now, ctx.baseUrl, relative);
+  await endLinksOfExcluded(store, writes, ctx.now, ctx.baseUrl, relative);
   for (const w of writes.filter((w) => w.type === 'DocumentReference')) {
     const document = `DocumentReference/${w.doc._id}`;
-    await ctx.store.setAccessFields('Binary', 'document', document, { ...w.doc.a, document, ...(w.doc.del ? { current: false } : {}) });
+    await store.setAccessFields('Binary', 'document', document, { ...w.doc.a, document, ...(w.doc.del ? { current: false } : {}) });
   }
-  await syncSumehrEntries(ctx.store, relative, writes);
+  await syncSumehrEntries(store, relative, writes);
 }
 
 async function write(store: ResourceStore, writes: PlannedWrite[], guards: GuardPlan, ifMatch: boolean): Promise<void> {

@@ -68,7 +68,10 @@ const BACKFILLED = 'backfilled|guards-1';
  * old data already breaks an invariant, the first resource keeps the guard; the others are counted
  * with the guards already held, for the operator's log.
  */
-export async function backfillGuards(store: ResourceStore, relative: (ref: string | undefined) => string | undefined): Promise<{ entered: number; alreadyHeld: number }> {
+export async function backfillGuards(
+  store: ResourceStore,
+  relative: (ref: string | undefined) => string | undefined
+): Promise<{ entered: number; alreadyHeld: number }> {
   const result = { entered: 0, alreadyHeld: 0 };
   if (await store.hasGuard(BACKFILLED)) return result;
   const guarded: [string, Condition][] = [

@@ -41,7 +41,18 @@ interface Collections {
 
 /** Claims the version `doc.v` of `type/doc._id`. Throws VersionConflictError if another writer holds it. */
 export async function claimVersion(collections: Collections, type: string, doc: StoredResource, now = new Date()): Promise<VersionClaim> {
-  const entry: HistoryEntry = { _id: `${type}/${doc._id}/${doc.v}`, t: type, id: doc._id, v: doc.v, ts: doc.ts, del: doc.del, r: doc.r, a: doc.a, claim: randomUUID(), claimedAt: now };
+  const entry: HistoryEntry = {
+    _id: `${type}/${doc._id}/${doc.v}`,
+    t: type,
+    id: doc._id,
+    v: doc.v,
+    ts: doc.ts,
+    del: doc.del,
+    r: doc.r,
+    a: doc.a,
+    claim: randomUUID(),
+    claimedAt: now,
+  };
   if (await inserted(collections.history, entry)) return { entry };
   const held = await collections.history.findOne({ _id: entry._id });
   if (!held) {

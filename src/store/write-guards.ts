@@ -62,7 +62,8 @@ export async function claimGuard(guards: Collection<WriteGuard>, claim: GuardCla
     const old = now.getTime() - held.claimedAt.getTime() > ABANDONED_GUARD_MS;
     if (state === 'holds' || (state === 'pending' && !old)) throw new GuardTakenError(claim.key);
     // Of several writers finding the same stale guard, the one inserting its take-over marker wins.
-    if (!(await insertedUnique(guards as unknown as Collection<TakeoverMarker>, { _id: `takeover|${held._id}|${held.token}`, claimedAt: now }))) throw new GuardTakenError(claim.key);
+    if (!(await insertedUnique(guards as unknown as Collection<TakeoverMarker>, { _id: `takeover|${held._id}|${held.token}`, claimedAt: now })))
+      throw new GuardTakenError(claim.key);
     await guards.replaceOne({ _id: claim.key }, mine);
     return mine;
   }

@@ -48,20 +48,28 @@ describe('guards', () => {
 
 describe('version claims', () => {
   it('a claimed next version whose current document never followed blocks while young, and is taken over once abandoned', async () => {
-    const created = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', { ...documentFor('patient-marie-dubois', { author: 'Practitioner/gp-anna-peeters' }), description: 'v1' });
+    const created = await t
+      .as('gp-anna-peeters')
+      .post('/fhir/DocumentReference', { ...documentFor('patient-marie-dubois', { author: 'Practitioner/gp-anna-peeters' }), description: 'v1' });
     expect(created.status).toBe(201);
     const id = created.body.id;
     const history = t.database.db.collection<{ _id: string; claimedAt?: Date }>('History');
     const v1 = await history.findOne({ _id: `DocumentReference/${id}/1` });
     // A writer claimed version 2 and died before writing the current document.
     await history.insertOne({ ...v1!, _id: `DocumentReference/${id}/2`, v: 2, claim: 'dead', claimedAt: new Date() } as never);
-    const update = () => t.as('gp-anna-peeters').put(`/fhir/DocumentReference/${id}`, { ...created.body, description: 'v2' }).set('If-Match', 'W/"1"');
+    const update = () =>
+      t
+        .as('gp-anna-peeters')
+        .put(`/fhir/DocumentReference/${id}`, { ...created.body, description: 'v2' })
+        .set('If-Match', 'W/"1"');
     expect((await update()).status).toBe(412);
     // The claimed version was never written: no history lists it.
     const listed = async () => {
       const res = await t.as('gp-anna-peeters').get('/fhir/DocumentReference/_history?_count=1000');
       expect(res.status).toBe(200);
-      return (res.body.entry ?? []).filter((e: { resource?: { id: string } }) => e.resource?.id === id).map((e: { response: { etag: string } }) => e.response.etag);
+      return (res.body.entry ?? [])
+        .filter((e: { resource?: { id: string } }) => e.resource?.id === id)
+        .map((e: { response: { etag: string } }) => e.response.etag);
     };
     expect(await listed()).toEqual(['W/"1"']);
     expect((await t.as('gp-anna-peeters').get(`/fhir/DocumentReference/${id}/_history`)).body.entry).toHaveLength(1);

@@ -29,7 +29,9 @@ async function versionsOf(type: string, id: string): Promise<string[]> {
 }
 
 async function annasDocument(label: string): Promise<string> {
-  const created = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', { ...documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters' }), description: label });
+  const created = await t
+    .as('gp-anna-peeters')
+    .post('/fhir/DocumentReference', { ...documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters' }), description: label });
   expect(created.status).toBe(201);
   return created.body.id;
 }
@@ -45,7 +47,12 @@ describe('If-Match: exactly one of several concurrent updates of one version win
   it('PUT', async () => {
     const id = await annasDocument('put race');
     const current = (await t.as('gp-anna-peeters').get(`/fhir/DocumentReference/${id}`)).body;
-    const all = await times(N, (i) => t.as('gp-anna-peeters').put(`/fhir/DocumentReference/${id}`, { ...current, description: `writer ${i}` }).set('If-Match', 'W/"1"'));
+    const all = await times(N, (i) =>
+      t
+        .as('gp-anna-peeters')
+        .put(`/fhir/DocumentReference/${id}`, { ...current, description: `writer ${i}` })
+        .set('If-Match', 'W/"1"')
+    );
     const s = statuses(all);
     expect(count(s, 200)).toBe(1);
     expect(count(s, 412)).toBe(N - 1);
@@ -130,7 +137,10 @@ describe('If-Match: exactly one of several concurrent updates of one version win
 describe('one active hub-sharing consent per patient', () => {
   /** Active hub-sharing consents of the patient, as stored. */
   const activeConsents = async () => {
-    const stored = await t.database.db.collection('Consent').find({ 'r.patient.reference': `Patient/${PIETER}`, 'r.status': 'active', del: false }).toArray();
+    const stored = await t.database.db
+      .collection('Consent')
+      .find({ 'r.patient.reference': `Patient/${PIETER}`, 'r.status': 'active', del: false })
+      .toArray();
     return stored.filter((d) => JSON.stringify(d.r.category).includes('hub-sharing')).map((d) => d._id);
   };
 
@@ -163,7 +173,9 @@ describe('one Patient per SSIN', () => {
 
   it('20 add-patient requests for a new SSIN at once: one 201, the others 200 with that Patient, one stored', async () => {
     const ssin = makeSsin('1981-04-04', 77);
-    const all = await times(N, (i) => t.as(i % 2 ? 'gp-anna-peeters' : 'gp-thomas-lambert').post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN, value: ssin }] }));
+    const all = await times(N, (i) =>
+      t.as(i % 2 ? 'gp-anna-peeters' : 'gp-thomas-lambert').post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN, value: ssin }] })
+    );
     const s = statuses(all);
     expect(count(s, 201)).toBe(1);
     expect(count(s, 200)).toBe(N - 1);
@@ -173,7 +185,9 @@ describe('one Patient per SSIN', () => {
   });
 
   it('20 add-patient requests for a registered SSIN at once: all 200 with the existing Patient', async () => {
-    const all = await times(N, () => t.as('gp-thomas-lambert').post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN, value: '84031212638' }] }));
+    const all = await times(N, () =>
+      t.as('gp-thomas-lambert').post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN, value: '84031212638' }] })
+    );
     expect(statuses(all)).toEqual(Array(N).fill(200));
     expect(all.every((r) => r.body.id === MARIE)).toBe(true);
     expect(await holders('84031212638')).toHaveLength(1);
@@ -181,7 +195,14 @@ describe('one Patient per SSIN', () => {
 });
 
 describe('one pending registration Task per kind and subject', () => {
-  const task = (subject: string) => ({ resourceType: 'Task', status: 'requested', intent: 'order', code: { coding: [{ system: REG, code: 'practitioner-registration' }] }, for: { reference: subject }, owner: { reference: LEAGUE } });
+  const task = (subject: string) => ({
+    resourceType: 'Task',
+    status: 'requested',
+    intent: 'order',
+    code: { coding: [{ system: REG, code: 'practitioner-registration' }] },
+    for: { reference: subject },
+    owner: { reference: LEAGUE },
+  });
   const pending = async (subject: string) => (await t.as('hub-admin').get(`/fhir/Task?subject=${subject}&status=requested&_summary=count`)).body.total;
 
   it('20 filings at once: one 201, the others 422, one pending; once decided, a new one may be filed', async () => {
@@ -194,7 +215,12 @@ describe('one pending registration Task per kind and subject', () => {
     });
     const subject = `Practitioner/${prac.id}`;
     const claims = { sub: 'gp-concurrent-filing', role: 'practitioner', nihii: '19999999102', profession: 'physician', scope: 'user/*.cruds' };
-    const file = () => supertest(t.app).post('/fhir/Task').set('Authorization', `Bearer ${t.token(claims)}`).set('Content-Type', 'application/fhir+json').send(task(subject));
+    const file = () =>
+      supertest(t.app)
+        .post('/fhir/Task')
+        .set('Authorization', `Bearer ${t.token(claims)}`)
+        .set('Content-Type', 'application/fhir+json')
+        .send(task(subject));
     const all = await times(N, file);
     const s = statuses(all);
     expect(count(s, 201)).toBe(1);

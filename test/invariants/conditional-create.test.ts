@@ -13,7 +13,10 @@ const LUC = 'patient-luc-martin';
 const report = (patient: string, value: string, author: string) => ({ ...documentFor(patient, { author }), identifier: [{ system: IDS, value }] });
 const storedWith = (value: string) => t.database.db.collection('DocumentReference').countDocuments({ 'r.identifier.value': value });
 const publish = (persona: string, patient: string, value: string) =>
-  t.as(persona).post('/fhir/DocumentReference', report(patient, value, `Practitioner/${persona}`)).set('If-None-Exist', `identifier=${IDS}|${value}`);
+  t
+    .as(persona)
+    .post('/fhir/DocumentReference', report(patient, value, `Practitioner/${persona}`))
+    .set('If-None-Exist', `identifier=${IDS}|${value}`);
 
 beforeAll(async () => {
   t = await startNetworkHub();
@@ -56,7 +59,10 @@ describe('If-None-Exist', () => {
   });
 
   it('an invalid condition is a 400', async () => {
-    const res = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', report(MARIE, 'R-4', 'Practitioner/gp-anna-peeters')).set('If-None-Exist', 'no-such-parameter=1');
+    const res = await t
+      .as('gp-anna-peeters')
+      .post('/fhir/DocumentReference', report(MARIE, 'R-4', 'Practitioner/gp-anna-peeters'))
+      .set('If-None-Exist', 'no-such-parameter=1');
     expect(res.status).toBe(400);
     expect(await storedWith('R-4')).toBe(0);
   });

@@ -40,14 +40,26 @@ describe('Patient identity', () => {
     }
     // Beside a correct SSIN as well: a look-alike never rides along.
     const fresh = makeSsin('1990-01-01', 11);
-    const mixed = await addPatient({ resourceType: 'Patient', identifier: [{ system: SSIN, value: fresh }, { system: `${SSIN.slice(0, -4)}SSIN`, value: MARIE_SSIN }] });
+    const mixed = await addPatient({
+      resourceType: 'Patient',
+      identifier: [
+        { system: SSIN, value: fresh },
+        { system: `${SSIN.slice(0, -4)}SSIN`, value: MARIE_SSIN },
+      ],
+    });
     expect(mixed.status).toBe(400);
     expect(await storedWith(MARIE_SSIN)).toBe(1);
     expect(await storedWith(fresh)).toBe(0);
   });
 
   it('two SSINs on one Patient is a 400', async () => {
-    const res = await addPatient({ resourceType: 'Patient', identifier: [{ system: SSIN, value: makeSsin('1990-02-02', 21) }, { system: SSIN, value: makeSsin('1990-02-02', 23) }] });
+    const res = await addPatient({
+      resourceType: 'Patient',
+      identifier: [
+        { system: SSIN, value: makeSsin('1990-02-02', 21) },
+        { system: SSIN, value: makeSsin('1990-02-02', 23) },
+      ],
+    });
     expect(res.status).toBe(400);
   });
 });
