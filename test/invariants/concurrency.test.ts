@@ -234,3 +234,19 @@ describe('one pending registration Task per kind and subject', () => {
     expect((await file()).status).toBe(201);
   });
 });
+
+describe('facts that follow a write', () => {
+  it('20 exclusions of one professional at once: every one stored, no 500, the link ended once', async () => {
+    const link = 'link-marie-dubois-els-goossens';
+    const all = await times(N, () =>
+      t
+        .as('patient-marie-dubois')
+        .post('/fhir/Consent', consentFor(MARIE, 'exclusion', { actor: 'Practitioner/nurse-els-goossens', period: { start: t.hub.clock().toISOString() } }))
+    );
+    expect(statuses(all)).toEqual(Array(N).fill(201));
+    const stored = await t.database.db.collection('CareTeam').findOne({ _id: link as never });
+    expect(stored?.r.status).toBe('inactive');
+    expect(stored?.v).toBe(2);
+    expect(await versionsOf('CareTeam', link)).toEqual(['W/"1"', 'W/"2"']);
+  });
+});
