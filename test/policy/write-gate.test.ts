@@ -290,6 +290,23 @@ describe('no oracle through writes (SPEC §1, §4)', () => {
     expect(await stored(t, 'CareTeam', 'no-such-patient')).toBe(false);
   });
 
+  it('HELD: a Task naming a patient answers the excluded professional as for an unknown patient or one without consent', async () => {
+    const t = hub();
+    const file = (patient: string) =>
+      t.as('physician-sarah-maes').post('/fhir/Task', {
+        resourceType: 'Task',
+        status: 'requested',
+        intent: 'order',
+        code: { coding: [{ system: `${SH}/CodeSystem/registration`, code: 'practitioner-registration' }] },
+        for: { reference: `Patient/${patient}` },
+      });
+    const answers = [await file(LUC), await file(PIETER), await file('no-such-patient')];
+    for (const answer of answers) {
+      expect(answer.status).toBe(answers[0].status);
+      expect(answer.body.issue[0].details.text.replace(/Patient\/[\w-]+/, 'Patient/x')).toBe(answers[0].body.issue[0].details.text.replace(/Patient\/[\w-]+/, 'Patient/x'));
+    }
+  });
+
   it('HELD: "add patient" with the SSIN of a patient who excluded the caller answers 200 with that patient, as to anyone', async () => {
     const t = hub();
     const add = (persona: string) => t.as(persona).post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN_SYSTEM, value: SSIN.luc }] });
