@@ -401,6 +401,7 @@ export class HubRepository extends FhirRepository<undefined> {
     // The in-process loaders seed the safe piece by piece; every request's commit keeps it whole.
     if (!this.ctx.policy.system) assertSafeContentPublishedTogether(writes, this.lookups.relative);
     await storeWrites(this.#store, this.ctx, this.lookups.relative, writes);
+    await this.ctx.onCommitted?.(writes);
   }
 
 }

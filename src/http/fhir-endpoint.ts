@@ -24,21 +24,7 @@ export function fhirEndpoint(hub: Hub) {
       }
       return;
     }
-    const repo = await requestRepository(hub, req, res);
-    const fhirRequest: FhirRequest = {
-      method,
-      url,
-      pathname: '',
-      body: searchBody(req),
-      params: {},
-      query: {},
-      headers: req.headers,
-      // Without this flag FhirRouter treats a transaction like a batch (entry by entry).
-      config: { transactions: true },
-    };
-    const [result, resource] = await hub.router.handleRequest(fhirRequest, repo);
-    const status = statusOf(result);
-    await auditRequest(hub, repo, { method, url, status });
+    const { result, resource, status } = await runFhirRequest(hub, req, res, method, url);
     if (!resource || !isOk(result)) {
       sendOutcome(req, res, result, status);
       return;
@@ -50,6 +36,26 @@ export function fhirEndpoint(hub: Hub) {
     }
     sendFhir(req, res, status, resource);
   };
+}
+
+/** Runs one request through the router with the caller's repository, and audits it before anything is sent. */
+export async function runFhirRequest(hub: Hub, req: Request, res: Response, method: HttpMethod, url: string): Promise<{ result: OperationOutcome; resource?: Resource; status: number }> {
+  const repo = await requestRepository(hub, req, res);
+  const fhirRequest: FhirRequest = {
+    method,
+    url,
+    pathname: '',
+    body: searchBody(req),
+    params: {},
+    query: {},
+    headers: req.headers,
+    // Without this flag FhirRouter treats a transaction like a batch (entry by entry).
+    config: { transactions: true },
+  };
+  const [result, resource] = await hub.router.handleRequest(fhirRequest, repo);
+  const status = statusOf(result);
+  await auditRequest(hub, repo, { method, url, status });
+  return { result, resource, status };
 }
 
 /** Medplum's getStatus knows no 422; business-rule refusals carry the id `unprocessable` (SPEC §1). */
