@@ -1,8 +1,9 @@
-import { getStatus, isOk, isOperationOutcome } from '@medplum/core';
+import { getStatus, isOk, isOperationOutcome, OperationOutcomeError } from '@medplum/core';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Request, Response } from 'express';
 import { auditRequest } from '../audit/audit-request';
+import { checkFhirInput } from '../fhir/input-gate';
 import type { Hub } from '../hub';
 import { requestRepository } from './request-repository';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
@@ -24,12 +25,23 @@ export function fhirEndpoint(hub: Hub) {
       }
       return;
     }
+    const route = hub.router.find(method, url);
+    const query = queryPairs(url);
+    const body = req.body as unknown;
+    const isSearchPost = method === 'POST' && route?.data?.interaction === 'search-type';
+    try {
+      checkFhirInput({ method, interaction: route?.data?.interaction, query, body });
+    } catch (err) {
+      if (!(err instanceof OperationOutcomeError)) throw err;
+      sendOutcome(req, res, err.outcome, 400);
+      return;
+    }
     const repo = await requestRepository(hub, req, res);
     const fhirRequest: FhirRequest = {
       method,
       url,
       pathname: '',
-      body: searchBody(req),
+      body: isSearchPost ? searchBody(query, body) : body,
       params: {},
       query: {},
       headers: req.headers,
@@ -57,12 +69,24 @@ function statusOf(outcome: OperationOutcome): number {
   return outcome.id === 'unprocessable' ? 422 : getStatus(outcome);
 }
 
-/** `POST Type/_search` takes its parameters from the form body and the URL together. */
-function searchBody(req: Request): unknown {
-  if (req.method === 'POST' && req.path.endsWith('/_search')) {
-    return { ...(req.query as Record<string, unknown>), ...((req.body as Record<string, unknown>) ?? {}) };
+/** The URL's parameters as sent (express's extended parser would turn `a[b]=1` into objects). */
+function queryPairs(url: string): [string, string][] {
+  const q = url.indexOf('?');
+  return q < 0 ? [] : [...new URLSearchParams(url.slice(q + 1)).entries()];
+}
+
+/** `POST Type/_search` takes its parameters from the URL and the body together (checked as text by the input gate). */
+function searchBody(query: [string, string][], body: unknown): Record<string, string | string[]> {
+  const params: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  const add = (name: string, value: string) => {
+    const earlier = params[name];
+    params[name] = earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [earlier]), value];
+  };
+  for (const [name, value] of query) add(name, value);
+  for (const [name, value] of Object.entries((body as Record<string, string | string[]> | undefined) ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) add(name, v);
   }
-  return req.body;
+  return params;
 }
 
 function setVersionHeaders(res: Response, resource: Resource, baseUrl: string, status: number): void {
