@@ -4,6 +4,7 @@ import { addDocumentOperations } from '../hub/document-operations';
 import { addWorkflowOperations } from '../hub/workflow-operations';
 import { addConformanceRoutes } from './conformance-routes';
 import { withDocumentSearchRule } from './document-search-rule';
+import { assertSearchParametersWithinLimits } from './search-limits';
 import type { HubRepository } from './hub-repository';
 import { withProvideDocumentBundle } from './mhd-provide-bundle';
 
@@ -23,7 +24,7 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
   for (const route of routes) {
     if (route.method === 'PUT' && route.path.length === 2) route.handler = createdOnFirstVersion(route.handler);
     if ((route.method === 'PATCH' || route.method === 'DELETE') && route.path.length === 2) route.handler = withIfMatch(route.handler);
-    if (route.data?.interaction === 'search-type') route.handler = withDocumentSearchRule(route.handler);
+    if (route.data?.interaction === 'search-type') route.handler = withSearchLimits(withDocumentSearchRule(route.handler));
     if (route.data?.interaction === 'batch') route.handler = withProvideDocumentBundle(route.handler);
   }
   const add = router.add.bind(router);
@@ -33,6 +34,19 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
   addWorkflowOperations(router);
   addDocumentOperations(router);
   return router;
+}
+
+/**
+ * SPEC §1's search limits before Medplum parses the parameters, for every way a search arrives
+ * (GET entries of a batch included): a parameter named `constructor` made its parser throw.
+ */
+function withSearchLimits(handler: FhirRouteHandler): FhirRouteHandler {
+  return async (req, ...rest) => {
+    const params = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown> | undefined;
+    const pairs = Object.entries(params ?? {}).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, String(v)]));
+    assertSearchParametersWithinLimits(pairs);
+    return handler(req, ...rest);
+  };
 }
 
 /** FhirRouter passes If-Match to update only; the hub honours it on patch and delete too. */

@@ -34,6 +34,8 @@ export function checkFhirInput(input: FhirInput): void {
   if (!isObject(input.body)) {
     throw new OperationOutcomeError(badRequest('The body must be a FHIR resource (a JSON object)'));
   }
+  // An operation on an instance may be posted `{}`: no input at all.
+  if (input.interaction === 'operation' && Object.keys(input.body).length === 0) return;
   assertWellFormed(input.body);
 }
 

@@ -3,7 +3,7 @@ import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { checkBelgianIdentifiers } from './belgian-identifiers';
 import { loadDefinitions } from './definitions';
 import { checkRequiredBindings } from './required-bindings';
-import { checkResourceStructure } from './resource-structure';
+import { checkResourceStructure, withLongDataElided } from './resource-structure';
 
 /**
  * The one validation step of every write (create, update, the result of a patch, each entry of a
@@ -21,7 +21,7 @@ export function validateForWrite(resource: Resource): void {
   loadDefinitions();
   const issues: OperationOutcomeIssue[] = [];
   try {
-    issues.push(...validateResource(resource).filter((i) => i.severity === 'error' || i.severity === 'fatal'));
+    issues.push(...validateResource(withLongDataElided(resource)).filter((i) => i.severity === 'error' || i.severity === 'fatal'));
   } catch (err) {
     // Fail closed: a shape the validator cannot read is not a valid resource.
     const unreadable: OperationOutcomeIssue = { severity: 'error', code: 'structure', details: { text: 'Invalid resource' }, expression: [resource.resourceType] };
