@@ -157,6 +157,14 @@ describe('malformed and oversized bodies are 400/413, never 500', () => {
     await refused(rawJson('post', '/fhir/Organization', text));
   });
 
+  it.each([
+    ['"identifier": "x"', { resourceType: 'Patient', identifier: 'x' }],
+    ['a top-level _id', { resourceType: 'Patient', _id: 'x', identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin', value: '85073003328' }] }],
+    ['a 300 KB string for identifier', { resourceType: 'Patient', identifier: 'x'.repeat(300 * 1024) }],
+  ])('a GP adding a patient with %s', async (_what, patient) => {
+    await refused(() => t.as('gp-anna-peeters').post('/fhir/Patient', patient));
+  });
+
   it('an empty create body', async () => {
     await refused(() => authed('post', '/fhir/Organization'));
   });
