@@ -12,6 +12,13 @@ export const MAX_SEARCH_PARAMETERS = 100;
 /** Most values of one parameter, counting repeats and comma-separated values. */
 export const MAX_VALUES_PER_PARAMETER = 50;
 
+/**
+ * Most characters of all parameter names and values of one search together: what a GET can carry
+ * in its URL (Node's 16 KB header limit), also for `_search` bodies. The query is kept in the
+ * audit trail, so its size must stay that of a query.
+ */
+export const MAX_SEARCH_TEXT = 16 * 1024;
+
 /** Largest `_count`. */
 export const MAX_SEARCH_COUNT = 1000;
 

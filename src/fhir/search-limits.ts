@@ -1,15 +1,18 @@
 import { badRequest, OperationOutcomeError, splitSearchOnComma, type SearchRequest } from '@medplum/core';
-import { isObjectMember, MAX_CHAINED_PARAMETERS, MAX_SEARCH_COUNT, MAX_SEARCH_PARAMETERS, MAX_VALUES_PER_PARAMETER } from './input-limits';
+import { isObjectMember, MAX_CHAINED_PARAMETERS, MAX_SEARCH_COUNT, MAX_SEARCH_TEXT, MAX_SEARCH_PARAMETERS, MAX_VALUES_PER_PARAMETER } from './input-limits';
 
 /**
  * SPEC §1's limits on a search, checked on the raw parameters before anything parses them: at
  * most 100 parameters, 50 values each (repeats and comma-separated values together), `_count` an
- * integer 0..1000, and no parameter named like an Object.prototype member (`constructor`,
+ * integer 0..1000, no more text than a URL holds (16 KB), and no parameter named like an Object.prototype member (`constructor`,
  * `toString`), which lookup tables would otherwise mistake for a definition. 400 otherwise.
  */
 export function assertSearchParametersWithinLimits(pairs: readonly [string, string][]): void {
   const values = new Map<string, number>();
+  let text = 0;
   for (const [name, value] of pairs) {
+    text += name.length + value.length + 2;
+    if (text > MAX_SEARCH_TEXT) throw refused(`Search parameters longer than ${MAX_SEARCH_TEXT} characters in all`);
     if (name.split(/[.:]/).some(isObjectMember)) {
       throw refused(`Unknown search parameter '${name.slice(0, 64)}'`, name.slice(0, 64));
     }

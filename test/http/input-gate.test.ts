@@ -236,6 +236,12 @@ describe('search input', () => {
     expect((await json({ name: 'Hôpital' })).status).toBe(200);
   });
 
+  it('a _search body carries no more text than a URL (its query goes to the audit trail)', async () => {
+    const json = authed('post', '/fhir/Organization/_search').set('Content-Type', 'application/json');
+    const long = 'x'.repeat(300 * 1024);
+    expect((await json.send({ name: long, address: long, identifier: long, _id: long })).status).toBe(400);
+  });
+
   it('a bracketed query parameter is not turned into an object', async () => {
     const res = await admin().get('/fhir/Organization?name[$ne]=x');
     expect(res.status).toBe(400);
