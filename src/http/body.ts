@@ -49,7 +49,7 @@ function parseJson(req: Request, res: Response, next: NextFunction): void {
   const text = req.body.toString('utf8');
   const problem = jsonLimitProblem(text);
   if (problem) {
-    sendOutcome(req, res, outcome('too-costly', problem), 400);
+    sendOutcome(req, res, outcome('too-costly', problem.message, problem.path), 400);
     return;
   }
   try {
