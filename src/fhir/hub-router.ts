@@ -4,6 +4,7 @@ import { addDocumentOperations } from '../hub/document-operations';
 import { addWorkflowOperations } from '../hub/workflow-operations';
 import { addConformanceRoutes } from './conformance-routes';
 import { withDocumentSearchRule } from './document-search-rule';
+import { withWellFormedBody } from './input-gate';
 import { assertSearchParametersWithinLimits } from './search-limits';
 import type { HubRepository } from './hub-repository';
 import { withProvideDocumentBundle } from './mhd-provide-bundle';
@@ -26,10 +27,11 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
     if ((route.method === 'PATCH' || route.method === 'DELETE') && route.path.length === 2) route.handler = withIfMatch(route.handler);
     if (route.data?.interaction === 'search-type') route.handler = withSearchLimits(withDocumentSearchRule(route.handler));
     if (route.data?.interaction === 'batch') route.handler = withProvideDocumentBundle(route.handler);
+    if (route.data?.interaction === 'create' || route.data?.interaction === 'update') route.handler = withWellFormedBody(route.handler);
   }
   const add = router.add.bind(router);
   // Later routes (operations) get the same protection as the built-in ones.
-  router.add = (method, path, handler, interaction) => add(method, path, guarded(handler, onInternalError), interaction);
+  router.add = (method, path, handler, interaction) => add(method, path, guarded(withWellFormedBody(handler), onInternalError), interaction);
   for (const route of routes) route.handler = guarded(route.handler, onInternalError);
   addWorkflowOperations(router);
   addDocumentOperations(router);

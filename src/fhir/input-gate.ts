@@ -1,4 +1,5 @@
 import { badRequest, OperationOutcomeError } from '@medplum/core';
+import type { FhirRouteHandler } from '@medplum/fhir-router';
 import { isForbiddenKey } from './input-limits';
 import { assertSearchParametersWithinLimits } from './search-limits';
 import { assertWellFormed } from './validation';
@@ -36,7 +37,33 @@ export function checkFhirInput(input: FhirInput): void {
   }
   // An operation on an instance may be posted `{}`: no input at all.
   if (input.interaction === 'operation' && Object.keys(input.body).length === 0) return;
-  assertWellFormed(input.body);
+  assertWellFormed(withoutBatchEntryResources(input.body));
+}
+
+/**
+ * A batch answers each entry on its own, so its entries' resources are checked where each entry
+ * is handled (withWellFormedBody), not here where one bad entry would refuse the whole batch.
+ */
+function withoutBatchEntryResources(body: Record<string, unknown>): Record<string, unknown> {
+  if (body.resourceType !== 'Bundle' || body.type !== 'batch' || !Array.isArray(body.entry)) return body;
+  return { ...body, entry: body.entry.map((e: unknown) => (isObject(e) ? Object.fromEntries(Object.entries(e).filter(([key]) => key !== 'resource')) : e)) };
+}
+
+/**
+ * The same shape check on the body of one interaction as the router hands it over: a request's
+ * own body, or one entry of a batch or transaction. Writes are validated in full when written;
+ * this makes sure no handler reads a body of the wrong shape first (a workflow reading
+ * `identifier` as an array, Medplum's code reading `resourceType`).
+ */
+export function withWellFormedBody(handler: FhirRouteHandler): FhirRouteHandler {
+  return async (req, ...rest) => {
+    const body: unknown = req.body;
+    if ((req.method === 'POST' || req.method === 'PUT') && body !== undefined) {
+      if (!isObject(body)) throw new OperationOutcomeError(badRequest('The body must be a FHIR resource (a JSON object)'));
+      if (Object.keys(body).length) assertWellFormed(body);
+    }
+    return handler(req, ...rest);
+  };
 }
 
 function needsBody(input: FhirInput): boolean {

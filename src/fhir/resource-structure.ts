@@ -22,6 +22,20 @@ export function checkResourceStructure(value: unknown, path = ''): OperationOutc
   return issues;
 }
 
+/**
+ * Whether every problem found is a key that does not belong (unknown or forbidden), so values sit
+ * where their types say and Medplum's validator may read the rest. A wrong JSON type can cost it
+ * dearly: a 300 KB string where an object belongs is read as 300,000 properties.
+ */
+export function onlyKeyProblems(issues: OperationOutcomeIssue[]): boolean {
+  return issues.every((i) => i.code === 'invalid' || i.code === 'security');
+}
+
+/** Problems that make a body unsafe for any handler to read: all but unknown elements (which the write's validation reports). */
+export function unsafeProblems(issues: OperationOutcomeIssue[]): OperationOutcomeIssue[] {
+  return issues.filter((i) => i.code !== 'invalid');
+}
+
 /** One key of a type: the JSON shape its values take. */
 interface Slot {
   isArray: boolean;
@@ -61,7 +75,7 @@ function checkObject(value: Record<string, unknown>, type: string, path: string,
     if (issues.length >= MAX_ISSUES) return;
     const keyPath = `${path}.${printable(key)}`;
     if (isForbiddenKey(key)) {
-      problem(issues, keyPath, `"${printable(key)}" is not a FHIR element name`);
+      problem(issues, keyPath, `"${printable(key)}" is not a FHIR element name`, 'security');
       continue;
     }
     if (key === 'resourceType' && isResource) continue;
@@ -75,7 +89,7 @@ function checkObject(value: Record<string, unknown>, type: string, path: string,
       checkValues(value[key], { isArray: extended.isArray, type: 'Element' }, keyPath, depth, issues, undefined, true);
       continue;
     }
-    problem(issues, keyPath, `Unknown element "${printable(key)}" of ${type}`);
+    problem(issues, keyPath, `Unknown element "${printable(key)}" of ${type}`, 'invalid');
   }
 }
 
@@ -193,8 +207,9 @@ function slotsOf(type: string): Map<string, Slot> | undefined {
   return slots;
 }
 
-function problem(issues: OperationOutcomeIssue[], path: string, text: string): void {
-  if (issues.length < MAX_ISSUES) issues.push({ severity: 'error', code: 'structure', details: { text }, expression: [path] });
+/** `invalid` marks an unknown element, `security` a forbidden key, `structure` a value of the wrong shape or size. */
+function problem(issues: OperationOutcomeIssue[], path: string, text: string, code: 'structure' | 'invalid' | 'security' = 'structure'): void {
+  if (issues.length < MAX_ISSUES) issues.push({ severity: 'error', code, details: { text }, expression: [path] });
 }
 
 /** A hostile key can be a megabyte long: quoted back shortened. */

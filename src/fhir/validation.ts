@@ -3,7 +3,7 @@ import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { checkBelgianIdentifiers } from './belgian-identifiers';
 import { loadDefinitions } from './definitions';
 import { checkRequiredBindings } from './required-bindings';
-import { checkResourceStructure, withLongDataElided } from './resource-structure';
+import { checkResourceStructure, onlyKeyProblems, unsafeProblems, withLongDataElided } from './resource-structure';
 
 /**
  * The one validation step of every write (create, update, the result of a patch, each entry of a
@@ -15,33 +15,43 @@ import { checkResourceStructure, withLongDataElided } from './resource-structure
  * expression; nothing is stored.
  */
 export function validateForWrite(resource: Resource): void {
-  const structure = checkResourceStructure(resource);
-  // The later checks assume the shape is right (Medplum's validator can throw on a wrong one).
-  if (structure.length) throw invalid(structure);
   loadDefinitions();
-  const issues: OperationOutcomeIssue[] = [];
-  try {
-    issues.push(...validateResource(withLongDataElided(resource)).filter((i) => i.severity === 'error' || i.severity === 'fatal'));
-  } catch (err) {
-    // Fail closed: a shape the validator cannot read is not a valid resource.
-    const unreadable: OperationOutcomeIssue = { severity: 'error', code: 'structure', details: { text: 'Invalid resource' }, expression: [resource.resourceType] };
-    issues.push(...(err instanceof OperationOutcomeError ? err.outcome.issue ?? [] : [unreadable]));
+  const structure = checkResourceStructure(resource);
+  const issues: OperationOutcomeIssue[] = [...structure];
+  // Medplum reads whatever it finds: only once values are known to have their JSON types.
+  if (onlyKeyProblems(structure)) {
+    const reported = new Set(structure.flatMap((i) => i.expression ?? []));
+    issues.push(...medplumIssues(resource).filter((i) => !(i.expression ?? []).some((e) => reported.has(e))));
   }
-  issues.push(...checkRequiredBindings(resource));
-  for (const problem of checkBelgianIdentifiers(resource)) {
-    issues.push({ severity: 'error', code: 'value', details: { text: problem.message }, expression: [problem.expression] });
+  // Binding and identifier checks read values where the types say they are: only on a sound shape.
+  if (!structure.length) {
+    issues.push(...checkRequiredBindings(resource));
+    for (const problem of checkBelgianIdentifiers(resource)) {
+      issues.push({ severity: 'error', code: 'value', details: { text: problem.message }, expression: [problem.expression] });
+    }
   }
   if (issues.length) throw invalid(issues);
 }
 
+/** R4 cardinality, formats and invariants, by Medplum's validator; fail closed if it cannot read the resource. */
+function medplumIssues(resource: Resource): OperationOutcomeIssue[] {
+  try {
+    return validateResource(withLongDataElided(resource)).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  } catch (err) {
+    if (err instanceof OperationOutcomeError) return err.outcome.issue ?? [];
+    return [{ severity: 'error', code: 'structure', details: { text: 'Invalid resource' }, expression: [resource.resourceType] }];
+  }
+}
+
 /**
- * The shape check alone, for a request body that is not written as such: an operation's input
- * (Parameters, a Composition to assess, a document Bundle) or a whole batch before its entries.
- * Entries and operation writes still go through validateForWrite when they are written.
+ * The shape check alone, for a body before any handler reads it: a resource to write, an
+ * operation's input (Parameters, a Composition to assess, a document Bundle), a whole batch.
+ * Refuses wrong JSON types, forbidden keys, oversized strings and unsafe narratives; unknown
+ * elements are left to validateForWrite, which reports them with everything else it finds.
  */
 export function assertWellFormed(resource: unknown): void {
-  const structure = checkResourceStructure(resource);
-  if (structure.length) throw invalid(structure);
+  const unsafe = unsafeProblems(checkResourceStructure(resource));
+  if (unsafe.length) throw invalid(unsafe);
 }
 
 function invalid(issues: OperationOutcomeIssue[]): OperationOutcomeError {

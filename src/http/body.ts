@@ -46,6 +46,12 @@ function parseJson(req: Request, res: Response, next: NextFunction): void {
     next();
     return;
   }
+  if (req.body.length === 0) {
+    // `Content-Length: 0`: no body at all, as for a request without the header.
+    req.body = undefined;
+    next();
+    return;
+  }
   const text = req.body.toString('utf8');
   const problem = jsonLimitProblem(text);
   if (problem) {
