@@ -225,6 +225,13 @@ describe('search input', () => {
     expect((await admin().get('/fhir/Organization?_count=1000')).status).toBe(200);
   });
 
+  it('answers in French or Dutch by Accept-Language', async () => {
+    const fr = await admin().get('/fhir/Organization?_count=abc').set('Accept-Language', 'fr');
+    expect(fr.body.issue[0].details.text).toBe('_count doit être un entier de 0 à 1000');
+    const nl = await admin().post('/fhir/Organization', { resourceType: 'Organization', active: 'yes' }).set('Accept-Language', 'nl');
+    expect(nl.body.issue[0].details.text).toBe('boolean verwacht (een JSON-boolean)');
+  });
+
   it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty', 'patient.constructor', 'name:toString'])('a parameter named %s is a 400', async (name) => {
     const res = await admin().get(`/fhir/Organization?${name}=x`);
     expect(res.status).toBe(400);
