@@ -7,6 +7,9 @@ import { isObjectMember, MAX_CHAINED_PARAMETERS, MAX_SEARCH_COUNT, MAX_SEARCH_TE
  * integer 0..1000, no more text than a URL holds (16 KB), and no parameter named like an Object.prototype member (`constructor`,
  * `toString`), which lookup tables would otherwise mistake for a definition. 400 otherwise.
  */
+/** Result parameters whose values name search parameters or elements, looked up in tables by that name. */
+const NAMING_PARAMETERS = new Set(['_include', '_revinclude', '_sort', '_elements']);
+
 export function assertSearchParametersWithinLimits(pairs: readonly [string, string][]): void {
   const values = new Map<string, number>();
   let text = 0;
@@ -15,6 +18,9 @@ export function assertSearchParametersWithinLimits(pairs: readonly [string, stri
     if (text > MAX_SEARCH_TEXT) throw refused(`Search parameters longer than ${MAX_SEARCH_TEXT} characters in all`);
     if (name.split(/[.:]/).some(isObjectMember)) {
       throw refused(`Unknown search parameter '${name.slice(0, 64)}'`, name.slice(0, 64));
+    }
+    if (NAMING_PARAMETERS.has(name.split(':')[0]) && value.split(/[\s:,.$-]+/).some(isObjectMember)) {
+      throw refused(`Unknown search parameter in '${name}'`, name.slice(0, 64));
     }
     if (name === '_count' && !(/^\d{1,4}$/.test(value) && Number(value) <= MAX_SEARCH_COUNT)) {
       throw refused(`_count must be an integer from 0 to ${MAX_SEARCH_COUNT}`, '_count');

@@ -192,7 +192,7 @@ const QUERY_NAMES = [
 ];
 const QUERY_VALUES = [
   'abc', '-1', '0', '1', '1000', '1001', '1.5', 'ge2020', 'lt2026-11-23', '2020-13-45', 'x,y,z', 'Patient/patient-marie-dubois',
-  'patient-marie-dubois', '|', 'a|b', '\\,', '', 'current', 'name', '-date', 'DocumentReference:subject', '*', 'true', '%',
+  'patient-marie-dubois', '|', 'a|b', '\\,', '', 'current', 'name', '-date', 'DocumentReference:subject', 'Organization:constructor', 'CareTeam:patient:toString', '__proto__', '*', 'true', '%',
 ];
 
 const query = fc.record({

@@ -238,6 +238,14 @@ describe('search input', () => {
     expect(res.body.resourceType).toBe('OperationOutcome');
   });
 
+  it.each(['_include=Organization:constructor', '_revinclude=Patient:toString', '_include:iterate=Organization:__proto__', '_sort=-constructor', '_elements=__proto__'])(
+    '%s (a value naming an Object.prototype member) is a 400',
+    async (query) => {
+      const res = await admin().get(`/fhir/Organization?${query}`);
+      expect({ status: res.status, type: res.body.resourceType }).toEqual({ status: 400, type: 'OperationOutcome' });
+    }
+  );
+
   it('more than 100 parameters, or 50 values of one, is a 400 (query and form)', async () => {
     expect((await admin().get(`/fhir/Organization?${many(101, (i) => `p${i}`)}`)).status).toBe(400);
     expect((await admin().get(`/fhir/Organization?name=${Array(51).fill('a').join(',')}`)).status).toBe(400);
