@@ -43,6 +43,8 @@ interface Slot {
   type: string;
 }
 
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
 const slotTables = new Map<string, Map<string, Slot> | undefined>();
 
 /** Enough for a hostile body to be refused without listing every one of its thousand problems. */
@@ -79,6 +81,11 @@ function checkObject(value: Record<string, unknown>, type: string, path: string,
       continue;
     }
     if (key === 'resourceType' && isResource) continue;
+    if (key === 'id' && isResource && !(typeof value.id === 'string' && FHIR_ID.test(value.id))) {
+      // Resource ids become database keys and URL segments: FHIR's id type, nothing else.
+      problem(issues, keyPath, 'A resource id is 1 to 64 letters, digits, "-" and "."');
+      continue;
+    }
     const slot = slots.get(key);
     if (slot) {
       checkValues(value[key], slot, keyPath, depth, issues, primitiveExtensions(value, key, slots));

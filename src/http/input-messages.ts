@@ -20,6 +20,10 @@ export const INPUT_MESSAGES: Record<string, { fr: string; nl: string }> = {
   'Expected a resource (a JSON object)': { fr: 'Une ressource est attendue (un objet JSON)', nl: 'Een resource wordt verwacht (een JSON-object)' },
   'Invalid base64Binary format': { fr: 'Format base64Binary invalide', nl: 'Ongeldig base64Binary-formaat' },
   'Invalid resource': { fr: 'Ressource invalide', nl: 'Ongeldige resource' },
+  'A resource id is 1 to 64 letters, digits, "-" and "."': {
+    fr: 'Un id de ressource compte 1 à 64 lettres, chiffres, "-" et "."',
+    nl: 'Een resource-id bestaat uit 1 tot 64 letters, cijfers, "-" en "."',
+  },
 };
 
 export const INPUT_PATTERNS: { re: RegExp; fr: string; nl: string }[] = [

@@ -77,6 +77,11 @@ describe('wrong FHIR types are refused on every write path', () => {
     expect(expressions(o)).toContain('Organization.type[0]');
   });
 
+  it.each(['__proto__', 'a b', 'x'.repeat(65), 'caf\u00e9'])('an update to the id %j (not a FHIR id)', async (id) => {
+    const o = await refused(() => admin().put(`/fhir/Organization/${encodeURIComponent(id)}`, { resourceType: 'Organization', id, name: 'Odd id' }));
+    expect(expressions(o)).toContain('Organization.id');
+  });
+
   it('a patch path through __proto__ reaches neither the resource nor Object.prototype', async () => {
     await refused(jsonPatch(`/fhir/Organization/${organization.id}`, [{ op: 'add', path: '/__proto__/polluted', value: 'yes' }]));
     await refused(jsonPatch(`/fhir/Organization/${organization.id}`, [{ op: 'add', path: '/_id', value: 'forged' }]));
