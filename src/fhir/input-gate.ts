@@ -13,6 +13,8 @@ export interface FhirInput {
   query: [string, string][];
   /** The parsed body; undefined when the request had none. */
   body: unknown;
+  /** The search of a conditional create (`If-None-Exist`), as parameters. */
+  ifNoneExist?: [string, string][];
 }
 
 const PATCH_OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
@@ -27,6 +29,7 @@ const PATCH_OPS = new Set(['add', 'remove', 'replace', 'move', 'copy', 'test']);
 export function checkFhirInput(input: FhirInput): void {
   const searchPost = input.method === 'POST' && input.interaction === 'search-type';
   assertSearchParametersWithinLimits(searchPost ? [...input.query, ...searchBodyPairs(input.body)] : input.query);
+  if (input.ifNoneExist) assertSearchParametersWithinLimits(input.ifNoneExist);
   if (searchPost || input.body === undefined && !needsBody(input)) return;
   if (input.method === 'PATCH') {
     assertJsonPatch(input.body);
@@ -38,6 +41,20 @@ export function checkFhirInput(input: FhirInput): void {
   // An operation on an instance may be posted `{}`: no input at all.
   if (input.interaction === 'operation' && Object.keys(input.body).length === 0) return;
   assertWellFormed(withoutBatchEntryResources(input.body));
+  if (input.interaction === 'batch') assertEntrySearchesWithinLimits(input.body);
+}
+
+/**
+ * The `ifNoneExist` searches of a batch or transaction are parsed by the batch engine before any
+ * entry is handled: held to the search limits here, for the whole bundle. (Search entries are
+ * checked where each is handled, and answered on their own.)
+ */
+function assertEntrySearchesWithinLimits(bundle: Record<string, unknown>): void {
+  const entries: unknown[] = Array.isArray(bundle.entry) ? bundle.entry : [];
+  for (const entry of entries) {
+    const condition = isObject(entry) && isObject(entry.request) ? entry.request.ifNoneExist : undefined;
+    if (typeof condition === 'string') assertSearchParametersWithinLimits([...new URLSearchParams(condition.replace(/^[^?]*\?/, ''))]);
+  }
 }
 
 /**

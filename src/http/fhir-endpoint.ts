@@ -30,7 +30,8 @@ export function fhirEndpoint(hub: Hub) {
     const body = req.body as unknown;
     const isSearchPost = method === 'POST' && route?.data?.interaction === 'search-type';
     try {
-      checkFhirInput({ method, interaction: route?.data?.interaction, query, body });
+      const ifNoneExist = req.header('if-none-exist');
+      checkFhirInput({ method, interaction: route?.data?.interaction, query, body, ifNoneExist: ifNoneExist === undefined ? undefined : [...new URLSearchParams(ifNoneExist.replace(/^[^?]*\?/, ''))] });
     } catch (err) {
       if (!(err instanceof OperationOutcomeError)) throw err;
       sendOutcome(req, res, err.outcome, 400);

@@ -288,6 +288,15 @@ describe('search input', () => {
     expect(res.status).toBe(400);
   });
 
+  it.each(['constructor=x', '_include=Organization:constructor', 'name=x&_count=abc'])('a conditional create with If-None-Exist: %s is a 400', async (condition) => {
+    await refused(() => admin().post('/fhir/Organization', { resourceType: 'Organization', name: 'Conditional' }).set('If-None-Exist', condition));
+  });
+
+  it('an ifNoneExist of a transaction entry is held to the same limits', async () => {
+    const entry = { resource: { resourceType: 'Organization', name: 'Conditional' }, request: { method: 'POST', url: 'Organization', ifNoneExist: 'constructor=x' } };
+    await refused(() => admin().post('/fhir', { resourceType: 'Bundle', type: 'transaction', entry: [entry] }));
+  });
+
   it('a GET entry of a batch is held to the same limits', async () => {
     const bundle = { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Organization?_count=abc' } }, { request: { method: 'GET', url: 'Organization?constructor=1' } }] };
     const res = await admin().post('/fhir', bundle);
