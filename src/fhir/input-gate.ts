@@ -30,7 +30,7 @@ export function checkFhirInput(input: FhirInput): void {
   const searchPost = input.method === 'POST' && input.interaction === 'search-type';
   assertSearchParametersWithinLimits(searchPost ? [...input.query, ...searchBodyPairs(input.body)] : input.query);
   if (input.ifNoneExist) assertSearchParametersWithinLimits(input.ifNoneExist);
-  if (searchPost || input.body === undefined && !needsBody(input)) return;
+  if (searchPost || (input.body === undefined && !needsBody(input))) return;
   if (input.method === 'PATCH') {
     assertJsonPatch(input.body);
     return;

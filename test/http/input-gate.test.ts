@@ -51,7 +51,11 @@ const jsonPatch = (url: string, ops: unknown[]) => () => authed('patch', url).se
 /** Bytes exactly as given (supertest would serialise a Buffer as JSON), over a real socket. */
 async function postBytes(path: string, headers: Record<string, string>, body: Buffer | string): Promise<{ status: number; body: Outcome }> {
   const { port } = server.address() as AddressInfo;
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${adminToken()}`, 'Content-Type': 'application/fhir+json', ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${adminToken()}`, 'Content-Type': 'application/fhir+json', ...headers },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
   return { status: res.status, body: (await res.json()) as Outcome };
 }
 
@@ -139,7 +143,7 @@ describe('keys that are not FHIR element names', () => {
   });
 });
 
-describe('narrative XHTML is FHIR\'s subset', () => {
+describe("narrative XHTML is FHIR's subset", () => {
   const withDiv = (div: string) => ({ resourceType: 'Organization', name: 'Narrated', text: { status: 'generated', div } });
   it.each([
     ['a script', `<div xmlns="${XHTML}"><script>alert(1)</script></div>`],
@@ -155,7 +159,10 @@ describe('narrative XHTML is FHIR\'s subset', () => {
   });
 
   it('basic formatting is accepted', async () => {
-    const res = await admin().post('/fhir/Organization', withDiv(`<div xmlns="${XHTML}"><p class="x">Soins &amp; <b>suivi</b><br/><a href="https://hub.example/">lien</a></p></div>`));
+    const res = await admin().post(
+      '/fhir/Organization',
+      withDiv(`<div xmlns="${XHTML}"><p class="x">Soins &amp; <b>suivi</b><br/><a href="https://hub.example/">lien</a></p></div>`)
+    );
     expect(res.status).toBe(201);
   });
 });
@@ -168,7 +175,10 @@ describe('malformed and oversized bodies are 400/413, never 500', () => {
     ['"identifier": "x"', '{"resourceType":"Organization","identifier":"x"}'],
     ['a 300 KB string where an object is expected', `{"resourceType":"Organization","address":"${'x'.repeat(300 * 1024)}"}`],
     ['10,000 nested arrays', `{"resourceType":"Organization","name":${'['.repeat(10_000)}${']'.repeat(10_000)}}`],
-    ['1,000 nested extensions', `{"resourceType":"Organization",${'"extension":[{"url":"https://x.example/e",'.repeat(1000)}"valueString":"x"${'}]'.repeat(1000)}}`],
+    [
+      '1,000 nested extensions',
+      `{"resourceType":"Organization",${'"extension":[{"url":"https://x.example/e",'.repeat(1000)}"valueString":"x"${'}]'.repeat(1000)}}`,
+    ],
     ['a string over 1 MB', `{"resourceType":"Organization","name":"${'x'.repeat(1024 * 1024 + 1)}"}`],
   ])('%s', async (_what, text) => {
     const o = await refused(rawJson('post', '/fhir/Organization', text));
@@ -177,15 +187,26 @@ describe('malformed and oversized bodies are 400/413, never 500', () => {
   });
 
   it('the limits name the path where they were reached', async () => {
-    const deep = await refused(rawJson('post', '/fhir/Organization', `{"resourceType":"Organization","name":"x","alias":${'['.repeat(100)}${']'.repeat(100)}}`));
+    const deep = await refused(
+      rawJson('post', '/fhir/Organization', `{"resourceType":"Organization","name":"x","alias":${'['.repeat(100)}${']'.repeat(100)}}`)
+    );
     expect(expressions(deep)[0]).toMatch(/^Organization\.alias(\[0\]){63}$/);
-    const long = await refused(rawJson('post', '/fhir/Organization', `{"resourceType":"Organization","address":[{"city":"a"},{"city":"${'x'.repeat(1024 * 1024 + 1)}"}]}`));
+    const long = await refused(
+      rawJson('post', '/fhir/Organization', `{"resourceType":"Organization","address":[{"city":"a"},{"city":"${'x'.repeat(1024 * 1024 + 1)}"}]}`)
+    );
     expect(expressions(long)).toEqual(['Organization.address[1].city']);
   });
 
   it.each([
     ['"identifier": "x"', { resourceType: 'Patient', identifier: 'x' }],
-    ['a top-level _id', { resourceType: 'Patient', _id: 'x', identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin', value: '85073003328' }] }],
+    [
+      'a top-level _id',
+      {
+        resourceType: 'Patient',
+        _id: 'x',
+        identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin', value: '85073003328' }],
+      },
+    ],
     ['a 300 KB string for identifier', { resourceType: 'Patient', identifier: 'x'.repeat(300 * 1024) }],
   ])('a GP adding a patient with %s', async (_what, patient) => {
     await refused(() => t.as('gp-anna-peeters').post('/fhir/Patient', patient));
@@ -243,13 +264,16 @@ describe('search input', () => {
     expect(res.body.resourceType).toBe('OperationOutcome');
   });
 
-  it.each(['_include=Organization:constructor', '_revinclude=Patient:toString', '_include:iterate=Organization:__proto__', '_sort=-constructor', '_elements=__proto__'])(
-    '%s (a value naming an Object.prototype member) is a 400',
-    async (query) => {
-      const res = await admin().get(`/fhir/Organization?${query}`);
-      expect({ status: res.status, type: res.body.resourceType }).toEqual({ status: 400, type: 'OperationOutcome' });
-    }
-  );
+  it.each([
+    '_include=Organization:constructor',
+    '_revinclude=Patient:toString',
+    '_include:iterate=Organization:__proto__',
+    '_sort=-constructor',
+    '_elements=__proto__',
+  ])('%s (a value naming an Object.prototype member) is a 400', async (query) => {
+    const res = await admin().get(`/fhir/Organization?${query}`);
+    expect({ status: res.status, type: res.body.resourceType }).toEqual({ status: 400, type: 'OperationOutcome' });
+  });
 
   it('more than 100 parameters, or 50 values of one, is a 400 (query and form)', async () => {
     expect((await admin().get(`/fhir/Organization?${many(101, (i) => `p${i}`)}`)).status).toBe(400);
@@ -270,7 +294,10 @@ describe('search input', () => {
   });
 
   it('object or array values in a JSON _search body are a 400', async () => {
-    const json = (body: unknown) => authed('post', '/fhir/Organization/_search').set('Content-Type', 'application/json').send(body as object);
+    const json = (body: unknown) =>
+      authed('post', '/fhir/Organization/_search')
+        .set('Content-Type', 'application/json')
+        .send(body as object);
     expect((await json({ name: { $ne: 'x' } })).status).toBe(400);
     expect((await json({ name: [{ a: 1 }] })).status).toBe(400);
     expect((await json({ name: 42 })).status).toBe(400);
@@ -288,17 +315,27 @@ describe('search input', () => {
     expect(res.status).toBe(400);
   });
 
-  it.each(['constructor=x', '_include=Organization:constructor', 'name=x&_count=abc'])('a conditional create with If-None-Exist: %s is a 400', async (condition) => {
-    await refused(() => admin().post('/fhir/Organization', { resourceType: 'Organization', name: 'Conditional' }).set('If-None-Exist', condition));
-  });
+  it.each(['constructor=x', '_include=Organization:constructor', 'name=x&_count=abc'])(
+    'a conditional create with If-None-Exist: %s is a 400',
+    async (condition) => {
+      await refused(() => admin().post('/fhir/Organization', { resourceType: 'Organization', name: 'Conditional' }).set('If-None-Exist', condition));
+    }
+  );
 
   it('an ifNoneExist of a transaction entry is held to the same limits', async () => {
-    const entry = { resource: { resourceType: 'Organization', name: 'Conditional' }, request: { method: 'POST', url: 'Organization', ifNoneExist: 'constructor=x' } };
+    const entry = {
+      resource: { resourceType: 'Organization', name: 'Conditional' },
+      request: { method: 'POST', url: 'Organization', ifNoneExist: 'constructor=x' },
+    };
     await refused(() => admin().post('/fhir', { resourceType: 'Bundle', type: 'transaction', entry: [entry] }));
   });
 
   it('a GET entry of a batch is held to the same limits', async () => {
-    const bundle = { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: 'Organization?_count=abc' } }, { request: { method: 'GET', url: 'Organization?constructor=1' } }] };
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'batch',
+      entry: [{ request: { method: 'GET', url: 'Organization?_count=abc' } }, { request: { method: 'GET', url: 'Organization?constructor=1' } }],
+    };
     const res = await admin().post('/fhir', bundle);
     expect(res.status).toBe(200);
     expect(res.body.entry.map((e: { response: { status: string } }) => e.response.status)).toEqual(['400', '400']);

@@ -5,7 +5,10 @@ const div = (inner: string, attrs = '') => `<div xmlns="http://www.w3.org/1999/x
 describe('FHIR narrative XHTML subset', () => {
   it.each([
     ['text', div('Allergie à la pénicilline')],
-    ['formatting, lists and tables', div('<h3>Résumé</h3><ul><li><b>x</b> &amp; <i>y</i></li></ul><table border="1"><tbody><tr><td colspan="2">a</td></tr></tbody></table>')],
+    [
+      'formatting, lists and tables',
+      div('<h3>Résumé</h3><ul><li><b>x</b> &amp; <i>y</i></li></ul><table border="1"><tbody><tr><td colspan="2">a</td></tr></tbody></table>'),
+    ],
     ['links, images and entities', div('<a href="https://hub.example/x" name="n">l</a><img src="data:image/png;base64,AAAA" alt="i"/>&lt;&#233;&#x41;&quot;')],
     ['comments and styles', div('<!-- generated --><p style="color: red">x</p>')],
     ['an image alone', div('<img src="#photo" alt="photo"/>')],
