@@ -15,6 +15,7 @@ import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
 import { AccessLog, breaksTheGlass, outcomeOfError, touch, type Access, type Touch } from '../audit/access-log';
 import { touchNamedPatients } from '../audit/named-patients';
 import { touchRefused } from '../audit/refused-access';
+import { auditEventAsSeenBy } from '../audit/event-view';
 import { instanceHistory, typeHistory, versionOf } from './history-reads';
 import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
@@ -97,7 +98,7 @@ export class HubRepository extends FhirRepository<undefined> {
       const doc = await this.visibleCurrent(resourceType, id);
       touch(access, `${resourceType}/${id}`, doc.a.patient);
       if (doc.del) throw new OperationOutcomeError(gone);
-      return doc.r as WithId<T>;
+      return this.shown(doc.r as WithId<T>);
     });
   }
 
@@ -185,6 +186,11 @@ export class HubRepository extends FhirRepository<undefined> {
       await touchNamedPatients(this.ctx, (id) => this.#store.readFactById('Patient', id), access, searchRequest);
       return bundle;
     }, query);
+  }
+
+  /** A resource as the caller may see it: what SPEC §7 keeps from a professional is taken out of audit events. */
+  shown<T extends Resource>(resource: T): T {
+    return auditEventAsSeenBy(this.ctx.policy.facts, resource);
   }
 
   /** A search found or included this resource: the audit trail records it against its patient. */
@@ -395,6 +401,7 @@ export class HubRepository extends FhirRepository<undefined> {
     // The in-process loaders seed the safe piece by piece; every request's commit keeps it whole.
     if (!this.ctx.policy.system) assertSafeContentPublishedTogether(writes, this.lookups.relative);
     await storeWrites(this.#store, this.ctx, this.lookups.relative, writes);
+    await this.ctx.onCommitted?.(writes);
   }
 
 }

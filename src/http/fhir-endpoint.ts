@@ -25,33 +25,7 @@ export function fhirEndpoint(hub: Hub) {
       }
       return;
     }
-    const route = hub.router.find(method, url);
-    const query = queryPairs(url);
-    const body = req.body as unknown;
-    const isSearchPost = method === 'POST' && route?.data?.interaction === 'search-type';
-    try {
-      const ifNoneExist = req.header('if-none-exist');
-      checkFhirInput({ method, interaction: route?.data?.interaction, query, body, ifNoneExist: ifNoneExist === undefined ? undefined : [...new URLSearchParams(ifNoneExist.replace(/^[^?]*\?/, ''))] });
-    } catch (err) {
-      if (!(err instanceof OperationOutcomeError)) throw err;
-      sendOutcome(req, res, err.outcome, 400);
-      return;
-    }
-    const repo = await requestRepository(hub, req, res);
-    const fhirRequest: FhirRequest = {
-      method,
-      url,
-      pathname: '',
-      body: isSearchPost ? searchBody(query, body) : body,
-      params: {},
-      query: {},
-      headers: req.headers,
-      // Without this flag FhirRouter treats a transaction like a batch (entry by entry).
-      config: { transactions: true },
-    };
-    const [result, resource] = await hub.router.handleRequest(fhirRequest, repo);
-    const status = statusOf(result);
-    await auditRequest(hub, repo, { method, url, status });
+    const { result, resource, status } = await runFhirRequest(hub, req, res, method, url);
     if (!resource || !isOk(result)) {
       sendOutcome(req, res, result, status);
       return;
@@ -65,12 +39,44 @@ export function fhirEndpoint(hub: Hub) {
   };
 }
 
+/** Runs one request through the router with the caller's repository, and audits it before anything is sent. */
+export async function runFhirRequest(hub: Hub, req: Request, res: Response, method: HttpMethod, url: string): Promise<{ result: OperationOutcome; resource?: Resource; status: number }> {
+  const route = hub.router.find(method, url);
+  const query = queryPairs(url);
+  const body = req.body as unknown;
+  // The input gate (SPEC §1) before the caller's facts are loaded or any handler reads the request.
+  try {
+    const ifNoneExist = req.header('if-none-exist');
+    checkFhirInput({ method, interaction: route?.data?.interaction, query, body, ifNoneExist: ifNoneExist === undefined ? undefined : [...new URLSearchParams(ifNoneExist.replace(/^[^?]*\?/, ''))] });
+  } catch (err) {
+    if (!(err instanceof OperationOutcomeError)) throw err;
+    return { result: err.outcome, status: 400 };
+  }
+  const repo = await requestRepository(hub, req, res);
+  const isSearchPost = method === 'POST' && route?.data?.interaction === 'search-type';
+  const fhirRequest: FhirRequest = {
+    method,
+    url,
+    pathname: '',
+    body: isSearchPost ? searchBody(query, body) : body,
+    params: {},
+    query: {},
+    headers: req.headers,
+    // Without this flag FhirRouter treats a transaction like a batch (entry by entry).
+    config: { transactions: true },
+  };
+  const [result, resource] = await hub.router.handleRequest(fhirRequest, repo);
+  const status = statusOf(result);
+  await auditRequest(hub, repo, { method, url, status });
+  return { result, resource, status };
+}
+
 /** Medplum's getStatus knows no 422; business-rule refusals carry the id `unprocessable` (SPEC §1). */
 function statusOf(outcome: OperationOutcome): number {
   return outcome.id === 'unprocessable' ? 422 : getStatus(outcome);
 }
 
-/** The URL's parameters as sent (express's extended parser would turn `a[b]=1` into objects). */
+/** The parameters after the first `?`, as sent (express's extended parser would turn `a[b]=1` into objects). */
 function queryPairs(url: string): [string, string][] {
   const q = url.indexOf('?');
   return q < 0 ? [] : [...new URLSearchParams(url.slice(q + 1)).entries()];

@@ -12,6 +12,7 @@ import { assertRenewal, checkAdmissionLink, withBreakTheGlassFlag } from './link
 import { checkLinkWrite } from './therapeutic-links';
 import { checkDocumentPublication } from './document-publication';
 import { applyIntegrityRules } from './write-integrity';
+import { checkContentSources } from './content-sources';
 
 /** Business rules of writes (therapeutic links, SPEC §4); defaults applied here. */
 export async function applyWorkflowRules(ctx: WriteRuleContext, resource: WithId<Resource>, current: StoredResource | undefined): Promise<WithId<Resource>> {
@@ -36,7 +37,11 @@ export async function applyWorkflowRules(ctx: WriteRuleContext, resource: WithId
   if (resource.resourceType === 'Consent') return (await checkConsentWrite(ctx, resource as Consent, current)) as WithId<Resource>;
   if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current)) as WithId<Resource>;
   // Publication rules of documents and SUMEHRs (document-publication.ts): what professionals publish.
-  if (resource.resourceType === 'DocumentReference' && facts.kind === 'practitioner') checkDocumentPublication(resource as DocumentReference, ctx.baseUrl);
+  if (resource.resourceType === 'DocumentReference' && facts.kind === 'practitioner') {
+    checkDocumentPublication(resource as DocumentReference, ctx.baseUrl);
+    // Content only from a registered source of the custodian (content-sources.ts), checked again at fetch.
+    await checkContentSources(ctx.port, resource as DocumentReference, current?.r as DocumentReference | undefined, ctx.baseUrl, ctx.now);
+  }
   return resource;
 }
 
