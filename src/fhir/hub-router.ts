@@ -2,6 +2,8 @@ import { allOk, badRequest, created, isOk, OperationOutcomeError, serverError } 
 import { FhirRouter, type FhirRequest, type FhirRouteHandler } from '@medplum/fhir-router';
 import { addConformanceRoutes } from './conformance-routes';
 import { withDocumentSearchRule } from './document-search-rule';
+import { withWellFormedBody } from './input-gate';
+import { assertSearchParametersWithinLimits } from './search-limits';
 import type { HubRepository } from './hub-repository';
 import { withProvideDocumentBundle } from './mhd-provide-bundle';
 
@@ -25,15 +27,29 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
   for (const route of routes) {
     if (route.method === 'PUT' && route.path.length === 2) route.handler = createdOnFirstVersion(route.handler);
     if ((route.method === 'PATCH' || route.method === 'DELETE') && route.path.length === 2) route.handler = withIfMatch(route.handler);
-    if (route.data?.interaction === 'search-type') route.handler = withDocumentSearchRule(route.handler);
+    if (route.data?.interaction === 'search-type') route.handler = withSearchLimits(withDocumentSearchRule(route.handler));
     if (route.data?.interaction === 'batch') route.handler = withProvideDocumentBundle(route.handler);
+    if (route.data?.interaction === 'create' || route.data?.interaction === 'update') route.handler = withWellFormedBody(route.handler);
   }
   const add = router.add.bind(router);
   // Later routes (operations) get the same protection as the built-in ones.
-  router.add = (method, path, handler, interaction) => add(method, path, guarded(handler, onInternalError), interaction);
+  router.add = (method, path, handler, interaction) => add(method, path, guarded(withWellFormedBody(handler), onInternalError), interaction);
   for (const route of routes) route.handler = guarded(route.handler, onInternalError);
   for (const addOperations of operations) addOperations(router);
   return router;
+}
+
+/**
+ * SPEC §1's search limits before Medplum parses the parameters, for every way a search arrives
+ * (GET entries of a batch included): a parameter named `constructor` made its parser throw.
+ */
+function withSearchLimits(handler: FhirRouteHandler): FhirRouteHandler {
+  return async (req, ...rest) => {
+    const params = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown> | undefined;
+    const pairs = Object.entries(params ?? {}).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, String(v)]));
+    assertSearchParametersWithinLimits(pairs);
+    return handler(req, ...rest);
+  };
 }
 
 /** FhirRouter passes If-Match to update only; the hub honours it on patch and delete too. */

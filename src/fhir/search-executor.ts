@@ -7,6 +7,7 @@ import type { ResourceStore } from '../store/resource-store';
 import type { HubRepository } from './hub-repository';
 import { withElements, withSummary } from './resource-shape';
 import { compileCriteria } from './search-criteria';
+import { assertSearchRequestWithinLimits } from './search-limits';
 import { decodeCursor, DEFAULT_COUNT, encodeCursor, MAX_COUNT, sortKeysOf } from './search-paging';
 import { isServedType } from './served-types';
 import { SSIN } from '../policy/vocabulary';
@@ -20,6 +21,7 @@ const MAX_INCLUDED = 1000;
  */
 export async function executeSearch(repo: HubRepository, store: ResourceStore, original: SearchRequest): Promise<Bundle> {
   const { ctx } = repo;
+  assertSearchRequestWithinLimits(original);
   // Links carry the page size really used, so a capped _count shows as capped.
   const request: SearchRequest = original.count === 0 ? original : { ...original, count: Math.min(original.count ?? DEFAULT_COUNT, MAX_COUNT) };
   const type = request.resourceType;

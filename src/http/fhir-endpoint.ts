@@ -1,8 +1,9 @@
-import { getStatus, isOk, isOperationOutcome } from '@medplum/core';
+import { getStatus, isOk, isOperationOutcome, OperationOutcomeError } from '@medplum/core';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Request, Response } from 'express';
 import { auditRequest } from '../audit/audit-request';
+import { checkFhirInput } from '../fhir/input-gate';
 import type { Hub } from '../hub';
 import { requestRepository } from './request-repository';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
@@ -40,12 +41,24 @@ export function fhirEndpoint(hub: Hub) {
 
 /** Runs one request through the router with the caller's repository, and audits it before anything is sent. */
 export async function runFhirRequest(hub: Hub, req: Request, res: Response, method: HttpMethod, url: string): Promise<{ result: OperationOutcome; resource?: Resource; status: number }> {
+  const route = hub.router.find(method, url);
+  const query = queryPairs(url);
+  const body = req.body as unknown;
+  // The input gate (SPEC §1) before the caller's facts are loaded or any handler reads the request.
+  try {
+    const ifNoneExist = req.header('if-none-exist');
+    checkFhirInput({ method, interaction: route?.data?.interaction, query, body, ifNoneExist: ifNoneExist === undefined ? undefined : [...new URLSearchParams(ifNoneExist.replace(/^[^?]*\?/, ''))] });
+  } catch (err) {
+    if (!(err instanceof OperationOutcomeError)) throw err;
+    return { result: err.outcome, status: 400 };
+  }
   const repo = await requestRepository(hub, req, res);
+  const isSearchPost = method === 'POST' && route?.data?.interaction === 'search-type';
   const fhirRequest: FhirRequest = {
     method,
     url,
     pathname: '',
-    body: searchBody(req),
+    body: isSearchPost ? searchBody(query, body) : body,
     params: {},
     query: {},
     headers: req.headers,
@@ -63,12 +76,24 @@ function statusOf(outcome: OperationOutcome): number {
   return outcome.id === 'unprocessable' ? 422 : getStatus(outcome);
 }
 
-/** `POST Type/_search` takes its parameters from the form body and the URL together. */
-function searchBody(req: Request): unknown {
-  if (req.method === 'POST' && req.path.endsWith('/_search')) {
-    return { ...(req.query as Record<string, unknown>), ...((req.body as Record<string, unknown>) ?? {}) };
+/** The parameters after the first `?`, as sent (express's extended parser would turn `a[b]=1` into objects). */
+function queryPairs(url: string): [string, string][] {
+  const q = url.indexOf('?');
+  return q < 0 ? [] : [...new URLSearchParams(url.slice(q + 1)).entries()];
+}
+
+/** `POST Type/_search` takes its parameters from the URL and the body together (checked as text by the input gate). */
+function searchBody(query: [string, string][], body: unknown): Record<string, string | string[]> {
+  const params: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  const add = (name: string, value: string) => {
+    const earlier = params[name];
+    params[name] = earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [earlier]), value];
+  };
+  for (const [name, value] of query) add(name, value);
+  for (const [name, value] of Object.entries((body as Record<string, string | string[]> | undefined) ?? {})) {
+    for (const v of Array.isArray(value) ? value : [value]) add(name, v);
   }
-  return req.body;
+  return params;
 }
 
 function setVersionHeaders(res: Response, resource: Resource, baseUrl: string, status: number): void {

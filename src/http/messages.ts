@@ -1,5 +1,6 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
 import { DOCUMENT_MESSAGES } from './document-messages';
+import { INPUT_MESSAGES, INPUT_PATTERNS } from './input-messages';
 import { WORKFLOW_MESSAGES, WORKFLOW_PATTERNS } from './workflow-messages';
 
 export type Language = 'en' | 'fr' | 'nl';
@@ -71,6 +72,7 @@ const EXACT: Record<string, { fr: string; nl: string }> = {
   },
   ...WORKFLOW_MESSAGES,
   ...DOCUMENT_MESSAGES,
+  ...INPUT_MESSAGES,
 };
 
 const PATTERNS: { re: RegExp; fr: string; nl: string }[] = [
@@ -84,6 +86,7 @@ const PATTERNS: { re: RegExp; fr: string; nl: string }[] = [
   { re: /^A SUMEHR entry is one of (.+)$/, fr: 'Une entrée du SUMEHR est un(e) $1', nl: 'Een SUMEHR-entry is een van $1' },
   { re: /^Constraint (\S+) not met: (.*)$/, fr: 'Contrainte $1 non respectée : $2', nl: 'Voorwaarde $1 niet voldaan: $2' },
   ...WORKFLOW_PATTERNS,
+  ...INPUT_PATTERNS,
 ];
 
 /** Picks fr, nl or en from an Accept-Language header (first supported language wins; default en). */

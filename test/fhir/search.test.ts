@@ -158,9 +158,10 @@ describe('result shaping', () => {
     ]);
   });
 
-  it('_count is capped at 1000 and defaults to 50', async () => {
-    const capped = await search('Patient?_count=5000');
-    expect(capped.link?.find((l) => l.relation === 'self')?.url).toContain('_count=1000');
+  it('_count is at most 1000 (SPEC §1: a 400 beyond)', async () => {
+    const largest = await search('Patient?_count=1000');
+    expect(largest.link?.find((l) => l.relation === 'self')?.url).toContain('_count=1000');
+    expect((await t.admin().get('/fhir/Patient?_count=5000')).status).toBe(400);
   });
 });
 
