@@ -12,6 +12,12 @@ export const DATABASE_UNAVAILABLE_ID = 'database-unavailable';
  * written when the database went away is in doubt until the database is back.
  */
 export function databaseUnavailableOutcome(err: unknown): OperationOutcome | undefined {
+  if (err instanceof WriteInDoubtError) {
+    return unavailable(`The database became unavailable while ${err.references.join(', ')} was being stored: it may or may not be stored. Read it back before sending it again.`);
+  }
+  if (err instanceof WriteStoredError) {
+    return unavailable(`The database became unavailable after ${err.references.join(', ')} was stored, before the hub finished updating what depends on it. Do not send it again.`);
+  }
   if (err instanceof CommitPendingError) {
     return unavailable(`The database became unavailable after the transaction was committed: it is stored and will be complete as soon as the database is back (${err.references.join(', ')}). Do not send it again.`);
   }
@@ -20,6 +26,20 @@ export function databaseUnavailableOutcome(err: unknown): OperationOutcome | und
   }
   if (isDatabaseUnavailable(err)) return unavailable('The database is unavailable; nothing was stored. Retry later.');
   return undefined;
+}
+
+/** A single write interrupted by the database going away: the answer cannot say whether it landed. */
+export class WriteInDoubtError extends Error {
+  constructor(readonly references: string[]) {
+    super(`write in doubt: ${references.join(', ')}`);
+  }
+}
+
+/** Writes that were stored, followed by follow-up updates the unavailable database refused. */
+export class WriteStoredError extends Error {
+  constructor(readonly references: string[]) {
+    super(`stored: ${references.join(', ')}`);
+  }
 }
 
 /** A write that was stored, followed by a step (the audit event) the unavailable database refused. */

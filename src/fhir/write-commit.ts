@@ -3,9 +3,13 @@ import { endLinksOf, endLinksOfExcluded } from '../hub/consent-lifecycle';
 import { syncSumehrEntries } from '../hub/sumehr-entries';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
+import { isDatabaseUnavailable } from '../store/database';
 import { VersionConflictError, type ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
+import { WriteInDoubtError, WriteStoredError } from './database-unavailable';
 import type { RequestContext } from './request-context';
+
+const referenceOf = (w: PlannedWrite): string => `${w.type}/${w.doc._id}/_history/${w.doc.v}`;
 
 /**
  * Stores checked writes (one, or a bundle's all at once) and keeps the facts that depend on them
@@ -22,6 +26,16 @@ export async function storeWrites(ctx: RequestContext, relative: (ref: string | 
   } finally {
     if (consentPatients.length) await afterConsentWrite(ctx.store, consentPatients);
   }
+  try {
+    await followUps(ctx, relative, writes, consentPatients);
+  } catch (err) {
+    // The writes are stored: a 503 must say so (SPEC §9), not "nothing was stored".
+    if (isDatabaseUnavailable(err)) throw new WriteStoredError(writes.map(referenceOf));
+    throw err;
+  }
+}
+
+async function followUps(ctx: RequestContext, relative: (ref: string | undefined) => string | undefined, writes: PlannedWrite[], consentPatients: string[]): Promise<void> {
   for (const patient of consentPatients) {
     const window = await hubSharingWindow(ctx.store, patient);
     if (!(window.consentFrom <= ctx.now && ctx.now <= window.consentUntil)) await endLinksOf(ctx.store, patient, ctx.now, ctx.baseUrl);
@@ -37,7 +51,13 @@ export async function storeWrites(ctx: RequestContext, relative: (ref: string | 
 async function write(store: ResourceStore, writes: PlannedWrite[]): Promise<void> {
   try {
     if (writes.length === 1) {
-      await store.write(writes[0].type, writes[0].doc, writes[0].expectedVersion);
+      try {
+        await store.write(writes[0].type, writes[0].doc, writes[0].expectedVersion);
+      } catch (err) {
+        // The write may have landed before the connection broke: the answer must not say "nothing stored".
+        if (isDatabaseUnavailable(err)) throw new WriteInDoubtError([referenceOf(writes[0])]);
+        throw err;
+      }
     } else {
       await store.commitBatch(writes);
     }
