@@ -1,4 +1,4 @@
-import { MongoClient, MongoNetworkError, MongoServerError, MongoServerSelectionError, type Db } from 'mongodb';
+import { MongoBulkWriteError, MongoClient, MongoNetworkError, MongoServerError, MongoServerSelectionError, type Db } from 'mongodb';
 
 export interface Database {
   client: MongoClient;
@@ -53,6 +53,10 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   // MongoNetworkError covers timeouts and a cleared pool; the driver does not export its wait-queue error.
   if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError) return true;
   if (err instanceof Error && err.name === 'MongoWaitQueueTimeoutError') return true;
+  // A bulk write cut by a network error wraps it (no write errors of its own, the network message).
+  if (err instanceof MongoBulkWriteError && [err.writeErrors].flat().length === 0) {
+    return /closed|timed out|ECONNREFUSED|ECONNRESET|network|connect/i.test(err.message);
+  }
   if (err instanceof MongoServerError) {
     // FerretDB reports a lost PostgreSQL as an internal error carrying the connection failure.
     return /connect(ion)? refused|failed to connect|connection reset|broken pipe|server closed|the database system is (starting up|shutting down)|terminating connection|no connection/i.test(

@@ -88,14 +88,21 @@ export async function applyPlannedWrites(store: ResourceStore, writes: PlannedWr
     }
   } catch (err) {
     if (isDatabaseUnavailable(err)) {
-      // Decided: completed by recovery once the database is back (here, or at the next start).
       scheduleRecovery(store);
+      // Decided: completed by recovery once the database is back (here, or at the next start).
       throw new CommitPendingError(references);
     }
     // Refused for a reason of its own (a concurrent writer, a unique index): the whole bundle is
     // undone while nothing has been answered yet.
-    await undo(store, entries.slice(0, applied));
-    await journal.deleteOne({ _id: id });
+    try {
+      await undo(store, entries.slice(0, applied));
+      await journal.deleteOne({ _id: id });
+    } catch {
+      scheduleRecovery(store);
+      // The database went away while undoing: recovery decides (it completes the bundle if it can,
+      // else undoes it), so the answer cannot say which.
+      throw new CommitInDoubtError(references);
+    }
     throw err;
   }
   try {
@@ -172,11 +179,22 @@ export async function recoverOpenJournals(store: ResourceStore, options: { abort
       aborted += (await journal.deleteOne({ _id: record._id, state: 'prepared' })).deletedCount;
       continue;
     }
-    for (const entry of record.entries) {
-      const current = await store.collections().current(entry.type).findOne({ _id: entry.doc._id });
-      // Already in place, or replaced since by a later write: nothing to do for this entry.
-      if (current && current.v >= entry.doc.v) continue;
-      await applyEntry(store, entry);
+    try {
+      for (const entry of record.entries) {
+        const current = await store.collections().current(entry.type).findOne({ _id: entry.doc._id });
+        // Already in place, or replaced since by a later write: nothing to do for this entry.
+        if (current && current.v >= entry.doc.v) continue;
+        await applyEntry(store, entry);
+      }
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) throw err;
+      // An entry the database refuses (a concurrent writer took its version, a unique index): the
+      // bundle was never answered 2xx (that happens only once every entry is in place), so it is
+      // undone whole. Only its own versions are touched.
+      await undo(store, record.entries);
+      await journal.deleteOne({ _id: record._id });
+      aborted += 1;
+      continue;
     }
     await finish(store, record._id, record.entries);
     completed += 1;
