@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     ? undefined
     : await startEmbeddedDatabase({ dataDir: config.dataDir, log: (message) => log.info(message) });
   const database = await connectDatabase(config.mongodbUri ?? (embedded as { mongoUri: string }).mongoUri, config.databaseName);
-  const hub = await createHub(config, database, { log });
+  const hub = await createHub(embedded ? { ...config, postgresUrl: embedded.postgresUrl } : config, database, { log });
   if (isDevelopmentMode(config) && config.mongodbUri) {
     log.warn('no JWT_PUBLIC_KEY_FILE or JWKS_FILE: tokens are verified with the development key in DATA_DIR');
   }

@@ -132,7 +132,7 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-function commandLineOf(pid: number): string {
+export function commandLineOf(pid: number): string {
   return readProc(pid, 'cmdline').replace(/\0/g, ' ');
 }
 

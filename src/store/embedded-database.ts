@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { delay, fileSize, findFreeLoopbackPort, killStaleProcess, readLogSince, type TrackedChild } from './child-process';
+import { commandLineOf, delay, fileSize, findFreeLoopbackPort, isAlive, killStaleProcess, readLogSince, type TrackedChild } from './child-process';
 import { ensureFerretDbBinary, ferretDbLogFile, spawnFerretDb, waitForFerretDb } from './embedded-ferretdb';
 import {
   ensurePostgresDatabase,
@@ -49,6 +49,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   const log = options.log ?? (() => undefined);
   const dataDir = path.resolve(options.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
+  claimDataDir(dataDir);
   const ferretBinary = ensureFerretDbBinary(options.ferretDbBinary, log);
   const binDir = postgresBinDir(options.postgresBinDir ?? process.env.POSTGRES_BIN_DIR);
   initCluster(dataDir, binDir);
@@ -111,6 +112,8 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     throw error;
   }
   log(`PostgreSQL on 127.0.0.1:${postgresPort}, FerretDB on 127.0.0.1:${ferretPort} (data in ${dataDir})`);
+  // Where operator scripts (db:explain, db:indexes) find the running database.
+  fs.writeFileSync(path.join(dataDir, CONNECTION_FILE), JSON.stringify({ mongoUri: `mongodb://127.0.0.1:${ferretPort}/`, postgresUrl }, null, 2));
 
   // Restarted on the same port, so the hub's driver and FerretDB's pool reconnect by themselves.
   const supervise = (name: string, current: () => TrackedChild, relaunch: () => Promise<TrackedChild>, replace: (c: TrackedChild) => void): void => {
@@ -150,12 +153,47 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
         await ferretdb.stop();
         await postgres.stop();
         fs.rmSync(ferretPidFile, { force: true });
+        fs.rmSync(path.join(dataDir, OWNER_FILE), { force: true });
+        fs.rmSync(path.join(dataDir, CONNECTION_FILE), { force: true });
         watchdog.close();
         log('FerretDB and PostgreSQL stopped');
       })();
       return stopped;
     },
   };
+}
+
+const OWNER_FILE = 'sharehub.pid';
+const CONNECTION_FILE = 'database.json';
+
+/** The connection strings of the embedded database a running hub owns in `dataDir`, if any. */
+export function runningEmbeddedDatabase(dataDir: string): { mongoUri: string; postgresUrl: string } | undefined {
+  try {
+    const owner = Number(fs.readFileSync(path.join(dataDir, OWNER_FILE), 'utf8').trim());
+    if (!isAlive(owner)) return undefined;
+    return JSON.parse(fs.readFileSync(path.join(dataDir, CONNECTION_FILE), 'utf8')) as { mongoUri: string; postgresUrl: string };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One process owns a data folder's database at a time: a second start while the owner lives
+ * (a script next to `npm start`) would otherwise take the owner's database for a killed hub's
+ * leftovers and stop it.
+ */
+function claimDataDir(dataDir: string): void {
+  const ownerFile = path.join(dataDir, OWNER_FILE);
+  let owner: number | undefined;
+  try {
+    owner = Number(fs.readFileSync(ownerFile, 'utf8').trim());
+  } catch {
+    owner = undefined;
+  }
+  if (owner && owner !== process.pid && isAlive(owner) && commandLineOf(owner).includes('node')) {
+    throw new Error(`the database in ${dataDir} is in use by process ${owner} (a running hub?): stop it first, or point MONGODB_URI at it`);
+  }
+  fs.writeFileSync(ownerFile, `${process.pid}\n`);
 }
 
 /** Stops the FerretDB and PostgreSQL a killed hub may have left on this data folder. */
