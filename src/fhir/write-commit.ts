@@ -3,7 +3,7 @@ import { endLinksOf, endLinksOfExcluded } from '../hub/consent-lifecycle';
 import { syncSumehrEntries } from '../hub/sumehr-entries';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
-import { isDatabaseUnavailable } from '../store/database';
+import { isDatabaseUnavailable, writeMayHaveLanded } from '../store/database';
 import { VersionConflictError, type ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
 import { WriteInDoubtError, WriteStoredError } from './database-unavailable';
@@ -55,7 +55,7 @@ async function write(store: ResourceStore, writes: PlannedWrite[]): Promise<void
         await store.write(writes[0].type, writes[0].doc, writes[0].expectedVersion);
       } catch (err) {
         // The write may have landed before the connection broke: the answer must not say "nothing stored".
-        if (isDatabaseUnavailable(err)) throw new WriteInDoubtError([referenceOf(writes[0])]);
+        if (writeMayHaveLanded(err)) throw new WriteInDoubtError([referenceOf(writes[0])]);
         throw err;
       }
     } else {

@@ -65,3 +65,13 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * Whether a write that failed with this error may still have been applied: a connection that broke
+ * after the command was sent. A server that was never selected never received it.
+ */
+export function writeMayHaveLanded(err: unknown): boolean {
+  if (err instanceof MongoServerSelectionError || err instanceof DatabaseUnavailableError) return false;
+  if (err instanceof Error && err.name === 'MongoWaitQueueTimeoutError') return false;
+  return isDatabaseUnavailable(err);
+}
