@@ -17,7 +17,7 @@ const REFERENCE_DATE = '2026-11-23T09:00:00Z';
 const OUT = path.resolve(__dirname, '../fixtures/documents.json');
 
 // Untyped on purpose: one helper for references to every kind of target.
-const ref = (reference: string): Reference<any> => ({ reference }); // eslint-disable-line @typescript-eslint/no-explicit-any
+const ref = (reference: string): Reference<any> => ({ reference });
 const coding = (system: string, code: string, display?: string) => ({ coding: [{ system, code, ...(display ? { display } : {}) }] });
 const release = (rule: string, releaseDate?: string): Extension => ({
   url: `${SH}/StructureDefinition/release-rule`,

@@ -103,6 +103,8 @@ const roles: PractitionerRole[] = PRACTITIONERS.filter((p) => p.organization && 
   resourceType: 'PractitionerRole', id: `role-${p.id.replace(/^physician-/, '')}-${p.organization!.replace(/^org-/, '')}`, active: true,
   period: { start: '2020-01-01' }, practitioner: ref('Practitioner', p.id), organization: ref('Organization', p.organization!),
   specialty: [{ text: p.specialty }],
+  // Break-the-glass needs an emergency or on-call duty (SPEC §4): the emergency physician holds one.
+  ...(p.specialty === 'Emergency medicine' ? { code: [coding(`${SH}/CodeSystem/duty`, 'emergency')] } : {}),
 }));
 
 // ---- Patients and related persons -------------------------------------------------------------

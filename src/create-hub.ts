@@ -17,6 +17,10 @@ import { ResourceStore, type StoreFaults } from './store/resource-store';
 import { SERVED_TYPES } from './fhir/served-types';
 import { AuditTrail, type AuditWriter } from './audit/audit-trail';
 import { AuditStore } from './store/audit-store';
+import { HubRepository } from './fhir/hub-repository';
+import { applyWorkflowRules } from './hub/write-rules';
+import { addDocumentOperations } from './hub/document-operations';
+import { addWorkflowOperations } from './hub/workflow-operations';
 
 export interface HubOptions {
   log?: Logger;
@@ -50,9 +54,11 @@ export async function createHub(config: HubConfig, database: Database, options: 
   return {
     config,
     log,
-    store,
+    openRepository: (policy, now, repositoryOptions) =>
+      // The workflows' business rules are registered here: the repository runs them without importing them.
+      new HubRepository({ policy, now, baseUrl: config.baseUrl, lenient: repositoryOptions?.lenient ?? false }, store, applyWorkflowRules),
     audit: options.audit ?? new AuditTrail(new AuditStore(database.db, options.faults), config.baseUrl),
-    router: createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl),
+    router: createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl, [addWorkflowOperations, addDocumentOperations]),
     verifyToken: options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config)),
     policyFor: options.policyFor ?? (async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now), now)),
     clock: options.clock ?? (() => new Date()),

@@ -1,7 +1,7 @@
 import type { FhirRouter } from '@medplum/fhir-router';
 import type { HubConfig } from './config';
 import type { Logger } from './log';
-import type { ResourceStore } from './store/resource-store';
+import type { HubRepository } from './fhir/hub-repository';
 import type { AuditWriter } from './audit/audit-trail';
 import type { TokenVerifier } from './http/authenticate';
 import type { AccessPolicy } from './policy/access-policy';
@@ -11,11 +11,16 @@ import type { Principal } from './policy/principal';
 export interface Hub {
   config: HubConfig;
   log: Logger;
-  store: ResourceStore;
   router: FhirRouter;
   /** The audit trail every request touching patient data is written to before its response leaves. */
   audit: AuditWriter;
   verifyToken: TokenVerifier;
+  /**
+   * The repository of one request, scoped by its policy: the only way to the data. The store
+   * itself is not part of the hub (ARCHITECTURE: one gate); in-process loaders open one with
+   * systemPolicy().
+   */
+  openRepository(policy: AccessPolicy, now: Date, options?: { lenient?: boolean }): HubRepository;
   /** The caller's policy for one request: its facts are loaded here, once. */
   policyFor(principal: Principal, now: Date): Promise<AccessPolicy>;
   /** The request clock; tests inject one so time-dependent rules are tested without sleeping. */

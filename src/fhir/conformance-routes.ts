@@ -4,8 +4,8 @@ import type { Bundle, Parameters, Resource } from '@medplum/fhirtypes';
 import { accessMatrix } from '../policy/vocabulary';
 import { getHubProfiles } from './definitions';
 
-/** The hub's own conformance resources (profiles/*.json), served read-only (SPEC §4). */
-export const CONFORMANCE_TYPES = ['CodeSystem', 'ValueSet', 'StructureDefinition', 'SearchParameter'] as const;
+/** The hub's own conformance resources (profiles/*.json), served read-only (SPEC §4, §8). */
+export const CONFORMANCE_TYPES = ['CodeSystem', 'ValueSet', 'StructureDefinition', 'SearchParameter', 'OperationDefinition'] as const;
 
 export function addConformanceRoutes(router: FhirRouter, baseUrl: string): void {
   for (const type of CONFORMANCE_TYPES) {

@@ -1,6 +1,6 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
-import { isDatabaseUnavailable } from '../store/database';
-import { CommitInDoubtError, CommitPendingError } from '../store/transaction-journal';
+import { CommitInDoubtError, CommitPendingError } from '../store/commit-errors';
+import { isDatabaseUnavailable } from '../store/unavailable';
 
 /** The OperationOutcome id that means 503 + Retry-After (SPEC §1, §9). */
 export const DATABASE_UNAVAILABLE_ID = 'database-unavailable';

@@ -1,9 +1,10 @@
 import type { AccessPolicy } from '../policy/access-policy';
-import type { ResourceStore } from '../store/resource-store';
 
-/** Everything a repository needs for one request; built by the HTTP layer after authentication. */
+/**
+ * Everything a repository needs for one request; built by the HTTP layer after authentication.
+ * No store here: the data is reached only through the repository (HubRepository).
+ */
 export interface RequestContext {
-  store: ResourceStore;
   policy: AccessPolicy;
   /** Public base URL of the FHIR endpoint, for fullUrl and paging links. */
   baseUrl: string;

@@ -211,11 +211,15 @@ async function patientFacts(store: ResourceStore, principal: Principal, now: Dat
   const grants = relatedPersons.length
     ? await store.readFacts('Consent', and(activeConsentOf(['grant'], now), keyIn('actor', relatedPersons.map((r) => `RelatedPerson/${r._id}`))))
     : [];
-  const records = new Set([...(self ? [self] : []), ...grants.map((g) => g.a.patient as string).filter(Boolean)]);
+  // A parent's grant stops by itself on the child's 16th birthday (SPEC §4, evaluated now); other grants hold.
+  const guardianOf = await childrenUnder16(store, relatedPersons, grants, now);
+  const parents = parentsAmong(relatedPersons);
+  const inForce = grants.filter((g) => !(g.s.actor ?? []).some((a) => parents.has(a)) || guardianOf.has(g.a.patient as string));
+  const records = new Set([...(self ? [self] : []), ...inForce.map((g) => g.a.patient as string).filter(Boolean)]);
   const consents = records.size ? await store.readFacts('Consent', and(activeConsentOf(['hub-sharing'], now), keyIn('patient', [...records]))) : [];
   const portal = new Set(consents.filter((c) => PORTAL_CHANNELS.has(channelOf(c.r as Consent) ?? '')).map((c) => c.a.patient as string));
   const name = patients.length === 1 ? displayName((patients[0].r as Patient).name) : undefined;
-  return { kind: 'patient', self, records, portal, guardianOf: await childrenUnder16(store, relatedPersons, grants, now), consentBasis: basisOf(consents), name };
+  return { kind: 'patient', self, records, portal, guardianOf, consentBasis: basisOf(consents), name };
 }
 
 /** Relationships (v3-RoleCode) that make a grant holder a parent or legal guardian. */
@@ -223,11 +227,7 @@ const PARENT_ROLES = new Set(['MTH', 'FTH', 'PRN', 'GUARD']);
 
 /** Patients under 16 who granted access to the caller as their parent: the parent decides their consent. */
 async function childrenUnder16(store: ResourceStore, relatedPersons: StoredResource[], grants: StoredResource[], now: Date): Promise<Set<string>> {
-  const parents = new Set(
-    relatedPersons
-      .filter((r) => (r.r as RelatedPerson).relationship?.some((c) => c.coding?.some((x) => PARENT_ROLES.has(x.code ?? ''))))
-      .map((r) => `RelatedPerson/${r._id}`)
-  );
+  const parents = parentsAmong(relatedPersons);
   const children = [...new Set(grants.filter((g) => (g.s.actor ?? []).some((a) => parents.has(a))).map((g) => g.a.patient as string))];
   const under16 = new Set<string>();
   for (const child of children) {
@@ -235,6 +235,14 @@ async function childrenUnder16(store: ResourceStore, relatedPersons: StoredResou
     if (patient?.birthDate && ageOn(patient.birthDate, now) < 16) under16.add(child);
   }
   return under16;
+}
+
+function parentsAmong(relatedPersons: StoredResource[]): Set<string> {
+  return new Set(
+    relatedPersons
+      .filter((r) => (r.r as RelatedPerson).relationship?.some((c) => c.coding?.some((x) => PARENT_ROLES.has(x.code ?? ''))))
+      .map((r) => `RelatedPerson/${r._id}`)
+  );
 }
 
 /** Age in whole years on `now` (UTC), from a FHIR date. */

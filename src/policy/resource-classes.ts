@@ -2,7 +2,7 @@
 
 /**
  * Entries of a SUMEHR's sections: clinical, and seen exactly as the SUMEHR that lists them
- * (class summary, its label and release rule; access-fields.ts, hub/sumehr-entries.ts).
+ * (class summary, its label and release rule; access-fields.ts, fhir/sumehr-entries.ts).
  */
 export const SUMEHR_ENTRY_TYPES = new Set(['Condition', 'AllergyIntolerance', 'MedicationStatement', 'Immunization', 'Observation', 'Procedure']);
 

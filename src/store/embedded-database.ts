@@ -99,7 +99,8 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     }
   };
 
-  let [postgres, postgresPort] = await firstStart(launchPostgres);
+  const [firstPostgres, postgresPort] = await firstStart(launchPostgres);
+  let postgres = firstPostgres;
   let ferretdb: TrackedChild;
   let ferretPort: number;
   let postgresUrl: string;

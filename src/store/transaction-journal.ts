@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';
-import { DatabaseUnavailableError, isDatabaseUnavailable } from './database';
+import { CommitInDoubtError, CommitPendingError } from './commit-errors';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from './unavailable';
 import { VersionConflictError, type ResourceStore } from './resource-store';
 import { historyEntryOf, type PlannedWrite, type StoredResource } from './stored-resource';
 
@@ -21,26 +22,6 @@ interface JournalRecord {
   state: 'prepared' | 'committed';
   at: Date;
   entries: JournalEntry[];
-}
-
-/**
- * A bundle's commit was decided (its commit record is written) but the database went away before
- * it was applied: it is durable and will be completed by recovery; nothing about it is undone.
- */
-export class CommitPendingError extends Error {
-  constructor(readonly references: string[]) {
-    super(`committed, completion pending: ${references.join(', ')}`);
-  }
-}
-
-/**
- * The database went away while the commit record was being written: the bundle is either
- * committed (then completed by recovery) or not (then undone by it); nobody can tell yet.
- */
-export class CommitInDoubtError extends Error {
-  constructor(readonly references: string[]) {
-    super(`commit in doubt: ${references.join(', ')}`);
-  }
 }
 
 /**

@@ -100,15 +100,8 @@ export function documentFor(patient: string, options: { id?: string; cls?: strin
 
 /** Writes test data in-process with the system policy (setup only; reads under test go through HTTP). */
 export async function seed<T extends { resourceType: string; id?: string }>(t: TestHub, resource: T): Promise<T & { id: string }> {
-  const { HubRepository } = await import('../../src/fhir/hub-repository');
   const { systemPolicy } = await import('../../src/policy/access-policy');
-  const repo = new HubRepository({
-    store: t.hub.store,
-    policy: systemPolicy({ sub: 'test-seed', role: 'hub-admin', scopes: [] }),
-    baseUrl: t.config.baseUrl,
-    now: t.hub.clock(),
-    lenient: false,
-  });
+  const repo = t.hub.openRepository(systemPolicy({ sub: 'test-seed', role: 'hub-admin', scopes: [] }), t.hub.clock());
   const written = resource.id ? await repo.updateResource(resource as never) : await repo.createResource(resource as never);
   return written as unknown as T & { id: string };
 }
