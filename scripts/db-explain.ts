@@ -65,8 +65,14 @@ async function main(): Promise<void> {
       if (shape.sort) cursor = cursor.sort(shape.sort);
       if (shape.limit) cursor = cursor.limit(shape.limit);
       const explain = await cursor.explain();
-      process.stdout.write(`\n== ${shape.name}\n   ${shape.collection}.find(${JSON.stringify(shape.filter)})${shape.sort ? `.sort(${JSON.stringify(shape.sort)})` : ''}\n`);
-      process.stdout.write(describePlan(explain).map((l) => `   ${l}\n`).join(''));
+      process.stdout.write(
+        `\n== ${shape.name}\n   ${shape.collection}.find(${JSON.stringify(shape.filter)})${shape.sort ? `.sort(${JSON.stringify(shape.sort)})` : ''}\n`
+      );
+      process.stdout.write(
+        describePlan(explain)
+          .map((l) => `   ${l}\n`)
+          .join('')
+      );
     }
   } finally {
     await database.close();
@@ -90,7 +96,12 @@ function describePlan(explain: Document): string[] {
 }
 
 function postgresNodes(node: Document, depth: number): string[] {
-  const detail = [node['Index Name'] && `index ${node['Index Name']}`, node['Index Cond'] && `cond ${node['Index Cond']}`, node['Filter'] && `filter ${node['Filter']}`, node['Recheck Cond'] && `recheck ${node['Recheck Cond']}`]
+  const detail = [
+    node['Index Name'] && `index ${node['Index Name']}`,
+    node['Index Cond'] && `cond ${node['Index Cond']}`,
+    node['Filter'] && `filter ${node['Filter']}`,
+    node['Recheck Cond'] && `recheck ${node['Recheck Cond']}`,
+  ]
     .filter(Boolean)
     .join('; ');
   const line = `${'  '.repeat(depth)}${node['Node Type']}${node['Relation Name'] ? ` on ${node['Relation Name']}` : ''}${detail ? `: ${detail}` : ''}`;

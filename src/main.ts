@@ -14,9 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const embedded = config.mongodbUri
-    ? undefined
-    : await startEmbeddedDatabase({ dataDir: config.dataDir, log: (message) => log.info(message) });
+  const embedded = config.mongodbUri ? undefined : await startEmbeddedDatabase({ dataDir: config.dataDir, log: (message) => log.info(message) });
   const database = await connectDatabase(config.mongodbUri ?? (embedded as { mongoUri: string }).mongoUri, config.databaseName);
   const hub = await createHub(embedded ? { ...config, postgresUrl: embedded.postgresUrl } : config, database, { log });
   if (isDevelopmentMode(config) && config.mongodbUri) {

@@ -13,16 +13,24 @@ export const DATABASE_UNAVAILABLE_ID = 'database-unavailable';
  */
 export function databaseUnavailableOutcome(err: unknown): OperationOutcome | undefined {
   if (err instanceof WriteInDoubtError) {
-    return unavailable(`The database became unavailable while ${err.references.join(', ')} was being stored: it may or may not be stored. Read it back before sending it again.`);
+    return unavailable(
+      `The database became unavailable while ${err.references.join(', ')} was being stored: it may or may not be stored. Read it back before sending it again.`
+    );
   }
   if (err instanceof WriteStoredError) {
-    return unavailable(`The database became unavailable after ${err.references.join(', ')} was stored, before the hub finished updating what depends on it. Do not send it again.`);
+    return unavailable(
+      `The database became unavailable after ${err.references.join(', ')} was stored, before the hub finished updating what depends on it. Do not send it again.`
+    );
   }
   if (err instanceof CommitPendingError) {
-    return unavailable(`The database became unavailable after the transaction was committed: it is stored and will be complete as soon as the database is back (${err.references.join(', ')}). Do not send it again.`);
+    return unavailable(
+      `The database became unavailable after the transaction was committed: it is stored and will be complete as soon as the database is back (${err.references.join(', ')}). Do not send it again.`
+    );
   }
   if (err instanceof CommitInDoubtError) {
-    return unavailable(`The database became unavailable while the transaction was being committed: it is either stored in full or not at all (${err.references.join(', ')}). Read one of them back before sending it again.`);
+    return unavailable(
+      `The database became unavailable while the transaction was being committed: it is either stored in full or not at all (${err.references.join(', ')}). Read one of them back before sending it again.`
+    );
   }
   if (isDatabaseUnavailable(err)) return unavailable('The database is unavailable; nothing was stored. Retry later.');
   return undefined;

@@ -2,14 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { commandLineOf, delay, fileSize, findFreeLoopbackPort, isAlive, killStaleProcess, readLogSince, type TrackedChild } from './child-process';
 import { ensureFerretDbBinary, ferretDbLogFile, spawnFerretDb, waitForFerretDb } from './embedded-ferretdb';
-import {
-  ensurePostgresDatabase,
-  initCluster,
-  postgresBinDir,
-  postgresDataDir,
-  spawnPostgres,
-  waitForPostgres,
-} from './embedded-postgres';
+import { ensurePostgresDatabase, initCluster, postgresBinDir, postgresDataDir, spawnPostgres, waitForPostgres } from './embedded-postgres';
 import { startWatchdog } from './watchdog';
 
 /**
@@ -140,8 +133,18 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
       }
     });
   };
-  supervise('PostgreSQL', () => postgres, () => launchPostgres(postgresPort), (c) => (postgres = c));
-  supervise('FerretDB', () => ferretdb, () => launchFerretDb(ferretPort, postgresUrl), (c) => (ferretdb = c));
+  supervise(
+    'PostgreSQL',
+    () => postgres,
+    () => launchPostgres(postgresPort),
+    (c) => (postgres = c)
+  );
+  supervise(
+    'FerretDB',
+    () => ferretdb,
+    () => launchFerretDb(ferretPort, postgresUrl),
+    (c) => (ferretdb = c)
+  );
 
   let stopped: Promise<void> | undefined;
   return {

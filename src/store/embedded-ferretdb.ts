@@ -71,7 +71,7 @@ export function spawnFerretDb(binary: string, dataDir: string, port: number, pos
       `--state-dir=${dir}`,
     ],
     ferretDbLogFile(dir),
-    { cwd: dir },
+    { cwd: dir }
   );
   return trackChild(child, 'SIGTERM');
 }

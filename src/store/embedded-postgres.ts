@@ -105,11 +105,10 @@ export function initCluster(dataDir: string, binDir: string): void {
   }
   const initdb = path.join(binDir, 'initdb');
   if (!isExecutable(initdb)) throw new Error(`initdb not found in ${binDir}`);
-  const result = spawnSync(
-    initdb,
-    ['-D', pgData, '-U', POSTGRES_USER, '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-instructions'],
-    { encoding: 'utf8', ...(user ?? {}) },
-  );
+  const result = spawnSync(initdb, ['-D', pgData, '-U', POSTGRES_USER, '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-instructions'], {
+    encoding: 'utf8',
+    ...(user ?? {}),
+  });
   if (result.status !== 0) {
     fs.rmSync(pgData, { recursive: true, force: true });
     throw new Error(`initdb failed (${result.error?.message ?? `exit ${result.status}`}): ${result.stderr}`);
@@ -132,7 +131,7 @@ export function spawnPostgres(options: PostgresOptions): TrackedChild {
     path.join(binDir, 'postgres'),
     ['-D', postgresDataDir(options.dataDir), '-p', String(options.port), ...settings.flatMap((s) => ['-c', s])],
     logFile,
-    runAs() ?? {},
+    runAs() ?? {}
   );
   // SIGINT is PostgreSQL's fast shutdown: open transactions are rolled back, then it exits cleanly.
   return trackChild(child, 'SIGINT');

@@ -32,7 +32,7 @@ BEGIN
   FOR meta IN EXECUTE format('SELECT _jsonb->>''_id'' AS collection, _jsonb->>''table'' AS tbl FROM %I._ferretdb_database_metadata', ${literal(databaseName)}) LOOP
     FOR field IN
       SELECT f FROM unnest(ARRAY[${everywhere}]::text[]) AS f
-      UNION SELECT p.f FROM (VALUES ${pairs.join(', ') || "(NULL, NULL)"}) AS p(c, f) WHERE p.c = meta.collection
+      UNION SELECT p.f FROM (VALUES ${pairs.join(', ') || '(NULL, NULL)'}) AS p(c, f) WHERE p.c = meta.collection
     LOOP
       EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin ((_jsonb->%L) jsonb_path_ops)',
         left(meta.tbl || '_' || regexp_replace(field, '[^A-Za-z0-9]', '_', 'g') || '_gin', 63), ${literal(databaseName)}, meta.tbl, field);

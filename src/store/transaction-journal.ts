@@ -125,7 +125,7 @@ async function finish(store: ResourceStore, id: string, entries: JournalEntry[])
     entries.map((e) => {
       const entry = historyEntryOf(e.type, e.doc);
       return { replaceOne: { filter: { _id: entry._id }, replacement: entry, upsert: true } };
-    }),
+    })
   );
   await journalOf(store).deleteOne({ _id: id });
 }

@@ -25,7 +25,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (err instanceof MongoServerError) {
     // FerretDB reports a lost PostgreSQL as an internal error carrying the connection failure.
     return /connect(ion)? refused|failed to connect|connection reset|broken pipe|server closed|the database system is (starting up|shutting down)|terminating connection|no connection/i.test(
-      err.message,
+      err.message
     );
   }
   return false;

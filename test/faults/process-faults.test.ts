@@ -69,7 +69,10 @@ function writeLoad(h: HubProcess, workers: number) {
     singles,
     bundles,
     answered: () => all().length,
-    okSince: (n: number) => all().slice(n).some((a) => a.status < 300),
+    okSince: (n: number) =>
+      all()
+        .slice(n)
+        .some((a) => a.status < 300),
     stop: async () => {
       stopping = true;
       await running;
@@ -119,7 +122,13 @@ it('database killed under write load: fast 503s with Retry-After, recovery witho
   const statuses = new Set(answers.map((a) => a.status));
   const unexpected = [...statuses].filter((s) => ![200, 201, 503].includes(s));
   // On failure, the hub's own account of the unexpected errors.
-  const errors = unexpected.length ? h.output().split('\n').filter((l) => /"level":"error"/.test(l)).slice(0, 5) : [];
+  const errors = unexpected.length
+    ? h
+        .output()
+        .split('\n')
+        .filter((l) => /"level":"error"/.test(l))
+        .slice(0, 5)
+    : [];
   expect({ unexpected, errors }).toEqual({ unexpected: [], errors: [] });
   expect(statuses.has(503)).toBe(true);
   expect(answers.filter((a) => a.status === 503 && !a.retryAfter)).toEqual([]);
@@ -196,7 +205,14 @@ function childPids(parent: number): number[] {
     .map(Number)
     .filter((pid) => {
       try {
-        return Number(fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]) === parent;
+        return (
+          Number(
+            fs
+              .readFileSync(`/proc/${pid}/stat`, 'utf8')
+              .replace(/^.*\) /, '')
+              .split(' ')[1]
+          ) === parent
+        );
       } catch {
         return false;
       }

@@ -26,7 +26,10 @@ class Relay {
   private accept(client: net.Socket): void {
     if (this.down) return void client.destroy();
     const server = net.connect(this.upstream);
-    for (const [a, b] of [[client, server], [server, client]] as const) {
+    for (const [a, b] of [
+      [client, server],
+      [server, client],
+    ] as const) {
       this.sockets.add(a);
       a.on('error', () => b.destroy());
       a.on('close', () => {
@@ -94,10 +97,20 @@ it('answers 503 with Retry-After while the database is unreachable, stores nothi
     api.get('/fhir/Organization/before-outage'),
     api.get('/fhir/Organization?name=before'),
     api.put('/fhir/Organization/during-outage').send(organization('during-outage')),
-    api.post('/fhir').send({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: organization('in-bundle'), request: { method: 'PUT', url: 'Organization/in-bundle' } }] }),
+    api
+      .post('/fhir')
+      .send({
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [{ resource: organization('in-bundle'), request: { method: 'PUT', url: 'Organization/in-bundle' } }],
+      }),
   ]) {
     const res = await request;
-    expect({ status: res.status, retryAfter: res.headers['retry-after'], code: res.body.issue?.[0]?.code }).toEqual({ status: 503, retryAfter: '1', code: 'transient' });
+    expect({ status: res.status, retryAfter: res.headers['retry-after'], code: res.body.issue?.[0]?.code }).toEqual({
+      status: 503,
+      retryAfter: '1',
+      code: 'transient',
+    });
     expect(res.body.issue[0].details.text).toMatch(/nothing was stored/);
   }
 

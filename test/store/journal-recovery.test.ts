@@ -10,7 +10,20 @@ import { freshDatabaseName, testMongoUri } from '../support/database';
  * visible is deleted. A fault hook that never settles stands for a hub killed at that point.
  */
 const doc = (id: string, v: number, name: string): StoredResource =>
-  ({ _id: id, v, ts: new Date(), del: false, r: { resourceType: 'Organization', id, name, meta: { versionId: String(v) } }, s: {}, x: {}, dl: {}, dh: {}, n: {}, o: {}, a: {} }) as StoredResource;
+  ({
+    _id: id,
+    v,
+    ts: new Date(),
+    del: false,
+    r: { resourceType: 'Organization', id, name, meta: { versionId: String(v) } },
+    s: {},
+    x: {},
+    dl: {},
+    dh: {},
+    n: {},
+    o: {},
+    a: {},
+  }) as StoredResource;
 const creates = (...ids: string[]): PlannedWrite[] => ids.map((id) => ({ type: 'Organization', doc: doc(id, 1, `created ${id}`), expectedVersion: null }));
 const never = (): Promise<void> => new Promise<void>(() => undefined);
 
@@ -96,7 +109,10 @@ describe('the database goes away after the commit point', () => {
         .send({
           resourceType: 'Bundle',
           type: 'transaction',
-          entry: ['One', 'Two', 'Three'].map((name) => ({ resource: { resourceType: 'Organization', name: `Pending ${name}` }, request: { method: 'POST', url: 'Organization' } })),
+          entry: ['One', 'Two', 'Three'].map((name) => ({
+            resource: { resourceType: 'Organization', name: `Pending ${name}` },
+            request: { method: 'POST', url: 'Organization' },
+          })),
         });
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBeDefined();

@@ -29,7 +29,10 @@ describe('GIN indexes on FerretDB-PostgreSQL', () => {
     const result = new Map<string, string[]>();
     for (const row of tables.rows as { collection: string; tbl: string }[]) {
       const defs = await pg.query('SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2', [t.config.databaseName, row.tbl]);
-      result.set(row.collection, (defs.rows as { indexdef: string }[]).map((d) => d.indexdef).filter((d) => /USING gin/.test(d)));
+      result.set(
+        row.collection,
+        (defs.rows as { indexdef: string }[]).map((d) => d.indexdef).filter((d) => /USING gin/.test(d))
+      );
     }
     return result;
   };

@@ -39,7 +39,10 @@ export async function startHubProcess(dataDir: string): Promise<HubProcess> {
   for (let i = 0; ; i++) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`hub exited during start-up:\n${output}`);
     if (i > 1200) throw new Error(`hub not ready after 120 s:\n${output}`);
-    const ready = await fetch(`${base}/readyz`).then((r) => r.status === 200, () => false);
+    const ready = await fetch(`${base}/readyz`).then(
+      (r) => r.status === 200,
+      () => false
+    );
     if (ready) break;
     await new Promise((r) => setTimeout(r, 100));
   }
