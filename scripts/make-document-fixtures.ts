@@ -24,6 +24,7 @@ const release = (rule: string, releaseDate?: string): Extension => ({
   extension: [{ url: 'rule', valueCode: rule }, ...(releaseDate ? [{ url: 'releaseDate', valueDateTime: releaseDate }] : [])],
 });
 
+/** Each custodian's registered document source (its Endpoint in scripts/make-fixtures.ts): content URLs lie below it. */
 const SOURCES: Record<string, string> = {
   'org-hopital-du-parc': 'https://dms.hopital-du-parc.example/documents',
   'org-ziekenhuis-zuid': 'https://epd.ziekenhuis-zuid.example/documenten',

@@ -156,6 +156,63 @@ const OPERATIONS: OperationSpec[] = [
     affectsState: true,
     parameters: [['return', 'out', 1, '1', 'Organization', 'The Organization with the acceptance recorded.']],
   },
+  // The metahub's operations (SPEC §11): served only with HUB_MODE=metahub, to peer hubs (role `hub`).
+  {
+    code: 'register-holder',
+    title: 'Register a holder of a patient\u2019s data',
+    description: 'Metahub: the calling hub (from its peer token) holds data for the patient with this SSIN. Idempotent.',
+    resource: ['Patient'],
+    type: true,
+    affectsState: true,
+    parameters: [['identifier', 'in', 1, '1', 'Identifier', 'The patient\u2019s SSIN (system https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin).']],
+  },
+  {
+    code: 'holders',
+    title: 'Hubs holding a patient\u2019s data',
+    description: 'Metahub: the hubs that registered as holders of data for the patient, as Endpoints (identifier = hub_id, address = base URL).',
+    resource: ['Patient'],
+    type: true,
+    affectsState: false,
+    parameters: [
+      ['identifier', 'in', 1, '1', 'token', '<ssin system>|<SSIN>.'],
+      ['return', 'out', 1, '1', 'Bundle', 'A searchset of Endpoint, one per holding hub.'],
+    ],
+  },
+  {
+    code: 'publish',
+    title: 'Publish consents, links and professionals',
+    description:
+      'Metahub: a hub publishes every change of its Consents (all kinds), therapeutic links (CareTeam) and Practitioners, in national form: parties named by SSIN, NIHII or CBE (Reference.identifier), meta.source = the record at the hub, meta.lastUpdated = its change. All or nothing.',
+    system: true,
+    affectsState: true,
+    parameters: [['resource', 'in', 1, '1', 'Bundle', 'A collection Bundle of Consent, CareTeam and Practitioner in national form.']],
+  },
+  {
+    code: 'national-access',
+    title: 'National access facts of a professional',
+    description:
+      'Metahub: asked by a hub deciding for another hub\u2019s professional. Whether the professional is active with the profession as the vouching hub published it, its links in force at any hub, which of those patients have an active national consent (the latest hub-sharing change wins), and the patients whose exclusion names it.',
+    resource: ['Practitioner'],
+    type: true,
+    affectsState: false,
+    parameters: [
+      ['nihii', 'in', 1, '1', 'string', 'The professional\u2019s NIHII.'],
+      ['profession', 'in', 1, '1', 'code', 'The profession the professional acts with.'],
+      ['hub', 'in', 1, '1', 'string', 'The hub_id of the hub vouching for the professional (the calling hub).'],
+      ['active', 'out', 1, '1', 'boolean', 'Active with that profession in the national registry.'],
+      ['name', 'out', 0, '1', 'string', 'The professional\u2019s name, for the audit trail.'],
+      ['link', 'out', 0, '*', '', 'A link (or grant) in force naming the professional.'],
+      ['consented', 'out', 0, '*', 'string', 'SSIN of a linked patient whose national consent is active.'],
+      ['excluded', 'out', 0, '*', 'string', 'SSIN of a patient whose exclusion names the professional.'],
+    ],
+    parts: {
+      link: [
+        ['ssin', 'out', 1, '1', 'string', 'The patient\u2019s SSIN.'],
+        ['type', 'out', 1, '1', 'code', 'The link type (CodeSystem link-type), or `grant`.'],
+        ['source', 'out', 1, '1', 'uri', 'The record at the hub that published it.'],
+      ],
+    },
+  },
 ];
 
 function parameter([name, use, min, max, type, documentation]: Param, parts?: Record<string, Param[]>): OperationDefinitionParameter {

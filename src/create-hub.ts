@@ -13,10 +13,17 @@ import type { Database } from './store/database';
 import { pingDatabase } from './store/database';
 import { ensureIndexes } from './store/indexes';
 import { provisionPostgresIndexes } from './store/postgres-indexes';
+import { backfillGuards } from './policy/unique-states';
+import { relativeReference } from './fhir/search-values';
 import { ResourceStore, type StoreFaults } from './store/resource-store';
 import { SERVED_TYPES } from './fhir/served-types';
 import { AuditTrail, type AuditWriter } from './audit/audit-trail';
 import { AuditStore } from './store/audit-store';
+import { createFederation } from './federation/federation';
+import { NationalStore, PeerTokenLedger } from './store/national-store';
+import { localReader } from './federation/local-reader';
+import { refuseHubRole } from './identity/verify-token';
+import type { WriteObserver } from './fhir/request-context';
 import { HubRepository } from './fhir/hub-repository';
 import { applyWorkflowRules } from './hub/write-rules';
 import { addDocumentOperations } from './hub/document-operations';
@@ -50,17 +57,31 @@ export async function createHub(config: HubConfig, database: Database, options: 
   const store = new ResourceStore(database.db, options.faults);
   const recovered = await store.recover();
   if (recovered.aborted || recovered.completed) log.warn('decided batch commits interrupted by a crash', recovered);
+  const guards = await backfillGuards(store, (ref) => (ref ? relativeReference(ref, config.baseUrl) : undefined));
+  if (guards.entered) log.info('guards entered for data written before them', guards);
   if (isDevelopmentMode(config)) ensureDevKeyPair(config.dataDir);
+  // Told of every commit once federation is set up: the publisher of consents, links and practitioners.
+  let onCommitted: WriteObserver | undefined;
+  const openRepository: Hub['openRepository'] = (policy, now, repositoryOptions) =>
+    // The workflows' business rules are registered here: the repository runs them without importing them.
+    new HubRepository({ policy, now, baseUrl: config.baseUrl, lenient: repositoryOptions?.lenient ?? false, onCommitted }, store, applyWorkflowRules);
+  const federation = await createFederation(config, { ledger: new PeerTokenLedger(database.db), national: new NationalStore(database.db) }, localReader(openRepository), log);
+  onCommitted = federation?.publisher?.observer;
+  const router = createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl, [addWorkflowOperations, addDocumentOperations]);
+  federation?.addOperations(router);
+  const userTokens = options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config));
   return {
     config,
     log,
-    openRepository: (policy, now, repositoryOptions) =>
-      // The workflows' business rules are registered here: the repository runs them without importing them.
-      new HubRepository({ policy, now, baseUrl: config.baseUrl, lenient: repositoryOptions?.lenient ?? false }, store, applyWorkflowRules),
+    openRepository,
     audit: options.audit ?? new AuditTrail(new AuditStore(database.db, options.faults), config.baseUrl),
-    router: createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl, [addWorkflowOperations, addDocumentOperations]),
-    verifyToken: options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config)),
-    policyFor: options.policyFor ?? (async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now), now)),
+    router,
+    // Role `hub` comes only with a peer hub's own signature (src/federation), never from the user issuer.
+    verifyToken: refuseHubRole(userTokens, federation?.mode === 'metahub'),
+    policyFor:
+      options.policyFor ??
+      (async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now, federation?.access.nationalAccessOf(principal)), now)),
+    federation,
     clock: options.clock ?? (() => new Date()),
     ready: () => pingDatabase(database.db),
     version: '0.1.0',

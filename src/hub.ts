@@ -6,6 +6,7 @@ import type { AuditWriter } from './audit/audit-trail';
 import type { TokenVerifier } from './http/authenticate';
 import type { AccessPolicy } from './policy/access-policy';
 import type { Principal } from './policy/principal';
+import type { Federation } from './federation/federation';
 
 /** The running hub's parts, assembled once at start-up (src/main.ts) or by a test. */
 export interface Hub {
@@ -28,4 +29,6 @@ export interface Hub {
   /** Database reachability for /readyz. */
   ready(): Promise<boolean>;
   version: string;
+  /** Federation (SPEC §11), when HUB_ID is set: peer calls, federated search, metahub operations. */
+  federation?: Federation;
 }

@@ -4,7 +4,7 @@ import { validateForWrite } from '../../src/fhir/validation';
 import { HISTORY_COLLECTION } from '../../src/store/resource-store';
 import { historyEntryOf, type StoredResource } from '../../src/store/stored-resource';
 import { storedFormBuilder } from './access-sidecar';
-import { benchGp, gpLink, hubSharingConsent, benchCustodian } from './care-network';
+import { benchGp, gpLink, hubSharingConsent, benchCustodian, benchSource } from './care-network';
 import { ProgressLine } from './progress';
 import { SeededRandom, syntheticDocumentReference, syntheticPatient } from './synthetic-data';
 
@@ -36,7 +36,7 @@ export async function seedStore(db: Db, counts: { patients: number; docs: number
 
   const linkedPatientIds = patientIds.slice(0, Math.min(counts.links, patientIds.length));
   const now = new Date();
-  const progress = new ProgressLine('seeding', 1 + 2 * counts.patients + linkedPatientIds.length + counts.docs);
+  const progress = new ProgressLine('seeding', 3 + 2 * counts.patients + linkedPatientIds.length + counts.docs);
   const storedForm = storedFormBuilder(db, baseUrl);
   const store = (resources: (Resource & { id: string })[]) => Promise.all(resources.map(storedForm));
   let pending: Promise<void> = Promise.resolve();
@@ -58,6 +58,7 @@ export async function seedStore(db: Db, counts: { patients: number; docs: number
   // The care network before the documents: their access sidecars read each patient's consent window.
   await pending;
   await write('Practitioner', await store([benchGp()]));
+  await write('Endpoint', await store([benchSource()]));
   await write('Organization', await store([benchCustodian()]));
   for (let from = 0; from < patientIds.length; from += BATCH_SIZE) {
     await write('Consent', await store(patientIds.slice(from, from + BATCH_SIZE).map((id) => hubSharingConsent(id, now))));

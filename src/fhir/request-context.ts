@@ -1,4 +1,11 @@
 import type { AccessPolicy } from '../policy/access-policy';
+import type { PlannedWrite } from '../store/stored-resource';
+
+/**
+ * Told of every committed write, after the commit (federation publishes consents, links and
+ * practitioners to the metahub from here). It cannot undo the write; its own failures are its own.
+ */
+export type WriteObserver = (writes: readonly PlannedWrite[]) => Promise<void>;
 
 /**
  * Everything a repository needs for one request; built by the HTTP layer after authentication.
@@ -12,4 +19,5 @@ export interface RequestContext {
   now: Date;
   /** `Prefer: handling=lenient`. */
   lenient: boolean;
+  onCommitted?: WriteObserver;
 }

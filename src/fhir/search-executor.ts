@@ -66,7 +66,7 @@ export async function executeSearch(repo: HubRepository, store: ResourceStore, o
   for (const doc of page.docs) repo.found(type, doc);
   const entries: BundleEntry[] = page.docs.map((doc) => ({
     fullUrl: `${ctx.baseUrl}/${type}/${doc._id}`,
-    resource: shape(doc.r, request),
+    resource: shape(repo.shown(doc.r), request),
     search: { mode: 'match' },
   }));
   entries.push(...(await includedEntries(repo, store, page.docs, request)));
@@ -114,7 +114,7 @@ async function includedEntries(repo: HubRepository, store: ResourceStore, docs: 
     if (seen.has(key)) continue;
     seen.add(key);
     repo.found(type, doc);
-    entries.push({ fullUrl: `${ctx.baseUrl}/${key}`, resource: doc.r, search: { mode: 'include' } });
+    entries.push({ fullUrl: `${ctx.baseUrl}/${key}`, resource: repo.shown(doc.r), search: { mode: 'include' } });
   }
   return entries;
 }

@@ -1,4 +1,4 @@
-import type { Organization, Patient, Practitioner, PractitionerRole } from '@medplum/fhirtypes';
+import type { Endpoint, Organization, Patient, Practitioner, PractitionerRole } from '@medplum/fhirtypes';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { ageOn } from '../policy/facts';
 import { CONSENT_KIND, NIHII_PROFESSIONAL, PROFESSION, SH, SSIN } from '../policy/vocabulary';
@@ -34,8 +34,8 @@ export interface WorkflowPort {
   professionOf(practitioner: string): Promise<string | undefined>;
   /** The Practitioner holds an active PractitionerRole with one of these duty codes now. */
   hasDuty(practitioner: string, duties: readonly string[]): Promise<boolean>;
-  /** A registry entry (not deleted), for the registration rules. */
-  registryEntry<T extends Practitioner | Organization>(type: T['resourceType'], id: string): Promise<T | undefined>;
+  /** A registry entry (not deleted), for the registration rules and the registered content sources. */
+  registryEntry<T extends Practitioner | Organization | Endpoint>(type: T['resourceType'], id: string): Promise<T | undefined>;
   /** The resource (`Type/id`) is an entry of a SUMEHR: it takes its access from that SUMEHR. */
   isSumehrEntry(reference: string): Promise<boolean>;
   /** A registration Task of this kind is pending (`requested`) for this subject. */
@@ -104,7 +104,7 @@ export function storePort(store: ResourceStore, now: Date): WorkflowPort {
         return inForce && (role.code ?? []).some((c) => c.coding?.some((x) => x.system === DUTY && duties.includes(x.code ?? '')));
       });
     },
-    async registryEntry<T extends Practitioner | Organization>(type: T['resourceType'], id: string) {
+    async registryEntry<T extends Practitioner | Organization | Endpoint>(type: T['resourceType'], id: string) {
       const doc = await store.readFactById(type, id);
       return doc && !doc.del ? (doc.r as T) : undefined;
     },

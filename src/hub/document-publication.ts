@@ -6,7 +6,7 @@ import { CONFIDENTIALITY, RELEASE_RULE_EXT, SUMEHR_LOINC } from '../policy/vocab
 const LOINC = 'http://loinc.org';
 const RELEASE_RULES = new Set(['immediate', 'delayed', 'never', 'on-physician-release']);
 /** Content kept in the hub's safe: a Binary (or the SUMEHR's Composition) of this hub. */
-const SAFE_CONTENT = /^(Binary|Composition)\/[A-Za-z0-9\-.]{1,64}$/;
+export const SAFE_CONTENT = /^(Binary|Composition)\/[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * Publication rules of a DocumentReference (SPEC §4), for writes by professionals (and peer hubs

@@ -70,6 +70,22 @@ export interface AdministrativeFacts {
   organization?: string;
 }
 
+/**
+ * What the metahub answers a hub deciding for another hub's professional (SPEC §11), by SSIN: the
+ * national view of their links, consents and exclusions at decision time (no copies kept).
+ */
+export interface NationalAccess {
+  /** Active with the token's profession in the national registry, as the calling hub published it. */
+  active: boolean;
+  name?: string;
+  /** Links (and grants) in force naming the professional, at any hub; `source` is the record at its hub. */
+  links: { ssin: string; type: string; source: string }[];
+  /** Of the linked patients, those whose national hub-sharing consent is active now. */
+  consented: string[];
+  /** Patients with an exclusion in force naming the professional, registered at any hub. */
+  excluded: string[];
+}
+
 export type Facts = PractitionerFacts | PatientFacts | AdministrativeFacts | { kind: 'none' };
 
 const keyIn = (code: string, values: string[]): Condition => fieldIn(`keys.${code}`, values);
@@ -81,15 +97,18 @@ const activeConsentOf = (kinds: string[], now: Date): Condition =>
 const isKind = (consent: StoredResource, kind: string): boolean => (consent.s.category ?? []).includes(`${CONSENT_KIND}|${kind}`);
 
 /** Loads, with a handful of indexed queries, every fact the caller's access decisions need. */
-export async function loadFacts(store: ResourceStore, principal: Principal, now: Date): Promise<Facts> {
+export async function loadFacts(store: ResourceStore, principal: Principal, now: Date, national?: NationalAccess): Promise<Facts> {
   switch (principal.role) {
-    case 'practitioner':
-      return practitionerFacts(store, principal, now);
+    case 'practitioner': {
+      const local = await practitionerFacts(store, principal, now);
+      return national ? withNationalView(store, local, national) : local;
+    }
     case 'patient':
       return patientFacts(store, principal, now);
     case 'hub':
-      // A peer hub gets exactly what the professional it acts for would get (SPEC §8).
-      return principal.actor?.role === 'practitioner' ? practitionerFacts(store, principal.actor, now) : { kind: 'none' };
+      // A peer hub gets what the professional it acts for would get here, from the national view
+      // the metahub answered for this call (SPEC §11); without that answer, nothing (fail closed).
+      return principal.actor?.role === 'practitioner' && national ? practitionerFacts(store, principal.actor, now, national) : { kind: 'none' };
     case 'guarantor':
     case 'institution-admin': {
       // SPEC §2: the organization they act for must exist and be active.
@@ -103,7 +122,7 @@ export async function loadFacts(store: ResourceStore, principal: Principal, now:
   }
 }
 
-async function practitionerFacts(store: ResourceStore, principal: Principal, now: Date): Promise<PractitionerFacts> {
+async function practitionerFacts(store: ResourceStore, principal: Principal, now: Date, national?: NationalAccess): Promise<PractitionerFacts> {
   const profession = principal.profession ?? '';
   const empty: PractitionerFacts = {
     kind: 'practitioner',
@@ -117,7 +136,8 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
   };
   const found = await store.readFacts('Practitioner', keyIn('identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`]), 2);
   // Two Practitioners with one NIHII is a data error: refuse rather than guess (fail closed).
-  if (found.length !== 1) return empty;
+  if (found.length > 1 || (found.length === 0 && !national)) return empty;
+  if (national) return nationalPractitionerFacts(store, principal, now, national, empty, found[0]);
   const [practitioner] = found;
   const self = `Practitioner/${practitioner._id}`;
   // A consent may name the professional by reference or by NIHII identifier: both count.
@@ -154,6 +174,71 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     actingFor,
     consentBasis: basisOf(consents),
     name: displayName((practitioner.r as Practitioner).name),
+  };
+}
+
+/**
+ * This hub's own professional on a federated hub (SPEC §11): consents and exclusions are national,
+ * so an exclusion registered at any hub hides the patient here too, and a patient counts as
+ * consented only while their national consent is active (a revocation anywhere stops access here).
+ * The local registry stays the authority on who this hub's professional is.
+ */
+async function withNationalView(store: ResourceStore, f: PractitionerFacts, national: NationalAccess): Promise<PractitionerFacts> {
+  if (!f.eligible) return f;
+  const ssins = [...new Set([...national.excluded, ...national.consented])];
+  const patients = ssins.length ? await store.readFacts('Patient', keyIn('identifier', ssins.map((s) => `${SSIN}|${s}`))) : [];
+  const ssinOf = new Map(patients.map((p) => [`Patient/${p._id}`, (p.r as Patient).identifier?.find((i) => i.system === SSIN)?.value ?? '']));
+  const excluded = new Set(national.excluded);
+  const consented = new Set(national.consented);
+  return {
+    ...f,
+    excludedBy: new Set([...f.excludedBy, ...[...ssinOf].filter(([, ssin]) => excluded.has(ssin)).map(([patient]) => patient)]),
+    consented: new Set([...f.consented].filter((patient) => consented.has(ssinOf.get(patient) ?? ''))),
+  };
+}
+
+/**
+ * Another hub's professional (SPEC §11): eligibility, links, consent state and exclusions from the
+ * metahub's national view, mapped to this hub's patients by SSIN; this hub's own exclusions and
+ * document restrictions naming the professional by NIHII (or by its local entry) hold as well.
+ */
+async function nationalPractitionerFacts(
+  store: ResourceStore,
+  principal: Principal,
+  now: Date,
+  national: NationalAccess,
+  empty: PractitionerFacts,
+  local: StoredResource | undefined
+): Promise<PractitionerFacts> {
+  // Known here too: its local entry (authorship, a local deactivation) counts as well.
+  const self = local ? `Practitioner/${local._id}` : `Practitioner?identifier=${NIHII_PROFESSIONAL}|${principal.nihii}`;
+  const eligible = national.active && (!local || isEligible(local as StoredResource<Practitioner>, empty.profession));
+  if (!eligible) return { ...empty, self };
+  const ssins = [...new Set([...national.links.map((l) => l.ssin), ...national.excluded])];
+  const patients = ssins.length ? await store.readFacts('Patient', keyIn('identifier', ssins.map((s) => `${SSIN}|${s}`))) : [];
+  const patientOf = new Map<string, string>();
+  for (const p of patients) {
+    const ssin = (p.r as Patient).identifier?.find((i) => i.system === SSIN)?.value;
+    if (ssin) patientOf.set(ssin, `Patient/${p._id}`);
+  }
+  const links: LinkFact[] = national.links.filter((l) => patientOf.has(l.ssin)).map((l) => ({ patient: patientOf.get(l.ssin) as string, type: l.type, basis: l.source }));
+  const namesMe = or(...[local ? keyIn('actor', [`Practitioner/${local._id}`]) : undefined, keyIn('actor:identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`])].filter((c): c is Condition => !!c));
+  const namingMe = await store.readFacts('Consent', and(activeConsentOf(['exclusion', 'document-restriction'], now), namesMe));
+  const linked = [...new Set(links.map((l) => l.patient))];
+  const forAll = linked.length ? await store.readFacts('Consent', and(activeConsentOf(['document-restriction'], now), keyIn('patient', linked))) : [];
+  const excludedHere = namingMe.filter((c) => isKind(c, 'exclusion')).map((c) => c.a.patient as string);
+  const excludedNationally = national.excluded.map((s) => patientOf.get(s)).filter((p): p is string => !!p);
+  return {
+    ...empty,
+    self,
+    eligible,
+    links,
+    // This hub's own sidecar still requires its local consent window (rule 2); this is the national state on top.
+    consented: new Set(national.consented.map((s) => patientOf.get(s)).filter((p): p is string => !!p)),
+    excludedBy: new Set([...excludedHere, ...excludedNationally]),
+    hiddenAlways: await withSafeContent(store, restrictedDocuments(namingMe.filter((c) => isKind(c, 'document-restriction')))),
+    hiddenUnlessAuthor: await withSafeContent(store, restrictedDocuments(forAll.filter((c) => !c.s.actor && !c.s['actor:identifier']))),
+    name: national.name ?? (local ? displayName((local.r as Practitioner).name) : undefined),
   };
 }
 
