@@ -1,6 +1,6 @@
 /**
  * `npm run bench:audit -- [--requests 200] [--rounds 3] [--patients 20] [--docs 200]`: the audit
- * trail under a burst (SPEC §7): events/s and the audit-on/off ratio, on an embedded FerretDB in
+ * trail under a burst (SPEC §7): events/s and the audit-on/off ratio, on an embedded PostgreSQL + FerretDB in
  * a fresh temp dir (or MONGODB_URI). Progress on stderr, the summary on stdout. A benchmark, not a
  * test; the main bench may call `measureAuditBurst` (scripts/bench/audit-burst.ts) itself.
  */
@@ -18,7 +18,7 @@ import { mintDevToken } from '../src/identity/mint-token';
 import { createLogger } from '../src/log';
 import { AuditStore } from '../src/store/audit-store';
 import { connectDatabase } from '../src/store/database';
-import { startEmbeddedFerretDb } from '../src/store/embedded-ferretdb';
+import { startEmbeddedDatabase } from '../src/store/embedded-database';
 import { auditBurstSummary, measureAuditBurst } from './bench/audit-burst';
 import { BENCH_GP_CLAIMS } from './bench/care-network';
 import { HubClient } from './bench/http-client';
@@ -50,10 +50,10 @@ async function main(): Promise<void> {
   cleanups.push(() => fs.rmSync(root, { recursive: true, force: true }));
   let uri = process.env.MONGODB_URI;
   if (!uri) {
-    note('starting an embedded FerretDB in a fresh temp dir');
-    const embedded = await startEmbeddedFerretDb({ dataDir: path.join(root, 'ferretdb') });
+    note('starting an embedded PostgreSQL + FerretDB in a fresh temp dir');
+    const embedded = await startEmbeddedDatabase({ dataDir: path.join(root, 'database') });
     cleanups.push(() => embedded.stop());
-    uri = embedded.uri;
+    uri = embedded.mongoUri;
   }
   const database = await connectDatabase(uri, `bench_audit_${randomBytes(6).toString('hex')}`);
   cleanups.push(() => database.close());

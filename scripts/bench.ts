@@ -18,7 +18,7 @@ import { devKeyPaths } from '../src/identity/keys';
 import { mintDevToken } from '../src/identity/mint-token';
 import { createLogger } from '../src/log';
 import { connectDatabase, type Database } from '../src/store/database';
-import { startEmbeddedFerretDb, type EmbeddedFerretDb } from '../src/store/embedded-ferretdb';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/store/embedded-database';
 import { HISTORY_COLLECTION } from '../src/store/resource-store';
 import { historyEntryOf, type HistoryEntry } from '../src/store/stored-resource';
 import { storedFormBuilder } from './bench/access-sidecar';
@@ -82,14 +82,14 @@ async function main(): Promise<void> {
   const hubDataDir = path.join(root, 'hub');
 
   let uri: string;
-  let embedded: EmbeddedFerretDb | undefined;
+  let embedded: EmbeddedDatabase | undefined;
   if (options.mongodbUri) {
     uri = options.mongodbUri;
   } else {
-    note('starting an embedded FerretDB in a fresh temp dir');
-    embedded = await startEmbeddedFerretDb({ dataDir: path.join(root, 'ferretdb'), log: note });
-    cleanups.push(() => (embedded as EmbeddedFerretDb).stop());
-    uri = embedded.uri;
+    note('starting an embedded PostgreSQL + FerretDB in a fresh temp dir');
+    embedded = await startEmbeddedDatabase({ dataDir: path.join(root, 'database'), log: note });
+    cleanups.push(() => (embedded as EmbeddedDatabase).stop());
+    uri = embedded.mongoUri;
   }
   const databaseName = `bench_${randomBytes(6).toString('hex')}`;
   const database = await connectDatabase(uri, databaseName);

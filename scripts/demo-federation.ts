@@ -1,7 +1,7 @@
 /**
  * `npm run demo:federation [-- --exit]`: a metahub and two hubs (A: the Brussels demo network, B: the
  * Liège data of the same patient), three processes on loopback, each with its own database on one
- * embedded FerretDB. Prints tokens, curl lines and a timing of a federated search against a local
+ * embedded PostgreSQL + FerretDB. Prints tokens, curl lines and a timing of a federated search against a local
  * one; keeps running until Ctrl-C (or stops at once with --exit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +12,7 @@ import { ensureDevSigningKey, publicJwk } from '../src/federation/signing-key';
 import { FIXTURES_DIR } from '../src/fixtures-loader';
 import { ensureDevKeyPair } from '../src/identity/keys';
 import { mintDevToken } from '../src/identity/mint-token';
-import { startEmbeddedFerretDb } from '../src/store/embedded-ferretdb';
+import { startEmbeddedDatabase } from '../src/store/embedded-database';
 
 const root = path.resolve(__dirname, '..');
 const demoDir = path.resolve(process.env.DATA_DIR ?? path.join(root, '.data'), 'federation-demo');
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   fs.rmSync(demoDir, { recursive: true, force: true });
   fs.mkdirSync(demoDir, { recursive: true });
   const started = Date.now();
-  const ferret = await startEmbeddedFerretDb({ dataDir: path.join(demoDir, 'database') });
+  const ferret = await startEmbeddedDatabase({ dataDir: path.join(demoDir, 'database') });
   const plan: Omit<Node, 'dataDir' | 'baseUrl'>[] = [
     { id: 'metahub', mode: 'metahub', port: portBase },
     { id: 'hub-brussels', mode: 'hub', port: portBase + 1, fixtures: ['network.json', 'documents.json'].map((f) => path.join(FIXTURES_DIR, f)) },
@@ -74,11 +74,11 @@ async function main(): Promise<void> {
 
   try {
     const [metahub, brussels, liege] = nodes;
-    start(metahub, ferret.uri, peersFile, jwksFile);
+    start(metahub, ferret.mongoUri, peersFile, jwksFile);
     await ready(metahub);
     // The hubs publish their professionals, consents and links to the metahub while they load.
-    start(brussels, ferret.uri, peersFile, jwksFile, metahub.baseUrl);
-    start(liege, ferret.uri, peersFile, jwksFile, metahub.baseUrl);
+    start(brussels, ferret.mongoUri, peersFile, jwksFile, metahub.baseUrl);
+    start(liege, ferret.mongoUri, peersFile, jwksFile, metahub.baseUrl);
     await Promise.all([ready(brussels), ready(liege)]);
 
     const token = (node: Node, claims: Record<string, unknown>) =>

@@ -7,6 +7,11 @@ export interface HubConfig {
   /** Set: use this MongoDB. Unset: the embedded FerretDB is started in dataDir. */
   readonly mongodbUri?: string;
   readonly databaseName: string;
+  /**
+   * The PostgreSQL database under FerretDB (POSTGRES_URL, or the embedded one): the hub provisions
+   * the GIN indexes FerretDB's pushed-down queries need there.
+   */
+  readonly postgresUrl?: string;
   readonly baseUrl: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly jwtPublicKeyFile?: string;
@@ -62,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     dataDir: path.resolve(env.DATA_DIR ?? './.data'),
     mongodbUri: env.MONGODB_URI || undefined,
     databaseName: env.MONGODB_DATABASE ?? 'sharehub',
+    postgresUrl: env.POSTGRES_URL || undefined,
     baseUrl: (env.FHIR_BASE_URL ?? `http://localhost:${port}/fhir`).replace(/\/$/, ''),
     logLevel,
     jwtPublicKeyFile: env.JWT_PUBLIC_KEY_FILE || undefined,

@@ -12,6 +12,7 @@ import { loadFacts } from './policy/facts';
 import type { Database } from './store/database';
 import { pingDatabase } from './store/database';
 import { ensureIndexes } from './store/indexes';
+import { provisionPostgresIndexes } from './store/postgres-indexes';
 import { backfillGuards } from './policy/unique-states';
 import { relativeReference } from './fhir/search-values';
 import { ResourceStore, type StoreFaults } from './store/resource-store';
@@ -47,9 +48,15 @@ export async function createHub(config: HubConfig, database: Database, options: 
   const log = options.log ?? createLogger(config.logLevel);
   loadDefinitions();
   await ensureIndexes(database.db, SERVED_TYPES);
+  if (config.postgresUrl) {
+    // Performance only: a hub without them is slow, not wrong, so a failure is a warning.
+    await provisionPostgresIndexes(config.postgresUrl, config.databaseName).catch((err) =>
+      log.warn('could not provision the PostgreSQL indexes (npm run db:indexes -- --sql prints them)', describeError(err)),
+    );
+  }
   const store = new ResourceStore(database.db, options.faults);
-  const rolledBack = await store.recover();
-  if (rolledBack) log.warn('rolled back interrupted batch commits', { count: rolledBack });
+  const recovered = await store.recover();
+  if (recovered.aborted || recovered.completed) log.warn('decided batch commits interrupted by a crash', recovered);
   const guards = await backfillGuards(store, (ref) => (ref ? relativeReference(ref, config.baseUrl) : undefined));
   if (guards.entered) log.info('guards entered for data written before them', guards);
   if (isDevelopmentMode(config)) ensureDevKeyPair(config.dataDir);

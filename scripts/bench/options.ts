@@ -34,7 +34,7 @@ export const USAGE = [
   'usage: npm run bench -- [options]',
   ...NUMERIC.map((o) => `  --${o.key.padEnd(12)} ${o.help} (env ${o.env}, default ${o.fallback})`),
   `  --${'keep-db'.padEnd(12)} keep the benchmark database on MONGODB_URI (default: dropped at the end)`,
-  '  MONGODB_URI  benchmark this server; unset: an embedded FerretDB 1.24 in a fresh temp dir',
+  '  MONGODB_URI  benchmark this server; unset: an embedded PostgreSQL + FerretDB 1.24 in a fresh temp dir',
 ].join('\n');
 
 export class UsageError extends Error {}

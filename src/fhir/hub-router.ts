@@ -1,6 +1,7 @@
 import { allOk, badRequest, created, isOk, OperationOutcomeError, serverError } from '@medplum/core';
 import { FhirRouter, type FhirRequest, type FhirRouteHandler } from '@medplum/fhir-router';
 import { addConformanceRoutes } from './conformance-routes';
+import { databaseUnavailableOutcome } from './database-unavailable';
 import { withDocumentSearchRule } from './document-search-rule';
 import { withWellFormedBody } from './input-gate';
 import { assertSearchParametersWithinLimits } from './search-limits';
@@ -77,8 +78,8 @@ function createdOnFirstVersion(handler: FhirRouteHandler): FhirRouteHandler {
 }
 
 /**
- * FhirRouter turns any thrown error into a 400 carrying its message. An unexpected error (database
- * down, a bug) must be a 500 that tells the caller nothing: only OperationOutcomeErrors pass through.
+ * FhirRouter turns any thrown error into a 400 carrying its message. An unreachable database is a
+ * 503; any other unexpected error (a bug) a 500 that tells the caller nothing.
  */
 function guarded(handler: FhirRouteHandler, onInternalError: (err: unknown) => void): FhirRouteHandler {
   return async (...args) => {
@@ -86,6 +87,8 @@ function guarded(handler: FhirRouteHandler, onInternalError: (err: unknown) => v
       return await handler(...args);
     } catch (err) {
       if (err instanceof OperationOutcomeError) throw err;
+      const unavailable = databaseUnavailableOutcome(err);
+      if (unavailable) throw new OperationOutcomeError(unavailable);
       onInternalError(err);
       throw new OperationOutcomeError(serverError(new Error('Internal server error')));
     }

@@ -7,8 +7,12 @@ import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../pol
 import { guardPlan } from '../policy/unique-states';
 import { VersionConflictError, type GuardPlan, type ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
+import { isDatabaseUnavailable, writeMayHaveLanded } from '../store/unavailable';
 import { GuardTakenError } from '../store/write-guards';
+import { WriteInDoubtError, WriteStoredError } from './database-unavailable';
 import type { RequestContext } from './request-context';
+
+const referenceOf = (w: PlannedWrite): string => `${w.type}/${w.doc._id}/_history/${w.doc.v}`;
 
 /**
  * Stores checked writes (one, or a bundle's all at once) and keeps the facts that depend on them
@@ -32,6 +36,16 @@ export async function storeWrites(
   } finally {
     if (consentPatients.length) await afterConsentWrite(store, consentPatients);
   }
+  try {
+    await followUps(store, ctx, relative, writes, consentPatients);
+  } catch (err) {
+    // The writes are stored: a 503 must say so (SPEC §9), not "nothing was stored".
+    if (isDatabaseUnavailable(err)) throw new WriteStoredError(writes.map(referenceOf));
+    throw err;
+  }
+}
+
+async function followUps(store: ResourceStore, ctx: RequestContext, relative: (ref: string | undefined) => string | undefined, writes: PlannedWrite[], consentPatients: string[]): Promise<void> {
   for (const patient of consentPatients) {
     const window = await hubSharingWindow(store, patient);
     if (!(window.consentFrom <= ctx.now && ctx.now <= window.consentUntil)) await endLinksOf(store, patient, ctx.now, ctx.baseUrl);
@@ -47,7 +61,13 @@ export async function storeWrites(
 async function write(store: ResourceStore, writes: PlannedWrite[], guards: GuardPlan, ifMatch: boolean): Promise<void> {
   try {
     if (writes.length === 1) {
-      await store.write(writes[0].type, writes[0].doc, writes[0].expectedVersion, guards);
+      try {
+        await store.write(writes[0].type, writes[0].doc, writes[0].expectedVersion, guards);
+      } catch (err) {
+        // The write may have landed before the connection broke: the answer must not say "nothing stored".
+        if (writeMayHaveLanded(err)) throw new WriteInDoubtError([referenceOf(writes[0])]);
+        throw err;
+      }
     } else {
       await store.commitBatch(writes, guards);
     }

@@ -3,6 +3,7 @@ import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Request, Response } from 'express';
 import { auditRequest } from '../audit/audit-request';
+import { DATABASE_UNAVAILABLE_ID, databaseUnavailableOutcome, storedButUnavailableOutcome } from '../fhir/database-unavailable';
 import { checkFhirInput } from '../fhir/input-gate';
 import type { Hub } from '../hub';
 import { requestRepository } from './request-repository';
@@ -67,12 +68,21 @@ export async function runFhirRequest(hub: Hub, req: Request, res: Response, meth
   };
   const [result, resource] = await hub.router.handleRequest(fhirRequest, repo);
   const status = statusOf(result);
-  await auditRequest(hub, repo, { method, url, status });
+  try {
+    await auditRequest(hub, repo, { method, url, status });
+  } catch (err) {
+    // A write that went through is not reported as "nothing stored" (SPEC §9).
+    if (method !== 'GET' && status < 300 && resource?.id && databaseUnavailableOutcome(err)) {
+      return { result: storedButUnavailableOutcome(`${resource.resourceType}/${resource.id}`), status: 503 };
+    }
+    throw err;
+  }
   return { result, resource, status };
 }
 
 /** Medplum's getStatus knows no 422; business-rule refusals carry the id `unprocessable` (SPEC §1). */
 function statusOf(outcome: OperationOutcome): number {
+  if (outcome.id === DATABASE_UNAVAILABLE_ID) return 503;
   return outcome.id === 'unprocessable' ? 422 : getStatus(outcome);
 }
 

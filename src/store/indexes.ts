@@ -2,8 +2,11 @@ import type { Db, IndexDescription } from 'mongodb';
 import { HISTORY_COLLECTION } from './resource-store';
 
 /**
- * Indexes are designed for MongoDB (equality, sort, range order); FerretDB's SQLite backend
- * accepts and ignores them. Created at start-up; createIndexes is idempotent.
+ * The indexes, declared once and provisioned per engine:
+ * - MongoDB: the compound indexes below (equality, sort, range order), created at start-up.
+ * - FerretDB on PostgreSQL: it accepts them but builds btree indexes its queries cannot use; what
+ *   it pushes down is top-level `field: value` equalities as `_jsonb->'field' @> value`, which GIN
+ *   `jsonb_path_ops` expression indexes on those fields serve (postgres-indexes.ts).
  */
 const COMMON: IndexDescription[] = [
   // Type-level searches default-sorted by id: `{del: false}` + keyset on _id.
@@ -81,6 +84,22 @@ const HISTORY: IndexDescription[] = [
   // Type-level `_history` ordered by time.
   { key: { t: 1, ts: -1 }, name: 'type_ts' },
 ];
+
+/**
+ * Top-level fields that hot queries compare for equality, by collection ('*': every collection):
+ * each gets a GIN expression index on FerretDB-PostgreSQL. A query shape that puts a new top-level
+ * equality first belongs here too.
+ */
+export const PUSHDOWN_FIELDS: Record<string, readonly string[]> = {
+  // Read by id, vread's current document, conditional updates, audit chain heads, the journal.
+  '*': ['_id'],
+  // Instance history and vread: `{t, id, v}`.
+  [HISTORY_COLLECTION]: ['id'],
+};
+
+export function pushdownFieldsOf(collection: string): string[] {
+  return [...new Set([...(PUSHDOWN_FIELDS['*'] ?? []), ...(PUSHDOWN_FIELDS[collection] ?? [])])];
+}
 
 export async function ensureIndexes(db: Db, types: readonly string[]): Promise<void> {
   for (const type of types) await createMissing(db, type, [...COMMON, ...(BY_TYPE[type] ?? [])]);

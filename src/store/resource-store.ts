@@ -5,7 +5,8 @@ import { afterFilter, mongoSort, withTieBreaker, type KeyValue, type SortKey } f
 import { matchesCondition } from './condition-eval';
 import { toMongoFilter } from './mongo-filter';
 import { historyEntryOf, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
-import { applyPlannedWrites, rollBackOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
+import { CommitInDoubtError, CommitPendingError } from './commit-errors';
+import { applyPlannedWrites, recoverOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
 import { claimVersion, insertedUnique, releaseVersion, VersionConflictError, type TakeoverMarker, type VersionClaim } from './version-claim';
 import { claimGuard, exclusively, GUARD_COLLECTION, releaseClaimedGuard, releaseGuard, type GuardClaim, type HolderCheck, type WriteGuard } from './write-guards';
 
@@ -40,7 +41,9 @@ export interface Page {
 
 /** Test hook: lets a test make the database fail at a chosen write of a batch commit. */
 export interface StoreFaults {
-  beforeBatchWrite?(index: number, write: PlannedWrite): void;
+  /** May return a promise that never settles: the commit then stands still there, as in a crash. */
+  beforeBatchWrite?(index: number, write: PlannedWrite): void | Promise<void>;
+  beforeCommitPoint?(): void | Promise<void>;
   /** Lets a test make the database fail when the audit trail is written. */
   beforeAuditWrite?(): void;
 }
@@ -217,6 +220,8 @@ export class ResourceStore {
       }
       await apply();
     } catch (err) {
+      // A bundle that reached its commit record (or may have) is finished by recovery: its claims stay.
+      if (err instanceof CommitPendingError || err instanceof CommitInDoubtError) throw err;
       // Best effort: a claim left behind by a failure here is taken over once abandoned.
       for (const guard of entered) await releaseClaimedGuard(this.guards, guard).catch(() => undefined);
       for (const claim of versions) await releaseVersion(collections, claim).catch(() => undefined);
@@ -246,9 +251,9 @@ export class ResourceStore {
     return exclusively(this.guards, key, work);
   }
 
-  /** Rolls back batch commits left half-done by a crash; run once at start-up. */
-  async recover(): Promise<number> {
-    return rollBackOpenJournals(this);
+  /** Decides batch commits left open by a crash: completes committed ones, drops the others. */
+  async recover(): Promise<{ aborted: number; completed: number }> {
+    return recoverOpenJournals(this);
   }
 
   collections(): { history: Collection<HistoryEntry>; journal: Collection<Document>; current: (type: string) => Collection<StoredResource> } {

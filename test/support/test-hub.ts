@@ -48,6 +48,8 @@ export async function startTestHub(options: HubOptions = {}, settings: Partial<H
     ...loadConfig({ DATA_DIR: dataDir, PORT: '8080' }),
     mongodbUri: uri,
     databaseName: freshDatabaseName('hub'),
+    // Set by the global setup's embedded database: hubs provision their GIN indexes there.
+    postgresUrl: process.env.POSTGRES_URL,
     baseUrl: 'http://localhost:8080/fhir',
     ...settings,
   };

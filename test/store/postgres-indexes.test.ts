@@ -1,0 +1,62 @@
+import { Client } from 'pg';
+import { pushdownFieldsOf } from '../../src/store/indexes';
+import { postgresIndexSql, provisionPostgresIndexes } from '../../src/store/postgres-indexes';
+import { startTestHub, type TestHub } from '../support/test-hub';
+
+/**
+ * FerretDB-PostgreSQL: the hub provisions GIN indexes on the fields its queries push down. The
+ * suite's own database is always FerretDB-PostgreSQL (global setup sets POSTGRES_URL); a run on
+ * another MONGODB_URI must give its POSTGRES_URL too.
+ */
+const postgresUrl = process.env.POSTGRES_URL as string;
+
+describe('GIN indexes on FerretDB-PostgreSQL', () => {
+  let t: TestHub;
+  let pg: Client;
+  beforeAll(async () => {
+    if (!postgresUrl) throw new Error('POSTGRES_URL is not set: these tests need the PostgreSQL under FerretDB');
+    t = await startTestHub();
+    pg = new Client({ connectionString: postgresUrl });
+    await pg.connect();
+  });
+  afterAll(async () => {
+    await pg.end();
+    await t.close();
+  });
+
+  const ginIndexes = async (): Promise<Map<string, string[]>> => {
+    const tables = await pg.query(`SELECT _jsonb->>'_id' AS collection, _jsonb->>'table' AS tbl FROM "${t.config.databaseName}"._ferretdb_database_metadata`);
+    const result = new Map<string, string[]>();
+    for (const row of tables.rows as { collection: string; tbl: string }[]) {
+      const defs = await pg.query('SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2', [t.config.databaseName, row.tbl]);
+      result.set(
+        row.collection,
+        (defs.rows as { indexdef: string }[]).map((d) => d.indexdef).filter((d) => /USING gin/.test(d))
+      );
+    }
+    return result;
+  };
+
+  it('creates one on every pushed-down field of every collection at start-up, _id included', async () => {
+    const indexes = await ginIndexes();
+    expect(indexes.get('Patient')).toEqual([expect.stringMatching(/\(\(_jsonb -> '_id'::text\)\) jsonb_path_ops/)]);
+    for (const [collection, defs] of indexes) {
+      for (const field of pushdownFieldsOf(collection)) {
+        expect({ collection, field, indexed: defs.some((d) => d.includes(`(_jsonb -> '${field}'::text)`)) }).toEqual({ collection, field, indexed: true });
+      }
+    }
+    expect(indexes.get('History')?.some((d) => d.includes("(_jsonb -> 'id'::text)"))).toBe(true);
+  });
+
+  it('is idempotent (a second start provisions nothing new) and prints the SQL it runs', async () => {
+    const before = await ginIndexes();
+    await provisionPostgresIndexes(postgresUrl as string, t.config.databaseName);
+    expect(await ginIndexes()).toEqual(before);
+    expect(postgresIndexSql(t.config.databaseName)).toMatch(/CREATE INDEX IF NOT EXISTS %I ON %I\.%I USING gin/);
+  });
+
+  it('sets plan_cache_mode so that prepared queries can use them', async () => {
+    const res = await pg.query(`SELECT setconfig FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = current_database()`);
+    expect(JSON.stringify(res.rows)).toContain('plan_cache_mode=force_custom_plan');
+  });
+});
