@@ -77,7 +77,11 @@ async function startHub(dataDir: string): Promise<Hub> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' };
   // Its own embedded database with the demo network, never one configured in the shell.
   for (const name of ['MONGODB_URI', 'POSTGRES_URL', 'JWT_PUBLIC_KEY_FILE', 'JWKS_FILE', 'DEMO_FIXTURES', 'FEDERATION_MODE']) delete env[name];
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join('src', 'main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join('src', 'main.ts')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let tail = '';
   const keep = (d: Buffer) => (tail = (tail + d.toString()).slice(-4000));
   child.stdout?.on('data', keep);
@@ -112,7 +116,9 @@ async function startHub(dataDir: string): Promise<Hub> {
 }
 
 function personaTokens(dataDir: string, minutes: number): Map<string, string> {
-  const file = JSON.parse(fs.readFileSync(path.join(root, 'fixtures', 'personas.json'), 'utf8')) as { personas: Record<string, { claims: Record<string, unknown> }> };
+  const file = JSON.parse(fs.readFileSync(path.join(root, 'fixtures', 'personas.json'), 'utf8')) as {
+    personas: Record<string, { claims: Record<string, unknown> }>;
+  };
   const config = loadConfig({ DATA_DIR: dataDir });
   const key = fs.readFileSync(devKeyPaths(dataDir).privateKeyFile, 'utf8');
   const tokens = new Map<string, string>();
@@ -130,7 +136,12 @@ async function send(port: number, token: string, request: SoakRequest): Promise<
     headers['content-type'] = 'application/fhir+json';
     body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
   }
-  const res = await fetch(`http://127.0.0.1:${port}${request.path}`, { method: request.method, headers, body, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const res = await fetch(`http://127.0.0.1:${port}${request.path}`, {
+    method: request.method,
+    headers,
+    body,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
   return { status: res.status, body: await res.text() };
 }
 
@@ -219,7 +230,9 @@ async function main(): Promise<void> {
   for (const [kind, f] of totals) say(`  ${kind.padEnd(18)} ${String(f.count).padStart(7)} req  p50 ${ms(f.p50)} ms  p95 ${ms(f.p95)} ms`);
   if (worst) say(`worst p95: ${worst[0]} ${ms(worst[1].p95)} ms`);
   say(`answers: 2xx ${s['2xx']}, 4xx ${s['4xx']}, 5xx ${s['5xx']}, other ${s.other}, no answer ${s['no answer']}`);
-  say(`hub RSS first -> last: ${rssSeries[0] ?? firstMemory.hub} -> ${lastMemory.hub ?? rssSeries.at(-1)} MiB (min ${Math.min(...rssSeries)}, max ${Math.max(...rssSeries)}); ferretdb ${firstMemory.ferretdb} -> ${lastMemory.ferretdb} MiB`);
+  say(
+    `hub RSS first -> last: ${rssSeries[0] ?? firstMemory.hub} -> ${lastMemory.hub ?? rssSeries.at(-1)} MiB (min ${Math.min(...rssSeries)}, max ${Math.max(...rssSeries)}); ferretdb ${firstMemory.ferretdb} -> ${lastMemory.ferretdb} MiB`
+  );
   say(`documents published during the run: ${state.published}`);
   if (tally.surprises.size) say(`unexpected answers (kind status: count): ${[...tally.surprises].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
   for (const [key, detail] of tally.firstSurprise) say(`  first ${key}: ${detail}`);

@@ -77,10 +77,19 @@ function documentWithBinaryForMarie() {
     resourceType: 'Bundle',
     type: 'transaction',
     entry: [
-      { fullUrl: docUrl, resource: { ...doc, content: [{ attachment: { url: binaryUrl, contentType: 'text/plain' } }] }, request: { method: 'POST', url: 'DocumentReference' } },
+      {
+        fullUrl: docUrl,
+        resource: { ...doc, content: [{ attachment: { url: binaryUrl, contentType: 'text/plain' } }] },
+        request: { method: 'POST', url: 'DocumentReference' },
+      },
       {
         fullUrl: binaryUrl,
-        resource: { resourceType: 'Binary', contentType: 'text/plain', data: Buffer.from(`soak note ${randomUUID()}`).toString('base64'), securityContext: { reference: docUrl } },
+        resource: {
+          resourceType: 'Binary',
+          contentType: 'text/plain',
+          data: Buffer.from(`soak note ${randomUUID()}`).toString('base64'),
+          securityContext: { reference: docUrl },
+        },
         request: { method: 'POST', url: 'Binary' },
       },
     ],
