@@ -235,6 +235,7 @@ async function main(): Promise<void> {
   );
   say(`documents published during the run: ${state.published}`);
   if (tally.surprises.size) say(`unexpected answers (kind status: count): ${[...tally.surprises].map(([k, n]) => `${k}: ${n}`).join(', ')}`);
+  // The first of each surprise; 5xx and unanswered ones also appear (up to two each) as FAILED.
   for (const [key, detail] of tally.firstSurprise) say(`  first ${key}: ${detail}`);
   for (const failure of tally.failures) say(`  FAILED ${failure}`);
   const failed = s['5xx'] + s['no answer'];

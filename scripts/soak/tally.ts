@@ -15,7 +15,7 @@ export class Tally {
   private readonly window = new Map<string, number[]>();
   private readonly total = new Map<string, number[]>();
   readonly statuses: Record<StatusClass, number> = { '2xx': 0, '4xx': 0, '5xx': 0, other: 0, 'no answer': 0 };
-  /** The first few 5xx / unanswered requests, so a failure can be looked at afterwards. */
+  /** Some 5xx / unanswered requests, so a failure can be looked at afterwards. */
   readonly failures: string[] = [];
   /** Answers other than the one the kind expects (a refusal that came back 200, ...). */
   readonly surprises = new Map<string, number>();
@@ -32,7 +32,9 @@ export class Tally {
     }
     const cls = statusClass(status);
     this.statuses[cls]++;
-    if ((cls === '5xx' || cls === 'no answer') && this.failures.length < 20) this.failures.push(`${kind} -> ${status ?? 'no answer'}: ${detail.slice(0, 300)}`);
+    // Two of each kind and status at most, so one failing query does not hide the others.
+    const line = `${kind} -> ${status ?? 'no answer'}: `;
+    if ((cls === '5xx' || cls === 'no answer') && this.failures.filter((f) => f.startsWith(line)).length < 2) this.failures.push(line + detail.slice(0, 300));
     if (status === undefined || !expected.includes(status)) {
       const key = `${kind} ${status ?? 'no answer'}`;
       this.surprises.set(key, (this.surprises.get(key) ?? 0) + 1);
