@@ -9,13 +9,13 @@ import { verifyAuditTrail } from '../src/audit/verify-trail';
 import { loadConfig } from '../src/config';
 import { AuditStore } from '../src/store/audit-store';
 import { connectDatabase } from '../src/store/database';
-import { startEmbeddedFerretDb } from '../src/store/embedded-ferretdb';
+import { startEmbeddedDatabase } from '../src/store/embedded-database';
 
 async function main(): Promise<number> {
   const config = loadConfig();
   if (!config.mongodbUri) fs.mkdirSync(config.dataDir, { recursive: true });
-  const embedded = config.mongodbUri ? undefined : await startEmbeddedFerretDb({ dataDir: config.dataDir });
-  const database = await connectDatabase(config.mongodbUri ?? (embedded as { uri: string }).uri, config.databaseName);
+  const embedded = config.mongodbUri ? undefined : await startEmbeddedDatabase({ dataDir: config.dataDir });
+  const database = await connectDatabase(config.mongodbUri ?? (embedded as { mongoUri: string }).mongoUri, config.databaseName);
   try {
     const started = Date.now();
     const report = await verifyAuditTrail(new AuditStore(database.db), (chains, events) => {

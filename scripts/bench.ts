@@ -17,7 +17,7 @@ import { devKeyPaths } from '../src/identity/keys';
 import { mintDevToken } from '../src/identity/mint-token';
 import { createLogger } from '../src/log';
 import { connectDatabase, type Database } from '../src/store/database';
-import { startEmbeddedFerretDb, type EmbeddedFerretDb } from '../src/store/embedded-ferretdb';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/store/embedded-database';
 import { BENCH_GP_CLAIMS } from './bench/care-network';
 import { HubClient } from './bench/http-client';
 import { measureScale } from './bench/measurements';
@@ -78,14 +78,14 @@ async function main(): Promise<void> {
   const hubDataDir = path.join(root, 'hub');
 
   let uri: string;
-  let embedded: EmbeddedFerretDb | undefined;
+  let embedded: EmbeddedDatabase | undefined;
   if (options.mongodbUri) {
     uri = options.mongodbUri;
   } else {
-    note('starting an embedded FerretDB in a fresh temp dir');
-    embedded = await startEmbeddedFerretDb({ dataDir: path.join(root, 'ferretdb'), log: note });
-    cleanups.push(() => (embedded as EmbeddedFerretDb).stop());
-    uri = embedded.uri;
+    note('starting an embedded PostgreSQL + FerretDB in a fresh temp dir');
+    embedded = await startEmbeddedDatabase({ dataDir: path.join(root, 'database'), log: note });
+    cleanups.push(() => (embedded as EmbeddedDatabase).stop());
+    uri = embedded.mongoUri;
   }
   const databaseName = `bench_${randomBytes(6).toString('hex')}`;
   const database = await connectDatabase(uri, databaseName);
@@ -124,10 +124,11 @@ async function main(): Promise<void> {
     for (const problem of disagreements) note(`WARNING ${problem}`);
     if (!disagreements.length) note('check: the hub search and the raw query return the same rows and totals');
     notes.push(...disagreements.map((p) => `WARNING ${p}`));
-    if (process.env.BENCH_POSTGRES_URL) {
+    const postgresUrl = process.env.BENCH_POSTGRES_URL || embedded?.postgresUrl;
+    if (postgresUrl) {
       // After the preflight's requests, so the audit trail's collections exist too.
-      const created = await createGinIndexes(process.env.BENCH_POSTGRES_URL, databaseName);
-      note(`GIN jsonb_path_ops indexes on ${created.length} pushed-down paths (BENCH_POSTGRES_URL)`);
+      const created = await createGinIndexes(postgresUrl, databaseName);
+      note(`GIN jsonb_path_ops indexes on ${created.length} pushed-down paths`);
       notes.push(`GIN jsonb_path_ops expression indexes created by the bench on: ${created.join('; ')}`);
     }
     const plans = await explainStoreQueries(uri, databaseName, seeded);

@@ -37,8 +37,8 @@ export async function createHub(config: HubConfig, database: Database, options: 
   loadDefinitions();
   await ensureIndexes(database.db, SERVED_TYPES);
   const store = new ResourceStore(database.db, options.faults);
-  const rolledBack = await store.recover();
-  if (rolledBack) log.warn('rolled back interrupted batch commits', { count: rolledBack });
+  const recovered = await store.recover();
+  if (recovered.aborted || recovered.completed) log.warn('decided batch commits interrupted by a crash', recovered);
   if (isDevelopmentMode(config)) ensureDevKeyPair(config.dataDir);
   return {
     config,

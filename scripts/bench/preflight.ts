@@ -106,7 +106,7 @@ export async function describeEngine(db: Db, uri: string, embedded: boolean): Pr
     .catch(() => ({}) as Document);
   const ferret = (info.ferretdbVersion ?? (info.ferretdbFeatures ? 'FerretDB' : undefined)) as string | undefined;
   const version = ferret ? `FerretDB ${String(ferret).replace(/^v/, '')}` : `MongoDB ${String(info.version ?? '?')}`;
-  if (embedded) return `${version}, SQLite backend (embedded, temp dir)`;
+  if (embedded) return `${version}, PostgreSQL backend (embedded, temp dir)`;
   let host: string;
   try {
     host = new URL(uri).host;

@@ -3,6 +3,7 @@ import { FhirRouter, type FhirRequest, type FhirRouteHandler } from '@medplum/fh
 import { addDocumentOperations } from '../hub/document-operations';
 import { addWorkflowOperations } from '../hub/workflow-operations';
 import { addConformanceRoutes } from './conformance-routes';
+import { databaseUnavailableOutcome } from './database-unavailable';
 import { withDocumentSearchRule } from './document-search-rule';
 import type { HubRepository } from './hub-repository';
 import { withProvideDocumentBundle } from './mhd-provide-bundle';
@@ -60,8 +61,8 @@ function createdOnFirstVersion(handler: FhirRouteHandler): FhirRouteHandler {
 }
 
 /**
- * FhirRouter turns any thrown error into a 400 carrying its message. An unexpected error (database
- * down, a bug) must be a 500 that tells the caller nothing: only OperationOutcomeErrors pass through.
+ * FhirRouter turns any thrown error into a 400 carrying its message. An unreachable database is a
+ * 503; any other unexpected error (a bug) a 500 that tells the caller nothing.
  */
 function guarded(handler: FhirRouteHandler, onInternalError: (err: unknown) => void): FhirRouteHandler {
   return async (...args) => {
@@ -69,6 +70,8 @@ function guarded(handler: FhirRouteHandler, onInternalError: (err: unknown) => v
       return await handler(...args);
     } catch (err) {
       if (err instanceof OperationOutcomeError) throw err;
+      const unavailable = databaseUnavailableOutcome(err);
+      if (unavailable) throw new OperationOutcomeError(unavailable);
       onInternalError(err);
       throw new OperationOutcomeError(serverError(new Error('Internal server error')));
     }

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { buildCapabilityStatement } from '../fhir/capability-statement';
+import { databaseUnavailableOutcome } from '../fhir/database-unavailable';
 import type { Hub } from '../hub';
 import { describeError } from '../log';
 import { authenticate } from './authenticate';
@@ -22,6 +23,7 @@ export function createApp(hub: Hub): express.Express {
   });
   app.get('/readyz', async (_req, res) => {
     const ready = await hub.ready();
+    if (!ready) res.setHeader('Retry-After', '1');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unreachable' });
   });
 
@@ -41,6 +43,12 @@ export function createApp(hub: Hub): express.Express {
 
   app.use((req: Request, res: Response) => sendOutcome(req, res, outcome('not-found', 'Not found'), 404));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const unavailable = databaseUnavailableOutcome(err);
+    if (unavailable) {
+      hub.log.warn('database unavailable', { requestId: res.locals.requestId, ...describeError(err) });
+      if (!res.headersSent) sendOutcome(req, res, unavailable, 503);
+      return;
+    }
     hub.log.error('unhandled error', { requestId: res.locals.requestId, ...describeError(err) });
     if (!res.headersSent) sendOutcome(req, res, outcome('exception', 'Internal server error'), 500);
   });

@@ -3,6 +3,7 @@ import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Request, Response } from 'express';
 import { auditRequest } from '../audit/audit-request';
+import { DATABASE_UNAVAILABLE_ID, databaseUnavailableOutcome, storedButUnavailableOutcome } from '../fhir/database-unavailable';
 import type { Hub } from '../hub';
 import { requestRepository } from './request-repository';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
@@ -38,7 +39,16 @@ export function fhirEndpoint(hub: Hub) {
     };
     const [result, resource] = await hub.router.handleRequest(fhirRequest, repo);
     const status = statusOf(result);
-    await auditRequest(hub, repo, { method, url, status });
+    try {
+      await auditRequest(hub, repo, { method, url, status });
+    } catch (err) {
+      // A write that went through is not reported as "nothing stored" (SPEC §9).
+      if (method !== 'GET' && status < 300 && resource?.id && databaseUnavailableOutcome(err)) {
+        sendOutcome(req, res, storedButUnavailableOutcome(`${resource.resourceType}/${resource.id}`), 503);
+        return;
+      }
+      throw err;
+    }
     if (!resource || !isOk(result)) {
       sendOutcome(req, res, result, status);
       return;
@@ -54,6 +64,7 @@ export function fhirEndpoint(hub: Hub) {
 
 /** Medplum's getStatus knows no 422; business-rule refusals carry the id `unprocessable` (SPEC §1). */
 function statusOf(outcome: OperationOutcome): number {
+  if (outcome.id === DATABASE_UNAVAILABLE_ID) return 503;
   return outcome.id === 'unprocessable' ? 422 : getStatus(outcome);
 }
 

@@ -7,6 +7,8 @@ export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /** Sends a resource or an OperationOutcome as FHIR JSON, outcomes in the caller's language. */
 export function sendFhir(req: Request, res: Response, status: number, body: Resource): void {
+  // 503 is only ever "the database is unavailable": the supervisor restarts it within seconds.
+  if (status === 503) res.setHeader('Retry-After', '1');
   const payload = isOperationOutcome(body) ? localizeOutcome(body, languageOf(req.header('accept-language'))) : body;
   res.status(status).type(FHIR_JSON).send(JSON.stringify(payload));
 }

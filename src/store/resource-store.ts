@@ -4,7 +4,7 @@ import { afterFilter, mongoSort, withTieBreaker, type KeyValue, type SortKey } f
 import { matchesCondition } from './condition-eval';
 import { allOf, toMongoFilter } from './mongo-filter';
 import { historyEntryOf, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
-import { applyPlannedWrites, rollBackOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
+import { applyPlannedWrites, recoverOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
 
 export const HISTORY_COLLECTION = 'History';
 
@@ -36,7 +36,9 @@ export class VersionConflictError extends Error {
 
 /** Test hook: lets a test make the database fail at a chosen write of a batch commit. */
 export interface StoreFaults {
-  beforeBatchWrite?(index: number, write: PlannedWrite): void;
+  /** May return a promise that never settles: the commit then stands still there, as in a crash. */
+  beforeBatchWrite?(index: number, write: PlannedWrite): void | Promise<void>;
+  beforeCommitPoint?(): void | Promise<void>;
   /** Lets a test make the database fail when the audit trail is written. */
   beforeAuditWrite?(): void;
 }
@@ -187,9 +189,9 @@ export class ResourceStore {
     await applyPlannedWrites(this, writes);
   }
 
-  /** Rolls back batch commits left half-done by a crash; run once at start-up. */
-  async recover(): Promise<number> {
-    return rollBackOpenJournals(this);
+  /** Decides batch commits left open by a crash: completes committed ones, drops the others. */
+  async recover(): Promise<{ aborted: number; completed: number }> {
+    return recoverOpenJournals(this);
   }
 
   collections(): { history: Collection<HistoryEntry>; journal: Collection<Document>; current: (type: string) => Collection<StoredResource> } {

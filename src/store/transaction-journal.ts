@@ -1,85 +1,206 @@
 import { randomUUID } from 'node:crypto';
-import type { ResourceStore } from './resource-store';
+import type { Collection } from 'mongodb';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from './database';
+import { VersionConflictError, type ResourceStore } from './resource-store';
 import { historyEntryOf, type PlannedWrite, type StoredResource } from './stored-resource';
 
 export const JOURNAL_COLLECTION = 'TransactionJournal';
 
 interface JournalEntry {
   type: string;
-  id: string;
-  newVersion: number;
-  /** The document replaced (absent for a create), restored on roll-back. */
+  doc: StoredResource;
+  /** null: a create. */
+  expectedVersion: number | null;
+  /** The document replaced, restored if the commit has to be undone. */
   previous?: StoredResource;
+}
+
+/** `prepared`: written, not yet decided; `committed`: the commit point, completed whatever happens. */
+interface JournalRecord {
+  _id: string;
+  state: 'prepared' | 'committed';
+  at: Date;
+  entries: JournalEntry[];
+}
+
+/**
+ * A bundle's commit was decided (its commit record is written) but the database went away before
+ * it was applied: it is durable and will be completed by recovery; nothing about it is undone.
+ */
+export class CommitPendingError extends Error {
+  constructor(readonly references: string[]) {
+    super(`committed, completion pending: ${references.join(', ')}`);
+  }
+}
+
+/**
+ * The database went away while the commit record was being written: the bundle is either
+ * committed (then completed by recovery) or not (then undone by it); nobody can tell yet.
+ */
+export class CommitInDoubtError extends Error {
+  constructor(readonly references: string[]) {
+    super(`commit in doubt: ${references.join(', ')}`);
+  }
 }
 
 /**
  * All-or-nothing commit of a bundle without multi-document transactions (FerretDB has none).
- * Everything that can fail for a reason of the request (validation, references, policy, versions)
- * has failed before this point. The journal lists the writes with their pre-images; then each
- * current document is replaced conditionally on its expected version. If any step fails, the
- * writes already made are undone from the journal and the error is raised; if the process dies,
- * `rollBackOpenJournals` at the next start undoes them. History entries are added only after
- * every current write succeeded.
+ * Everything that can fail for a reason of the request has failed before this point.
+ *
+ * 1. The journal record holds every new document, state `prepared`. Nothing is visible yet.
+ * 2. Commit point: one atomic update `prepared` -> `committed`, conditional, so a recovery that
+ *    aborted the record first wins and the commit fails cleanly.
+ * 3. Roll forward: each current document is replaced conditionally on its expected version, then
+ *    the history entries are written and the record deleted.
+ *
+ * A crash before 2 leaves a prepared record: recovery deletes it (nothing was written). A crash
+ * after 2 leaves a committed record: recovery completes it. Recovery decides by the record, never
+ * by age, and never undoes a committed write, so nothing ever answered 2xx is deleted. Between 2
+ * and the end of 3, readers may see some of the bundle's documents before others (no snapshot
+ * reads on FerretDB); before 2 they see none of it.
  */
 export async function applyPlannedWrites(store: ResourceStore, writes: PlannedWrite[]): Promise<void> {
-  const { journal } = store.collections();
-  const journalId = randomUUID();
-  const entries: JournalEntry[] = writes.map((w) => ({
-    type: w.type,
-    id: w.doc._id,
-    newVersion: w.doc.v,
-    previous: w.previous,
-  }));
-  await journal.insertOne({ _id: journalId as never, state: 'applying', at: new Date(), entries });
+  const journal = journalOf(store);
+  const id = randomUUID();
+  const entries: JournalEntry[] = writes.map((w) => ({ type: w.type, doc: w.doc, expectedVersion: w.expectedVersion, previous: w.previous }));
+  const references = writes.map((w) => `${w.type}/${w.doc._id}/_history/${w.doc.v}`);
+  await journal.insertOne({ _id: id, state: 'prepared', at: new Date(), entries });
+
+  await store.faults.beforeCommitPoint?.();
+  try {
+    const decided = await journal.updateOne({ _id: id, state: 'prepared' }, { $set: { state: 'committed' } });
+    // Aborted by a recovery first: nothing was written; the client may retry.
+    if (decided.matchedCount !== 1) throw new DatabaseUnavailableError('transaction aborted by recovery');
+  } catch (err) {
+    if (!isDatabaseUnavailable(err)) {
+      await journal.deleteOne({ _id: id, state: 'prepared' });
+      throw err;
+    }
+    scheduleRecovery(store);
+    throw new CommitInDoubtError(references);
+  }
+
   let applied = 0;
   try {
-    for (; applied < writes.length; applied++) {
-      store.faults.beforeBatchWrite?.(applied, writes[applied]);
-      await store.putCurrent(writes[applied].type, writes[applied].doc, writes[applied].expectedVersion);
+    for (; applied < entries.length; applied++) {
+      await store.faults.beforeBatchWrite?.(applied, writes[applied]);
+      await applyEntry(store, entries[applied]);
     }
   } catch (err) {
-    // Undo only what was applied: the write that failed never changed anything, and "undoing" a
-    // create that collided with an existing resource would delete that resource.
-    await rollBack(store, entries.slice(0, applied));
-    await journal.deleteOne({ _id: journalId as never });
+    if (isDatabaseUnavailable(err)) {
+      // Decided: completed by recovery once the database is back (here, or at the next start).
+      scheduleRecovery(store);
+      throw new CommitPendingError(references);
+    }
+    // Refused for a reason of its own (a concurrent writer, a unique index): the whole bundle is
+    // undone while nothing has been answered yet.
+    await undo(store, entries.slice(0, applied));
+    await journal.deleteOne({ _id: id });
     throw err;
   }
-  const { history } = store.collections();
-  await history.bulkWrite(
-    writes.map((w) => {
-      const entry = historyEntryOf(w.type, w.doc);
-      return { replaceOne: { filter: { _id: entry._id }, replacement: entry, upsert: true } };
-    })
-  );
-  await journal.deleteOne({ _id: journalId as never });
-}
-
-async function rollBack(store: ResourceStore, entries: JournalEntry[]): Promise<void> {
-  for (const entry of [...entries].reverse()) {
-    const collection = store.collections().current(entry.type);
-    // Only undo our own write: the condition on newVersion leaves any later writer's version alone.
-    if (entry.previous) {
-      await collection.replaceOne({ _id: entry.id, v: entry.newVersion }, entry.previous);
-    } else {
-      await collection.deleteOne({ _id: entry.id, v: entry.newVersion });
-    }
-    await store.collections().history.deleteOne({ _id: `${entry.type}/${entry.id}/${entry.newVersion}` });
+  try {
+    await finish(store, id, entries);
+  } catch (err) {
+    // Every document is in place; only the history and the record's removal are left to recovery.
+    if (!isDatabaseUnavailable(err)) throw err;
+    scheduleRecovery(store);
   }
 }
 
-/** A live commit takes milliseconds; a journal older than this belongs to a process that died. */
-const ABANDONED_AFTER_MS = 5 * 60_000;
+function journalOf(store: ResourceStore): Collection<JournalRecord> {
+  return store.collections().journal as unknown as Collection<JournalRecord>;
+}
 
 /**
- * Rolls back commits abandoned by a crash. Only journals older than ABANDONED_AFTER_MS: with several
- * hub instances on one database, a younger journal may be another instance's commit in flight.
+ * Puts one entry's document in place. Idempotent: finding its own version already there (a
+ * recovery ran concurrently, or this is a recovery re-run) counts as done.
  */
-export async function rollBackOpenJournals(store: ResourceStore, now = new Date()): Promise<number> {
-  const { journal } = store.collections();
-  const open = await journal.find({ state: 'applying', at: { $lt: new Date(now.getTime() - ABANDONED_AFTER_MS) } }).toArray();
-  for (const doc of open) {
-    await rollBack(store, doc.entries as JournalEntry[]);
-    await journal.deleteOne({ _id: doc._id });
+async function applyEntry(store: ResourceStore, entry: JournalEntry): Promise<void> {
+  try {
+    await store.putCurrent(entry.type, entry.doc, entry.expectedVersion);
+  } catch (err) {
+    if (!(err instanceof VersionConflictError)) throw err;
+    const now = await store.collections().current(entry.type).findOne({ _id: entry.doc._id });
+    if (!now || !sameVersion(now, entry.doc)) throw err;
   }
-  return open.length;
+}
+
+/** The very same version (not another writer's version with the same number). */
+function sameVersion(a: StoredResource, b: StoredResource): boolean {
+  return a.v === b.v && new Date(a.ts).getTime() === new Date(b.ts).getTime() && JSON.stringify(a.r) === JSON.stringify(b.r);
+}
+
+async function finish(store: ResourceStore, id: string, entries: JournalEntry[]): Promise<void> {
+  const { history } = store.collections();
+  // Upserts: a re-run after a crash writes the same entries again.
+  await history.bulkWrite(
+    entries.map((e) => {
+      const entry = historyEntryOf(e.type, e.doc);
+      return { replaceOne: { filter: { _id: entry._id }, replacement: entry, upsert: true } };
+    }),
+  );
+  await journalOf(store).deleteOne({ _id: id });
+}
+
+async function undo(store: ResourceStore, entries: JournalEntry[]): Promise<void> {
+  for (const entry of [...entries].reverse()) {
+    const collection = store.collections().current(entry.type);
+    // Only undo our own write: the condition on the version leaves any later writer's alone.
+    if (entry.previous) {
+      await collection.replaceOne({ _id: entry.doc._id, v: entry.doc.v }, entry.previous);
+    } else {
+      await collection.deleteOne({ _id: entry.doc._id, v: entry.doc.v });
+    }
+  }
+}
+
+/**
+ * Decides open records: prepared ones are aborted (nothing of them was written), committed
+ * ones are completed. Safe while other hub instances commit: aborting is conditional on the record
+ * still being `prepared` (its owner's commit point then fails cleanly), and completing is
+ * idempotent. Returns how many records were decided.
+ */
+export async function recoverOpenJournals(store: ResourceStore, options: { abortPreparedBefore?: Date } = {}): Promise<{ aborted: number; completed: number }> {
+  const journal = journalOf(store);
+  const open = await journal.find({}).toArray();
+  let aborted = 0;
+  let completed = 0;
+  for (const record of open) {
+    if (record.state === 'prepared') {
+      // While this process runs, a young prepared record is a commit of its own in flight.
+      if (options.abortPreparedBefore && new Date(record.at) >= options.abortPreparedBefore) continue;
+      aborted += (await journal.deleteOne({ _id: record._id, state: 'prepared' })).deletedCount;
+      continue;
+    }
+    for (const entry of record.entries) {
+      const current = await store.collections().current(entry.type).findOne({ _id: entry.doc._id });
+      // Already in place, or replaced since by a later write: nothing to do for this entry.
+      if (current && current.v >= entry.doc.v) continue;
+      await applyEntry(store, entry);
+    }
+    await finish(store, record._id, record.entries);
+    completed += 1;
+  }
+  return { aborted, completed };
+}
+
+// ---- completing decided commits once the database is back, without waiting for a restart ----
+
+const RECOVERY_RETRY_MS = 1000;
+/** A live commit reaches its commit point in milliseconds; older prepared records are abandoned. */
+const LIVE_COMMIT_MS = 30_000;
+const scheduled = new WeakSet<ResourceStore>();
+
+function scheduleRecovery(store: ResourceStore): void {
+  if (scheduled.has(store)) return;
+  scheduled.add(store);
+  const attempt = (): void => {
+    const timer = setTimeout(() => {
+      recoverOpenJournals(store, { abortPreparedBefore: new Date(Date.now() - LIVE_COMMIT_MS) })
+        .then(() => scheduled.delete(store))
+        .catch(attempt);
+    }, RECOVERY_RETRY_MS);
+    timer.unref();
+  };
+  attempt();
 }

@@ -1,32 +1,113 @@
-import { ResourceStore } from '../../src/store/resource-store';
-import type { StoredResource } from '../../src/store/stored-resource';
-import { MongoClient } from 'mongodb';
+import { MongoClient, MongoNetworkError, type Db } from 'mongodb';
+import { ResourceStore, type StoreFaults } from '../../src/store/resource-store';
+import type { PlannedWrite, StoredResource } from '../../src/store/stored-resource';
+import { MECHANICS_ONLY, startTestHub } from '../support/test-hub';
 import { freshDatabaseName, testMongoUri } from '../support/database';
 
-/** A crash in the middle of a batch commit is rolled back at the next start, but never a live commit. */
+/**
+ * Crash recovery of bundle commits decides by the commit record, never by age (SPEC §9): a commit
+ * that reached its record is completed, one that did not is dropped, and nothing that was ever
+ * visible is deleted. A fault hook that never settles stands for a hub killed at that point.
+ */
 const doc = (id: string, v: number, name: string): StoredResource =>
-  ({ _id: id, v, ts: new Date(), del: false, r: { resourceType: 'Organization', id, name }, s: {}, x: {}, dl: {}, dh: {}, n: {}, o: {}, a: {} }) as StoredResource;
+  ({ _id: id, v, ts: new Date(), del: false, r: { resourceType: 'Organization', id, name, meta: { versionId: String(v) } }, s: {}, x: {}, dl: {}, dh: {}, n: {}, o: {}, a: {} }) as StoredResource;
+const creates = (...ids: string[]): PlannedWrite[] => ids.map((id) => ({ type: 'Organization', doc: doc(id, 1, `created ${id}`), expectedVersion: null }));
+const never = (): Promise<void> => new Promise<void>(() => undefined);
 
-it('rolls back abandoned journals and leaves young ones (another instance may be committing)', async () => {
-  const client = await MongoClient.connect(testMongoUri());
-  const db = client.db(freshDatabaseName('journal'));
-  const store = new ResourceStore(db);
-  const orgs = db.collection<StoredResource>('Organization');
-  // Applied writes of two interrupted commits: an update of org-a (1 -> 2) and a create of org-b.
-  await orgs.insertMany([doc('org-a', 2, 'half-committed'), doc('org-b', 1, 'half-created'), doc('org-c', 2, 'in flight')]);
-  const journal = db.collection('TransactionJournal');
-  const old = new Date(Date.now() - 10 * 60_000);
-  await journal.insertOne({ _id: 'old' as never, state: 'applying', at: old, entries: [
-    { type: 'Organization', id: 'org-a', newVersion: 2, previous: doc('org-a', 1, 'original') },
-    { type: 'Organization', id: 'org-b', newVersion: 1 },
-  ] });
-  await journal.insertOne({ _id: 'young' as never, state: 'applying', at: new Date(), entries: [{ type: 'Organization', id: 'org-c', newVersion: 2, previous: doc('org-c', 1, 'before') }] });
-
-  expect(await store.recover()).toBe(1);
-  expect((await orgs.findOne({ _id: 'org-a' }))?.r).toMatchObject({ name: 'original' });
-  expect(await orgs.findOne({ _id: 'org-b' })).toBeNull();
-  expect((await orgs.findOne({ _id: 'org-c' }))?.r).toMatchObject({ name: 'in flight' });
-  expect(await journal.countDocuments({})).toBe(1);
+let client: MongoClient;
+let db: Db;
+beforeAll(async () => {
+  client = await MongoClient.connect(testMongoUri());
+});
+beforeEach(() => {
+  db = client.db(freshDatabaseName('journal'));
+});
+afterEach(async () => {
   await db.dropDatabase();
+});
+afterAll(async () => {
   await client.close();
+});
+
+/** Starts a commit that freezes at the hooked point, as if the hub had been killed there. */
+function crashingCommit(faults: StoreFaults, writes: PlannedWrite[]): void {
+  void new ResourceStore(db, faults).commitBatch(writes).catch(() => undefined);
+}
+const until = async (condition: () => Promise<boolean>): Promise<void> => {
+  for (let i = 0; i < 100 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 50));
+};
+const names = async () => (await db.collection<StoredResource>('Organization').find({}).sort({ _id: 1 }).toArray()).map((d) => `${d._id}:${d.v}`);
+
+it('completes a commit that reached its commit record: the crash left one of three documents, the next start writes the other two', async () => {
+  crashingCommit({ beforeBatchWrite: (i) => (i === 1 ? never() : undefined) }, creates('org-a', 'org-b', 'org-c'));
+  await until(async () => (await names()).length === 1);
+  expect(await names()).toEqual(['org-a:1']);
+
+  const recovered = await new ResourceStore(db).recover();
+
+  expect(recovered).toEqual({ aborted: 0, completed: 1 });
+  expect(await names()).toEqual(['org-a:1', 'org-b:1', 'org-c:1']);
+  expect(await db.collection('History').countDocuments({})).toBe(3);
+  expect(await db.collection('TransactionJournal').countDocuments({})).toBe(0);
+});
+
+it('shows nothing of a commit before its commit point, and drops it when the hub died there', async () => {
+  crashingCommit({ beforeCommitPoint: never }, creates('org-x', 'org-y'));
+  await until(async () => (await db.collection('TransactionJournal').countDocuments({})) === 1);
+  expect(await names()).toEqual([]);
+
+  expect(await new ResourceStore(db).recover()).toEqual({ aborted: 1, completed: 0 });
+  expect(await names()).toEqual([]);
+  expect(await db.collection('TransactionJournal').countDocuments({})).toBe(0);
+});
+
+it('never undoes a committed write, even one changed since: recovery leaves later versions alone', async () => {
+  crashingCommit({ beforeBatchWrite: (i) => (i === 1 ? never() : undefined) }, [
+    ...creates('org-kept'),
+    { type: 'Organization', doc: doc('org-later', 2, 'from the bundle'), expectedVersion: 1 },
+  ]);
+  await db.collection<StoredResource>('Organization').insertOne(doc('org-later', 1, 'before'));
+  await until(async () => (await names()).includes('org-kept:1'));
+  // A later writer moved org-kept on to version 2 before the restart.
+  await db.collection<StoredResource>('Organization').replaceOne({ _id: 'org-kept' }, doc('org-kept', 2, 'edited later'));
+
+  await new ResourceStore(db).recover();
+
+  expect(await names()).toEqual(['org-kept:2', 'org-later:2']);
+  const kept = await db.collection<StoredResource>('Organization').findOne({ _id: 'org-kept' });
+  expect(kept?.r).toMatchObject({ name: 'edited later' });
+});
+
+describe('the database goes away after the commit point', () => {
+  it('answers 503 saying the bundle is stored, and completes it without a restart when the database is back', async () => {
+    let failures = 0;
+    const t = await startTestHub({
+      ...MECHANICS_ONLY,
+      faults: {
+        beforeBatchWrite: (index) => {
+          if (index === 1 && failures++ === 0) throw new MongoNetworkError('connection reset (simulated)');
+        },
+      },
+    });
+    try {
+      const res = await t
+        .admin()
+        .post('/fhir')
+        .send({
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: ['One', 'Two', 'Three'].map((name) => ({ resource: { resourceType: 'Organization', name: `Pending ${name}` }, request: { method: 'POST', url: 'Organization' } })),
+        });
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBeDefined();
+      expect(res.body.issue[0].details.text).toMatch(/it is stored and will be complete/);
+      const total = async () => (await t.admin().get('/fhir/Organization?name=Pending&_summary=count')).body.total as number;
+      const journals = () => t.database.db.collection('TransactionJournal').countDocuments({});
+      await until(async () => (await journals()) === 0);
+      expect(await total()).toBe(3);
+      expect(await journals()).toBe(0);
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 
-/** The database of this test run: set by global-setup (embedded FerretDB) or by the caller. */
+/** The database of this test run: set by global-setup (embedded PostgreSQL + FerretDB) or by the caller. */
 export function testMongoUri(): string {
   const uri = process.env.MONGODB_URI;
   if (!uri) throw new Error('MONGODB_URI is not set: run the tests through jest (global-setup starts FerretDB)');
@@ -10,7 +10,7 @@ export function testMongoUri(): string {
 
 /**
  * A database name no other test file uses, so test files can run in parallel on one server.
- * FerretDB's SQLite backend accepts only [A-Za-z0-9_-], at most 63 characters.
+ * FerretDB maps a database to a PostgreSQL schema: [A-Za-z0-9_-], at most 63 characters.
  */
 export function freshDatabaseName(prefix: string): string {
   const safePrefix = prefix.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 40) || 'test';

@@ -1,11 +1,11 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startEmbeddedFerretDb, type EmbeddedFerretDb } from '../../src/store/embedded-ferretdb';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/store/embedded-database';
 
 /** What global-setup hands to global-teardown (both run in jest's parent process). */
 export interface TestDatabaseState {
-  ferretDb: EmbeddedFerretDb;
+  database: EmbeddedDatabase;
   dataDir: string;
 }
 
@@ -18,16 +18,18 @@ export function testDatabaseState(): TestDatabaseState | undefined {
 }
 
 /**
- * Starts one FerretDB for the whole run, unless MONGODB_URI already points at a database.
- * Workers are forked after this runs, so they inherit MONGODB_URI from process.env.
+ * Starts one PostgreSQL + FerretDB for the whole run (each test file uses a database of its own),
+ * unless MONGODB_URI already points at a database. Workers are forked after this runs, so they
+ * inherit MONGODB_URI and POSTGRES_URL from process.env.
  */
 export default async function globalSetup(): Promise<void> {
   if (process.env.MONGODB_URI) return;
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sharehub-test-'));
   try {
-    const ferretDb = await startEmbeddedFerretDb({ dataDir });
-    process.env.MONGODB_URI = ferretDb.uri;
-    (globalThis as GlobalWithState)[TEST_DATABASE_STATE] = { ferretDb, dataDir };
+    const database = await startEmbeddedDatabase({ dataDir, durable: false });
+    process.env.MONGODB_URI = database.mongoUri;
+    process.env.POSTGRES_URL = database.postgresUrl;
+    (globalThis as GlobalWithState)[TEST_DATABASE_STATE] = { database, dataDir };
   } catch (error) {
     await fs.rm(dataDir, { recursive: true, force: true });
     throw error;

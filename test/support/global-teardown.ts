@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
 import { testDatabaseState } from './global-setup';
 
-/** Stops the FerretDB that global-setup started (if it started one) and removes its folder. */
+/** Stops the database that global-setup started (if it started one) and removes its folder. */
 export default async function globalTeardown(): Promise<void> {
   const state = testDatabaseState();
   if (!state) return;
-  await state.ferretDb.stop();
+  await state.database.stop();
   delete process.env.MONGODB_URI;
+  delete process.env.POSTGRES_URL;
   await fs.rm(state.dataDir, { recursive: true, force: true });
 }
