@@ -14,6 +14,7 @@ import { loadConfig, type HubConfig } from '../src/config';
 import { createHub } from '../src/create-hub';
 import { createApp } from '../src/http/app';
 import { devKeyPaths } from '../src/identity/keys';
+import { MongoClient } from 'mongodb';
 import { mintDevToken } from '../src/identity/mint-token';
 import { createLogger } from '../src/log';
 import { connectDatabase, type Database } from '../src/store/database';
@@ -102,7 +103,11 @@ async function main(): Promise<void> {
   cleanups.push(() => closeServer(server));
 
   // One database grows scale by scale; the hub is started once, after the first step, on its data.
-  const seeder = new Seeder(database.db, { links: options.links, docsPerPatient: options.docsPerPatient }, options.seed, `http://127.0.0.1:${port}/fhir`);
+  // Seeding has its own client with the driver's default (unbounded) waits: a bulk job, not a request.
+  const seedingClient = new MongoClient(uri);
+  await seedingClient.connect();
+  cleanups.push(() => seedingClient.close());
+  const seeder = new Seeder(seedingClient.db(databaseName), { links: options.links, docsPerPatient: options.docsPerPatient }, options.seed, `http://127.0.0.1:${port}/fhir`);
   const byScale = new Map<number, Comparison[]>();
   const json: Record<string, unknown> = {};
   let started: Started | undefined;
