@@ -176,17 +176,24 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
 }
 
 /**
- * Up to this many values, a look-up "field is one of these" is sent as one equality query per
- * value, in parallel: FerretDB pushes a top-level equality down to an index but never an `$in`.
- * Past it, one `$in` query costs less than that many round trips (see docs/scale.md).
+ * "Field is one of these" as one equality query per value, at most this many in flight: FerretDB
+ * pushes a top-level equality down to an index but never an `$in`, which it answers by reading
+ * every document the rest of the filter allows (for the consents of a GP's patients: every active
+ * consent of the network). So the cost follows the caller's own links, not the network's size.
  */
-const SPLIT_IN_UP_TO = 32;
+const EQUALITY_QUERIES_IN_FLIGHT = 16;
 
 async function readForEach(store: ResourceStore, type: string, code: string, values: string[], rest: Condition): Promise<StoredResource[]> {
-  if (!values.length) return [];
-  if (values.length > SPLIT_IN_UP_TO) return store.readFacts(type, and(keyIn(code, values), rest));
-  const parts = await Promise.all(values.map((v) => store.readFacts(type, and(keyIn(code, [v]), rest))));
-  return distinct(parts.flat());
+  const found: StoredResource[][] = new Array(values.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < values.length) {
+      const i = next++;
+      found[i] = await store.readFacts(type, and(keyIn(code, [values[i]]), rest));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(EQUALITY_QUERIES_IN_FLIGHT, values.length) }, worker));
+  return distinct(found.flat());
 }
 
 /** One copy of each document (a consent can name the caller both by reference and by NIHII). */
