@@ -22,7 +22,6 @@ import { createApp } from '../src/http/app';
 import { devKeyPaths } from '../src/identity/keys';
 import { mintDevToken } from '../src/identity/mint-token';
 import { createLogger } from '../src/log';
-import { connectDatabase } from '../src/store/database';
 import { startEmbeddedDatabase } from '../src/store/embedded-database';
 import { BENCH_GP_CLAIMS } from './bench/care-network';
 import { HubClient } from './bench/http-client';
@@ -92,7 +91,10 @@ async function main(): Promise<void> {
 
   const dataDir = path.join(work, 'hub');
   const config = { ...loadConfig({ DATA_DIR: dataDir, PORT: String(hubPort), LOG_LEVEL: 'warn' }), mongodbUri: embedded.mongoUri, databaseName, baseUrl };
-  const database = await connectDatabase(embedded.mongoUri, databaseName);
+  // Patient driver settings, as in the bench: slow answers on a loaded machine are measured, not failed.
+  const hubClientDb = new MongoClient(embedded.mongoUri, { serverSelectionTimeoutMS: 60_000, socketTimeoutMS: 0, waitQueueTimeoutMS: 0 });
+  await hubClientDb.connect();
+  const database = { client: hubClientDb, db: hubClientDb.db(databaseName), close: () => hubClientDb.close() };
   cleanups.push(() => database.close());
   const hub = await createHub(config, database, { log: createLogger('warn') });
   hubServer.on('request', createApp(hub));
