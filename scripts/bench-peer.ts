@@ -6,7 +6,8 @@
  *
  * The peer is built once by Maven from scripts/bench-peer/ (a pom and a small Spring Boot main of
  * ours) into .cache/bench-peer, its dependencies downloaded from Maven Central into .cache/maven.
- * Needs Java 17+ and Maven on the PATH.
+ * Needs Java 17+ and Maven on the PATH. `--peer-port P` with MONGODB_URI reuses a running peer
+ * and FerretDB (both on one PostgreSQL) instead of starting them.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -27,6 +28,7 @@ import { BENCH_GP_CLAIMS } from './bench/care-network';
 import { HubClient } from './bench/http-client';
 import { measure, type Measurement } from './bench/load';
 import { hubSearchPath } from './bench/preflight';
+import { createGinIndexes } from './bench/postgres-gin';
 import { Seeder } from './bench/seed';
 import { SeededRandom } from './bench/synthetic-data';
 
@@ -53,32 +55,44 @@ async function main(): Promise<void> {
   const requests = numberOption('requests', 100);
   const concurrency = numberOption('concurrency', 4);
   const links = numberOption('links', 1000);
-  buildPeer();
-
+  // A peer already running (`--peer-port`) and a FerretDB on PostgreSQL already running
+  // (MONGODB_URI) can be reused; otherwise both are started here on one embedded PostgreSQL.
+  const runningPeerPort = process.argv.includes('--peer-port') ? numberOption('peer-port', 1) : undefined;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-peer-'));
   cleanups.push(async () => fs.rmSync(work, { recursive: true, force: true }));
-  note('starting the embedded PostgreSQL + FerretDB');
-  const embedded = await startEmbeddedDatabase({ dataDir: path.join(work, 'database'), durable: false, log: note });
-  cleanups.push(() => embedded.stop());
-  const peerDatabase = 'hapi_peer';
-  const pg = new Client({ connectionString: embedded.postgresUrl });
-  await pg.connect();
-  await pg.query(`CREATE DATABASE ${peerDatabase}`);
-  await pg.end();
-  const pgUrl = new URL(embedded.postgresUrl);
-
-  const peerPort = await freePort();
-  note(`starting HAPI FHIR JPA server on port ${peerPort} (log in ${work}/peer.log)`);
-  const peer = spawn('java', ['-Xmx2g', '-jar', PEER_JAR, `--server.port=${peerPort}`], {
-    env: { ...process.env, PEER_JDBC_URL: `jdbc:postgresql://${pgUrl.host}/${peerDatabase}`, PEER_JDBC_USER: decodeURIComponent(pgUrl.username) || 'postgres' },
-    stdio: ['ignore', fs.openSync(path.join(work, 'peer.log'), 'a'), fs.openSync(path.join(work, 'peer.log'), 'a')],
-  });
-  cleanups.push(() => stopChild(peer));
-  const peerReady = waitForMetadata(peerPort, peer);
+  let mongoUri = process.env.MONGODB_URI;
+  let peerPort = runningPeerPort ?? 0;
+  let peerReady: Promise<void> = Promise.resolve();
+  let postgresUrl = process.env.BENCH_POSTGRES_URL;
+  if (!mongoUri || !runningPeerPort) {
+    if (!runningPeerPort) buildPeer();
+    note('starting the embedded PostgreSQL + FerretDB');
+    const embedded = await startEmbeddedDatabase({ dataDir: path.join(work, 'database'), durable: false, log: note });
+    cleanups.push(() => embedded.stop());
+    mongoUri = embedded.mongoUri;
+    postgresUrl = embedded.postgresUrl;
+    if (!runningPeerPort) {
+      const peerDatabase = 'hapi_peer';
+      const pg = new Client({ connectionString: embedded.postgresUrl });
+      await pg.connect();
+      await pg.query(`CREATE DATABASE ${peerDatabase}`);
+      await pg.end();
+      const pgUrl = new URL(embedded.postgresUrl);
+      peerPort = await freePort();
+      note(`starting HAPI FHIR JPA server on port ${peerPort} (log in ${work}/peer.log)`);
+      const log = fs.openSync(path.join(work, 'peer.log'), 'a');
+      const peer = spawn('java', ['-Xmx2g', '-jar', PEER_JAR, `--server.port=${peerPort}`], {
+        env: { ...process.env, PEER_JDBC_URL: `jdbc:postgresql://${pgUrl.host}/${peerDatabase}`, PEER_JDBC_USER: decodeURIComponent(pgUrl.username) || 'postgres' },
+        stdio: ['ignore', log, log],
+      });
+      cleanups.push(() => stopChild(peer));
+      peerReady = waitForMetadata(peerPort, peer);
+    }
+  }
 
   // The hub's data, seeded meanwhile (the peer takes a minute or more to start).
-  const databaseName = 'bench_peer';
-  const seedingClient = new MongoClient(embedded.mongoUri);
+  const databaseName = `bench_peer_${Date.now()}`;
+  const seedingClient = new MongoClient(mongoUri);
   await seedingClient.connect();
   cleanups.push(() => seedingClient.close());
   const hubServer = http.createServer();
@@ -88,11 +102,13 @@ async function main(): Promise<void> {
   const seeder = new Seeder(seedingClient.db(databaseName), { links, docsPerPatient: 50 }, 42, baseUrl);
   const seeded = await seeder.growTo(docs);
   note(`hub seeded in ${seeded.seconds.toFixed(0)} s`);
+  // The GIN indexes the hub's pushed-down equalities need on FerretDB-PostgreSQL, as in the bench.
+  if (postgresUrl) note(`GIN indexes on ${(await createGinIndexes(postgresUrl, databaseName)).length} paths`);
 
   const dataDir = path.join(work, 'hub');
-  const config = { ...loadConfig({ DATA_DIR: dataDir, PORT: String(hubPort), LOG_LEVEL: 'warn' }), mongodbUri: embedded.mongoUri, databaseName, baseUrl };
+  const config = { ...loadConfig({ DATA_DIR: dataDir, PORT: String(hubPort), LOG_LEVEL: 'warn' }), mongodbUri: mongoUri, databaseName, baseUrl };
   // Patient driver settings, as in the bench: slow answers on a loaded machine are measured, not failed.
-  const hubClientDb = new MongoClient(embedded.mongoUri, { serverSelectionTimeoutMS: 60_000, socketTimeoutMS: 0, waitQueueTimeoutMS: 0 });
+  const hubClientDb = new MongoClient(mongoUri, { serverSelectionTimeoutMS: 60_000, socketTimeoutMS: 0, waitQueueTimeoutMS: 0 });
   await hubClientDb.connect();
   const database = { client: hubClientDb, db: hubClientDb.db(databaseName), close: () => hubClientDb.close() };
   cleanups.push(() => database.close());
