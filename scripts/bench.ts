@@ -149,6 +149,8 @@ async function main(): Promise<void> {
     notes.push(...sizes.map((z) => `size ${z.collection}: ${z.count} docs, data ${mib(z.size)}, storage ${mib(z.storageSize)}, indexes ${mib(z.totalIndexSize)}`));
     byScale.set(scale, comparisons);
     json[String(scale)] = { ...figuresOf(comparisons), sizes };
+    // Written after every scale, so a run stopped during a larger scale keeps the figures it has.
+    if (options.json) fs.writeFileSync(options.json, JSON.stringify({ engine, date: date.toISOString(), ...json, goals: goalLines(byScale) }, null, 2) + '\n');
     process.stdout.write(
       summary(
         {
