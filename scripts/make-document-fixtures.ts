@@ -17,13 +17,14 @@ const REFERENCE_DATE = '2026-11-23T09:00:00Z';
 const OUT = path.resolve(__dirname, '../fixtures/documents.json');
 
 // Untyped on purpose: one helper for references to every kind of target.
-const ref = (reference: string): Reference<any> => ({ reference }); // eslint-disable-line @typescript-eslint/no-explicit-any
+const ref = (reference: string): Reference<any> => ({ reference });
 const coding = (system: string, code: string, display?: string) => ({ coding: [{ system, code, ...(display ? { display } : {}) }] });
 const release = (rule: string, releaseDate?: string): Extension => ({
   url: `${SH}/StructureDefinition/release-rule`,
   extension: [{ url: 'rule', valueCode: rule }, ...(releaseDate ? [{ url: 'releaseDate', valueDateTime: releaseDate }] : [])],
 });
 
+/** Each custodian's registered document source (its Endpoint in scripts/make-fixtures.ts): content URLs lie below it. */
 const SOURCES: Record<string, string> = {
   'org-hopital-du-parc': 'https://dms.hopital-du-parc.example/documents',
   'org-ziekenhuis-zuid': 'https://epd.ziekenhuis-zuid.example/documenten',

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
-  Bundle, CareTeam, Consent, Extension, HumanName, Organization, Patient, Practitioner, PractitionerRole, RelatedPerson, Resource, Task,
+  Bundle, CareTeam, Consent, Endpoint, Extension, HumanName, Organization, Patient, Practitioner, PractitionerRole, RelatedPerson, Resource, Task,
 } from '@medplum/fhirtypes';
 import { cbeIdentifier, makeCbe, makeSsin, nihiiOrganizationIdentifier, nihiiProfessionalIdentifier, ssinIdentifier } from '../src/fhir/belgian-identifiers';
 
@@ -36,6 +36,23 @@ const PARC_NIHII = nihii('710123', '000');
 const ZUID_NIHII = nihii('710987', '000');
 const ETANGS_NIHII = nihii('710555', '000');
 
+/**
+ * The document sources of the hospitals (SPEC §4): the hub fetches a document's content only
+ * under an active Endpoint its custodian lists. scripts/make-document-fixtures.ts points the demo
+ * documents below these addresses.
+ */
+const documentSource = (id: string, org: string, name: string, address: string): Endpoint => ({
+  resourceType: 'Endpoint', id, status: 'active', name, address,
+  // The hospital's document management system answers IHE ITI-68 retrievals (MHD, over FHIR REST).
+  connectionType: { system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type', code: 'hl7-fhir-rest' },
+  payloadType: [coding('http://terminology.hl7.org/CodeSystem/endpoint-payload-type', 'any', 'Any')],
+  managingOrganization: ref('Organization', org),
+});
+const endpoints: Endpoint[] = [
+  documentSource('endpoint-hopital-du-parc-dms', 'org-hopital-du-parc', 'Hôpital du Parc document management system', 'https://dms.hopital-du-parc.example/documents'),
+  documentSource('endpoint-ziekenhuis-zuid-epd', 'org-ziekenhuis-zuid', 'Ziekenhuis Zuid patient record (EPD)', 'https://epd.ziekenhuis-zuid.example/documenten'),
+];
+
 const organizations: Organization[] = [
   {
     resourceType: 'Organization', id: 'org-brussels-gp-league', active: true, name: 'Brussels GP League',
@@ -48,6 +65,7 @@ const organizations: Organization[] = [
     resourceType: 'Organization', id: 'org-hopital-du-parc', active: true, name: 'Hôpital du Parc',
     type: [coding('http://terminology.hl7.org/CodeSystem/organization-type', 'prov', 'Healthcare Provider')],
     identifier: [nihiiOrganizationIdentifier(PARC_NIHII), cbeIdentifier(makeCbe('04123456'))],
+    endpoint: [ref('Endpoint', 'endpoint-hopital-du-parc-dms')],
     // Lab results reach the patient 7 days after publication, leaving time for the physician to explain them.
     extension: [
       ext('release-default', { extension: [{ url: 'class', valueCode: 'lab-result' }, { url: 'rule', valueCode: 'delayed' }, { url: 'delayDays', valueInteger: 7 }] }),
@@ -60,6 +78,7 @@ const organizations: Organization[] = [
     resourceType: 'Organization', id: 'org-ziekenhuis-zuid', active: true, name: 'Ziekenhuis Zuid',
     type: [coding('http://terminology.hl7.org/CodeSystem/organization-type', 'prov', 'Healthcare Provider')],
     identifier: [nihiiOrganizationIdentifier(ZUID_NIHII), cbeIdentifier(makeCbe('04987654'))],
+    endpoint: [ref('Endpoint', 'endpoint-ziekenhuis-zuid-epd')],
     // A member that has not accepted the privacy policy yet: it cannot guarantee its users.
     extension: [ext('hub-membership', { valueDateTime: '2021-05-01T00:00:00Z' })],
   },
@@ -103,6 +122,8 @@ const roles: PractitionerRole[] = PRACTITIONERS.filter((p) => p.organization && 
   resourceType: 'PractitionerRole', id: `role-${p.id.replace(/^physician-/, '')}-${p.organization!.replace(/^org-/, '')}`, active: true,
   period: { start: '2020-01-01' }, practitioner: ref('Practitioner', p.id), organization: ref('Organization', p.organization!),
   specialty: [{ text: p.specialty }],
+  // Break-the-glass needs an emergency or on-call duty (SPEC §4): the emergency physician holds one.
+  ...(p.specialty === 'Emergency medicine' ? { code: [coding(`${SH}/CodeSystem/duty`, 'emergency')] } : {}),
 }));
 
 // ---- Patients and related persons -------------------------------------------------------------
@@ -202,7 +223,8 @@ const tasks: Task[] = ([
 }));
 
 // ---- Output ----------------------------------------------------------------------------------
-const all: Resource[] = [...organizations, ...practitioners, ...roles, ...patients, ...relatedPersons, ...consents, ...careTeams, ...tasks];
+// Endpoints first: the Organizations that list them reference them.
+const all: Resource[] = [...endpoints, ...organizations, ...practitioners, ...roles, ...patients, ...relatedPersons, ...consents, ...careTeams, ...tasks];
 const network: Bundle = {
   resourceType: 'Bundle', id: 'sharehub-demo-network', type: 'transaction', timestamp: REFERENCE_DATE,
   entry: all.map((resource) => ({

@@ -50,6 +50,15 @@ const CODE_SYSTEMS: CodeSystemSpec[] = [
     ],
   },
   {
+    id: 'duty',
+    title: 'Duty',
+    description: 'A duty of a PractitionerRole (PractitionerRole.code): only a physician on emergency or on-call duty breaks the glass.',
+    concepts: [
+      ['emergency', 'Emergency duty', "Service d'urgence", 'Spoeddienst'],
+      ['on-call', 'On-call duty', 'Garde', 'Wachtdienst'],
+    ],
+  },
+  {
     id: 'profession',
     title: 'Profession',
     description: 'Care profession of a practitioner (Practitioner.qualification.code, token claim profession).',

@@ -21,17 +21,33 @@ export interface HubConfig {
   readonly contentConnectTimeoutMs: number;
   /** ... and deliver the whole content within this time; past it the transfer is cut. */
   readonly contentTotalTimeoutMs: number;
-  /**
-   * URL prefixes a document's content may be fetched from (SSRF guard, SPEC §4 `$content`); empty =
-   * any http(s) URL. Publication accepts only http(s) (or the hub's own Binary) URLs.
-   */
-  readonly contentSourcePrefixes: readonly string[];
+  /** Federation (SPEC §11): this process's part and its peers. */
+  readonly federation: FederationConfig;
+}
+
+/** SPEC §11: one binary, two modes; peers and their keys come from files. */
+export interface FederationConfig {
+  readonly mode: 'hub' | 'metahub';
+  /** This hub's `hub_id`: the `kid` of its peer tokens and the `aud` peers address it by. Unset = not federated. */
+  readonly hubId?: string;
+  /** JSON `[{"hub_id", "base_url"}]`, the metahub included. */
+  readonly peersFile?: string;
+  /** JWKS of every peer's public key, `kid` = its hub_id. */
+  readonly peerJwksFile?: string;
+  /** Base URL of the metahub's `/fhir` (hub mode). */
+  readonly metahubUrl?: string;
+  /** A peer (or the metahub) that has not answered completely within this time is cut off. */
+  readonly peerTimeoutMs: number;
+  /** PEM private key this hub signs peer tokens with; unset in development mode = a key in DATA_DIR. */
+  readonly signingKeyFile?: string;
 }
 
 export const DEV_ISSUER = 'https://sharehub.example/dev-issuer';
 export const DEFAULT_AUDIENCE = 'https://sharehub.example/fhir';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
+  // A typo must not start a hub that silently plays the wrong part.
+  if (env.HUB_MODE && env.HUB_MODE !== 'hub' && env.HUB_MODE !== 'metahub') throw new Error(`HUB_MODE must be hub or metahub, not ${env.HUB_MODE}`);
   const port = Number(env.PORT ?? 8080);
   const logLevel = (env.LOG_LEVEL ?? 'info') as HubConfig['logLevel'];
   return {
@@ -50,7 +66,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     bodyLimitBytes: 10 * 1024 * 1024,
     contentConnectTimeoutMs: positiveNumber(env.CONTENT_CONNECT_TIMEOUT_MS, 5_000),
     contentTotalTimeoutMs: positiveNumber(env.CONTENT_TOTAL_TIMEOUT_MS, 60_000),
-    contentSourcePrefixes: (env.CONTENT_SOURCE_PREFIXES ?? '').split(/[\s,]+/).filter(Boolean),
+    federation: {
+      mode: env.HUB_MODE === 'metahub' ? 'metahub' : 'hub',
+      hubId: env.HUB_ID || undefined,
+      peersFile: env.PEERS_FILE || undefined,
+      peerJwksFile: env.PEER_JWKS_FILE || undefined,
+      metahubUrl: env.METAHUB_URL ? env.METAHUB_URL.replace(/\/$/, '') : undefined,
+      peerTimeoutMs: positiveNumber(env.PEER_TIMEOUT_MS, 3_000),
+      signingKeyFile: env.HUB_SIGNING_KEY_FILE || undefined,
+    },
   };
 }
 

@@ -16,6 +16,15 @@ import { ResourceStore, type StoreFaults } from './store/resource-store';
 import { SERVED_TYPES } from './fhir/served-types';
 import { AuditTrail, type AuditWriter } from './audit/audit-trail';
 import { AuditStore } from './store/audit-store';
+import { createFederation } from './federation/federation';
+import { NationalStore, PeerTokenLedger } from './store/national-store';
+import { localReader } from './federation/local-reader';
+import { refuseHubRole } from './identity/verify-token';
+import type { WriteObserver } from './fhir/request-context';
+import { HubRepository } from './fhir/hub-repository';
+import { applyWorkflowRules } from './hub/write-rules';
+import { addDocumentOperations } from './hub/document-operations';
+import { addWorkflowOperations } from './hub/workflow-operations';
 
 export interface HubOptions {
   log?: Logger;
@@ -40,14 +49,28 @@ export async function createHub(config: HubConfig, database: Database, options: 
   const recovered = await store.recover();
   if (recovered.aborted || recovered.completed) log.warn('decided batch commits interrupted by a crash', recovered);
   if (isDevelopmentMode(config)) ensureDevKeyPair(config.dataDir);
+  // Told of every commit once federation is set up: the publisher of consents, links and practitioners.
+  let onCommitted: WriteObserver | undefined;
+  const openRepository: Hub['openRepository'] = (policy, now, repositoryOptions) =>
+    // The workflows' business rules are registered here: the repository runs them without importing them.
+    new HubRepository({ policy, now, baseUrl: config.baseUrl, lenient: repositoryOptions?.lenient ?? false, onCommitted }, store, applyWorkflowRules);
+  const federation = await createFederation(config, { ledger: new PeerTokenLedger(database.db), national: new NationalStore(database.db) }, localReader(openRepository), log);
+  onCommitted = federation?.publisher?.observer;
+  const router = createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl, [addWorkflowOperations, addDocumentOperations]);
+  federation?.addOperations(router);
+  const userTokens = options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config));
   return {
     config,
     log,
-    store,
+    openRepository,
     audit: options.audit ?? new AuditTrail(new AuditStore(database.db, options.faults), config.baseUrl),
-    router: createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl),
-    verifyToken: options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config)),
-    policyFor: options.policyFor ?? (async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now), now)),
+    router,
+    // Role `hub` comes only with a peer hub's own signature (src/federation), never from the user issuer.
+    verifyToken: refuseHubRole(userTokens, federation?.mode === 'metahub'),
+    policyFor:
+      options.policyFor ??
+      (async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now, federation?.access.nationalAccessOf(principal)), now)),
+    federation,
     clock: options.clock ?? (() => new Date()),
     ready: () => pingDatabase(database.db),
     version: '0.1.0',

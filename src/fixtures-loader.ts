@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
-import { isOk } from '@medplum/core';
-import { HubRepository } from './fhir/hub-repository';
+import { isOk, parseSearchRequest } from '@medplum/core';
 import type { Hub } from './hub';
 import { systemPolicy } from './policy/access-policy';
 import type { Principal } from './policy/principal';
@@ -30,13 +29,7 @@ export async function loadFixtures(hub: Hub, files = FIXTURE_BUNDLES.map((f) => 
 async function loadBundle(hub: Hub, file: string): Promise<number> {
   const bundle = JSON.parse(fs.readFileSync(file, 'utf8')) as Bundle;
   const now = hub.clock();
-  const repo = new HubRepository({
-    store: hub.store,
-    policy: systemPolicy(LOADER),
-    baseUrl: hub.config.baseUrl,
-    now,
-    lenient: false,
-  });
+  const repo = hub.openRepository(systemPolicy(LOADER), now);
   const [outcome, result] = await hub.router.handleRequest({ method: 'POST', url: '', pathname: '', body: bundle, params: {}, query: {}, config: { transactions: true } }, repo);
   if (!isOk(outcome)) {
     throw new Error(`Fixture load failed (${path.basename(file)}): ${JSON.stringify(outcome.issue)}`);
@@ -46,5 +39,6 @@ async function loadBundle(hub: Hub, file: string): Promise<number> {
 
 /** Empty database = first start: nothing but the demo network's absence tells us so. */
 export async function isEmptyNetwork(hub: Hub): Promise<boolean> {
-  return (await hub.store.count('Organization', { always: true })) === 0;
+  const repo = hub.openRepository(systemPolicy(LOADER), hub.clock());
+  return (await repo.searchResources(parseSearchRequest('Organization?_count=1'))).length === 0;
 }

@@ -22,9 +22,11 @@ async function main(): Promise<void> {
   if (isDevelopmentMode(config) && config.mongodbUri) {
     log.warn('no JWT_PUBLIC_KEY_FILE or JWKS_FILE: tokens are verified with the development key in DATA_DIR');
   }
-  // The demo network goes only into the embedded database, never into a configured MongoDB.
-  if (!config.mongodbUri && (await isEmptyNetwork(hub))) {
-    const count = await loadFixtures(hub);
+  // The demo network goes only into the embedded database, never into a configured MongoDB, unless
+  // DEMO_FIXTURES names the bundles explicitly (the federation demo gives each hub its own data).
+  const demoFixtures = process.env.DEMO_FIXTURES?.split(',').filter(Boolean);
+  if (config.federation.mode === 'hub' && (!config.mongodbUri || demoFixtures) && (await isEmptyNetwork(hub))) {
+    const count = await loadFixtures(hub, demoFixtures);
     log.info('demo network loaded', { resources: count });
   }
   const app = createApp(hub);
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
     process.stderr.write(
       [
         '',
-        `sharehub is listening on ${url}  (database: ${config.mongodbUri ? 'MONGODB_URI' : `embedded PostgreSQL + FerretDB in ${config.dataDir}`})`,
+        `sharehub${config.federation.hubId ? ` ${config.federation.mode} ${config.federation.hubId}` : ''} is listening on ${url}  (database: ${config.mongodbUri ? 'MONGODB_URI' : `embedded PostgreSQL + FerretDB in ${config.dataDir}`})`,
         isDevelopmentMode(config)
           ? '  Get a token:   TOKEN=$(npm run -s token -- hub-admin)      (list personas: npm run token)'
           : '  Tokens come from the configured issuer (JWT_PUBLIC_KEY_FILE / JWKS_FILE).',
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     server.close();
+    hub.federation?.stop();
     await database.close().catch(() => undefined);
     await embedded?.stop();
     process.exit(0);

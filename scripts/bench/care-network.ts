@@ -1,4 +1,4 @@
-import type { CareTeam, Consent, Organization, Practitioner } from '@medplum/fhirtypes';
+import type { CareTeam, Consent, Endpoint, Organization, Practitioner } from '@medplum/fhirtypes';
 
 /** The benchmark's professional: a GP whose links and consents are the facts loaded per request. */
 export const BENCH_GP_ID = 'bench-gp';
@@ -21,7 +21,22 @@ export function benchGp(): Practitioner & { id: string } {
 export const BENCH_CUSTODIAN_ID = 'bench-lab';
 
 export function benchCustodian(): Organization & { id: string } {
-  return { resourceType: 'Organization', id: BENCH_CUSTODIAN_ID, active: true, name: 'Bench laboratory' };
+  return { resourceType: 'Organization', id: BENCH_CUSTODIAN_ID, active: true, name: 'Bench laboratory', endpoint: [{ reference: `Endpoint/${BENCH_SOURCE_ID}` }] };
+}
+
+/** The custodian's registered document source: the synthetic documents' content URLs lie below it (SPEC §4). */
+const BENCH_SOURCE_ID = 'bench-lab-documents';
+
+export function benchSource(): Endpoint & { id: string } {
+  return {
+    resourceType: 'Endpoint',
+    id: BENCH_SOURCE_ID,
+    status: 'active',
+    address: 'https://documents.example.org',
+    connectionType: { system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type', code: 'hl7-fhir-rest' },
+    payloadType: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/endpoint-payload-type', code: 'any' }] }],
+    managingOrganization: { reference: `Organization/${BENCH_CUSTODIAN_ID}` },
+  };
 }
 
 /** Every patient has an active hub-sharing consent (rule 2 holds), registered a year ago. */

@@ -4,7 +4,7 @@ import { validateForWrite } from '../../src/fhir/validation';
 import { HISTORY_COLLECTION } from '../../src/store/resource-store';
 import { historyEntryOf, type StoredResource } from '../../src/store/stored-resource';
 import { storedFormBuilder, type StoredFormBuilder } from './access-sidecar';
-import { benchGp, gpLink, hubSharingConsent, benchCustodian } from './care-network';
+import { benchGp, gpLink, hubSharingConsent, benchCustodian, benchSource } from './care-network';
 import { ProgressLine } from './progress';
 import { SeededRandom, syntheticDocumentReference, syntheticPatient } from './synthetic-data';
 
@@ -65,7 +65,7 @@ export class Seeder {
     const newPatients = Math.max(0, this.patientsFor(docs) - this.patientIds.length);
     const newDocs = Math.max(0, docs - this.documentIds.length);
     const first = this.patientIds.length === 0;
-    const progress = new ProgressLine(`seeding to ${docs}`, newPatients * 2 + newDocs + (first ? 2 + this.shape.links : 0));
+    const progress = new ProgressLine(`seeding to ${docs}`, newPatients * 2 + newDocs + (first ? 3 + this.shape.links : 0));
     const added = Array.from({ length: newPatients }, () => this.random.uuid());
     await this.inBatches(progress, 'Patient', added, (id) => syntheticPatient(this.random, id));
     this.patientIds.push(...added);
@@ -74,6 +74,8 @@ export class Seeder {
     if (first) {
       await this.write(progress, 'Practitioner', [await this.storedForm(benchGp())]);
       await this.write(progress, 'Organization', [await this.storedForm(benchCustodian())]);
+      // The custodian's registered content source: document URLs are accepted only under an Endpoint.
+      await this.write(progress, 'Endpoint', [await this.storedForm(benchSource())]);
       const linkedIds = this.patientIds.slice(0, this.shape.links);
       this.linked = new Set(linkedIds);
       await this.inBatches(progress, 'CareTeam', linkedIds, (id) => gpLink(id, this.now));
@@ -115,4 +117,10 @@ export class Seeder {
     await this.db.collection<Document>(HISTORY_COLLECTION).insertMany(history as unknown as Document[], { ordered: false });
     progress.advance(docs.length);
   }
+}
+
+/** One scale in one step (the audit benchmark's small data set): M patients, N documents, L links. */
+export async function seedStore(db: Db, counts: { patients: number; docs: number; links: number }, seed: number, baseUrl: string): Promise<SeededData> {
+  const docsPerPatient = Math.max(1, Math.floor(counts.docs / Math.max(1, counts.patients)));
+  return new Seeder(db, { links: Math.min(counts.links, counts.patients), docsPerPatient }, seed, baseUrl).growTo(counts.docs);
 }

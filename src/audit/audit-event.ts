@@ -168,7 +168,8 @@ function agentsOf(ctx: AuditContext): AuditEventAgent[] {
     },
   ];
   if (principal.clientId) agents.push(application(CLIENT_ID_SYSTEM, principal.clientId));
-  if (principal.role === 'hub' && principal.hubId) agents.push(application(PEER_HUB_SYSTEM, principal.hubId));
+  // The calling hub of a peer call (SPEC §11): named next to the professional it acted for.
+  if (principal.role === 'hub' && principal.hubId) agents.push({ ...application(PEER_HUB_SYSTEM, principal.hubId), role: [{ text: 'hub' }] });
   return agents;
 }
 

@@ -80,9 +80,12 @@ export function buildCapabilityStatement(router: FhirRouter, baseUrl: string, ve
   };
 }
 
-/** Every `$operation` the router serves, with the resource type it hangs on (none = system level). */
-function operationsOf(router: FhirRouter): { name: string; type?: string }[] {
-  const seen = new Map<string, { name: string; type?: string }>();
+/** Operations served by the HTTP layer rather than the router: `$content` streams bytes (src/http/document-content.ts). */
+const HTTP_OPERATIONS = [{ name: 'content', type: 'DocumentReference' }];
+
+/** Every `$operation` the hub serves, with the resource type it hangs on (none = system level). */
+export function operationsOf(router: FhirRouter): { name: string; type?: string }[] {
+  const seen = new Map<string, { name: string; type?: string }>(HTTP_OPERATIONS.map((o) => [`${o.type}$${o.name}`, o]));
   for (const route of router.router.routes) {
     const op = route.path.find((segment) => !segment.param && segment.value.startsWith('$'));
     if (!op) continue;

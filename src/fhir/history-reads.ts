@@ -6,6 +6,7 @@ import type { Condition } from '../store/condition';
 import { matchesCondition } from '../store/condition-eval';
 import type { HistoryEntry, StoredResource } from '../store/stored-resource';
 import { historyBundle } from './history-bundle';
+import type { ResourceStore } from '../store/resource-store';
 import type { HubRepository } from './hub-repository';
 
 /**
@@ -15,6 +16,7 @@ import type { HubRepository } from './hub-repository';
  */
 export async function instanceHistory<T extends Resource>(
   repo: HubRepository,
+  store: ResourceStore,
   access: Access,
   resourceType: string,
   id: string,
@@ -24,27 +26,27 @@ export async function instanceHistory<T extends Resource>(
   const current = await repo.visibleCurrent(resourceType, id);
   touch(access, `${resourceType}/${id}`, current.a.patient);
   const limit = Math.min(Math.max(options?.limit ?? 50, 1), 1000);
-  const { entries } = await ctx.store.instanceHistory(resourceType, current, 1000, 0);
+  const { entries } = await store.instanceHistory(resourceType, current, 1000, 0);
   const scope = ctx.policy.readScope(resourceType, 'r');
   const visible = entries.filter((e) => versionVisible(scope, e, current));
   const offset = options?.offset ?? 0;
   return historyBundle(visible.slice(offset, offset + limit), ctx.baseUrl, visible.length) as Bundle<WithId<T>>;
 }
 
-export async function typeHistory(repo: HubRepository, access: Access, resourceType: string, limit: number, since?: Date): Promise<Bundle> {
+export async function typeHistory(repo: HubRepository, store: ResourceStore, access: Access, resourceType: string, limit: number, since?: Date): Promise<Bundle> {
   const { ctx } = repo;
   const scope = ctx.policy.readScope(resourceType, 's');
-  const entries = (await ctx.store.typeHistory(resourceType, scope, limit, since)).filter((e) => versionVisible(scope, e));
+  const entries = (await store.typeHistory(resourceType, scope, limit, since)).filter((e) => versionVisible(scope, e));
   for (const e of entries) touch(access, `${resourceType}/${e.id}`, e.a?.patient);
   return historyBundle(entries, ctx.baseUrl);
 }
 
-export async function versionOf<T extends Resource>(repo: HubRepository, access: Access, resourceType: string, id: string, vid: string): Promise<WithId<T>> {
+export async function versionOf<T extends Resource>(repo: HubRepository, store: ResourceStore, access: Access, resourceType: string, id: string, vid: string): Promise<WithId<T>> {
   const { ctx } = repo;
   const current = await repo.visibleCurrent(resourceType, id);
   touch(access, `${resourceType}/${id}`, current.a.patient);
   const version = /^\d+$/.test(vid) ? Number(vid) : NaN;
-  const entry = Number.isNaN(version) ? undefined : await ctx.store.readVersion(resourceType, id, version, current);
+  const entry = Number.isNaN(version) ? undefined : await store.readVersion(resourceType, id, version, current);
   if (!entry || !versionVisible(ctx.policy.readScope(resourceType, 'r'), entry, current)) throw new OperationOutcomeError(notFound);
   if (entry.del) throw new OperationOutcomeError(gone);
   return entry.r as WithId<T>;

@@ -15,15 +15,19 @@ import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
 import { AccessLog, breaksTheGlass, outcomeOfError, touch, type Access, type Touch } from '../audit/access-log';
 import { touchNamedPatients } from '../audit/named-patients';
 import { touchRefused } from '../audit/refused-access';
+import { auditEventAsSeenBy } from '../audit/event-view';
 import { instanceHistory, typeHistory, versionOf } from './history-reads';
-import { applyWorkflowRules, assertUniqueSsin } from '../hub/write-rules';
 import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
 import { computeAccessFields, type AccessFields, type AccessLookups } from '../policy/access-fields';
 import { storeLookups } from '../policy/access-lookups';
-import type { WriteChange, WriteInteraction } from '../policy/access-policy';
-import { assertReferencesVisible, missingReference, referencesIn } from './reference-check';
+import type { WriteInteraction } from '../policy/access-policy';
+import type { Operation as HubOperation, OperationTarget } from '../policy/operation-policy';
+import { assertReferencesVisible, missingReference, referencesIn, type PatientReferenceCheck } from './reference-check';
+import { assertSafeContentPublishedTogether } from './safe-content';
+import { writeFacetsOf } from './write-facets';
 import { relativeReference } from './search-values';
+import type { ResourceStore } from '../store/resource-store';
 import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import type { RequestContext } from './request-context';
 import { executeSearch } from './search-executor';
@@ -31,6 +35,8 @@ import { isServedType } from './served-types';
 import { toStoredResource } from './stored-form';
 import { validateForWrite } from './validation';
 import { storeWrites } from './write-commit';
+import type { WriteRules } from './write-pipeline';
+import { storePort, type WorkflowPort } from './workflow-port';
 
 /**
  * The FHIR repository of one request, already scoped to its caller (ARCHITECTURE: `forPrincipal`).
@@ -50,9 +56,18 @@ export class HubRepository extends FhirRepository<undefined> {
   /** Staged writes an operation authorised (see keptByOperation). */
   private readonly operationWrites = new Set<string>();
 
-  constructor(readonly ctx: RequestContext) {
+  /** The one way to the data: private to the repository and the helpers it hands it to. */
+  readonly #store: ResourceStore;
+  readonly #rules: WriteRules;
+  /** Named questions for the workflows, answered without handing out documents (workflow-port.ts). */
+  readonly port: WorkflowPort;
+
+  constructor(readonly ctx: RequestContext, store: ResourceStore, rules: WriteRules) {
     super();
-    this.lookups = storeLookups(ctx.store, ctx.baseUrl, ctx.now, {
+    this.#store = store;
+    this.#rules = rules;
+    this.port = storePort(store, ctx.now);
+    this.lookups = storeLookups(store, ctx.baseUrl, ctx.now, {
       staged: (type, id) => this.staged?.get(`${type}/${id}`)?.doc,
       // A Binary's context is read as the caller: a hidden document lends it nothing (and tells nothing).
       visible: (type, id) => this.visibleCurrent(type, id).catch(() => undefined),
@@ -83,7 +98,7 @@ export class HubRepository extends FhirRepository<undefined> {
       const doc = await this.visibleCurrent(resourceType, id);
       touch(access, `${resourceType}/${id}`, doc.a.patient);
       if (doc.del) throw new OperationOutcomeError(gone);
-      return doc.r as WithId<T>;
+      return this.shown(doc.r as WithId<T>);
     });
   }
 
@@ -98,18 +113,18 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   async readHistory<T extends Resource>(resourceType: string, id: string, options?: ReadHistoryOptions): Promise<Bundle<WithId<T>>> {
-    return this.audited('history-instance', resourceType, id, (access) => instanceHistory<T>(this, access, resourceType, id, options));
+    return this.audited('history-instance', resourceType, id, (access) => instanceHistory<T>(this, this.#store, access, resourceType, id, options));
   }
 
   async readTypeHistory(resourceType: string, limit: number, since?: Date): Promise<Bundle> {
     return this.audited('history-type', resourceType, undefined, async (access) => {
       assertServed(resourceType);
-      return typeHistory(this, access, resourceType, limit, since);
+      return typeHistory(this, this.#store, access, resourceType, limit, since);
     });
   }
 
   async readVersion<T extends Resource>(resourceType: string, id: string, vid: string): Promise<WithId<T>> {
-    return this.audited('vread', resourceType, id, (access) => versionOf<T>(this, access, resourceType, id, vid));
+    return this.audited('vread', resourceType, id, (access) => versionOf<T>(this, this.#store, access, resourceType, id, vid));
   }
 
   async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
@@ -158,7 +173,7 @@ export class HubRepository extends FhirRepository<undefined> {
     const current = await this.visibleCurrent(resourceType, id);
     this.assertExpectedVersion(current);
     if (current.del) return;
-    this.assertMayWrite(resourceType, 'delete', undefined, { previous: current.a as AccessFields });
+    await this.assertMayWrite(resourceType, 'delete', undefined, undefined, current);
     const doc = toStoredResource(current.r as WithId<Resource>, current.v + 1, this.ctx.now, this.ctx.baseUrl, current.a, true);
     await this.persist(resourceType, doc, current.v, current);
   }
@@ -167,10 +182,15 @@ export class HubRepository extends FhirRepository<undefined> {
     const query = `${searchRequest.resourceType}${formatSearchQuery(searchRequest)}`;
     return this.audited('search-type', searchRequest.resourceType, undefined, async (access) => {
       assertServed(searchRequest.resourceType);
-      const bundle = (await executeSearch(this, searchRequest)) as Bundle<WithId<T>>;
-      await touchNamedPatients(this.ctx, access, searchRequest);
+      const bundle = (await executeSearch(this, this.#store, searchRequest)) as Bundle<WithId<T>>;
+      await touchNamedPatients(this.ctx, (id) => this.#store.readFactById('Patient', id), access, searchRequest);
       return bundle;
     }, query);
+  }
+
+  /** A resource as the caller may see it: what SPEC §7 keeps from a professional is taken out of audit events. */
+  shown<T extends Resource>(resource: T): T {
+    return auditEventAsSeenBy(this.ctx.policy.facts, resource);
   }
 
   /** A search found or included this resource: the audit trail records it against its patient. */
@@ -190,7 +210,7 @@ export class HubRepository extends FhirRepository<undefined> {
     } catch (err) {
       access.outcome = outcomeOfError(err);
       if (!access.touches.length) {
-        await touchRefused(this.ctx.store, access, { type: resourceType, id, served: isServedType(resourceType) }, this.writing).catch(() => undefined);
+        await touchRefused(this.#store, access, { type: resourceType, id, served: isServedType(resourceType) }, this.writing).catch(() => undefined);
       }
       throw err;
     }
@@ -240,7 +260,7 @@ export class HubRepository extends FhirRepository<undefined> {
     assertServed(resourceType);
     const staged = this.staged?.get(`${resourceType}/${id}`);
     if (staged) return staged.doc;
-    const doc = await this.ctx.store.readCurrent(resourceType, id, this.ctx.policy.readScope(resourceType, 'r'));
+    const doc = await this.#store.readCurrent(resourceType, id, this.ctx.policy.readScope(resourceType, 'r'));
     if (!doc) throw new OperationOutcomeError(notFound);
     return doc;
   }
@@ -268,28 +288,48 @@ export class HubRepository extends FhirRepository<undefined> {
     const access = await computeAccessFields(input, this.lookups);
     this.writing = { resource: `${input.resourceType}/${input.id}`, patient: access.patient };
     // The policy sees both versions: moving a resource to another patient needs the right on both.
-    if (!authorisedByOperation) {
-      this.assertMayWrite(input.resourceType, current ? 'update' : 'create', input, { next: access, previous: current?.a as AccessFields | undefined });
-    }
+    if (!authorisedByOperation) await this.assertMayWrite(input.resourceType, current ? 'update' : 'create', input, access, current);
     // In a bundle, references may point at entries staged later: checked at commit instead.
     if (!this.staged) await assertReferencesVisible(this, input, this.keptByOperation(current, authorisedByOperation), this.referencesByExistence(input, current));
-    await assertUniqueSsin(this.ctx.store, input, this.staged?.values());
     // Rules see the writes staged earlier in the same bundle (a transaction filing a Task for a new Practitioner).
-    const staged = (type: string, id: string) => this.staged?.get(`${type}/${id}`)?.doc;
-    const stagedDocs = () => [...(this.staged?.values() ?? [])].map((w) => w.doc);
-    const resource = (await applyWorkflowRules(this.ctx, input as WithId<Resource>, current, staged, stagedDocs)) as WithId<T>;
-    return { resource, access };
+    const rules = {
+      policy: this.ctx.policy,
+      now: this.ctx.now,
+      baseUrl: this.ctx.baseUrl,
+      port: this.port,
+      staged: (type: string, id: string) => this.staged?.get(`${type}/${id}`)?.doc,
+      stagedDocs: () => [...(this.staged?.values() ?? [])].map((w) => w.doc),
+      byOperation: authorisedByOperation,
+    };
+    const resource = (await this.#rules(rules, input as WithId<Resource>, current)) as WithId<T>;
+    // The rules set the hub's own fields (release date, link period): the sidecar follows what is stored.
+    if (resource === input) return { resource, access };
+    const stored = await computeAccessFields(resource, this.lookups);
+    if (stored.patient !== access.patient) throw new Error('A business rule may not move a resource to another patient');
+    return { resource, access: stored };
   }
 
   /**
    * A professional may find any patient by exact SSIN (SPEC §5) and then link it or register its
    * consent: for those two creations a Patient reference needs only to exist, not to be visible.
    */
-  private referencesByExistence(resource: Resource, current: StoredResource | undefined): boolean {
+  private referencesByExistence(resource: Resource, current: StoredResource | undefined): PatientReferenceCheck {
     const facts = this.ctx.policy.facts;
+    // A link's patient is the link rules' to check: an unknown patient is refused exactly like one
+    // without consent or one that excluded the caller (SPEC §4: answers never tell them apart).
     // An institution admits (and discharges) a patient on its admission link by the patient's id; it never reads the record.
-    if (facts.kind === 'administrative' && facts.organization && resource.resourceType === 'CareTeam') return true;
-    return !current && facts.kind === 'practitioner' && facts.eligible && (resource.resourceType === 'CareTeam' || resource.resourceType === 'Consent');
+    if (facts.kind === 'administrative' && facts.organization && resource.resourceType === 'CareTeam') return 'by-rules';
+    if (current || facts.kind !== 'practitioner' || !facts.eligible) return 'visible';
+    if (resource.resourceType === 'CareTeam') return 'by-rules';
+    return resource.resourceType === 'Consent' ? 'exists' : 'visible';
+  }
+
+  /**
+   * An operation asks the policy first (mayOperate); its writes then skip the per-type write rule.
+   * A refusal is a 403: the target was already read as the caller (invisible = 404 before this).
+   */
+  assertMayOperate(operation: HubOperation, target: OperationTarget): void {
+    if (!this.ctx.policy.mayOperate(operation, target).allowed) throw new OperationOutcomeError(forbidden);
   }
 
   /**
@@ -323,7 +363,12 @@ export class HubRepository extends FhirRepository<undefined> {
     return doc.r as WithId<T>;
   }
 
-  private assertMayWrite(type: string, interaction: WriteInteraction, resource: Resource | undefined, change: WriteChange): void {
+  private async assertMayWrite(type: string, interaction: WriteInteraction, resource: Resource | undefined, next: AccessFields | undefined, current: StoredResource | undefined): Promise<void> {
+    const relative = this.lookups.relative;
+    const change = {
+      next: resource && next ? await writeFacetsOf(this.#store, resource, next, relative) : undefined,
+      previous: current ? await writeFacetsOf(this.#store, current.r, current.a as AccessFields, relative) : undefined,
+    };
     const decision = this.ctx.policy.mayWrite(type, interaction, change);
     if (decision.allowed) return;
     if (decision.reason === 'forbidden') throw new OperationOutcomeError(forbidden);
@@ -353,7 +398,10 @@ export class HubRepository extends FhirRepository<undefined> {
       const kept = this.keptByOperation(write.previous, this.operationWrites.has(`${write.type}/${write.doc._id}`));
       if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, new Set([...staged, ...kept]), this.referencesByExistence(write.doc.r, write.previous));
     }
-    await storeWrites(this.ctx, this.lookups.relative, writes);
+    // The in-process loaders seed the safe piece by piece; every request's commit keeps it whole.
+    if (!this.ctx.policy.system) assertSafeContentPublishedTogether(writes, this.lookups.relative);
+    await storeWrites(this.#store, this.ctx, this.lookups.relative, writes);
+    await this.ctx.onCommitted?.(writes);
   }
 
 }

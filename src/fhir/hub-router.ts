@@ -1,7 +1,5 @@
 import { allOk, badRequest, created, isOk, OperationOutcomeError, serverError } from '@medplum/core';
 import { FhirRouter, type FhirRequest, type FhirRouteHandler } from '@medplum/fhir-router';
-import { addDocumentOperations } from '../hub/document-operations';
-import { addWorkflowOperations } from '../hub/workflow-operations';
 import { addConformanceRoutes } from './conformance-routes';
 import { databaseUnavailableOutcome } from './database-unavailable';
 import { withDocumentSearchRule } from './document-search-rule';
@@ -13,7 +11,11 @@ import { withProvideDocumentBundle } from './mhd-provide-bundle';
  * transaction) with the hub's additions. GraphQL is removed: the hub serves REST only, and an
  * endpoint we do not test is an endpoint that can leak.
  */
-export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl: string): FhirRouter {
+/**
+ * `operations` add the workflows' routes (src/hub); they are handed in by the hub's assembly so
+ * that this layer never imports the workflows above it.
+ */
+export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl: string, operations: ((router: FhirRouter) => void)[] = []): FhirRouter {
   const router = new FhirRouter();
   const routes = router.router.routes;
   for (let i = routes.length - 1; i >= 0; i--) {
@@ -31,8 +33,7 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
   // Later routes (operations) get the same protection as the built-in ones.
   router.add = (method, path, handler, interaction) => add(method, path, guarded(handler, onInternalError), interaction);
   for (const route of routes) route.handler = guarded(route.handler, onInternalError);
-  addWorkflowOperations(router);
-  addDocumentOperations(router);
+  for (const addOperations of operations) addOperations(router);
   return router;
 }
 

@@ -12,7 +12,10 @@ const FOREIGN_REFERENCE = /^(https?:\/\/|urn:|#)/;
  * A write may not point at a resource the caller cannot see (SPEC §5): a reference to a hidden
  * resource gets exactly the error of a reference to a missing one.
  */
-export async function assertReferencesVisible(repo: HubRepository, resource: Resource, staged: Set<string>, patientsByExistence = false): Promise<void> {
+/** How a write's Patient references are checked: visible to the caller, only existing, or left to the workflow's rules. */
+export type PatientReferenceCheck = 'visible' | 'exists' | 'by-rules';
+
+export async function assertReferencesVisible(repo: HubRepository, resource: Resource, staged: Set<string>, patients: PatientReferenceCheck = 'visible'): Promise<void> {
   const self = `${resource.resourceType}/${resource.id}`;
   for (const { reference: raw, path } of referencesIn(resource)) {
     const reference = relativeReference(raw, repo.ctx.baseUrl);
@@ -22,10 +25,10 @@ export async function assertReferencesVisible(repo: HubRepository, resource: Res
       throw new OperationOutcomeError(badRequest(`Reference not found: ${reference}`, path));
     }
     if (!isServedType(m[1]) || reference === self || staged.has(reference)) continue;
+    if (patients === 'by-rules' && m[1] === 'Patient') continue;
     try {
-      const doc =
-        patientsByExistence && m[1] === 'Patient' ? await repo.ctx.store.readFactById('Patient', m[2]) : await repo.visibleCurrent(m[1], m[2]);
-      if (!doc || doc.del) throw new Error('missing');
+      const found = patients === 'exists' && m[1] === 'Patient' ? await repo.port.patientExists(reference) : !(await repo.visibleCurrent(m[1], m[2])).del;
+      if (!found) throw new Error('missing');
     } catch {
       throw new OperationOutcomeError(badRequest(`Reference not found: ${reference}`, path));
     }

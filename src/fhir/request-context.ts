@@ -1,9 +1,17 @@
 import type { AccessPolicy } from '../policy/access-policy';
-import type { ResourceStore } from '../store/resource-store';
+import type { PlannedWrite } from '../store/stored-resource';
 
-/** Everything a repository needs for one request; built by the HTTP layer after authentication. */
+/**
+ * Told of every committed write, after the commit (federation publishes consents, links and
+ * practitioners to the metahub from here). It cannot undo the write; its own failures are its own.
+ */
+export type WriteObserver = (writes: readonly PlannedWrite[]) => Promise<void>;
+
+/**
+ * Everything a repository needs for one request; built by the HTTP layer after authentication.
+ * No store here: the data is reached only through the repository (HubRepository).
+ */
 export interface RequestContext {
-  store: ResourceStore;
   policy: AccessPolicy;
   /** Public base URL of the FHIR endpoint, for fullUrl and paging links. */
   baseUrl: string;
@@ -11,4 +19,5 @@ export interface RequestContext {
   now: Date;
   /** `Prefer: handling=lenient`. */
   lenient: boolean;
+  onCommitted?: WriteObserver;
 }

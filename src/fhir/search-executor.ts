@@ -3,6 +3,7 @@ import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtyp
 import { and, fieldIn, type Condition } from '../store/condition';
 import { keyValuesOf } from '../store/keyset';
 import type { StoredResource } from '../store/stored-resource';
+import type { ResourceStore } from '../store/resource-store';
 import type { HubRepository } from './hub-repository';
 import { withElements, withSummary } from './resource-shape';
 import { compileCriteria } from './search-criteria';
@@ -17,7 +18,7 @@ const MAX_INCLUDED = 1000;
  * Runs a search for the repository's caller: criteria and the caller's read scope become one store
  * query, so entries, `total`, sorting and paging only ever count what the caller may see.
  */
-export async function executeSearch(repo: HubRepository, original: SearchRequest): Promise<Bundle> {
+export async function executeSearch(repo: HubRepository, store: ResourceStore, original: SearchRequest): Promise<Bundle> {
   const { ctx } = repo;
   // Links carry the page size really used, so a capped _count shows as capped.
   const request: SearchRequest = original.count === 0 ? original : { ...original, count: Math.min(original.count ?? DEFAULT_COUNT, MAX_COUNT) };
@@ -25,7 +26,7 @@ export async function executeSearch(repo: HubRepository, original: SearchRequest
   const { where: criteria, ignored } = await compileCriteria(type, request.filters ?? [], {
     baseUrl: ctx.baseUrl,
     lenient: ctx.lenient,
-    resolveChain: (targetType, filter) => chainedIds(repo, targetType, filter),
+    resolveChain: (targetType, filter) => chainedIds(repo, store, targetType, filter),
   });
   const where = and(criteria, ctx.policy.readScope(type, 's', { exactSsinLookup: exactSsinLookupOf(request) }));
   const countOnly = request.count === 0;
@@ -35,13 +36,13 @@ export async function executeSearch(repo: HubRepository, original: SearchRequest
   // otherwise only when the first page already holds every match, where it costs nothing.
   const countAsked = countOnly || request.total === 'accurate' || request.total === 'estimate';
   if (countOnly) {
-    const total = await ctx.store.count(type, where);
+    const total = await store.count(type, where);
     return { resourceType: 'Bundle', type: 'searchset', total, link: [selfLink(ctx.baseUrl, request, ignored)] };
   }
 
   const keyCount = sort.filter((k) => k.field !== 'id').length + 1;
   const cursor = request.cursor ? decodeCursor(request.cursor, keyCount) : undefined;
-  const page = await ctx.store.search(type, {
+  const page = await store.search(type, {
     where,
     sort,
     limit: count,
@@ -49,7 +50,7 @@ export async function executeSearch(repo: HubRepository, original: SearchRequest
     before: cursor?.direction === 'before' ? cursor.values : undefined,
   });
 
-  const total = countAsked ? await ctx.store.count(type, where) : !cursor && !page.more ? page.docs.length : undefined;
+  const total = countAsked ? await store.count(type, where) : !cursor && !page.more ? page.docs.length : undefined;
   const links: BundleLink[] = [selfLink(ctx.baseUrl, request, ignored)];
   const first = page.docs[0];
   const last = page.docs[page.docs.length - 1];
@@ -65,10 +66,10 @@ export async function executeSearch(repo: HubRepository, original: SearchRequest
   for (const doc of page.docs) repo.found(type, doc);
   const entries: BundleEntry[] = page.docs.map((doc) => ({
     fullUrl: `${ctx.baseUrl}/${type}/${doc._id}`,
-    resource: shape(doc.r, request),
+    resource: shape(repo.shown(doc.r), request),
     search: { mode: 'match' },
   }));
-  entries.push(...(await includedEntries(repo, page.docs, request)));
+  entries.push(...(await includedEntries(repo, store, page.docs, request)));
   return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link: links, entry: entries };
 }
 
@@ -88,7 +89,7 @@ function shape(resource: Resource, request: SearchRequest): Resource {
 }
 
 /** `_include` and `_revinclude`, each read under the caller's scope for the included type. */
-async function includedEntries(repo: HubRepository, docs: StoredResource[], request: SearchRequest): Promise<BundleEntry[]> {
+async function includedEntries(repo: HubRepository, store: ResourceStore, docs: StoredResource[], request: SearchRequest): Promise<BundleEntry[]> {
   const { ctx } = repo;
   const seen = new Set(docs.map((d) => `${request.resourceType}/${d._id}`));
   const found: { type: string; doc: StoredResource }[] = [];
@@ -96,7 +97,7 @@ async function includedEntries(repo: HubRepository, docs: StoredResource[], requ
     if (target.resourceType !== request.resourceType) continue;
     const refs = docs.flatMap((d) => d.s[target.searchParam] ?? []);
     for (const [type, ids] of groupByType(refs, target)) {
-      const included = await ctx.store.readMany(type, ids.slice(0, MAX_INCLUDED), ctx.policy.readScope(type, 'r'));
+      const included = await store.readMany(type, ids.slice(0, MAX_INCLUDED), ctx.policy.readScope(type, 'r'));
       found.push(...included.map((doc) => ({ type, doc })));
     }
   }
@@ -104,7 +105,7 @@ async function includedEntries(repo: HubRepository, docs: StoredResource[], requ
     if (!isServedType(target.resourceType)) continue;
     const refs = docs.map((d) => `${request.resourceType}/${d._id}`);
     const where = and(fieldIn(`keys.${target.searchParam}`, refs), ctx.policy.readScope(target.resourceType, 's'));
-    const page = await ctx.store.search(target.resourceType, { where, sort: [], limit: MAX_INCLUDED });
+    const page = await store.search(target.resourceType, { where, sort: [], limit: MAX_INCLUDED });
     found.push(...page.docs.map((doc) => ({ type: target.resourceType, doc })));
   }
   const entries: BundleEntry[] = [];
@@ -113,7 +114,7 @@ async function includedEntries(repo: HubRepository, docs: StoredResource[], requ
     if (seen.has(key)) continue;
     seen.add(key);
     repo.found(type, doc);
-    entries.push({ fullUrl: `${ctx.baseUrl}/${key}`, resource: doc.r, search: { mode: 'include' } });
+    entries.push({ fullUrl: `${ctx.baseUrl}/${key}`, resource: repo.shown(doc.r), search: { mode: 'include' } });
   }
   return entries;
 }
@@ -129,14 +130,14 @@ function groupByType(refs: string[], target: IncludeTarget): Map<string, string[
 }
 
 /** Ids of `targetType` matching a chained filter, searched as the same caller (same scope). */
-async function chainedIds(repo: HubRepository, targetType: string, filter: Filter): Promise<string[]> {
+async function chainedIds(repo: HubRepository, store: ResourceStore, targetType: string, filter: Filter): Promise<string[]> {
   const { where } = await compileCriteria(targetType, [filter], {
     baseUrl: repo.ctx.baseUrl,
     lenient: false,
     resolveChain: () => Promise.resolve([]),
   });
   const scoped: Condition = and(where, repo.ctx.policy.readScope(targetType, 's'));
-  const page = await repo.ctx.store.search(targetType, { where: scoped, sort: [], limit: MAX_INCLUDED });
+  const page = await store.search(targetType, { where: scoped, sort: [], limit: MAX_INCLUDED });
   return page.docs.map((d) => d._id);
 }
 

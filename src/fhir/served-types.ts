@@ -6,6 +6,8 @@ export const SERVED_TYPES = [
   'Practitioner',
   'PractitionerRole',
   'Organization',
+  // An institution's registered document sources (SPEC §4).
+  'Endpoint',
   'RelatedPerson',
   'Consent',
   'CareTeam',

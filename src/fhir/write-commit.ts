@@ -1,6 +1,6 @@
 import { conflict, OperationOutcomeError } from '@medplum/core';
-import { endLinksOf, endLinksOfExcluded } from '../hub/consent-lifecycle';
-import { syncSumehrEntries } from '../hub/sumehr-entries';
+import { endLinksOf, endLinksOfExcluded } from './link-ending';
+import { syncSumehrEntries } from './sumehr-entries';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
 import { VersionConflictError, type ResourceStore } from '../store/resource-store';
@@ -12,26 +12,26 @@ import type { RequestContext } from './request-context';
  * right: the consent window of the patient's clinical resources (fail-closed order around the
  * write), links ended by a revocation, and Binaries' access fields under their DocumentReference.
  */
-export async function storeWrites(ctx: RequestContext, relative: (ref: string | undefined) => string | undefined, writes: PlannedWrite[]): Promise<void> {
+export async function storeWrites(store: ResourceStore, ctx: RequestContext, relative: (ref: string | undefined) => string | undefined, writes: PlannedWrite[]): Promise<void> {
   const consentPatients = [
     ...new Set(writes.flatMap((w) => [hubSharingPatient(w.doc.r, relative), hubSharingPatient(w.previous?.r, relative)]).filter((p): p is string => !!p)),
   ];
-  if (consentPatients.length) await beforeConsentWrite(ctx.store, consentPatients);
+  if (consentPatients.length) await beforeConsentWrite(store, consentPatients);
   try {
-    await write(ctx.store, writes);
+    await write(store, writes);
   } finally {
-    if (consentPatients.length) await afterConsentWrite(ctx.store, consentPatients);
+    if (consentPatients.length) await afterConsentWrite(store, consentPatients);
   }
   for (const patient of consentPatients) {
-    const window = await hubSharingWindow(ctx.store, patient);
-    if (!(window.consentFrom <= ctx.now && ctx.now <= window.consentUntil)) await endLinksOf(ctx.store, patient, ctx.now, ctx.baseUrl);
+    const window = await hubSharingWindow(store, patient);
+    if (!(window.consentFrom <= ctx.now && ctx.now <= window.consentUntil)) await endLinksOf(store, patient, ctx.now, ctx.baseUrl);
   }
-  await endLinksOfExcluded(ctx.store, writes, ctx.now, ctx.baseUrl, relative);
+  await endLinksOfExcluded(store, writes, ctx.now, ctx.baseUrl, relative);
   for (const w of writes.filter((w) => w.type === 'DocumentReference')) {
     const document = `DocumentReference/${w.doc._id}`;
-    await ctx.store.setAccessFields('Binary', 'document', document, { ...w.doc.a, document, ...(w.doc.del ? { current: false } : {}) });
+    await store.setAccessFields('Binary', 'document', document, { ...w.doc.a, document, ...(w.doc.del ? { current: false } : {}) });
   }
-  await syncSumehrEntries(ctx.store, relative, writes);
+  await syncSumehrEntries(store, relative, writes);
 }
 
 async function write(store: ResourceStore, writes: PlannedWrite[]): Promise<void> {

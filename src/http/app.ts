@@ -1,12 +1,15 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { buildCapabilityStatement } from '../fhir/capability-statement';
 import { databaseUnavailableOutcome } from '../fhir/database-unavailable';
+import { declareFederation } from '../federation/capability';
 import type { Hub } from '../hub';
 import { describeError } from '../log';
-import { authenticate } from './authenticate';
 import { bodyErrors, fhirBody } from './body';
 import { DOCUMENT_CONTENT_PATH, documentContent } from './document-content';
+import { federatedSearch } from './federated-search';
 import { fhirEndpoint } from './fhir-endpoint';
+import { authenticateCaller } from './peer-authentication';
+import { peerContent } from './peer-content';
 import { requestLog } from './request-log';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
 import { smartConfiguration } from './smart-configuration';
@@ -27,7 +30,7 @@ export function createApp(hub: Hub): express.Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'database unreachable' });
   });
 
-  const capability = buildCapabilityStatement(hub.router, hub.config.baseUrl, hub.version);
+  const capability = declareFederation(buildCapabilityStatement(hub.router, hub.config.baseUrl, hub.version), hub.federation);
   const fhir = express.Router();
   fhir.use(fhirBody(hub.config.bodyLimitBytes));
   fhir.use(bodyErrors);
@@ -35,9 +38,11 @@ export function createApp(hub: Hub): express.Express {
   fhir.get('/.well-known/smart-configuration', (_req, res) => {
     res.json(smartConfiguration(hub.config));
   });
-  fhir.use(authenticate(hub.verifyToken));
+  fhir.use(authenticateCaller(hub));
   // Raw bytes, not FHIR JSON: the one read that does not go through the FHIR router.
-  fhir.get(DOCUMENT_CONTENT_PATH, asyncHandler(documentContent(hub)));
+  fhir.get(DOCUMENT_CONTENT_PATH, asyncMiddleware(peerContent(hub)), asyncHandler(documentContent(hub)));
+  // Federation (SPEC §11): merges peers' results when asked; otherwise the plain search below.
+  fhir.get('/DocumentReference', asyncMiddleware(federatedSearch(hub)));
   fhir.use(asyncHandler(fhirEndpoint(hub)));
   app.use('/fhir', fhir);
 
@@ -53,6 +58,12 @@ export function createApp(hub: Hub): express.Express {
     if (!res.headersSent) sendOutcome(req, res, outcome('exception', 'Internal server error'), 500);
   });
   return app;
+}
+
+function asyncMiddleware(fn: (req: Request, res: Response, next: NextFunction) => Promise<void>) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    fn(req, res, next).catch(next);
+  };
 }
 
 function asyncHandler(fn: (req: Request, res: Response) => Promise<void>) {

@@ -32,7 +32,6 @@ export function documentContent(hub: Hub) {
         opened = await openSourceContent(content.url, content.contentType, {
           connectTimeoutMs: hub.config.contentConnectTimeoutMs,
           totalTimeoutMs: hub.config.contentTotalTimeoutMs,
-          allowedPrefixes: hub.config.contentSourcePrefixes,
         });
         contentType = opened.contentType;
       }

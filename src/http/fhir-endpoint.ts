@@ -25,30 +25,7 @@ export function fhirEndpoint(hub: Hub) {
       }
       return;
     }
-    const repo = await requestRepository(hub, req, res);
-    const fhirRequest: FhirRequest = {
-      method,
-      url,
-      pathname: '',
-      body: searchBody(req),
-      params: {},
-      query: {},
-      headers: req.headers,
-      // Without this flag FhirRouter treats a transaction like a batch (entry by entry).
-      config: { transactions: true },
-    };
-    const [result, resource] = await hub.router.handleRequest(fhirRequest, repo);
-    const status = statusOf(result);
-    try {
-      await auditRequest(hub, repo, { method, url, status });
-    } catch (err) {
-      // A write that went through is not reported as "nothing stored" (SPEC §9).
-      if (method !== 'GET' && status < 300 && resource?.id && databaseUnavailableOutcome(err)) {
-        sendOutcome(req, res, storedButUnavailableOutcome(`${resource.resourceType}/${resource.id}`), 503);
-        return;
-      }
-      throw err;
-    }
+    const { result, resource, status } = await runFhirRequest(hub, req, res, method, url);
     if (!resource || !isOk(result)) {
       sendOutcome(req, res, result, status);
       return;
@@ -60,6 +37,34 @@ export function fhirEndpoint(hub: Hub) {
     }
     sendFhir(req, res, status, resource);
   };
+}
+
+/** Runs one request through the router with the caller's repository, and audits it before anything is sent. */
+export async function runFhirRequest(hub: Hub, req: Request, res: Response, method: HttpMethod, url: string): Promise<{ result: OperationOutcome; resource?: Resource; status: number }> {
+  const repo = await requestRepository(hub, req, res);
+  const fhirRequest: FhirRequest = {
+    method,
+    url,
+    pathname: '',
+    body: searchBody(req),
+    params: {},
+    query: {},
+    headers: req.headers,
+    // Without this flag FhirRouter treats a transaction like a batch (entry by entry).
+    config: { transactions: true },
+  };
+  const [result, resource] = await hub.router.handleRequest(fhirRequest, repo);
+  const status = statusOf(result);
+  try {
+    await auditRequest(hub, repo, { method, url, status });
+  } catch (err) {
+    // A write that went through is not reported as "nothing stored" (SPEC §9).
+    if (method !== 'GET' && status < 300 && resource?.id && databaseUnavailableOutcome(err)) {
+      return { result: storedButUnavailableOutcome(`${resource.resourceType}/${resource.id}`), status: 503 };
+    }
+    throw err;
+  }
+  return { result, resource, status };
 }
 
 /** Medplum's getStatus knows no 422; business-rule refusals carry the id `unprocessable` (SPEC §1). */

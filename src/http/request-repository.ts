@@ -1,16 +1,10 @@
 import type { Request, Response } from 'express';
-import { HubRepository } from '../fhir/hub-repository';
+import type { HubRepository } from '../fhir/hub-repository';
 import type { Hub } from '../hub';
 import { principalOf } from './authenticate';
 
 /** The repository of one authenticated request: scoped to its caller, at the request's time. */
 export async function requestRepository(hub: Hub, req: Request, res: Response): Promise<HubRepository> {
   const now = hub.clock();
-  return new HubRepository({
-    store: hub.store,
-    policy: await hub.policyFor(principalOf(res), now),
-    baseUrl: hub.config.baseUrl,
-    now,
-    lenient: /handling\s*=\s*lenient/i.test(req.header('prefer') ?? ''),
-  });
+  return hub.openRepository(await hub.policyFor(principalOf(res), now), now, { lenient: /handling\s*=\s*lenient/i.test(req.header('prefer') ?? '') });
 }

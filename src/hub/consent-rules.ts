@@ -1,12 +1,9 @@
-import type { Consent, Patient } from '@medplum/fhirtypes';
-import type { RequestContext } from '../fhir/request-context';
+import type { Consent } from '@medplum/fhirtypes';
+import type { WriteRuleContext } from '../fhir/write-pipeline';
 import { relativeReference } from '../fhir/search-values';
 import { consentKindOf } from '../policy/access-fields';
-import { ageOn } from '../policy/facts';
-import { CONSENT_KIND } from '../policy/vocabulary';
-import { and, fieldIn } from '../store/condition';
 import type { StoredResource } from '../store/stored-resource';
-import { refuse } from './business-rule';
+import { refuse } from '../fhir/business-rule';
 
 /** From this age the patient registers their own consent and decides alone (SPEC §4). */
 export const AGE_OF_CONSENT = 16;
@@ -22,7 +19,7 @@ export const AGE_OF_CONSENT = 16;
  * - a professional writes anything but a new hub-sharing registration only on the patient's explicit
  *   request, recorded as Consent.verification (verified with the patient or their parent; dated by the hub).
  */
-export async function checkConsentWrite(ctx: RequestContext, input: Consent, current?: StoredResource, staged: StoredResource[] = []): Promise<Consent> {
+export async function checkConsentWrite(ctx: WriteRuleContext, input: Consent, current?: StoredResource): Promise<Consent> {
   const kind = consentKindOf(input);
   const patient = input.patient?.reference ? relativeReference(input.patient.reference, ctx.baseUrl) : undefined;
   let consent = input;
@@ -35,33 +32,29 @@ export async function checkConsentWrite(ctx: RequestContext, input: Consent, cur
   const facts = ctx.policy.facts;
   // Any consent of their own, not only hub-sharing: a grant would let anyone in, an exclusion shut their GP out.
   if (facts.kind === 'patient' && patient === facts.self) {
-    const record = patient ? ((await ctx.store.readFactById('Patient', patient.split('/')[1]))?.r as Patient | undefined) : undefined;
-    if (record?.birthDate && ageOn(record.birthDate, ctx.now) < AGE_OF_CONSENT) {
+    const age = patient ? await ctx.port.ageOf(patient) : undefined;
+    if (age !== undefined && age < AGE_OF_CONSENT) {
       refuse('Under 16, the consent is registered by a parent or guardian', 'Consent.patient');
     }
   }
   if (facts.kind === 'practitioner' && !(kind === 'hub-sharing' && !current)) {
     const request = input.verification?.find((v) => v.verified && v.verifiedWith?.reference);
     if (!request) refuse("A professional records this only on the patient's explicit request (Consent.verification)", 'Consent.verification');
-    consent = { ...input, verification: (input.verification ?? []).map((v) => (v === request && !v.verificationDate ? { ...v, verificationDate: ctx.now.toISOString() } : v)) };
+    consent = { ...input, verification: (input.verification ?? []).map((v) => (v === request ? { ...v, verificationDate: ctx.now.toISOString() } : v)) };
   }
-  if (kind === 'hub-sharing' && input.status === 'active' && patient) await assertNoOtherActiveConsent(ctx, patient, input.id, staged);
+  if (kind === 'hub-sharing' && input.status === 'active' && patient) await assertNoOtherActiveConsent(ctx, patient, input.id);
   return consent;
 }
 
 /** Stored and staged alike: a bundle registering two (or re-activating one) counts as the store would after it. */
-async function assertNoOtherActiveConsent(ctx: RequestContext, patient: string, id: string | undefined, staged: StoredResource[]): Promise<void> {
-  const stored = await ctx.store.readFacts(
-    'Consent',
-    and(fieldIn('keys.patient', [patient]), fieldIn('keys.category', [`${CONSENT_KIND}|hub-sharing`]), fieldIn('keys.status', ['active'])),
-    10
-  );
-  const stagedConsents = staged.filter((d) => d.r.resourceType === 'Consent');
+async function assertNoOtherActiveConsent(ctx: WriteRuleContext, patient: string, id: string | undefined): Promise<void> {
+  const stored = await ctx.port.activeHubSharingConsents(patient);
+  const stagedConsents = ctx.stagedDocs().filter((d) => d.r.resourceType === 'Consent');
   const stagedIds = new Set(stagedConsents.map((d) => d._id));
   const activeStaged = stagedConsents.filter(
     (d) => !d.del && d.a.patient === patient && consentKindOf(d.r as Consent) === 'hub-sharing' && (d.r as Consent).status === 'active'
   );
   // A stored one revoked earlier in the bundle no longer counts; one staged active does.
-  const active = [...stored.filter((c) => !stagedIds.has(c._id)), ...activeStaged];
-  if (active.some((c) => c._id !== id)) refuse('The patient already has an active consent to data sharing', 'Consent.status');
+  const active = [...stored.filter((c) => !stagedIds.has(c)), ...activeStaged.map((d) => d._id)];
+  if (active.some((c) => c !== id)) refuse('The patient already has an active consent to data sharing', 'Consent.status');
 }

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { HubRepository } from '../fhir/hub-repository';
 import { relativeReference } from '../fhir/search-values';
+import { registeredSourceFor } from './content-sources';
 import { isContentUrl } from './document-publication';
 
 /** Where a visible document's content is: at its source system, or in the hub's safe. */
@@ -41,14 +42,17 @@ export async function resolveDocumentContent(repo: HubRepository, id: string): P
     return { kind: 'safe', contentType: 'application/fhir+json', data: Buffer.from(JSON.stringify(composition)) };
   }
   if (!isContentUrl(attachment.url, repo.ctx.baseUrl)) throw contentError(502, 'exception', 'The source of this document cannot be fetched');
+  // Checked again at every fetch (SPEC §4): the Endpoint may have been ended since publication.
+  const { baseUrl, now } = repo.ctx;
+  if (!(await registeredSourceFor(repo.port, doc.custodian?.reference, attachment.url, baseUrl, now))) {
+    throw contentError(502, 'forbidden', 'The hub does not fetch content from this source');
+  }
   return { kind: 'source', url: attachment.url, contentType: attachment.contentType };
 }
 
 export interface SourceOptions {
   connectTimeoutMs: number;
   totalTimeoutMs: number;
-  /** When not empty, the only URL prefixes the hub fetches from (SSRF guard). */
-  allowedPrefixes: readonly string[];
 }
 
 export interface OpenedSource {
@@ -58,16 +62,14 @@ export interface OpenedSource {
 }
 
 /**
- * Opens the document's content at its source system. The source must answer within the connect
+ * Opens the document's content at its source system, which resolveDocumentContent found
+ * registered (content-sources.ts). The source must answer within the connect
  * timeout and deliver everything within the total timeout (past it the stream errors and the
  * transfer is cut); redirects are not followed (a redirect could lead the hub anywhere).
  * Unreachable, timed out, redirected or failing sources are 502; a 404/410 at the source is a 404
  * that says the source no longer holds the content.
  */
 export async function openSourceContent(url: string, fallbackType: string | undefined, options: SourceOptions): Promise<OpenedSource> {
-  if (options.allowedPrefixes.length && !options.allowedPrefixes.some((p) => url.startsWith(p))) {
-    throw contentError(502, 'forbidden', 'The hub does not fetch content from this source');
-  }
   const controller = new AbortController();
   const total = setTimeout(() => controller.abort(), options.totalTimeoutMs);
   const connect = setTimeout(() => controller.abort(), options.connectTimeoutMs);

@@ -1,14 +1,12 @@
-import { refuse } from './business-rule';
 import { OperationOutcomeError } from '@medplum/core';
 import type { Composition, DocumentReference, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { relativeReference } from '../fhir/search-values';
-import type { PractitionerFacts } from '../policy/facts';
-import { CONFIDENTIALITY, GP_LINK_TYPES, RELEASE_RULE_EXT, SUMEHR_LOINC } from '../policy/vocabulary';
+import { CONFIDENTIALITY, RELEASE_RULE_EXT, SUMEHR_LOINC } from '../policy/vocabulary';
 
 const LOINC = 'http://loinc.org';
 const RELEASE_RULES = new Set(['immediate', 'delayed', 'never', 'on-physician-release']);
 /** Content kept in the hub's safe: a Binary (or the SUMEHR's Composition) of this hub. */
-const SAFE_CONTENT = /^(Binary|Composition)\/[A-Za-z0-9\-.]{1,64}$/;
+export const SAFE_CONTENT = /^(Binary|Composition)\/[A-Za-z0-9\-.]{1,64}$/;
 
 /**
  * Publication rules of a DocumentReference (SPEC §4), for writes by professionals (and peer hubs
@@ -67,23 +65,3 @@ export function isContentUrl(url: string, baseUrl: string): boolean {
 export function isSumehr(resource: Resource): resource is Composition {
   return resource.resourceType === 'Composition' && !!(resource as Composition).type?.coding?.some((c) => c.system === LOINC && c.code === SUMEHR_LOINC);
 }
-
-/**
- * SPEC §4: a SUMEHR is published by the patient's GP, a physician holding an active gp-long-term
- * or GMD link, as its author. Others get the 422 of a broken business rule.
- */
-export function checkSumehrPublication(composition: Composition, facts: PractitionerFacts, baseUrl: string): void {
-  const patient = composition.subject?.reference ? relativeReference(composition.subject.reference, baseUrl) : undefined;
-  if (!patient?.startsWith('Patient/')) {
-    throw new OperationOutcomeError({
-      resourceType: 'OperationOutcome',
-      issue: [{ severity: 'error', code: 'required', details: { text: 'A published document needs its patient as subject' }, expression: ['Composition.subject'] }],
-    });
-  }
-  const isGp = facts.profession === 'physician' && facts.links.some((l) => l.patient === patient && GP_LINK_TYPES.has(l.type));
-  const authors = (composition.author ?? []).map((a) => (a.reference ? relativeReference(a.reference, baseUrl) : ''));
-  if (!isGp || !facts.self || !authors.includes(facts.self)) {
-    refuse('A SUMEHR is published by the patient\'s GP (gp-long-term or GMD link) as its author', 'Composition.author');
-  }
-}
-

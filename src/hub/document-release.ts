@@ -1,11 +1,10 @@
-import { allOk, forbidden, OperationOutcomeError, type WithId } from '@medplum/core';
+import { allOk, type WithId } from '@medplum/core';
 import type { FhirRequest, FhirResponse } from '@medplum/fhir-router';
 import type { Composition, DocumentReference, Extension, Organization } from '@medplum/fhirtypes';
 import type { HubRepository } from '../fhir/hub-repository';
 import { relativeReference } from '../fhir/search-values';
-import type { PractitionerFacts } from '../policy/facts';
 import { DOCUMENT_CLASS, RELEASE_DEFAULT_EXT, RELEASE_RULE_EXT, classOfLoinc } from '../policy/vocabulary';
-import { refuse } from './business-rule';
+import { refuse } from '../fhir/business-rule';
 
 /**
  * `POST DocumentReference/{id}/$release` (SPEC §4): the attending physician releases one document
@@ -18,9 +17,8 @@ export async function releaseDocument(req: FhirRequest, repository: unknown): Pr
   const repo = repository as HubRepository;
   // Invisible is missing: 404 before anything else is told.
   const doc = await repo.readResource<DocumentReference>('DocumentReference', req.params.id);
-  const facts = repo.ctx.policy.facts;
-  const patient = doc.subject?.reference ? relativeReference(doc.subject.reference, repo.ctx.baseUrl) : undefined;
-  if (facts.kind !== 'practitioner' || !patient || !isAttendingPhysician(facts, patient)) throw new OperationOutcomeError(forbidden);
+  const current = await repo.visibleCurrent('DocumentReference', req.params.id);
+  repo.assertMayOperate('release', { type: 'DocumentReference', fields: current.a });
 
   const explicit = releaseRuleExtension(doc);
   const rule = explicit?.extension?.find((e) => e.url === 'rule')?.valueCode ?? (await custodianDefaultRule(repo, doc));
@@ -48,11 +46,7 @@ export async function requestDocumentDeletion(req: FhirRequest, repository: unkn
   const repo = repository as HubRepository;
   const current = await repo.visibleCurrent('DocumentReference', req.params.id);
   const doc = current.r as WithId<DocumentReference>;
-  const facts = repo.ctx.policy.facts;
-  const authors = (current.a.authors as string[] | undefined) ?? [];
-  const custodian = current.a.custodian as string | undefined;
-  const allowed = facts.kind === 'practitioner' && !!facts.self && (authors.includes(facts.self) || (!!facts.actingFor && facts.actingFor === custodian));
-  if (!allowed) throw new OperationOutcomeError(forbidden);
+  repo.assertMayOperate('request-deletion', { type: 'DocumentReference', fields: current.a });
 
   await repo.withTransaction(async () => {
     await repo.writeAuthorisedByOperation({ ...doc, status: 'entered-in-error' });
@@ -70,16 +64,6 @@ export async function requestDocumentDeletion(req: FhirRequest, repository: unkn
       issue: [{ severity: 'information', code: 'informational', details: { text: 'The document is withdrawn from the hub' } }],
     },
   ];
-}
-
-export function isAttendingPhysician(facts: PractitionerFacts, patient: string): boolean {
-  return (
-    facts.eligible &&
-    facts.profession === 'physician' &&
-    facts.consented.has(patient) &&
-    !facts.excludedBy.has(patient) &&
-    facts.links.some((l) => l.patient === patient && l.type !== 'grant')
-  );
 }
 
 function releaseRuleExtension(doc: DocumentReference): Extension | undefined {

@@ -1,11 +1,11 @@
 import type { CareTeam, Coding, Organization } from '@medplum/fhirtypes';
-import type { RequestContext } from '../fhir/request-context';
+import type { WriteRuleContext } from '../fhir/write-pipeline';
 import { parseFhirDate, relativeReference } from '../fhir/search-values';
-import { hubSharingWindow } from '../policy/access-lookups';
 import { LINK_TYPE, SH } from '../policy/vocabulary';
 import type { StoredResource } from '../store/stored-resource';
-import { refuse } from './business-rule';
+import { refuse } from '../fhir/business-rule';
 import { HUB_MEMBERSHIP_EXT } from './registration-rules';
+import { linkPeriod, refuseLink } from './therapeutic-links';
 
 /**
  * Break-the-glass flag (SPEC §5): every `emergency` link carries it in meta.security, set by the hub
@@ -49,24 +49,19 @@ const PROOF_EXT = `${SH}/StructureDefinition/link-proof`;
  * admission; at most 3 months (omitted end = 3 months); the patient must have an active consent.
  * Exclusions still bite: rule 3 keeps an excluded professional out whatever link its institution holds.
  */
-export async function checkAdmissionLink(ctx: RequestContext, link: CareTeam, institution: string | undefined, current?: StoredResource): Promise<CareTeam> {
+export async function checkAdmissionLink(ctx: WriteRuleContext, link: CareTeam, institution: string | undefined, current?: StoredResource): Promise<CareTeam> {
   const members = (link.participant ?? []).map((p) => (p.member?.reference ? relativeReference(p.member.reference, ctx.baseUrl) : undefined));
   if (!institution || members.length !== 1 || members[0] !== institution) refuse('An institution creates admission links for itself only', 'CareTeam.participant');
   if (linkTypeOf(link) !== 'hospital-stay') refuse('An institution link is a hospital-stay link', 'CareTeam.category');
   if (link.extension?.find((e) => e.url === PROOF_EXT)?.valueCode !== 'hospital-admission') refuse('An admission link rests on the hospital admission', 'CareTeam.extension');
-  const org = (await ctx.store.readFactById('Organization', institution.split('/')[1]))?.r as Organization | undefined;
+  const org = await ctx.port.registryEntry<Organization>('Organization', institution.split('/')[1]);
   if (!org?.extension?.some((e) => e.url === HUB_MEMBERSHIP_EXT)) refuse('The institution is not a member of the hub', 'CareTeam.participant');
   if (current) assertRenewal(current.r as CareTeam, link, ctx.now);
-  const ending = link.status === 'inactive';
-  const now = ctx.now;
-  const start = link.period?.start ? (parseFhirDate(link.period.start)?.lo ?? refuse('Invalid link start', 'CareTeam.period.start')) : now;
-  const latestEnd = new Date((start > now ? start : now).getTime());
-  latestEnd.setUTCMonth(latestEnd.getUTCMonth() + HOSPITAL_STAY_MONTHS);
-  const end = link.period?.end ? (parseFhirDate(link.period.end)?.hi ?? refuse('Invalid link end', 'CareTeam.period.end')) : latestEnd;
-  if (end.getTime() > latestEnd.getTime()) refuse(`A hospital-stay link lasts at most ${HOSPITAL_STAY_MONTHS} months`, 'CareTeam.period.end');
+  const { start, end, endText } = linkPeriod(link, current?.r as CareTeam | undefined, ctx.now, undefined, HOSPITAL_STAY_MONTHS, 'hospital-stay');
+  const ending = !!current && (link.status === 'inactive' || end.getTime() <= ctx.now.getTime());
   if (!ending) {
-    const window = await hubSharingWindow(ctx.store, relativeReference(link.subject?.reference ?? '', ctx.baseUrl));
-    if (!(window.consentFrom <= now && now <= window.consentUntil)) refuse('The patient has no active consent to data sharing', 'CareTeam.subject');
+    const patient = relativeReference(link.subject?.reference ?? '', ctx.baseUrl);
+    if (!(await ctx.port.patientExists(patient)) || !(await ctx.port.hasActiveConsent(patient))) refuseLink();
   }
-  return { ...link, period: { start: link.period?.start ?? now.toISOString(), end: link.period?.end ?? latestEnd.toISOString() } };
+  return { ...link, period: { start, end: endText } };
 }

@@ -3,9 +3,7 @@ import type { FhirRequest, FhirRouteHandler } from '@medplum/fhir-router';
 import type { Parameters, Patient } from '@medplum/fhirtypes';
 import { isValidSsin } from '../fhir/belgian-identifiers';
 import type { HubRepository } from '../fhir/hub-repository';
-import { hubSharingWindow } from '../policy/access-lookups';
-import { CONSENT_KIND, SSIN } from '../policy/vocabulary';
-import { and, fieldIn } from '../store/condition';
+import { SSIN } from '../policy/vocabulary';
 
 /**
  * "Add patient" (SPEC §4): one Patient per SSIN, so adding a patient who is already registered
@@ -53,15 +51,9 @@ export const consentStatus: FhirRouteHandler = async (req: FhirRequest, r) => {
   let since: string | undefined;
   if (patient) {
     const reference = `Patient/${patient.id}`;
-    const window = await hubSharingWindow(repo.ctx.store, reference);
-    const now = repo.ctx.now;
-    if (window.consentFrom <= now && now <= window.consentUntil) {
-      status = 'active';
-      since = window.consentFrom.toISOString();
-    } else {
-      const any = await repo.ctx.store.readFacts('Consent', and(fieldIn('keys.patient', [reference]), fieldIn('keys.category', [`${CONSENT_KIND}|hub-sharing`])), 1);
-      if (any.length) status = 'revoked';
-    }
+    const answer = await repo.port.consentStatus(reference);
+    status = answer.status;
+    if (answer.status === 'active') since = answer.since.toISOString();
   }
   const result: Parameters = {
     resourceType: 'Parameters',

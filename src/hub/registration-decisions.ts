@@ -1,11 +1,10 @@
-import { allOk, badRequest, created, forbidden, OperationOutcomeError, type WithId } from '@medplum/core';
+import { allOk, badRequest, created, OperationOutcomeError, type WithId } from '@medplum/core';
 import type { FhirRequest, FhirRouteHandler } from '@medplum/fhir-router';
 import type { Organization, Parameters, Practitioner, PractitionerRole, Resource, Task } from '@medplum/fhirtypes';
 import type { HubRepository } from '../fhir/hub-repository';
-import { parseScopes, scopesAllow } from '../policy/smart-scopes';
-import { mayDecideTask, taskParties } from '../policy/task-access';
+import { taskParties } from '../policy/task-access';
 import { JUNIOR_ACCREDITATION_EXT } from '../policy/vocabulary';
-import { refuse } from './business-rule';
+import { refuse } from '../fhir/business-rule';
 import {
   assertGuarantor,
   assertJuniorEvidence,
@@ -43,14 +42,10 @@ async function decide(repo: HubRepository, id: string, status: 'completed' | 're
   // Read as the caller: a Task it may not see is not found, exactly like a missing one.
   const task = await repo.readResource<Task>('Task', id);
   const code = registrationCodeOf(task);
-  const { principal, facts } = repo.ctx.policy;
-  // The operation writes past the per-type write rule, not past the token: a decision is an update of the Task.
-  if (!scopesAllow(parseScopes(principal.scopes), 'Task', 'u')) throw new OperationOutcomeError(forbidden);
-  if (!mayDecideTask(principal, facts, taskParties(task, code))) throw new OperationOutcomeError(forbidden);
+  // Nobody decides a Task they filed or that concerns themselves (the policy, SPEC §6).
+  const filedBy = task.requester?.identifier?.system === HUB_USER ? task.requester.identifier.value : undefined;
+  repo.assertMayOperate(status === 'completed' ? 'approve' : 'reject', { type: 'Task', task: { ...taskParties(task, code), filedBy } });
   if (task.status !== 'requested') refuse('This registration request was already decided', 'Task.status');
-  if (task.requester?.identifier?.system === HUB_USER && task.requester.identifier.value === principal.sub) {
-    refuse('You cannot decide on your own request', 'Task.requester');
-  }
   if (status === 'completed') await assertStillApprovable(repo, task, code);
   const decided: WithId<Task> = {
     ...task,
@@ -73,7 +68,7 @@ async function assertStillApprovable(repo: HubRepository, task: Task, code: stri
     const org = await repo.readResource<Organization>('Organization', (owner ?? '').split('/')[1] ?? '');
     if (!org.extension?.some((e) => e.url === PRIVACY_POLICY_EXT)) refuse('The institution has not accepted the privacy policy', 'Task.owner');
   } else if (owner && code !== 'institution-membership') {
-    await assertGuarantor(factReader(repo.ctx.store), owner);
+    await assertGuarantor(factReader(repo.port), owner);
   }
   if (code === 'junior-accreditation') assertJuniorEvidence(task);
 }
@@ -123,12 +118,7 @@ async function writeEffects(repo: HubRepository, task: WithId<Task>): Promise<vo
  */
 export const acceptPrivacyPolicy: FhirRouteHandler = async (req, r) => {
   const repo = r as HubRepository;
-  const { principal, facts } = repo.ctx.policy;
-  const target = `Organization/${req.params.id}`;
-  const updatesOrganization = scopesAllow(parseScopes(principal.scopes), 'Organization', 'u');
-  if (!updatesOrganization || principal.role !== 'institution-admin' || facts.kind !== 'administrative' || facts.organization !== target) {
-    throw new OperationOutcomeError(forbidden);
-  }
+  repo.assertMayOperate('accept-privacy-policy', { type: 'Organization', reference: `Organization/${req.params.id}` });
   const org = await repo.readResource<Organization>('Organization', req.params.id);
   if (org.extension?.some((e) => e.url === PRIVACY_POLICY_EXT)) return [allOk, org];
   const accepted = await repo.writeAuthorisedByOperation({ ...org, extension: [...(org.extension ?? []), { url: PRIVACY_POLICY_EXT, valueDateTime: repo.ctx.now.toISOString() }] });

@@ -1,14 +1,13 @@
 import { forbidden, OperationOutcomeError } from '@medplum/core';
 import type { Extension, Organization, Practitioner, Reference, Task } from '@medplum/fhirtypes';
-import type { RequestContext } from '../fhir/request-context';
+import type { WorkflowPort } from '../fhir/workflow-port';
+import type { WriteRuleContext } from '../fhir/write-pipeline';
 import { relativeReference } from '../fhir/search-values';
 import type { Facts } from '../policy/facts';
 import { mayFileTask, taskParties, type TaskParties } from '../policy/task-access';
 import { JUNIOR_ACCREDITATION_EXT, PROFESSION, SH } from '../policy/vocabulary';
-import { and, fieldIn } from '../store/condition';
-import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
-import { refuse } from './business-rule';
+import { refuse } from '../fhir/business-rule';
 
 /** SPEC §10: Task.code system of the registration workflows, and the evidence a Task carries. */
 export const REGISTRATION = `${SH}/CodeSystem/registration`;
@@ -33,14 +32,8 @@ export function registrationCodeOf(task: Task): string | undefined {
  * A new version (only `$approve`/`$reject` and the fixture loader write one) may only decide a
  * requested Task, once.
  */
-export async function checkTaskWrite(
-  ctx: RequestContext,
-  input: Task,
-  current?: StoredResource,
-  staged: StagedReader = () => undefined,
-  stagedDocs: StoredResource[] = []
-): Promise<Task> {
-  const facts = factReader(ctx.store, staged);
+export async function checkTaskWrite(ctx: WriteRuleContext, input: Task, current?: StoredResource): Promise<Task> {
+  const facts = factReader(ctx.port, ctx.staged);
   const code = registrationCodeOf(input);
   if (!code || !CODES.has(code)) refuse('A registration Task needs a code from the registration CodeSystem', 'Task.code');
   const relative = <R extends Reference>(r: R | undefined): R | undefined => (r?.reference ? { ...r, reference: relativeReference(r.reference, ctx.baseUrl) } : r);
@@ -73,16 +66,15 @@ export async function checkTaskWrite(
       }
       break;
   }
-  await assertNonePending(ctx.store, code, parties.subject as string, stagedDocs);
+  await assertNonePending(ctx.port, code, parties.subject as string, ctx.stagedDocs());
   const filer = who(ctx.policy.facts);
-  // The hub-admin files on someone's (paper or mail) request: the requester it names is kept.
-  const onRequest = principal.role === 'hub-admin';
+  // Server-owned (SPEC §6): who filed it and when are the hub's, never the client's; the filer may not decide it.
   return {
     ...task,
     status,
     ...(status === 'completed' ? { businessStatus: { text: 'Self-employed nurse: registered without guarantor' }, lastModified: ctx.now.toISOString() } : {}),
-    requester: onRequest && task.requester ? task.requester : { ...(filer ? { reference: filer } : {}), identifier: { system: HUB_USER, value: principal.sub } },
-    authoredOn: onRequest && task.authoredOn ? task.authoredOn : ctx.now.toISOString(),
+    requester: { ...(filer ? { reference: filer } : {}), identifier: { system: HUB_USER, value: principal.sub } },
+    authoredOn: ctx.now.toISOString(),
   };
 }
 
@@ -142,34 +134,38 @@ export async function assertGuarantor(facts: FactReader, owner: string | undefin
 }
 
 /** Stored or filed earlier in the same bundle: one transaction cannot file the same request twice. */
-async function assertNonePending(store: ResourceStore, code: string, subject: string, stagedDocs: StoredResource[]): Promise<void> {
-  const pending = await store.readFacts('Task', and(fieldIn('keys.code', [`${REGISTRATION}|${code}`]), fieldIn('keys.subject', [subject]), fieldIn('keys.status', ['requested'])), 1);
+async function assertNonePending(port: WorkflowPort, code: string, subject: string, stagedDocs: StoredResource[]): Promise<void> {
+  const pending = await port.hasPendingTask(`${REGISTRATION}|${code}`, subject);
   const staged = stagedDocs.some((d) => {
     const task = d.r as Task;
     return task.resourceType === 'Task' && task.status === 'requested' && registrationCodeOf(task) === code && task.for?.reference === subject;
   });
-  if (pending.length || staged) refuse('A request of this kind is already pending', 'Task.for');
+  if (pending || staged) refuse('A request of this kind is already pending', 'Task.for');
 }
 
 async function practitioner(facts: FactReader, reference: string | undefined): Promise<Practitioner> {
   const found = reference?.startsWith('Practitioner/') ? await facts('Practitioner', reference.split('/')[1]) : undefined;
-  if (!found || found.del) refuse('The request must name a known Practitioner', 'Task.for');
-  return found.r as Practitioner;
+  if (!found) refuse('The request must name a known Practitioner', 'Task.for');
+  return found as Practitioner;
 }
 
 async function organization(facts: FactReader, reference: string | undefined, expression: string): Promise<Organization> {
   const found = reference?.startsWith('Organization/') ? await facts('Organization', reference.split('/')[1]) : undefined;
-  if (!found || found.del) refuse('The request must name a known Organization', expression);
-  return found.r as Organization;
+  if (!found) refuse('The request must name a known Organization', expression);
+  return found as Organization;
 }
 
 /** Writes staged earlier in the same bundle, by type and id. */
 export type StagedReader = (type: string, id: string) => StoredResource | undefined;
 /** Registry facts as the rules read them: staged first, then the store (unscoped: rules only). */
-export type FactReader = (type: string, id: string) => Promise<StoredResource | undefined>;
+export type FactReader = (type: 'Practitioner' | 'Organization', id: string) => Promise<Practitioner | Organization | undefined>;
 
-export function factReader(store: ResourceStore, staged: StagedReader = () => undefined): FactReader {
-  return async (type, id) => staged(type, id) ?? (await store.readFactById(type, id));
+export function factReader(port: WorkflowPort, staged: StagedReader = () => undefined): FactReader {
+  return async (type, id) => {
+    const inBundle = staged(type, id);
+    if (inBundle) return inBundle.del ? undefined : (inBundle.r as Practitioner | Organization);
+    return type === 'Practitioner' || type === 'Organization' ? port.registryEntry(type, id) : undefined;
+  };
 }
 
 /** The party a caller files as: its Practitioner, or the Organization it acts for. */

@@ -5,7 +5,7 @@ import type { HubRepository } from '../fhir/hub-repository';
 import { relativeReference } from '../fhir/search-values';
 import { SUMEHR_ENTRY_TYPES } from '../policy/resource-classes';
 import { DOCUMENT_CLASS, RELEASE_RULE_EXT, SUMEHR_ACCESS_EXT, SUMEHR_DELAY_DAYS, SUMEHR_LOINC } from '../policy/vocabulary';
-import { checkSumehrPublication, isSumehr } from './document-publication';
+import { isSumehr } from './document-publication';
 
 const LOINC = 'http://loinc.org';
 
@@ -20,7 +20,8 @@ const LOINC = 'http://loinc.org';
 export async function publishSumehr(req: FhirRequest, repository: unknown): Promise<FhirResponse> {
   const repo = repository as HubRepository;
   const facts = repo.ctx.policy.facts;
-  if (facts.kind !== 'practitioner' || !facts.eligible || !facts.self) throw new OperationOutcomeError(forbidden);
+  const self = facts.kind === 'practitioner' ? facts.self : undefined;
+  if (!self) throw new OperationOutcomeError(forbidden);
   const bundle = req.body as Bundle;
   if (bundle?.resourceType !== 'Bundle' || bundle.type !== 'document' || !bundle.entry?.length) {
     throw new OperationOutcomeError(badRequest('The body must be a document Bundle whose first entry is the SUMEHR Composition', 'Bundle.type'));
@@ -29,8 +30,12 @@ export async function publishSumehr(req: FhirRequest, repository: unknown): Prom
   if (!first || !isSumehr(first)) {
     throw new OperationOutcomeError(badRequest('The body must be a document Bundle whose first entry is the SUMEHR Composition', 'Bundle.entry[0].resource'));
   }
-  checkSumehrPublication(first, facts, repo.ctx.baseUrl);
-  const patient = relativeReference(first.subject?.reference ?? '', repo.ctx.baseUrl);
+  const patient = first.subject?.reference ? relativeReference(first.subject.reference, repo.ctx.baseUrl) : '';
+  if (!patient.startsWith('Patient/')) {
+    throw new OperationOutcomeError(badRequest('A published document needs its patient as subject', 'Composition.subject'));
+  }
+  const authors = (first.author ?? []).map((a) => (a.reference ? relativeReference(a.reference, repo.ctx.baseUrl) : ''));
+  repo.assertMayOperate('publish-sumehr', { type: 'Composition', fields: { patient, authors } });
 
   // The hub names what it stores; references between the bundle's resources follow the new ids.
   const ids = new Map<string, string>();
@@ -63,7 +68,7 @@ export async function publishSumehr(req: FhirRequest, repository: unknown): Prom
       ...previous.flatMap((d) => compositionOf(d, repo.ctx.baseUrl)).map((target) => ({ code: 'replaces' as const, targetReference: { reference: target } })),
     ];
   }
-  const rule = await patientAccessRule(repo, composition, facts.self);
+  const rule = await patientAccessRule(repo, composition, self);
   const documentReference: WithId<DocumentReference> = {
     resourceType: 'DocumentReference',
     id: repo.generateId(),
@@ -83,9 +88,9 @@ export async function publishSumehr(req: FhirRequest, repository: unknown): Prom
   const written = await repo.withTransaction(async () => {
     // Entries first: they are stored fail-closed and take the SUMEHR's access when it is stored.
     for (const entry of entries) await repo.writeAuthorisedByOperation(rewrite(entry));
-    await repo.createResource(composition, { assignedId: true });
+    await repo.writeAuthorisedByOperation(composition);
     for (const old of previous) await repo.writeAuthorisedByOperation({ ...old, status: 'superseded' });
-    return repo.createResource(documentReference, { assignedId: true });
+    return repo.writeAuthorisedByOperation(documentReference);
   });
   return [created, written];
 }

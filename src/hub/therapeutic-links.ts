@@ -1,11 +1,9 @@
-import { refuse } from './business-rule';
-import type { CareTeam, Practitioner } from '@medplum/fhirtypes';
-import { and, fieldIn, or } from '../store/condition';
-import type { ResourceStore } from '../store/resource-store';
+import { refuse } from '../fhir/business-rule';
+import type { CareTeam } from '@medplum/fhirtypes';
+import type { WorkflowPort } from '../fhir/workflow-port';
 import { parseFhirDate } from '../fhir/search-values';
-import { hubSharingWindow } from '../policy/access-lookups';
 import type { PractitionerFacts } from '../policy/facts';
-import { CONSENT_KIND, LINK_TYPE, NIHII_PROFESSIONAL, PROFESSION, SH } from '../policy/vocabulary';
+import { LINK_TYPE, SH } from '../policy/vocabulary';
 
 /** SPEC §4: who may hold each link type, and for how long at most (months). */
 const LINK_RULES: Record<string, { holders: string[]; maxMonths: number }> = {
@@ -20,11 +18,21 @@ const LINKING_PROFESSIONS = new Set(['physician', 'nurse', 'pharmacist']);
 const PROOF_EXT = `${SH}/StructureDefinition/link-proof`;
 const REASON_EXT = `${SH}/StructureDefinition/link-reason`;
 
+/** Every refusal that could tell an unknown patient, one without consent or one that excluded the caller apart (SPEC §1, §4). */
+export function refuseLink(): never {
+  refuse('This link cannot be created', 'CareTeam.subject');
+}
+
+/** Break-the-glass duties (SPEC §4, CodeSystem duty). */
+const BREAK_THE_GLASS_DUTIES = ['emergency', 'on-call'];
+
 /**
  * Business rules of a therapeutic link written by a professional (SPEC §4). Returns the link with
- * its defaults applied (start = now, end = the type's maximum); throws 422 when a rule is broken.
+ * the hub's own fields (start = now on creation and never changed; end = the type's maximum when
+ * omitted); throws 422 when a rule is broken. An update either ends the link earlier or renews a
+ * GMD link by its holder (up to 12 months from now); nothing else moves an end later.
  */
-export async function checkLinkWrite(store: ResourceStore, facts: PractitionerFacts, link: CareTeam, now: Date): Promise<CareTeam> {
+export async function checkLinkWrite(port: WorkflowPort, facts: PractitionerFacts, link: CareTeam, now: Date, current?: CareTeam): Promise<CareTeam> {
   if (!LINKING_PROFESSIONS.has(facts.profession)) refuse('Only physicians, nurses and pharmacists create therapeutic links');
   const type = link.category?.flatMap((c) => c.coding ?? []).find((c) => c.system === LINK_TYPE)?.code;
   const rule = type ? LINK_RULES[type] : undefined;
@@ -32,55 +40,59 @@ export async function checkLinkWrite(store: ResourceStore, facts: PractitionerFa
   const members = (link.participant ?? []).map((p) => p.member?.reference);
   if (members.length !== 1 || !members[0]?.startsWith('Practitioner/')) refuse('A therapeutic link names exactly one professional', 'CareTeam.participant');
   const member = members[0] as string;
-  if (member !== facts.self && !(type === 'referral' && facts.profession === 'physician')) {
+  const referral = member !== facts.self;
+  if (referral && !(type === 'referral' && facts.profession === 'physician')) {
     refuse('A professional creates links for itself; only a physician refers a patient to another professional', 'CareTeam.participant');
   }
-  const memberProfession = member === facts.self ? facts.profession : await professionOf(store, member);
-  if (!memberProfession || !rule.holders.includes(memberProfession)) refuse(`A ${type} link cannot be held by this profession`, 'CareTeam.category');
+  // A physician's referral may name any registered professional (midwives, dentists, physiotherapists...).
+  const memberProfession = referral ? await port.professionOf(member) : facts.profession;
+  if (!memberProfession || (!referral && !rule.holders.includes(memberProfession))) refuse(`A ${type} link cannot be held by this profession`, 'CareTeam.category');
+  if (type === 'emergency' && !current && !(await port.hasDuty(member, BREAK_THE_GLASS_DUTIES))) {
+    refuse('Break the glass needs an active emergency or on-call duty', 'CareTeam.category');
+  }
 
   const proof = link.extension?.find((e) => e.url === PROOF_EXT)?.valueCode;
   if (!proof) refuse('A therapeutic link needs a proof of contact', 'CareTeam.extension');
   const reason = link.extension?.find((e) => e.url === REASON_EXT)?.valueString;
   if ((proof === 'eid-bypass' || type === 'emergency') && !reason?.trim()) refuse('This link needs a reason', 'CareTeam.extension');
 
-  const start = link.period?.start ? (parseFhirDate(link.period.start)?.lo ?? refuse('Invalid link start', 'CareTeam.period.start')) : now;
-  const latestEnd = addMonths(start > now ? start : now, rule.maxMonths);
-  const end = link.period?.end ? (parseFhirDate(link.period.end)?.hi ?? refuse('Invalid link end', 'CareTeam.period.end')) : latestEnd;
-  if (end.getTime() > latestEnd.getTime()) refuse(`A ${type} link lasts at most ${rule.maxMonths} months`, 'CareTeam.period.end');
-
+  const { start, end, endText } = linkPeriod(link, current, now, type === 'gmd' && !referral ? rule.maxMonths : undefined, rule.maxMonths, type);
   const patient = link.subject?.reference ?? '';
-  const window = await hubSharingWindow(store, patient);
-  if (!(window.consentFrom <= now && now <= window.consentUntil)) refuse('The patient has no active consent to data sharing', 'CareTeam.subject');
-  if (await isExcluded(store, patient, member, now)) refuse('This link cannot be created', 'CareTeam.participant');
-
-  return { ...link, period: { start: link.period?.start ?? now.toISOString(), end: link.period?.end ?? latestEnd.toISOString() } };
+  // Ending a link it holds asks nothing; a new link (even one born ended) passes every check, with one answer.
+  const ending = !!current && (link.status === 'inactive' || end.getTime() <= now.getTime());
+  if (!ending) {
+    if (!(await port.patientExists(patient)) || !(await port.hasActiveConsent(patient)) || (await port.isExcluded(patient, member))) refuseLink();
+  }
+  return { ...link, period: { start, end: endText } };
 }
 
-async function professionOf(store: ResourceStore, member: string): Promise<string | undefined> {
-  const practitioner = (await store.readFactById('Practitioner', member.split('/')[1]))?.r as Practitioner | undefined;
-  if (!practitioner?.active) return undefined;
-  return practitioner.qualification?.flatMap((q) => q.code.coding ?? []).find((c) => c.system === PROFESSION)?.code;
+/**
+ * The period the hub stores: the start is the hub's (now at creation, the stored start after);
+ * the end defaults to the maximum and never exceeds it; on an update it only moves earlier,
+ * except a renewal (`renewalMonths`: up to that many months from now).
+ */
+export function linkPeriod(link: CareTeam, current: CareTeam | undefined, now: Date, renewalMonths: number | undefined, maxMonths: number, type: string): { start: string; end: Date; endText: string } {
+  const start = current?.period?.start ?? now.toISOString();
+  const asked = link.period?.end ? (parseFhirDate(link.period.end)?.hi ?? refuse('Invalid link end', 'CareTeam.period.end')) : undefined;
+  if (!current) {
+    const latestEnd = addMonths(now, maxMonths);
+    if (asked && asked.getTime() > latestEnd.getTime()) refuse(`A ${type} link lasts at most ${maxMonths} months`, 'CareTeam.period.end');
+    return asked ? { start, end: asked, endText: link.period?.end as string } : { start, end: latestEnd, endText: latestEnd.toISOString() };
+  }
+  const previousEnd = current.period?.end ? parseFhirDate(current.period.end)?.hi : undefined;
+  // A renewal without an end takes the maximum from now, as a new link would; any other update keeps its end.
+  const renewing = renewalMonths !== undefined && link.status === 'active' && !asked;
+  const end = renewing ? addMonths(now, renewalMonths) : (asked ?? previousEnd ?? now);
+  // The end as the client wrote it when it gave one; the stored one, or the hub's, otherwise.
+  const endText = asked ? (link.period?.end as string) : renewing || !current.period?.end ? end.toISOString() : current.period.end;
+  if (!previousEnd || end.getTime() <= previousEnd.getTime()) return { start, end, endText };
+  if (renewalMonths === undefined) refuse("A link's end only moves earlier: only a GMD link is renewed, by its holder", 'CareTeam.period.end');
+  const latestRenewal = addMonths(now, renewalMonths);
+  if (end.getTime() > latestRenewal.getTime()) refuse(`A ${type} link lasts at most ${maxMonths} months`, 'CareTeam.period.end');
+  return { start, end, endText };
 }
 
-async function isExcluded(store: ResourceStore, patient: string, member: string, now: Date): Promise<boolean> {
-  const doc = await store.readFactById('Practitioner', member.split('/')[1]);
-  const nihii = (doc?.r as Practitioner | undefined)?.identifier?.find((i) => i.system === NIHII_PROFESSIONAL)?.value;
-  const found = await store.readFacts(
-    'Consent',
-    and(
-      fieldIn('keys.patient', [patient]),
-      fieldIn('keys.category', [`${CONSENT_KIND}|exclusion`]),
-      fieldIn('keys.status', ['active']),
-      or(fieldIn('keys.actor', [member]), fieldIn('keys.actor:identifier', nihii ? [`${NIHII_PROFESSIONAL}|${nihii}`] : [])),
-      or({ field: 'lo.period', exists: false }, and({ field: 'lo.period', lte: now }, { field: 'hi.period', gte: now }))
-    ),
-    1
-  );
-  return found.length > 0;
-}
-
-
-function addMonths(date: Date, months: number): Date {
+export function addMonths(date: Date, months: number): Date {
   const d = new Date(date.getTime());
   d.setUTCMonth(d.getUTCMonth() + months);
   return d;

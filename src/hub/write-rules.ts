@@ -1,35 +1,31 @@
 import { badRequest, conflict, OperationOutcomeError, type WithId } from '@medplum/core';
 import type { CareTeam, Consent, DocumentReference, Resource, Task } from '@medplum/fhirtypes';
-import type { RequestContext } from '../fhir/request-context';
+import type { WriteRuleContext } from '../fhir/write-pipeline';
+import type { WorkflowPort } from '../fhir/workflow-port';
 import { SSIN } from '../policy/vocabulary';
-import { fieldIn } from '../store/condition';
-import type { ResourceStore } from '../store/resource-store';
-import type { PlannedWrite, StoredResource } from '../store/stored-resource';
+import type { StoredResource } from '../store/stored-resource';
 import { parseFhirDate } from '../fhir/search-values';
-import { refuse } from './business-rule';
+import { refuse } from '../fhir/business-rule';
 import { checkConsentWrite } from './consent-rules';
-import { checkTaskWrite, type StagedReader } from './registration-rules';
+import { checkTaskWrite } from './registration-rules';
 import { assertRenewal, checkAdmissionLink, withBreakTheGlassFlag } from './link-lifecycle';
 import { checkLinkWrite } from './therapeutic-links';
-import { checkDocumentPublication, checkSumehrPublication, isSumehr } from './document-publication';
+import { checkDocumentPublication } from './document-publication';
+import { applyIntegrityRules } from './write-integrity';
+import { checkContentSources } from './content-sources';
 
 /** Business rules of writes (therapeutic links, SPEC §4); defaults applied here. */
-export async function applyWorkflowRules(
-  ctx: RequestContext,
-  resource: WithId<Resource>,
-  current?: StoredResource,
-  staged: StagedReader = () => undefined,
-  /** Every write staged earlier in the same bundle: rules that count (one active consent) see them too. */
-  stagedDocs: () => StoredResource[] = () => []
-): Promise<WithId<Resource>> {
+export async function applyWorkflowRules(ctx: WriteRuleContext, resource: WithId<Resource>, current: StoredResource | undefined): Promise<WithId<Resource>> {
   const facts = ctx.policy.facts;
+  await assertUniqueSsin(ctx.port, resource, ctx.stagedDocs());
+  resource = await applyIntegrityRules(ctx, resource, current);
   if (resource.resourceType === 'CareTeam') {
     const team = resource as CareTeam;
     const institutionLink = (team.participant ?? []).some((p) => p.member?.reference?.includes('Organization/'));
     if (facts.kind === 'practitioner' && facts.eligible) {
       if (institutionLink) return withBreakTheGlassFlag(await checkAdmissionLink(ctx, team, facts.actingFor, current)) as WithId<Resource>;
       if (current) assertRenewal(current.r as CareTeam, team, ctx.now);
-      return withBreakTheGlassFlag(await checkLinkWrite(ctx.store, facts, team, ctx.now)) as WithId<Resource>;
+      return withBreakTheGlassFlag(await checkLinkWrite(ctx.port, facts, team, ctx.now, current?.r as CareTeam | undefined)) as WithId<Resource>;
     }
     if (facts.kind === 'administrative' && facts.organization) {
       return withBreakTheGlassFlag(await checkAdmissionLink(ctx, team, facts.organization, current)) as WithId<Resource>;
@@ -38,11 +34,14 @@ export async function applyWorkflowRules(
     // Whoever writes it (the patient ending it, the loader), an emergency link keeps its flag.
     return withBreakTheGlassFlag(team) as WithId<Resource>;
   }
-  if (resource.resourceType === 'Consent') return (await checkConsentWrite(ctx, resource as Consent, current, stagedDocs())) as WithId<Resource>;
-  if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current, staged, stagedDocs())) as WithId<Resource>;
+  if (resource.resourceType === 'Consent') return (await checkConsentWrite(ctx, resource as Consent, current)) as WithId<Resource>;
+  if (resource.resourceType === 'Task') return (await checkTaskWrite(ctx, resource as Task, current)) as WithId<Resource>;
   // Publication rules of documents and SUMEHRs (document-publication.ts): what professionals publish.
-  if (resource.resourceType === 'DocumentReference' && facts.kind === 'practitioner') checkDocumentPublication(resource as DocumentReference, ctx.baseUrl);
-  if (isSumehr(resource) && !current && facts.kind === 'practitioner') checkSumehrPublication(resource, facts, ctx.baseUrl);
+  if (resource.resourceType === 'DocumentReference' && facts.kind === 'practitioner') {
+    checkDocumentPublication(resource as DocumentReference, ctx.baseUrl);
+    // Content only from a registered source of the custodian (content-sources.ts), checked again at fetch.
+    await checkContentSources(ctx.port, resource as DocumentReference, current?.r as DocumentReference | undefined, ctx.baseUrl, ctx.now);
+  }
   return resource;
 }
 
@@ -60,14 +59,14 @@ function assertEndsLink(next: CareTeam, previous: CareTeam | undefined, now: Dat
  * One Patient per SSIN (SPEC §4): the SSIN is the key to the patient's own record and portal.
  * Checked here for a clear answer; the unique index on the sidecar holds it under concurrency.
  */
-export async function assertUniqueSsin(store: ResourceStore, resource: Resource, staged: Iterable<PlannedWrite> = []): Promise<void> {
+export async function assertUniqueSsin(port: WorkflowPort, resource: Resource, staged: StoredResource[]): Promise<void> {
   if (resource.resourceType !== 'Patient') return;
   const ssins = (resource.identifier ?? []).filter((i) => i.system === SSIN).map((i) => i.value as string);
   if (ssins.length > 1) throw new OperationOutcomeError(badRequest('A patient has one SSIN', 'Patient.identifier'));
   if (!ssins.length) return;
-  const holders = await store.readFacts('Patient', fieldIn('keys.identifier', [`${SSIN}|${ssins[0]}`]), 2);
-  const inBundle = [...staged].some((w) => w.type === 'Patient' && w.doc._id !== resource.id && w.doc.a.ssin === ssins[0]);
-  if (inBundle || holders.some((h) => h._id !== resource.id)) {
+  const holder = await port.patientBySsin(ssins[0]);
+  const inBundle = staged.some((d) => d.r.resourceType === 'Patient' && d._id !== resource.id && d.a.ssin === ssins[0]);
+  if (inBundle || (holder && holder !== `Patient/${resource.id}`)) {
     throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
   }
 }

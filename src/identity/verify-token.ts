@@ -39,6 +39,19 @@ export function createTokenVerifier(
   return (token) => principalFromClaims(verifySignedClaims(token, config, resolver), false);
 }
 
+/**
+ * The user issuer's tokens never carry role `hub`: a peer hub proves itself with its own key
+ * (PEER_JWKS_FILE, SPEC §11). The metahub serves hubs only and takes no user token at all.
+ */
+export function refuseHubRole(verify: (token: string) => Principal, hubsOnly = false): (token: string) => Principal {
+  return (token) => {
+    if (hubsOnly) reject('The metahub serves peer hubs only');
+    const principal = verify(token);
+    if (principal.role === 'hub') reject('A hub token must be signed by the peer hub itself');
+    return principal;
+  };
+}
+
 function verifySignedClaims(token: string, config: Pick<HubConfig, 'jwtIssuer' | 'jwtAudience'>, resolver: KeyResolver): Claims {
   const header = readHeader(token);
   const alg = header.alg;

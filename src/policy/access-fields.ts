@@ -11,7 +11,7 @@ import type {
   RelatedPerson,
   Resource,
 } from '@medplum/fhirtypes';
-import { DISTANT_FUTURE, DISTANT_PAST } from '../fhir/search-values';
+import { DISTANT_FUTURE, DISTANT_PAST } from './fhir-values';
 import {
   CONFIDENTIALITY,
   CONSENT_KIND,

@@ -1,10 +1,10 @@
 import type { Consent, Organization, Practitioner } from '@medplum/fhirtypes';
-import { DISTANT_FUTURE, DISTANT_PAST, parseFhirDate, relativeReference } from '../fhir/search-values';
+import { DISTANT_FUTURE, DISTANT_PAST, parseFhirDate, relativeReference } from './fhir-values';
 import { and, fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
 import { NO_CONSENT, type AccessFields, type AccessLookups, type ConsentWindow } from './access-fields';
-import { CONSENT_KIND, RELEASE_DEFAULT_EXT, SUMEHR_ACCESS_EXT } from './vocabulary';
+import { CONSENT_KIND, RELEASE_DEFAULT_EXT, SUMEHR_ACCESS_EXT, SUMEHR_LOINC } from './vocabulary';
 
 export interface LookupReaders {
   /** Staged writes of the bundle being processed, visible before they are committed. */
@@ -40,7 +40,8 @@ export function storeLookups(store: ResourceStore, baseUrl: string, now: Date, r
     },
     async sumehrOf(entry) {
       // Entries are listed by reference in Composition.section.entry (search parameter `entry`).
-      const listing = await store.readFacts('Composition', fieldIn('keys.entry', [entry]));
+      // Only a SUMEHR lends its access to the entries it lists: another Composition naming them lends nothing.
+      const listing = await store.readFacts('Composition', and(fieldIn('keys.entry', [entry]), fieldIn('keys.type', [`http://loinc.org|${SUMEHR_LOINC}`])));
       const latest = listing.filter((c) => c.a.current === true).sort((a, b) => b.ts.getTime() - a.ts.getTime())[0];
       return latest ? (latest.a as AccessFields) : undefined;
     },

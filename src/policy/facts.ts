@@ -70,6 +70,22 @@ export interface AdministrativeFacts {
   organization?: string;
 }
 
+/**
+ * What the metahub answers a hub deciding for another hub's professional (SPEC §11), by SSIN: the
+ * national view of their links, consents and exclusions at decision time (no copies kept).
+ */
+export interface NationalAccess {
+  /** Active with the token's profession in the national registry, as the calling hub published it. */
+  active: boolean;
+  name?: string;
+  /** Links (and grants) in force naming the professional, at any hub; `source` is the record at its hub. */
+  links: { ssin: string; type: string; source: string }[];
+  /** Of the linked patients, those whose national hub-sharing consent is active now. */
+  consented: string[];
+  /** Patients with an exclusion in force naming the professional, registered at any hub. */
+  excluded: string[];
+}
+
 export type Facts = PractitionerFacts | PatientFacts | AdministrativeFacts | { kind: 'none' };
 
 const keyIn = (code: string, values: string[]): Condition => fieldIn(`keys.${code}`, values);
@@ -84,15 +100,18 @@ const isKind = (consent: StoredResource, kind: string): boolean => (consent.s.ca
  * Loads every fact the caller's access decisions need: a few rounds of parallel queries, each an
  * equality on one value (a top-level key of the filter, pushed down and indexed on every engine).
  */
-export async function loadFacts(store: ResourceStore, principal: Principal, now: Date): Promise<Facts> {
+export async function loadFacts(store: ResourceStore, principal: Principal, now: Date, national?: NationalAccess): Promise<Facts> {
   switch (principal.role) {
-    case 'practitioner':
-      return practitionerFacts(store, principal, now);
+    case 'practitioner': {
+      const local = await practitionerFacts(store, principal, now);
+      return national ? withNationalView(store, local, national) : local;
+    }
     case 'patient':
       return patientFacts(store, principal, now);
     case 'hub':
-      // A peer hub gets exactly what the professional it acts for would get (SPEC §8).
-      return principal.actor?.role === 'practitioner' ? practitionerFacts(store, principal.actor, now) : { kind: 'none' };
+      // A peer hub gets what the professional it acts for would get here, from the national view
+      // the metahub answered for this call (SPEC §11); without that answer, nothing (fail closed).
+      return principal.actor?.role === 'practitioner' && national ? practitionerFacts(store, principal.actor, now, national) : { kind: 'none' };
     case 'guarantor':
     case 'institution-admin': {
       // SPEC §2: the organization they act for must exist and be active.
@@ -106,7 +125,7 @@ export async function loadFacts(store: ResourceStore, principal: Principal, now:
   }
 }
 
-async function practitionerFacts(store: ResourceStore, principal: Principal, now: Date): Promise<PractitionerFacts> {
+async function practitionerFacts(store: ResourceStore, principal: Principal, now: Date, national?: NationalAccess): Promise<PractitionerFacts> {
   const profession = principal.profession ?? '';
   const empty: PractitionerFacts = {
     kind: 'practitioner',
@@ -128,7 +147,8 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     store.readFacts('Consent', and(keyIn('actor:identifier', [nihiiKey]), namingMeKinds)),
   ]);
   // Two Practitioners with one NIHII is a data error: refuse rather than guess (fail closed).
-  if (found.length !== 1) return empty;
+  if (found.length > 1 || (found.length === 0 && !national)) return empty;
+  if (national) return nationalPractitionerFacts(store, principal, now, national, empty, found[0]);
   const [practitioner] = found;
   const self = `Practitioner/${practitioner._id}`;
   const eligible = isEligible(practitioner as StoredResource<Practitioner>, profession);
@@ -203,6 +223,71 @@ function distinct(docs: StoredResource[]): StoredResource[] {
 }
 
 /**
+ * This hub's own professional on a federated hub (SPEC §11): consents and exclusions are national,
+ * so an exclusion registered at any hub hides the patient here too, and a patient counts as
+ * consented only while their national consent is active (a revocation anywhere stops access here).
+ * The local registry stays the authority on who this hub's professional is.
+ */
+async function withNationalView(store: ResourceStore, f: PractitionerFacts, national: NationalAccess): Promise<PractitionerFacts> {
+  if (!f.eligible) return f;
+  const ssins = [...new Set([...national.excluded, ...national.consented])];
+  const patients = ssins.length ? await store.readFacts('Patient', keyIn('identifier', ssins.map((s) => `${SSIN}|${s}`))) : [];
+  const ssinOf = new Map(patients.map((p) => [`Patient/${p._id}`, (p.r as Patient).identifier?.find((i) => i.system === SSIN)?.value ?? '']));
+  const excluded = new Set(national.excluded);
+  const consented = new Set(national.consented);
+  return {
+    ...f,
+    excludedBy: new Set([...f.excludedBy, ...[...ssinOf].filter(([, ssin]) => excluded.has(ssin)).map(([patient]) => patient)]),
+    consented: new Set([...f.consented].filter((patient) => consented.has(ssinOf.get(patient) ?? ''))),
+  };
+}
+
+/**
+ * Another hub's professional (SPEC §11): eligibility, links, consent state and exclusions from the
+ * metahub's national view, mapped to this hub's patients by SSIN; this hub's own exclusions and
+ * document restrictions naming the professional by NIHII (or by its local entry) hold as well.
+ */
+async function nationalPractitionerFacts(
+  store: ResourceStore,
+  principal: Principal,
+  now: Date,
+  national: NationalAccess,
+  empty: PractitionerFacts,
+  local: StoredResource | undefined
+): Promise<PractitionerFacts> {
+  // Known here too: its local entry (authorship, a local deactivation) counts as well.
+  const self = local ? `Practitioner/${local._id}` : `Practitioner?identifier=${NIHII_PROFESSIONAL}|${principal.nihii}`;
+  const eligible = national.active && (!local || isEligible(local as StoredResource<Practitioner>, empty.profession));
+  if (!eligible) return { ...empty, self };
+  const ssins = [...new Set([...national.links.map((l) => l.ssin), ...national.excluded])];
+  const patients = ssins.length ? await store.readFacts('Patient', keyIn('identifier', ssins.map((s) => `${SSIN}|${s}`))) : [];
+  const patientOf = new Map<string, string>();
+  for (const p of patients) {
+    const ssin = (p.r as Patient).identifier?.find((i) => i.system === SSIN)?.value;
+    if (ssin) patientOf.set(ssin, `Patient/${p._id}`);
+  }
+  const links: LinkFact[] = national.links.filter((l) => patientOf.has(l.ssin)).map((l) => ({ patient: patientOf.get(l.ssin) as string, type: l.type, basis: l.source }));
+  const namesMe = or(...[local ? keyIn('actor', [`Practitioner/${local._id}`]) : undefined, keyIn('actor:identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`])].filter((c): c is Condition => !!c));
+  const namingMe = await store.readFacts('Consent', and(activeConsentOf(['exclusion', 'document-restriction'], now), namesMe));
+  const linked = [...new Set(links.map((l) => l.patient))];
+  const forAll = linked.length ? await store.readFacts('Consent', and(activeConsentOf(['document-restriction'], now), keyIn('patient', linked))) : [];
+  const excludedHere = namingMe.filter((c) => isKind(c, 'exclusion')).map((c) => c.a.patient as string);
+  const excludedNationally = national.excluded.map((s) => patientOf.get(s)).filter((p): p is string => !!p);
+  return {
+    ...empty,
+    self,
+    eligible,
+    links,
+    // This hub's own sidecar still requires its local consent window (rule 2); this is the national state on top.
+    consented: new Set(national.consented.map((s) => patientOf.get(s)).filter((p): p is string => !!p)),
+    excludedBy: new Set([...excludedHere, ...excludedNationally]),
+    hiddenAlways: await withSafeContent(store, restrictedDocuments(namingMe.filter((c) => isKind(c, 'document-restriction')))),
+    hiddenUnlessAuthor: await withSafeContent(store, restrictedDocuments(forAll.filter((c) => !c.s.actor && !c.s['actor:identifier']))),
+    name: national.name ?? (local ? displayName((local.r as Practitioner).name) : undefined),
+  };
+}
+
+/**
  * A restriction names a DocumentReference; a SUMEHR's content is its Composition in the hub's safe
  * (`Composition/<id>`, whose entries carry the same `document`): the restriction hides those too.
  */
@@ -251,18 +336,16 @@ async function patientFacts(store: ResourceStore, principal: Principal, now: Dat
   ]);
   // Two Patients with one SSIN is a data error: refuse rather than guess (fail closed).
   const self = patients.length === 1 ? `Patient/${patients[0]._id}` : undefined;
-  const grants = await readForEach(
-    store,
-    'Consent',
-    'actor',
-    relatedPersons.map((r) => `RelatedPerson/${r._id}`),
-    activeConsentOf(['grant'], now)
-  );
-  const records = new Set([...(self ? [self] : []), ...grants.map((g) => g.a.patient as string).filter(Boolean)]);
+  const grants = await readForEach(store, 'Consent', 'actor', relatedPersons.map((r) => `RelatedPerson/${r._id}`), activeConsentOf(['grant'], now));
+  // A parent's grant stops by itself on the child's 16th birthday (SPEC §4, evaluated now); other grants hold.
+  const guardianOf = await childrenUnder16(store, relatedPersons, grants, now);
+  const parents = parentsAmong(relatedPersons);
+  const inForce = grants.filter((g) => !(g.s.actor ?? []).some((a) => parents.has(a)) || guardianOf.has(g.a.patient as string));
+  const records = new Set([...(self ? [self] : []), ...inForce.map((g) => g.a.patient as string).filter(Boolean)]);
   const consents = await readForEach(store, 'Consent', 'patient', [...records], activeConsentOf(['hub-sharing'], now));
   const portal = new Set(consents.filter((c) => PORTAL_CHANNELS.has(channelOf(c.r as Consent) ?? '')).map((c) => c.a.patient as string));
   const name = patients.length === 1 ? displayName((patients[0].r as Patient).name) : undefined;
-  return { kind: 'patient', self, records, portal, guardianOf: await childrenUnder16(store, relatedPersons, grants, now), consentBasis: basisOf(consents), name };
+  return { kind: 'patient', self, records, portal, guardianOf, consentBasis: basisOf(consents), name };
 }
 
 /** Relationships (v3-RoleCode) that make a grant holder a parent or legal guardian. */
@@ -270,11 +353,7 @@ const PARENT_ROLES = new Set(['MTH', 'FTH', 'PRN', 'GUARD']);
 
 /** Patients under 16 who granted access to the caller as their parent: the parent decides their consent. */
 async function childrenUnder16(store: ResourceStore, relatedPersons: StoredResource[], grants: StoredResource[], now: Date): Promise<Set<string>> {
-  const parents = new Set(
-    relatedPersons
-      .filter((r) => (r.r as RelatedPerson).relationship?.some((c) => c.coding?.some((x) => PARENT_ROLES.has(x.code ?? ''))))
-      .map((r) => `RelatedPerson/${r._id}`)
-  );
+  const parents = parentsAmong(relatedPersons);
   const children = [...new Set(grants.filter((g) => (g.s.actor ?? []).some((a) => parents.has(a))).map((g) => g.a.patient as string))];
   const found = await Promise.all(children.map((child) => store.readFactById('Patient', child.split('/')[1])));
   return new Set(
@@ -282,6 +361,14 @@ async function childrenUnder16(store: ResourceStore, relatedPersons: StoredResou
       const birthDate = (found[i]?.r as Patient | undefined)?.birthDate;
       return !!birthDate && ageOn(birthDate, now) < 16;
     })
+  );
+}
+
+function parentsAmong(relatedPersons: StoredResource[]): Set<string> {
+  return new Set(
+    relatedPersons
+      .filter((r) => (r.r as RelatedPerson).relationship?.some((c) => c.coding?.some((x) => PARENT_ROLES.has(x.code ?? ''))))
+      .map((r) => `RelatedPerson/${r._id}`)
   );
 }
 

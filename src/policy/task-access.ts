@@ -1,6 +1,6 @@
 import type { Task } from '@medplum/fhirtypes';
 import { ALWAYS, fieldIn, NEVER, or, type Condition } from '../store/condition';
-import type { WriteChange, WriteInteraction } from './access-policy';
+import type { WriteChange, WriteInteraction } from './write-policy';
 import type { Facts } from './facts';
 import type { Principal } from './principal';
 

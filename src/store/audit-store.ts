@@ -40,20 +40,31 @@ export class AuditStore {
     return (await this.events.findOne({ _id: id })) ?? undefined;
   }
 
-  /** Inserts one event; false when its place in the chain is already taken. */
-  async insertEvent(doc: StoredResource): Promise<boolean> {
+  /**
+   * Inserts a batch of consecutive events in order and stops at the first place already taken
+   * (ordered insert): returns how many went in, so the caller re-seals the rest after the real end.
+   */
+  async insertEvents(docs: StoredResource[]): Promise<number> {
     this.faults.beforeAuditWrite?.();
     try {
-      await this.events.insertOne(doc);
-      return true;
+      await this.events.insertMany(docs, { ordered: true });
+      return docs.length;
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) return false;
+      const e = err as { code?: number; insertedCount?: number; result?: { insertedCount?: number } };
+      const inserted = e.insertedCount ?? e.result?.insertedCount;
+      if (e.code === 11000 && typeof inserted === 'number') return inserted;
       throw err;
     }
   }
 
+  /** Moves the head hint forward; a writer that is behind (another process went further) leaves it. */
   async setHead(head: ChainHead): Promise<void> {
-    await this.heads.replaceOne({ _id: head._id }, head, { upsert: true });
+    try {
+      await this.heads.replaceOne({ _id: head._id, seq: { $lt: head.seq } }, head, { upsert: true });
+    } catch (err) {
+      // The head exists with a later position: the upsert's insert collides, which is the answer.
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
   }
 
   /** Every chain head, for the verifier. */

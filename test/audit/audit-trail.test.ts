@@ -253,6 +253,34 @@ describe('who reads the trail', () => {
   });
 });
 
+describe('what a professional reads of their own events (SPEC §7)', () => {
+  it('never the decision entities (the Consent and links the decision rested on): not by read, search or _revinclude; the patient and hub-admin read them', async () => {
+    const [event] = await newEvents(net, MARIE, async () => {
+      expect((await net.as('gp-anna-peeters').get('/fhir/DocumentReference/doc-marie')).status).toBe(200);
+    });
+    const basis = entitiesOf(event, '13');
+    expect(basis.some((r) => r.startsWith('Consent/'))).toBe(true);
+    expect(basis.some((r) => r.startsWith('CareTeam/'))).toBe(true);
+
+    const read = await net.as('gp-anna-peeters').get(`/fhir/AuditEvent/${event.id}`);
+    expect(read.status).toBe(200);
+    const searched = await net.as('gp-anna-peeters').get(`/fhir/AuditEvent?patient=Patient/${MARIE}&_count=1000`);
+    const found = ((searched.body as Bundle).entry ?? []).map((e) => e.resource as AuditEvent);
+    expect(found.some((e) => e.id === event.id)).toBe(true);
+    const included = await net.as('gp-anna-peeters').get(`/fhir/Patient?_id=${MARIE}&_revinclude=AuditEvent:patient`);
+    const revincluded = ((included.body as Bundle).entry ?? []).map((e) => e.resource).filter((r): r is AuditEvent => r?.resourceType === 'AuditEvent');
+    expect(revincluded.some((e) => e.id === event.id)).toBe(true);
+    for (const seen of [read.body as AuditEvent, ...found, ...revincluded]) {
+      expect(entitiesOf(seen, '13')).toEqual([]);
+      // What the professional did stays: the patient and the document.
+      if (seen.id === event.id) expect([...entitiesOf(seen, '1'), ...entitiesOf(seen, '4')]).toEqual([`Patient/${MARIE}`, 'DocumentReference/doc-marie']);
+    }
+    const patientView = await net.as('patient-marie-dubois').get(`/fhir/AuditEvent/${event.id}`);
+    expect(entitiesOf(patientView.body as AuditEvent, '13').sort()).toEqual([...basis].sort());
+    expect(entitiesOf((await net.admin().get(`/fhir/AuditEvent/${event.id}`)).body as AuditEvent, '13').sort()).toEqual([...basis].sort());
+  });
+});
+
 describe('the trail is immutable', () => {
   it('the CapabilityStatement offers AuditEvent for reading only', async () => {
     const res = await net.as('gp-anna-peeters').get('/fhir/metadata');

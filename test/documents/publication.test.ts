@@ -71,10 +71,12 @@ describe('publication rules', () => {
     }
   });
 
-  it('a document in the hub\'s safe (Binary) needs no custodian', async () => {
+  // Published with its Binary (ITI-65, test/documents/content.test.ts) it needs no custodian; alone it may not name one (SPEC §4).
+  it('a document in the hub\'s safe is published together with its Binary, never pointing at one published apart', async () => {
     const { custodian: _c, ...doc } = documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters' });
     const res = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', { ...doc, content: [{ attachment: { url: 'Binary/some-binary', contentType: 'text/plain' } }] });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(422);
+    expect(res.body.issue[0].expression).toEqual(['DocumentReference.content.attachment.url']);
   });
 
   it('refuses a professional publishing in another author\'s name (403) or for a patient it does not reach (as missing)', async () => {

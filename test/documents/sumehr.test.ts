@@ -115,12 +115,13 @@ describe('publication', () => {
     expect(current.body.entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([res.body.id]);
   });
 
-  it('only the patient\'s GP (gp-long-term or GMD link) publishes, as author: 422 otherwise', async () => {
+  // Who may publish is the policy's (mayOperate): a caller who may not is refused with 403, as for any action it may not take.
+  it('only the patient\'s GP (gp-long-term or GMD link) publishes, as author: 403 otherwise', async () => {
     for (const persona of ['nurse-els-goossens', 'physician-koen-wouters']) {
       const res = await publish(persona, sumehrBundle(MARIE, `Practitioner/${persona}`));
-      expect({ persona, status: res.status }).toEqual({ persona, status: 422 });
+      expect({ persona, status: res.status }).toEqual({ persona, status: 403 });
     }
-    expect((await publish('gp-anna-peeters', sumehrBundle(MARIE, 'Practitioner/nurse-els-goossens'))).status).toBe(422);
+    expect((await publish('gp-anna-peeters', sumehrBundle(MARIE, 'Practitioner/nurse-els-goossens'))).status).toBe(403);
     expect((await publish('patient-marie-dubois', sumehrBundle(MARIE, 'Practitioner/gp-anna-peeters'))).status).toBe(403);
     // The GMD holder of Lucas publishes his.
     expect((await publish('gp-anna-peeters', sumehrBundle('patient-lucas-dubois', 'Practitioner/gp-anna-peeters'))).status).toBe(201);

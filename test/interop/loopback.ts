@@ -37,7 +37,6 @@ export async function startLoopbackHub(): Promise<LoopbackHub> {
 }
 
 export function personaClaims(persona: string): Record<string, unknown> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { personas } = require('../../fixtures/personas.json') as { personas: Record<string, { claims: Record<string, unknown> }> };
   const claims = personas[persona]?.claims;
   if (!claims) throw new Error(`Unknown persona ${persona}`);

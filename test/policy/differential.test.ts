@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Resource } from '@medplum/fhirtypes';
-import { HubRepository } from '../../src/fhir/hub-repository';
+import type { HubRepository } from '../../src/fhir/hub-repository';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { systemPolicy } from '../../src/policy/access-policy';
 import { decide } from '../../src/policy/decide';
@@ -55,7 +55,7 @@ const world = fc.record({
 type World = typeof world extends fc.Arbitrary<infer W> ? W : never;
 
 function systemRepo(): HubRepository {
-  return new HubRepository({ store: t.hub.store, policy: systemPolicy({ sub: 'seed', role: 'hub-admin', scopes: [] }), baseUrl: t.config.baseUrl, now: NOW, lenient: false });
+  return t.hub.openRepository(systemPolicy({ sub: 'seed', role: 'hub-admin', scopes: [] }), NOW);
 }
 
 async function build(w: World): Promise<{ practitioners: Principal[]; patients: Principal[]; docIds: string[] }> {
@@ -155,10 +155,10 @@ describe('differential: scoped search = decide()', () => {
     await fc.assert(
       fc.asyncProperty(world, async (w) => {
         const { practitioners, patients, docIds } = await build(w);
-        const stored = await t.hub.store.readMany('DocumentReference', docIds, { always: true });
+        const stored = await t.store.readMany('DocumentReference', docIds, { always: true });
         for (const principal of [...practitioners, ...patients]) {
           const policy = await t.hub.policyFor(principal, NOW);
-          const repo = new HubRepository({ store: t.hub.store, policy, baseUrl: t.config.baseUrl, now: NOW, lenient: false });
+          const repo = t.hub.openRepository(policy, NOW);
           const bundle = await repo.search({ resourceType: 'DocumentReference', filters: [{ code: '_id', operator: 'eq', value: docIds.join(',') }], count: 100 });
           const searched = (bundle.entry ?? []).map((e) => e.resource?.id as string).sort();
           const permitted = stored

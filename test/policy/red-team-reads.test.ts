@@ -303,20 +303,20 @@ describe('reads: the policy as seen through search, include, chains, history', (
     expect((await t.as('nurse-els-goossens').get(`/fhir?_type=DocumentReference`)).status).toBe(404);
   });
 
-  it('HELD: tokens that name no one, or a hub acting for someone, get exactly that someone\'s view', async () => {
+  it("HELD: tokens that name no one get nothing; a hub token from the user issuer is refused (peers sign their own, SPEC §11)", async () => {
     const nobody = t.token(practitionerClaims('99999999999', 'physician'));
     expect((await t.as('gp-anna-peeters').get(`/fhir/Patient?identifier=${ssinOf(SSIN.marie)}`).set('Authorization', `Bearer ${nobody}`)).body.total).toBe(0);
     expect((await t.as('gp-anna-peeters').post('/fhir/Patient', { resourceType: 'Patient', name: [{ family: 'X' }] }).set('Authorization', `Bearer ${nobody}`)).status).toBe(403);
+    // A hub's view of a professional is decided on the metahub's national facts (test/federation); a
+    // `hub` token minted by the user issuer would let anyone holding that issuer's key speak for anyone.
     const hubFor = (act: Record<string, unknown>) => t.token({ sub: 'peer-hub', role: 'hub', hub_id: 'peer-1', scope: 'system/*.rs', act });
     const forAnna = hubFor({ sub: 'anna', role: 'practitioner', nihii: NIHII.anna, profession: 'physician' });
-    const annaView = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`);
-    const hubView = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`).set('Authorization', `Bearer ${forAnna}`);
-    expect(entryIds(hubView.body)).toEqual(entryIds(annaView.body));
-    const forThomas = hubFor({ sub: 'thomas', role: 'practitioner', nihii: NIHII.thomas, profession: 'physician' });
-    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-lab').set('Authorization', `Bearer ${forThomas}`)).status).toBe(404);
-    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/luc-lab').set('Authorization', `Bearer ${forThomas}`)).status).toBe(200);
     const forPatient = hubFor({ sub: 'marie', role: 'patient', ssin: SSIN.marie });
-    expect((await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`).set('Authorization', `Bearer ${forPatient}`)).body.total).toBe(0);
+    for (const token of [forAnna, forPatient]) {
+      const res = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`).set('Authorization', `Bearer ${token}`);
+      expect(res.status).toBe(401);
+      expect(res.body.resourceType).toBe('OperationOutcome');
+    }
   });
 
   it('HELD: patients see their own exclusions and restrictions, professionals never; no patient sees another\'s record', async () => {

@@ -81,7 +81,7 @@ describe('registration decisions', () => {
       ],
     });
     expect(tx.status).toBe(422);
-    expect(await t.hub.store.readFacts('Task', { field: 'keys.subject', in: ['Practitioner/gp-thomas-lambert'] }, 10)).toHaveLength(0);
+    expect(await t.store.readFacts('Task', { field: 'keys.subject', in: ['Practitioner/gp-thomas-lambert'] }, 10)).toHaveLength(0);
   });
 
   it('HELD: only the institution-admin of an organization accepts its privacy policy', async () => {
@@ -117,7 +117,8 @@ describe('patients, consents and links as the wrong party', () => {
     expect(own.status).toBe(422);
     t.setNow(new Date('2032-06-01T09:00:00Z'));
     try {
-      expect((await t.as('patient-marie-dubois').put('/fhir/Consent/consent-lucas-dubois-hub-sharing', revoked)).status).toBe(403);
+      // SPEC §4: her parental grant ended on his 16th birthday: his consent is no longer hers to see (404) nor to change.
+      expect((await t.as('patient-marie-dubois').put('/fhir/Consent/consent-lucas-dubois-hub-sharing', revoked)).status).toBe(404);
     } finally {
       t.setNow(new Date('2026-11-23T09:00:00Z'));
     }
@@ -143,7 +144,8 @@ describe('patients, consents and links as the wrong party', () => {
     expect((await t.as('etangs-admin').post('/fhir/CareTeam', stay('Organization/org-clinique-des-etangs'))).status).toBe(422);
     // Sarah acts for Parc and does not reach Marie: refused before the link rules.
     expect((await t.as('physician-sarah-maes').post('/fhir/CareTeam', stay('Organization/org-ziekenhuis-zuid'))).status).toBe(403);
-    expect((await t.as('gp-anna-peeters').post('/fhir/CareTeam', stay(PARC))).status).toBe(422);
+    // Not acting for Parc: the policy refuses her an institution's link (403), before the link rules.
+    expect((await t.as('gp-anna-peeters').post('/fhir/CareTeam', stay(PARC))).status).toBe(403);
   });
 
   // FINDING (high): a patient under 16 could not register or revoke their hub-sharing consent, but could
@@ -176,7 +178,7 @@ describe('patients, consents and links as the wrong party', () => {
       ],
     });
     expect(tx.status).toBe(422);
-    const stored = await t.hub.store.readFacts('Consent', { field: 'keys.patient', in: [`Patient/${pieter}`] }, 10);
+    const stored = await t.store.readFacts('Consent', { field: 'keys.patient', in: [`Patient/${pieter}`] }, 10);
     expect(stored).toHaveLength(0);
   });
 });

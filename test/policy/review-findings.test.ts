@@ -61,7 +61,9 @@ it('a professional creates the first link with a patient found by SSIN, and then
   expect(res.body.period.end.slice(0, 10)).toBe('2027-02-23');
   expect((await t.as('gp-thomas-lambert').get('/fhir/DocumentReference/marie-doc')).status).toBe(200);
   const missing = await t.as('gp-thomas-lambert').post('/fhir/CareTeam', careTeam('no-such-patient', 'Practitioner/gp-thomas-lambert', 'referral', { start: '2026-11-23' }));
-  expect(missing.status).toBe(400);
+  // SPEC §4: an unknown patient is refused exactly like one without consent or one that excluded the caller.
+  expect(missing.status).toBe(422);
+  expect(missing.body.issue[0].details.text).toBe('This link cannot be created');
 });
 
 it('a patient can end a link but not retype, retarget or extend it', async () => {

@@ -94,21 +94,38 @@ export function documentFor(patient: string, options: { id?: string; cls?: strin
           ],
         }
       : {}),
-    content: [{ attachment: { url: 'https://lab.example/reports/1', contentType: 'application/pdf' } }],
+    content: [{ attachment: { url: `${DOCUMENT_SOURCES[options.custodian || 'Organization/org-hopital-du-parc'] ?? 'https://lab.example'}/reports/1`, contentType: 'application/pdf' } }],
   };
+}
+
+/** The demo custodians' registered document sources (their Endpoints in fixtures/network.json, SPEC §4). */
+export const DOCUMENT_SOURCES: Record<string, string> = {
+  'Organization/org-hopital-du-parc': 'https://dms.hopital-du-parc.example/documents',
+  'Organization/org-ziekenhuis-zuid': 'https://epd.ziekenhuis-zuid.example/documenten',
+};
+
+/**
+ * Registers one more document source of an institution (setup only): an active Endpoint at
+ * `address`, listed on the Organization next to those it has.
+ */
+export async function registerDocumentSource(t: TestHub, organization: string, id: string, address: string): Promise<void> {
+  await seed(t, {
+    resourceType: 'Endpoint',
+    id,
+    status: 'active',
+    address,
+    connectionType: { system: 'http://terminology.hl7.org/CodeSystem/endpoint-connection-type', code: 'hl7-fhir-rest' },
+    payloadType: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/endpoint-payload-type', code: 'any' }] }],
+    managingOrganization: { reference: organization },
+  });
+  const org = (await t.store.readFactById('Organization', organization.split('/')[1]))?.r as { resourceType: string; id: string; endpoint?: { reference?: string }[] };
+  await seed(t, { ...org, endpoint: [...(org.endpoint ?? []), { reference: `Endpoint/${id}` }] });
 }
 
 /** Writes test data in-process with the system policy (setup only; reads under test go through HTTP). */
 export async function seed<T extends { resourceType: string; id?: string }>(t: TestHub, resource: T): Promise<T & { id: string }> {
-  const { HubRepository } = await import('../../src/fhir/hub-repository');
   const { systemPolicy } = await import('../../src/policy/access-policy');
-  const repo = new HubRepository({
-    store: t.hub.store,
-    policy: systemPolicy({ sub: 'test-seed', role: 'hub-admin', scopes: [] }),
-    baseUrl: t.config.baseUrl,
-    now: t.hub.clock(),
-    lenient: false,
-  });
+  const repo = t.hub.openRepository(systemPolicy({ sub: 'test-seed', role: 'hub-admin', scopes: [] }), t.hub.clock());
   const written = resource.id ? await repo.updateResource(resource as never) : await repo.createResource(resource as never);
   return written as unknown as T & { id: string };
 }

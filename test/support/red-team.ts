@@ -28,7 +28,7 @@ export const practitionerClaims = (nihii: string, profession: string, extra: Rec
 
 /** Whether a resource is still in the store at all (any caller), read past the policy. */
 export async function stored(t: NetworkHub, type: string, id: string): Promise<boolean> {
-  return (await t.hub.store.readFacts(type, { field: 'id', in: [id] }, 1)).length === 1;
+  return (await t.store.readFacts(type, { field: 'id', in: [id] }, 1)).length === 1;
 }
 
 /** A network hub of its own for one describe block, with Marie's and Luc's test documents. */

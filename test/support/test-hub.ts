@@ -11,6 +11,7 @@ import { mintDevToken } from '../../src/identity/mint-token';
 import { createLogger } from '../../src/log';
 import { systemPolicy } from '../../src/policy/access-policy';
 import { connectDatabase, type Database } from '../../src/store/database';
+import { ResourceStore } from '../../src/store/resource-store';
 import { freshDatabaseName } from './database';
 
 export interface TestHub {
@@ -18,6 +19,8 @@ export interface TestHub {
   app: Express;
   config: HubConfig;
   database: Database;
+  /** The test's own view of the database, past the hub's gate: to check what is really stored. */
+  store: ResourceStore;
   /** A token signed with the hub's development key, for any claims. */
   token(claims: Record<string, unknown>, options?: { expiresInSeconds?: number }): string;
   /** A hub-admin token with full system scopes. */
@@ -62,6 +65,7 @@ export async function startTestHub(options: HubOptions = {}, settings: Partial<H
     app,
     config,
     database,
+    store: new ResourceStore(database.db),
     token,
     adminToken,
     admin: () => ({

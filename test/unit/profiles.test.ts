@@ -39,7 +39,7 @@ describe('profiles/', () => {
 
   it('has every CodeSystem of SPEC §10, complete, with fr and nl designations', () => {
     const ids = ofType<CodeSystem>('CodeSystem').map((cs) => cs.id).sort();
-    expect(ids).toEqual(['consent-channel', 'consent-kind', 'document-class', 'link-proof', 'link-type', 'profession', 'registration', 'registration-input', 'release-rule']);
+    expect(ids).toEqual(['consent-channel', 'consent-kind', 'document-class', 'duty', 'link-proof', 'link-type', 'profession', 'registration', 'registration-input', 'release-rule']);
     for (const cs of ofType<CodeSystem>('CodeSystem')) {
       expect(cs).toMatchObject({ status: 'active', content: 'complete', count: cs.concept?.length });
       for (const c of cs.concept ?? []) {

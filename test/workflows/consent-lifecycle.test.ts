@@ -114,8 +114,8 @@ describe('minors', () => {
     expect((await t.as('patient-marie-dubois').put(`/fhir/Consent/${consent.id}`, revoked)).status).toBe(200);
     const renewed = await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(LUCAS, 'hub-sharing', { channel: 'pdf-form', period: { start: '2026-11-23T09:00:00Z' } }));
     expect(renewed.status).toBe(201);
-    // A parent decides the consent, not the child's other records.
-    expect((await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(LUCAS, 'exclusion', { actor: 'Practitioner/gp-thomas-lambert' }))).status).toBe(403);
+    // SPEC §4: a parent holding a grant for a child under 16 also records the child's exclusions, restrictions and grants.
+    expect((await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(LUCAS, 'exclusion', { actor: 'Practitioner/gp-thomas-lambert' }))).status).toBe(201);
   });
 
   it('under 16 the patient does not register their own consent; from 16 they do, and the parent no longer does', async () => {
@@ -133,7 +133,8 @@ describe('minors', () => {
     // Marie still holds a parental grant for him (registered when he was a child): it no longer decides for him.
     await seed(t, { resourceType: 'RelatedPerson', id: 'marie-mother-of-seventeen', patient: { reference: `Patient/${adult.id}` }, relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'MTH' }] }], identifier: [{ system: SSIN, value: SSINS.marie }] });
     await seed(t, consentFor(adult.id, 'grant', { id: 'grant-seventeen-mother', actor: 'RelatedPerson/marie-mother-of-seventeen', period: { start: '2015-01-01' } }));
-    expect((await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(adult.id, 'hub-sharing', { channel: 'hub-website' }))).status).toBe(403);
+    // SPEC §4: the parental grant stopped on his 16th birthday, so he is no longer hers to reach: refused as a missing patient.
+    expect((await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(adult.id, 'hub-sharing', { channel: 'hub-website' }))).status).toBe(400);
     expect(statusOf(await status('gp-anna-peeters', adultSsin))).toBe('none');
     const self = await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(adult.id, 'hub-sharing', { channel: 'hub-website' })).set('Authorization', patientToken(adultSsin));
     expect(self.status).toBe(201);
@@ -157,7 +158,9 @@ describe('exclusions, restrictions and grants', () => {
 
   it("a professional records a restriction or exclusion only on the patient's explicit request", async () => {
     const before = (await consentsOf('patient-marie-dubois', MARIE)).length;
-    const silent = await t.as('gp-anna-peeters').post('/fhir/Consent', consentFor(MARIE, 'document-restriction', { data: 'DocumentReference/marie-lab' }));
+    // SPEC §4: a restriction is recorded by the document's author only (marie-lab names no author), an exclusion by the patient's GP.
+    expect((await t.as('gp-anna-peeters').post('/fhir/Consent', { ...consentFor(MARIE, 'document-restriction', { data: 'DocumentReference/marie-lab' }), ...onRequest(MARIE) })).status).toBe(403);
+    const silent = await t.as('gp-anna-peeters').post('/fhir/Consent', consentFor(MARIE, 'exclusion', { actor: 'Practitioner/gp-thomas-lambert' }));
     expect(silent.status).toBe(422);
     expect(silent.body.issue[0].expression).toEqual(['Consent.verification']);
     expect((await consentsOf('patient-marie-dubois', MARIE)).length).toBe(before);

@@ -2,7 +2,7 @@ import type { CareTeam, Consent, Practitioner } from '@medplum/fhirtypes';
 import { consentKindOf } from '../policy/access-fields';
 import { NIHII_PROFESSIONAL } from '../policy/vocabulary';
 import type { PlannedWrite } from '../store/stored-resource';
-import { toStoredResource } from '../fhir/stored-form';
+import { toStoredResource } from './stored-form';
 import { and, fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 

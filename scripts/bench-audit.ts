@@ -1,0 +1,136 @@
+/**
+ * `npm run bench:audit -- [--requests 200] [--rounds 3] [--patients 20] [--docs 200]`: the audit
+ * trail under a burst (SPEC §7): events/s and the audit-on/off ratio, on an embedded FerretDB in
+ * a fresh temp dir (or MONGODB_URI). Progress on stderr, the summary on stdout. A benchmark, not a
+ * test; the main bench may call `measureAuditBurst` (scripts/bench/audit-burst.ts) itself.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { verifyAuditTrail } from '../src/audit/verify-trail';
+import { loadConfig, type HubConfig } from '../src/config';
+import { createHub } from '../src/create-hub';
+import { createApp } from '../src/http/app';
+import { devKeyPaths } from '../src/identity/keys';
+import { mintDevToken } from '../src/identity/mint-token';
+import { createLogger } from '../src/log';
+import { AuditStore } from '../src/store/audit-store';
+import { connectDatabase } from '../src/store/database';
+import { startEmbeddedDatabase } from '../src/store/embedded-database';
+import { auditBurstSummary, measureAuditBurst } from './bench/audit-burst';
+import { BENCH_GP_CLAIMS } from './bench/care-network';
+import { HubClient } from './bench/http-client';
+import { seedStore } from './bench/seed';
+
+const DEFAULTS = { requests: 200, rounds: 3, patients: 20, docs: 200, seed: 42 };
+type Options = typeof DEFAULTS;
+
+function parse(argv: string[]): Options {
+  const options = { ...DEFAULTS };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const key = flag.replace(/^--/, '') as keyof Options;
+    const value = Number(inline ?? argv[++i]);
+    if (!(key in DEFAULTS) || !Number.isInteger(value) || value < 1) {
+      throw new Error(`bad option ${argv[i]}; usage: npm run bench:audit -- [--requests N] [--rounds N] [--patients N] [--docs N] [--seed N]`);
+    }
+    options[key] = value;
+  }
+  return options;
+}
+
+const note = (message: string) => process.stderr.write(`bench:audit: ${message}\n`);
+const cleanups: (() => Promise<unknown> | void)[] = [];
+
+async function main(): Promise<void> {
+  const options = parse(process.argv.slice(2));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-bench-audit-'));
+  cleanups.push(() => fs.rmSync(root, { recursive: true, force: true }));
+  let uri = process.env.MONGODB_URI;
+  if (!uri) {
+    note('starting an embedded PostgreSQL + FerretDB in a fresh temp dir');
+    const embedded = await startEmbeddedDatabase({ dataDir: path.join(root, 'database') });
+    cleanups.push(() => embedded.stop());
+    uri = embedded.mongoUri;
+  }
+  const database = await connectDatabase(uri, `bench_audit_${randomBytes(6).toString('hex')}`);
+  cleanups.push(() => database.close());
+  if (process.env.MONGODB_URI) cleanups.push(() => database.db.dropDatabase());
+
+  const servers = [http.createServer(), http.createServer()];
+  const ports = await Promise.all(servers.map(listen));
+  cleanups.push(() => Promise.all(servers.map(closeServer)));
+  const config: HubConfig = {
+    ...loadConfig({ DATA_DIR: path.join(root, 'hub'), PORT: String(ports[0]), LOG_LEVEL: 'warn' }),
+    mongodbUri: uri,
+    databaseName: database.db.databaseName,
+    baseUrl: `http://127.0.0.1:${ports[0]}/fhir`,
+  };
+  note(`seeding ${options.patients} patients and ${options.docs} documents`);
+  const seeded = await seedStore(database.db, { patients: options.patients, docs: options.docs, links: options.patients }, options.seed, config.baseUrl);
+  let auditWrites = 0;
+  const log = createLogger('warn', (line) => process.stderr.write(line + '\n'));
+  const audited = await createHub(config, database, { log, faults: { beforeAuditWrite: () => void auditWrites++ } });
+  // The same hub without its trail, as the baseline: built here only, no setting of the hub does this.
+  const unaudited = await createHub({ ...config, port: ports[1], baseUrl: `http://127.0.0.1:${ports[1]}/fhir` }, database, {
+    log,
+    audit: { write: async () => undefined },
+  });
+  servers[0].on('request', createApp(audited));
+  servers[1].on('request', createApp(unaudited));
+  const token = mintDevToken(fs.readFileSync(devKeyPaths(config.dataDir).privateKeyFile, 'utf8'), BENCH_GP_CLAIMS, {
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    expiresInSeconds: 24 * 3600,
+  });
+  const clients = ports.map((port) => new HubClient(port, token, options.requests));
+  cleanups.push(() => clients.forEach((c) => c.close()));
+
+  note(`${options.rounds} rounds of ${options.requests} concurrent searches on one patient, audited then not`);
+  const figures = await measureAuditBurst(
+    {
+      db: database.db,
+      baseUrl: config.baseUrl,
+      audited: clients[0],
+      unaudited: clients[1],
+      patientId: seeded.linkedPatientIds[0],
+      auditWrites: () => auditWrites,
+      note,
+    },
+    options.requests,
+    options.rounds
+  );
+  note('verifying the trail');
+  const report = await verifyAuditTrail(new AuditStore(database.db));
+  if (report.broken) throw new Error(`the trail does not verify after the burst: ${JSON.stringify(report.broken)}`);
+  process.stdout.write(`${auditBurstSummary(figures)}\n  trail verified: ${report.chains} chains, ${report.events} events\n`);
+}
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+async function cleanUp(): Promise<void> {
+  for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => undefined);
+}
+
+main()
+  .then(cleanUp)
+  .then(() => process.exit(0))
+  .catch(async (err: unknown) => {
+    note(`failed: ${err instanceof Error ? err.message : String(err)}`);
+    await cleanUp();
+    process.exit(1);
+  });

@@ -1,0 +1,39 @@
+import type { CareTeam, Consent, Resource } from '@medplum/fhirtypes';
+import type { AccessFields } from '../policy/access-fields';
+import type { WriteFacets } from '../policy/write-policy';
+import { CONSENT_CHANNEL_EXT } from '../policy/vocabulary';
+import type { ResourceStore } from '../store/resource-store';
+
+/**
+ * What the write policy judges of one version (write-policy.ts WriteFacets): its access sidecar
+ * plus the fields nobody changes and, for a document restriction, the authors of the documents it
+ * names (read here, by the repository: the policy itself stays pure).
+ */
+export async function writeFacetsOf(
+  store: ResourceStore,
+  resource: Resource,
+  access: AccessFields,
+  relative: (ref: string | undefined) => string | undefined
+): Promise<WriteFacets> {
+  const facets: WriteFacets = { ...access };
+  if (resource.resourceType === 'Consent') {
+    const consent = resource as Consent;
+    const channel = consent.extension?.find((e) => e.url === CONSENT_CHANNEL_EXT)?.valueCode;
+    if (channel) facets.channel = channel;
+    if (access.kind === 'document-restriction') {
+      const documents = (consent.provision?.data ?? []).map((d) => relative(d.reference?.reference) ?? '');
+      const authors: string[][] = [];
+      for (const document of documents) {
+        const found = document.startsWith('DocumentReference/') ? await store.readFactById('DocumentReference', document.split('/')[1]) : undefined;
+        authors.push(found && found.a.patient === access.patient ? ((found.a.authors as string[] | undefined) ?? []) : []);
+      }
+      // The one who may record it is an author of every document it names.
+      facets.restrictedAuthors = authors.length ? authors.reduce((a, b) => a.filter((x) => b.includes(x))) : [];
+    }
+  }
+  if (resource.resourceType === 'CareTeam') {
+    const start = (resource as CareTeam).period?.start;
+    if (start) facets.linkStart = start;
+  }
+  return facets;
+}

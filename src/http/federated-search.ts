@@ -1,0 +1,93 @@
+import { isOk } from '@medplum/core';
+import type { Bundle, BundleEntry, DocumentReference } from '@medplum/fhirtypes';
+import type { NextFunction, Request, Response } from 'express';
+import { askPeers, decodeCursor, mergeResults, outcomeEntry, type PeerQuery } from '../federation/federated-search';
+import type { Hub } from '../hub';
+import { SSIN } from '../policy/vocabulary';
+import { principalOf } from './authenticate';
+import { runFhirRequest } from './fhir-endpoint';
+import { auditPeerAccess } from './peer-audit';
+import { outcome, sendFhir, sendOutcome } from './send-fhir';
+
+/** `Prefer: federated` (alone or among other preferences). */
+const PREFER_FEDERATED = /(^|[\s,;])federated\s*(?=$|[,;])/i;
+
+/**
+ * `GET /fhir/DocumentReference?patient.identifier=<ssin system>|n&...&_federated=true` (or
+ * `Prefer: federated`): this hub's results and every holding peer's, asked in parallel on the
+ * professional's behalf (SPEC §11). A peer's own answer is never federated further: peers are asked
+ * without `_federated`, and a peer call (role `hub`) is never federated here.
+ */
+export function federatedSearch(hub: Hub) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const federation = hub.federation;
+    const params = new URLSearchParams(req.url.split('?')[1] ?? '');
+    const page = params.get('_federated-page');
+    const wanted = params.get('_federated') === 'true' || page !== null || PREFER_FEDERATED.test(req.header('prefer') ?? '');
+    if (!federation || federation.mode !== 'hub' || !federation.metahub || !wanted) {
+      next();
+      return;
+    }
+    const caller = principalOf(res);
+    if (caller.role !== 'practitioner') {
+      sendOutcome(req, res, outcome('forbidden', 'A federated search is made on behalf of a professional'), 403);
+      return;
+    }
+    const base = hub.config.baseUrl;
+    let localUrl: string | undefined;
+    let peerQueries: Promise<PeerQuery[]>;
+    const warnings: BundleEntry[] = [];
+    if (page !== null) {
+      const cursor = decodeCursor(page, base, federation);
+      if (!cursor || [...params.keys()].some((k) => k !== '_federated' && k !== '_federated-page')) {
+        sendOutcome(req, res, outcome('invalid', 'Invalid _federated-page', '_federated-page'), 400);
+        return;
+      }
+      localUrl = cursor.local?.slice(base.length + 1);
+      peerQueries = Promise.resolve(cursor.peers);
+    } else {
+      params.delete('_federated');
+      const [system, ssin, ...rest] = (params.get('patient.identifier') ?? '').split('|');
+      if (system !== SSIN || !/^\d{11}$/.test(ssin ?? '') || rest.length || params.getAll('patient.identifier').length !== 1) {
+        sendOutcome(req, res, outcome('invalid', `A federated search names one patient: patient.identifier=${SSIN}|<SSIN>`, 'patient.identifier'), 400);
+        return;
+      }
+      const query = params.toString();
+      localUrl = `DocumentReference?${query}`;
+      const metahub = federation.metahub;
+      peerQueries = metahub.holders(ssin).then(
+        (peers) => peers.map((peer) => ({ peer, url: `${peer.baseUrl}/DocumentReference?${query}` })),
+        () => {
+          warnings.push(outcomeEntry('The metahub could not be asked which other hubs hold data for this patient: only this hub answered'));
+          return [];
+        }
+      );
+    }
+    const [local, results] = await Promise.all([
+      localUrl ? runFhirRequest(hub, req, res, 'GET', localUrl) : Promise.resolve(undefined),
+      peerQueries.then((queries) => askPeers(federation, caller, queries)),
+    ]);
+    if (local && (!local.resource || !isOk(local.result))) {
+      sendOutcome(req, res, local.result, local.status);
+      return;
+    }
+    const selfUrl = `${base}${req.url.startsWith('/') ? '' : '/'}${req.url}`;
+    const merged = mergeResults(local?.resource as Bundle | undefined, results, warnings, base, selfUrl);
+    const received = results.flatMap((r) => ('entries' in r ? r.entries.map((e) => e.fullUrl as string) : []));
+    if (received.length) {
+      // This hub's record of the patient, when its own results name one.
+      const patient = ((local?.resource as Bundle | undefined)?.entry ?? [])
+        .map((e) => (e.resource as DocumentReference | undefined)?.subject?.reference)
+        .find((r): r is string => !!r && r.startsWith('Patient/'));
+      await auditPeerAccess(hub, req, res, {
+        url: req.url.replace(/^\/+/, ''),
+        status: 200,
+        interaction: 'search-type',
+        resources: received,
+        patient,
+        query: localUrl,
+      });
+    }
+    sendFhir(req, res, 200, merged);
+  };
+}

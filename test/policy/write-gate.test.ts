@@ -1,0 +1,332 @@
+/**
+ * Issue 12 ("write side by construction"), the gate and policy findings: each FINDING test asserts
+ * the SPEC (§1, §4, §5 "Writes and operations", §6) over HTTP against the demo network on a real
+ * database, and failed on main before this change. Hubs that a finding could damage are started
+ * per describe block so that one finding cannot hide or fake another.
+ */
+import { careTeam, consentFor, documentFor, NETWORK_DATE, seed, SH, LOINC } from '../support/network';
+import { LUC, MARIE, PIETER, SSIN, SSIN_SYSTEM, ownHub, stored } from '../support/red-team';
+
+const LUCAS = 'patient-lucas-dubois';
+const onRequest = (patient: string) => ({ verification: [{ verified: true, verifiedWith: { reference: `Patient/${patient}` } }] });
+const SUMEHR_DOC = 'DocumentReference/sumehr-marie-2026-11-document';
+const SUMEHR_COMPOSITION = 'Composition/sumehr-marie-2026-11-composition';
+const SUMEHR_CONDITION = 'Condition/sumehr-marie-2026-11-problem-1';
+const daysFrom = (days: number) => new Date(NETWORK_DATE.getTime() + days * 86_400_000).toISOString();
+const BTG = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG' };
+
+describe("who records the patient's decisions (SPEC §4)", () => {
+  const hub = ownHub();
+
+  it("FINDING: a nurse with a referral link records no exclusion of the patient's GP, whatever verification she claims", async () => {
+    const t = hub();
+    const exclusion = await t
+      .as('nurse-els-goossens')
+      .post('/fhir/Consent', { ...consentFor(MARIE, 'exclusion', { actor: 'Practitioner/gp-anna-peeters' }), ...onRequest(MARIE) });
+    expect(exclusion.status).toBe(403);
+    // The GP keeps her access and her link.
+    expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/doc-marie-lab-2026-11')).status).toBe(200);
+    expect((await t.as('gp-anna-peeters').get('/fhir/CareTeam/link-marie-dubois-anna-peeters')).body.status).toBe('active');
+  });
+
+  it('FINDING: no professional records a grant, to itself or to a stranger', async () => {
+    const t = hub();
+    for (const actor of ['Practitioner/nurse-els-goossens', 'Practitioner/gp-thomas-lambert']) {
+      const grant = await t.as('nurse-els-goossens').post('/fhir/Consent', { ...consentFor(MARIE, 'grant', { actor }), ...onRequest(MARIE) });
+      expect({ actor, status: grant.status }).toEqual({ actor, status: 403 });
+    }
+    expect((await t.as('gp-thomas-lambert').get('/fhir/DocumentReference/doc-marie-lab-2026-11')).status).toBe(404);
+    // The patient's GP records none either.
+    expect(
+      (await t.as('gp-anna-peeters').post('/fhir/Consent', { ...consentFor(MARIE, 'grant', { actor: 'Practitioner/gp-thomas-lambert' }), ...onRequest(MARIE) }))
+        .status
+    ).toBe(403);
+  });
+
+  it("FINDING: the patient's own GP records an exclusion on request, dated by the hub (not by the client); the patient records a grant", async () => {
+    const t = hub();
+    const byGp = await t.as('gp-anna-peeters').post('/fhir/Consent', {
+      ...consentFor(MARIE, 'exclusion', { actor: 'Practitioner/gp-thomas-lambert' }),
+      verification: [{ verified: true, verifiedWith: { reference: `Patient/${MARIE}` }, verificationDate: '2020-01-01T00:00:00Z' }],
+    });
+    expect(byGp.status).toBe(201);
+    expect(byGp.body.verification[0].verificationDate).toBe(NETWORK_DATE.toISOString());
+    expect(
+      (await t.as('patient-marie-dubois').post('/fhir/Consent', consentFor(MARIE, 'grant', { actor: 'Practitioner/pharmacist-ahmed-benali' }))).status
+    ).toBe(201);
+  });
+
+  it("FINDING: a document restriction is recorded by the document's author only", async () => {
+    const t = hub();
+    const byOther = await t
+      .as('gp-anna-peeters')
+      .post('/fhir/Consent', { ...consentFor(MARIE, 'document-restriction', { data: 'DocumentReference/doc-marie-radiology-report' }), ...onRequest(MARIE) });
+    expect(byOther.status).toBe(403);
+    const byAuthor = await t
+      .as('gp-anna-peeters')
+      .post('/fhir/Consent', { ...consentFor(MARIE, 'document-restriction', { data: 'DocumentReference/doc-marie-gp-note-v' }), ...onRequest(MARIE) });
+    expect(byAuthor.status).toBe(201);
+  });
+});
+
+describe('the safe and the SUMEHR (SPEC §4)', () => {
+  const hub = ownHub();
+
+  it("FINDING: a document cannot point at another's SUMEHR or Binary in the safe, so withdrawing it withdraws nothing else", async () => {
+    const t = hub();
+    for (const url of [SUMEHR_COMPOSITION, 'Binary/binary-marie-gp-note-v']) {
+      const doc = {
+        ...documentFor(MARIE, { author: 'Practitioner/nurse-els-goossens', cls: 'summary', custodian: false }),
+        content: [{ attachment: { url, contentType: 'application/fhir+json' } }],
+      };
+      const res = await t.as('nurse-els-goossens').post('/fhir/DocumentReference', doc);
+      expect({ url, status: res.status }).toEqual({ url, status: 422 });
+    }
+    expect((await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_COMPOSITION}`)).body.status).toBe('final');
+  });
+
+  it("FINDING: another Composition may not list a SUMEHR's entries, and the entries keep their SUMEHR's access", async () => {
+    const t = hub();
+    const note = {
+      resourceType: 'Composition',
+      status: 'final',
+      type: { coding: [{ system: LOINC, code: '34746-8', display: 'Nurse note' }] },
+      subject: { reference: `Patient/${MARIE}` },
+      date: '2026-11-22T10:00:00Z',
+      author: [{ reference: 'Practitioner/nurse-els-goossens' }],
+      title: 'Home visit',
+      meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'V' }] },
+      section: [{ title: 'Problems', entry: [{ reference: SUMEHR_CONDITION }] }],
+    };
+    const res = await t.as('nurse-els-goossens').post('/fhir/Composition', note);
+    expect(res.status).toBe(422);
+    expect((await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_CONDITION}`)).status).toBe(200);
+  });
+
+  it("FINDING: a SUMEHR's entries are written only through $publish-sumehr, even by its author", async () => {
+    const t = hub();
+    const condition = (await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_CONDITION}`)).body;
+    const res = await t.as('gp-anna-peeters').put(`/fhir/${SUMEHR_CONDITION}`, { ...condition, note: [{ text: 'rewritten' }] });
+    expect(res.status).toBe(422);
+    const composition = (await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_COMPOSITION}`)).body;
+    expect((await t.as('gp-anna-peeters').put(`/fhir/${SUMEHR_COMPOSITION}`, { ...composition, title: 'rewritten' })).status).toBe(422);
+    const plain = await t.as('gp-anna-peeters').post('/fhir/Composition', { ...composition, id: undefined, meta: undefined });
+    expect(plain.status).toBe(422);
+    expect(plain.body.issue[0].details.text).toContain('$publish-sumehr');
+  });
+
+  it("FINDING: a label added to a SUMEHR's DocumentReference reaches its Composition and entries", async () => {
+    const t = hub();
+    expect((await t.as('nurse-els-goossens').get(`/fhir/${SUMEHR_COMPOSITION}`)).status).toBe(200);
+    const doc = (await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_DOC}`)).body;
+    const labelled = { ...doc, securityLabel: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'V' }] }] };
+    expect((await t.as('gp-anna-peeters').put(`/fhir/${SUMEHR_DOC}`, labelled)).status).toBe(200);
+    for (const target of [SUMEHR_DOC, SUMEHR_COMPOSITION, SUMEHR_CONDITION]) {
+      expect({ target, status: (await t.as('nurse-els-goossens').get(`/fhir/${target}`)).status }).toEqual({ target, status: 404 });
+      expect({ target, status: (await t.as('gp-anna-peeters').get(`/fhir/${target}`)).status }).toEqual({ target, status: 200 });
+    }
+  });
+});
+
+describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
+  const hub = ownHub();
+
+  it('FINDING: a patient cannot move a consent registered by the GP to a portal channel', async () => {
+    const t = hub();
+    const consent = (await t.as('patient-luc-martin').get('/fhir/Consent/consent-luc-martin-hub-sharing')).body;
+    const moved = { ...consent, extension: [{ url: `${SH}/StructureDefinition/consent-channel`, valueCode: 'hub-website' }] };
+    expect((await t.as('patient-luc-martin').put('/fhir/Consent/consent-luc-martin-hub-sharing', moved)).status).toBe(403);
+    expect((await t.as('patient-luc-martin').get('/fhir/Consent/consent-luc-martin-hub-sharing')).body.extension).toEqual(consent.extension);
+    const docs = await t.as('patient-luc-martin').get(`/fhir/DocumentReference?patient=${LUC}&status=current`);
+    expect(docs.body.total ?? docs.body.entry?.length ?? 0).toBe(0);
+  });
+
+  it('FINDING: break the glass starts now whatever the client says, and its end never moves later', async () => {
+    const t = hub();
+    const glass = await t.as('physician-sarah-maes').post('/fhir/CareTeam', {
+      ...careTeam(MARIE, 'Practitioner/physician-sarah-maes', 'emergency', { start: daysFrom(-20) }),
+      extension: [
+        { url: `${SH}/StructureDefinition/link-proof`, valueCode: 'eid-bypass' },
+        { url: `${SH}/StructureDefinition/link-reason`, valueString: 'Unconscious' },
+      ],
+    });
+    expect(glass.status).toBe(201);
+    expect(Date.parse(glass.body.period.start)).toBe(NETWORK_DATE.getTime());
+    // At most one month from the hub's start: 20 days back plus 25 ahead was 45 days of access.
+    expect(Date.parse(glass.body.period.end)).toBeLessThanOrEqual(Date.parse(daysFrom(31)));
+    const longer = await t
+      .as('physician-sarah-maes')
+      .put(`/fhir/CareTeam/${glass.body.id}`, { ...glass.body, period: { ...glass.body.period, end: daysFrom(40) } });
+    expect(longer.status).toBe(422);
+    const backdated = await t
+      .as('physician-sarah-maes')
+      .put(`/fhir/CareTeam/${glass.body.id}`, { ...glass.body, period: { ...glass.body.period, start: daysFrom(-20) } });
+    expect(backdated.status).toBe(403);
+    expect((await t.as('patient-marie-dubois').get(`/fhir/CareTeam/${glass.body.id}`)).body.period).toEqual(glass.body.period);
+  });
+
+  it('FINDING: only a GMD link is renewed, by its holder, up to 12 months from now', async () => {
+    const t = hub();
+    const gp = (await t.as('gp-anna-peeters').get('/fhir/CareTeam/link-marie-dubois-anna-peeters')).body;
+    expect(
+      (await t.as('gp-anna-peeters').put(`/fhir/${'CareTeam/link-marie-dubois-anna-peeters'}`, { ...gp, period: { ...gp.period, end: daysFrom(400) } })).status
+    ).toBe(422);
+    const gmd = (await t.as('gp-anna-peeters').get('/fhir/CareTeam/link-lucas-dubois-anna-peeters')).body;
+    const renewed = await t
+      .as('gp-anna-peeters')
+      .put('/fhir/CareTeam/link-lucas-dubois-anna-peeters', { ...gmd, period: { ...gmd.period, end: daysFrom(360) } });
+    expect(renewed.status).toBe(200);
+    expect(renewed.body.period.start).toBe(gmd.period.start);
+    expect(
+      (
+        await t
+          .as('gp-anna-peeters')
+          .put('/fhir/CareTeam/link-lucas-dubois-anna-peeters', { ...renewed.body, period: { ...renewed.body.period, end: daysFrom(400) } })
+      ).status
+    ).toBe(422);
+  });
+
+  it('FINDING: break the glass needs an emergency or on-call duty', async () => {
+    const t = hub();
+    const glass = {
+      ...careTeam(LUCAS, 'Practitioner/gp-anna-peeters', 'emergency', { start: NETWORK_DATE.toISOString() }),
+      extension: [
+        { url: `${SH}/StructureDefinition/link-proof`, valueCode: 'eid-bypass' },
+        { url: `${SH}/StructureDefinition/link-reason`, valueString: 'Seizure' },
+      ],
+    };
+    const res = await t.as('gp-anna-peeters').post('/fhir/CareTeam', glass);
+    expect(res.status).toBe(422);
+    expect(res.body.issue[0].expression).toEqual(['CareTeam.category']);
+  });
+
+  it('FINDING: a physician refers a patient to any registered profession (a midwife)', async () => {
+    const t = hub();
+    await seed(t, {
+      resourceType: 'Practitioner',
+      id: 'midwife-eva',
+      active: true,
+      identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional', value: '39999999004' }],
+      qualification: [{ code: { coding: [{ system: `${SH}/CodeSystem/profession`, code: 'midwife' }] } }],
+    });
+    const referral = await t
+      .as('gp-anna-peeters')
+      .post('/fhir/CareTeam', careTeam(MARIE, 'Practitioner/midwife-eva', 'referral', { start: NETWORK_DATE.toISOString() }));
+    expect(referral.status).toBe(201);
+  });
+
+  it("FINDING: the break-the-glass label and an on-physician-release date are the hub's, not the client's", async () => {
+    const t = hub();
+    const doc = {
+      ...documentFor(MARIE, {
+        author: 'Practitioner/gp-anna-peeters',
+        cls: 'lab-result',
+        release: { rule: 'on-physician-release', date: '2026-11-01T00:00:00Z' },
+      }),
+      meta: { security: [BTG] },
+    };
+    const res = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', doc);
+    expect(res.status).toBe(201);
+    expect(res.body.meta.security ?? []).not.toContainEqual(expect.objectContaining(BTG));
+    const rule = res.body.extension.find((e: { url: string }) => e.url.endsWith('/release-rule'));
+    expect(rule.extension.map((e: { url: string }) => e.url)).toEqual(['rule']);
+    expect((await t.as('patient-marie-dubois').get(`/fhir/DocumentReference/${res.body.id}`)).status).toBe(404);
+  });
+
+  it("FINDING: who filed a Task is the hub's: a hub-admin naming another requester still cannot decide it", async () => {
+    const t = hub();
+    const task = {
+      resourceType: 'Task',
+      status: 'requested',
+      intent: 'order',
+      code: { coding: [{ system: `${SH}/CodeSystem/registration`, code: 'institution-membership' }] },
+      for: { reference: 'Organization/org-clinique-des-etangs' },
+      requester: { reference: 'Organization/org-clinique-des-etangs' },
+      authoredOn: '2020-01-01T00:00:00Z',
+    };
+    const own = await t
+      .admin()
+      .post('/fhir/Task')
+      .send({ ...task, for: { reference: 'Organization/org-brussels-gp-league' }, requester: { reference: 'Organization/org-brussels-gp-league' } });
+    expect(own.status).toBe(201);
+    expect(own.body.requester.identifier.value).toBe('admin-1');
+    expect(own.body.authoredOn).toBe(NETWORK_DATE.toISOString());
+    expect((await t.admin().post(`/fhir/Task/${own.body.id}/$approve`).send({})).status).toBe(403);
+  });
+});
+
+describe('no oracle through writes (SPEC §1, §4)', () => {
+  const hub = ownHub();
+
+  it('FINDING: registering a consent answers the excluded professional as it answers anyone', async () => {
+    const t = hub();
+    const register = (persona: string) => t.as(persona).post('/fhir/Consent', consentFor(LUC, 'hub-sharing', { channel: 'hospital' }));
+    const excluded = await register('physician-sarah-maes');
+    const other = await register('physician-koen-wouters');
+    expect(excluded.status).toBe(other.status);
+    expect(excluded.body.issue).toEqual(other.body.issue);
+  });
+
+  it('FINDING: a link for a patient that excluded the caller, one without consent and an unknown one are refused alike', async () => {
+    const t = hub();
+    const link = (patient: string) =>
+      t
+        .as('physician-sarah-maes')
+        .post('/fhir/CareTeam', careTeam(patient, 'Practitioner/physician-sarah-maes', 'referral', { start: NETWORK_DATE.toISOString() }));
+    const answers = await Promise.all([LUC, PIETER, 'no-such-patient'].map(link));
+    for (const answer of answers) {
+      expect(answer.status).toBe(422);
+      expect(answer.body.issue).toEqual(answers[0].body.issue);
+    }
+    const admit = (patient: string) =>
+      t.as('hopital-du-parc-admin').post('/fhir/CareTeam', {
+        ...careTeam(patient, 'Organization/org-hopital-du-parc', 'hospital-stay', { start: NETWORK_DATE.toISOString() }),
+        extension: [{ url: `${SH}/StructureDefinition/link-proof`, valueCode: 'hospital-admission' }],
+      });
+    const [noConsent, unknown] = [await admit(PIETER), await admit('no-such-patient')];
+    expect(noConsent.status).toBe(422);
+    expect(unknown.status).toBe(noConsent.status);
+    expect(unknown.body.issue).toEqual(noConsent.body.issue);
+    expect(await stored(t, 'CareTeam', 'no-such-patient')).toBe(false);
+  });
+
+  it('HELD: a Task naming a patient answers the excluded professional as for an unknown patient or one without consent', async () => {
+    const t = hub();
+    const file = (patient: string) =>
+      t.as('physician-sarah-maes').post('/fhir/Task', {
+        resourceType: 'Task',
+        status: 'requested',
+        intent: 'order',
+        code: { coding: [{ system: `${SH}/CodeSystem/registration`, code: 'practitioner-registration' }] },
+        for: { reference: `Patient/${patient}` },
+      });
+    const answers = [await file(LUC), await file(PIETER), await file('no-such-patient')];
+    for (const answer of answers) {
+      expect(answer.status).toBe(answers[0].status);
+      expect(answer.body.issue[0].details.text.replace(/Patient\/[\w-]+/, 'Patient/x')).toBe(answers[0].body.issue[0].details.text.replace(/Patient\/[\w-]+/, 'Patient/x'));
+    }
+  });
+
+  it('HELD: "add patient" with the SSIN of a patient who excluded the caller answers 200 with that patient, as to anyone', async () => {
+    const t = hub();
+    const add = (persona: string) => t.as(persona).post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN_SYSTEM, value: SSIN.luc }] });
+    const [excluded, other] = [await add('physician-sarah-maes'), await add('physician-koen-wouters')];
+    expect([excluded.status, excluded.body.id]).toEqual([200, LUC]);
+    expect([other.status, other.body.id]).toEqual([200, LUC]);
+  });
+});
+
+describe('a parental grant ends at 16 (SPEC §4)', () => {
+  const hub = ownHub();
+
+  it('FINDING: the parent no longer reads the record of a child who turned 16', async () => {
+    const t = hub();
+    const read = await t.as('patient-marie-dubois').get(`/fhir/Patient/${LUCAS}`);
+    expect(read.status).toBe(200);
+    const lucas = read.body;
+    const [y, m, d] = lucas.birthDate.split('-').map(Number);
+    t.setNow(new Date(Date.UTC(y + 16, m - 1, d, 12)));
+    expect((await t.as('patient-marie-dubois').get(`/fhir/Patient/${LUCAS}`)).status).toBe(404);
+    expect((await t.as('patient-marie-dubois').get(`/fhir/Consent?patient=${LUCAS}`)).body.total ?? 0).toBe(0);
+  });
+});
