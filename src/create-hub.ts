@@ -12,6 +12,8 @@ import { loadFacts } from './policy/facts';
 import type { Database } from './store/database';
 import { pingDatabase } from './store/database';
 import { ensureIndexes } from './store/indexes';
+import { backfillGuards } from './policy/unique-states';
+import { relativeReference } from './fhir/search-values';
 import { ResourceStore, type StoreFaults } from './store/resource-store';
 import { SERVED_TYPES } from './fhir/served-types';
 import { AuditTrail, type AuditWriter } from './audit/audit-trail';
@@ -48,6 +50,8 @@ export async function createHub(config: HubConfig, database: Database, options: 
   const store = new ResourceStore(database.db, options.faults);
   const recovered = await store.recover();
   if (recovered.aborted || recovered.completed) log.warn('decided batch commits interrupted by a crash', recovered);
+  const guards = await backfillGuards(store, (ref) => (ref ? relativeReference(ref, config.baseUrl) : undefined));
+  if (guards.entered) log.info('guards entered for data written before them', guards);
   if (isDevelopmentMode(config)) ensureDevKeyPair(config.dataDir);
   // Told of every commit once federation is set up: the publisher of consents, links and practitioners.
   let onCommitted: WriteObserver | undefined;

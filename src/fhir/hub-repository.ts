@@ -1,5 +1,6 @@
 import {
   badRequest,
+  conflict,
   deepClone,
   formatSearchQuery,
   forbidden,
@@ -11,7 +12,8 @@ import {
   type WithId,
 } from '@medplum/core';
 import { FhirRepository, type CreateResourceOptions, type ReadHistoryOptions, type UpdateResourceOptions } from '@medplum/fhir-router';
-import type { Bundle, Reference, Resource } from '@medplum/fhirtypes';
+import type { Bundle, OperationOutcome, Reference, Resource } from '@medplum/fhirtypes';
+import { GuardTakenError } from '../store/write-guards';
 import { AccessLog, breaksTheGlass, outcomeOfError, touch, type Access, type Touch } from '../audit/access-log';
 import { touchNamedPatients } from '../audit/named-patients';
 import { touchRefused } from '../audit/refused-access';
@@ -53,6 +55,8 @@ export class HubRepository extends FhirRepository<undefined> {
   readonly accessLog = new AccessLog();
   /** The resource and patient of the write being prepared, so a refused write is audited against its patient. */
   private writing?: Touch;
+  /** A write of this interaction (or of the transaction being staged) named its version with If-Match. */
+  private ifMatch = false;
   /** Staged writes an operation authorised (see keptByOperation). */
   private readonly operationWrites = new Set<string>();
 
@@ -91,6 +95,24 @@ export class HubRepository extends FhirRepository<undefined> {
       await this.persist(candidate.resourceType, doc, null, undefined);
       return doc.r as WithId<T>;
     });
+  }
+
+  /**
+   * FHIR conditional create, made safe to retry at once: the caller's requests with the same
+   * condition run one after the other, so the second finds what the first created. Keyed by caller:
+   * another caller's request never waits on it (its timing would tell that someone is creating).
+   * Matches are searched in the caller's scope: a hidden match answers as no match. Inside a
+   * transaction the entry runs as part of it (a retried bundle finds its entries the same way).
+   */
+  override async conditionalCreate<T extends Resource>(resource: T, search: SearchRequest<T>, options?: CreateResourceOptions): Promise<{ resource: WithId<T>; outcome: OperationOutcome }> {
+    if (this.staged) return super.conditionalCreate(resource, search, options);
+    const key = `if-none-exist|${this.ctx.policy.principal.sub}|${search.resourceType}${formatSearchQuery({ ...search, count: undefined, sortRules: undefined })}`;
+    try {
+      return await this.#store.exclusively(key, () => super.conditionalCreate(resource, search, options));
+    } catch (err) {
+      if (err instanceof GuardTakenError) throw new OperationOutcomeError(conflict('A request with the same condition is still running; retry'));
+      throw err;
+    }
   }
 
   async readResource<T extends Resource>(resourceType: string, id: string): Promise<WithId<T>> {
@@ -140,8 +162,9 @@ export class HubRepository extends FhirRepository<undefined> {
       // so reveal it; callers who may not see everything get 404 for hidden and missing ids alike.
       throw new OperationOutcomeError(notFound);
     }
-    if (options?.ifMatch !== undefined && options.ifMatch !== String(current?.v)) {
-      throw new OperationOutcomeError(preconditionFailed);
+    if (options?.ifMatch !== undefined) {
+      this.ifMatch = true;
+      if (options.ifMatch !== String(current?.v)) throw new OperationOutcomeError(preconditionFailed);
     }
     return this.writeVersion(resource as WithId<T>, current);
   }
@@ -205,6 +228,8 @@ export class HubRepository extends FhirRepository<undefined> {
   private async audited<T>(interaction: string, resourceType: string, id: string | undefined, run: (access: Access) => Promise<T>, query?: string): Promise<T> {
     const access = this.accessLog.begin(interaction, resourceType, query);
     this.writing = undefined;
+    // A batch entry is its own write; a transaction's entries are committed (and conflict) together.
+    if (!this.staged) this.ifMatch = false;
     try {
       return await run(access);
     } catch (err) {
@@ -248,6 +273,7 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   private assertExpectedVersion(current: StoredResource): void {
+    if (this.expectedVersion !== undefined) this.ifMatch = true;
     if (this.expectedVersion !== undefined && this.expectedVersion !== String(current.v)) throw new OperationOutcomeError(preconditionFailed);
   }
 
@@ -400,7 +426,7 @@ export class HubRepository extends FhirRepository<undefined> {
     }
     // The in-process loaders seed the safe piece by piece; every request's commit keeps it whole.
     if (!this.ctx.policy.system) assertSafeContentPublishedTogether(writes, this.lookups.relative);
-    await storeWrites(this.#store, this.ctx, this.lookups.relative, writes);
+    await storeWrites(this.#store, this.ctx, this.lookups.relative, writes, this.ifMatch);
     await this.ctx.onCommitted?.(writes);
   }
 

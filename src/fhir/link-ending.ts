@@ -1,10 +1,10 @@
 import type { CareTeam, Consent, Practitioner } from '@medplum/fhirtypes';
 import { consentKindOf } from '../policy/access-fields';
 import { NIHII_PROFESSIONAL } from '../policy/vocabulary';
-import type { PlannedWrite } from '../store/stored-resource';
+import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import { toStoredResource } from './stored-form';
 import { and, fieldIn } from '../store/condition';
-import type { ResourceStore } from '../store/resource-store';
+import { VersionConflictError, type ResourceStore } from '../store/resource-store';
 
 /**
  * SPEC §4: revoking the hub-sharing consent ends every active therapeutic link of the patient, so
@@ -16,12 +16,28 @@ export async function endLinksOf(store: ResourceStore, patient: string, now: Dat
     'CareTeam',
     and(fieldIn('keys.patient', [patient]), fieldIn('keys.status', ['active']), member ? fieldIn('keys.participant', [member]) : { always: true })
   );
-  for (const link of links) {
+  for (const link of links) await endLink(store, link, now, baseUrl);
+  return links.length;
+}
+
+/**
+ * Ends one link. Another request may change it meanwhile (a second revocation or exclusion ending
+ * it too): the version claim makes one of them win, and the loser ends the newer version unless
+ * that version is already ended.
+ */
+async function endLink(store: ResourceStore, found: StoredResource, now: Date, baseUrl: string): Promise<void> {
+  let link: StoredResource | undefined = found;
+  for (let attempt = 0; link && !link.del && (link.r as CareTeam).status === 'active' && attempt < 5; attempt++) {
     const team = link.r as CareTeam & { id: string };
     const ended: CareTeam & { id: string } = { ...team, status: 'inactive', period: { ...team.period, end: now.toISOString() } };
-    await store.write('CareTeam', toStoredResource(ended, link.v + 1, now, baseUrl, link.a), link.v);
+    try {
+      await store.write('CareTeam', toStoredResource(ended, link.v + 1, now, baseUrl, link.a), link.v);
+      return;
+    } catch (err) {
+      if (!(err instanceof VersionConflictError)) throw err;
+      link = await store.readFactById('CareTeam', link._id);
+    }
   }
-  return links.length;
 }
 
 /**

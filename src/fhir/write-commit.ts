@@ -1,10 +1,13 @@
-import { conflict, OperationOutcomeError } from '@medplum/core';
+import { conflict, OperationOutcomeError, preconditionFailed } from '@medplum/core';
+import { refuse } from './business-rule';
 import { endLinksOf, endLinksOfExcluded } from './link-ending';
 import { syncSumehrEntries } from './sumehr-entries';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
-import { VersionConflictError, type ResourceStore } from '../store/resource-store';
+import { guardPlan } from '../policy/unique-states';
+import { VersionConflictError, type GuardPlan, type ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
+import { GuardTakenError } from '../store/write-guards';
 import type { RequestContext } from './request-context';
 
 /**
@@ -12,13 +15,20 @@ import type { RequestContext } from './request-context';
  * right: the consent window of the patient's clinical resources (fail-closed order around the
  * write), links ended by a revocation, and Binaries' access fields under their DocumentReference.
  */
-export async function storeWrites(store: ResourceStore, ctx: RequestContext, relative: (ref: string | undefined) => string | undefined, writes: PlannedWrite[]): Promise<void> {
+export async function storeWrites(
+  store: ResourceStore,
+  ctx: RequestContext,
+  relative: (ref: string | undefined) => string | undefined,
+  writes: PlannedWrite[],
+  /** The request named the version it changes (If-Match): losing a race to another writer is a 412. */
+  ifMatch = false
+): Promise<void> {
   const consentPatients = [
     ...new Set(writes.flatMap((w) => [hubSharingPatient(w.doc.r, relative), hubSharingPatient(w.previous?.r, relative)]).filter((p): p is string => !!p)),
   ];
   if (consentPatients.length) await beforeConsentWrite(store, consentPatients);
   try {
-    await write(store, writes);
+    await write(store, writes, guardPlan(store, writes, relative), ifMatch);
   } finally {
     if (consentPatients.length) await afterConsentWrite(store, consentPatients);
   }
@@ -34,17 +44,27 @@ export async function storeWrites(store: ResourceStore, ctx: RequestContext, rel
   await syncSumehrEntries(store, relative, writes);
 }
 
-async function write(store: ResourceStore, writes: PlannedWrite[]): Promise<void> {
+async function write(store: ResourceStore, writes: PlannedWrite[], guards: GuardPlan, ifMatch: boolean): Promise<void> {
   try {
     if (writes.length === 1) {
-      await store.write(writes[0].type, writes[0].doc, writes[0].expectedVersion);
+      await store.write(writes[0].type, writes[0].doc, writes[0].expectedVersion, guards);
     } else {
-      await store.commitBatch(writes);
+      await store.commitBatch(writes, guards);
     }
   } catch (err) {
     if (err instanceof VersionConflictError) {
+      if (ifMatch) throw new OperationOutcomeError(preconditionFailed);
       throw new OperationOutcomeError(conflict(`${err.type}/${err.id} was changed by another request; read it again and retry`));
     }
+    refusalOfTakenGuard(err);
     throw err;
   }
+}
+
+/** A lost guard answers as the business rule it protects answers in calmer times. */
+function refusalOfTakenGuard(err: unknown): void {
+  if (!(err instanceof GuardTakenError)) return;
+  if (err.key.startsWith('hub-sharing|')) refuse('The patient already has an active consent to data sharing', 'Consent.status');
+  if (err.key.startsWith('task|')) refuse('A request of this kind is already pending', 'Task.for');
+  throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
 }

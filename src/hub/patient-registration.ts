@@ -23,10 +23,36 @@ export function addPatient(plainCreate: FhirRouteHandler): FhirRouteHandler {
     if (req.headers?.['if-none-exist'] || ssins.length !== 1 || !isValidSsin(ssins[0].value as string) || facts.kind !== 'practitioner' || !facts.eligible) {
       return plainCreate(req, r, router, options);
     }
-    const found = await repo.search(parseSearchRequest(`Patient?identifier=${encodeURIComponent(`${SSIN}|${ssins[0].value}`)}`));
-    const existing = found.entry?.[0]?.resource;
-    return existing ? [allOk, existing] : plainCreate(req, r, router, options);
+    const bySsin = async () => (await repo.search(parseSearchRequest(`Patient?identifier=${encodeURIComponent(`${SSIN}|${ssins[0].value}`)}`))).entry?.[0]?.resource;
+    const existing = await bySsin();
+    if (existing) return [allOk, existing];
+    try {
+      return await plainCreate(req, r, router, options);
+    } catch (err) {
+      // Another request registered the same SSIN meanwhile (its `ssin|` guard won): answer with its Patient.
+      if (!isDuplicateSsin(err)) throw err;
+      const winner = await waitFor(bySsin);
+      if (!winner) throw err;
+      return [allOk, winner];
+    }
   };
+}
+
+function isDuplicateSsin(err: unknown): boolean {
+  return err instanceof OperationOutcomeError && err.outcome.issue?.[0]?.code === 'conflict' && err.outcome.issue[0].details?.coding?.[0]?.code === 'duplicate';
+}
+
+/**
+ * The winner holds the guard before its Patient is written: look a few times. Not a timing rule:
+ * if the winner's write failed, the loser answers the 409 it got.
+ */
+async function waitFor<T>(find: () => Promise<T | undefined>, attempts = 40, pauseMs = 50): Promise<T | undefined> {
+  for (let i = 0; i < attempts; i++) {
+    const found = await find();
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  return undefined;
 }
 
 /**

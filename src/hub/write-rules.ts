@@ -7,6 +7,7 @@ import type { StoredResource } from '../store/stored-resource';
 import { parseFhirDate } from '../fhir/search-values';
 import { refuse } from '../fhir/business-rule';
 import { checkConsentWrite } from './consent-rules';
+import { ssinsOf } from '../policy/unique-states';
 import { checkTaskWrite } from './registration-rules';
 import { assertRenewal, checkAdmissionLink, withBreakTheGlassFlag } from './link-lifecycle';
 import { checkLinkWrite } from './therapeutic-links';
@@ -56,17 +57,29 @@ function assertEndsLink(next: CareTeam, previous: CareTeam | undefined, now: Dat
 }
 
 /**
- * One Patient per SSIN (SPEC §4): the SSIN is the key to the patient's own record and portal.
- * Checked here for a clear answer; the unique index on the sidecar holds it under concurrency.
+ * A Patient's identity (SPEC §3, §4): exactly one SSIN or BIS number, in the exact naming system
+ * (system URIs compare exactly, so a look-alike such as `.../NamingSystem/SSIN` is refused rather
+ * than taken for another identifier), and one Patient per SSIN. Checked here for a clear answer;
+ * the `ssin|<number>` guard (src/policy/unique-states.ts) holds it under concurrency.
  */
 export async function assertUniqueSsin(port: WorkflowPort, resource: Resource, staged: StoredResource[]): Promise<void> {
   if (resource.resourceType !== 'Patient') return;
-  const ssins = (resource.identifier ?? []).filter((i) => i.system === SSIN).map((i) => i.value as string);
-  if (ssins.length > 1) throw new OperationOutcomeError(badRequest('A patient has one SSIN', 'Patient.identifier'));
-  if (!ssins.length) return;
+  const identifiers = resource.identifier ?? [];
+  const lookAlike = identifiers.findIndex((i) => i.system !== SSIN && isLookAlikeOfSsinSystem(i.system));
+  if (lookAlike >= 0) {
+    throw new OperationOutcomeError(badRequest(`The SSIN system is ${SSIN}, exactly`, `Patient.identifier[${lookAlike}].system`));
+  }
+  const ssins = ssinsOf(resource);
+  if (ssins.length !== 1) throw new OperationOutcomeError(badRequest('A patient has exactly one SSIN (or BIS number)', 'Patient.identifier'));
   const holder = await port.patientBySsin(ssins[0]);
   const inBundle = staged.some((d) => d.r.resourceType === 'Patient' && d._id !== resource.id && d.a.ssin === ssins[0]);
   if (inBundle || (holder && holder !== `Patient/${resource.id}`)) {
     throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
   }
+}
+
+/** Same URI but for case, a trailing slash, `http` or `www`: a typing slip that must not pass as another system. */
+function isLookAlikeOfSsinSystem(system: string | undefined): boolean {
+  const canonical = (uri: string) => uri.trim().toLowerCase().replace(/^https?:\/\/(www\.)?/, '').replace(/\/+$/, '');
+  return !!system && canonical(system) === canonical(SSIN);
 }

@@ -81,6 +81,7 @@ export function isAttendingPhysician(facts: PractitionerFacts, patient: string |
 
 /** The document's author, or a professional acting for the institution that keeps it. */
 function keepsOrAuthored(facts: PractitionerFacts, fields: AccessFields | undefined): boolean {
-  if (!facts.eligible || !facts.self || !fields) return false;
+  // An exclusion shuts the professional out of the patient's record, its own documents included (rule 3).
+  if (!facts.eligible || !facts.self || !fields || (!!fields.patient && facts.excludedBy.has(fields.patient))) return false;
   return (fields.authors ?? []).includes(facts.self) || (!!facts.actingFor && facts.actingFor === fields.custodian);
 }

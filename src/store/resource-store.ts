@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { Condition } from './condition';
 import { afterFilter, mongoSort, withTieBreaker, type KeyValue, type SortKey } from './keyset';
@@ -5,6 +6,19 @@ import { matchesCondition } from './condition-eval';
 import { allOf, toMongoFilter } from './mongo-filter';
 import { historyEntryOf, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
 import { applyPlannedWrites, recoverOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
+import { claimVersion, insertedUnique, releaseVersion, VersionConflictError, type TakeoverMarker, type VersionClaim } from './version-claim';
+import { claimGuard, exclusively, GUARD_COLLECTION, releaseClaimedGuard, releaseGuard, type GuardClaim, type HolderCheck, type WriteGuard } from './write-guards';
+
+export { VersionConflictError } from './version-claim';
+
+/** The guards a commit enters and leaves (write-guards.ts), with the business check of a holder. */
+export interface GuardPlan {
+  claims: GuardClaim[];
+  releases: { key: string; holder: string }[];
+  check: HolderCheck;
+}
+
+const NO_GUARDS: GuardPlan = { claims: [], releases: [], check: async () => 'holds' };
 
 export const HISTORY_COLLECTION = 'History';
 
@@ -22,16 +36,6 @@ export interface Page {
   /** Whether more rows exist past the page in the direction read. */
   more: boolean;
   keys: SortKey[];
-}
-
-/** Raised when a conditional write finds another version than expected. */
-export class VersionConflictError extends Error {
-  constructor(
-    readonly type: string,
-    readonly id: string
-  ) {
-    super(`Version conflict on ${type}/${id}`);
-  }
 }
 
 /** Test hook: lets a test make the database fail at a chosen write of a batch commit. */
@@ -56,6 +60,10 @@ export class ResourceStore {
 
   private current(type: string): Collection<StoredResource> {
     return this.db.collection<StoredResource>(type);
+  }
+
+  private get guards(): Collection<WriteGuard> {
+    return this.db.collection<WriteGuard>(GUARD_COLLECTION);
   }
 
   private get history(): Collection<HistoryEntry> {
@@ -159,15 +167,26 @@ export class ResourceStore {
         .toArray();
       filter.id = { $in: visible.map((d) => d._id) };
     }
-    return this.history.find(filter).sort({ ts: -1 }).limit(limit).toArray();
+    const entries = await this.history.find(filter).sort({ ts: -1 }).limit(limit).toArray();
+    return this.withoutUnwritten(type, entries);
   }
 
-  /** Writes a new current document, then its history entry. Throws VersionConflictError. */
-  async write(type: string, doc: StoredResource, expectedVersion: number | null): Promise<void> {
-    await this.putCurrent(type, doc, expectedVersion);
-    // Upsert: a version left behind by a rolled-back batch must not block this one.
-    const entry = historyEntryOf(type, doc);
-    await this.history.replaceOne({ _id: entry._id }, entry, { upsert: true });
+  /** Drops claimed versions whose current document is not (or never was) written: in flight or abandoned. */
+  private async withoutUnwritten(type: string, entries: HistoryEntry[]): Promise<HistoryEntry[]> {
+    const claimed = [...new Set(entries.filter((e) => e.claim).map((e) => e.id))];
+    if (!claimed.length) return entries;
+    const current = await this.current(type).find({ _id: { $in: claimed } }, { projection: { v: 1 } }).toArray();
+    const written = new Map(current.map((d) => [d._id, d.v]));
+    return entries.filter((e) => !e.claim || e.v <= (written.get(e.id) ?? 0));
+  }
+
+  /**
+   * Writes a new current document: claims its version (its history entry) and the guards it
+   * enters, writes it, then releases the guards it leaves. Throws VersionConflictError or
+   * GuardTakenError, having given back whatever it claimed.
+   */
+  async write(type: string, doc: StoredResource, expectedVersion: number | null, guards: GuardPlan = NO_GUARDS): Promise<void> {
+    await this.claimAndApply([{ type, doc, expectedVersion }], guards, () => this.putCurrent(type, doc, expectedVersion));
   }
 
   async putCurrent(type: string, doc: StoredResource, expectedVersion: number | null): Promise<void> {
@@ -184,9 +203,50 @@ export class ResourceStore {
     if (result.matchedCount !== 1) throw new VersionConflictError(type, doc._id);
   }
 
-  /** Applies a whole bundle's writes all or nothing (see transaction-journal.ts). */
-  async commitBatch(writes: PlannedWrite[]): Promise<void> {
-    await applyPlannedWrites(this, writes);
+  /** Applies a whole bundle's writes all or nothing (see transaction-journal.ts), claims first as in `write`. */
+  async commitBatch(writes: PlannedWrite[], guards: GuardPlan = NO_GUARDS): Promise<void> {
+    await this.claimAndApply(writes, guards, () => applyPlannedWrites(this, writes));
+  }
+
+  private async claimAndApply(writes: PlannedWrite[], guards: GuardPlan, apply: () => Promise<void>): Promise<void> {
+    const collections = { history: this.history, guards: this.db.collection<TakeoverMarker>(GUARD_COLLECTION), current: (t: string) => this.current(t) };
+    const versions: VersionClaim[] = [];
+    const entered: WriteGuard[] = [];
+    try {
+      for (const w of writes) versions.push(await claimVersion(collections, w.type, w.doc));
+      for (const claim of guards.claims) {
+        const guard = await claimGuard(this.guards, claim, guards.check);
+        if (guard) entered.push(guard);
+      }
+      await apply();
+    } catch (err) {
+      // Best effort: a claim left behind by a failure here is taken over once abandoned.
+      for (const guard of entered) await releaseClaimedGuard(this.guards, guard).catch(() => undefined);
+      for (const claim of versions) await releaseVersion(collections, claim).catch(() => undefined);
+      throw err;
+    }
+    // The write is stored: a release that fails leaves a guard whose holder is out of the state,
+    // which the next claimer takes over at once (write-guards.ts), so it must not fail the answer.
+    for (const left of guards.releases) await releaseGuard(this.guards, left.key, left.holder).catch(() => undefined);
+  }
+
+  /** Every current, not deleted document satisfying `where`, one at a time (start-up maintenance). */
+  async *scan(type: string, where: Condition): AsyncIterable<StoredResource> {
+    yield* this.current(type).find(allOf(toMongoFilter(where), { del: false }) as Filter<StoredResource>);
+  }
+
+  /** Inserts a guard unless one exists already (start-up maintenance); whether it was inserted. */
+  async enterGuard(claim: GuardClaim): Promise<boolean> {
+    return insertedUnique(this.guards, { _id: claim.key, holder: claim.holder, version: claim.version, token: randomUUID(), claimedAt: new Date() });
+  }
+
+  async hasGuard(key: string): Promise<boolean> {
+    return !!(await this.guards.findOne({ _id: key }, { projection: { _id: 1 } }));
+  }
+
+  /** Runs `work` as the only holder of `key` (write-guards.ts `exclusively`). */
+  async exclusively<T>(key: string, work: () => Promise<T>): Promise<T> {
+    return exclusively(this.guards, key, work);
   }
 
   /** Decides batch commits left open by a crash: completes committed ones, drops the others. */

@@ -38,6 +38,9 @@ export interface HistoryEntry<T extends Resource = Resource> {
   r: T;
   /** The access sidecar of that version: vread and history never serve another patient's version. */
   a?: Record<string, unknown>;
+  /** Set while the entry is the claim of a version being written (version-claim.ts): its token and wall-clock time. */
+  claim?: string;
+  claimedAt?: Date;
 }
 
 export function historyEntryOf<T extends Resource>(type: string, doc: StoredResource<T>): HistoryEntry<T> {

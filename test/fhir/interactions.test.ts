@@ -1,3 +1,4 @@
+import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { MECHANICS_ONLY, startTestHub, type TestHub } from '../support/test-hub';
 
 const SSIN_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
@@ -151,7 +152,7 @@ describe('history', () => {
 
   it('lists type history newest first, filtered by _since', async () => {
     const before = new Date(Date.now() - 1000).toISOString();
-    await t.admin().put('/fhir/Patient/somebody').send({ resourceType: 'Patient', id: 'somebody' });
+    await t.admin().put('/fhir/Patient/somebody').send({ resourceType: 'Patient', id: 'somebody', identifier: [{ system: SSIN_SYSTEM, value: makeSsin('1966-06-06', 61) }] });
     const { body } = await t.admin().post('/fhir/RelatedPerson').send({
       resourceType: 'RelatedPerson',
       patient: { reference: 'Patient/somebody' },

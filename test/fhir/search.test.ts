@@ -1,4 +1,5 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
+import { makeSsin, ssinIdentifier } from '../../src/fhir/belgian-identifiers';
 import { MECHANICS_ONLY, startTestHub, type TestHub } from '../support/test-hub';
 
 const LOINC = 'http://loinc.org';
@@ -13,12 +14,15 @@ const search = async (query: string) => {
   return res.body as Bundle;
 };
 
+const serials: Record<string, number> = { 'p-dubois': 11, 'p-dupont': 13, 'p-peeters': 15 };
 const patient = (id: string, family: string, given: string, birthDate: string, extra: Record<string, unknown> = {}) => ({
   resourceType: 'Patient',
   id,
   name: [{ family, given: [given] }],
   birthDate,
   ...extra,
+  // One SSIN each (SPEC §4), beside the identifiers the token tests search.
+  identifier: [ssinIdentifier(makeSsin(birthDate, serials[id])), ...((extra.identifier as unknown[]) ?? [])],
 });
 const doc = (id: string, patientId: string, code: string, date: string, status = 'current') => ({
   resourceType: 'DocumentReference',
@@ -36,7 +40,7 @@ beforeAll(async () => {
     patient('p-dubois', 'Dubois', 'Marie', '1980-05-17', { gender: 'female', identifier: [{ system: 'urn:sys:a', value: 'A1' }] }),
     patient('p-dupont', 'Dupont', 'Jean', '1975-01-02', { gender: 'male', identifier: [{ system: 'urn:sys:b', value: 'A1' }] }),
     patient('p-peeters', 'Peeters', 'Ánna', '2001-12-31', { gender: 'female', identifier: [{ value: 'NOSYS' }] }),
-    { resourceType: 'Patient', id: 'p-nobirth', name: [{ family: 'Janssens', given: ['Luc'] }] },
+    { resourceType: 'Patient', id: 'p-nobirth', identifier: [ssinIdentifier(makeSsin('1960-01-01', 5))], name: [{ family: 'Janssens', given: ['Luc'] }] },
     doc('d1', 'p-dubois', '11502-2', '2024-01-10T10:00:00Z'),
     doc('d2', 'p-dubois', '18842-5', '2024-03-05T08:30:00Z'),
     doc('d3', 'p-dubois', '11502-2', '2023-07-01T00:00:00Z', 'superseded'),

@@ -1,4 +1,5 @@
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import { makeSsin, ssinIdentifier } from '../../src/fhir/belgian-identifiers';
 import { MECHANICS_ONLY, startTestHub, type TestHub } from '../support/test-hub';
 
 let t: TestHub;
@@ -21,12 +22,15 @@ afterAll(async () => {
 });
 
 const PATIENT_URN = 'urn:uuid:0f6b6a3e-5d7c-4c1e-9b1a-3f1c2d4e5a6b';
+/** Each bundle's Patient gets an SSIN of its own (one Patient per SSIN, SPEC §4). */
+let serial = 100;
 function documentBundle(type: 'transaction' | 'batch', family: string): Bundle {
+  serial += 2;
   return {
     resourceType: 'Bundle',
     type,
     entry: [
-      { fullUrl: PATIENT_URN, resource: { resourceType: 'Patient', name: [{ family }] }, request: { method: 'POST', url: 'Patient' } },
+      { fullUrl: PATIENT_URN, resource: { resourceType: 'Patient', identifier: [ssinIdentifier(makeSsin('1970-03-03', serial))], name: [{ family }] }, request: { method: 'POST', url: 'Patient' } },
       {
         resource: {
           resourceType: 'DocumentReference',

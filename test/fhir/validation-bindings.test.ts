@@ -5,6 +5,7 @@
 import type { Bundle } from '@medplum/fhirtypes';
 import { documentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { MECHANICS_ONLY, startTestHub } from '../support/test-hub';
+import { makeSsin, ssinIdentifier } from '../../src/fhir/belgian-identifiers';
 
 const MARIE = 'patient-marie-dubois';
 const ANNA = 'Practitioner/gp-anna-peeters';
@@ -85,7 +86,7 @@ describe('update', () => {
   it('refuses a JSON Patch that puts a bad code in a data type', async () => {
     const admin = await startTestHub(MECHANICS_ONLY);
     try {
-      const created = await admin.admin().post('/fhir/Patient').send({ resourceType: 'Patient', name: [{ family: 'Patched' }] });
+      const created = await admin.admin().post('/fhir/Patient').send({ resourceType: 'Patient', identifier: [ssinIdentifier(makeSsin('1977-07-07', 71))], name: [{ family: 'Patched' }] });
       expect(created.status).toBe(201);
       const res = await admin.admin().patch(`/fhir/Patient/${created.body.id}`).send([{ op: 'add', path: '/name/0/use', value: 'stage-name' }]);
       expect(res.status).toBe(400);

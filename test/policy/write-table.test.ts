@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ACTIONS, CALLERS, writeMatrix, writeMatrixMarkdown } from '../../scripts/write-matrix';
-import { careTeam, consentFor, documentFor, NETWORK_DATE, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { careTeam, consentFor, documentFor, LOINC, NETWORK_DATE, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { LUC, LUCAS, MARIE } from '../support/red-team';
 
 /** Each role of the matrix played by a demo persona, on a patient it stands in that relation to. */
@@ -61,6 +61,33 @@ const REQUESTS: Record<
     const channel = { url: `${SH}/StructureDefinition/consent-channel`, valueCode: current === 'hospital' ? 'gp' : 'hospital' };
     return t.as(w.persona).put(`/fhir/Consent/${consent.id}`, { ...consent, extension: [channel] });
   },
+  '$release (attending physician)': (t, w) =>
+    t.as(w.persona).post(`/fhir/DocumentReference/${w.patient === LUC ? 'doc-luc-lab' : 'doc-marie-radiology-report'}/$release`, {}),
+  '$request-deletion of its own document': async (t, w) => {
+    // Its own document, written in-process; callers that author nothing try the GP's.
+    const id = `own-${w.persona}-${w.patient}`;
+    if (w.self) await seed(t, documentFor(w.patient, { id, author: w.self, cls: 'lab-result' }));
+    return t.as(w.persona).post(`/fhir/DocumentReference/${w.self ? id : 'doc-marie-gp-note-v'}/$request-deletion`, {});
+  },
+  '$publish-sumehr as author': (t, w) =>
+    t.as(w.persona).post('/fhir/Composition/$publish-sumehr', {
+      resourceType: 'Bundle',
+      type: 'document',
+      entry: [
+        {
+          fullUrl: 'urn:uuid:composition',
+          resource: {
+            resourceType: 'Composition',
+            status: 'final',
+            type: { coding: [{ system: LOINC, code: '60591-5' }] },
+            subject: { reference: `Patient/${w.patient}` },
+            date: NETWORK_DATE.toISOString(),
+            author: [{ reference: w.self ?? 'Practitioner/gp-anna-peeters' }],
+            title: 'SUMEHR',
+          },
+        },
+      ],
+    }),
   'create its own link': (t, w) =>
     t
       .as(w.persona)
