@@ -34,7 +34,8 @@ beforeAll(async () => {
   });
   const database = { client: monitored, db: monitored.db(t.config.databaseName), close: () => monitored.close() };
   app = createApp(await createHub(t.config, database, { log: createLogger('silent'), clock: () => NETWORK_DATE }));
-});
+  // Two hubs start here (the demo network loaded once): more than the default 30 s on a busy machine.
+}, 120_000);
 afterAll(async () => {
   await monitored.close();
   await t.close();
