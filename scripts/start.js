@@ -39,6 +39,8 @@ if (dependenciesStale()) {
   runOrExit('npm', ['ci', '--no-audit', '--no-fund']);
 }
 if (!process.env.MONGODB_URI) runOrExit('bash', [path.join('scripts', 'ferretdb-build.sh')]);
+// The web views' scripts (/portal, /pro) are compiled from web/app on every start.
+runOrExit(process.execPath, [path.join('scripts', 'build-web.js')]);
 
 const server = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join('src', 'main.ts')], {
   cwd: root,

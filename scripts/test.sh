@@ -24,6 +24,9 @@ bash scripts/ferretdb-build.sh || fail "building FerretDB failed"
 
 npx tsc --noEmit -p tsconfig.json || fail "typecheck failed (tsc --noEmit)"
 
+# The web views' front-end (type-checked and compiled; the browser tests load it from the hub).
+node scripts/build-web.js || fail "building the web views failed (web/tsconfig.json)"
+
 rm -f test-results.json
 npx jest --ci --json --outputFile=test-results.json "$@"
 jest_code=$?

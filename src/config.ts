@@ -21,6 +21,13 @@ export interface HubConfig {
   readonly contentConnectTimeoutMs: number;
   /** ... and deliver the whole content within this time; past it the transfer is cut. */
   readonly contentTotalTimeoutMs: number;
+  /**
+   * SMART App Launch of the web views (SPEC §12): the network's OpenID Connect provider. Unset in
+   * development mode: the hub's own demo sign-in (src/web/dev-sign-in.ts) takes its place.
+   */
+  readonly smartAuthorizeUrl?: string;
+  readonly smartTokenUrl?: string;
+  readonly smartClientId: string;
   /** Federation (SPEC §11): this process's part and its peers. */
   readonly federation: FederationConfig;
 }
@@ -66,6 +73,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
     bodyLimitBytes: 10 * 1024 * 1024,
     contentConnectTimeoutMs: positiveNumber(env.CONTENT_CONNECT_TIMEOUT_MS, 5_000),
     contentTotalTimeoutMs: positiveNumber(env.CONTENT_TOTAL_TIMEOUT_MS, 60_000),
+    smartAuthorizeUrl: env.SMART_AUTHORIZE_URL || undefined,
+    smartTokenUrl: env.SMART_TOKEN_URL || undefined,
+    smartClientId: env.SMART_CLIENT_ID || 'sharehub-web',
     federation: {
       mode: env.HUB_MODE === 'metahub' ? 'metahub' : 'hub',
       hubId: env.HUB_ID || undefined,

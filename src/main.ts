@@ -44,6 +44,7 @@ async function main(): Promise<void> {
           ? '  Get a token:   TOKEN=$(npm run -s token -- hub-admin)      (list personas: npm run token)'
           : '  Tokens come from the configured issuer (JWT_PUBLIC_KEY_FILE / JWKS_FILE).',
         `  Try it:        curl -H "Authorization: Bearer $TOKEN" ${url}/Patient`,
+        `  Web views:     ${url.replace(/\/fhir$/, '')}/portal (patients)  ${url.replace(/\/fhir$/, '')}/pro (professionals)`,
         '',
       ].join('\n') + '\n'
     );

@@ -13,8 +13,9 @@ import { peerContent } from './peer-content';
 import { requestLog } from './request-log';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
 import { smartConfiguration } from './smart-configuration';
+import { webViews } from '../web/web-views';
 
-/** The HTTP face of the hub. Only /healthz, /readyz and the discovery documents are public. */
+/** The HTTP face of the hub. Only /healthz, /readyz, the discovery documents and the web views' static pages are public. */
 export function createApp(hub: Hub): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -38,6 +39,12 @@ export function createApp(hub: Hub): express.Express {
   fhir.get('/.well-known/smart-configuration', (_req, res) => {
     res.json(smartConfiguration(hub.config));
   });
+  // Answers carry one user's health data: no browser or proxy may keep them (a browser's HTTP
+  // cache ignores Authorization and would serve them to the next user of that browser).
+  fhir.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   fhir.use(authenticateCaller(hub));
   // Raw bytes, not FHIR JSON: the one read that does not go through the FHIR router.
   fhir.get(DOCUMENT_CONTENT_PATH, asyncMiddleware(peerContent(hub)), asyncHandler(documentContent(hub)));
@@ -45,6 +52,8 @@ export function createApp(hub: Hub): express.Express {
   fhir.get('/DocumentReference', asyncMiddleware(federatedSearch(hub)));
   fhir.use(asyncHandler(fhirEndpoint(hub)));
   app.use('/fhir', fhir);
+  // The web views of SPEC §12: static pages that call /fhir with the user's token like any client.
+  app.use(webViews(hub));
 
   app.use((req: Request, res: Response) => sendOutcome(req, res, outcome('not-found', 'Not found'), 404));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
