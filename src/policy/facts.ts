@@ -201,7 +201,9 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
  * every document the rest of the filter allows (for the consents of a GP's patients: every active
  * consent of the network). So the cost follows the caller's own links, not the network's size.
  */
-const EQUALITY_QUERIES_IN_FLIGHT = 16;
+// Kept low: FerretDB 1.24 holds at most 50 PostgreSQL connections and was seen to hang for good
+// once 20 concurrent requests each held 16 (test suite, 2026-11-29); 2 keeps a request's share small.
+const EQUALITY_QUERIES_IN_FLIGHT = 2;
 
 async function readForEach(store: ResourceStore, type: string, code: string, values: string[], rest: Condition): Promise<StoredResource[]> {
   const found: StoredResource[][] = new Array(values.length);
