@@ -3,7 +3,7 @@ import type { Bundle, BundleEntry, DocumentReference } from '@medplum/fhirtypes'
 import type { NextFunction, Request, Response } from 'express';
 import { askPeers, decodeCursor, mergeResults, outcomeEntry, type PeerQuery } from '../federation/federated-search';
 import type { Hub } from '../hub';
-import { SSIN } from '../policy/vocabulary';
+import { SSIN } from '../vocabulary';
 import { principalOf } from './authenticate';
 import { runFhirRequest } from './fhir-endpoint';
 import { auditPeerAccess } from './peer-audit';

@@ -1,9 +1,9 @@
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { careTeam, consentFor, documentFor, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { SSIN } from '../../src/vocabulary';
 
 /** SPEC §4 patients and consents: add patient, consent status, one active consent, revocation, minors, exclusions, grants. */
 let t: NetworkHub;
-const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
 const MARIE = 'patient-marie-dubois';
 const LUCAS = 'patient-lucas-dubois';
 const PIETER = 'patient-pieter-claes';
