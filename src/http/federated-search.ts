@@ -2,7 +2,7 @@ import { isOk } from '@medplum/core';
 import type { Bundle, BundleEntry, DocumentReference } from '@medplum/fhirtypes';
 import type { NextFunction, Request, Response } from 'express';
 import { askPeers, decodeCursor, mergeResults, outcomeEntry, type PeerQuery } from '../federation/federated-search';
-import type { Hub } from '../hub';
+import type { Hub } from '../hub-parts';
 import { SSIN } from '../vocabulary';
 import { principalOf } from './authenticate';
 import { runFhirRequest } from './fhir-endpoint';

@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import supertest from 'supertest';
 import { loadConfig, type HubConfig } from '../../src/config';
 import { createHub, type HubOptions } from '../../src/create-hub';
-import type { Hub } from '../../src/hub';
+import type { Hub } from '../../src/hub-parts';
 import { createApp } from '../../src/http/app';
 import { mintDevToken } from '../../src/identity/mint-token';
 import { createLogger } from '../../src/log';
