@@ -6,9 +6,9 @@ import { signPeerToken } from '../../src/federation/peer-token';
 import { personaClaims } from '../interop/loopback';
 import { startFederation, type FederationUnderTest } from '../support/federation';
 import { SSIN, NIHII_PROFESSIONAL as NIHII, SH } from '../../src/vocabulary';
+import { MARIE_SSIN } from '../support/personas';
 
 /** SPEC §11: a professional asks only their own hub (A), which asks the hubs holding the patient's data. */
-const MARIE_SSIN = '84031212638';
 const FEDERATED = `/fhir/DocumentReference?patient.identifier=${SSIN}|${MARIE_SSIN}&status=current&_federated=true`;
 
 let f: FederationUnderTest;

@@ -3,6 +3,7 @@ import personas from '../../fixtures/personas.json';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { consentFor, documentFor, SH, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { SSIN } from '../../src/vocabulary';
+import { MARIE, PIETER, LEAGUE } from '../support/personas';
 
 /**
  * SPEC §5 invariants under concurrency: 20 requests at once (Promise.all over HTTP), exactly one
@@ -10,9 +11,6 @@ import { SSIN } from '../../src/vocabulary';
  */
 let t: NetworkHub;
 const N = 20;
-const MARIE = 'patient-marie-dubois';
-const PIETER = 'patient-pieter-claes';
-const LEAGUE = 'Organization/org-brussels-gp-league';
 const REG = `${SH}/CodeSystem/registration`;
 
 const bearer = (persona: string) => `Bearer ${t.token((personas.personas as Record<string, { claims: Record<string, unknown> }>)[persona].claims)}`;

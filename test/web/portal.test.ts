@@ -9,8 +9,8 @@ import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { careTeam, documentFor, registerDocumentSource, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { buildWebViews, launchBrowser, screenshot, screenshotOf, seriousViolations, serve, signIn, type Browser } from './browser';
 import { SSIN } from '../../src/vocabulary';
+import { MARIE } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
 const LETTER = 'Letter from the cardiology consultation';
 
 // A browser scenario takes a few seconds alone; the whole suite shares two cores.
