@@ -9,7 +9,7 @@ const config: Config = {
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 30_000,
+  testTimeout: 60_000,
   maxWorkers: 2,
   transform: {
     // Same pattern as the ts-jest preset, so this replaces its entry. isolatedModules (given as a

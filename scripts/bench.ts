@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- [--docs N] [--patients M] [--requests R] [--concurrency C]`: the hub's hot path
- * over HTTP against the raw MongoDB driver query it wraps, on the same database in the same run.
+ * `npm run bench -- --scales 10000,100000,1000000 [--json FILE] [--requests R] [--concurrency C]`:
+ * the hub's hot paths over HTTP (and facts loading in process) against the raw MongoDB driver
+ * queries they wrap, on one database grown scale by scale, all in the same run.
  * Progress goes to stderr, the summary to stdout. A benchmark, not a test: it asserts only that
  * the hub and the raw query return the same rows, so the comparison is fair.
  */
@@ -9,27 +10,23 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { Resource } from '@medplum/fhirtypes';
-import type { Document } from 'mongodb';
 import { loadConfig, type HubConfig } from '../src/config';
 import { createHub } from '../src/create-hub';
 import { createApp } from '../src/http/app';
 import { devKeyPaths } from '../src/identity/keys';
+import { MongoClient } from 'mongodb';
 import { mintDevToken } from '../src/identity/mint-token';
 import { createLogger } from '../src/log';
-import { connectDatabase, type Database } from '../src/store/database';
+import type { Database } from '../src/store/database';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/store/embedded-database';
-import { HISTORY_COLLECTION } from '../src/store/resource-store';
-import { historyEntryOf, type HistoryEntry } from '../src/store/stored-resource';
-import { storedFormBuilder } from './bench/access-sidecar';
-import { BENCH_CUSTODIAN_ID, BENCH_GP_CLAIMS, BENCH_GP_ID } from './bench/care-network';
+import { BENCH_GP_CLAIMS } from './bench/care-network';
 import { HubClient } from './bench/http-client';
-import { measure, type Measurement } from './bench/load';
+import { measureScale } from './bench/measurements';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './bench/options';
-import { compareAnswers, describeEngine, explainStoreQueries, hubSearchPath, rawSearchFilter } from './bench/preflight';
-import { summary, type Comparison } from './bench/report';
-import { seedStore, type SeededData } from './bench/seed';
-import { SeededRandom, syntheticDocumentReference } from './bench/synthetic-data';
+import { compareAnswers, describeEngine, explainStoreQueries } from './bench/preflight';
+import { figuresOf, goalLines, summary, type Comparison } from './bench/report';
+import { createGinIndexes } from './bench/postgres-gin';
+import { Seeder } from './bench/seed';
 
 /** The hub is measured as a GP under the real access policy: facts loaded and the query narrowed per request. */
 const BENCH_PRINCIPAL = BENCH_GP_CLAIMS;
@@ -92,7 +89,12 @@ async function main(): Promise<void> {
     uri = embedded.mongoUri;
   }
   const databaseName = `bench_${randomBytes(6).toString('hex')}`;
-  const database = await connectDatabase(uri, databaseName);
+  // The hub's own driver settings give up after a second (503 fast when the database is down); on a
+  // loaded benchmark machine that turns slow answers into failures. The benchmark measures latency,
+  // so its hub waits as long as a query takes.
+  const benchClient = new MongoClient(uri, { serverSelectionTimeoutMS: 60_000, socketTimeoutMS: 0, waitQueueTimeoutMS: 0 });
+  await benchClient.connect();
+  const database: Database = { client: benchClient, db: benchClient.db(databaseName), close: () => benchClient.close() };
   cleanups.push(() => database.close());
   if (options.mongodbUri && !options.keepDatabase) {
     cleanups.push(async () => void (await database.db.dropDatabase()));
@@ -104,29 +106,106 @@ async function main(): Promise<void> {
   const server = http.createServer();
   const port = await listen(server);
   cleanups.push(() => closeServer(server));
+
+  // One database grows scale by scale; the hub is started once, after the first step, on its data.
+  // Seeding has its own client with the driver's default (unbounded) waits: a bulk job, not a request.
+  const seedingClient = new MongoClient(uri);
+  await seedingClient.connect();
+  cleanups.push(() => seedingClient.close());
+  const seeder = new Seeder(seedingClient.db(databaseName), { links: options.links, docsPerPatient: options.docsPerPatient }, options.seed, `http://127.0.0.1:${port}/fhir`);
+  const byScale = new Map<number, Comparison[]>();
+  const json: Record<string, unknown> = {};
+  let started: Started | undefined;
+  for (const scale of options.scales) {
+    note(`scale ${scale}: seeding up to ${seeder.patientsFor(scale)} Patients and ${scale} DocumentReferences`);
+    const seeded = await seeder.growTo(scale);
+    let indexSeconds = 0;
+    if (!started) {
+      const t0 = performance.now();
+      started = await startHubs(database, hubDataDir, port, server, uri, databaseName, options);
+      indexSeconds = (performance.now() - t0) / 1000;
+    }
+    const { client, unauditedClient, config } = started;
+    const notes: string[] = [
+      `access policy: the real one, as a GP linked with ${seeded.linkedPatientIds.length} consented patients (facts loaded and the query narrowed on every request); the raw query has no policy`,
+      "'same hub, audit off': the hub without its audit trail; its ratio is what writing the AuditEvents (hash-chained, before the response) costs",
+    ];
+    const disagreements = await compareAnswers(client, database.db, seeded);
+    for (const problem of disagreements) note(`WARNING ${problem}`);
+    if (!disagreements.length) note('check: the hub search and the raw query return the same rows and totals');
+    notes.push(...disagreements.map((p) => `WARNING ${p}`));
+    const postgresUrl = process.env.BENCH_POSTGRES_URL || embedded?.postgresUrl;
+    if (postgresUrl) {
+      // After the preflight's requests, so the audit trail's collections exist too.
+      const created = await createGinIndexes(postgresUrl, databaseName);
+      note(`GIN jsonb_path_ops indexes on ${created.length} pushed-down paths`);
+      notes.push(`GIN jsonb_path_ops expression indexes created by the bench on: ${created.join('; ')}`);
+    }
+    const plans = await explainStoreQueries(uri, databaseName, seeded);
+    for (const line of plans) note(line);
+    notes.push(...plans);
+    const comparisons = await measureScale({ ...options, client, unaudited: unauditedClient, db: database.db, seeded, baseUrl: config.baseUrl, note });
+    const sizes = await collectionSizes(database.db, ['DocumentReference', 'History', 'Patient', 'Consent', 'CareTeam', 'AuditEvent']);
+    notes.push(...sizes.map((z) => `size ${z.collection}: ${z.count} docs, data ${mib(z.size)}, storage ${mib(z.storageSize)}, indexes ${mib(z.totalIndexSize)}`));
+    byScale.set(scale, comparisons);
+    json[String(scale)] = { ...figuresOf(comparisons), sizes };
+    // Written after every scale, so a run stopped during a larger scale keeps the figures it has.
+    if (options.json) fs.writeFileSync(options.json, JSON.stringify({ engine, date: date.toISOString(), ...json, goals: goalLines(byScale) }, null, 2) + '\n');
+    process.stdout.write(
+      summary(
+        {
+          engine,
+          docs: scale,
+          patients: seeded.patientIds.length,
+          links: seeded.linkedPatientIds.length,
+          requests: options.requests,
+          concurrency: options.concurrency,
+          date,
+          seedSeconds: seeded.seconds,
+          indexSeconds,
+          totalSeconds: (Date.now() - date.getTime()) / 1000,
+          notes,
+        },
+        comparisons
+      )
+    );
+  }
+  const goals = goalLines(byScale);
+  process.stdout.write(['', 'goals (issue #17), same run:', ...goals.map((g) => `  ${g}`), ''].join('\n'));
+  if (options.json) {
+    fs.writeFileSync(options.json, JSON.stringify({ engine, date: date.toISOString(), ...json, goals }, null, 2) + '\n');
+    note(`figures written to ${options.json}`);
+  }
+}
+
+interface Started {
+  client: HubClient;
+  unauditedClient: HubClient;
+  config: HubConfig;
+}
+
+/** The hub as a GP sees it, and the same hub without its audit trail, both on this database. */
+async function startHubs(
+  database: Database,
+  hubDataDir: string,
+  port: number,
+  server: http.Server,
+  uri: string,
+  databaseName: string,
+  options: BenchOptions
+): Promise<Started> {
   const config: HubConfig = {
     ...loadConfig({ DATA_DIR: hubDataDir, PORT: String(port), LOG_LEVEL: 'warn' }),
     mongodbUri: uri,
     databaseName,
     baseUrl: `http://127.0.0.1:${port}/fhir`,
   };
-
-  note(`seeding ${options.patients} Patients and ${options.docs} DocumentReferences`);
-  const seeded = await seedStore(database.db, options, options.seed, config.baseUrl);
-
   note('createHub (definitions, ensureIndexes, journal recovery)');
-  const hubStarted = performance.now();
   const log = createLogger('warn', (line) => void (interrupted || process.stderr.write(line + '\n')));
   const hub = await createHub(config, database, { log });
-  const indexSeconds = (performance.now() - hubStarted) / 1000;
   server.on('request', createApp(hub));
-
   const privateKey = fs.readFileSync(devKeyPaths(hubDataDir).privateKeyFile, 'utf8');
-  const token = mintDevToken(privateKey, BENCH_PRINCIPAL, {
-    issuer: config.jwtIssuer,
-    audience: config.jwtAudience,
-    expiresInSeconds: 24 * 3600,
-  });
+  const token = mintDevToken(privateKey, BENCH_PRINCIPAL, { issuer: config.jwtIssuer, audience: config.jwtAudience, expiresInSeconds: 24 * 3600 });
   const client = new HubClient(port, token, options.concurrency);
   cleanups.push(async () => client.close());
 
@@ -139,133 +218,31 @@ async function main(): Promise<void> {
   unauditedServer.on('request', createApp(unaudited));
   const unauditedClient = new HubClient(unauditedPort, token, options.concurrency);
   cleanups.push(async () => unauditedClient.close());
-
-  const notes: string[] = [
-    `access policy: the real one, as a GP linked with ${seeded.linkedPatientIds.length} consented patients (facts loaded and the query narrowed on every request); the raw query has no policy`,
-  ];
-  notes.push("'same hub, audit off': the hub without its audit trail; its ratio is what writing the AuditEvents (hash-chained, before the response) costs");
-  const disagreements = await compareAnswers(client, database.db, seeded);
-  for (const problem of disagreements) note(`WARNING ${problem}`);
-  if (!disagreements.length) note('check: the hub search and the raw query return the same rows and totals');
-  notes.push(...disagreements.map((p) => `WARNING ${p}`));
-  const plans = await explainStoreQueries(uri, databaseName, seeded);
-  for (const line of plans) note(line);
-  notes.push(...plans);
-
-  const comparisons = await runMeasurements(options, client, unauditedClient, database, seeded, config);
-  process.stdout.write(
-    summary(
-      {
-        engine,
-        docs: options.docs,
-        patients: options.patients,
-        requests: options.requests,
-        concurrency: options.concurrency,
-        date,
-        seedSeconds: seeded.seconds,
-        indexSeconds,
-        totalSeconds: (Date.now() - date.getTime()) / 1000,
-        notes,
-      },
-      comparisons
-    )
-  );
+  return { client, unauditedClient, config };
 }
 
-async function runMeasurements(
-  options: BenchOptions,
-  client: HubClient,
-  unaudited: HubClient,
-  database: Database,
-  seeded: SeededData,
-  config: HubConfig
-): Promise<Comparison[]> {
-  const { requests, concurrency } = options;
-  const warmup = Math.max(2 * concurrency, Math.ceil(requests / 10));
-  const total = warmup + requests;
-  const docs = database.db.collection<Document>('DocumentReference');
-  const history = database.db.collection<HistoryEntry>(HISTORY_COLLECTION);
-  const run = (label: string, op: (i: number) => Promise<void>): Promise<Measurement> => measure({ label, requests, warmup, concurrency, op });
+interface CollectionSize {
+  collection: string;
+  count: number;
+  size: number;
+  storageSize: number;
+  totalIndexSize: number;
+}
 
-  // Hub and raw runs of one comparison walk the same sequence of patients / ids.
-  const random = new SeededRandom(options.seed + 1);
-  // The GP's own patients and their documents: what a professional really asks for.
-  const patients = Array.from({ length: total }, () => random.pick(seeded.linkedPatientIds));
-  const ids = Array.from({ length: total }, () => random.pick(seeded.linkedDocumentIds));
+/** collStats of the main collections (on FerretDB-PostgreSQL: its tables and indexes), for docs/scale.md. */
+async function collectionSizes(db: Database['db'], names: string[]): Promise<CollectionSize[]> {
+  const out: CollectionSize[] = [];
+  for (const collection of names) {
+    const stats = await db.command({ collStats: collection }).catch(() => undefined);
+    if (!stats) continue;
+    const n = (k: string) => Number(stats[k] ?? 0);
+    out.push({ collection, count: n('count'), size: n('size'), storageSize: n('storageSize'), totalIndexSize: n('totalIndexSize') });
+  }
+  return out;
+}
 
-  note('(a/b) search DocumentReference?patient=&status=current&_count=50');
-  const search: Comparison = {
-    title: 'search patient+status, _count=50',
-    hub: await run('GET ?patient&status', async (i) => {
-      await client.expect(200, 'GET', hubSearchPath(patients[i]));
-    }),
-    baselines: [
-      await run('same hub, audit off', async (i) => {
-        await unaudited.expect(200, 'GET', hubSearchPath(patients[i]));
-      }),
-      await run('find+countDocuments', async (i) => {
-        // What the hub sends when asked for `_total=accurate`: the count, then the page (+1 row to see if more exist).
-        await docs.countDocuments(rawSearchFilter(patients[i]));
-        await docs.find(rawSearchFilter(patients[i])).sort({ _id: 1 }).limit(51).toArray();
-      }),
-      await run('find only', async (i) => {
-        await docs.find(rawSearchFilter(patients[i])).sort({ _id: 1 }).limit(51).toArray();
-      }),
-    ],
-  };
-
-  note('(c) read DocumentReference by id');
-  const read: Comparison = {
-    title: 'read by id',
-    hub: await run('GET /DocumentReference/:id', async (i) => {
-      await client.expect(200, 'GET', `/fhir/DocumentReference/${ids[i]}`);
-    }),
-    baselines: [
-      await run('same hub, audit off', async (i) => {
-        await unaudited.expect(200, 'GET', `/fhir/DocumentReference/${ids[i]}`);
-      }),
-      await run('findOne({_id})', async (i) => {
-        if (!(await docs.findOne({ _id: ids[i] as unknown as Document['_id'] }))) throw new Error(`raw findOne missed ${ids[i]}`);
-      }),
-    ],
-  };
-
-  note('(d) create DocumentReference');
-  // Published by the GP for its linked patients, with itself as author (the policy's write rule).
-  const bodies = Array.from({ length: total }, () => ({
-    ...syntheticDocumentReference(random, undefined, random.pick(seeded.linkedPatientIds)),
-    author: [{ reference: `Practitioner/${BENCH_GP_ID}` }],
-    custodian: { reference: `Organization/${BENCH_CUSTODIAN_ID}` },
-  }));
-  // The raw baseline gets its stored forms ready-made: it measures the driver round trip only;
-  // building the stored form (FHIRPath extraction) and validating are hub costs.
-  const storedForm = storedFormBuilder(database.db, config.baseUrl);
-  const storedForms = () => Promise.all(bodies.map((body) => storedForm({ ...body, id: random.uuid() } as Resource & { id: string })));
-  const rawDocs = await storedForms();
-  const unauditedBodies = bodies.map((body) => ({ ...body, description: 'created without audit' }));
-  const rawDocsWithHistory = await storedForms();
-  const create: Comparison = {
-    title: 'create DocumentReference',
-    hub: await run('POST /DocumentReference', async (i) => {
-      await client.expect(201, 'POST', '/fhir/DocumentReference', bodies[i]);
-    }),
-    baselines: [
-      await run('same hub, audit off', async (i) => {
-        await unaudited.expect(201, 'POST', '/fhir/DocumentReference', unauditedBodies[i]);
-      }),
-      await run('insertOne(stored form)', async (i) => {
-        await docs.insertOne(rawDocs[i] as unknown as Document);
-      }),
-      await run('insertOne + History upsert', async (i) => {
-        // What ResourceStore.write sends for a create: the current document, then its History entry.
-        const doc = rawDocsWithHistory[i];
-        await docs.insertOne(doc as unknown as Document);
-        const entry = historyEntryOf('DocumentReference', doc);
-        await history.replaceOne({ _id: entry._id }, entry, { upsert: true });
-      }),
-    ],
-  };
-  return [search, read, create];
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
 function listen(server: http.Server): Promise<number> {

@@ -1,5 +1,5 @@
 import type { CareTeam, Consent, DocumentReference, HumanName, Patient, Practitioner, RelatedPerson } from '@medplum/fhirtypes';
-import { and, fieldIn, or, type Condition } from '../store/condition';
+import { ALWAYS, and, fieldIn, or, type Condition } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
 import type { Principal } from './principal';
@@ -96,7 +96,10 @@ const activeConsentOf = (kinds: string[], now: Date): Condition =>
   and(keyIn('category', kinds.map((k) => `${CONSENT_KIND}|${k}`)), keyIn('status', ['active']), or({ field: 'lo.period', exists: false }, inForceAt('period', now)));
 const isKind = (consent: StoredResource, kind: string): boolean => (consent.s.category ?? []).includes(`${CONSENT_KIND}|${kind}`);
 
-/** Loads, with a handful of indexed queries, every fact the caller's access decisions need. */
+/**
+ * Loads every fact the caller's access decisions need: a few rounds of parallel queries, each an
+ * equality on one value (a top-level key of the filter, pushed down and indexed on every engine).
+ */
 export async function loadFacts(store: ResourceStore, principal: Principal, now: Date, national?: NationalAccess): Promise<Facts> {
   switch (principal.role) {
     case 'practitioner': {
@@ -134,23 +137,33 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     hiddenAlways: new Set(),
     hiddenUnlessAuthor: new Set(),
   };
-  const found = await store.readFacts('Practitioner', keyIn('identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`]), 2);
+  const nihiiKey = `${NIHII_PROFESSIONAL}|${principal.nihii}`;
+  const namingMeKinds = activeConsentOf(['grant', 'exclusion', 'document-restriction'], now);
+  // Round 1: what needs only the token. Every query is an equality on one value (pushed down and indexed).
+  const [found, orgRef, namingMyNihii] = await Promise.all([
+    store.readFacts('Practitioner', keyIn('identifier', [nihiiKey]), 2),
+    activeOrganization(store, principal.organization),
+    // A consent may name the professional by reference or by NIHII identifier: both count.
+    store.readFacts('Consent', and(keyIn('actor:identifier', [nihiiKey]), namingMeKinds)),
+  ]);
   // Two Practitioners with one NIHII is a data error: refuse rather than guess (fail closed).
   if (found.length > 1 || (found.length === 0 && !national)) return empty;
   if (national) return nationalPractitionerFacts(store, principal, now, national, empty, found[0]);
   const [practitioner] = found;
   const self = `Practitioner/${practitioner._id}`;
-  // A consent may name the professional by reference or by NIHII identifier: both count.
-  const namesMe = or(keyIn('actor', [self]), keyIn('actor:identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`]));
   const eligible = isEligible(practitioner as StoredResource<Practitioner>, profession);
-  const actingFor = await institutionOf(store, self, principal.organization, now);
-  const members = [self, ...(actingFor ? [actingFor] : [])];
-
-  // Two Consent queries, split by kind in memory: those naming the caller, those of its patients.
-  const [teams, namingMe] = await Promise.all([
-    store.readFacts('CareTeam', and(keyIn('participant', members), keyIn('status', ['active']), inForceAt('date', now))),
-    store.readFacts('Consent', and(activeConsentOf(['grant', 'exclusion', 'document-restriction'], now), namesMe)),
+  // Round 2: what needs the Practitioner's id. The institution's links are read alongside the
+  // role that backs the claim, and kept only if that role exists.
+  const activeLinksOf = (member: string) => store.readFacts('CareTeam', and(keyIn('participant', [member]), keyIn('status', ['active']), inForceAt('date', now)));
+  const [actsForOrg, ownTeams, orgTeams, namingMyself] = await Promise.all([
+    orgRef ? holdsActiveRole(store, self, orgRef, now) : Promise.resolve(false),
+    activeLinksOf(self),
+    orgRef ? activeLinksOf(orgRef) : Promise.resolve([]),
+    store.readFacts('Consent', and(keyIn('actor', [self]), namingMeKinds)),
   ]);
+  const actingFor = actsForOrg ? orgRef : undefined;
+  const teams = distinct([...ownTeams, ...(actingFor ? orgTeams : [])]);
+  const namingMe = distinct([...namingMyself, ...namingMyNihii]);
   const grants = namingMe.filter((c) => isKind(c, 'grant'));
   const exclusions = namingMe.filter((c) => isKind(c, 'exclusion'));
   const restrictionsOnMe = namingMe.filter((c) => isKind(c, 'document-restriction'));
@@ -159,9 +172,14 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     ...grants.map((g) => ({ patient: (g.a.patient as string) ?? '', type: 'grant', basis: `Consent/${g._id}` })),
   ].filter((l) => l.patient);
   const linked = [...new Set(links.map((l) => l.patient))];
-  const ofMyPatients = linked.length ? await store.readFacts('Consent', and(activeConsentOf(['hub-sharing', 'document-restriction'], now), keyIn('patient', linked))) : [];
+  // Round 3: the consents of the linked patients (and the documents the restrictions name).
+  const ofMyPatients = await readForEach(store, 'Consent', 'patient', linked, activeConsentOf(['hub-sharing', 'document-restriction'], now));
   const consents = ofMyPatients.filter((c) => isKind(c, 'hub-sharing'));
   const restrictionsForAll = ofMyPatients.filter((c) => isKind(c, 'document-restriction') && !c.s.actor && !c.s['actor:identifier']);
+  const [hiddenAlways, hiddenUnlessAuthor] = await Promise.all([
+    withSafeContent(store, restrictedDocuments(restrictionsOnMe)),
+    withSafeContent(store, restrictedDocuments(restrictionsForAll)),
+  ]);
   return {
     ...empty,
     self,
@@ -169,12 +187,41 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     links,
     consented: new Set(consents.map((c) => c.a.patient as string)),
     excludedBy: new Set(exclusions.map((c) => c.a.patient as string)),
-    hiddenAlways: await withSafeContent(store, restrictedDocuments(restrictionsOnMe)),
-    hiddenUnlessAuthor: await withSafeContent(store, restrictedDocuments(restrictionsForAll)),
+    hiddenAlways,
+    hiddenUnlessAuthor,
     actingFor,
     consentBasis: basisOf(consents),
     name: displayName((practitioner.r as Practitioner).name),
   };
+}
+
+/**
+ * "Field is one of these" as one equality query per value, at most this many in flight: FerretDB
+ * pushes a top-level equality down to an index but never an `$in`, which it answers by reading
+ * every document the rest of the filter allows (for the consents of a GP's patients: every active
+ * consent of the network). So the cost follows the caller's own links, not the network's size.
+ */
+// Kept low: FerretDB 1.24 holds at most 50 PostgreSQL connections and was seen to hang for good
+// once 20 concurrent requests each held 16 (test suite, 2026-11-29); 2 keeps a request's share small.
+const EQUALITY_QUERIES_IN_FLIGHT = 2;
+
+async function readForEach(store: ResourceStore, type: string, code: string, values: string[], rest: Condition): Promise<StoredResource[]> {
+  const found: StoredResource[][] = new Array(values.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < values.length) {
+      const i = next++;
+      found[i] = await store.readFacts(type, and(keyIn(code, [values[i]]), rest));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(EQUALITY_QUERIES_IN_FLIGHT, values.length) }, worker));
+  return distinct(found.flat());
+}
+
+/** One copy of each document (a consent can name the caller both by reference and by NIHII). */
+function distinct(docs: StoredResource[]): StoredResource[] {
+  const seen = new Set<string>();
+  return docs.filter((d) => !seen.has(d._id) && !!seen.add(d._id));
 }
 
 /**
@@ -268,21 +315,19 @@ function isEligible(doc: StoredResource<Practitioner>, profession: string): bool
 /** The one active Organization with this NIHII or CBE number, as `Organization/<id>`. */
 async function activeOrganization(store: ResourceStore, organization: string | undefined): Promise<string | undefined> {
   if (!organization) return undefined;
-  const orgs = await store.readFacts('Organization', keyIn('identifier', [`${NIHII_ORGANIZATION}|${organization}`, `${CBE}|${organization}`]), 2);
+  const orgs = await readForEach(store, 'Organization', 'identifier', [`${NIHII_ORGANIZATION}|${organization}`, `${CBE}|${organization}`], ALWAYS);
   if (orgs.length !== 1 || (orgs[0].r as { active?: boolean }).active === false) return undefined;
   return `Organization/${orgs[0]._id}`;
 }
 
-/** The institution a practitioner acts for: its `organization` claim, backed by an active PractitionerRole. */
-async function institutionOf(store: ResourceStore, self: string, organization: string | undefined, now: Date): Promise<string | undefined> {
-  const orgRef = await activeOrganization(store, organization);
-  if (!orgRef) return undefined;
+/** The practitioner acts for the institution it claims only with an active PractitionerRole there. */
+async function holdsActiveRole(store: ResourceStore, self: string, orgRef: string, now: Date): Promise<boolean> {
   const roles = await store.readFacts(
     'PractitionerRole',
     and(keyIn('practitioner', [self]), keyIn('organization', [orgRef]), keyIn('active', ['true']), or({ field: 'lo.date', exists: false }, inForceAt('date', now))),
     1
   );
-  return roles.length ? orgRef : undefined;
+  return roles.length > 0;
 }
 
 async function patientFacts(store: ResourceStore, principal: Principal, now: Date): Promise<PatientFacts> {
@@ -293,15 +338,13 @@ async function patientFacts(store: ResourceStore, principal: Principal, now: Dat
   ]);
   // Two Patients with one SSIN is a data error: refuse rather than guess (fail closed).
   const self = patients.length === 1 ? `Patient/${patients[0]._id}` : undefined;
-  const grants = relatedPersons.length
-    ? await store.readFacts('Consent', and(activeConsentOf(['grant'], now), keyIn('actor', relatedPersons.map((r) => `RelatedPerson/${r._id}`))))
-    : [];
+  const grants = await readForEach(store, 'Consent', 'actor', relatedPersons.map((r) => `RelatedPerson/${r._id}`), activeConsentOf(['grant'], now));
   // A parent's grant stops by itself on the child's 16th birthday (SPEC §4, evaluated now); other grants hold.
   const guardianOf = await childrenUnder16(store, relatedPersons, grants, now);
   const parents = parentsAmong(relatedPersons);
   const inForce = grants.filter((g) => !(g.s.actor ?? []).some((a) => parents.has(a)) || guardianOf.has(g.a.patient as string));
   const records = new Set([...(self ? [self] : []), ...inForce.map((g) => g.a.patient as string).filter(Boolean)]);
-  const consents = records.size ? await store.readFacts('Consent', and(activeConsentOf(['hub-sharing'], now), keyIn('patient', [...records]))) : [];
+  const consents = await readForEach(store, 'Consent', 'patient', [...records], activeConsentOf(['hub-sharing'], now));
   const portal = new Set(consents.filter((c) => PORTAL_CHANNELS.has(channelOf(c.r as Consent) ?? '')).map((c) => c.a.patient as string));
   const name = patients.length === 1 ? displayName((patients[0].r as Patient).name) : undefined;
   return { kind: 'patient', self, records, portal, guardianOf, consentBasis: basisOf(consents), name };
@@ -314,12 +357,13 @@ const PARENT_ROLES = new Set(['MTH', 'FTH', 'PRN', 'GUARD']);
 async function childrenUnder16(store: ResourceStore, relatedPersons: StoredResource[], grants: StoredResource[], now: Date): Promise<Set<string>> {
   const parents = parentsAmong(relatedPersons);
   const children = [...new Set(grants.filter((g) => (g.s.actor ?? []).some((a) => parents.has(a))).map((g) => g.a.patient as string))];
-  const under16 = new Set<string>();
-  for (const child of children) {
-    const patient = (await store.readFactById('Patient', child.split('/')[1]))?.r as Patient | undefined;
-    if (patient?.birthDate && ageOn(patient.birthDate, now) < 16) under16.add(child);
-  }
-  return under16;
+  const found = await Promise.all(children.map((child) => store.readFactById('Patient', child.split('/')[1])));
+  return new Set(
+    children.filter((_, i) => {
+      const birthDate = (found[i]?.r as Patient | undefined)?.birthDate;
+      return !!birthDate && ageOn(birthDate, now) < 16;
+    })
+  );
 }
 
 function parentsAmong(relatedPersons: StoredResource[]): Set<string> {

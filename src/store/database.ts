@@ -24,6 +24,9 @@ export async function connectDatabase(uri: string, name: string, options: { sock
     heartbeatFrequencyMS: 1000,
     minHeartbeatFrequencyMS: 500,
     waitQueueTimeoutMS: 5000,
+    // Bounded so that a few hubs on one embedded FerretDB stay below its PostgreSQL pool
+    // (embedded-ferretdb.ts): FerretDB 1.24 deadlocks when that pool runs dry.
+    maxPoolSize: 40,
   });
   // A first connect while the database restarts retries until the caller's patience runs out.
   await client.connect();

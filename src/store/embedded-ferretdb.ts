@@ -50,6 +50,15 @@ export function ensureFerretDbBinary(explicit: string | undefined, log: (message
   return binary;
 }
 
+/** FerretDB's own PostgreSQL pool size, within the embedded cluster's max_connections. */
+const FERRETDB_POOL_MAX_CONNS = 150;
+
+function withFerretDbPool(postgresUrl: string): string {
+  const url = new URL(postgresUrl);
+  url.searchParams.set('pool_max_conns', String(FERRETDB_POOL_MAX_CONNS));
+  return url.toString();
+}
+
 export function ferretDbLogFile(dataDir: string): string {
   return path.join(path.resolve(dataDir), 'ferretdb.log');
 }
@@ -60,7 +69,10 @@ export function spawnFerretDb(binary: string, dataDir: string, port: number, pos
     binary,
     [
       '--handler=postgresql',
-      `--postgresql-url=${postgresUrl}`,
+      // FerretDB 1.24 deadlocks when every connection of its pool (50 by default) is taken by
+      // operations that then wait for its collection registry: give it more connections than its
+      // clients can use at once (the hubs' driver pools are bounded in database.ts).
+      `--postgresql-url=${withFerretDbPool(postgresUrl)}`,
       `--listen-addr=127.0.0.1:${port}`,
       // Without this every instance binds 127.0.0.1:8088 and a second one exits at start-up.
       '--debug-addr=-',

@@ -24,11 +24,55 @@ export function storedPath(field: string): string {
   return `${prefix}.${field.slice(dot + 1)}`;
 }
 
+/**
+ * One filter for a condition, with its equalities on one value hoisted to top-level keys. MongoDB
+ * matches the same rows either way; FerretDB on PostgreSQL pushes down only top-level
+ * `field: scalar` keys (never inside `$and`, never `$in`, `$or` or ranges), so this shape is what
+ * lets its indexes answer the hot queries (patient search, facts, look-ups by identifier).
+ */
 export function toMongoFilter(condition: Condition): Filter<Document> {
+  return allOf(compile(condition));
+}
+
+/**
+ * The conjunction of several filters as one filter: every conjunct `{path: scalar}` whose path is
+ * not yet a top-level key becomes one (in the order given, so list the most selective first);
+ * the rest stay in a `$and`. A second equality on the same path (two values of a multikey field)
+ * stays in the `$and`, so nothing is overwritten.
+ */
+export function allOf(...filters: Document[]): Filter<Document> {
+  const conjuncts = filters.flatMap(conjunctsOf);
+  const top: Record<string, unknown> = {};
+  const rest: Document[] = [];
+  for (const conjunct of conjuncts) {
+    const [key, value] = Object.entries(conjunct)[0];
+    if (isPushable(value) && !Object.hasOwn(top, key)) top[key] = value;
+    else rest.push(conjunct);
+  }
+  return (rest.length ? { ...top, $and: rest } : top) as Filter<Document>;
+}
+
+/** Scalars FerretDB pushes down as `@>` (null and arrays it does not, and they mean other things). */
+function isPushable(value: unknown): boolean {
+  return typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number' || value instanceof Date;
+}
+
+/** A filter as a list of one-key conjuncts: `$and`s are opened, a multi-key object split by key. */
+function conjunctsOf(filter: Document): Document[] {
+  const out: Document[] = [];
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$and') out.push(...(value as Document[]).flatMap(conjunctsOf));
+    else out.push({ [key]: value });
+  }
+  return out;
+}
+
+function compile(condition: Condition): Filter<Document> {
   if ('always' in condition) return {};
   // `_id: {$in: []}` matches nothing on both MongoDB and FerretDB.
   if ('never' in condition) return { _id: { $in: [] } };
-  if ('and' in condition) return { $and: condition.and.map(toMongoFilter) };
+  if ('and' in condition) return { $and: condition.and.map(compile) };
+  // Inside an `$or` each branch is hoisted on its own (MongoDB may use an index per branch).
   if ('or' in condition) return { $or: condition.or.map(toMongoFilter) };
   const path = storedPath(condition.field);
   if ('in' in condition) {

@@ -3,7 +3,7 @@ import type { Collection, Db, Document, Filter } from 'mongodb';
 import type { Condition } from './condition';
 import { afterFilter, mongoSort, withTieBreaker, type KeyValue, type SortKey } from './keyset';
 import { matchesCondition } from './condition-eval';
-import { toMongoFilter } from './mongo-filter';
+import { allOf, toMongoFilter } from './mongo-filter';
 import { historyEntryOf, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
 import { CommitInDoubtError, CommitPendingError } from './commit-errors';
 import { applyPlannedWrites, recoverOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
@@ -84,7 +84,7 @@ export class ResourceStore {
 
   async readMany(type: string, ids: string[], scope: Condition): Promise<StoredResource[]> {
     if (!ids.length || 'never' in scope) return [];
-    const filter = { $and: [{ _id: { $in: ids } }, { del: false }, toMongoFilter(scope)] } as Filter<StoredResource>;
+    const filter = allOf(ids.length === 1 ? { _id: ids[0] } : { _id: { $in: ids } }, toMongoFilter(scope), { del: false }) as Filter<StoredResource>;
     return this.current(type).find(filter).toArray();
   }
 
@@ -94,7 +94,7 @@ export class ResourceStore {
    */
   async readFacts(type: string, where: Condition, limit = 10_000): Promise<StoredResource[]> {
     return this.current(type)
-      .find({ $and: [{ del: false }, toMongoFilter(where)] } as Filter<StoredResource>)
+      .find(allOf(toMongoFilter(where), { del: false }) as Filter<StoredResource>)
       .limit(limit)
       .toArray();
   }
@@ -122,11 +122,12 @@ export class ResourceStore {
     // Nothing can match: FerretDB would still scan the collection for `{_id: {$in: []}}`.
     if ('never' in query.where) return { docs: [], more: false, keys };
     const reverse = !!query.before;
-    const parts: Filter<Document>[] = [{ del: false }, toMongoFilter(query.where)];
+    // Criteria first: their equalities become the top-level keys an engine can push down.
+    const parts: Filter<Document>[] = [toMongoFilter(query.where), { del: false }];
     if (query.after) parts.push(afterFilter(keys, query.after));
     if (query.before) parts.push(afterFilter(keys, query.before, true));
     const docs = await this.current(type)
-      .find({ $and: parts } as Filter<StoredResource>)
+      .find(allOf(...parts) as Filter<StoredResource>)
       .sort(mongoSort(keys, reverse))
       .limit(query.limit + 1)
       .toArray();
@@ -137,7 +138,7 @@ export class ResourceStore {
 
   async count(type: string, where: Condition): Promise<number> {
     if ('never' in where) return 0;
-    return this.current(type).countDocuments({ $and: [{ del: false }, toMongoFilter(where)] } as Filter<StoredResource>);
+    return this.current(type).countDocuments(allOf(toMongoFilter(where), { del: false }) as Filter<StoredResource>);
   }
 
   /** One version from history; the caller has already checked the current document is visible. */
@@ -234,7 +235,7 @@ export class ResourceStore {
 
   /** Every current, not deleted document satisfying `where`, one at a time (start-up maintenance). */
   async *scan(type: string, where: Condition): AsyncIterable<StoredResource> {
-    yield* this.current(type).find({ $and: [{ del: false }, toMongoFilter(where)] } as Filter<StoredResource>);
+    yield* this.current(type).find(allOf(toMongoFilter(where), { del: false }) as Filter<StoredResource>);
   }
 
   /** Inserts a guard unless one exists already (start-up maintenance); whether it was inserted. */

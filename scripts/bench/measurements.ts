@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Db, Document } from 'mongodb';
+import { loadFacts } from '../../src/policy/facts';
+import type { Principal } from '../../src/policy/principal';
+import { HISTORY_COLLECTION, ResourceStore } from '../../src/store/resource-store';
+import { historyEntryOf, type HistoryEntry } from '../../src/store/stored-resource';
+import { storedFormBuilder } from './access-sidecar';
+import { BENCH_CUSTODIAN_ID, BENCH_GP_CLAIMS, BENCH_GP_ID } from './care-network';
+import type { HubClient } from './http-client';
+import { measure, type Measurement } from './load';
+import { hubSearchPath, rawSearchFilter } from './preflight';
+import type { Comparison } from './report';
+import type { SeededData } from './seed';
+import { SeededRandom, syntheticDocumentReference } from './synthetic-data';
+
+export interface MeasurementSetup {
+  requests: number;
+  concurrency: number;
+  seed: number;
+  /** The hub as a GP under the real policy, and the same hub without its audit trail. */
+  client: HubClient;
+  unaudited: HubClient;
+  db: Db;
+  seeded: SeededData;
+  baseUrl: string;
+  note: (message: string) => void;
+}
+
+/**
+ * One scale's figures: each hub interaction next to the raw driver queries it wraps, the hub and
+ * raw runs of one comparison walking the same sequence of patients / ids. The first baseline of
+ * each comparison is the raw query of the ratio goals; "same hub, audit off" shows the audit's cost.
+ */
+export async function measureScale(s: MeasurementSetup): Promise<Comparison[]> {
+  const warmup = Math.max(2 * s.concurrency, Math.ceil(s.requests / 10));
+  const total = warmup + s.requests;
+  const docs = s.db.collection<Document>('DocumentReference');
+  const history = s.db.collection<HistoryEntry>(HISTORY_COLLECTION);
+  const run = (label: string, op: (i: number) => Promise<void>): Promise<Measurement> => measure({ label, requests: s.requests, warmup, concurrency: s.concurrency, op });
+
+  const random = new SeededRandom(s.seed + 1);
+  // The GP's own patients and their documents: what a professional really asks for.
+  const patients = Array.from({ length: total }, () => random.pick(s.seeded.linkedPatientIds));
+  const ids = Array.from({ length: total }, () => random.pick(s.seeded.linkedDocumentIds));
+
+  s.note('(a) search DocumentReference?patient=&status=current&_count=50');
+  const search: Comparison = {
+    key: 'search',
+    title: 'search patient+status, _count=50',
+    hub: await run('GET ?patient&status', (i) => s.client.expect(200, 'GET', hubSearchPath(patients[i])).then(() => undefined)),
+    baselines: [
+      await run('find (page + 1 row)', async (i) => {
+        await docs.find(rawSearchFilter(patients[i])).sort({ _id: 1 }).limit(51).toArray();
+      }),
+      await run('same hub, audit off', (i) => s.unaudited.expect(200, 'GET', hubSearchPath(patients[i])).then(() => undefined)),
+    ],
+  };
+
+  s.note('(b) read DocumentReference by id');
+  const read: Comparison = {
+    key: 'read',
+    title: 'read by id',
+    hub: await run('GET /DocumentReference/:id', (i) => s.client.expect(200, 'GET', `/fhir/DocumentReference/${ids[i]}`).then(() => undefined)),
+    baselines: [
+      await run('findOne({_id})', async (i) => {
+        if (!(await docs.findOne({ _id: ids[i] as unknown as Document['_id'] }))) throw new Error(`raw findOne missed ${ids[i]}`);
+      }),
+      await run('same hub, audit off', (i) => s.unaudited.expect(200, 'GET', `/fhir/DocumentReference/${ids[i]}`).then(() => undefined)),
+    ],
+  };
+
+  s.note('(c) create DocumentReference');
+  // Published by the GP for its linked patients, with itself as author (the policy's write rule).
+  const bodies = Array.from({ length: total }, () => ({
+    ...syntheticDocumentReference(random, undefined, random.pick(s.seeded.linkedPatientIds)),
+    author: [{ reference: `Practitioner/${BENCH_GP_ID}` }],
+    custodian: { reference: `Organization/${BENCH_CUSTODIAN_ID}` },
+  }));
+  // The raw baseline gets its stored forms ready-made: it measures the driver round trips only;
+  // building the stored form (FHIRPath extraction) and validating are hub costs.
+  const storedForm = storedFormBuilder(s.db, s.baseUrl);
+  const rawDocs = await Promise.all(bodies.map((body) => storedForm({ ...body, id: randomUUID() } as Resource & { id: string })));
+  const unauditedBodies = bodies.map((body) => ({ ...body, description: 'created without audit' }));
+  const create: Comparison = {
+    key: 'create',
+    title: 'create DocumentReference',
+    hub: await run('POST /DocumentReference', (i) => s.client.expect(201, 'POST', '/fhir/DocumentReference', bodies[i]).then(() => undefined)),
+    baselines: [
+      await run('insertOne + History upsert', async (i) => {
+        // What ResourceStore.write sends for a create: the current document, then its History entry.
+        const doc = rawDocs[i];
+        await docs.insertOne(doc as unknown as Document);
+        const entry = historyEntryOf('DocumentReference', doc);
+        await history.replaceOne({ _id: entry._id }, entry, { upsert: true });
+      }),
+      await run('same hub, audit off', (i) => s.unaudited.expect(201, 'POST', '/fhir/DocumentReference', unauditedBodies[i]).then(() => undefined)),
+    ],
+  };
+
+  s.note('(d) facts loading alone (in process, no HTTP)');
+  const principal: Principal = { sub: BENCH_GP_CLAIMS.sub, role: 'practitioner', nihii: BENCH_GP_CLAIMS.nihii, profession: BENCH_GP_CLAIMS.profession, scopes: [BENCH_GP_CLAIMS.scope] };
+  const store = new ResourceStore(s.db);
+  const facts: Comparison = {
+    key: 'facts',
+    title: 'facts of the GP (loadFacts)',
+    hub: await run('loadFacts', async () => {
+      const loaded = await loadFacts(store, principal, new Date());
+      if (loaded.kind !== 'practitioner' || loaded.links.length !== s.seeded.linkedPatientIds.length) throw new Error('loadFacts did not find the GP and its links');
+    }),
+    baselines: [await run('the same finds, by hand', () => rawFacts(s.db, s.seeded.linkedPatientIds))],
+  };
+  return [search, read, create, facts];
+}
+
+/**
+ * The driver queries facts loading sends for the benchmark GP, in the same rounds, written by
+ * hand (no Condition compiling, no date windows, no Set building): its floor on this engine.
+ */
+async function rawFacts(db: Db, linked: string[]): Promise<void> {
+  const nihii = `https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional|${BENCH_GP_CLAIMS.nihii}`;
+  const self = `Practitioner/${BENCH_GP_ID}`;
+  const find = (type: string, filter: Document, limit = 10_000) => db.collection(type).find(filter).limit(limit).toArray();
+  await Promise.all([find('Practitioner', { 's.identifier': nihii, del: false }, 2), find('Consent', { 's.actor:identifier': nihii, 's.status': 'active', del: false })]);
+  await Promise.all([find('CareTeam', { 's.participant': self, 's.status': 'active', del: false }), find('Consent', { 's.actor': self, 's.status': 'active', del: false })]);
+  // The consents of the linked patients: one equality per patient, 2 in flight, as loadFacts sends them.
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < linked.length) await find('Consent', { 's.patient': `Patient/${linked[next++]}`, 's.status': 'active', del: false });
+  };
+  await Promise.all(Array.from({ length: Math.min(2, linked.length) }, worker));
+}
