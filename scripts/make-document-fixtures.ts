@@ -10,8 +10,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Binary, Bundle, Composition, Consent, DocumentReference, Extension, Reference, Resource } from '@medplum/fhirtypes';
+import { SH } from '../src/vocabulary';
 
-const SH = 'https://sharehub.example/fhir';
 const LOINC = 'http://loinc.org';
 const REFERENCE_DATE = '2026-11-23T09:00:00Z';
 const OUT = path.resolve(__dirname, '../fixtures/documents.json');

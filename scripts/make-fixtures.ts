@@ -12,8 +12,8 @@ import type {
   Bundle, CareTeam, Consent, Endpoint, Extension, HumanName, Organization, Patient, Practitioner, PractitionerRole, RelatedPerson, Resource, Task,
 } from '@medplum/fhirtypes';
 import { cbeIdentifier, makeCbe, makeSsin, nihiiOrganizationIdentifier, nihiiProfessionalIdentifier, ssinIdentifier } from '../src/fhir/belgian-identifiers';
+import { SH } from '../src/vocabulary';
 
-const SH = 'https://sharehub.example/fhir';
 const REFERENCE_DATE = '2026-11-23T09:00:00Z';
 const OUT = path.resolve(__dirname, '../fixtures');
 

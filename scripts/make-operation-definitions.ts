@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
+import { SH } from '../src/vocabulary';
 
-const SH = 'https://sharehub.example/fhir';
 const VERSION = '0.1.0';
 const OUT = path.resolve(__dirname, '../profiles');
 

@@ -2,7 +2,7 @@ import type { HubConfig } from './config';
 import { isDevelopmentMode } from './config';
 import { createHubRouter } from './fhir/hub-router';
 import { loadDefinitions } from './fhir/definitions';
-import type { Hub } from './hub';
+import type { Hub } from './hub-parts';
 import type { TokenVerifier } from './http/authenticate';
 import { ensureDevKeyPair, loadKeyResolver } from './identity/keys';
 import { createTokenVerifier } from './identity/verify-token';

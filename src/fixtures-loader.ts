@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
 import { isOk, parseSearchRequest } from '@medplum/core';
-import type { Hub } from './hub';
+import type { Hub } from './hub-parts';
 import { systemPolicy } from './policy/access-policy';
 import type { Principal } from './policy/principal';
 

@@ -1,10 +1,10 @@
 import type { CareTeam, Consent, Endpoint, Organization, Practitioner } from '@medplum/fhirtypes';
+import { SH } from '../../src/vocabulary';
 
 /** The benchmark's professional: a GP whose links and consents are the facts loaded per request. */
 export const BENCH_GP_ID = 'bench-gp';
 export const BENCH_GP_NIHII = '19999999001';
 export const BENCH_GP_CLAIMS = { sub: 'bench-gp', role: 'practitioner', nihii: BENCH_GP_NIHII, profession: 'physician', scope: 'user/*.cruds' };
-const SH = 'https://sharehub.example/fhir';
 
 export function benchGp(): Practitioner & { id: string } {
   return {

@@ -1,6 +1,6 @@
 import { OperationOutcomeError, getStatus } from '@medplum/core';
 import type { CareTeam, Resource } from '@medplum/fhirtypes';
-import { LINK_TYPE } from '../policy/vocabulary';
+import { LINK_TYPE } from '../vocabulary';
 
 /** AuditEvent.outcome: success, minor failure (refused, not found, invalid), serious failure. */
 export type AuditOutcome = '0' | '4' | '8';

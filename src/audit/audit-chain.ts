@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent, Extension } from '@medplum/fhirtypes';
-import { AUDIT_CHAIN_EXT } from './audit-vocabulary';
+import { AUDIT_CHAIN_EXT } from '../vocabulary';
 
 /** The `previous` of a chain's first event. */
 export const GENESIS = '0'.repeat(64);

@@ -2,21 +2,9 @@ import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@med
 import type { Facts } from '../policy/facts';
 import type { Principal } from '../policy/principal';
 import { REGISTRY_TYPES } from '../policy/resource-classes';
-import { NIHII_PROFESSIONAL, PROFESSION, SSIN } from '../policy/vocabulary';
+import { AUDIT_AGENT_ORGANIZATION_EXT, CLIENT_ID_SYSTEM, NIHII_PROFESSIONAL, PEER_HUB_SYSTEM, PROFESSION, SSIN } from '../vocabulary';
 import { outcomeOfStatus, type Access, type AuditOutcome } from './access-log';
-import {
-  ACT_REASON,
-  AUDIT_AGENT_ORGANIZATION_EXT,
-  AUDIT_EVENT_TYPE,
-  CLIENT_ID_SYSTEM,
-  DICOM,
-  ENTITY_TYPE,
-  OBJECT_ROLE,
-  PARTICIPATION_TYPE,
-  PEER_HUB_SYSTEM,
-  RESTFUL_INTERACTION,
-  SOURCE_TYPE,
-} from './audit-vocabulary';
+import { ACT_REASON, AUDIT_EVENT_TYPE, DICOM, ENTITY_TYPE, OBJECT_ROLE, PARTICIPATION_TYPE, RESTFUL_INTERACTION, SOURCE_TYPE } from './audit-vocabulary';
 
 /** What the audit trail needs to know of one finished request. */
 export interface AuditContext {

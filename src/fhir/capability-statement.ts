@@ -80,7 +80,7 @@ export function buildCapabilityStatement(router: FhirRouter, baseUrl: string, ve
   };
 }
 
-/** Operations served by the HTTP layer rather than the router: `$content` streams bytes (src/http/document-content.ts). */
+/** Operations served by the HTTP layer rather than the router: `$content` streams bytes (src/http/content-endpoint.ts). */
 const HTTP_OPERATIONS = [{ name: 'content', type: 'DocumentReference' }];
 
 /** Every `$operation` the hub serves, with the resource type it hangs on (none = system level). */

@@ -1,6 +1,6 @@
 import type { CareTeam, Consent, Practitioner } from '@medplum/fhirtypes';
 import { consentKindOf } from '../policy/access-fields';
-import { NIHII_PROFESSIONAL } from '../policy/vocabulary';
+import { NIHII_PROFESSIONAL } from '../vocabulary';
 import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import { toStoredResource } from './stored-form';
 import { and, fieldIn } from '../store/condition';

@@ -10,7 +10,7 @@ import { compileCriteria } from './search-criteria';
 import { assertSearchRequestWithinLimits } from './search-limits';
 import { decodeCursor, DEFAULT_COUNT, encodeCursor, MAX_COUNT, sortKeysOf } from './search-paging';
 import { isServedType } from './served-types';
-import { SSIN } from '../policy/vocabulary';
+import { SSIN } from '../vocabulary';
 
 /** Most resources an `_include`/`_revinclude` adds to one page, and most ids a chain resolves to (a cap). */
 const MAX_INCLUDED = 1000;

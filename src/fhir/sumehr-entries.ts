@@ -1,6 +1,6 @@
 import type { Composition, DocumentReference } from '@medplum/fhirtypes';
 import { SUMEHR_ENTRY_TYPES } from '../policy/resource-classes';
-import { SUMEHR_LOINC } from '../policy/vocabulary';
+import { SUMEHR_LOINC } from '../vocabulary';
 import type { ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
 

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { auditRequest } from '../audit/audit-request';
 import { DATABASE_UNAVAILABLE_ID, databaseUnavailableOutcome, storedButUnavailableOutcome } from '../fhir/database-unavailable';
 import { checkFhirInput } from '../fhir/input-gate';
-import type { Hub } from '../hub';
+import type { Hub } from '../hub-parts';
 import { requestRepository } from './request-repository';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
 

@@ -1,7 +1,7 @@
 import { OperationOutcomeError } from '@medplum/core';
 import type { Composition, DocumentReference, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { relativeReference } from '../fhir/search-values';
-import { CONFIDENTIALITY, RELEASE_RULE_EXT, SUMEHR_LOINC } from '../policy/vocabulary';
+import { CONFIDENTIALITY, RELEASE_RULE_EXT, SUMEHR_LOINC } from '../vocabulary';
 
 const LOINC = 'http://loinc.org';
 const RELEASE_RULES = new Set(['immediate', 'delayed', 'never', 'on-physician-release']);

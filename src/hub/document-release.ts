@@ -3,7 +3,8 @@ import type { FhirRequest, FhirResponse } from '@medplum/fhir-router';
 import type { Composition, DocumentReference, Extension, Organization } from '@medplum/fhirtypes';
 import type { HubRepository } from '../fhir/hub-repository';
 import { relativeReference } from '../fhir/search-values';
-import { DOCUMENT_CLASS, RELEASE_DEFAULT_EXT, RELEASE_RULE_EXT, classOfLoinc } from '../policy/vocabulary';
+import { classOfLoinc } from '../policy/vocabulary';
+import { DOCUMENT_CLASS, RELEASE_DEFAULT_EXT, RELEASE_RULE_EXT } from '../vocabulary';
 import { refuse } from '../fhir/business-rule';
 
 /**

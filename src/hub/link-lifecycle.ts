@@ -1,7 +1,7 @@
 import type { CareTeam, Coding, Organization } from '@medplum/fhirtypes';
 import type { WriteRuleContext } from '../fhir/write-pipeline';
 import { parseFhirDate, relativeReference } from '../fhir/search-values';
-import { LINK_TYPE, SH } from '../policy/vocabulary';
+import { LINK_TYPE, SH } from '../vocabulary';
 import type { StoredResource } from '../store/stored-resource';
 import { refuse } from '../fhir/business-rule';
 import { HUB_MEMBERSHIP_EXT } from './registration-rules';

@@ -3,7 +3,7 @@ import type { FhirRequest, FhirRouteHandler } from '@medplum/fhir-router';
 import type { Parameters, Patient } from '@medplum/fhirtypes';
 import { isValidSsin } from '../fhir/belgian-identifiers';
 import type { HubRepository } from '../fhir/hub-repository';
-import { SSIN } from '../policy/vocabulary';
+import { SSIN } from '../vocabulary';
 
 /**
  * "Add patient" (SPEC §4): one Patient per SSIN, so adding a patient who is already registered

@@ -3,7 +3,7 @@ import type { FhirRequest, FhirRouteHandler } from '@medplum/fhir-router';
 import type { Organization, Parameters, Practitioner, PractitionerRole, Resource, Task } from '@medplum/fhirtypes';
 import type { HubRepository } from '../fhir/hub-repository';
 import { taskParties } from '../policy/task-access';
-import { JUNIOR_ACCREDITATION_EXT } from '../policy/vocabulary';
+import { JUNIOR_ACCREDITATION_EXT } from '../vocabulary';
 import { refuse } from '../fhir/business-rule';
 import {
   assertGuarantor,

@@ -5,7 +5,7 @@ import type { WriteRuleContext } from '../fhir/write-pipeline';
 import { relativeReference } from '../fhir/search-values';
 import type { Facts } from '../policy/facts';
 import { mayFileTask, taskParties, type TaskParties } from '../policy/task-access';
-import { JUNIOR_ACCREDITATION_EXT, PROFESSION, SH } from '../policy/vocabulary';
+import { JUNIOR_ACCREDITATION_EXT, PROFESSION, SH } from '../vocabulary';
 import type { StoredResource } from '../store/stored-resource';
 import { refuse } from '../fhir/business-rule';
 

@@ -4,7 +4,8 @@ import type { Bundle, Composition, DocumentReference, Extension, Practitioner, R
 import type { HubRepository } from '../fhir/hub-repository';
 import { relativeReference } from '../fhir/search-values';
 import { SUMEHR_ENTRY_TYPES } from '../policy/resource-classes';
-import { DOCUMENT_CLASS, RELEASE_RULE_EXT, SUMEHR_ACCESS_EXT, SUMEHR_DELAY_DAYS, SUMEHR_LOINC } from '../policy/vocabulary';
+import { SUMEHR_DELAY_DAYS } from '../policy/vocabulary';
+import { DOCUMENT_CLASS, RELEASE_RULE_EXT, SUMEHR_ACCESS_EXT, SUMEHR_LOINC } from '../vocabulary';
 import { isSumehr } from './document-publication';
 
 const LOINC = 'http://loinc.org';

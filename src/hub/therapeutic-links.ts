@@ -3,7 +3,7 @@ import type { CareTeam } from '@medplum/fhirtypes';
 import type { WorkflowPort } from '../fhir/workflow-port';
 import { parseFhirDate } from '../fhir/search-values';
 import type { PractitionerFacts } from '../policy/facts';
-import { LINK_TYPE, SH } from '../policy/vocabulary';
+import { LINK_TYPE, SH } from '../vocabulary';
 
 /** SPEC §4: who may hold each link type, and for how long at most (months). */
 const LINK_RULES: Record<string, { holders: string[]; maxMonths: number }> = {

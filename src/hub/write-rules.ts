@@ -2,7 +2,7 @@ import { badRequest, conflict, OperationOutcomeError, type WithId } from '@medpl
 import type { CareTeam, Consent, DocumentReference, Resource, Task } from '@medplum/fhirtypes';
 import type { WriteRuleContext } from '../fhir/write-pipeline';
 import type { WorkflowPort } from '../fhir/workflow-port';
-import { SSIN } from '../policy/vocabulary';
+import { SSIN } from '../vocabulary';
 import type { StoredResource } from '../store/stored-resource';
 import { parseFhirDate } from '../fhir/search-values';
 import { refuse } from '../fhir/business-rule';

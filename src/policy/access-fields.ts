@@ -12,16 +12,8 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 import { DISTANT_FUTURE, DISTANT_PAST } from './fhir-values';
-import {
-  CONFIDENTIALITY,
-  CONSENT_KIND,
-  DEFAULT_RELEASE_DELAY_DAYS,
-  DOCUMENT_CLASS,
-  RELEASE_RULE_EXT,
-  SSIN,
-  SUMEHR_DELAY_DAYS,
-  classOfLoinc,
-} from './vocabulary';
+import { DEFAULT_RELEASE_DELAY_DAYS, SUMEHR_DELAY_DAYS, classOfLoinc } from './vocabulary';
+import { CONFIDENTIALITY, CONSENT_KIND, DOCUMENT_CLASS, RELEASE_RULE_EXT, SSIN } from '../vocabulary';
 import { SUMEHR_ENTRY_TYPES } from './resource-classes';
 
 /**

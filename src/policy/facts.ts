@@ -3,6 +3,7 @@ import { ALWAYS, and, fieldIn, or, type Condition } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
 import type { Principal } from './principal';
+import { PORTAL_CHANNELS } from './vocabulary';
 import {
   CBE,
   CONSENT_CHANNEL_EXT,
@@ -11,10 +12,9 @@ import {
   LINK_TYPE,
   NIHII_ORGANIZATION,
   NIHII_PROFESSIONAL,
-  PORTAL_CHANNELS,
   PROFESSION,
   SSIN,
-} from './vocabulary';
+} from '../vocabulary';
 
 /** An active therapeutic link (or a professional grant) as the policy sees it. */
 export interface LinkFact {

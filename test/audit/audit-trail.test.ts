@@ -2,11 +2,8 @@ import { validateResource } from '@medplum/core';
 import type { AuditEvent, Bundle, DocumentReference, OperationOutcome } from '@medplum/fhirtypes';
 import { careTeam, documentFor, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { countEvents, entitiesOf, newEvents, seqOf, trailOf } from './support';
+import { MARIE, LUCAS, SOFIA, ANNA } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
-const LUCAS = 'patient-lucas-dubois';
-const SOFIA = 'patient-sofia-rossi';
-const ANNA = 'Practitioner/gp-anna-peeters';
 
 let net: NetworkHub;
 let failAuditWrites = false;

@@ -7,8 +7,8 @@ import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import { startNetworkHub, type NetworkHub } from '../support/network';
 import { SSIN, SSIN_SYSTEM } from '../support/red-team';
 import { countEvents, trailOf } from './support';
+import { MARIE } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
 
 let net: NetworkHub;
 beforeAll(async () => {

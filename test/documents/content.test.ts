@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { binaryFor, documentFor, registerDocumentSource, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
 const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(256 * 1024, 7), Buffer.from('\n%%EOF')]);
 
 let source: http.Server;

@@ -3,8 +3,8 @@
  * they load with the same access fields a publication would give them.
  */
 import { consentFor, NETWORK_DATE, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
 
 let t: NetworkHub;
 beforeAll(async () => {

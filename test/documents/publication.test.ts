@@ -3,10 +3,8 @@
  * (a professional with a link, as author, or for the custodian institution it acts for).
  */
 import { documentFor, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, SOFIA, LUC } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
-const SOFIA = 'patient-sofia-rossi';
-const LUC = 'patient-luc-martin';
 
 let t: NetworkHub;
 beforeAll(async () => {

@@ -3,9 +3,8 @@
  * the injected clock only: a delayed document reaches the patient at its date with no job running.
  */
 import { binaryFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, SOFIA } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
-const SOFIA = 'patient-sofia-rossi';
 const DAY = 86_400_000;
 const at = (days: number, extraMs = 0) => new Date(NETWORK_DATE.getTime() + days * DAY + extraMs);
 

@@ -4,11 +4,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { careTeam, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { SH } from '../../src/vocabulary';
+import { MARIE, SOFIA } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
-const SOFIA = 'patient-sofia-rossi';
 const LOINC = 'http://loinc.org';
-const SH = 'https://sharehub.example/fhir';
 const DAY = 86_400_000;
 
 type Entry = { fullUrl: string; resource: Record<string, unknown> };

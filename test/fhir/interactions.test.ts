@@ -1,7 +1,7 @@
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { MECHANICS_ONLY, startTestHub, type TestHub } from '../support/test-hub';
+import { SSIN as SSIN_SYSTEM } from '../../src/vocabulary';
 
-const SSIN_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
 
 let t: TestHub;
 beforeAll(async () => {

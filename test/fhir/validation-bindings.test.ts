@@ -6,9 +6,8 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { documentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { MECHANICS_ONLY, startTestHub } from '../support/test-hub';
 import { makeSsin, ssinIdentifier } from '../../src/fhir/belgian-identifiers';
+import { MARIE, ANNA } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
-const ANNA = 'Practitioner/gp-anna-peeters';
 const STATUS_VS = 'http://hl7.org/fhir/ValueSet/document-reference-status';
 
 let t: NetworkHub;

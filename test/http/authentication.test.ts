@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import supertest from 'supertest';
-import { HUB_ADMIN, startTestHub, type TestHub } from '../support/test-hub';
+import { HUB_ADMIN } from '../support/personas';
+import { startTestHub, type TestHub } from '../support/test-hub';
 
 let t: TestHub;
 beforeAll(async () => {

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import supertest from 'supertest';
 import { documentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, LUC } from '../support/personas';
 
 /** IHE MHD (SPEC §8): ITI-65 Provide Document Bundle and ITI-67 Find Document References. */
 let t: NetworkHub;
-const MARIE = 'patient-marie-dubois';
-const LUC = 'patient-luc-martin';
 const MARIE_SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin|84031212638';
 const MHD_LIST_TYPES = 'https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes';
 

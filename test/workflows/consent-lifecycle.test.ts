@@ -1,13 +1,10 @@
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { careTeam, consentFor, documentFor, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { SSIN } from '../../src/vocabulary';
+import { MARIE, LUCAS, PIETER, SSINS } from '../support/personas';
 
 /** SPEC §4 patients and consents: add patient, consent status, one active consent, revocation, minors, exclusions, grants. */
 let t: NetworkHub;
-const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
-const MARIE = 'patient-marie-dubois';
-const LUCAS = 'patient-lucas-dubois';
-const PIETER = 'patient-pieter-claes';
-const SSINS = { marie: '84031212638', jan: '58092703746', pieter: '65012209139' };
 const PATIENT_SCOPE = 'patient/*.rs patient/Consent.cu patient/CareTeam.u patient/RelatedPerson.cu';
 
 const status = async (persona: string, ssin: string) => t.as(persona).get(`/fhir/Patient/$consent-status?identifier=${encodeURIComponent(`${SSIN}|${ssin}`)}`);

@@ -1,10 +1,8 @@
 import { careTeam, documentFor, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, LUC, PIETER } from '../support/personas';
 
 /** SPEC §4 therapeutic links: renewal, the patient ending links, break-the-glass, institution admission links. */
 let t: NetworkHub;
-const MARIE = 'patient-marie-dubois';
-const LUC = 'patient-luc-martin';
-const PIETER = 'patient-pieter-claes';
 const BTG = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG' };
 const ZUID = 'Organization/org-ziekenhuis-zuid';
 const PARC = 'Organization/org-hopital-du-parc';
