@@ -47,6 +47,8 @@ const cleanups: (() => Promise<unknown> | void)[] = [];
 async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-bench-audit-'));
+  // Run as root, PostgreSQL drops to its own user, which must be able to traverse this folder.
+  fs.chmodSync(root, 0o711);
   cleanups.push(() => fs.rmSync(root, { recursive: true, force: true }));
   let uri = process.env.MONGODB_URI;
   if (!uri) {

@@ -75,6 +75,8 @@ async function main(): Promise<void> {
 
   const date = new Date();
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-bench-'));
+  // Run as root, PostgreSQL drops to its own user, which must be able to traverse this folder.
+  fs.chmodSync(root, 0o711);
   cleanups.push(async () => fs.rmSync(root, { recursive: true, force: true }));
   const hubDataDir = path.join(root, 'hub');
 
