@@ -21,7 +21,13 @@ export function benchGp(): Practitioner & { id: string } {
 export const BENCH_CUSTODIAN_ID = 'bench-lab';
 
 export function benchCustodian(): Organization & { id: string } {
-  return { resourceType: 'Organization', id: BENCH_CUSTODIAN_ID, active: true, name: 'Bench laboratory', endpoint: [{ reference: `Endpoint/${BENCH_SOURCE_ID}` }] };
+  return {
+    resourceType: 'Organization',
+    id: BENCH_CUSTODIAN_ID,
+    active: true,
+    name: 'Bench laboratory',
+    endpoint: [{ reference: `Endpoint/${BENCH_SOURCE_ID}` }],
+  };
 }
 
 /** The custodian's registered document source: the synthetic documents' content URLs lie below it (SPEC §4). */

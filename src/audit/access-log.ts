@@ -67,5 +67,8 @@ export function outcomeOfStatus(status: number): AuditOutcome {
 
 /** An emergency link is break-the-glass (SPEC §5): its creation is flagged in the trail. */
 export function breaksTheGlass(resource: Resource): boolean {
-  return resource.resourceType === 'CareTeam' && !!(resource as CareTeam).category?.some((c) => c.coding?.some((x) => x.system === LINK_TYPE && x.code === 'emergency'));
+  return (
+    resource.resourceType === 'CareTeam' &&
+    !!(resource as CareTeam).category?.some((c) => c.coding?.some((x) => x.system === LINK_TYPE && x.code === 'emergency'))
+  );
 }

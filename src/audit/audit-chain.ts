@@ -31,7 +31,11 @@ export interface ChainLink {
  * store sets) together with the chain, the position and the previous event's hash.
  */
 export function sealEvent(event: AuditEvent, chain: string, seq: number, previous: string): AuditEvent {
-  const unsealed: AuditEvent = { ...event, id: auditEventId(chain, seq), extension: [...(event.extension ?? []).filter((e) => e.url !== AUDIT_CHAIN_EXT), chainExtension(chain, seq, previous)] };
+  const unsealed: AuditEvent = {
+    ...event,
+    id: auditEventId(chain, seq),
+    extension: [...(event.extension ?? []).filter((e) => e.url !== AUDIT_CHAIN_EXT), chainExtension(chain, seq, previous)],
+  };
   const hash = hashOf(unsealed);
   return { ...unsealed, extension: [...(unsealed.extension ?? []).slice(0, -1), chainExtension(chain, seq, previous, hash)] };
 }

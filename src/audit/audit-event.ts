@@ -86,7 +86,10 @@ export function auditEventsFor(ctx: AuditContext, accesses: Access[]): PendingAu
         entity: [
           ...(patient ? [entity(patient, '1', 'Person', '1', 'Patient')] : []),
           ...[...touched.resources].filter((r) => r !== patient).map((r) => entity(r, '2', 'System Object', '4', 'Domain Resource')),
-          ...queries.map((q) => ({ ...entity(undefined, '2', 'System Object', '24', 'Query'), query: Buffer.from(patient ? shapeOf(q) : q).toString('base64') })),
+          ...queries.map((q) => ({
+            ...entity(undefined, '2', 'System Object', '24', 'Query'),
+            query: Buffer.from(patient ? shapeOf(q) : q).toString('base64'),
+          })),
           ...basis.references.map((r) => entity(r, '2', 'System Object', '13', 'Security Resource')),
         ],
       };
@@ -96,7 +99,22 @@ export function auditEventsFor(ctx: AuditContext, accesses: Access[]): PendingAu
 }
 
 /** Search parameters whose values name no person: kept as they are in a patient's event. */
-const PLAIN_PARAMS = new Set(['status', 'category', 'type', 'date', 'code', 'intent', '_count', '_sort', '_include', '_revinclude', '_summary', '_elements', '_total', '_lastUpdated']);
+const PLAIN_PARAMS = new Set([
+  'status',
+  'category',
+  'type',
+  'date',
+  'code',
+  'intent',
+  '_count',
+  '_sort',
+  '_include',
+  '_revinclude',
+  '_summary',
+  '_elements',
+  '_total',
+  '_lastUpdated',
+]);
 
 /**
  * The query as a patient's event keeps it: one search may look up several people (SSINs, ids,

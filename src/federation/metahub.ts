@@ -8,7 +8,6 @@ import type { NationalStore } from '../store/national-store';
 import { InvalidPublication, isPractitionerRecord, nationalAccess, recordOf } from './national-view';
 import type { PeerDirectory } from './peers';
 
-
 /**
  * The metahub's operations (SPEC §11), for hubs only (role `hub`, a peer token): the holder index,
  * the publication of consents, links and professionals, and the national answer at decision time.

@@ -36,7 +36,8 @@ export function documentContent(hub: Hub) {
         contentType = opened.contentType;
       }
     } catch (err) {
-      const answer = err instanceof ContentError ? err : err instanceof OperationOutcomeError ? new ContentError(getStatus(err.outcome), err.outcome) : undefined;
+      const answer =
+        err instanceof ContentError ? err : err instanceof OperationOutcomeError ? new ContentError(getStatus(err.outcome), err.outcome) : undefined;
       if (!answer) throw err;
       await audited(answer.status);
       sendOutcome(req, res, answer.outcome, answer.status);

@@ -79,8 +79,6 @@ async function custodianDefaultRule(repo: HubRepository, doc: DocumentReference)
   const docClass =
     doc.category?.flatMap((c) => c.coding ?? []).find((c) => c.system === DOCUMENT_CLASS)?.code ??
     classOfLoinc(doc.type?.coding?.find((c) => c.system === 'http://loinc.org')?.code);
-  const setting = org?.extension
-    ?.filter((e) => e.url === RELEASE_DEFAULT_EXT)
-    .find((e) => e.extension?.find((x) => x.url === 'class')?.valueCode === docClass);
+  const setting = org?.extension?.filter((e) => e.url === RELEASE_DEFAULT_EXT).find((e) => e.extension?.find((x) => x.url === 'class')?.valueCode === docClass);
   return setting?.extension?.find((x) => x.url === 'rule')?.valueCode;
 }

@@ -80,6 +80,11 @@ export async function assertUniqueSsin(port: WorkflowPort, resource: Resource, s
 
 /** Same URI but for case, a trailing slash, `http` or `www`: a typing slip that must not pass as another system. */
 function isLookAlikeOfSsinSystem(system: string | undefined): boolean {
-  const canonical = (uri: string) => uri.trim().toLowerCase().replace(/^https?:\/\/(www\.)?/, '').replace(/\/+$/, '');
+  const canonical = (uri: string) =>
+    uri
+      .trim()
+      .toLowerCase()
+      .replace(/^https?:\/\/(www\.)?/, '')
+      .replace(/\/+$/, '');
   return !!system && canonical(system) === canonical(SSIN);
 }

@@ -92,7 +92,18 @@ export async function computeAccessFields(resource: Resource, lookups: AccessLoo
       return clinical(resource, await compositionFields(resource as Composition, lookups), lookups);
     case 'List':
       // List.source is the author of a list (an MHD submission set's author): it may write it.
-      return clinical(resource, { patient: ref((resource as List).subject), authors: [ref((resource as List).source)].filter(isString), class: 'other', label: 'N', current: (resource as List).status !== 'entered-in-error', releaseAt: DISTANT_FUTURE }, lookups);
+      return clinical(
+        resource,
+        {
+          patient: ref((resource as List).subject),
+          authors: [ref((resource as List).source)].filter(isString),
+          class: 'other',
+          label: 'N',
+          current: (resource as List).status !== 'entered-in-error',
+          releaseAt: DISTANT_FUTURE,
+        },
+        lookups
+      );
     case 'Binary': {
       const context = ref((resource as Binary).securityContext);
       // A Binary without a readable context is nobody's to read (fail closed).

@@ -107,13 +107,16 @@ describe('rights bounded by role and scopes', () => {
   });
 
   it('lets no client write an AuditEvent, hub-admin included', async () => {
-    const created = await t.admin().post('/fhir/AuditEvent').send({
-      resourceType: 'AuditEvent',
-      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
-      recorded: new Date().toISOString(),
-      agent: [{ requestor: true, who: { display: 'someone' } }],
-      source: { observer: { display: 'sharehub' } },
-    });
+    const created = await t
+      .admin()
+      .post('/fhir/AuditEvent')
+      .send({
+        resourceType: 'AuditEvent',
+        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
+        recorded: new Date().toISOString(),
+        agent: [{ requestor: true, who: { display: 'someone' } }],
+        source: { observer: { display: 'sharehub' } },
+      });
     expect(created.status).toBe(403);
   });
 });

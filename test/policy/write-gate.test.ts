@@ -303,7 +303,9 @@ describe('no oracle through writes (SPEC §1, §4)', () => {
     const answers = [await file(LUC), await file(PIETER), await file('no-such-patient')];
     for (const answer of answers) {
       expect(answer.status).toBe(answers[0].status);
-      expect(answer.body.issue[0].details.text.replace(/Patient\/[\w-]+/, 'Patient/x')).toBe(answers[0].body.issue[0].details.text.replace(/Patient\/[\w-]+/, 'Patient/x'));
+      expect(answer.body.issue[0].details.text.replace(/Patient\/[\w-]+/, 'Patient/x')).toBe(
+        answers[0].body.issue[0].details.text.replace(/Patient\/[\w-]+/, 'Patient/x')
+      );
     }
   });
 

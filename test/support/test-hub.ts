@@ -27,7 +27,13 @@ export interface TestHub {
   /** A hub-admin token with full system scopes. */
   adminToken: string;
   /** supertest with the hub-admin token already set. */
-  admin(): { get(url: string): supertest.Test; post(url: string): supertest.Test; put(url: string): supertest.Test; patch(url: string): supertest.Test; delete(url: string): supertest.Test };
+  admin(): {
+    get(url: string): supertest.Test;
+    post(url: string): supertest.Test;
+    put(url: string): supertest.Test;
+    patch(url: string): supertest.Test;
+    delete(url: string): supertest.Test;
+  };
   close(): Promise<void>;
 }
 

@@ -8,7 +8,6 @@ import { startNetworkHub, type NetworkHub } from '../support/network';
 import { buildWebViews, launchBrowser, screenshot, screenshotOf, seriousViolations, serve, signIn, type Browser } from './browser';
 import { SSINS } from '../support/personas';
 
-
 // A browser scenario takes a few seconds alone; the whole suite shares two cores.
 jest.setTimeout(120_000);
 
