@@ -53,12 +53,10 @@ describe('publication rules', () => {
 
   it('accepts only the labels N, R and V, known release rules and http(s) content URLs', async () => {
     const base = documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters' });
-    const label = await t
-      .as('gp-anna-peeters')
-      .post('/fhir/DocumentReference', {
-        ...base,
-        securityLabel: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'U' }] }],
-      });
+    const label = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', {
+      ...base,
+      securityLabel: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'U' }] }],
+    });
     expect(label.status).toBe(400);
     expect(label.body.issue[0].expression).toEqual(['DocumentReference.securityLabel[0]']);
     const rule = await t

@@ -59,12 +59,10 @@ describe('writes: hidden vs missing', () => {
     );
     // A write referencing a hidden resource vs a missing one: same status, same text (modulo the id).
     const referencing = (id: string) =>
-      t
-        .as('nurse-els-goossens')
-        .post('/fhir/DocumentReference', {
-          ...documentFor(MARIE, { cls: 'lab-result' }),
-          relatesTo: [{ code: 'appends', target: { reference: `DocumentReference/${id}` } }],
-        });
+      t.as('nurse-els-goossens').post('/fhir/DocumentReference', {
+        ...documentFor(MARIE, { cls: 'lab-result' }),
+        relatesTo: [{ code: 'appends', target: { reference: `DocumentReference/${id}` } }],
+      });
     const [h, m] = await pair(referencing, 'w-marie-v', 'w-missing');
     expect(JSON.stringify(h.body).replace('w-marie-v', 'X')).toBe(JSON.stringify(m.body).replace('w-missing', 'X'));
     // Documents for a patient the practitioner cannot reach vs a missing patient.
@@ -206,12 +204,10 @@ describe("writes: other people's documents", () => {
   const hub = ownHub();
   it('FINDING: a practitioner cannot delete or rewrite a document it did not author', async () => {
     const t = hub();
-    const rewrite = await t
-      .as('nurse-els-goossens')
-      .put('/fhir/DocumentReference/w-marie-lab', {
-        ...documentFor(MARIE, { id: 'w-marie-lab', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }),
-        description: 'rewritten by the nurse',
-      });
+    const rewrite = await t.as('nurse-els-goossens').put('/fhir/DocumentReference/w-marie-lab', {
+      ...documentFor(MARIE, { id: 'w-marie-lab', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }),
+      description: 'rewritten by the nurse',
+    });
     const del = await t.as('nurse-els-goossens').delete('/fhir/DocumentReference/w-marie-lab');
     expect((await t.as('physician-koen-wouters').get('/fhir/DocumentReference/w-marie-lab')).status).toBe(200);
     expect(rewrite.status).toBe(403);
