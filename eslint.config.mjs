@@ -17,7 +17,7 @@ const STORE_ACCESS = {
   group: ['**/store/resource-store', '**/store/audit-store', '**/store/database', '**/store/transaction-journal', '**/store/indexes'],
   message: 'The store is reached only through the repository (src/fhir/hub-repository.ts) or an in-process loader.',
 };
-// `../hub/**` is the workflows folder; `../hub` alone is src/hub.ts, the assembled hub's interface.
+// `../hub/**` is the workflows folder (src/hub-parts.ts, the assembled hub's interface, is not a layer).
 const up = (...folders) => folders.map((f) => ({ group: [`../${f}/**`], message: `No upward import: ${f} is a layer above this one.` }));
 
 export default tseslint.config(

@@ -82,7 +82,11 @@ async function main(): Promise<void> {
       note(`starting HAPI FHIR JPA server on port ${peerPort} (log in ${work}/peer.log)`);
       const log = fs.openSync(path.join(work, 'peer.log'), 'a');
       const peer = spawn('java', ['-Xmx2g', '-jar', PEER_JAR, `--server.port=${peerPort}`], {
-        env: { ...process.env, PEER_JDBC_URL: `jdbc:postgresql://${pgUrl.host}/${peerDatabase}`, PEER_JDBC_USER: decodeURIComponent(pgUrl.username) || 'postgres' },
+        env: {
+          ...process.env,
+          PEER_JDBC_URL: `jdbc:postgresql://${pgUrl.host}/${peerDatabase}`,
+          PEER_JDBC_USER: decodeURIComponent(pgUrl.username) || 'postgres',
+        },
         stdio: ['ignore', log, log],
       });
       cleanups.push(() => stopChild(peer));
@@ -181,7 +185,9 @@ async function main(): Promise<void> {
 function buildPeer(): void {
   if (fs.existsSync(PEER_JAR)) return;
   note('building the peer (Maven; the first time downloads HAPI FHIR and Spring Boot, a few hundred MB)');
-  const built = spawnSync('mvn', ['-B', '-q', '-f', path.join(PEER_DIR, 'pom.xml'), `-Dmaven.repo.local=${MAVEN_REPO}`, 'package', '-DskipTests'], { stdio: 'inherit' });
+  const built = spawnSync('mvn', ['-B', '-q', '-f', path.join(PEER_DIR, 'pom.xml'), `-Dmaven.repo.local=${MAVEN_REPO}`, 'package', '-DskipTests'], {
+    stdio: 'inherit',
+  });
   if (built.status !== 0 || !fs.existsSync(PEER_JAR)) throw new Error('building the peer failed (see Maven output above)');
 }
 
@@ -198,7 +204,10 @@ async function loadIntoPeer(client: HubClient, resources: Resource[]): Promise<v
 async function sameAnswers(hub: HubClient, peer: HubClient, patients: string[]): Promise<void> {
   for (const patient of patients) {
     const ids = async (c: HubClient) =>
-      ((JSON.parse(await c.expect(200, 'GET', hubSearchPath(patient))) as { entry?: { resource: { id: string } }[] }).entry ?? []).map((e) => e.resource.id).sort().join(',');
+      ((JSON.parse(await c.expect(200, 'GET', hubSearchPath(patient))) as { entry?: { resource: { id: string } }[] }).entry ?? [])
+        .map((e) => e.resource.id)
+        .sort()
+        .join(',');
     const [a, b] = await Promise.all([ids(hub), ids(peer)]);
     if (a !== b) note(`WARNING hub and HAPI answer different rows for Patient/${patient}`);
   }

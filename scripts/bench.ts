@@ -114,7 +114,12 @@ async function main(): Promise<void> {
   const seedingClient = new MongoClient(uri);
   await seedingClient.connect();
   cleanups.push(() => seedingClient.close());
-  const seeder = new Seeder(seedingClient.db(databaseName), { links: options.links, docsPerPatient: options.docsPerPatient }, options.seed, `http://127.0.0.1:${port}/fhir`);
+  const seeder = new Seeder(
+    seedingClient.db(databaseName),
+    { links: options.links, docsPerPatient: options.docsPerPatient },
+    options.seed,
+    `http://127.0.0.1:${port}/fhir`
+  );
   const byScale = new Map<number, Comparison[]>();
   const json: Record<string, unknown> = {};
   let started: Started | undefined;
@@ -148,7 +153,9 @@ async function main(): Promise<void> {
     notes.push(...plans);
     const comparisons = await measureScale({ ...options, client, unaudited: unauditedClient, db: database.db, seeded, baseUrl: config.baseUrl, note });
     const sizes = await collectionSizes(database.db, ['DocumentReference', 'History', 'Patient', 'Consent', 'CareTeam', 'AuditEvent']);
-    notes.push(...sizes.map((z) => `size ${z.collection}: ${z.count} docs, data ${mib(z.size)}, storage ${mib(z.storageSize)}, indexes ${mib(z.totalIndexSize)}`));
+    notes.push(
+      ...sizes.map((z) => `size ${z.collection}: ${z.count} docs, data ${mib(z.size)}, storage ${mib(z.storageSize)}, indexes ${mib(z.totalIndexSize)}`)
+    );
     byScale.set(scale, comparisons);
     json[String(scale)] = { ...figuresOf(comparisons), sizes };
     // Written after every scale, so a run stopped during a larger scale keeps the figures it has.
@@ -216,7 +223,10 @@ async function startHubs(
   const unauditedServer = http.createServer();
   const unauditedPort = await listen(unauditedServer);
   cleanups.push(() => closeServer(unauditedServer));
-  const unaudited = await createHub({ ...config, port: unauditedPort, baseUrl: `http://127.0.0.1:${unauditedPort}/fhir` }, database, { log, audit: { write: async () => undefined } });
+  const unaudited = await createHub({ ...config, port: unauditedPort, baseUrl: `http://127.0.0.1:${unauditedPort}/fhir` }, database, {
+    log,
+    audit: { write: async () => undefined },
+  });
   unauditedServer.on('request', createApp(unaudited));
   const unauditedClient = new HubClient(unauditedPort, token, options.concurrency);
   cleanups.push(async () => unauditedClient.close());

@@ -13,11 +13,11 @@ import { FIXTURES_DIR } from '../src/fixtures-loader';
 import { ensureDevKeyPair } from '../src/identity/keys';
 import { mintDevToken } from '../src/identity/mint-token';
 import { startEmbeddedDatabase } from '../src/store/embedded-database';
+import { SSIN } from '../src/vocabulary';
 
 const root = path.resolve(__dirname, '..');
 const demoDir = path.resolve(process.env.DATA_DIR ?? path.join(root, '.data'), 'federation-demo');
 const portBase = Number(process.env.DEMO_PORT_BASE ?? 8190);
-const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
 const MARIE = '84031212638';
 const personas = (
   JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, 'personas.json'), 'utf8')) as { personas: Record<string, { claims: Record<string, unknown> }> }

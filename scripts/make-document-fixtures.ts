@@ -10,8 +10,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Binary, Bundle, Composition, Consent, DocumentReference, Extension, Reference, Resource } from '@medplum/fhirtypes';
+import { SH } from '../src/vocabulary';
 
-const SH = 'https://sharehub.example/fhir';
 const LOINC = 'http://loinc.org';
 const REFERENCE_DATE = '2026-11-23T09:00:00Z';
 const OUT = path.resolve(__dirname, '../fixtures/documents.json');
@@ -82,19 +82,141 @@ const KOEN = 'Practitioner/physician-koen-wouters';
 
 const DOCUMENTS: DocumentSpec[] = [
   // Marie Dubois: portal open; GP Anna Peeters, nurse Els Goossens (referral).
-  { id: 'doc-marie-discharge-letter', patient: 'patient-marie-dubois', cls: 'discharge-letter', loinc: '18842-5', display: 'Discharge summary', author: SARAH, custodian: PARC, date: '2026-11-02T16:00:00Z', rule: 'immediate', description: 'Discharge letter after a short stay at Hôpital du Parc' },
-  { id: 'doc-marie-lab-2026-10', patient: 'patient-marie-dubois', cls: 'lab-result', loinc: '11502-2', display: 'Laboratory report', author: SARAH, custodian: PARC, date: '2026-10-05T08:30:00Z', description: 'Blood tests (released to the patient 7 days after, by the hospital default)' },
-  { id: 'doc-marie-lab-2026-11', patient: 'patient-marie-dubois', cls: 'lab-result', loinc: '11502-2', display: 'Laboratory report', author: SARAH, custodian: PARC, date: '2026-11-20T10:00:00Z', description: 'Blood tests: delayed, the patient sees them from 2026-11-27 (hospital default 7 days)' },
-  { id: 'doc-marie-radiology-report', patient: 'patient-marie-dubois', cls: 'imaging-report', loinc: '18748-4', display: 'Diagnostic imaging study', author: KOEN, custodian: ZUID, date: '2026-11-21T11:00:00Z', rule: 'on-physician-release', description: 'Chest CT report, awaiting release by the attending physician' },
-  { id: 'doc-marie-psychiatric-note', patient: 'patient-marie-dubois', cls: 'psychiatric', loinc: '11488-4', display: 'Consult note', author: KOEN, custodian: ZUID, date: '2026-09-14T14:00:00Z', label: 'R', rule: 'never', description: 'Psychiatric consultation note: restricted (author and GP), never released to the patient' },
-  { id: 'doc-marie-gp-note-v', patient: 'patient-marie-dubois', cls: 'consultation-note', loinc: '11506-3', display: 'Progress note', author: ANNA, date: '2026-10-20T09:15:00Z', label: 'V', rule: 'never', url: 'Binary/binary-marie-gp-note-v', contentType: 'text/plain', description: 'Very restricted GP note (author only), kept in the hub safe' },
-  { id: 'doc-marie-lab-hidden-from-nurse', patient: 'patient-marie-dubois', cls: 'lab-result', loinc: '11502-2', display: 'Laboratory report', author: SARAH, custodian: PARC, date: '2026-08-12T08:00:00Z', rule: 'immediate', description: 'Lab result Marie hid from nurse Els Goossens (document-restriction consent)' },
+  {
+    id: 'doc-marie-discharge-letter',
+    patient: 'patient-marie-dubois',
+    cls: 'discharge-letter',
+    loinc: '18842-5',
+    display: 'Discharge summary',
+    author: SARAH,
+    custodian: PARC,
+    date: '2026-11-02T16:00:00Z',
+    rule: 'immediate',
+    description: 'Discharge letter after a short stay at Hôpital du Parc',
+  },
+  {
+    id: 'doc-marie-lab-2026-10',
+    patient: 'patient-marie-dubois',
+    cls: 'lab-result',
+    loinc: '11502-2',
+    display: 'Laboratory report',
+    author: SARAH,
+    custodian: PARC,
+    date: '2026-10-05T08:30:00Z',
+    description: 'Blood tests (released to the patient 7 days after, by the hospital default)',
+  },
+  {
+    id: 'doc-marie-lab-2026-11',
+    patient: 'patient-marie-dubois',
+    cls: 'lab-result',
+    loinc: '11502-2',
+    display: 'Laboratory report',
+    author: SARAH,
+    custodian: PARC,
+    date: '2026-11-20T10:00:00Z',
+    description: 'Blood tests: delayed, the patient sees them from 2026-11-27 (hospital default 7 days)',
+  },
+  {
+    id: 'doc-marie-radiology-report',
+    patient: 'patient-marie-dubois',
+    cls: 'imaging-report',
+    loinc: '18748-4',
+    display: 'Diagnostic imaging study',
+    author: KOEN,
+    custodian: ZUID,
+    date: '2026-11-21T11:00:00Z',
+    rule: 'on-physician-release',
+    description: 'Chest CT report, awaiting release by the attending physician',
+  },
+  {
+    id: 'doc-marie-psychiatric-note',
+    patient: 'patient-marie-dubois',
+    cls: 'psychiatric',
+    loinc: '11488-4',
+    display: 'Consult note',
+    author: KOEN,
+    custodian: ZUID,
+    date: '2026-09-14T14:00:00Z',
+    label: 'R',
+    rule: 'never',
+    description: 'Psychiatric consultation note: restricted (author and GP), never released to the patient',
+  },
+  {
+    id: 'doc-marie-gp-note-v',
+    patient: 'patient-marie-dubois',
+    cls: 'consultation-note',
+    loinc: '11506-3',
+    display: 'Progress note',
+    author: ANNA,
+    date: '2026-10-20T09:15:00Z',
+    label: 'V',
+    rule: 'never',
+    url: 'Binary/binary-marie-gp-note-v',
+    contentType: 'text/plain',
+    description: 'Very restricted GP note (author only), kept in the hub safe',
+  },
+  {
+    id: 'doc-marie-lab-hidden-from-nurse',
+    patient: 'patient-marie-dubois',
+    cls: 'lab-result',
+    loinc: '11502-2',
+    display: 'Laboratory report',
+    author: SARAH,
+    custodian: PARC,
+    date: '2026-08-12T08:00:00Z',
+    rule: 'immediate',
+    description: 'Lab result Marie hid from nurse Els Goossens (document-restriction consent)',
+  },
   // Sofia Rossi: portal open; admitted at Ziekenhuis Zuid (institution link), pharmacist Ahmed Benali.
-  { id: 'doc-sofia-discharge-letter', patient: 'patient-sofia-rossi', cls: 'discharge-letter', loinc: '18842-5', display: 'Discharge summary', author: KOEN, custodian: ZUID, date: '2026-11-18T15:00:00Z', description: 'Discharge letter: no rule and no hospital default, so 7 days (2026-11-25)' },
-  { id: 'doc-sofia-lab-never', patient: 'patient-sofia-rossi', cls: 'lab-result', loinc: '11502-2', display: 'Laboratory report', author: KOEN, custodian: ZUID, date: '2026-11-12T07:45:00Z', rule: 'never', description: 'Genetic test result, never released to the patient' },
-  { id: 'doc-sofia-delayed-radiology', patient: 'patient-sofia-rossi', cls: 'imaging-report', loinc: '18748-4', display: 'Diagnostic imaging study', author: KOEN, custodian: ZUID, date: '2026-11-15T10:00:00Z', rule: 'delayed', releaseDate: '2026-12-01T00:00:00Z', description: 'X-ray report, released to the patient on 2026-12-01' },
+  {
+    id: 'doc-sofia-discharge-letter',
+    patient: 'patient-sofia-rossi',
+    cls: 'discharge-letter',
+    loinc: '18842-5',
+    display: 'Discharge summary',
+    author: KOEN,
+    custodian: ZUID,
+    date: '2026-11-18T15:00:00Z',
+    description: 'Discharge letter: no rule and no hospital default, so 7 days (2026-11-25)',
+  },
+  {
+    id: 'doc-sofia-lab-never',
+    patient: 'patient-sofia-rossi',
+    cls: 'lab-result',
+    loinc: '11502-2',
+    display: 'Laboratory report',
+    author: KOEN,
+    custodian: ZUID,
+    date: '2026-11-12T07:45:00Z',
+    rule: 'never',
+    description: 'Genetic test result, never released to the patient',
+  },
+  {
+    id: 'doc-sofia-delayed-radiology',
+    patient: 'patient-sofia-rossi',
+    cls: 'imaging-report',
+    loinc: '18748-4',
+    display: 'Diagnostic imaging study',
+    author: KOEN,
+    custodian: ZUID,
+    date: '2026-11-15T10:00:00Z',
+    rule: 'delayed',
+    releaseDate: '2026-12-01T00:00:00Z',
+    description: 'X-ray report, released to the patient on 2026-12-01',
+  },
   // Luc Martin: GP Thomas Lambert; excluded Dr Sarah Maes; no portal.
-  { id: 'doc-luc-lab', patient: 'patient-luc-martin', cls: 'lab-result', loinc: '11502-2', display: 'Laboratory report', author: SARAH, custodian: PARC, date: '2026-07-01T09:00:00Z', rule: 'immediate', description: 'Lab result from before Luc excluded Dr Maes: she still cannot see it' },
+  {
+    id: 'doc-luc-lab',
+    patient: 'patient-luc-martin',
+    cls: 'lab-result',
+    loinc: '11502-2',
+    display: 'Laboratory report',
+    author: SARAH,
+    custodian: PARC,
+    date: '2026-07-01T09:00:00Z',
+    rule: 'immediate',
+    description: 'Lab result from before Luc excluded Dr Maes: she still cannot see it',
+  },
 ];
 
 const binaries: Binary[] = [
@@ -144,10 +266,35 @@ interface SumehrSpec {
 function sumehr(s: SumehrSpec): Resource[] {
   const subject = ref(`Patient/${s.patient}`);
   const entries: Resource[] = [
-    ...s.problems.map((text, i): Resource => ({ resourceType: 'Condition', id: `${s.key}-problem-${i + 1}`, subject, code: { text }, clinicalStatus: coding('http://terminology.hl7.org/CodeSystem/condition-clinical', 'active') })),
-    ...(s.allergies ?? []).map((text, i): Resource => ({ resourceType: 'AllergyIntolerance', id: `${s.key}-allergy-${i + 1}`, patient: subject, code: { text }, clinicalStatus: coding('http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', 'active') })),
-    ...(s.treatments ?? []).map((text, i): Resource => ({ resourceType: 'MedicationStatement', id: `${s.key}-treatment-${i + 1}`, status: 'active', subject, medicationCodeableConcept: { text } })),
-    ...(s.vaccinations ?? []).map((text, i): Resource => ({ resourceType: 'Immunization', id: `${s.key}-vaccination-${i + 1}`, status: 'completed', patient: subject, vaccineCode: { text }, occurrenceDateTime: '2025-10-15' })),
+    ...s.problems.map((text, i): Resource => ({
+      resourceType: 'Condition',
+      id: `${s.key}-problem-${i + 1}`,
+      subject,
+      code: { text },
+      clinicalStatus: coding('http://terminology.hl7.org/CodeSystem/condition-clinical', 'active'),
+    })),
+    ...(s.allergies ?? []).map((text, i): Resource => ({
+      resourceType: 'AllergyIntolerance',
+      id: `${s.key}-allergy-${i + 1}`,
+      patient: subject,
+      code: { text },
+      clinicalStatus: coding('http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', 'active'),
+    })),
+    ...(s.treatments ?? []).map((text, i): Resource => ({
+      resourceType: 'MedicationStatement',
+      id: `${s.key}-treatment-${i + 1}`,
+      status: 'active',
+      subject,
+      medicationCodeableConcept: { text },
+    })),
+    ...(s.vaccinations ?? []).map((text, i): Resource => ({
+      resourceType: 'Immunization',
+      id: `${s.key}-vaccination-${i + 1}`,
+      status: 'completed',
+      patient: subject,
+      vaccineCode: { text },
+      occurrenceDateTime: '2025-10-15',
+    })),
   ];
   const section = (code: string, title: string, type: string) => {
     const listed = entries.filter((e) => e.resourceType === type && (type !== 'Condition' || code === '11450-4'));
@@ -189,12 +336,35 @@ function sumehr(s: SumehrSpec): Resource[] {
 }
 
 const sumehrs: Resource[] = [
-  ...sumehr({ key: 'sumehr-marie-2026-05', patient: 'patient-marie-dubois', author: ANNA, date: '2026-05-10T10:00:00Z', status: 'superseded', problems: ['Asthma'] }),
   ...sumehr({
-    key: 'sumehr-marie-2026-11', patient: 'patient-marie-dubois', author: ANNA, date: '2026-11-15T10:00:00Z', status: 'current', replaces: 'sumehr-marie-2026-05',
-    problems: ['Asthma', 'Iron deficiency anaemia'], allergies: ['Penicillin'], treatments: ['Salbutamol inhaler as needed'], vaccinations: ['Influenza 2025-2026'],
+    key: 'sumehr-marie-2026-05',
+    patient: 'patient-marie-dubois',
+    author: ANNA,
+    date: '2026-05-10T10:00:00Z',
+    status: 'superseded',
+    problems: ['Asthma'],
   }),
-  ...sumehr({ key: 'sumehr-luc-2026-09', patient: 'patient-luc-martin', author: THOMAS, date: '2026-09-01T09:00:00Z', status: 'current', problems: ['Hypertension'], treatments: ['Amlodipine 5 mg'] }),
+  ...sumehr({
+    key: 'sumehr-marie-2026-11',
+    patient: 'patient-marie-dubois',
+    author: ANNA,
+    date: '2026-11-15T10:00:00Z',
+    status: 'current',
+    replaces: 'sumehr-marie-2026-05',
+    problems: ['Asthma', 'Iron deficiency anaemia'],
+    allergies: ['Penicillin'],
+    treatments: ['Salbutamol inhaler as needed'],
+    vaccinations: ['Influenza 2025-2026'],
+  }),
+  ...sumehr({
+    key: 'sumehr-luc-2026-09',
+    patient: 'patient-luc-martin',
+    author: THOMAS,
+    date: '2026-09-01T09:00:00Z',
+    status: 'current',
+    problems: ['Hypertension'],
+    treatments: ['Amlodipine 5 mg'],
+  }),
 ];
 
 const all: Resource[] = [...DOCUMENTS.map(documentReference), ...binaries, ...consents, ...sumehrs];
@@ -203,6 +373,10 @@ const bundle: Bundle = {
   id: 'sharehub-demo-documents',
   type: 'transaction',
   timestamp: REFERENCE_DATE,
-  entry: all.map((resource) => ({ fullUrl: `${SH}/${resource.resourceType}/${resource.id}`, resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` } })),
+  entry: all.map((resource) => ({
+    fullUrl: `${SH}/${resource.resourceType}/${resource.id}`,
+    resource,
+    request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` },
+  })),
 };
 fs.writeFileSync(OUT, JSON.stringify(bundle, null, 2) + '\n');

@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { OperationDefinition, OperationDefinitionParameter } from '@medplum/fhirtypes';
+import { SH } from '../src/vocabulary';
 
-const SH = 'https://sharehub.example/fhir';
 const VERSION = '0.1.0';
 const OUT = path.resolve(__dirname, '../profiles');
 
@@ -59,7 +59,8 @@ const OPERATIONS: OperationSpec[] = [
   {
     code: 'release',
     title: 'Release a document to the patient',
-    description: 'The attending physician releases one document that waits for physician release (`on-physician-release`); the patient sees it from that instant. Releasing a released document answers it unchanged.',
+    description:
+      'The attending physician releases one document that waits for physician release (`on-physician-release`); the patient sees it from that instant. Releasing a released document answers it unchanged.',
     resource: ['DocumentReference'],
     instance: true,
     affectsState: true,
@@ -90,7 +91,8 @@ const OPERATIONS: OperationSpec[] = [
   {
     code: 'sumehr-quality',
     title: 'SUMEHR quality check',
-    description: 'One warning per quality item (contact and trusted persons, current problems, history, risks, active treatments, vaccinations, allergies) that is missing or empty, for a posted Composition or a stored one.',
+    description:
+      'One warning per quality item (contact and trusted persons, current problems, history, risks, active treatments, vaccinations, allergies) that is missing or empty, for a posted Composition or a stored one.',
     resource: ['Composition'],
     type: true,
     instance: true,
@@ -103,7 +105,8 @@ const OPERATIONS: OperationSpec[] = [
   {
     code: 'summary',
     title: 'Patient summary',
-    description: 'The current SUMEHR of a patient the caller may see, as a FHIR document Bundle (Composition, Patient, authors and entries), read under its DocumentReference’s policy.',
+    description:
+      'The current SUMEHR of a patient the caller may see, as a FHIR document Bundle (Composition, Patient, authors and entries), read under its DocumentReference’s policy.',
     resource: ['Patient'],
     instance: true,
     affectsState: false,
@@ -112,7 +115,8 @@ const OPERATIONS: OperationSpec[] = [
   {
     code: 'consent-status',
     title: 'Consent status by SSIN',
-    description: 'For an active, registered professional: whether the patient with this SSIN has an active hub-sharing consent. Answers every caller alike: an exclusion is never shown.',
+    description:
+      'For an active, registered professional: whether the patient with this SSIN has an active hub-sharing consent. Answers every caller alike: an exclusion is never shown.',
     resource: ['Patient'],
     type: true,
     affectsState: false,
@@ -126,7 +130,8 @@ const OPERATIONS: OperationSpec[] = [
   {
     code: 'approve',
     title: 'Approve a registration request',
-    description: 'Decides a `requested` registration Task (SPEC §6) as completed; its effects are written in the same all-or-nothing commit. Nobody decides a Task they filed or that concerns themselves.',
+    description:
+      'Decides a `requested` registration Task (SPEC §6) as completed; its effects are written in the same all-or-nothing commit. Nobody decides a Task they filed or that concerns themselves.',
     resource: ['Task'],
     instance: true,
     affectsState: true,
@@ -150,7 +155,8 @@ const OPERATIONS: OperationSpec[] = [
   {
     code: 'accept-privacy-policy',
     title: 'Accept the hub’s privacy policy',
-    description: 'A member institution (its institution-admin) records that it accepted the hub’s privacy policy, which it needs before opening hospital-stay links or acting as guarantor.',
+    description:
+      'A member institution (its institution-admin) records that it accepted the hub’s privacy policy, which it needs before opening hospital-stay links or acting as guarantor.',
     resource: ['Organization'],
     instance: true,
     affectsState: true,
@@ -164,7 +170,9 @@ const OPERATIONS: OperationSpec[] = [
     resource: ['Patient'],
     type: true,
     affectsState: true,
-    parameters: [['identifier', 'in', 1, '1', 'Identifier', 'The patient\u2019s SSIN (system https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin).']],
+    parameters: [
+      ['identifier', 'in', 1, '1', 'Identifier', 'The patient\u2019s SSIN (system https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin).'],
+    ],
   },
   {
     code: 'holders',
@@ -216,7 +224,8 @@ const OPERATIONS: OperationSpec[] = [
 ];
 
 function parameter([name, use, min, max, type, documentation]: Param, parts?: Record<string, Param[]>): OperationDefinitionParameter {
-  const typed = type === 'token' ? { type: 'string' as const, searchType: 'token' as const } : type ? { type: type as OperationDefinitionParameter['type'] } : {};
+  const typed =
+    type === 'token' ? { type: 'string' as const, searchType: 'token' as const } : type ? { type: type as OperationDefinitionParameter['type'] } : {};
   const part = parts?.[name] ? { part: parts[name].map((p) => parameter(p)) } : {};
   return { name, use, min, max, documentation, ...typed, ...part };
 }
@@ -227,7 +236,11 @@ export function operationDefinition(spec: OperationSpec): OperationDefinition {
     id: spec.code,
     url: `${SH}/OperationDefinition/${spec.code}`,
     version: VERSION,
-    name: spec.title.split(/[^A-Za-z0-9]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join(''),
+    name: spec.title
+      .split(/[^A-Za-z0-9]+/)
+      .filter(Boolean)
+      .map((w) => w[0].toUpperCase() + w.slice(1))
+      .join(''),
     title: spec.title,
     status: 'active',
     kind: 'operation',

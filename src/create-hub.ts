@@ -2,7 +2,7 @@ import type { HubConfig } from './config';
 import { isDevelopmentMode } from './config';
 import { createHubRouter } from './fhir/hub-router';
 import { loadDefinitions } from './fhir/definitions';
-import type { Hub } from './hub';
+import type { Hub } from './hub-parts';
 import type { TokenVerifier } from './http/authenticate';
 import { ensureDevKeyPair, loadKeyResolver } from './identity/keys';
 import { createTokenVerifier } from './identity/verify-token';
@@ -51,7 +51,7 @@ export async function createHub(config: HubConfig, database: Database, options: 
   if (config.postgresUrl) {
     // Performance only: a hub without them is slow, not wrong, so a failure is a warning.
     await provisionPostgresIndexes(config.postgresUrl, config.databaseName).catch((err) =>
-      log.warn('could not provision the PostgreSQL indexes (npm run db:indexes -- --sql prints them)', describeError(err)),
+      log.warn('could not provision the PostgreSQL indexes (npm run db:indexes -- --sql prints them)', describeError(err))
     );
   }
   const store = new ResourceStore(database.db, options.faults);
@@ -65,7 +65,12 @@ export async function createHub(config: HubConfig, database: Database, options: 
   const openRepository: Hub['openRepository'] = (policy, now, repositoryOptions) =>
     // The workflows' business rules are registered here: the repository runs them without importing them.
     new HubRepository({ policy, now, baseUrl: config.baseUrl, lenient: repositoryOptions?.lenient ?? false, onCommitted }, store, applyWorkflowRules);
-  const federation = await createFederation(config, { ledger: new PeerTokenLedger(database.db), national: new NationalStore(database.db) }, localReader(openRepository), log);
+  const federation = await createFederation(
+    config,
+    { ledger: new PeerTokenLedger(database.db), national: new NationalStore(database.db) },
+    localReader(openRepository),
+    log
+  );
   onCommitted = federation?.publisher?.observer;
   const router = createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl, [addWorkflowOperations, addDocumentOperations]);
   federation?.addOperations(router);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Bundle } from '@medplum/fhirtypes';
 import { isOk, parseSearchRequest } from '@medplum/core';
-import type { Hub } from './hub';
+import type { Hub } from './hub-parts';
 import { systemPolicy } from './policy/access-policy';
 import type { Principal } from './policy/principal';
 
@@ -30,7 +30,10 @@ async function loadBundle(hub: Hub, file: string): Promise<number> {
   const bundle = JSON.parse(fs.readFileSync(file, 'utf8')) as Bundle;
   const now = hub.clock();
   const repo = hub.openRepository(systemPolicy(LOADER), now);
-  const [outcome, result] = await hub.router.handleRequest({ method: 'POST', url: '', pathname: '', body: bundle, params: {}, query: {}, config: { transactions: true } }, repo);
+  const [outcome, result] = await hub.router.handleRequest(
+    { method: 'POST', url: '', pathname: '', body: bundle, params: {}, query: {}, config: { transactions: true } },
+    repo
+  );
   if (!isOk(outcome)) {
     throw new Error(`Fixture load failed (${path.basename(file)}): ${JSON.stringify(outcome.issue)}`);
   }

@@ -1,10 +1,10 @@
 import type { CareTeam, Consent, Endpoint, Organization, Practitioner } from '@medplum/fhirtypes';
+import { SH } from '../../src/vocabulary';
 
 /** The benchmark's professional: a GP whose links and consents are the facts loaded per request. */
 export const BENCH_GP_ID = 'bench-gp';
 export const BENCH_GP_NIHII = '19999999001';
 export const BENCH_GP_CLAIMS = { sub: 'bench-gp', role: 'practitioner', nihii: BENCH_GP_NIHII, profession: 'physician', scope: 'user/*.cruds' };
-const SH = 'https://sharehub.example/fhir';
 
 export function benchGp(): Practitioner & { id: string } {
   return {
@@ -21,7 +21,13 @@ export function benchGp(): Practitioner & { id: string } {
 export const BENCH_CUSTODIAN_ID = 'bench-lab';
 
 export function benchCustodian(): Organization & { id: string } {
-  return { resourceType: 'Organization', id: BENCH_CUSTODIAN_ID, active: true, name: 'Bench laboratory', endpoint: [{ reference: `Endpoint/${BENCH_SOURCE_ID}` }] };
+  return {
+    resourceType: 'Organization',
+    id: BENCH_CUSTODIAN_ID,
+    active: true,
+    name: 'Bench laboratory',
+    endpoint: [{ reference: `Endpoint/${BENCH_SOURCE_ID}` }],
+  };
 }
 
 /** The custodian's registered document source: the synthetic documents' content URLs lie below it (SPEC §4). */

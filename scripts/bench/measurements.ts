@@ -37,7 +37,8 @@ export async function measureScale(s: MeasurementSetup): Promise<Comparison[]> {
   const total = warmup + s.requests;
   const docs = s.db.collection<Document>('DocumentReference');
   const history = s.db.collection<HistoryEntry>(HISTORY_COLLECTION);
-  const run = (label: string, op: (i: number) => Promise<void>): Promise<Measurement> => measure({ label, requests: s.requests, warmup, concurrency: s.concurrency, op });
+  const run = (label: string, op: (i: number) => Promise<void>): Promise<Measurement> =>
+    measure({ label, requests: s.requests, warmup, concurrency: s.concurrency, op });
 
   const random = new SeededRandom(s.seed + 1);
   // The GP's own patients and their documents: what a professional really asks for.
@@ -99,14 +100,21 @@ export async function measureScale(s: MeasurementSetup): Promise<Comparison[]> {
   };
 
   s.note('(d) facts loading alone (in process, no HTTP)');
-  const principal: Principal = { sub: BENCH_GP_CLAIMS.sub, role: 'practitioner', nihii: BENCH_GP_CLAIMS.nihii, profession: BENCH_GP_CLAIMS.profession, scopes: [BENCH_GP_CLAIMS.scope] };
+  const principal: Principal = {
+    sub: BENCH_GP_CLAIMS.sub,
+    role: 'practitioner',
+    nihii: BENCH_GP_CLAIMS.nihii,
+    profession: BENCH_GP_CLAIMS.profession,
+    scopes: [BENCH_GP_CLAIMS.scope],
+  };
   const store = new ResourceStore(s.db);
   const facts: Comparison = {
     key: 'facts',
     title: 'facts of the GP (loadFacts)',
     hub: await run('loadFacts', async () => {
       const loaded = await loadFacts(store, principal, new Date());
-      if (loaded.kind !== 'practitioner' || loaded.links.length !== s.seeded.linkedPatientIds.length) throw new Error('loadFacts did not find the GP and its links');
+      if (loaded.kind !== 'practitioner' || loaded.links.length !== s.seeded.linkedPatientIds.length)
+        throw new Error('loadFacts did not find the GP and its links');
     }),
     baselines: [await run('the same finds, by hand', () => rawFacts(s.db, s.seeded.linkedPatientIds))],
   };
@@ -121,8 +129,14 @@ async function rawFacts(db: Db, linked: string[]): Promise<void> {
   const nihii = `https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional|${BENCH_GP_CLAIMS.nihii}`;
   const self = `Practitioner/${BENCH_GP_ID}`;
   const find = (type: string, filter: Document, limit = 10_000) => db.collection(type).find(filter).limit(limit).toArray();
-  await Promise.all([find('Practitioner', { 's.identifier': nihii, del: false }, 2), find('Consent', { 's.actor:identifier': nihii, 's.status': 'active', del: false })]);
-  await Promise.all([find('CareTeam', { 's.participant': self, 's.status': 'active', del: false }), find('Consent', { 's.actor': self, 's.status': 'active', del: false })]);
+  await Promise.all([
+    find('Practitioner', { 's.identifier': nihii, del: false }, 2),
+    find('Consent', { 's.actor:identifier': nihii, 's.status': 'active', del: false }),
+  ]);
+  await Promise.all([
+    find('CareTeam', { 's.participant': self, 's.status': 'active', del: false }),
+    find('Consent', { 's.actor': self, 's.status': 'active', del: false }),
+  ]);
   // The consents of the linked patients: one equality per patient, 2 in flight, as loadFacts sends them.
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -27,7 +27,13 @@ interface NumericOption {
 }
 
 const NUMERIC: NumericOption[] = [
-  { key: 'docs-per-patient', env: 'BENCH_DOCS_PER_PATIENT', fallback: 50, min: 1, help: 'documents per patient (78M / 1.5M in the real network); patients = max(links, docs / this)' },
+  {
+    key: 'docs-per-patient',
+    env: 'BENCH_DOCS_PER_PATIENT',
+    fallback: 50,
+    min: 1,
+    help: 'documents per patient (78M / 1.5M in the real network); patients = max(links, docs / this)',
+  },
   { key: 'requests', env: 'BENCH_REQUESTS', fallback: 200, min: 1, help: 'requests per measurement (after warm-up)' },
   { key: 'concurrency', env: 'BENCH_CONCURRENCY', fallback: 4, min: 1, help: 'requests in flight at once' },
   { key: 'seed', env: 'BENCH_SEED', fallback: 42, min: 0, help: 'seed of the data and request generator' },

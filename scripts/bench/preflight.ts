@@ -69,7 +69,10 @@ export async function explainStoreQueries(uri: string, databaseName: string, see
     const lines: string[] = [];
     for (const [label, filter, sort] of shapes) {
       try {
-        const cursor = db.collection('DocumentReference').find(filter).limit(sort ? 51 : 1);
+        const cursor = db
+          .collection('DocumentReference')
+          .find(filter)
+          .limit(sort ? 51 : 1);
         if (sort) cursor.sort(sort);
         lines.push(`plan of ${label.padEnd(10)} ${planSummary(await cursor.explain('queryPlanner'))}  filter ${JSON.stringify(filter)}`);
       } catch (err) {

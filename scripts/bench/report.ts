@@ -37,7 +37,11 @@ export function summary(facts: RunFacts, comparisons: Comparison[]): string {
     }
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   const rule = '-'.repeat(widths.reduce((sum, w) => sum + w + 2, -2));
   return [
     '',
@@ -47,7 +51,8 @@ export function summary(facts: RunFacts, comparisons: Comparison[]): string {
     `engine       ${facts.engine}`,
     `data         N = ${facts.docs} DocumentReferences, M = ${facts.patients} Patients (+ History entries), the GP linked with ${facts.links}`,
     `load         ${facts.requests} requests per measurement after warm-up, concurrency ${facts.concurrency}`,
-    `seeding      ${facts.seedSeconds.toFixed(1)} s for this scale's step` + (facts.indexSeconds ? `, createHub incl. ensureIndexes ${facts.indexSeconds.toFixed(1)} s` : ''),
+    `seeding      ${facts.seedSeconds.toFixed(1)} s for this scale's step` +
+      (facts.indexSeconds ? `, createHub incl. ensureIndexes ${facts.indexSeconds.toFixed(1)} s` : ''),
     `run time     ${facts.totalSeconds.toFixed(0)} s in all; node ${process.version} on ${process.platform}/${process.arch}, ${os.cpus().length} CPUs`,
     rule,
     line(header),
@@ -111,7 +116,11 @@ export function goalLines(byScale: Map<number, Comparison[]>): string[] {
     const growth = last.hub.p50 / first.hub.p50;
     lines.push(`goal search p50 at ${scales[scales.length - 1]} <= 1.5x its p50 at ${scales[0]}: ${growth.toFixed(2)}x ${growth <= 1.5 ? 'met' : 'NOT met'}`);
   }
-  const limits: [string, number][] = [['search', 1.3], ['read', 1.5], ['create', 2]];
+  const limits: [string, number][] = [
+    ['search', 1.3],
+    ['read', 1.5],
+    ['create', 2],
+  ];
   for (const scale of scales) {
     for (const [key, limit] of limits) {
       const c = get(scale, key);

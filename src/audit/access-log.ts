@@ -1,6 +1,6 @@
 import { OperationOutcomeError, getStatus } from '@medplum/core';
 import type { CareTeam, Resource } from '@medplum/fhirtypes';
-import { LINK_TYPE } from '../policy/vocabulary';
+import { LINK_TYPE } from '../vocabulary';
 
 /** AuditEvent.outcome: success, minor failure (refused, not found, invalid), serious failure. */
 export type AuditOutcome = '0' | '4' | '8';
@@ -67,5 +67,8 @@ export function outcomeOfStatus(status: number): AuditOutcome {
 
 /** An emergency link is break-the-glass (SPEC §5): its creation is flagged in the trail. */
 export function breaksTheGlass(resource: Resource): boolean {
-  return resource.resourceType === 'CareTeam' && !!(resource as CareTeam).category?.some((c) => c.coding?.some((x) => x.system === LINK_TYPE && x.code === 'emergency'));
+  return (
+    resource.resourceType === 'CareTeam' &&
+    !!(resource as CareTeam).category?.some((c) => c.coding?.some((x) => x.system === LINK_TYPE && x.code === 'emergency'))
+  );
 }

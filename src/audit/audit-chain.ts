@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent, Extension } from '@medplum/fhirtypes';
-import { AUDIT_CHAIN_EXT } from './audit-vocabulary';
+import { AUDIT_CHAIN_EXT } from '../vocabulary';
 
 /** The `previous` of a chain's first event. */
 export const GENESIS = '0'.repeat(64);
@@ -31,7 +31,11 @@ export interface ChainLink {
  * store sets) together with the chain, the position and the previous event's hash.
  */
 export function sealEvent(event: AuditEvent, chain: string, seq: number, previous: string): AuditEvent {
-  const unsealed: AuditEvent = { ...event, id: auditEventId(chain, seq), extension: [...(event.extension ?? []).filter((e) => e.url !== AUDIT_CHAIN_EXT), chainExtension(chain, seq, previous)] };
+  const unsealed: AuditEvent = {
+    ...event,
+    id: auditEventId(chain, seq),
+    extension: [...(event.extension ?? []).filter((e) => e.url !== AUDIT_CHAIN_EXT), chainExtension(chain, seq, previous)],
+  };
   const hash = hashOf(unsealed);
   return { ...unsealed, extension: [...(unsealed.extension ?? []).slice(0, -1), chainExtension(chain, seq, previous, hash)] };
 }

@@ -2,21 +2,9 @@ import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@med
 import type { Facts } from '../policy/facts';
 import type { Principal } from '../policy/principal';
 import { REGISTRY_TYPES } from '../policy/resource-classes';
-import { NIHII_PROFESSIONAL, PROFESSION, SSIN } from '../policy/vocabulary';
+import { AUDIT_AGENT_ORGANIZATION_EXT, CLIENT_ID_SYSTEM, NIHII_PROFESSIONAL, PEER_HUB_SYSTEM, PROFESSION, SSIN } from '../vocabulary';
 import { outcomeOfStatus, type Access, type AuditOutcome } from './access-log';
-import {
-  ACT_REASON,
-  AUDIT_AGENT_ORGANIZATION_EXT,
-  AUDIT_EVENT_TYPE,
-  CLIENT_ID_SYSTEM,
-  DICOM,
-  ENTITY_TYPE,
-  OBJECT_ROLE,
-  PARTICIPATION_TYPE,
-  PEER_HUB_SYSTEM,
-  RESTFUL_INTERACTION,
-  SOURCE_TYPE,
-} from './audit-vocabulary';
+import { ACT_REASON, AUDIT_EVENT_TYPE, DICOM, ENTITY_TYPE, OBJECT_ROLE, PARTICIPATION_TYPE, RESTFUL_INTERACTION, SOURCE_TYPE } from './audit-vocabulary';
 
 /** What the audit trail needs to know of one finished request. */
 export interface AuditContext {
@@ -98,7 +86,10 @@ export function auditEventsFor(ctx: AuditContext, accesses: Access[]): PendingAu
         entity: [
           ...(patient ? [entity(patient, '1', 'Person', '1', 'Patient')] : []),
           ...[...touched.resources].filter((r) => r !== patient).map((r) => entity(r, '2', 'System Object', '4', 'Domain Resource')),
-          ...queries.map((q) => ({ ...entity(undefined, '2', 'System Object', '24', 'Query'), query: Buffer.from(patient ? shapeOf(q) : q).toString('base64') })),
+          ...queries.map((q) => ({
+            ...entity(undefined, '2', 'System Object', '24', 'Query'),
+            query: Buffer.from(patient ? shapeOf(q) : q).toString('base64'),
+          })),
           ...basis.references.map((r) => entity(r, '2', 'System Object', '13', 'Security Resource')),
         ],
       };
@@ -108,7 +99,22 @@ export function auditEventsFor(ctx: AuditContext, accesses: Access[]): PendingAu
 }
 
 /** Search parameters whose values name no person: kept as they are in a patient's event. */
-const PLAIN_PARAMS = new Set(['status', 'category', 'type', 'date', 'code', 'intent', '_count', '_sort', '_include', '_revinclude', '_summary', '_elements', '_total', '_lastUpdated']);
+const PLAIN_PARAMS = new Set([
+  'status',
+  'category',
+  'type',
+  'date',
+  'code',
+  'intent',
+  '_count',
+  '_sort',
+  '_include',
+  '_revinclude',
+  '_summary',
+  '_elements',
+  '_total',
+  '_lastUpdated',
+]);
 
 /**
  * The query as a patient's event keeps it: one search may look up several people (SSINs, ids,

@@ -1,5 +1,5 @@
 import type { HubRepository } from '../fhir/hub-repository';
-import type { Hub } from '../hub';
+import type { Hub } from '../hub-parts';
 import { auditEventsFor } from './audit-event';
 
 /** What the HTTP layer knows of a finished request when it audits it. */

@@ -15,7 +15,12 @@ const MAX_NAMED = 20;
  * the patient's trail records it, as refused when the caller may not reach that patient
  * (a probe leaves a trace). Patients that do not exist get no trail: the probe is a refusal of the caller's.
  */
-export async function touchNamedPatients(ctx: RequestContext, readPatient: (id: string) => Promise<StoredResource | undefined>, access: Access, request: SearchRequest): Promise<void> {
+export async function touchNamedPatients(
+  ctx: RequestContext,
+  readPatient: (id: string) => Promise<StoredResource | undefined>,
+  access: Access,
+  request: SearchRequest
+): Promise<void> {
   const named = new Set<string>();
   for (const filter of request.filters ?? []) {
     if (!PATIENT_PARAMS.has(filter.code) || filter.operator !== 'eq') continue;

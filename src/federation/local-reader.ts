@@ -1,4 +1,4 @@
-import type { Hub } from '../hub';
+import type { Hub } from '../hub-parts';
 import { systemPolicy } from '../policy/access-policy';
 import type { Principal } from '../policy/principal';
 import type { ReadLocal } from './national-form';

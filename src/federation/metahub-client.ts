@@ -1,8 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Bundle, Endpoint, Parameters, Resource } from '@medplum/fhirtypes';
 import type { NationalAccess } from '../policy/facts';
-import { SSIN } from '../policy/vocabulary';
-import { PEER_HUB_SYSTEM } from './metahub';
+import { PEER_HUB_SYSTEM, SSIN } from '../vocabulary';
 import { callPeer, PeerFailure } from './peer-client';
 import { signPeerToken } from './peer-token';
 import type { Peer, PeerDirectory } from './peers';

@@ -3,12 +3,10 @@ import type { FhirRequest, FhirRouteHandler, FhirRouter } from '@medplum/fhir-ro
 import type { Bundle, Endpoint, Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import { isValidSsin } from '../fhir/belgian-identifiers';
 import type { HubRepository } from '../fhir/hub-repository';
-import { SSIN } from '../policy/vocabulary';
+import { PEER_HUB_SYSTEM, SSIN } from '../vocabulary';
 import type { NationalStore } from '../store/national-store';
 import { InvalidPublication, isPractitionerRecord, nationalAccess, recordOf } from './national-view';
 import type { PeerDirectory } from './peers';
-
-export const PEER_HUB_SYSTEM = 'https://sharehub.example/fhir/NamingSystem/peer-hub';
 
 /**
  * The metahub's operations (SPEC §11), for hubs only (role `hub`, a peer token): the holder index,

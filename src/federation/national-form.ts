@@ -1,5 +1,5 @@
 import type { Bundle, CareTeam, Consent, Identifier, Patient, Practitioner, Reference, Resource } from '@medplum/fhirtypes';
-import { CBE, CONSENT_KIND, LINK_TYPE, NIHII_ORGANIZATION, NIHII_PROFESSIONAL, PROFESSION, SSIN } from '../policy/vocabulary';
+import { CBE, CONSENT_KIND, LINK_TYPE, NIHII_ORGANIZATION, NIHII_PROFESSIONAL, PROFESSION, SSIN } from '../vocabulary';
 
 /**
  * The national form of what a hub publishes to the metahub (SPEC §11): its Consents, therapeutic

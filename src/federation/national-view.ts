@@ -1,7 +1,7 @@
 import type { CareTeam, Consent, Practitioner, Resource } from '@medplum/fhirtypes';
 import { parseFhirDate } from '../fhir/search-values';
 import type { NationalAccess } from '../policy/facts';
-import { CBE, CONSENT_KIND, LINK_TYPE, NIHII_ORGANIZATION, NIHII_PROFESSIONAL, PROFESSION, SSIN } from '../policy/vocabulary';
+import { CBE, CONSENT_KIND, LINK_TYPE, NIHII_ORGANIZATION, NIHII_PROFESSIONAL, PROFESSION, SSIN } from '../vocabulary';
 import type { NationalPractitioner, NationalRecord } from '../store/national-store';
 
 /** Why a publication was refused: a 400 naming the entry. */

@@ -2,7 +2,7 @@ import type { Patient, Resource } from '@medplum/fhirtypes';
 import type { WriteObserver } from '../fhir/request-context';
 import type { Logger } from '../log';
 import { CLINICAL_TYPES } from '../policy/resource-classes';
-import { SSIN } from '../policy/vocabulary';
+import { SSIN } from '../vocabulary';
 import type { PlannedWrite } from '../store/stored-resource';
 import type { MetahubClient } from './metahub-client';
 import { nationalForm, type ReadLocal } from './national-form';

@@ -1,10 +1,5 @@
 import type { Identifier, Resource } from '@medplum/fhirtypes';
-
-/** HL7 Belgium core naming systems (SPEC §3). */
-export const SSIN_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
-export const NIHII_PROFESSIONAL_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional';
-export const NIHII_ORGANIZATION_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-organization';
-export const CBE_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/cbe';
+import { CBE, NIHII_ORGANIZATION, NIHII_PROFESSIONAL, SSIN } from '../vocabulary';
 
 export interface IdentifierProblem {
   expression: string;
@@ -85,26 +80,26 @@ export function makeCbe(first8: string): string {
 }
 
 export function ssinIdentifier(value: string): Identifier {
-  return { system: SSIN_SYSTEM, value };
+  return { system: SSIN, value };
 }
 
 export function nihiiProfessionalIdentifier(value: string): Identifier {
-  return { system: NIHII_PROFESSIONAL_SYSTEM, value };
+  return { system: NIHII_PROFESSIONAL, value };
 }
 
 export function nihiiOrganizationIdentifier(value: string): Identifier {
-  return { system: NIHII_ORGANIZATION_SYSTEM, value };
+  return { system: NIHII_ORGANIZATION, value };
 }
 
 export function cbeIdentifier(value: string): Identifier {
-  return { system: CBE_SYSTEM, value };
+  return { system: CBE, value };
 }
 
 const VALIDATORS: Record<string, { check: (s: string) => boolean; what: string }> = {
-  [SSIN_SYSTEM]: { check: isValidSsin, what: 'SSIN (11 digits with valid check digits)' },
-  [NIHII_PROFESSIONAL_SYSTEM]: { check: isValidNihii, what: 'NIHII number (11 digits)' },
-  [NIHII_ORGANIZATION_SYSTEM]: { check: isValidNihii, what: 'NIHII number (11 digits)' },
-  [CBE_SYSTEM]: { check: isValidCbe, what: 'CBE number (10 digits with valid check digits)' },
+  [SSIN]: { check: isValidSsin, what: 'SSIN (11 digits with valid check digits)' },
+  [NIHII_PROFESSIONAL]: { check: isValidNihii, what: 'NIHII number (11 digits)' },
+  [NIHII_ORGANIZATION]: { check: isValidNihii, what: 'NIHII number (11 digits)' },
+  [CBE]: { check: isValidCbe, what: 'CBE number (10 digits with valid check digits)' },
 };
 
 /**

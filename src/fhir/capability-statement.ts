@@ -42,13 +42,21 @@ export function buildCapabilityStatement(router: FhirRouter, baseUrl: string, ve
         documentation: param.description?.split('\n')[0]?.slice(0, 200),
       })),
     ],
-    operation: operationsOf(router).filter((o) => o.type === type).map(({ name }) => operationEntry(name)),
+    operation: operationsOf(router)
+      .filter((o) => o.type === type)
+      .map(({ name }) => operationEntry(name)),
     searchInclude: Object.values(searchParametersOf(type))
       .filter((p) => p.type === 'reference')
       .map((p) => `${type}:${p.code}`),
   }));
   // The hub's own conformance resources: read and list only (profiles/).
-  resources.push(...CONFORMANCE_TYPES.map((type): CapabilityStatementRestResource => ({ type, interaction: [{ code: 'read' }, { code: 'search-type' }], searchParam: [{ name: 'url', type: 'uri' }] })));
+  resources.push(
+    ...CONFORMANCE_TYPES.map((type): CapabilityStatementRestResource => ({
+      type,
+      interaction: [{ code: 'read' }, { code: 'search-type' }],
+      searchParam: [{ name: 'url', type: 'uri' }],
+    }))
+  );
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -71,16 +79,16 @@ export function buildCapabilityStatement(router: FhirRouter, baseUrl: string, ve
           description: 'Bearer JWT (RS256/ES256) with SMART v2 scopes; every read is narrowed by consent, links and release rules.',
         },
         resource: resources,
-        interaction: [
-          ...(interactions.has('batch') ? [{ code: 'batch' as const }, { code: 'transaction' as const }] : []),
-        ],
-        operation: operationsOf(router).filter((o) => !o.type).map(({ name }) => operationEntry(name)),
+        interaction: [...(interactions.has('batch') ? [{ code: 'batch' as const }, { code: 'transaction' as const }] : [])],
+        operation: operationsOf(router)
+          .filter((o) => !o.type)
+          .map(({ name }) => operationEntry(name)),
       },
     ],
   };
 }
 
-/** Operations served by the HTTP layer rather than the router: `$content` streams bytes (src/http/document-content.ts). */
+/** Operations served by the HTTP layer rather than the router: `$content` streams bytes (src/http/content-endpoint.ts). */
 const HTTP_OPERATIONS = [{ name: 'content', type: 'DocumentReference' }];
 
 /** Every `$operation` the hub serves, with the resource type it hangs on (none = system level). */

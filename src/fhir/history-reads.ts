@@ -33,7 +33,14 @@ export async function instanceHistory<T extends Resource>(
   return historyBundle(visible.slice(offset, offset + limit), ctx.baseUrl, visible.length) as Bundle<WithId<T>>;
 }
 
-export async function typeHistory(repo: HubRepository, store: ResourceStore, access: Access, resourceType: string, limit: number, since?: Date): Promise<Bundle> {
+export async function typeHistory(
+  repo: HubRepository,
+  store: ResourceStore,
+  access: Access,
+  resourceType: string,
+  limit: number,
+  since?: Date
+): Promise<Bundle> {
   const { ctx } = repo;
   const scope = ctx.policy.readScope(resourceType, 's');
   const entries = (await store.typeHistory(resourceType, scope, limit, since)).filter((e) => versionVisible(scope, e));
@@ -41,7 +48,14 @@ export async function typeHistory(repo: HubRepository, store: ResourceStore, acc
   return historyBundle(entries, ctx.baseUrl);
 }
 
-export async function versionOf<T extends Resource>(repo: HubRepository, store: ResourceStore, access: Access, resourceType: string, id: string, vid: string): Promise<WithId<T>> {
+export async function versionOf<T extends Resource>(
+  repo: HubRepository,
+  store: ResourceStore,
+  access: Access,
+  resourceType: string,
+  id: string,
+  vid: string
+): Promise<WithId<T>> {
   const { ctx } = repo;
   const current = await repo.visibleCurrent(resourceType, id);
   touch(access, `${resourceType}/${id}`, current.a.patient);

@@ -66,7 +66,11 @@ export class HubRepository extends FhirRepository<undefined> {
   /** Named questions for the workflows, answered without handing out documents (workflow-port.ts). */
   readonly port: WorkflowPort;
 
-  constructor(readonly ctx: RequestContext, store: ResourceStore, rules: WriteRules) {
+  constructor(
+    readonly ctx: RequestContext,
+    store: ResourceStore,
+    rules: WriteRules
+  ) {
     super();
     this.#store = store;
     this.#rules = rules;
@@ -104,7 +108,11 @@ export class HubRepository extends FhirRepository<undefined> {
    * Matches are searched in the caller's scope: a hidden match answers as no match. Inside a
    * transaction the entry runs as part of it (a retried bundle finds its entries the same way).
    */
-  override async conditionalCreate<T extends Resource>(resource: T, search: SearchRequest<T>, options?: CreateResourceOptions): Promise<{ resource: WithId<T>; outcome: OperationOutcome }> {
+  override async conditionalCreate<T extends Resource>(
+    resource: T,
+    search: SearchRequest<T>,
+    options?: CreateResourceOptions
+  ): Promise<{ resource: WithId<T>; outcome: OperationOutcome }> {
     if (this.staged) return super.conditionalCreate(resource, search, options);
     const key = `if-none-exist|${this.ctx.policy.principal.sub}|${search.resourceType}${formatSearchQuery({ ...search, count: undefined, sortRules: undefined })}`;
     try {
@@ -203,12 +211,18 @@ export class HubRepository extends FhirRepository<undefined> {
 
   async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
     const query = `${searchRequest.resourceType}${formatSearchQuery(searchRequest)}`;
-    return this.audited('search-type', searchRequest.resourceType, undefined, async (access) => {
-      assertServed(searchRequest.resourceType);
-      const bundle = (await executeSearch(this, this.#store, searchRequest)) as Bundle<WithId<T>>;
-      await touchNamedPatients(this.ctx, (id) => this.#store.readFactById('Patient', id), access, searchRequest);
-      return bundle;
-    }, query);
+    return this.audited(
+      'search-type',
+      searchRequest.resourceType,
+      undefined,
+      async (access) => {
+        assertServed(searchRequest.resourceType);
+        const bundle = (await executeSearch(this, this.#store, searchRequest)) as Bundle<WithId<T>>;
+        await touchNamedPatients(this.ctx, (id) => this.#store.readFactById('Patient', id), access, searchRequest);
+        return bundle;
+      },
+      query
+    );
   }
 
   /** A resource as the caller may see it: what SPEC §7 keeps from a professional is taken out of audit events. */
@@ -316,7 +330,8 @@ export class HubRepository extends FhirRepository<undefined> {
     // The policy sees both versions: moving a resource to another patient needs the right on both.
     if (!authorisedByOperation) await this.assertMayWrite(input.resourceType, current ? 'update' : 'create', input, access, current);
     // In a bundle, references may point at entries staged later: checked at commit instead.
-    if (!this.staged) await assertReferencesVisible(this, input, this.keptByOperation(current, authorisedByOperation), this.referencesByExistence(input, current));
+    if (!this.staged)
+      await assertReferencesVisible(this, input, this.keptByOperation(current, authorisedByOperation), this.referencesByExistence(input, current));
     // Rules see the writes staged earlier in the same bundle (a transaction filing a Task for a new Practitioner).
     const rules = {
       policy: this.ctx.policy,
@@ -389,7 +404,13 @@ export class HubRepository extends FhirRepository<undefined> {
     return doc.r as WithId<T>;
   }
 
-  private async assertMayWrite(type: string, interaction: WriteInteraction, resource: Resource | undefined, next: AccessFields | undefined, current: StoredResource | undefined): Promise<void> {
+  private async assertMayWrite(
+    type: string,
+    interaction: WriteInteraction,
+    resource: Resource | undefined,
+    next: AccessFields | undefined,
+    current: StoredResource | undefined
+  ): Promise<void> {
     const relative = this.lookups.relative;
     const change = {
       next: resource && next ? await writeFacetsOf(this.#store, resource, next, relative) : undefined,
@@ -422,14 +443,14 @@ export class HubRepository extends FhirRepository<undefined> {
     const staged = new Set(writes.map((w) => `${w.type}/${w.doc._id}`));
     for (const write of referencesChecked ? [] : writes) {
       const kept = this.keptByOperation(write.previous, this.operationWrites.has(`${write.type}/${write.doc._id}`));
-      if (!write.doc.del) await assertReferencesVisible(this, write.doc.r, new Set([...staged, ...kept]), this.referencesByExistence(write.doc.r, write.previous));
+      if (!write.doc.del)
+        await assertReferencesVisible(this, write.doc.r, new Set([...staged, ...kept]), this.referencesByExistence(write.doc.r, write.previous));
     }
     // The in-process loaders seed the safe piece by piece; every request's commit keeps it whole.
     if (!this.ctx.policy.system) assertSafeContentPublishedTogether(writes, this.lookups.relative);
     await storeWrites(this.#store, this.ctx, this.lookups.relative, writes, this.ifMatch);
     await this.ctx.onCommitted?.(writes);
   }
-
 }
 
 function assertServed(resourceType: string): void {

@@ -47,7 +47,9 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
 function withSearchLimits(handler: FhirRouteHandler): FhirRouteHandler {
   return async (req, ...rest) => {
     const params = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown> | undefined;
-    const pairs = Object.entries(params ?? {}).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, String(v)]));
+    const pairs = Object.entries(params ?? {}).flatMap(([name, value]) =>
+      (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, String(v)])
+    );
     assertSearchParametersWithinLimits(pairs);
     return handler(req, ...rest);
   };
@@ -57,7 +59,7 @@ function withSearchLimits(handler: FhirRouteHandler): FhirRouteHandler {
 function withIfMatch(handler: FhirRouteHandler): FhirRouteHandler {
   return async (req, repo, router, options) => {
     const header = req.headers?.['if-match'];
-    const version = typeof header === 'string' ? /"([^"]+)"/.exec(header)?.[1] ?? header : undefined;
+    const version = typeof header === 'string' ? (/"([^"]+)"/.exec(header)?.[1] ?? header) : undefined;
     const hub = repo as HubRepository;
     hub.expectedVersion = version;
     try {

@@ -1,6 +1,6 @@
 import type { CareTeam, Consent, Practitioner } from '@medplum/fhirtypes';
 import { consentKindOf } from '../policy/access-fields';
-import { NIHII_PROFESSIONAL } from '../policy/vocabulary';
+import { NIHII_PROFESSIONAL } from '../vocabulary';
 import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import { toStoredResource } from './stored-form';
 import { and, fieldIn } from '../store/condition';
@@ -45,7 +45,13 @@ async function endLink(store: ResourceStore, found: StoredResource, now: Date, b
  * ended too, so that lifting the exclusion later does not silently revive them. Runs after the
  * exclusion is stored; a failure here is retried by the next write of that exclusion.
  */
-export async function endLinksOfExcluded(store: ResourceStore, writes: PlannedWrite[], now: Date, baseUrl: string, relative: (ref: string | undefined) => string | undefined): Promise<void> {
+export async function endLinksOfExcluded(
+  store: ResourceStore,
+  writes: PlannedWrite[],
+  now: Date,
+  baseUrl: string,
+  relative: (ref: string | undefined) => string | undefined
+): Promise<void> {
   for (const w of writes) {
     const consent = w.doc.r as Consent;
     if (w.doc.del || consent.resourceType !== 'Consent' || consentKindOf(consent) !== 'exclusion' || consent.status !== 'active') continue;
@@ -55,7 +61,11 @@ export async function endLinksOfExcluded(store: ResourceStore, writes: PlannedWr
   }
 }
 
-async function excludedPractitioner(store: ResourceStore, consent: Consent, relative: (ref: string | undefined) => string | undefined): Promise<string | undefined> {
+async function excludedPractitioner(
+  store: ResourceStore,
+  consent: Consent,
+  relative: (ref: string | undefined) => string | undefined
+): Promise<string | undefined> {
   const actor = consent.provision?.actor?.[0]?.reference;
   const byReference = relative(actor?.reference);
   if (byReference?.startsWith('Practitioner/')) return byReference;

@@ -15,7 +15,12 @@ const FOREIGN_REFERENCE = /^(https?:\/\/|urn:|#)/;
 /** How a write's Patient references are checked: visible to the caller, only existing, or left to the workflow's rules. */
 export type PatientReferenceCheck = 'visible' | 'exists' | 'by-rules';
 
-export async function assertReferencesVisible(repo: HubRepository, resource: Resource, staged: Set<string>, patients: PatientReferenceCheck = 'visible'): Promise<void> {
+export async function assertReferencesVisible(
+  repo: HubRepository,
+  resource: Resource,
+  staged: Set<string>,
+  patients: PatientReferenceCheck = 'visible'
+): Promise<void> {
   const self = `${resource.resourceType}/${resource.id}`;
   for (const { reference: raw, path } of referencesIn(resource)) {
     const reference = relativeReference(raw, repo.ctx.baseUrl);
@@ -39,7 +44,9 @@ export function referencesIn(value: unknown, path = ''): { reference: string; pa
   if (Array.isArray(value)) return value.flatMap((v, i) => referencesIn(v, `${path}[${i}]`));
   if (!value || typeof value !== 'object') return [];
   return Object.entries(value as Record<string, unknown>).flatMap(([key, v]) =>
-    key === 'reference' && typeof v === 'string' ? [{ reference: v, path: `${path}.reference`.replace(/^\./, '') }] : referencesIn(v, path ? `${path}.${key}` : key)
+    key === 'reference' && typeof v === 'string'
+      ? [{ reference: v, path: `${path}.reference`.replace(/^\./, '') }]
+      : referencesIn(v, path ? `${path}.${key}` : key)
   );
 }
 

@@ -146,9 +146,7 @@ function checkExtensionValue(ext: Record<string, unknown>, rule: ExtensionRule, 
 function extensionRules(): Map<string, HubExtension> {
   if (hubExtensions) return hubExtensions;
   const found = new Map<string, HubExtension>();
-  const definitions = getHubProfiles().filter(
-    (r): r is StructureDefinition => r.resourceType === 'StructureDefinition' && r.type === 'Extension',
-  );
+  const definitions = getHubProfiles().filter((r): r is StructureDefinition => r.resourceType === 'StructureDefinition' && r.type === 'Extension');
   for (const sd of definitions) {
     const elements = sd.snapshot?.element ?? [];
     const rules: HubExtension = { slices: new Map() };

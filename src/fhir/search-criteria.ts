@@ -208,13 +208,7 @@ function numberCondition(code: string, operator: string, value: string): Conditi
   }
 }
 
-async function chainCondition(
-  resourceType: string,
-  filter: Filter,
-  referenceCode: string,
-  targetCode: string,
-  options: CriteriaOptions
-): Promise<Condition> {
+async function chainCondition(resourceType: string, filter: Filter, referenceCode: string, targetCode: string, options: CriteriaOptions): Promise<Condition> {
   const param = searchParametersOf(resourceType)[referenceCode];
   if (param?.type !== 'reference') {
     throw new UnsupportedSearch(`Unknown chained parameter '${filter.code}' for ${resourceType}`);
@@ -223,7 +217,12 @@ async function chainCondition(
   for (const target of param.target ?? []) {
     if (!searchParametersOf(target)[targetCode]) continue;
     const ids = await options.resolveChain(target, { code: targetCode, operator: filter.operator, value: filter.value });
-    alternatives.push(fieldIn(`keys.${referenceCode}`, ids.map((id) => `${target}/${id}`)));
+    alternatives.push(
+      fieldIn(
+        `keys.${referenceCode}`,
+        ids.map((id) => `${target}/${id}`)
+      )
+    );
   }
   if (!alternatives.length) {
     throw new UnsupportedSearch(`Unknown chained parameter '${filter.code}' for ${resourceType}`);

@@ -10,7 +10,7 @@ import { compileCriteria } from './search-criteria';
 import { assertSearchRequestWithinLimits } from './search-limits';
 import { decodeCursor, DEFAULT_COUNT, encodeCursor, MAX_COUNT, sortKeysOf } from './search-paging';
 import { isServedType } from './served-types';
-import { SSIN } from '../policy/vocabulary';
+import { SSIN } from '../vocabulary';
 
 /** Most resources an `_include`/`_revinclude` adds to one page, and most ids a chain resolves to (a cap). */
 const MAX_INCLUDED = 1000;
@@ -154,7 +154,9 @@ function pageLink(relation: string, baseUrl: string, request: SearchRequest, ign
 function searchUrl(baseUrl: string, request: SearchRequest, ignored: Filter[], cursor: string | undefined): string {
   const filters = (request.filters ?? []).filter((f) => !ignored.includes(f));
   const countOnly = request.count === 0;
-  const params = new URLSearchParams(formatSearchQuery({ ...request, filters, cursor, offset: undefined, count: countOnly ? undefined : request.count }).slice(1));
+  const params = new URLSearchParams(
+    formatSearchQuery({ ...request, filters, cursor, offset: undefined, count: countOnly ? undefined : request.count }).slice(1)
+  );
   // Medplum's formatter writes its own `_fields`; clients expect the FHIR name back.
   const fields = params.get('_fields');
   params.delete('_fields');

@@ -1,15 +1,7 @@
 import { evalFhirPathTyped, parseFhirPath, toTypedValue, type FhirPathAtom } from '@medplum/core';
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import { searchParametersOf } from './definitions';
-import {
-  dateRangeOf,
-  normalizeString,
-  numberValuesOf,
-  referenceIdentifierKeysOf,
-  referenceKeysOf,
-  stringValuesOf,
-  tokenKeysOf,
-} from './search-values';
+import { dateRangeOf, normalizeString, numberValuesOf, referenceIdentifierKeysOf, referenceKeysOf, stringValuesOf, tokenKeysOf } from './search-values';
 
 /**
  * The search sidecar stored next to each resource (ARCHITECTURE "Storage model"): every value a
@@ -56,9 +48,7 @@ export function indexedParameters(resourceType: string): CompiledParam[] {
 
 /** Shared parameters list every base type in one union; keep only this type's branches. */
 function expressionFor(resourceType: string, expression: string): string | undefined {
-  const parts = splitUnion(expression).filter(
-    (p) => p.startsWith(resourceType + '.') || p.startsWith('(' + resourceType + '.') || p === resourceType
-  );
+  const parts = splitUnion(expression).filter((p) => p.startsWith(resourceType + '.') || p.startsWith('(' + resourceType + '.') || p === resourceType);
   return parts.length ? parts.join(' | ') : undefined;
 }
 
@@ -93,13 +83,7 @@ export function extractSearchFields(resource: Resource, baseUrl: string): Search
   return fields;
 }
 
-function addValues(
-  fields: SearchFields,
-  code: string,
-  type: string,
-  values: ReturnType<typeof evalFhirPathTyped>,
-  baseUrl: string
-): void {
+function addValues(fields: SearchFields, code: string, type: string, values: ReturnType<typeof evalFhirPathTyped>, baseUrl: string): void {
   switch (type) {
     case 'token': {
       put(fields.keys, code, values.flatMap(tokenKeysOf));

@@ -7,7 +7,11 @@ import type { CodeableConcept, Coding, HumanName, Address, Identifier, Period, R
 
 /** Case- and accent-insensitive form used for `string` search (FHIR: starts-with, ignoring case and accents). */
 export function normalizeString(s: string): string {
-  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().trim();
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .trim();
 }
 
 /** Texts a `string` parameter matches on, by FHIR data type. */

@@ -1,6 +1,6 @@
 import type { Composition, DocumentReference } from '@medplum/fhirtypes';
 import { SUMEHR_ENTRY_TYPES } from '../policy/resource-classes';
-import { SUMEHR_LOINC } from '../policy/vocabulary';
+import { SUMEHR_LOINC } from '../vocabulary';
 import type { ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
 
@@ -9,7 +9,11 @@ import type { PlannedWrite } from '../store/stored-resource';
  * exactly as the SUMEHR is). Entries written in the same commit were stored fail-closed (invisible)
  * because the Composition was not yet stored; a crash before this sync hides them, never shows them.
  */
-export async function syncSumehrEntries(store: ResourceStore, relative: (ref: string | undefined) => string | undefined, writes: PlannedWrite[]): Promise<void> {
+export async function syncSumehrEntries(
+  store: ResourceStore,
+  relative: (ref: string | undefined) => string | undefined,
+  writes: PlannedWrite[]
+): Promise<void> {
   // Only a SUMEHR lends its access to its entries: any other Composition listing them lends nothing.
   for (const w of writes.filter((w) => w.type === 'Composition' && !w.doc.del && isSumehrComposition(w.doc.r as Composition))) {
     await lendToEntries(store, relative, w.doc.r as Composition, { ...w.doc.a, document: `Composition/${w.doc._id}` });
@@ -22,9 +26,15 @@ export async function syncSumehrEntries(store: ResourceStore, relative: (ref: st
  * when it changes later: a label set on (or a withdrawal of) the DocumentReference reaches them.
  * Restrictions follow through the facts (a restricted DocumentReference hides its Composition).
  */
-async function followDocumentReferences(store: ResourceStore, relative: (ref: string | undefined) => string | undefined, writes: PlannedWrite[]): Promise<void> {
+async function followDocumentReferences(
+  store: ResourceStore,
+  relative: (ref: string | undefined) => string | undefined,
+  writes: PlannedWrite[]
+): Promise<void> {
   for (const w of writes.filter((w) => w.type === 'DocumentReference')) {
-    const safe = ((w.doc.r as DocumentReference).content ?? []).map((c) => relative(c.attachment?.url) ?? '').filter((u) => /^Composition\/[A-Za-z0-9\-.]{1,64}$/.test(u));
+    const safe = ((w.doc.r as DocumentReference).content ?? [])
+      .map((c) => relative(c.attachment?.url) ?? '')
+      .filter((u) => /^Composition\/[A-Za-z0-9\-.]{1,64}$/.test(u));
     for (const target of safe) {
       const composition = await store.readFactById('Composition', target.split('/')[1]);
       if (!composition || composition.a.patient !== w.doc.a.patient || !isSumehrComposition(composition.r as Composition)) continue;
@@ -35,7 +45,12 @@ async function followDocumentReferences(store: ResourceStore, relative: (ref: st
   }
 }
 
-async function lendToEntries(store: ResourceStore, relative: (ref: string | undefined) => string | undefined, composition: Composition, fields: Record<string, unknown>): Promise<void> {
+async function lendToEntries(
+  store: ResourceStore,
+  relative: (ref: string | undefined) => string | undefined,
+  composition: Composition,
+  fields: Record<string, unknown>
+): Promise<void> {
   for (const entry of entriesOf(composition, relative)) {
     const [type, id] = entry.split('/');
     const stored = await store.readFactById(type, id);

@@ -1,7 +1,7 @@
 import type { Endpoint, Organization, Patient, Practitioner, PractitionerRole } from '@medplum/fhirtypes';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { ageOn } from '../policy/facts';
-import { CONSENT_KIND, NIHII_PROFESSIONAL, PROFESSION, SH, SSIN } from '../policy/vocabulary';
+import { CONSENT_KIND, NIHII_PROFESSIONAL, PROFESSION, SH, SSIN } from '../vocabulary';
 import { and, fieldIn, or } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 

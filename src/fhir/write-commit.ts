@@ -45,7 +45,13 @@ export async function storeWrites(
   }
 }
 
-async function followUps(store: ResourceStore, ctx: RequestContext, relative: (ref: string | undefined) => string | undefined, writes: PlannedWrite[], consentPatients: string[]): Promise<void> {
+async function followUps(
+  store: ResourceStore,
+  ctx: RequestContext,
+  relative: (ref: string | undefined) => string | undefined,
+  writes: PlannedWrite[],
+  consentPatients: string[]
+): Promise<void> {
   for (const patient of consentPatients) {
     const window = await hubSharingWindow(store, patient);
     if (!(window.consentFrom <= ctx.now && ctx.now <= window.consentUntil)) await endLinksOf(store, patient, ctx.now, ctx.baseUrl);

@@ -1,7 +1,7 @@
 import type { CareTeam, Consent, Resource } from '@medplum/fhirtypes';
 import type { AccessFields } from '../policy/access-fields';
 import type { WriteFacets } from '../policy/write-policy';
-import { CONSENT_CHANNEL_EXT } from '../policy/vocabulary';
+import { CONSENT_CHANNEL_EXT } from '../vocabulary';
 import type { ResourceStore } from '../store/resource-store';
 
 /**

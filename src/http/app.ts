@@ -2,10 +2,10 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { buildCapabilityStatement } from '../fhir/capability-statement';
 import { databaseUnavailableOutcome } from '../fhir/database-unavailable';
 import { declareFederation } from '../federation/capability';
-import type { Hub } from '../hub';
+import type { Hub } from '../hub-parts';
 import { describeError } from '../log';
 import { bodyErrors, fhirBody } from './body';
-import { DOCUMENT_CONTENT_PATH, documentContent } from './document-content';
+import { DOCUMENT_CONTENT_PATH, documentContent } from './content-endpoint';
 import { federatedSearch } from './federated-search';
 import { fhirEndpoint } from './fhir-endpoint';
 import { authenticateCaller } from './peer-authentication';

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { auditRequest } from '../audit/audit-request';
 import { DATABASE_UNAVAILABLE_ID, databaseUnavailableOutcome, storedButUnavailableOutcome } from '../fhir/database-unavailable';
 import { checkFhirInput } from '../fhir/input-gate';
-import type { Hub } from '../hub';
+import type { Hub } from '../hub-parts';
 import { requestRepository } from './request-repository';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
 
@@ -41,14 +41,26 @@ export function fhirEndpoint(hub: Hub) {
 }
 
 /** Runs one request through the router with the caller's repository, and audits it before anything is sent. */
-export async function runFhirRequest(hub: Hub, req: Request, res: Response, method: HttpMethod, url: string): Promise<{ result: OperationOutcome; resource?: Resource; status: number }> {
+export async function runFhirRequest(
+  hub: Hub,
+  req: Request,
+  res: Response,
+  method: HttpMethod,
+  url: string
+): Promise<{ result: OperationOutcome; resource?: Resource; status: number }> {
   const route = hub.router.find(method, url);
   const query = queryPairs(url);
   const body = req.body as unknown;
   // The input gate (SPEC §1) before the caller's facts are loaded or any handler reads the request.
   try {
     const ifNoneExist = req.header('if-none-exist');
-    checkFhirInput({ method, interaction: route?.data?.interaction, query, body, ifNoneExist: ifNoneExist === undefined ? undefined : [...new URLSearchParams(ifNoneExist.replace(/^[^?]*\?/, ''))] });
+    checkFhirInput({
+      method,
+      interaction: route?.data?.interaction,
+      query,
+      body,
+      ifNoneExist: ifNoneExist === undefined ? undefined : [...new URLSearchParams(ifNoneExist.replace(/^[^?]*\?/, ''))],
+    });
   } catch (err) {
     if (!(err instanceof OperationOutcomeError)) throw err;
     return { result: err.outcome, status: 400 };

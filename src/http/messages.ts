@@ -81,8 +81,16 @@ const PATTERNS: { re: RegExp; fr: string; nl: string }[] = [
   { re: /^Unknown sort parameter '(.+)' for (\w+)$/, fr: "Paramètre de tri inconnu '$1' pour $2", nl: "Onbekende sorteerparameter '$1' voor $2" },
   { re: /^Invalid additional property "(.+)"$/, fr: 'Propriété supplémentaire invalide "$1"', nl: 'Ongeldig extra element "$1"' },
   { re: /^Invalid (SSIN|NIHII|CBE) (.*)$/, fr: '$1 invalide $2', nl: 'Ongeldig $1 $2' },
-  { re: /^(.+) was changed by another request; read it again and retry$/, fr: '$1 a été modifié par une autre requête ; relisez-le et réessayez', nl: '$1 is door een ander verzoek gewijzigd; lees het opnieuw en probeer opnieuw' },
-  { re: /^Value "(.*)" is not in the required value set (\S+)$/s, fr: 'La valeur "$1" ne fait pas partie du jeu de valeurs obligatoire $2', nl: 'De waarde "$1" hoort niet bij de verplichte waardenset $2' },
+  {
+    re: /^(.+) was changed by another request; read it again and retry$/,
+    fr: '$1 a été modifié par une autre requête ; relisez-le et réessayez',
+    nl: '$1 is door een ander verzoek gewijzigd; lees het opnieuw en probeer opnieuw',
+  },
+  {
+    re: /^Value "(.*)" is not in the required value set (\S+)$/s,
+    fr: 'La valeur "$1" ne fait pas partie du jeu de valeurs obligatoire $2',
+    nl: 'De waarde "$1" hoort niet bij de verplichte waardenset $2',
+  },
   { re: /^A SUMEHR entry is one of (.+)$/, fr: 'Une entrée du SUMEHR est un(e) $1', nl: 'Een SUMEHR-entry is een van $1' },
   { re: /^Constraint (\S+) not met: (.*)$/, fr: 'Contrainte $1 non respectée : $2', nl: 'Voorwaarde $1 niet voldaan: $2' },
   ...WORKFLOW_PATTERNS,

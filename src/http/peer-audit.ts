@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { touch } from '../audit/access-log';
 import { auditRequest } from '../audit/audit-request';
-import type { Hub } from '../hub';
+import type { Hub } from '../hub-parts';
 import { requestRepository } from './request-repository';
 
 export interface PeerAccessRecord {

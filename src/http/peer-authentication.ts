@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { PeerFailure } from '../federation/peer-client';
 import { claimsHubRole, PeerRefusal } from '../federation/peer-token';
-import type { Hub } from '../hub';
+import type { Hub } from '../hub-parts';
 import type { Principal } from '../policy/principal';
 import { authenticate } from './authenticate';
 import { outcome, sendOutcome } from './send-fhir';

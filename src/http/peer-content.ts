@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { PeerFailure, openPeerStream } from '../federation/peer-client';
-import type { Hub } from '../hub';
+import type { Hub } from '../hub-parts';
 import { principalOf } from './authenticate';
 import { auditPeerAccess } from './peer-audit';
 import { outcome, sendOutcome } from './send-fhir';

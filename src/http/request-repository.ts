@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { HubRepository } from '../fhir/hub-repository';
-import type { Hub } from '../hub';
+import type { Hub } from '../hub-parts';
 import { principalOf } from './authenticate';
 
 /** The repository of one authenticated request: scoped to its caller, at the request's time. */

@@ -5,7 +5,10 @@ export const WORKFLOW_MESSAGES: Record<string, { fr: string; nl: string }> = {
     fr: "Une demande d'inscription (Task) nécessite un code du CodeSystem registration",
     nl: 'Een registratieaanvraag (Task) heeft een code uit het CodeSystem registration nodig',
   },
-  'A registration request is filed with status requested': { fr: 'Une demande est introduite avec le statut requested', nl: 'Een aanvraag wordt ingediend met status requested' },
+  'A registration request is filed with status requested': {
+    fr: 'Une demande est introduite avec le statut requested',
+    nl: 'Een aanvraag wordt ingediend met status requested',
+  },
   'The hub decides on membership: an institution-membership request names no owner': {
     fr: "Le hub décide de l'adhésion : une demande d'adhésion ne désigne pas de responsable (owner)",
     nl: 'De hub beslist over de aansluiting: een aansluitingsaanvraag vermeldt geen owner',
@@ -13,7 +16,10 @@ export const WORKFLOW_MESSAGES: Record<string, { fr: string; nl: string }> = {
   'This institution is already a member of the hub': { fr: 'Cette institution est déjà membre du hub', nl: 'Deze instelling is al aangesloten bij de hub' },
   'The institution is not a member of the hub': { fr: "L'institution n'est pas membre du hub", nl: 'De instelling is niet aangesloten bij de hub' },
   'This registration request was already decided': { fr: 'Il a déjà été statué sur cette demande', nl: 'Over deze aanvraag werd al beslist' },
-  'A registration request is decided with $approve or $reject': { fr: 'Une demande se décide par $approve ou $reject', nl: 'Over een aanvraag wordt beslist met $approve of $reject' },
+  'A registration request is decided with $approve or $reject': {
+    fr: 'Une demande se décide par $approve ou $reject',
+    nl: 'Over een aanvraag wordt beslist met $approve of $reject',
+  },
   'This professional is already registered': { fr: 'Ce prestataire est déjà inscrit', nl: 'Deze zorgverlener is al geregistreerd' },
   'A junior doctor registers through a junior-accreditation request': {
     fr: "Un médecin en formation s'inscrit par une demande d'accréditation (junior-accreditation)",
@@ -33,11 +39,23 @@ export const WORKFLOW_MESSAGES: Record<string, { fr: string; nl: string }> = {
     fr: 'Une accréditation nécessite les deux engagements : règles de fonctionnement lues et continuité des soins assurée',
     nl: 'Een accreditatie vereist beide verklaringen: huishoudelijk reglement gelezen en continuïteit van de zorg verzekerd',
   },
-  'The institution has not accepted the privacy policy': { fr: "L'institution n'a pas accepté la politique de confidentialité", nl: 'De instelling heeft het privacybeleid niet aanvaard' },
-  'The named organization is not a guarantor of the hub': { fr: "L'organisation désignée n'est pas un garant du hub", nl: 'De vermelde organisatie is geen garant van de hub' },
+  'The institution has not accepted the privacy policy': {
+    fr: "L'institution n'a pas accepté la politique de confidentialité",
+    nl: 'De instelling heeft het privacybeleid niet aanvaard',
+  },
+  'The named organization is not a guarantor of the hub': {
+    fr: "L'organisation désignée n'est pas un garant du hub",
+    nl: 'De vermelde organisatie is geen garant van de hub',
+  },
   'A request of this kind is already pending': { fr: 'Une demande de ce type est déjà en cours', nl: 'Er loopt al een aanvraag van deze soort' },
-  'The request must name a known Practitioner': { fr: 'La demande doit désigner un prestataire connu (Practitioner)', nl: 'De aanvraag moet een gekende zorgverlener (Practitioner) vermelden' },
-  'The request must name a known Organization': { fr: 'La demande doit désigner une organisation connue', nl: 'De aanvraag moet een gekende organisatie vermelden' },
+  'The request must name a known Practitioner': {
+    fr: 'La demande doit désigner un prestataire connu (Practitioner)',
+    nl: 'De aanvraag moet een gekende zorgverlener (Practitioner) vermelden',
+  },
+  'The request must name a known Organization': {
+    fr: 'La demande doit désigner une organisation connue',
+    nl: 'De aanvraag moet een gekende organisatie vermelden',
+  },
   'You cannot decide on your own request': { fr: 'Vous ne pouvez pas statuer sur votre propre demande', nl: 'U kunt niet beslissen over uw eigen aanvraag' },
   'Expected a Task': { fr: 'Une ressource Task est attendue', nl: 'Een Task-resource wordt verwacht' },
   // Patients and consent (SPEC §4)
@@ -46,8 +64,14 @@ export const WORKFLOW_MESSAGES: Record<string, { fr: string; nl: string }> = {
     nl: 'De identificatie moet een INSZ zijn: <ssin-systeem>|<11 cijfers>',
   },
   'A patient has one SSIN': { fr: "Un patient n'a qu'un NISS", nl: 'Een patiënt heeft één INSZ' },
-  'A patient with this SSIN is already registered': { fr: 'Un patient avec ce NISS est déjà enregistré', nl: 'Er is al een patiënt met dit INSZ geregistreerd' },
-  'An exclusion names exactly one Practitioner': { fr: 'Une exclusion désigne exactement un prestataire', nl: 'Een uitsluiting vermeldt precies één zorgverlener' },
+  'A patient with this SSIN is already registered': {
+    fr: 'Un patient avec ce NISS est déjà enregistré',
+    nl: 'Er is al een patiënt met dit INSZ geregistreerd',
+  },
+  'An exclusion names exactly one Practitioner': {
+    fr: 'Une exclusion désigne exactement un prestataire',
+    nl: 'Een uitsluiting vermeldt precies één zorgverlener',
+  },
   'Under 16, the consent is registered by a parent or guardian': {
     fr: 'Avant 16 ans, le consentement est enregistré par un parent ou tuteur',
     nl: 'Onder 16 jaar wordt de toestemming geregistreerd door een ouder of voogd',
@@ -69,13 +93,22 @@ export const WORKFLOW_MESSAGES: Record<string, { fr: string; nl: string }> = {
     fr: 'Seuls les médecins, infirmiers et pharmaciens créent des liens thérapeutiques',
     nl: 'Alleen artsen, verpleegkundigen en apothekers leggen therapeutische relaties',
   },
-  'A therapeutic link needs a known link-type category': { fr: 'Un lien thérapeutique nécessite un type de lien connu', nl: 'Een therapeutische relatie heeft een gekend relatietype nodig' },
-  'A therapeutic link names exactly one professional': { fr: 'Un lien thérapeutique désigne exactement un prestataire', nl: 'Een therapeutische relatie vermeldt precies één zorgverlener' },
+  'A therapeutic link needs a known link-type category': {
+    fr: 'Un lien thérapeutique nécessite un type de lien connu',
+    nl: 'Een therapeutische relatie heeft een gekend relatietype nodig',
+  },
+  'A therapeutic link names exactly one professional': {
+    fr: 'Un lien thérapeutique désigne exactement un prestataire',
+    nl: 'Een therapeutische relatie vermeldt precies één zorgverlener',
+  },
   'A professional creates links for itself; only a physician refers a patient to another professional': {
     fr: 'Un prestataire crée ses propres liens ; seul un médecin renvoie un patient vers un autre prestataire',
     nl: 'Een zorgverlener legt enkel eigen relaties; alleen een arts verwijst een patiënt door naar een andere zorgverlener',
   },
-  'A therapeutic link needs a proof of contact': { fr: 'Un lien thérapeutique nécessite une preuve de contact', nl: 'Een therapeutische relatie vereist een bewijs van contact' },
+  'A therapeutic link needs a proof of contact': {
+    fr: 'Un lien thérapeutique nécessite une preuve de contact',
+    nl: 'Een therapeutische relatie vereist een bewijs van contact',
+  },
   'This link needs a reason': { fr: 'Ce lien nécessite un motif', nl: 'Deze relatie vereist een reden' },
   'This link cannot be created': { fr: 'Ce lien ne peut pas être créé', nl: 'Deze relatie kan niet worden gelegd' },
   'Invalid link start': { fr: 'Début du lien invalide', nl: 'Ongeldig begin van de relatie' },
@@ -93,7 +126,10 @@ export const WORKFLOW_MESSAGES: Record<string, { fr: string; nl: string }> = {
     fr: "Une institution ne crée des liens d'admission que pour elle-même",
     nl: 'Een instelling legt opnamerelaties alleen voor zichzelf',
   },
-  'An institution link is a hospital-stay link': { fr: "Le lien d'une institution est un lien de séjour hospitalier", nl: 'De relatie van een instelling is een ziekenhuisverblijf' },
+  'An institution link is a hospital-stay link': {
+    fr: "Le lien d'une institution est un lien de séjour hospitalier",
+    nl: 'De relatie van een instelling is een ziekenhuisverblijf',
+  },
   'An admission link rests on the hospital admission': {
     fr: "Un lien d'admission repose sur l'admission à l'hôpital",
     nl: 'Een opnamerelatie steunt op de ziekenhuisopname',
@@ -103,5 +139,9 @@ export const WORKFLOW_MESSAGES: Record<string, { fr: string; nl: string }> = {
 /** Texts with a variable part (link type, months). */
 export const WORKFLOW_PATTERNS: { re: RegExp; fr: string; nl: string }[] = [
   { re: /^A (\S+) link lasts at most (\d+) months$/, fr: 'Un lien $1 dure au maximum $2 mois', nl: 'Een $1-relatie duurt hoogstens $2 maanden' },
-  { re: /^A (\S+) link cannot be held by this profession$/, fr: 'Un lien $1 ne peut pas être détenu par cette profession', nl: 'Een $1-relatie kan niet door dit beroep worden gehouden' },
+  {
+    re: /^A (\S+) link cannot be held by this profession$/,
+    fr: 'Un lien $1 ne peut pas être détenu par cette profession',
+    nl: 'Een $1-relatie kan niet door dit beroep worden gehouden',
+  },
 ];

@@ -25,7 +25,7 @@ export async function checkConsentWrite(ctx: WriteRuleContext, input: Consent, c
   let consent = input;
   if (kind === 'exclusion') {
     const actors = input.provision?.actor ?? [];
-    if (actors.length !== 1 || !actors[0].reference?.reference?.startsWith('Practitioner/') && !actors[0].reference?.identifier) {
+    if (actors.length !== 1 || (!actors[0].reference?.reference?.startsWith('Practitioner/') && !actors[0].reference?.identifier)) {
       refuse('An exclusion names exactly one Practitioner', 'Consent.provision.actor');
     }
   }

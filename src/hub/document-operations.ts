@@ -6,7 +6,7 @@ import { patientSummary } from './sumehr-summary';
 
 /**
  * Operations on documents and SUMEHRs (SPEC §4): release, deletion request, SUMEHR publication,
- * quality, summary. `$content` streams bytes and so is an HTTP route (src/http/document-content.ts).
+ * quality, summary. `$content` streams bytes and so is an HTTP route (src/http/content-endpoint.ts).
  */
 export function addDocumentOperations(router: FhirRouter): void {
   router.add('POST', 'DocumentReference/:id/$release', releaseDocument);

@@ -1,7 +1,7 @@
 import { OperationOutcomeError } from '@medplum/core';
 import type { Composition, DocumentReference, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { relativeReference } from '../fhir/search-values';
-import { CONFIDENTIALITY, RELEASE_RULE_EXT, SUMEHR_LOINC } from '../policy/vocabulary';
+import { CONFIDENTIALITY, RELEASE_RULE_EXT, SUMEHR_LOINC } from '../vocabulary';
 
 const LOINC = 'http://loinc.org';
 const RELEASE_RULES = new Set(['immediate', 'delayed', 'never', 'on-physician-release']);
@@ -29,7 +29,8 @@ export function checkDocumentPublication(doc: DocumentReference, baseUrl: string
   const urls = (doc.content ?? []).map((c) => c.attachment?.url);
   if (!urls.length || urls.some((u) => !u)) missing('A published document needs the URL of its content', 'DocumentReference.content[0].attachment.url');
   urls.forEach((url, i) => {
-    if (url && !isContentUrl(url, baseUrl)) invalid('The content URL must be an http(s) URL of the source system or a Binary of the hub', `DocumentReference.content[${i}].attachment.url`);
+    if (url && !isContentUrl(url, baseUrl))
+      invalid('The content URL must be an http(s) URL of the source system or a Binary of the hub', `DocumentReference.content[${i}].attachment.url`);
   });
   // The institution that keeps the content; the hub itself keeps what is in its safe.
   const inSafe = urls.length > 0 && urls.every((u) => !!u && SAFE_CONTENT.test(relativeReference(u, baseUrl)));

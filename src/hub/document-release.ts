@@ -3,7 +3,8 @@ import type { FhirRequest, FhirResponse } from '@medplum/fhir-router';
 import type { Composition, DocumentReference, Extension, Organization } from '@medplum/fhirtypes';
 import type { HubRepository } from '../fhir/hub-repository';
 import { relativeReference } from '../fhir/search-values';
-import { DOCUMENT_CLASS, RELEASE_DEFAULT_EXT, RELEASE_RULE_EXT, classOfLoinc } from '../policy/vocabulary';
+import { classOfLoinc } from '../policy/vocabulary';
+import { DOCUMENT_CLASS, RELEASE_DEFAULT_EXT, RELEASE_RULE_EXT } from '../vocabulary';
 import { refuse } from '../fhir/business-rule';
 
 /**
@@ -78,8 +79,6 @@ async function custodianDefaultRule(repo: HubRepository, doc: DocumentReference)
   const docClass =
     doc.category?.flatMap((c) => c.coding ?? []).find((c) => c.system === DOCUMENT_CLASS)?.code ??
     classOfLoinc(doc.type?.coding?.find((c) => c.system === 'http://loinc.org')?.code);
-  const setting = org?.extension
-    ?.filter((e) => e.url === RELEASE_DEFAULT_EXT)
-    .find((e) => e.extension?.find((x) => x.url === 'class')?.valueCode === docClass);
+  const setting = org?.extension?.filter((e) => e.url === RELEASE_DEFAULT_EXT).find((e) => e.extension?.find((x) => x.url === 'class')?.valueCode === docClass);
   return setting?.extension?.find((x) => x.url === 'rule')?.valueCode;
 }

@@ -1,7 +1,7 @@
 import type { CareTeam, Coding, Organization } from '@medplum/fhirtypes';
 import type { WriteRuleContext } from '../fhir/write-pipeline';
 import { parseFhirDate, relativeReference } from '../fhir/search-values';
-import { LINK_TYPE, SH } from '../policy/vocabulary';
+import { LINK_TYPE, SH } from '../vocabulary';
 import type { StoredResource } from '../store/stored-resource';
 import { refuse } from '../fhir/business-rule';
 import { HUB_MEMBERSHIP_EXT } from './registration-rules';
@@ -51,9 +51,11 @@ const PROOF_EXT = `${SH}/StructureDefinition/link-proof`;
  */
 export async function checkAdmissionLink(ctx: WriteRuleContext, link: CareTeam, institution: string | undefined, current?: StoredResource): Promise<CareTeam> {
   const members = (link.participant ?? []).map((p) => (p.member?.reference ? relativeReference(p.member.reference, ctx.baseUrl) : undefined));
-  if (!institution || members.length !== 1 || members[0] !== institution) refuse('An institution creates admission links for itself only', 'CareTeam.participant');
+  if (!institution || members.length !== 1 || members[0] !== institution)
+    refuse('An institution creates admission links for itself only', 'CareTeam.participant');
   if (linkTypeOf(link) !== 'hospital-stay') refuse('An institution link is a hospital-stay link', 'CareTeam.category');
-  if (link.extension?.find((e) => e.url === PROOF_EXT)?.valueCode !== 'hospital-admission') refuse('An admission link rests on the hospital admission', 'CareTeam.extension');
+  if (link.extension?.find((e) => e.url === PROOF_EXT)?.valueCode !== 'hospital-admission')
+    refuse('An admission link rests on the hospital admission', 'CareTeam.extension');
   const org = await ctx.port.registryEntry<Organization>('Organization', institution.split('/')[1]);
   if (!org?.extension?.some((e) => e.url === HUB_MEMBERSHIP_EXT)) refuse('The institution is not a member of the hub', 'CareTeam.participant');
   if (current) assertRenewal(current.r as CareTeam, link, ctx.now);

@@ -3,7 +3,7 @@ import type { FhirRequest, FhirRouteHandler } from '@medplum/fhir-router';
 import type { Parameters, Patient } from '@medplum/fhirtypes';
 import { isValidSsin } from '../fhir/belgian-identifiers';
 import type { HubRepository } from '../fhir/hub-repository';
-import { SSIN } from '../policy/vocabulary';
+import { SSIN } from '../vocabulary';
 
 /**
  * "Add patient" (SPEC §4): one Patient per SSIN, so adding a patient who is already registered
@@ -23,7 +23,8 @@ export function addPatient(plainCreate: FhirRouteHandler): FhirRouteHandler {
     if (req.headers?.['if-none-exist'] || ssins.length !== 1 || !isValidSsin(ssins[0].value as string) || facts.kind !== 'practitioner' || !facts.eligible) {
       return plainCreate(req, r, router, options);
     }
-    const bySsin = async () => (await repo.search(parseSearchRequest(`Patient?identifier=${encodeURIComponent(`${SSIN}|${ssins[0].value}`)}`))).entry?.[0]?.resource;
+    const bySsin = async () =>
+      (await repo.search(parseSearchRequest(`Patient?identifier=${encodeURIComponent(`${SSIN}|${ssins[0].value}`)}`))).entry?.[0]?.resource;
     const existing = await bySsin();
     if (existing) return [allOk, existing];
     try {

@@ -3,17 +3,9 @@ import type { FhirRequest, FhirRouteHandler } from '@medplum/fhir-router';
 import type { Organization, Parameters, Practitioner, PractitionerRole, Resource, Task } from '@medplum/fhirtypes';
 import type { HubRepository } from '../fhir/hub-repository';
 import { taskParties } from '../policy/task-access';
-import { JUNIOR_ACCREDITATION_EXT } from '../policy/vocabulary';
+import { JUNIOR_ACCREDITATION_EXT } from '../vocabulary';
 import { refuse } from '../fhir/business-rule';
-import {
-  assertGuarantor,
-  assertJuniorEvidence,
-  factReader,
-  HUB_MEMBERSHIP_EXT,
-  HUB_USER,
-  PRIVACY_POLICY_EXT,
-  registrationCodeOf,
-} from './registration-rules';
+import { assertGuarantor, assertJuniorEvidence, factReader, HUB_MEMBERSHIP_EXT, HUB_USER, PRIVACY_POLICY_EXT, registrationCodeOf } from './registration-rules';
 
 /**
  * `POST /Task`: files a registration request. The Task's own rules run in the write path
@@ -84,7 +76,11 @@ async function writeEffects(repo: HubRepository, task: WithId<Task>): Promise<vo
   const code = registrationCodeOf(task);
   if (code === 'institution-membership' && type === 'Organization') {
     const org = await repo.readResource<Organization>('Organization', id);
-    await repo.writeAuthorisedByOperation({ ...org, active: true, extension: [...withoutExt(org, HUB_MEMBERSHIP_EXT), { url: HUB_MEMBERSHIP_EXT, valueDateTime: now }] });
+    await repo.writeAuthorisedByOperation({
+      ...org,
+      active: true,
+      extension: [...withoutExt(org, HUB_MEMBERSHIP_EXT), { url: HUB_MEMBERSHIP_EXT, valueDateTime: now }],
+    });
     return;
   }
   if (type !== 'Practitioner') return;
@@ -95,7 +91,13 @@ async function writeEffects(repo: HubRepository, task: WithId<Task>): Promise<vo
   if (code === 'junior-accreditation') {
     extension = [
       ...withoutExt(professional, JUNIOR_ACCREDITATION_EXT),
-      { url: JUNIOR_ACCREDITATION_EXT, extension: [{ url: 'status', valueCode: 'accredited' }, { url: 'date', valueDateTime: now }] },
+      {
+        url: JUNIOR_ACCREDITATION_EXT,
+        extension: [
+          { url: 'status', valueCode: 'accredited' },
+          { url: 'date', valueDateTime: now },
+        ],
+      },
     ];
   }
   await repo.writeAuthorisedByOperation({ ...professional, active: true, ...(extension ? { extension } : {}) } as WithId<Resource>);
@@ -121,7 +123,10 @@ export const acceptPrivacyPolicy: FhirRouteHandler = async (req, r) => {
   repo.assertMayOperate('accept-privacy-policy', { type: 'Organization', reference: `Organization/${req.params.id}` });
   const org = await repo.readResource<Organization>('Organization', req.params.id);
   if (org.extension?.some((e) => e.url === PRIVACY_POLICY_EXT)) return [allOk, org];
-  const accepted = await repo.writeAuthorisedByOperation({ ...org, extension: [...(org.extension ?? []), { url: PRIVACY_POLICY_EXT, valueDateTime: repo.ctx.now.toISOString() }] });
+  const accepted = await repo.writeAuthorisedByOperation({
+    ...org,
+    extension: [...(org.extension ?? []), { url: PRIVACY_POLICY_EXT, valueDateTime: repo.ctx.now.toISOString() }],
+  });
   return [allOk, accepted];
 };
 

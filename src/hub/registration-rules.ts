@@ -5,7 +5,7 @@ import type { WriteRuleContext } from '../fhir/write-pipeline';
 import { relativeReference } from '../fhir/search-values';
 import type { Facts } from '../policy/facts';
 import { mayFileTask, taskParties, type TaskParties } from '../policy/task-access';
-import { JUNIOR_ACCREDITATION_EXT, PROFESSION, SH } from '../policy/vocabulary';
+import { JUNIOR_ACCREDITATION_EXT, PROFESSION, SH } from '../vocabulary';
 import type { StoredResource } from '../store/stored-resource';
 import { refuse } from '../fhir/business-rule';
 
@@ -36,7 +36,8 @@ export async function checkTaskWrite(ctx: WriteRuleContext, input: Task, current
   const facts = factReader(ctx.port, ctx.staged);
   const code = registrationCodeOf(input);
   if (!code || !CODES.has(code)) refuse('A registration Task needs a code from the registration CodeSystem', 'Task.code');
-  const relative = <R extends Reference>(r: R | undefined): R | undefined => (r?.reference ? { ...r, reference: relativeReference(r.reference, ctx.baseUrl) } : r);
+  const relative = <R extends Reference>(r: R | undefined): R | undefined =>
+    r?.reference ? { ...r, reference: relativeReference(r.reference, ctx.baseUrl) } : r;
   const task: Task = { ...input, ...(input.for ? { for: relative(input.for) } : {}), ...(input.owner ? { owner: relative(input.owner) } : {}) };
   if (current) return checkDecision(current.r as Task, task);
 
@@ -80,11 +81,21 @@ export async function checkTaskWrite(ctx: WriteRuleContext, input: Task, current
 
 /** A decision moves a requested Task to completed or rejected; its subject, owner and kind stay. */
 function checkDecision(previous: Task, next: Task): Task {
-  const same = (t: Task) => JSON.stringify({ ...t, meta: undefined, status: undefined, statusReason: undefined, businessStatus: undefined, lastModified: undefined, output: undefined });
+  const same = (t: Task) =>
+    JSON.stringify({
+      ...t,
+      meta: undefined,
+      status: undefined,
+      statusReason: undefined,
+      businessStatus: undefined,
+      lastModified: undefined,
+      output: undefined,
+    });
   // The fixture loader re-putting an unchanged Task changes nothing.
   if (previous.status === next.status && same(previous) === same(next)) return next;
   if (previous.status !== 'requested') refuse('This registration request was already decided', 'Task.status');
-  if (!['completed', 'rejected'].includes(next.status) || same(previous) !== same(next)) refuse('A registration request is decided with $approve or $reject', 'Task');
+  if (!['completed', 'rejected'].includes(next.status) || same(previous) !== same(next))
+    refuse('A registration request is decided with $approve or $reject', 'Task');
   return next;
 }
 

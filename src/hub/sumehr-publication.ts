@@ -4,7 +4,8 @@ import type { Bundle, Composition, DocumentReference, Extension, Practitioner, R
 import type { HubRepository } from '../fhir/hub-repository';
 import { relativeReference } from '../fhir/search-values';
 import { SUMEHR_ENTRY_TYPES } from '../policy/resource-classes';
-import { DOCUMENT_CLASS, RELEASE_RULE_EXT, SUMEHR_ACCESS_EXT, SUMEHR_DELAY_DAYS, SUMEHR_LOINC } from '../policy/vocabulary';
+import { SUMEHR_DELAY_DAYS } from '../policy/vocabulary';
+import { DOCUMENT_CLASS, RELEASE_RULE_EXT, SUMEHR_ACCESS_EXT, SUMEHR_LOINC } from '../vocabulary';
 import { isSumehr } from './document-publication';
 
 const LOINC = 'http://loinc.org';
@@ -50,12 +51,13 @@ export async function publishSumehr(req: FhirRequest, repository: unknown): Prom
   });
   const compositionId = repo.generateId();
   if (bundle.entry[0].fullUrl) ids.set(bundle.entry[0].fullUrl, `Composition/${compositionId}`);
-  const rewrite = <T>(value: T): T => JSON.parse(JSON.stringify(value), (key, v) => (key === 'reference' && typeof v === 'string' && ids.has(v) ? ids.get(v) : v));
+  const rewrite = <T>(value: T): T =>
+    JSON.parse(JSON.stringify(value), (key, v) => (key === 'reference' && typeof v === 'string' && ids.has(v) ? ids.get(v) : v));
   for (const [i, entry] of entries.entries()) {
     const r = entry as { subject?: { reference?: string }; patient?: { reference?: string } };
     const of = (r.subject ?? r.patient)?.reference;
     if (!of || relativeReference(of, repo.ctx.baseUrl) !== patient) {
-      throw new OperationOutcomeError(badRequest('A SUMEHR entry belongs to the SUMEHR\'s patient', `Bundle.entry[${i + 1}].resource`));
+      throw new OperationOutcomeError(badRequest("A SUMEHR entry belongs to the SUMEHR's patient", `Bundle.entry[${i + 1}].resource`));
     }
   }
 
@@ -97,7 +99,9 @@ export async function publishSumehr(req: FhirRequest, repository: unknown): Prom
 
 /** The patient's current SUMEHR DocumentReferences, as the caller sees them. */
 export async function currentSumehrs(repo: HubRepository, patient: string): Promise<WithId<DocumentReference>[]> {
-  const search = parseSearchRequest<DocumentReference>(`DocumentReference?patient=${patient}&status=current&type=${LOINC}|${SUMEHR_LOINC}&_sort=-date&_count=20`);
+  const search = parseSearchRequest<DocumentReference>(
+    `DocumentReference?patient=${patient}&status=current&type=${LOINC}|${SUMEHR_LOINC}&_sort=-date&_count=20`
+  );
   return repo.searchResources(search);
 }
 

@@ -22,10 +22,7 @@ export async function patientSummary(req: FhirRequest, repository: unknown): Pro
   }
   if (!composition) throw new OperationOutcomeError(notFound);
 
-  const refs = [
-    ...(composition.author ?? []).map((a) => a.reference),
-    ...flattenEntries(composition),
-  ]
+  const refs = [...(composition.author ?? []).map((a) => a.reference), ...flattenEntries(composition)]
     .filter((r): r is string => !!r)
     .map((r) => relativeReference(r, repo.ctx.baseUrl))
     .filter((r, i, all) => /^[A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(r) && all.indexOf(r) === i);

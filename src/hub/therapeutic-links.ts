@@ -3,7 +3,7 @@ import type { CareTeam } from '@medplum/fhirtypes';
 import type { WorkflowPort } from '../fhir/workflow-port';
 import { parseFhirDate } from '../fhir/search-values';
 import type { PractitionerFacts } from '../policy/facts';
-import { LINK_TYPE, SH } from '../policy/vocabulary';
+import { LINK_TYPE, SH } from '../vocabulary';
 
 /** SPEC §4: who may hold each link type, and for how long at most (months). */
 const LINK_RULES: Record<string, { holders: string[]; maxMonths: number }> = {
@@ -46,7 +46,8 @@ export async function checkLinkWrite(port: WorkflowPort, facts: PractitionerFact
   }
   // A physician's referral may name any registered professional (midwives, dentists, physiotherapists...).
   const memberProfession = referral ? await port.professionOf(member) : facts.profession;
-  if (!memberProfession || (!referral && !rule.holders.includes(memberProfession))) refuse(`A ${type} link cannot be held by this profession`, 'CareTeam.category');
+  if (!memberProfession || (!referral && !rule.holders.includes(memberProfession)))
+    refuse(`A ${type} link cannot be held by this profession`, 'CareTeam.category');
   if (type === 'emergency' && !current && !(await port.hasDuty(member, BREAK_THE_GLASS_DUTIES))) {
     refuse('Break the glass needs an active emergency or on-call duty', 'CareTeam.category');
   }
@@ -71,7 +72,14 @@ export async function checkLinkWrite(port: WorkflowPort, facts: PractitionerFact
  * the end defaults to the maximum and never exceeds it; on an update it only moves earlier,
  * except a renewal (`renewalMonths`: up to that many months from now).
  */
-export function linkPeriod(link: CareTeam, current: CareTeam | undefined, now: Date, renewalMonths: number | undefined, maxMonths: number, type: string): { start: string; end: Date; endText: string } {
+export function linkPeriod(
+  link: CareTeam,
+  current: CareTeam | undefined,
+  now: Date,
+  renewalMonths: number | undefined,
+  maxMonths: number,
+  type: string
+): { start: string; end: Date; endText: string } {
   const start = current?.period?.start ?? now.toISOString();
   const asked = link.period?.end ? (parseFhirDate(link.period.end)?.hi ?? refuse('Invalid link end', 'CareTeam.period.end')) : undefined;
   if (!current) {

@@ -5,7 +5,7 @@ import { referencesIn } from '../fhir/reference-check';
 import { relativeReference } from '../fhir/search-values';
 import type { WriteRuleContext } from '../fhir/write-pipeline';
 import { SUMEHR_ENTRY_TYPES } from '../policy/resource-classes';
-import { RELEASE_RULE_EXT } from '../policy/vocabulary';
+import { RELEASE_RULE_EXT } from '../vocabulary';
 import type { StoredResource } from '../store/stored-resource';
 import { isSumehr } from './document-publication';
 import { BREAK_THE_GLASS } from './link-lifecycle';

@@ -2,7 +2,7 @@ import { badRequest, conflict, OperationOutcomeError, type WithId } from '@medpl
 import type { CareTeam, Consent, DocumentReference, Resource, Task } from '@medplum/fhirtypes';
 import type { WriteRuleContext } from '../fhir/write-pipeline';
 import type { WorkflowPort } from '../fhir/workflow-port';
-import { SSIN } from '../policy/vocabulary';
+import { SSIN } from '../vocabulary';
 import type { StoredResource } from '../store/stored-resource';
 import { parseFhirDate } from '../fhir/search-values';
 import { refuse } from '../fhir/business-rule';
@@ -80,6 +80,11 @@ export async function assertUniqueSsin(port: WorkflowPort, resource: Resource, s
 
 /** Same URI but for case, a trailing slash, `http` or `www`: a typing slip that must not pass as another system. */
 function isLookAlikeOfSsinSystem(system: string | undefined): boolean {
-  const canonical = (uri: string) => uri.trim().toLowerCase().replace(/^https?:\/\/(www\.)?/, '').replace(/\/+$/, '');
+  const canonical = (uri: string) =>
+    uri
+      .trim()
+      .toLowerCase()
+      .replace(/^https?:\/\/(www\.)?/, '')
+      .replace(/\/+$/, '');
   return !!system && canonical(system) === canonical(SSIN);
 }

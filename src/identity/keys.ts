@@ -97,12 +97,7 @@ export function jwksResolver(jwks: readonly SigningJwk[], source = 'JWKS'): KeyR
       return { kid: jwk.kid, alg: jwk.alg, key };
     });
   return (header) => {
-    const entry =
-      header.kid === undefined
-        ? entries.length === 1
-          ? entries[0]
-          : undefined
-        : entries.find((candidate) => candidate.kid === header.kid);
+    const entry = header.kid === undefined ? (entries.length === 1 ? entries[0] : undefined) : entries.find((candidate) => candidate.kid === header.kid);
     // A JWK pinned to one algorithm must not verify a token claiming another.
     if (!entry || (entry.alg !== undefined && entry.alg !== header.alg)) return undefined;
     return entry.key;
@@ -113,7 +108,6 @@ export function jwksResolver(jwks: readonly SigningJwk[], source = 'JWKS'): KeyR
 function assertSupportedKey(key: KeyObject, where: string): void {
   const details = key.asymmetricKeyDetails;
   const ok =
-    (key.asymmetricKeyType === 'rsa' && (details?.modulusLength ?? 0) >= 2048) ||
-    (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1');
+    (key.asymmetricKeyType === 'rsa' && (details?.modulusLength ?? 0) >= 2048) || (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1');
   if (!ok) throw new Error(`${where}: only RSA (2048 bits or more) and EC P-256 public keys are supported`);
 }

@@ -32,10 +32,7 @@ function reject(reason: string): never {
 }
 
 /** Turns a bearer token into the caller's Principal, or throws a 401 OperationOutcomeError. */
-export function createTokenVerifier(
-  config: Pick<HubConfig, 'jwtIssuer' | 'jwtAudience'>,
-  resolver: KeyResolver,
-): (token: string) => Principal {
+export function createTokenVerifier(config: Pick<HubConfig, 'jwtIssuer' | 'jwtAudience'>, resolver: KeyResolver): (token: string) => Principal {
   return (token) => principalFromClaims(verifySignedClaims(token, config, resolver), false);
 }
 

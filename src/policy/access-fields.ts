@@ -12,16 +12,8 @@ import type {
   Resource,
 } from '@medplum/fhirtypes';
 import { DISTANT_FUTURE, DISTANT_PAST } from './fhir-values';
-import {
-  CONFIDENTIALITY,
-  CONSENT_KIND,
-  DEFAULT_RELEASE_DELAY_DAYS,
-  DOCUMENT_CLASS,
-  RELEASE_RULE_EXT,
-  SSIN,
-  SUMEHR_DELAY_DAYS,
-  classOfLoinc,
-} from './vocabulary';
+import { DEFAULT_RELEASE_DELAY_DAYS, SUMEHR_DELAY_DAYS, classOfLoinc } from './vocabulary';
+import { CONFIDENTIALITY, CONSENT_KIND, DOCUMENT_CLASS, RELEASE_RULE_EXT, SSIN } from '../vocabulary';
 import { SUMEHR_ENTRY_TYPES } from './resource-classes';
 
 /**
@@ -100,7 +92,18 @@ export async function computeAccessFields(resource: Resource, lookups: AccessLoo
       return clinical(resource, await compositionFields(resource as Composition, lookups), lookups);
     case 'List':
       // List.source is the author of a list (an MHD submission set's author): it may write it.
-      return clinical(resource, { patient: ref((resource as List).subject), authors: [ref((resource as List).source)].filter(isString), class: 'other', label: 'N', current: (resource as List).status !== 'entered-in-error', releaseAt: DISTANT_FUTURE }, lookups);
+      return clinical(
+        resource,
+        {
+          patient: ref((resource as List).subject),
+          authors: [ref((resource as List).source)].filter(isString),
+          class: 'other',
+          label: 'N',
+          current: (resource as List).status !== 'entered-in-error',
+          releaseAt: DISTANT_FUTURE,
+        },
+        lookups
+      );
     case 'Binary': {
       const context = ref((resource as Binary).securityContext);
       // A Binary without a readable context is nobody's to read (fail closed).

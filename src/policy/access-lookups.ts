@@ -4,7 +4,7 @@ import { and, fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
 import { NO_CONSENT, type AccessFields, type AccessLookups, type ConsentWindow } from './access-fields';
-import { CONSENT_KIND, RELEASE_DEFAULT_EXT, SUMEHR_ACCESS_EXT, SUMEHR_LOINC } from './vocabulary';
+import { CONSENT_KIND, RELEASE_DEFAULT_EXT, SUMEHR_ACCESS_EXT, SUMEHR_LOINC } from '../vocabulary';
 
 export interface LookupReaders {
   /** Staged writes of the bundle being processed, visible before they are committed. */

@@ -21,19 +21,13 @@ export interface ResourceUnderDecision {
  * SPEC §5, one rule at a time, for one resource: may this caller see it now? Pure; the same facts
  * that narrow() compiles into a query. Kept deliberately plain so it reads like the spec.
  */
-export function decide(
-  principal: Principal,
-  action: ReadAction,
-  resource: ResourceUnderDecision,
-  facts: Facts,
-  now: Date,
-  exactSsinLookup?: string
-): boolean {
+export function decide(principal: Principal, action: ReadAction, resource: ResourceUnderDecision, facts: Facts, now: Date, exactSsinLookup?: string): boolean {
   if (!scopesAllow(parseScopes(principal.scopes), resource.resourceType, action === 'read' ? 'r' : 's')) return false;
   if (REGISTRY_TYPES.has(resource.resourceType)) return mayReadRegistry(facts) || registryEntryBeforeRegistration(facts, resource);
   if (facts.kind === 'practitioner') return practitionerMaySee(facts, resource, now, exactSsinLookup);
   if (facts.kind === 'patient') return patientMaySee(facts, resource, now);
-  if (facts.kind === 'administrative' && facts.organization) return resource.resourceType === 'CareTeam' && (resource.fields.members ?? []).includes(facts.organization);
+  if (facts.kind === 'administrative' && facts.organization)
+    return resource.resourceType === 'CareTeam' && (resource.fields.members ?? []).includes(facts.organization);
   return false;
 }
 
@@ -97,10 +91,6 @@ function patientMaySee(f: PatientFacts, r: ResourceUnderDecision, now: Date): bo
   if (['Patient', 'Consent', 'CareTeam', 'RelatedPerson'].includes(r.resourceType)) return true;
   if (!CLINICAL_TYPES.has(r.resourceType) || !r.fields.clinical) return false;
   return (
-    r.fields.current === true &&
-    consentedAt(r.fields, now) &&
-    f.portal.has(patient) &&
-    !!r.fields.releaseAt &&
-    r.fields.releaseAt.getTime() <= now.getTime()
+    r.fields.current === true && consentedAt(r.fields, now) && f.portal.has(patient) && !!r.fields.releaseAt && r.fields.releaseAt.getTime() <= now.getTime()
   );
 }

@@ -3,6 +3,7 @@ import { ALWAYS, and, fieldIn, or, type Condition } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
 import type { Principal } from './principal';
+import { PORTAL_CHANNELS } from './vocabulary';
 import {
   CBE,
   CONSENT_CHANNEL_EXT,
@@ -11,10 +12,9 @@ import {
   LINK_TYPE,
   NIHII_ORGANIZATION,
   NIHII_PROFESSIONAL,
-  PORTAL_CHANNELS,
   PROFESSION,
   SSIN,
-} from './vocabulary';
+} from '../vocabulary';
 
 /** An active therapeutic link (or a professional grant) as the policy sees it. */
 export interface LinkFact {
@@ -90,10 +90,16 @@ export type Facts = PractitionerFacts | PatientFacts | AdministrativeFacts | { k
 
 const keyIn = (code: string, values: string[]): Condition => fieldIn(`keys.${code}`, values);
 /** Period contains now: start at or before it, end (or no end) at or after it. */
-const inForceAt = (dateCode: string, now: Date): Condition =>
-  and({ field: `lo.${dateCode}`, lte: now }, { field: `hi.${dateCode}`, gte: now });
+const inForceAt = (dateCode: string, now: Date): Condition => and({ field: `lo.${dateCode}`, lte: now }, { field: `hi.${dateCode}`, gte: now });
 const activeConsentOf = (kinds: string[], now: Date): Condition =>
-  and(keyIn('category', kinds.map((k) => `${CONSENT_KIND}|${k}`)), keyIn('status', ['active']), or({ field: 'lo.period', exists: false }, inForceAt('period', now)));
+  and(
+    keyIn(
+      'category',
+      kinds.map((k) => `${CONSENT_KIND}|${k}`)
+    ),
+    keyIn('status', ['active']),
+    or({ field: 'lo.period', exists: false }, inForceAt('period', now))
+  );
 const isKind = (consent: StoredResource, kind: string): boolean => (consent.s.category ?? []).includes(`${CONSENT_KIND}|${kind}`);
 
 /**
@@ -154,7 +160,8 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
   const eligible = isEligible(practitioner as StoredResource<Practitioner>, profession);
   // Round 2: what needs the Practitioner's id. The institution's links are read alongside the
   // role that backs the claim, and kept only if that role exists.
-  const activeLinksOf = (member: string) => store.readFacts('CareTeam', and(keyIn('participant', [member]), keyIn('status', ['active']), inForceAt('date', now)));
+  const activeLinksOf = (member: string) =>
+    store.readFacts('CareTeam', and(keyIn('participant', [member]), keyIn('status', ['active']), inForceAt('date', now)));
   const [actsForOrg, ownTeams, orgTeams, namingMyself] = await Promise.all([
     orgRef ? holdsActiveRole(store, self, orgRef, now) : Promise.resolve(false),
     activeLinksOf(self),
@@ -233,7 +240,15 @@ function distinct(docs: StoredResource[]): StoredResource[] {
 async function withNationalView(store: ResourceStore, f: PractitionerFacts, national: NationalAccess): Promise<PractitionerFacts> {
   if (!f.eligible) return f;
   const ssins = [...new Set([...national.excluded, ...national.consented])];
-  const patients = ssins.length ? await store.readFacts('Patient', keyIn('identifier', ssins.map((s) => `${SSIN}|${s}`))) : [];
+  const patients = ssins.length
+    ? await store.readFacts(
+        'Patient',
+        keyIn(
+          'identifier',
+          ssins.map((s) => `${SSIN}|${s}`)
+        )
+      )
+    : [];
   const ssinOf = new Map(patients.map((p) => [`Patient/${p._id}`, (p.r as Patient).identifier?.find((i) => i.system === SSIN)?.value ?? '']));
   const excluded = new Set(national.excluded);
   const consented = new Set(national.consented);
@@ -262,14 +277,28 @@ async function nationalPractitionerFacts(
   const eligible = national.active && (!local || isEligible(local as StoredResource<Practitioner>, empty.profession));
   if (!eligible) return { ...empty, self };
   const ssins = [...new Set([...national.links.map((l) => l.ssin), ...national.excluded])];
-  const patients = ssins.length ? await store.readFacts('Patient', keyIn('identifier', ssins.map((s) => `${SSIN}|${s}`))) : [];
+  const patients = ssins.length
+    ? await store.readFacts(
+        'Patient',
+        keyIn(
+          'identifier',
+          ssins.map((s) => `${SSIN}|${s}`)
+        )
+      )
+    : [];
   const patientOf = new Map<string, string>();
   for (const p of patients) {
     const ssin = (p.r as Patient).identifier?.find((i) => i.system === SSIN)?.value;
     if (ssin) patientOf.set(ssin, `Patient/${p._id}`);
   }
-  const links: LinkFact[] = national.links.filter((l) => patientOf.has(l.ssin)).map((l) => ({ patient: patientOf.get(l.ssin) as string, type: l.type, basis: l.source }));
-  const namesMe = or(...[local ? keyIn('actor', [`Practitioner/${local._id}`]) : undefined, keyIn('actor:identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`])].filter((c): c is Condition => !!c));
+  const links: LinkFact[] = national.links
+    .filter((l) => patientOf.has(l.ssin))
+    .map((l) => ({ patient: patientOf.get(l.ssin) as string, type: l.type, basis: l.source }));
+  const namesMe = or(
+    ...[local ? keyIn('actor', [`Practitioner/${local._id}`]) : undefined, keyIn('actor:identifier', [`${NIHII_PROFESSIONAL}|${principal.nihii}`])].filter(
+      (c): c is Condition => !!c
+    )
+  );
   const namingMe = await store.readFacts('Consent', and(activeConsentOf(['exclusion', 'document-restriction'], now), namesMe));
   const linked = [...new Set(links.map((l) => l.patient))];
   const forAll = linked.length ? await store.readFacts('Consent', and(activeConsentOf(['document-restriction'], now), keyIn('patient', linked))) : [];
@@ -297,7 +326,9 @@ async function withSafeContent(store: ResourceStore, documents: Set<string>): Pr
   const ids = [...documents].filter((d) => d.startsWith('DocumentReference/')).map((d) => d.split('/')[1]);
   if (!ids.length) return documents;
   const found = await store.readFacts('DocumentReference', fieldIn('id', ids));
-  const safe = found.flatMap((d) => ((d.r as DocumentReference).content ?? []).map((c) => c.attachment?.url ?? '').filter((u) => /^Composition\/[A-Za-z0-9\-.]{1,64}$/.test(u)));
+  const safe = found.flatMap((d) =>
+    ((d.r as DocumentReference).content ?? []).map((c) => c.attachment?.url ?? '').filter((u) => /^Composition\/[A-Za-z0-9\-.]{1,64}$/.test(u))
+  );
   return new Set([...documents, ...safe]);
 }
 
@@ -324,7 +355,12 @@ async function activeOrganization(store: ResourceStore, organization: string | u
 async function holdsActiveRole(store: ResourceStore, self: string, orgRef: string, now: Date): Promise<boolean> {
   const roles = await store.readFacts(
     'PractitionerRole',
-    and(keyIn('practitioner', [self]), keyIn('organization', [orgRef]), keyIn('active', ['true']), or({ field: 'lo.date', exists: false }, inForceAt('date', now))),
+    and(
+      keyIn('practitioner', [self]),
+      keyIn('organization', [orgRef]),
+      keyIn('active', ['true']),
+      or({ field: 'lo.date', exists: false }, inForceAt('date', now))
+    ),
     1
   );
   return roles.length > 0;
@@ -338,7 +374,13 @@ async function patientFacts(store: ResourceStore, principal: Principal, now: Dat
   ]);
   // Two Patients with one SSIN is a data error: refuse rather than guess (fail closed).
   const self = patients.length === 1 ? `Patient/${patients[0]._id}` : undefined;
-  const grants = await readForEach(store, 'Consent', 'actor', relatedPersons.map((r) => `RelatedPerson/${r._id}`), activeConsentOf(['grant'], now));
+  const grants = await readForEach(
+    store,
+    'Consent',
+    'actor',
+    relatedPersons.map((r) => `RelatedPerson/${r._id}`),
+    activeConsentOf(['grant'], now)
+  );
   // A parent's grant stops by itself on the child's 16th birthday (SPEC §4, evaluated now); other grants hold.
   const guardianOf = await childrenUnder16(store, relatedPersons, grants, now);
   const parents = parentsAmong(relatedPersons);

@@ -30,9 +30,7 @@ export function parseScopes(scopes: readonly string[]): ParsedScope[] {
 
 /** Whether any scope grants `permission` on `resourceType`. No scope, no right. */
 export function scopesAllow(scopes: ParsedScope[], resourceType: string, permission: ScopePermission): boolean {
-  return scopes.some(
-    (s) => (s.resourceType === '*' || s.resourceType === resourceType) && s.permissions.has(permission)
-  );
+  return scopes.some((s) => (s.resourceType === '*' || s.resourceType === resourceType) && s.permissions.has(permission));
 }
 
 export type { ParsedScope };

@@ -1,7 +1,7 @@
 import type { Consent, Patient, Resource, Task } from '@medplum/fhirtypes';
 import { consentKindOf } from './access-fields';
 import { ALWAYS, and, fieldIn, type Condition } from '../store/condition';
-import { CONSENT_KIND, SH, SSIN } from './vocabulary';
+import { CONSENT_KIND, SH, SSIN } from '../vocabulary';
 import type { GuardPlan, ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
 import type { HolderState, WriteGuard } from '../store/write-guards';

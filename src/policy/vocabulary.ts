@@ -1,25 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Codes and systems of SPEC §10 that the policy reads. */
-export const SH = 'https://sharehub.example/fhir';
-export const CONSENT_KIND = `${SH}/CodeSystem/consent-kind`;
-export const LINK_TYPE = `${SH}/CodeSystem/link-type`;
-export const PROFESSION = `${SH}/CodeSystem/profession`;
-export const DOCUMENT_CLASS = `${SH}/CodeSystem/document-class`;
-export const CONSENT_CHANNEL_EXT = `${SH}/StructureDefinition/consent-channel`;
-export const RELEASE_RULE_EXT = `${SH}/StructureDefinition/release-rule`;
-export const RELEASE_DEFAULT_EXT = `${SH}/StructureDefinition/release-default`;
-export const SUMEHR_ACCESS_EXT = `${SH}/StructureDefinition/sumehr-patient-access`;
-/** On a junior doctor's Practitioner: `status` awaiting | accredited, `date` (SPEC §6). */
-export const JUNIOR_ACCREDITATION_EXT = `${SH}/StructureDefinition/junior-accreditation`;
-export const CONFIDENTIALITY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
-export const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
-export const NIHII_PROFESSIONAL = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional';
-export const NIHII_ORGANIZATION = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-organization';
-export const CBE = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/cbe';
-export const SUMEHR_LOINC = '60591-5';
-
+/** The policy's own constants and the access matrix; the code-system URLs are in src/vocabulary.ts. */
 export type ConsentKind = 'hub-sharing' | 'exclusion' | 'document-restriction' | 'grant';
 /** Registration channels that open the patient portal (SPEC §4). */
 export const PORTAL_CHANNELS = new Set(['pdf-form', 'hub-website', 'ehealth-platform']);

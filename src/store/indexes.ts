@@ -1,5 +1,8 @@
 import type { Db, IndexDescription } from 'mongodb';
+import { AUDIT_CHAIN_COLLECTION } from './audit-store';
 import { HISTORY_COLLECTION } from './resource-store';
+import { JOURNAL_COLLECTION } from './transaction-journal';
+import { GUARD_COLLECTION } from './write-guards';
 
 /**
  * The indexes, declared once and provisioned per engine:
@@ -101,9 +104,19 @@ export function pushdownFieldsOf(collection: string): string[] {
   return [...new Set([...(PUSHDOWN_FIELDS['*'] ?? []), ...(PUSHDOWN_FIELDS[collection] ?? [])])];
 }
 
+/** Collections the hub writes besides the resource types; created up front so they get their GIN indexes at start-up too. */
+const AUXILIARY_COLLECTIONS = [GUARD_COLLECTION, JOURNAL_COLLECTION, AUDIT_CHAIN_COLLECTION, 'PeerTokenUse'];
+
 export async function ensureIndexes(db: Db, types: readonly string[]): Promise<void> {
   for (const type of types) await createMissing(db, type, [...COMMON, ...(BY_TYPE[type] ?? [])]);
   await createMissing(db, HISTORY_COLLECTION, HISTORY);
+  const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+  for (const name of AUXILIARY_COLLECTIONS.filter((c) => !existing.has(c))) {
+    // 48 NamespaceExists: another process created it meanwhile.
+    await db.createCollection(name).catch((err: { code?: number }) => {
+      if (err.code !== 48) throw err;
+    });
+  }
 }
 
 /**

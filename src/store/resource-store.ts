@@ -8,7 +8,16 @@ import { historyEntryOf, type HistoryEntry, type PlannedWrite, type StoredResour
 import { CommitInDoubtError, CommitPendingError } from './commit-errors';
 import { applyPlannedWrites, recoverOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
 import { claimVersion, insertedUnique, releaseVersion, VersionConflictError, type TakeoverMarker, type VersionClaim } from './version-claim';
-import { claimGuard, exclusively, GUARD_COLLECTION, releaseClaimedGuard, releaseGuard, type GuardClaim, type HolderCheck, type WriteGuard } from './write-guards';
+import {
+  claimGuard,
+  exclusively,
+  GUARD_COLLECTION,
+  releaseClaimedGuard,
+  releaseGuard,
+  type GuardClaim,
+  type HolderCheck,
+  type WriteGuard,
+} from './write-guards';
 
 export { VersionConflictError } from './version-claim';
 
@@ -176,7 +185,9 @@ export class ResourceStore {
   private async withoutUnwritten(type: string, entries: HistoryEntry[]): Promise<HistoryEntry[]> {
     const claimed = [...new Set(entries.filter((e) => e.claim).map((e) => e.id))];
     if (!claimed.length) return entries;
-    const current = await this.current(type).find({ _id: { $in: claimed } }, { projection: { v: 1 } }).toArray();
+    const current = await this.current(type)
+      .find({ _id: { $in: claimed } }, { projection: { v: 1 } })
+      .toArray();
     const written = new Map(current.map((d) => [d._id, d.v]));
     return entries.filter((e) => !e.claim || e.v <= (written.get(e.id) ?? 0));
   }
@@ -261,4 +272,3 @@ export class ResourceStore {
     return { history: this.history, journal: this.db.collection(JOURNAL_COLLECTION), current: (t) => this.current(t) };
   }
 }
-

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Request, type Response } from 'express';
-import type { Hub } from '../hub';
+import type { Hub } from '../hub-parts';
 import { ensureDevKeyPair } from '../identity/keys';
 import { mintDevToken } from '../identity/mint-token';
 import { escapeHtml } from './view-page';

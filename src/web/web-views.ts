@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { isDevelopmentMode } from '../config';
-import type { Hub } from '../hub';
+import type { Hub } from '../hub-parts';
 import { devSignIn, DEV_AUTHORIZE_PATH, DEV_TOKEN_PATH } from './dev-sign-in';
 import { contentSecurityPolicy, renderViewPage, type SignInSettings, type ViewName } from './view-page';
 

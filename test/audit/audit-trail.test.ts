@@ -2,26 +2,29 @@ import { validateResource } from '@medplum/core';
 import type { AuditEvent, Bundle, DocumentReference, OperationOutcome } from '@medplum/fhirtypes';
 import { careTeam, documentFor, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { countEvents, entitiesOf, newEvents, seqOf, trailOf } from './support';
-
-const MARIE = 'patient-marie-dubois';
-const LUCAS = 'patient-lucas-dubois';
-const SOFIA = 'patient-sofia-rossi';
-const ANNA = 'Practitioner/gp-anna-peeters';
+import { MARIE, LUCAS, SOFIA, ANNA } from '../support/personas';
 
 let net: NetworkHub;
 let failAuditWrites = false;
 
 beforeAll(async () => {
-  net = await startNetworkHub({}, {
-    faults: {
-      beforeAuditWrite: () => {
-        if (failAuditWrites) throw new Error('simulated database failure');
+  net = await startNetworkHub(
+    {},
+    {
+      faults: {
+        beforeAuditWrite: () => {
+          if (failAuditWrites) throw new Error('simulated database failure');
+        },
       },
-    },
-  });
+    }
+  );
   // Anna (GP of Marie, GMD of Lucas) also follows Sofia, so one search can span three patients.
   await seed(net, careTeam(SOFIA, ANNA, 'gp-long-term', { start: '2026-11-01' }, 'link-anna-sofia'));
-  for (const [id, patient] of [['doc-marie', MARIE], ['doc-lucas', LUCAS], ['doc-sofia', SOFIA]]) {
+  for (const [id, patient] of [
+    ['doc-marie', MARIE],
+    ['doc-lucas', LUCAS],
+    ['doc-sofia', SOFIA],
+  ]) {
     await seed(net, documentFor(patient, { id, author: 'Practitioner/physician-koen-wouters', release: { rule: 'immediate' } }));
   }
 });
@@ -37,7 +40,10 @@ describe('one AuditEvent per access and per patient (SPEC §7)', () => {
     expect(event.subtype?.[0]).toMatchObject({ system: 'http://hl7.org/fhir/restful-interaction', code: 'read' });
     expect(event).toMatchObject({ action: 'R', outcome: '0' });
     const user = event.agent.find((a) => a.requestor);
-    expect(user?.who).toMatchObject({ reference: ANNA, identifier: { system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional' } });
+    expect(user?.who).toMatchObject({
+      reference: ANNA,
+      identifier: { system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional' },
+    });
     expect(user?.who?.display).toMatch(/Peeters/);
     expect(user?.role?.[0].coding?.[0]).toMatchObject({ system: `${SH}/CodeSystem/profession`, code: 'physician' });
     expect(event.source.observer.display).toBe('sharehub');
@@ -51,9 +57,7 @@ describe('one AuditEvent per access and per patient (SPEC §7)', () => {
 
   it('a search returning documents of three patients writes three events, each with the query', async () => {
     const before = await countEvents(net);
-    const res = await net
-      .as('gp-anna-peeters')
-      .get(`/fhir/DocumentReference?patient=Patient/${MARIE},Patient/${LUCAS},Patient/${SOFIA}&status=current`);
+    const res = await net.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=Patient/${MARIE},Patient/${LUCAS},Patient/${SOFIA}&status=current`);
     expect(res.status).toBe(200);
     const returned = ((res.body as Bundle).entry ?? []).map((e) => e.resource as DocumentReference);
     expect((await countEvents(net)) - before).toBe(3);
@@ -291,10 +295,31 @@ describe('the trail is immutable', () => {
   it('no role can create, update, patch or delete an AuditEvent', async () => {
     const [event] = await trailOf(net, MARIE);
     const stored = JSON.stringify((await net.admin().get(`/fhir/AuditEvent/${event.id}`)).body);
-    expect((await net.admin().put(`/fhir/AuditEvent/${event.id}`).send({ ...event, outcome: '0' })).status).toBe(403);
-    expect((await net.admin().patch(`/fhir/AuditEvent/${event.id}`).send([{ op: 'replace', path: '/outcome', value: '8' }])).status).toBe(403);
+    expect(
+      (
+        await net
+          .admin()
+          .put(`/fhir/AuditEvent/${event.id}`)
+          .send({ ...event, outcome: '0' })
+      ).status
+    ).toBe(403);
+    expect(
+      (
+        await net
+          .admin()
+          .patch(`/fhir/AuditEvent/${event.id}`)
+          .send([{ op: 'replace', path: '/outcome', value: '8' }])
+      ).status
+    ).toBe(403);
     expect((await net.admin().delete(`/fhir/AuditEvent/${event.id}`)).status).toBe(403);
-    expect((await net.admin().post('/fhir/AuditEvent').send({ ...event, id: undefined })).status).toBe(403);
+    expect(
+      (
+        await net
+          .admin()
+          .post('/fhir/AuditEvent')
+          .send({ ...event, id: undefined })
+      ).status
+    ).toBe(403);
     expect((await net.as('patient-marie-dubois').put(`/fhir/AuditEvent/${event.id}`, event)).status).toBe(403);
     expect((await net.as('patient-marie-dubois').delete(`/fhir/AuditEvent/${event.id}`)).status).toBe(403);
     expect(JSON.stringify((await net.admin().get(`/fhir/AuditEvent/${event.id}`)).body)).toBe(stored);

@@ -14,9 +14,9 @@ import { AuditTrail } from '../../src/audit/audit-trail';
 import { verifyAuditTrail } from '../../src/audit/verify-trail';
 import { AuditStore } from '../../src/store/audit-store';
 import { documentFor, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE } from '../support/personas';
 
 jest.setTimeout(400_000);
-const MARIE = 'patient-marie-dubois';
 const personas = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/personas.json'), 'utf8')) as {
   personas: Record<string, { claims: Record<string, unknown> }>;
 };

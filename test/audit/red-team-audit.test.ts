@@ -7,8 +7,7 @@ import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import { startNetworkHub, type NetworkHub } from '../support/network';
 import { SSIN, SSIN_SYSTEM } from '../support/red-team';
 import { countEvents, trailOf } from './support';
-
-const MARIE = 'patient-marie-dubois';
+import { MARIE } from '../support/personas';
 
 let net: NetworkHub;
 beforeAll(async () => {
@@ -34,7 +33,9 @@ describe('what the trail tells a professional', () => {
     // The probe of a missing id is still recorded (for the hub-admin), as a refusal naming what was asked.
     expect((await countEvents(net)) - written).toBe(1);
     const all = (await net.admin().get('/fhir/AuditEvent?_count=1000')).body as Bundle;
-    const probe = (all.entry ?? []).map((e) => e.resource as AuditEvent).find((e) => e.entity?.some((x) => x.what?.reference === 'Patient/patient-nobody-here'));
+    const probe = (all.entry ?? [])
+      .map((e) => e.resource as AuditEvent)
+      .find((e) => e.entity?.some((x) => x.what?.reference === 'Patient/patient-nobody-here'));
     expect(probe?.outcome).toBe('4');
   });
 
@@ -59,14 +60,18 @@ describe('what the trail tells a professional', () => {
     expect(JSON.stringify(mine)).not.toContain(SSIN.luc);
   });
 
-  it('HELD: professionals never read others\' or refused events (read, vread, history, chains, _revinclude); patients only their records', async () => {
+  it("HELD: professionals never read others' or refused events (read, vread, history, chains, _revinclude); patients only their records", async () => {
     const [event] = (await trailOf(net, MARIE)).filter((e) => e.agent[0].who?.reference === 'Practitioner/gp-anna-peeters');
     for (const url of [`/fhir/AuditEvent/${event.id}`, `/fhir/AuditEvent/${event.id}/_history`, `/fhir/AuditEvent/${event.id}/_history/1`]) {
       expect([url, (await net.as('gp-thomas-lambert').get(url)).status]).toEqual([url, 404]);
     }
-    const chained = await net.as('gp-thomas-lambert').get(`/fhir/AuditEvent?patient.identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${SSIN.marie}`)}&_count=1000`);
+    const chained = await net
+      .as('gp-thomas-lambert')
+      .get(`/fhir/AuditEvent?patient.identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${SSIN.marie}`)}&_count=1000`);
     for (const e of (chained.body as Bundle).entry ?? []) expect((e.resource as AuditEvent).agent[0].who?.reference).toBe('Practitioner/gp-thomas-lambert');
-    const revinclude = await net.as('gp-thomas-lambert').get(`/fhir/Patient?identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${SSIN.marie}`)}&_revinclude=AuditEvent:patient`);
+    const revinclude = await net
+      .as('gp-thomas-lambert')
+      .get(`/fhir/Patient?identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${SSIN.marie}`)}&_revinclude=AuditEvent:patient`);
     for (const e of (revinclude.body as Bundle).entry ?? []) {
       if (e.resource?.resourceType === 'AuditEvent') expect(e.resource.agent[0].who?.reference).toBe('Practitioner/gp-thomas-lambert');
     }
@@ -76,10 +81,14 @@ describe('what the trail tells a professional', () => {
 
   it('HELD: operations and batch entries that read a patient leave an event', async () => {
     let before = await countEvents(net);
-    expect((await net.as('gp-anna-peeters').get(`/fhir/Patient/$consent-status?identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${SSIN.luc}`)}`)).status).toBe(200);
+    expect((await net.as('gp-anna-peeters').get(`/fhir/Patient/$consent-status?identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${SSIN.luc}`)}`)).status).toBe(
+      200
+    );
     expect((await countEvents(net)) - before).toBe(1);
     before = await countEvents(net);
-    expect((await net.as('gp-thomas-lambert').post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN_SYSTEM, value: SSIN.marie }] })).status).toBe(200);
+    expect(
+      (await net.as('gp-thomas-lambert').post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN_SYSTEM, value: SSIN.marie }] })).status
+    ).toBe(200);
     expect((await countEvents(net)) - before).toBe(1);
     before = await countEvents(net);
     const batch = await net.as('gp-anna-peeters').post('/fhir', {

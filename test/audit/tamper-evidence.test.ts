@@ -5,8 +5,8 @@ import { verifyAuditTrail } from '../../src/audit/verify-trail';
 import { AuditStore } from '../../src/store/audit-store';
 import { documentFor, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { trailOf } from './support';
+import { MARIE } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
 const run = promisify(execFile);
 
 let net: NetworkHub;

@@ -8,10 +8,9 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { documentFor, registerDocumentSource, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, ANNA } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
 const PARC = 'Organization/org-hopital-du-parc';
-const ANNA = 'Practitioner/gp-anna-peeters';
 const UNREGISTERED = 'The content URL is not under a registered source (an active Endpoint) of the custodian institution';
 const NOT_FETCHED = 'The hub does not fetch content from this source';
 

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { binaryFor, documentFor, registerDocumentSource, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
 const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(256 * 1024, 7), Buffer.from('\n%%EOF')]);
 
 let source: http.Server;
@@ -94,7 +94,7 @@ const content = (persona: string, id: string) =>
 const json = (body: Buffer) => JSON.parse(body.toString('utf8'));
 
 describe('content from the source system', () => {
-  it('streams the bytes with the source\'s content type to a professional who sees the document', async () => {
+  it("streams the bytes with the source's content type to a professional who sees the document", async () => {
     const res = await content('gp-anna-peeters', 'c-letter');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/pdf');
@@ -145,8 +145,8 @@ describe('content from the source system', () => {
   });
 });
 
-describe('content in the hub\'s safe', () => {
-  it('serves the Binary of a DocumentReference whose attachment is Binary/<id>, under the document\'s policy', async () => {
+describe("content in the hub's safe", () => {
+  it("serves the Binary of a DocumentReference whose attachment is Binary/<id>, under the document's policy", async () => {
     const res = await content('gp-anna-peeters', 'c-safe');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
@@ -162,10 +162,19 @@ describe('content in the hub\'s safe', () => {
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { fullUrl: docUrl, resource: { ...doc, content: [{ attachment: { url: binaryUrl, contentType: 'text/plain' } }] }, request: { method: 'POST', url: 'DocumentReference' } },
+        {
+          fullUrl: docUrl,
+          resource: { ...doc, content: [{ attachment: { url: binaryUrl, contentType: 'text/plain' } }] },
+          request: { method: 'POST', url: 'DocumentReference' },
+        },
         {
           fullUrl: binaryUrl,
-          resource: { resourceType: 'Binary', contentType: 'text/plain', data: Buffer.from('uploaded note').toString('base64'), securityContext: { reference: docUrl } },
+          resource: {
+            resourceType: 'Binary',
+            contentType: 'text/plain',
+            data: Buffer.from('uploaded note').toString('base64'),
+            securityContext: { reference: docUrl },
+          },
           request: { method: 'POST', url: 'Binary' },
         },
       ],
@@ -178,7 +187,7 @@ describe('content in the hub\'s safe', () => {
     expect((await content('gp-thomas-lambert', id)).status).toBe(404);
   });
 
-  it('the Binary itself is read only under its DocumentReference\'s policy', async () => {
+  it("the Binary itself is read only under its DocumentReference's policy", async () => {
     expect((await t.as('gp-anna-peeters').get('/fhir/Binary/c-safe-binary')).status).toBe(200);
     expect((await t.as('gp-thomas-lambert').get('/fhir/Binary/c-safe-binary')).status).toBe(404);
     expect((await t.as('hub-admin').get('/fhir/Binary/c-safe-binary')).status).toBe(404);

@@ -3,8 +3,7 @@
  * they load with the same access fields a publication would give them.
  */
 import { consentFor, NETWORK_DATE, startNetworkHub, type NetworkHub } from '../support/network';
-
-const MARIE = 'patient-marie-dubois';
+import { MARIE } from '../support/personas';
 
 let t: NetworkHub;
 beforeAll(async () => {
@@ -18,12 +17,14 @@ afterEach(() => t.setNow(NETWORK_DATE));
 const status = async (persona: string, url: string) => (await t.as(persona).get(`/fhir/${url}`)).status;
 
 describe('demo documents', () => {
-  it('Marie\'s current SUMEHR is her $summary, its entries seen as it is', async () => {
+  it("Marie's current SUMEHR is her $summary, its entries seen as it is", async () => {
     const res = await t.as('gp-anna-peeters').get(`/fhir/Patient/${MARIE}/$summary`);
     expect(res.status).toBe(200);
     expect(res.body.entry[0].resource.id).toBe('sumehr-marie-2026-11-composition');
     const ids = res.body.entry.map((e: { resource: { resourceType: string; id: string } }) => `${e.resource.resourceType}/${e.resource.id}`);
-    expect(ids).toEqual(expect.arrayContaining(['Condition/sumehr-marie-2026-11-problem-1', 'AllergyIntolerance/sumehr-marie-2026-11-allergy-1', 'Patient/patient-marie-dubois']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['Condition/sumehr-marie-2026-11-problem-1', 'AllergyIntolerance/sumehr-marie-2026-11-allergy-1', 'Patient/patient-marie-dubois'])
+    );
     expect(await status('nurse-els-goossens', 'Condition/sumehr-marie-2026-11-problem-1')).toBe(200);
     expect(await status('patient-marie-dubois', 'Condition/sumehr-marie-2026-11-problem-1')).toBe(200);
     expect(await status('gp-thomas-lambert', 'Condition/sumehr-marie-2026-11-problem-1')).toBe(404);
@@ -31,7 +32,7 @@ describe('demo documents', () => {
     expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/sumehr-marie-2026-05-document')).body.status).toBe('superseded');
   });
 
-  it('the lab result of 20 November reaches Marie on the 27th at 10:00, by Hôpital du Parc\'s default', async () => {
+  it("the lab result of 20 November reaches Marie on the 27th at 10:00, by Hôpital du Parc's default", async () => {
     expect(await status('patient-marie-dubois', 'DocumentReference/doc-marie-lab-2026-11')).toBe(404);
     t.setNow(new Date('2026-11-27T10:00:00Z'));
     expect(await status('patient-marie-dubois', 'DocumentReference/doc-marie-lab-2026-11')).toBe(200);
@@ -56,10 +57,18 @@ describe('demo documents', () => {
     expect(await status('gp-anna-peeters', 'DocumentReference/doc-marie-lab-hidden-from-nurse')).toBe(200);
   });
 
-  it('a restriction on the SUMEHR\'s DocumentReference hides its Composition, entries and $summary too', async () => {
-    const urls = ['DocumentReference/sumehr-marie-2026-11-document', 'Composition/sumehr-marie-2026-11-composition', 'Condition/sumehr-marie-2026-11-problem-1', `Patient/${MARIE}/$summary`];
+  it("a restriction on the SUMEHR's DocumentReference hides its Composition, entries and $summary too", async () => {
+    const urls = [
+      'DocumentReference/sumehr-marie-2026-11-document',
+      'Composition/sumehr-marie-2026-11-composition',
+      'Condition/sumehr-marie-2026-11-problem-1',
+      `Patient/${MARIE}/$summary`,
+    ];
     for (const url of urls) expect({ url, status: await status('nurse-els-goossens', url) }).toEqual({ url, status: 200 });
-    const restriction = consentFor(MARIE, 'document-restriction', { actor: 'Practitioner/nurse-els-goossens', data: 'DocumentReference/sumehr-marie-2026-11-document' });
+    const restriction = consentFor(MARIE, 'document-restriction', {
+      actor: 'Practitioner/nurse-els-goossens',
+      data: 'DocumentReference/sumehr-marie-2026-11-document',
+    });
     expect((await t.as('patient-marie-dubois').post('/fhir/Consent', restriction)).status).toBe(201);
     for (const url of urls) {
       expect({ url, els: await status('nurse-els-goossens', url), anna: await status('gp-anna-peeters', url) }).toEqual({ url, els: 404, anna: 200 });
@@ -68,7 +77,11 @@ describe('demo documents', () => {
 
   it('withdrawing a SUMEHR takes its Composition and entries with it', async () => {
     expect((await t.as('gp-anna-peeters').post('/fhir/DocumentReference/sumehr-marie-2026-11-document/$request-deletion', {})).status).toBe(200);
-    for (const url of ['DocumentReference/sumehr-marie-2026-11-document', 'Composition/sumehr-marie-2026-11-composition', 'Condition/sumehr-marie-2026-11-problem-1']) {
+    for (const url of [
+      'DocumentReference/sumehr-marie-2026-11-document',
+      'Composition/sumehr-marie-2026-11-composition',
+      'Condition/sumehr-marie-2026-11-problem-1',
+    ]) {
       expect({ url, anna: await status('gp-anna-peeters', url), marie: await status('patient-marie-dubois', url) }).toEqual({ url, anna: 404, marie: 404 });
     }
   });

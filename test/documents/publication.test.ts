@@ -3,10 +3,7 @@
  * (a professional with a link, as author, or for the custodian institution it acts for).
  */
 import { documentFor, startNetworkHub, type NetworkHub } from '../support/network';
-
-const MARIE = 'patient-marie-dubois';
-const SOFIA = 'patient-sofia-rossi';
-const LUC = 'patient-luc-martin';
+import { MARIE, SOFIA, LUC } from '../support/personas';
 
 let t: NetworkHub;
 beforeAll(async () => {
@@ -21,7 +18,9 @@ const count = async (persona: string, patient: string) =>
 
 describe('publication rules', () => {
   it('accepts a complete reference from a professional with a link, as its author', async () => {
-    const res = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', documentFor(MARIE, { cls: 'consultation-note', loinc: '11488-4', author: 'Practitioner/gp-anna-peeters' }));
+    const res = await t
+      .as('gp-anna-peeters')
+      .post('/fhir/DocumentReference', documentFor(MARIE, { cls: 'consultation-note', loinc: '11488-4', author: 'Practitioner/gp-anna-peeters' }));
     expect(res.status).toBe(201);
     expect((await t.as('gp-anna-peeters').get(`/fhir/DocumentReference/${res.body.id}`)).status).toBe(200);
   });
@@ -45,7 +44,7 @@ describe('publication rules', () => {
     expect(res.body.issue[0].expression).toEqual(['DocumentReference.type']);
   });
 
-  it('answers in the caller\'s language', async () => {
+  it("answers in the caller's language", async () => {
     const { date: _d, ...doc } = documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters' });
     const res = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', doc).set('Accept-Language', 'nl');
     expect(res.status).toBe(400);
@@ -54,32 +53,45 @@ describe('publication rules', () => {
 
   it('accepts only the labels N, R and V, known release rules and http(s) content URLs', async () => {
     const base = documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters' });
-    const label = await t
-      .as('gp-anna-peeters')
-      .post('/fhir/DocumentReference', { ...base, securityLabel: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'U' }] }] });
+    const label = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', {
+      ...base,
+      securityLabel: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'U' }] }],
+    });
     expect(label.status).toBe(400);
     expect(label.body.issue[0].expression).toEqual(['DocumentReference.securityLabel[0]']);
-    const rule = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters', release: { rule: 'sometimes' } }));
+    const rule = await t
+      .as('gp-anna-peeters')
+      .post('/fhir/DocumentReference', documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters', release: { rule: 'sometimes' } }));
     expect(rule.status).toBe(400);
     for (const url of ['file:///etc/passwd', 'gopher://lab.example/1', 'https://user:secret@lab.example/r/1', 'not a url']) {
-      const res = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', { ...base, content: [{ attachment: { url, contentType: 'application/pdf' } }] });
-      expect({ url, status: res.status, expression: res.body.issue?.[0]?.expression }).toEqual({ url, status: 400, expression: ['DocumentReference.content[0].attachment.url'] });
+      const res = await t
+        .as('gp-anna-peeters')
+        .post('/fhir/DocumentReference', { ...base, content: [{ attachment: { url, contentType: 'application/pdf' } }] });
+      expect({ url, status: res.status, expression: res.body.issue?.[0]?.expression }).toEqual({
+        url,
+        status: 400,
+        expression: ['DocumentReference.content[0].attachment.url'],
+      });
     }
     for (const code of ['N', 'R', 'V']) {
-      const ok = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters', label: code as 'N' }));
+      const ok = await t
+        .as('gp-anna-peeters')
+        .post('/fhir/DocumentReference', documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters', label: code as 'N' }));
       expect(ok.status).toBe(201);
     }
   });
 
   // Published with its Binary (ITI-65, test/documents/content.test.ts) it needs no custodian; alone it may not name one (SPEC §4).
-  it('a document in the hub\'s safe is published together with its Binary, never pointing at one published apart', async () => {
+  it("a document in the hub's safe is published together with its Binary, never pointing at one published apart", async () => {
     const { custodian: _c, ...doc } = documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters' });
-    const res = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', { ...doc, content: [{ attachment: { url: 'Binary/some-binary', contentType: 'text/plain' } }] });
+    const res = await t
+      .as('gp-anna-peeters')
+      .post('/fhir/DocumentReference', { ...doc, content: [{ attachment: { url: 'Binary/some-binary', contentType: 'text/plain' } }] });
     expect(res.status).toBe(422);
     expect(res.body.issue[0].expression).toEqual(['DocumentReference.content.attachment.url']);
   });
 
-  it('refuses a professional publishing in another author\'s name (403) or for a patient it does not reach (as missing)', async () => {
+  it("refuses a professional publishing in another author's name (403) or for a patient it does not reach (as missing)", async () => {
     const other = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', documentFor(MARIE, { author: 'Practitioner/nurse-els-goossens' }));
     expect(other.status).toBe(403);
     const unreachable = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', documentFor(LUC, { author: 'Practitioner/gp-anna-peeters' }));
@@ -90,11 +102,21 @@ describe('publication rules', () => {
 
   it('an institution publishes through a professional acting for it: custodian = that institution, any author', async () => {
     // Dr Wouters acts for Ziekenhuis Zuid (organization claim + PractitionerRole); Sofia is admitted there.
-    const forZuid = documentFor(SOFIA, { cls: 'discharge-letter', loinc: '18842-5', author: 'Practitioner/gp-anna-peeters', custodian: 'Organization/org-ziekenhuis-zuid' });
+    const forZuid = documentFor(SOFIA, {
+      cls: 'discharge-letter',
+      loinc: '18842-5',
+      author: 'Practitioner/gp-anna-peeters',
+      custodian: 'Organization/org-ziekenhuis-zuid',
+    });
     const res = await t.as('physician-koen-wouters').post('/fhir/DocumentReference', forZuid);
     expect(res.status).toBe(201);
     // Not for another institution, and an institution's document still needs its author.
-    const forParc = documentFor(SOFIA, { cls: 'discharge-letter', loinc: '18842-5', author: 'Practitioner/gp-anna-peeters', custodian: 'Organization/org-hopital-du-parc' });
+    const forParc = documentFor(SOFIA, {
+      cls: 'discharge-letter',
+      loinc: '18842-5',
+      author: 'Practitioner/gp-anna-peeters',
+      custodian: 'Organization/org-hopital-du-parc',
+    });
     expect((await t.as('physician-koen-wouters').post('/fhir/DocumentReference', forParc)).status).toBe(403);
     const { author: _a, ...anonymous } = forZuid;
     const noAuthor = await t.as('physician-koen-wouters').post('/fhir/DocumentReference', anonymous);
@@ -112,7 +134,11 @@ describe('publication rules', () => {
   });
 
   it('patients and administrators publish nothing', async () => {
-    expect((await t.as('patient-marie-dubois').post('/fhir/DocumentReference', documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters' }))).status).toBe(403);
-    expect((await t.as('hopital-du-parc-admin').post('/fhir/DocumentReference', documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters' }))).status).toBe(403);
+    expect((await t.as('patient-marie-dubois').post('/fhir/DocumentReference', documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters' }))).status).toBe(
+      403
+    );
+    expect((await t.as('hopital-du-parc-admin').post('/fhir/DocumentReference', documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters' }))).status).toBe(
+      403
+    );
   });
 });

@@ -3,9 +3,8 @@
  * the injected clock only: a delayed document reaches the patient at its date with no job running.
  */
 import { binaryFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, SOFIA } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
-const SOFIA = 'patient-sofia-rossi';
 const DAY = 86_400_000;
 const at = (days: number, extraMs = 0) => new Date(NETWORK_DATE.getTime() + days * DAY + extraMs);
 
@@ -17,7 +16,17 @@ beforeAll(async () => {
   await seed(t, documentFor(MARIE, { id: 'rel-delayed', author: koen, release: { rule: 'delayed', date: at(3).toISOString() } }));
   await seed(t, documentFor(MARIE, { id: 'rel-never', author: koen, release: { rule: 'never' } }));
   // No rule of its own, custodian without a default for the class: 7 days after its date.
-  await seed(t, documentFor(MARIE, { id: 'rel-default', cls: 'imaging-report', loinc: '18748-4', author: koen, custodian: 'Organization/org-ziekenhuis-zuid', date: at(-6).toISOString() }));
+  await seed(
+    t,
+    documentFor(MARIE, {
+      id: 'rel-default',
+      cls: 'imaging-report',
+      loinc: '18748-4',
+      author: koen,
+      custodian: 'Organization/org-ziekenhuis-zuid',
+      date: at(-6).toISOString(),
+    })
+  );
   // Hôpital du Parc: lab results 7 days after their date (its release-default), whatever the hub default.
   await seed(t, documentFor(MARIE, { id: 'rel-parc-lab', cls: 'lab-result', author: koen, date: at(-5).toISOString() }));
   // A laboratory whose results wait for the attending physician by default.
@@ -95,7 +104,7 @@ describe('$release', () => {
     expect(again.body.meta.versionId).toBe(res.body.meta.versionId);
   });
 
-  it('releases a document that awaits release by its custodian\'s default', async () => {
+  it("releases a document that awaits release by its custodian's default", async () => {
     expect((await t.as('gp-anna-peeters').post('/fhir/DocumentReference/rel-lab-default/$release', {})).status).toBe(200);
     expect(await marieSees('rel-lab-default')).toBe(true);
   });
@@ -129,7 +138,7 @@ describe('$request-deletion', () => {
     expect(versions.map((v) => (v.r as { status: string }).status)).toEqual(['current', 'entered-in-error']);
   });
 
-  it('takes the document\'s Binary with it', async () => {
+  it("takes the document's Binary with it", async () => {
     expect((await t.as('gp-anna-peeters').get('/fhir/Binary/del-binary')).status).toBe(200);
     expect((await t.as('physician-koen-wouters').post('/fhir/DocumentReference/del-with-binary/$request-deletion', {})).status).toBe(200);
     expect((await t.as('gp-anna-peeters').get('/fhir/Binary/del-binary')).status).toBe(404);

@@ -4,25 +4,49 @@
  */
 import { randomUUID } from 'node:crypto';
 import { careTeam, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { SH } from '../../src/vocabulary';
+import { MARIE, SOFIA } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
-const SOFIA = 'patient-sofia-rossi';
 const LOINC = 'http://loinc.org';
-const SH = 'https://sharehub.example/fhir';
 const DAY = 86_400_000;
 
 type Entry = { fullUrl: string; resource: Record<string, unknown> };
-const section = (code: string, entries: Entry[]) => ({ title: code, code: { coding: [{ system: LOINC, code }] }, entry: entries.map((e) => ({ reference: e.fullUrl })) });
+const section = (code: string, entries: Entry[]) => ({
+  title: code,
+  code: { coding: [{ system: LOINC, code }] },
+  entry: entries.map((e) => ({ reference: e.fullUrl })),
+});
 
 /** A SUMEHR document Bundle as a GP's software would send it to `$publish-sumehr`. */
 function sumehrBundle(patient: string, author: string, options: { rule?: string; withoutProblems?: boolean; otherPatientEntry?: boolean } = {}) {
   const subject = { reference: `Patient/${options.otherPatientEntry ? SOFIA : patient}` };
   const entry = (resource: Record<string, unknown>): Entry => ({ fullUrl: `urn:uuid:${randomUUID()}`, resource });
-  const problem = entry({ resourceType: 'Condition', subject, code: { text: 'Type 2 diabetes' }, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] } });
+  const problem = entry({
+    resourceType: 'Condition',
+    subject,
+    code: { text: 'Type 2 diabetes' },
+    clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+  });
   const history = entry({ resourceType: 'Condition', subject: { reference: `Patient/${patient}` }, code: { text: 'Appendectomy (2004)' } });
-  const allergy = entry({ resourceType: 'AllergyIntolerance', patient: { reference: `Patient/${patient}` }, code: { text: 'Penicillin' }, clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] } });
-  const treatment = entry({ resourceType: 'MedicationStatement', status: 'active', subject: { reference: `Patient/${patient}` }, medicationCodeableConcept: { text: 'Metformin 850 mg' } });
-  const vaccine = entry({ resourceType: 'Immunization', status: 'completed', patient: { reference: `Patient/${patient}` }, vaccineCode: { text: 'Tetanus' }, occurrenceDateTime: '2022-04-01' });
+  const allergy = entry({
+    resourceType: 'AllergyIntolerance',
+    patient: { reference: `Patient/${patient}` },
+    code: { text: 'Penicillin' },
+    clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] },
+  });
+  const treatment = entry({
+    resourceType: 'MedicationStatement',
+    status: 'active',
+    subject: { reference: `Patient/${patient}` },
+    medicationCodeableConcept: { text: 'Metformin 850 mg' },
+  });
+  const vaccine = entry({
+    resourceType: 'Immunization',
+    status: 'completed',
+    patient: { reference: `Patient/${patient}` },
+    vaccineCode: { text: 'Tetanus' },
+    occurrenceDateTime: '2022-04-01',
+  });
   const risk = entry({ resourceType: 'Observation', status: 'final', subject: { reference: `Patient/${patient}` }, code: { text: 'Smoker' } });
   const composition = {
     resourceType: 'Composition',
@@ -59,7 +83,8 @@ afterEach(() => t.setNow(NETWORK_DATE));
 
 const publish = (persona: string, bundle: unknown) => t.as(persona).post('/fhir/Composition/$publish-sumehr', bundle);
 const compositionIdOf = (doc: { content: { attachment: { url: string } }[] }) => doc.content[0].attachment.url.split('/')[1];
-const entryRefs = (composition: { section: { entry?: { reference: string }[] }[] }) => composition.section.flatMap((s) => (s.entry ?? []).map((e) => e.reference));
+const entryRefs = (composition: { section: { entry?: { reference: string }[] }[] }) =>
+  composition.section.flatMap((s) => (s.entry ?? []).map((e) => e.reference));
 const status = async (persona: string, url: string) => (await t.as(persona).get(url)).status;
 
 describe('publication', () => {
@@ -93,7 +118,11 @@ describe('publication', () => {
       ['gp-thomas-lambert', 404],
       ['hub-admin', 404],
     ] as const) {
-      expect({ persona, composition: await status(persona, `/fhir/Composition/${compositionIdOf(first)}`), entry: await status(persona, `/fhir/${condition}`) }).toEqual({
+      expect({
+        persona,
+        composition: await status(persona, `/fhir/Composition/${compositionIdOf(first)}`),
+        entry: await status(persona, `/fhir/${condition}`),
+      }).toEqual({
         persona,
         composition: expected,
         entry: expected,
@@ -116,7 +145,7 @@ describe('publication', () => {
   });
 
   // Who may publish is the policy's (mayOperate): a caller who may not is refused with 403, as for any action it may not take.
-  it('only the patient\'s GP (gp-long-term or GMD link) publishes, as author: 403 otherwise', async () => {
+  it("only the patient's GP (gp-long-term or GMD link) publishes, as author: 403 otherwise", async () => {
     for (const persona of ['nurse-els-goossens', 'physician-koen-wouters']) {
       const res = await publish(persona, sumehrBundle(MARIE, `Practitioner/${persona}`));
       expect({ persona, status: res.status }).toEqual({ persona, status: 403 });
@@ -150,7 +179,7 @@ describe('patient access to a SUMEHR', () => {
   const sofiaSees = async (doc: { content: { attachment: { url: string } }[] }) =>
     (await status('patient-sofia-rossi', `/fhir/Composition/${compositionIdOf(doc)}`)) === 200;
 
-  it('the GP\'s global setting (never) keeps it from the patient for good', async () => {
+  it("the GP's global setting (never) keeps it from the patient for good", async () => {
     const res = await publish('gp-thomas-lambert', sumehrBundle(SOFIA, 'Practitioner/gp-thomas-lambert'));
     expect(res.status).toBe(201);
     expect(await sofiaSees(res.body)).toBe(false);
@@ -191,7 +220,11 @@ describe('$sumehr-quality', () => {
       section: [
         { title: 'Allergies', code: { coding: [{ system: LOINC, code: '48765-2' }] } },
         // Not asked is not "none known": the item stays empty.
-        { title: 'Vaccinations', code: { coding: [{ system: LOINC, code: '11369-6' }] }, emptyReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/list-empty-reason', code: 'notasked' }] } },
+        {
+          title: 'Vaccinations',
+          code: { coding: [{ system: LOINC, code: '11369-6' }] },
+          emptyReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/list-empty-reason', code: 'notasked' }] },
+        },
       ],
     });
     expect(res.status).toBe(200);
@@ -247,7 +280,9 @@ describe('Patient/$summary', () => {
       const types = res.body.entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType);
       expect(types[0]).toBe('Composition');
       expect(res.body.entry[0].resource.id).toBe(compositionId);
-      expect(types).toEqual(expect.arrayContaining(['Patient', 'Practitioner', 'Condition', 'AllergyIntolerance', 'MedicationStatement', 'Immunization', 'Observation']));
+      expect(types).toEqual(
+        expect.arrayContaining(['Patient', 'Practitioner', 'Condition', 'AllergyIntolerance', 'MedicationStatement', 'Immunization', 'Observation'])
+      );
     }
   });
 

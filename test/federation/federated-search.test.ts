@@ -5,10 +5,10 @@ import supertest from 'supertest';
 import { signPeerToken } from '../../src/federation/peer-token';
 import { personaClaims } from '../interop/loopback';
 import { startFederation, type FederationUnderTest } from '../support/federation';
+import { SSIN, NIHII_PROFESSIONAL as NIHII, SH } from '../../src/vocabulary';
+import { MARIE_SSIN } from '../support/personas';
 
 /** SPEC §11: a professional asks only their own hub (A), which asks the hubs holding the patient's data. */
-const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
-const MARIE_SSIN = '84031212638';
 const FEDERATED = `/fhir/DocumentReference?patient.identifier=${SSIN}|${MARIE_SSIN}&status=current&_federated=true`;
 
 let f: FederationUnderTest;
@@ -19,8 +19,6 @@ afterAll(async () => {
   await f?.close();
 });
 
-const NIHII = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional';
-const SH = 'https://sharehub.example/fhir';
 const agent = (app: FederationUnderTest['a']['app'], token: string) => ({
   get: (url: string) => supertest(app).get(url).set('Authorization', `Bearer ${token}`),
   post: (url: string, body: object) => supertest(app).post(url).set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/fhir+json').send(body),

@@ -7,10 +7,10 @@ import supertest from 'supertest';
 import { signPeerToken } from '../../src/federation/peer-token';
 import { personaClaims } from '../interop/loopback';
 import { startFederation, type FederationUnderTest } from '../support/federation';
+import { SSIN } from '../../src/vocabulary';
+import { MARIE_SSIN } from '../support/personas';
 
 /** SPEC §11 trust and faults: forged, replayed or over-reaching peer tokens; peers that fail, stall, babble or flood. */
-const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
-const MARIE_SSIN = '84031212638';
 const SEARCH = `/fhir/DocumentReference?patient.identifier=${SSIN}|${MARIE_SSIN}&status=current`;
 const FAKE_PEERS = ['hub-slow', 'hub-garbage', 'hub-huge'];
 

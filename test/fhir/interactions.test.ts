@@ -1,7 +1,6 @@
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { MECHANICS_ONLY, startTestHub, type TestHub } from '../support/test-hub';
-
-const SSIN_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
+import { SSIN as SSIN_SYSTEM } from '../../src/vocabulary';
 
 let t: TestHub;
 beforeAll(async () => {
@@ -15,7 +14,10 @@ const organization = (name: string) => ({ resourceType: 'Organization', name, ac
 
 describe('create, read, vread', () => {
   it('creates with a server id and version 1, and reads it back with ETag', async () => {
-    const created = await t.admin().post('/fhir/Organization').send({ ...organization('Clinique A'), id: 'client-chosen' });
+    const created = await t
+      .admin()
+      .post('/fhir/Organization')
+      .send({ ...organization('Clinique A'), id: 'client-chosen' });
     expect(created.status).toBe(201);
     expect(created.body.id).not.toBe('client-chosen');
     expect(created.body.meta.versionId).toBe('1');
@@ -50,7 +52,10 @@ describe('update', () => {
   it('creates a new version and keeps the old one readable', async () => {
     const created = await t.admin().post('/fhir/Organization').send(organization('v1'));
     const id = created.body.id;
-    const updated = await t.admin().put(`/fhir/Organization/${id}`).send({ ...organization('v2'), id });
+    const updated = await t
+      .admin()
+      .put(`/fhir/Organization/${id}`)
+      .send({ ...organization('v2'), id });
     expect(updated.status).toBe(200);
     expect(updated.body.meta.versionId).toBe('2');
     expect((await t.admin().get(`/fhir/Organization/${id}/_history/1`)).body.name).toBe('v1');
@@ -59,9 +64,17 @@ describe('update', () => {
 
   it('honours If-Match: the right version succeeds, a stale one is 412 and stores nothing', async () => {
     const { body } = await t.admin().post('/fhir/Organization').send(organization('m1'));
-    const ok = await t.admin().put(`/fhir/Organization/${body.id}`).set('If-Match', 'W/"1"').send({ ...organization('m2'), id: body.id });
+    const ok = await t
+      .admin()
+      .put(`/fhir/Organization/${body.id}`)
+      .set('If-Match', 'W/"1"')
+      .send({ ...organization('m2'), id: body.id });
     expect(ok.status).toBe(200);
-    const stale = await t.admin().put(`/fhir/Organization/${body.id}`).set('If-Match', 'W/"1"').send({ ...organization('m3'), id: body.id });
+    const stale = await t
+      .admin()
+      .put(`/fhir/Organization/${body.id}`)
+      .set('If-Match', 'W/"1"')
+      .send({ ...organization('m3'), id: body.id });
     expect(stale.status).toBe(412);
     expect(stale.body.resourceType).toBe('OperationOutcome');
     const current = await t.admin().get(`/fhir/Organization/${body.id}`);
@@ -70,13 +83,19 @@ describe('update', () => {
   });
 
   it('creates on update when the id is new (update as create)', async () => {
-    const res = await t.admin().put('/fhir/Organization/chosen-id-1').send({ ...organization('chosen'), id: 'chosen-id-1' });
+    const res = await t
+      .admin()
+      .put('/fhir/Organization/chosen-id-1')
+      .send({ ...organization('chosen'), id: 'chosen-id-1' });
     expect(res.status).toBe(201);
     expect(res.body.meta.versionId).toBe('1');
   });
 
   it('refuses an id in the body that differs from the URL', async () => {
-    const res = await t.admin().put('/fhir/Organization/a1').send({ ...organization('x'), id: 'b2' });
+    const res = await t
+      .admin()
+      .put('/fhir/Organization/a1')
+      .send({ ...organization('x'), id: 'b2' });
     expect(res.status).toBe(400);
   });
 });
@@ -87,7 +106,10 @@ describe('patch (JSON Patch)', () => {
     const res = await t
       .admin()
       .patch(`/fhir/Organization/${body.id}`)
-      .send([{ op: 'replace', path: '/name', value: 'after' }, { op: 'add', path: '/alias', value: ['A'] }]);
+      .send([
+        { op: 'replace', path: '/name', value: 'after' },
+        { op: 'add', path: '/alias', value: ['A'] },
+      ]);
     expect(res.status).toBe(200);
     expect(res.body.name).toBe('after');
     expect(res.body.alias).toEqual(['A']);
@@ -96,11 +118,20 @@ describe('patch (JSON Patch)', () => {
 
   it('refuses a patch that breaks the resource or changes its id, and stores nothing', async () => {
     const { body } = await t.admin().post('/fhir/Organization').send(organization('p'));
-    const invalid = await t.admin().patch(`/fhir/Organization/${body.id}`).send([{ op: 'add', path: '/bogus', value: 1 }]);
+    const invalid = await t
+      .admin()
+      .patch(`/fhir/Organization/${body.id}`)
+      .send([{ op: 'add', path: '/bogus', value: 1 }]);
     expect(invalid.status).toBe(400);
-    const idChange = await t.admin().patch(`/fhir/Organization/${body.id}`).send([{ op: 'replace', path: '/id', value: 'other' }]);
+    const idChange = await t
+      .admin()
+      .patch(`/fhir/Organization/${body.id}`)
+      .send([{ op: 'replace', path: '/id', value: 'other' }]);
     expect(idChange.status).toBe(400);
-    const badPath = await t.admin().patch(`/fhir/Organization/${body.id}`).send([{ op: 'remove', path: '/nothing/here' }]);
+    const badPath = await t
+      .admin()
+      .patch(`/fhir/Organization/${body.id}`)
+      .send([{ op: 'remove', path: '/nothing/here' }]);
     expect(badPath.status).toBe(400);
     expect((await t.admin().get(`/fhir/Organization/${body.id}`)).body.meta.versionId).toBe('1');
   });
@@ -133,7 +164,10 @@ describe('delete', () => {
   it('an update after delete brings the resource back as a new version', async () => {
     const { body } = await t.admin().post('/fhir/Organization').send(organization('phoenix'));
     await t.admin().delete(`/fhir/Organization/${body.id}`);
-    const res = await t.admin().put(`/fhir/Organization/${body.id}`).send({ ...organization('phoenix 2'), id: body.id });
+    const res = await t
+      .admin()
+      .put(`/fhir/Organization/${body.id}`)
+      .send({ ...organization('phoenix 2'), id: body.id });
     expect(res.status).toBe(200);
     expect(res.body.meta.versionId).toBe('3');
   });
@@ -142,8 +176,14 @@ describe('delete', () => {
 describe('history', () => {
   it('lists instance versions newest first with a total', async () => {
     const { body } = await t.admin().post('/fhir/Organization').send(organization('h1'));
-    await t.admin().put(`/fhir/Organization/${body.id}`).send({ ...organization('h2'), id: body.id });
-    await t.admin().put(`/fhir/Organization/${body.id}`).send({ ...organization('h3'), id: body.id });
+    await t
+      .admin()
+      .put(`/fhir/Organization/${body.id}`)
+      .send({ ...organization('h2'), id: body.id });
+    await t
+      .admin()
+      .put(`/fhir/Organization/${body.id}`)
+      .send({ ...organization('h3'), id: body.id });
     const res = await t.admin().get(`/fhir/Organization/${body.id}/_history`);
     expect(res.status).toBe(200);
     expect(res.body.total).toBe(3);
@@ -152,12 +192,18 @@ describe('history', () => {
 
   it('lists type history newest first, filtered by _since', async () => {
     const before = new Date(Date.now() - 1000).toISOString();
-    await t.admin().put('/fhir/Patient/somebody').send({ resourceType: 'Patient', id: 'somebody', identifier: [{ system: SSIN_SYSTEM, value: makeSsin('1966-06-06', 61) }] });
-    const { body } = await t.admin().post('/fhir/RelatedPerson').send({
-      resourceType: 'RelatedPerson',
-      patient: { reference: 'Patient/somebody' },
-      name: [{ family: 'Trusted' }],
-    });
+    await t
+      .admin()
+      .put('/fhir/Patient/somebody')
+      .send({ resourceType: 'Patient', id: 'somebody', identifier: [{ system: SSIN_SYSTEM, value: makeSsin('1966-06-06', 61) }] });
+    const { body } = await t
+      .admin()
+      .post('/fhir/RelatedPerson')
+      .send({
+        resourceType: 'RelatedPerson',
+        patient: { reference: 'Patient/somebody' },
+        name: [{ family: 'Trusted' }],
+      });
     const res = await t.admin().get(`/fhir/RelatedPerson/_history?_since=${encodeURIComponent(before)}`);
     expect(res.status).toBe(200);
     expect(res.body.type).toBe('history');
@@ -167,7 +213,10 @@ describe('history', () => {
 
 describe('references', () => {
   it('refuses a write that points at a missing resource, naming the path', async () => {
-    const res = await t.admin().post('/fhir/RelatedPerson').send({ resourceType: 'RelatedPerson', patient: { reference: 'Patient/nobody-here' } });
+    const res = await t
+      .admin()
+      .post('/fhir/RelatedPerson')
+      .send({ resourceType: 'RelatedPerson', patient: { reference: 'Patient/nobody-here' } });
     expect(res.status).toBe(400);
     expect(res.body.issue[0].expression).toEqual(['patient.reference']);
   });
@@ -184,10 +233,13 @@ describe('validation', () => {
   });
 
   it('refuses an SSIN with a wrong checksum', async () => {
-    const res = await t.admin().post('/fhir/Patient').send({
-      resourceType: 'Patient',
-      identifier: [{ system: SSIN_SYSTEM, value: '85073003329' }],
-    });
+    const res = await t
+      .admin()
+      .post('/fhir/Patient')
+      .send({
+        resourceType: 'Patient',
+        identifier: [{ system: SSIN_SYSTEM, value: '85073003329' }],
+      });
     expect(res.status).toBe(400);
     expect(res.body.issue[0].expression).toEqual(['Patient.identifier[0].value']);
   });
@@ -203,12 +255,23 @@ describe('validation', () => {
 describe('If-Match on patch and delete', () => {
   it('a stale version is 412 and changes nothing; the right one applies', async () => {
     const { body } = await t.admin().post('/fhir/Organization').send(organization('guarded'));
-    await t.admin().put(`/fhir/Organization/${body.id}`).send({ ...organization('guarded 2'), id: body.id });
-    const stalePatch = await t.admin().patch(`/fhir/Organization/${body.id}`).set('If-Match', 'W/"1"').send([{ op: 'replace', path: '/name', value: 'lost update' }]);
+    await t
+      .admin()
+      .put(`/fhir/Organization/${body.id}`)
+      .send({ ...organization('guarded 2'), id: body.id });
+    const stalePatch = await t
+      .admin()
+      .patch(`/fhir/Organization/${body.id}`)
+      .set('If-Match', 'W/"1"')
+      .send([{ op: 'replace', path: '/name', value: 'lost update' }]);
     expect(stalePatch.status).toBe(412);
     expect((await t.admin().delete(`/fhir/Organization/${body.id}`).set('If-Match', 'W/"1"')).status).toBe(412);
     expect((await t.admin().get(`/fhir/Organization/${body.id}`)).body.name).toBe('guarded 2');
-    const patch = await t.admin().patch(`/fhir/Organization/${body.id}`).set('If-Match', 'W/"2"').send([{ op: 'replace', path: '/name', value: 'guarded 3' }]);
+    const patch = await t
+      .admin()
+      .patch(`/fhir/Organization/${body.id}`)
+      .set('If-Match', 'W/"2"')
+      .send([{ op: 'replace', path: '/name', value: 'guarded 3' }]);
     expect(patch.status).toBe(200);
     expect((await t.admin().delete(`/fhir/Organization/${body.id}`).set('If-Match', 'W/"3"')).status).toBe(200);
   });

@@ -6,7 +6,10 @@ beforeAll(async () => {
   t = await startTestHub(MECHANICS_ONLY);
   for (let i = 0; i < 25; i++) {
     const id = `org-${String(i).padStart(2, '0')}`;
-    await t.admin().put(`/fhir/Organization/${id}`).send({ resourceType: 'Organization', id, name: `Org ${i % 5}` });
+    await t
+      .admin()
+      .put(`/fhir/Organization/${id}`)
+      .send({ resourceType: 'Organization', id, name: `Org ${i % 5}` });
   }
 });
 afterAll(async () => {
@@ -47,7 +50,10 @@ describe('paging', () => {
     const before = idsOf((await t.admin().get('/fhir/Organization?_count=1000&_sort=name')).body);
     const seen = await walk('/fhir/Organization?_count=4&_sort=-name', async (page) => {
       // Between pages: add one that sorts before the cursor and delete one not yet seen.
-      await t.admin().put(`/fhir/Organization/zz-new-${page}`).send({ resourceType: 'Organization', id: `zz-new-${page}`, name: 'Org 9' });
+      await t
+        .admin()
+        .put(`/fhir/Organization/zz-new-${page}`)
+        .send({ resourceType: 'Organization', id: `zz-new-${page}`, name: 'Org 9' });
       if (page === 1) await t.admin().delete('/fhir/Organization/org-00');
     });
     expect(new Set(seen).size).toBe(seen.length);

@@ -61,7 +61,9 @@ describe('token', () => {
     expect(ids(await search('Patient?identifier=urn:sys:a|A1'))).toEqual(['p-dubois']);
     expect(ids(await search('Patient?identifier=|NOSYS'))).toEqual(['p-peeters']);
     expect(ids(await search('Patient?identifier=urn:sys:b|'))).toEqual(['p-dupont']);
-    expect(ids(await search('DocumentReference?patient=p-dubois,p-dupont&status=current,superseded,entered-in-error&type=http://loinc.org|18842-5'))).toEqual(['d2']);
+    expect(ids(await search('DocumentReference?patient=p-dubois,p-dupont&status=current,superseded,entered-in-error&type=http://loinc.org|18842-5'))).toEqual([
+      'd2',
+    ]);
   });
 
   it('supports OR with commas, :not and :missing', async () => {
@@ -91,7 +93,9 @@ describe('date', () => {
     expect(ids(await search('Patient?birthdate=gt1980-05-17'))).toEqual(['p-peeters']);
     expect(ids(await search('Patient?birthdate=le1980-05-17&_sort=_id'))).toEqual(['p-dubois', 'p-dupont']);
     expect(ids(await search('Patient?birthdate=lt1980-05-17'))).toEqual(['p-dupont']);
-    expect(ids(await search('DocumentReference?patient=p-dubois,p-dupont&status=current,superseded,entered-in-error&date=ge2024-01-01&date=lt2024-03&_sort=date'))).toEqual(['d1', 'd4']);
+    expect(
+      ids(await search('DocumentReference?patient=p-dubois,p-dupont&status=current,superseded,entered-in-error&date=ge2024-01-01&date=lt2024-03&_sort=date'))
+    ).toEqual(['d1', 'd4']);
   });
 
   it('refuses an invalid date with 400', async () => {
@@ -109,15 +113,31 @@ describe('reference', () => {
   it('matches Type/id, bare id, absolute URL on our base, and chains', async () => {
     expect(ids(await search('DocumentReference?status=current,superseded,entered-in-error&patient=Patient/p-dupont'))).toEqual(['d4']);
     expect(ids(await search('DocumentReference?status=current,superseded,entered-in-error&patient=p-dupont'))).toEqual(['d4']);
-    expect(ids(await search('DocumentReference?status=current,superseded,entered-in-error&subject=http://localhost:8080/fhir/Patient/p-dupont'))).toEqual(['d4']);
-    expect(ids(await search('DocumentReference?status=current,superseded,entered-in-error&patient.identifier=urn:sys:a|A1&_sort=_id'))).toEqual(['d1', 'd2', 'd3']);
+    expect(ids(await search('DocumentReference?status=current,superseded,entered-in-error&subject=http://localhost:8080/fhir/Patient/p-dupont'))).toEqual([
+      'd4',
+    ]);
+    expect(ids(await search('DocumentReference?status=current,superseded,entered-in-error&patient.identifier=urn:sys:a|A1&_sort=_id'))).toEqual([
+      'd1',
+      'd2',
+      'd3',
+    ]);
   });
 });
 
 describe('result shaping', () => {
   it('sorts on several keys, ascending and descending', async () => {
-    expect(ids(await search('DocumentReference?patient=p-dubois,p-dupont&status=current,superseded,entered-in-error&_sort=-date'))).toEqual(['d2', 'd4', 'd1', 'd3']);
-    expect(ids(await search('DocumentReference?patient=p-dubois,p-dupont&status=current,superseded,entered-in-error&_sort=patient,-date'))).toEqual(['d2', 'd1', 'd3', 'd4']);
+    expect(ids(await search('DocumentReference?patient=p-dubois,p-dupont&status=current,superseded,entered-in-error&_sort=-date'))).toEqual([
+      'd2',
+      'd4',
+      'd1',
+      'd3',
+    ]);
+    expect(ids(await search('DocumentReference?patient=p-dubois,p-dupont&status=current,superseded,entered-in-error&_sort=patient,-date'))).toEqual([
+      'd2',
+      'd1',
+      'd3',
+      'd4',
+    ]);
   });
 
   it('_summary=count returns only the total; _total=accurate counts all matches', async () => {
@@ -181,11 +201,7 @@ describe('unknown parameters', () => {
   });
 
   it('answers POST _search like GET, with form parameters', async () => {
-    const res = await t
-      .admin()
-      .post('/fhir/Patient/_search')
-      .set('Content-Type', 'application/x-www-form-urlencoded')
-      .send('family=Dupont');
+    const res = await t.admin().post('/fhir/Patient/_search').set('Content-Type', 'application/x-www-form-urlencoded').send('family=Dupont');
     expect(res.status).toBe(200);
     expect(ids(res.body)).toEqual(['p-dupont']);
   });

@@ -30,7 +30,11 @@ function documentBundle(type: 'transaction' | 'batch', family: string): Bundle {
     resourceType: 'Bundle',
     type,
     entry: [
-      { fullUrl: PATIENT_URN, resource: { resourceType: 'Patient', identifier: [ssinIdentifier(makeSsin('1970-03-03', serial))], name: [{ family }] }, request: { method: 'POST', url: 'Patient' } },
+      {
+        fullUrl: PATIENT_URN,
+        resource: { resourceType: 'Patient', identifier: [ssinIdentifier(makeSsin('1970-03-03', serial))], name: [{ family }] },
+        request: { method: 'POST', url: 'Patient' },
+      },
       {
         resource: {
           resourceType: 'DocumentReference',

@@ -6,9 +6,8 @@ import type { Bundle } from '@medplum/fhirtypes';
 import { documentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { MECHANICS_ONLY, startTestHub } from '../support/test-hub';
 import { makeSsin, ssinIdentifier } from '../../src/fhir/belgian-identifiers';
+import { MARIE, ANNA } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
-const ANNA = 'Practitioner/gp-anna-peeters';
 const STATUS_VS = 'http://hl7.org/fhir/ValueSet/document-reference-status';
 
 let t: NetworkHub;
@@ -28,7 +27,10 @@ const doc = (marker: string, extra: Record<string, unknown> = {}) => ({
 /** Current and historical versions carrying the marker, straight from the database. */
 async function traces(marker: string): Promise<number> {
   const db = t.database.db;
-  return (await db.collection('DocumentReference').countDocuments({ 'r.description': marker })) + (await db.collection('History').countDocuments({ 'r.description': marker }));
+  return (
+    (await db.collection('DocumentReference').countDocuments({ 'r.description': marker })) +
+    (await db.collection('History').countDocuments({ 'r.description': marker }))
+  );
 }
 const expressions = (body: { issue?: { expression?: string[] }[] }) => (body.issue ?? []).flatMap((i) => i.expression ?? []);
 
@@ -56,13 +58,20 @@ describe('create', () => {
 
   it('reports every bad code at once, in data types and in hub extensions, in the caller language', async () => {
     const body = doc('bindings-many', {
-      identifier: [{ use: 'official', system: 'https://lab.example/ids', value: '1' }, { use: 'primary', system: 'https://lab.example/ids', value: '2' }],
+      identifier: [
+        { use: 'official', system: 'https://lab.example/ids', value: '1' },
+        { use: 'primary', system: 'https://lab.example/ids', value: '2' },
+      ],
       relatesTo: [{ code: 'copies', target: { reference: 'DocumentReference/x' } }],
       extension: [{ url: `${SH}/StructureDefinition/release-rule`, extension: [{ url: 'rule', valueCode: 'whenever' }] }],
     });
     const res = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', body).set('Accept-Language', 'fr');
     expect(res.status).toBe(400);
-    expect(expressions(res.body).sort()).toEqual(['DocumentReference.extension[0].extension[0].valueCode', 'DocumentReference.identifier[1].use', 'DocumentReference.relatesTo[0].code']);
+    expect(expressions(res.body).sort()).toEqual([
+      'DocumentReference.extension[0].extension[0].valueCode',
+      'DocumentReference.identifier[1].use',
+      'DocumentReference.relatesTo[0].code',
+    ]);
     expect(res.body.issue[0].details.text).toMatch(/^La valeur ".+" ne fait pas partie du jeu de valeurs obligatoire /);
     expect(await traces('bindings-many')).toBe(0);
   });
@@ -86,9 +95,15 @@ describe('update', () => {
   it('refuses a JSON Patch that puts a bad code in a data type', async () => {
     const admin = await startTestHub(MECHANICS_ONLY);
     try {
-      const created = await admin.admin().post('/fhir/Patient').send({ resourceType: 'Patient', identifier: [ssinIdentifier(makeSsin('1977-07-07', 71))], name: [{ family: 'Patched' }] });
+      const created = await admin
+        .admin()
+        .post('/fhir/Patient')
+        .send({ resourceType: 'Patient', identifier: [ssinIdentifier(makeSsin('1977-07-07', 71))], name: [{ family: 'Patched' }] });
       expect(created.status).toBe(201);
-      const res = await admin.admin().patch(`/fhir/Patient/${created.body.id}`).send([{ op: 'add', path: '/name/0/use', value: 'stage-name' }]);
+      const res = await admin
+        .admin()
+        .patch(`/fhir/Patient/${created.body.id}`)
+        .send([{ op: 'add', path: '/name/0/use', value: 'stage-name' }]);
       expect(res.status).toBe(400);
       expect(expressions(res.body)).toEqual(['Patient.name[0].use']);
       const read = await admin.admin().get(`/fhir/Patient/${created.body.id}`);

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import supertest from 'supertest';
-import { HUB_ADMIN, startTestHub, type TestHub } from '../support/test-hub';
+import { HUB_ADMIN } from '../support/personas';
+import { startTestHub, type TestHub } from '../support/test-hub';
 
 let t: TestHub;
 beforeAll(async () => {
@@ -106,13 +107,16 @@ describe('rights bounded by role and scopes', () => {
   });
 
   it('lets no client write an AuditEvent, hub-admin included', async () => {
-    const created = await t.admin().post('/fhir/AuditEvent').send({
-      resourceType: 'AuditEvent',
-      type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
-      recorded: new Date().toISOString(),
-      agent: [{ requestor: true, who: { display: 'someone' } }],
-      source: { observer: { display: 'sharehub' } },
-    });
+    const created = await t
+      .admin()
+      .post('/fhir/AuditEvent')
+      .send({
+        resourceType: 'AuditEvent',
+        type: { system: 'http://terminology.hl7.org/CodeSystem/audit-event-type', code: 'rest' },
+        recorded: new Date().toISOString(),
+        agent: [{ requestor: true, who: { display: 'someone' } }],
+        source: { observer: { display: 'sharehub' } },
+      });
     expect(created.status).toBe(403);
   });
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import supertest from 'supertest';
 import { consentFor, documentFor, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE } from '../support/personas';
 
 /**
  * Issue #13's hostile and careless inputs, each as it was found by the fuzzer: answered 400/413
@@ -21,7 +22,6 @@ afterAll(async () => {
   await t.close();
 });
 
-const MARIE = 'patient-marie-dubois';
 const XHTML = 'http://www.w3.org/1999/xhtml';
 /** Every version ever written: unchanged means the request stored nothing. */
 const versionsStored = () => t.database.db.collection('History').countDocuments();

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import supertest from 'supertest';
 import { documentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, LUC } from '../support/personas';
 
 /** IHE MHD (SPEC §8): ITI-65 Provide Document Bundle and ITI-67 Find Document References. */
 let t: NetworkHub;
-const MARIE = 'patient-marie-dubois';
-const LUC = 'patient-luc-martin';
 const MARIE_SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin|84031212638';
 const MHD_LIST_TYPES = 'https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes';
 
@@ -71,7 +70,8 @@ function provideBundle(options: { patient?: string; author?: string; marker?: st
 }
 
 const stored = async (marker: string) =>
-  (await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=current&identifier=urn:ietf:rfc:3986|urn:uuid:${marker}&_summary=count`)).body.total;
+  (await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=current&identifier=urn:ietf:rfc:3986|urn:uuid:${marker}&_summary=count`))
+    .body.total;
 
 describe('ITI-65 Provide Document Bundle', () => {
   it('stores submission set, document and content together, with references resolved and answers in request order', async () => {
@@ -103,7 +103,7 @@ describe('ITI-65 Provide Document Bundle', () => {
     expect(await stored(marker)).toBe(0);
   });
 
-  it('refuses a submission set that does not list the bundle\'s documents (400, nothing stored)', async () => {
+  it("refuses a submission set that does not list the bundle's documents (400, nothing stored)", async () => {
     const { bundle, marker } = provideBundle();
     (bundle.entry[0].resource as { entry: unknown[] }).entry = [];
     const res = await t.as('gp-anna-peeters').post('/fhir', bundle).set('Accept-Language', 'fr');
@@ -113,7 +113,7 @@ describe('ITI-65 Provide Document Bundle', () => {
     expect(await stored(marker)).toBe(0);
   });
 
-  it('refuses documents about another patient than the submission set, and Binaries that are no document\'s content', async () => {
+  it("refuses documents about another patient than the submission set, and Binaries that are no document's content", async () => {
     const other = provideBundle();
     other.bundle.entry[1].resource = { ...other.bundle.entry[1].resource, subject: { reference: `Patient/${LUC}` } };
     const mixed = await t.as('gp-anna-peeters').post('/fhir', other.bundle);
@@ -144,7 +144,7 @@ describe('ITI-67 Find Document References', () => {
     expect((await t.as('gp-anna-peeters').post('/fhir', bundle)).status).toBe(200);
   });
 
-  it('requires the patient and the status (400 with the parameter named, in the caller\'s language)', async () => {
+  it("requires the patient and the status (400 with the parameter named, in the caller's language)", async () => {
     const noPatient = await t.as('gp-anna-peeters').get('/fhir/DocumentReference?status=current').set('Accept-Language', 'nl');
     expect(noPatient.status).toBe(400);
     expect(noPatient.body.issue[0].expression).toEqual(['patient']);
@@ -153,7 +153,13 @@ describe('ITI-67 Find Document References', () => {
     expect(noStatus.status).toBe(400);
     expect(noStatus.body.issue[0].expression).toEqual(['status']);
     expect(noStatus.body.issue[0].details.text).toBe('Une recherche de DocumentReference exige status (par exemple status=current)');
-    for (const q of ['patient:missing=false&status=current', 'patient:not=x&status=current', `subject=Group/g1&status=current`, `patient=${MARIE}&status:missing=false`, '']) {
+    for (const q of [
+      'patient:missing=false&status=current',
+      'patient:not=x&status=current',
+      `subject=Group/g1&status=current`,
+      `patient=${MARIE}&status:missing=false`,
+      '',
+    ]) {
       expect([q, (await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?${q}`)).status]).toEqual([q, 400]);
     }
   });
@@ -178,7 +184,10 @@ describe('ITI-67 Find Document References', () => {
     const batch = await t.as('gp-anna-peeters').post('/fhir', {
       resourceType: 'Bundle',
       type: 'batch',
-      entry: [{ request: { method: 'GET', url: `DocumentReference?patient=${MARIE}` } }, { request: { method: 'GET', url: `DocumentReference?patient=${MARIE}&status=current` } }],
+      entry: [
+        { request: { method: 'GET', url: `DocumentReference?patient=${MARIE}` } },
+        { request: { method: 'GET', url: `DocumentReference?patient=${MARIE}&status=current` } },
+      ],
     });
     expect(batch.body.entry.map((e: { response: { status: string } }) => e.response.status.slice(0, 3))).toEqual(['400', '200']);
   });
@@ -198,14 +207,23 @@ describe('ITI-67 Find Document References', () => {
       const res = await t.as('gp-anna-peeters').get(`/fhir/${base}&${p}`);
       expect([p, res.status, res.body.total]).toEqual([p, 200, 1]);
     }
-    const other = ['setting=http://snomed.info/sct|408443003', 'period=ge2026-01-01', 'facility=http://snomed.info/sct|22232009', 'event=http://loinc.org|1', 'format=urn:ihe:iti:xds:2017:mimeTypeSufficient', 'related=Encounter/e1', 'creation=lt2026-11-22', 'author.family=Lambert'];
+    const other = [
+      'setting=http://snomed.info/sct|408443003',
+      'period=ge2026-01-01',
+      'facility=http://snomed.info/sct|22232009',
+      'event=http://loinc.org|1',
+      'format=urn:ihe:iti:xds:2017:mimeTypeSufficient',
+      'related=Encounter/e1',
+      'creation=lt2026-11-22',
+      'author.family=Lambert',
+    ];
     for (const p of other) {
       const res = await t.as('gp-anna-peeters').get(`/fhir/${base}&${p}`);
       expect([p, res.status, res.body.total]).toEqual([p, 200, 0]);
     }
   });
 
-  it('evaluates author chains under the caller\'s policy', async () => {
+  it("evaluates author chains under the caller's policy", async () => {
     // Thomas sees no document of Marie: naming her documents' author finds nothing for him either.
     const res = await t.as('gp-thomas-lambert').get(`/fhir/DocumentReference?patient=${MARIE}&status=current&author.given=Anna&_summary=count`);
     expect(res.status).toBe(200);

@@ -37,7 +37,10 @@ describe('Postman collection (newman)', () => {
     const requests = requestsOf(collection.item);
     expect(requests.length).toBeGreaterThanOrEqual(20);
     for (const r of requests) {
-      const tests = (r.event ?? []).filter((e) => e.listen === 'test').flatMap((e) => e.script.exec).join('\n');
+      const tests = (r.event ?? [])
+        .filter((e) => e.listen === 'test')
+        .flatMap((e) => e.script.exec)
+        .join('\n');
       expect([r.name, /pm\.test\(/.test(tests) && /pm\.(expect|response\.to)/.test(tests)]).toEqual([r.name, true]);
     }
   });
@@ -50,7 +53,10 @@ describe('Postman collection (newman)', () => {
     expect(summary.run.stats.requests.total).toBe(requestsOf(collection.item).length);
     expect(summary.run.stats.requests.failed).toBe(0);
     // Every pm.test of the collection ran (a script that threw early would run fewer).
-    const written = requestsOf(collection.item).flatMap((r) => r.event ?? []).filter((e) => e.listen === 'test').map((e) => e.script.exec.join('\n').split('pm.test(').length - 1);
+    const written = requestsOf(collection.item)
+      .flatMap((r) => r.event ?? [])
+      .filter((e) => e.listen === 'test')
+      .map((e) => e.script.exec.join('\n').split('pm.test(').length - 1);
     expect(summary.run.stats.assertions.total).toBe(written.reduce((a, b) => a + b, 0));
     expect(summary.run.stats.assertions.failed).toBe(0);
   });

@@ -6,13 +6,13 @@ import NodeAdapter from 'fhirclient/lib/adapters/NodeAdapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { documentFor } from '../support/network';
 import { startLoopbackHub, type LoopbackHub } from './loopback';
+import { MARIE } from '../support/personas';
 
 /**
  * The hub driven over real HTTP by the FHIR clients applications use: SMART's `fhirclient`
  * (its Node Client, with a state holding serverUrl and a token response) and `fhir-kit-client`.
  */
 let hub: LoopbackHub;
-const MARIE = 'patient-marie-dubois';
 const DOCUMENTS = 7;
 const MHD_LIST_TYPES = 'https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes';
 
@@ -102,10 +102,16 @@ describe('fhirclient (SMART JavaScript client, Node)', () => {
     const doc = await anna.create<DocumentReference>(annasDocument('fhirclient-refusal') as never);
     // Thomas has no link with Marie: the document does not exist for him.
     const thomas = smartClient('gp-thomas-lambert');
-    const hidden = await thomas.request(`DocumentReference/${doc.id}`).then(() => undefined, (err: Error & { status: number }) => err);
+    const hidden = await thomas.request(`DocumentReference/${doc.id}`).then(
+      () => undefined,
+      (err: Error & { status: number }) => err
+    );
     expect(hidden?.status).toBe(404);
     expect(hidden?.message).toContain('"resourceType": "OperationOutcome"');
-    const noStatus = await anna.request(`DocumentReference?patient=${MARIE}`).then(() => undefined, (err: Error & { status: number }) => err);
+    const noStatus = await anna.request(`DocumentReference?patient=${MARIE}`).then(
+      () => undefined,
+      (err: Error & { status: number }) => err
+    );
     expect(noStatus?.status).toBe(400);
     expect(noStatus?.message).toContain('A DocumentReference search requires status');
   });
@@ -119,7 +125,8 @@ describe('fhir-kit-client', () => {
     const patient = (await client.read({ resourceType: 'Patient', id: MARIE })) as Patient;
     expect(patient.id).toBe(MARIE);
     const created: string[] = [];
-    for (let i = 0; i < DOCUMENTS; i++) created.push(((await client.create({ resourceType: 'DocumentReference', body: annasDocument(tag) as never })) as Resource).id as string);
+    for (let i = 0; i < DOCUMENTS; i++)
+      created.push(((await client.create({ resourceType: 'DocumentReference', body: annasDocument(tag) as never })) as Resource).id as string);
 
     const ids: string[] = [];
     let page = (await client.search({
@@ -141,7 +148,9 @@ describe('fhir-kit-client', () => {
     const response = (await client.transaction({ body: provideBundle('fhir-kit-transaction') as never })) as unknown as Bundle;
     expect(response.type).toBe('transaction-response');
     const docId = (response.entry?.[1].resource as Resource).id;
-    expect(((await client.read({ resourceType: 'DocumentReference', id: docId as string })) as unknown as DocumentReference).description).toBe('fhir-kit-transaction');
+    expect(((await client.read({ resourceType: 'DocumentReference', id: docId as string })) as unknown as DocumentReference).description).toBe(
+      'fhir-kit-transaction'
+    );
     const matrix = (await client.operation({ name: '$access-matrix', method: 'GET' })) as Parameters;
     expect(matrix.resourceType).toBe('Parameters');
   });
@@ -150,15 +159,27 @@ describe('fhir-kit-client', () => {
     const thomas = kitClient('gp-thomas-lambert');
     const anna = kitClient('gp-anna-peeters');
     const doc = (await anna.create({ resourceType: 'DocumentReference', body: annasDocument('fhir-kit-refusal') as never })) as Resource;
-    const refusal = async (p: Promise<unknown>) => p.then(() => undefined, (err: { response: { status: number; data: OperationOutcome } }) => err.response);
+    const refusal = async (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (err: { response: { status: number; data: OperationOutcome } }) => err.response
+      );
     const hidden = await refusal(thomas.read({ resourceType: 'DocumentReference', id: doc.id as string }));
     expect(hidden?.status).toBe(404);
     expect(hidden?.data.resourceType).toBe('OperationOutcome');
     // Thomas may not publish for a patient he has no link with: refused, nothing stored.
-    const write = await refusal(thomas.create({ resourceType: 'DocumentReference', body: { ...annasDocument('fhir-kit-refused-write'), author: [{ reference: 'Practitioner/gp-thomas-lambert' }] } as never }));
+    const write = await refusal(
+      thomas.create({
+        resourceType: 'DocumentReference',
+        body: { ...annasDocument('fhir-kit-refused-write'), author: [{ reference: 'Practitioner/gp-thomas-lambert' }] } as never,
+      })
+    );
     expect(write?.status).toBeGreaterThanOrEqual(400);
     expect(write?.data.resourceType).toBe('OperationOutcome');
-    const stored = (await anna.search({ resourceType: 'DocumentReference', searchParams: { patient: MARIE, status: 'current', description: 'fhir-kit-refused-write', _summary: 'count' } })) as unknown as Bundle;
+    const stored = (await anna.search({
+      resourceType: 'DocumentReference',
+      searchParams: { patient: MARIE, status: 'current', description: 'fhir-kit-refused-write', _summary: 'count' },
+    })) as unknown as Bundle;
     expect(stored.total).toBe(0);
     const missingPatient = await refusal(anna.search({ resourceType: 'DocumentReference', searchParams: { status: 'current' } }));
     expect(missingPatient?.status).toBe(400);

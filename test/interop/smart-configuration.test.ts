@@ -2,11 +2,11 @@ import jwt from 'jsonwebtoken';
 import supertest from 'supertest';
 import { parseScopes } from '../../src/policy/smart-scopes';
 import { startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE } from '../support/personas';
 
 /** `/fhir/.well-known/smart-configuration` says what the hub really accepts, and nothing it does not have. */
 let t: NetworkHub;
 let config: Record<string, unknown>;
-const MARIE = 'patient-marie-dubois';
 const anna = { sub: 'gp-anna-peeters', role: 'practitioner', nihii: '11234578003', profession: 'physician' };
 
 beforeAll(async () => {
@@ -25,12 +25,25 @@ describe('SMART configuration', () => {
     expect(config.issuer).toBe(t.config.jwtIssuer);
     expect(config.token_signing_alg_values_supported).toEqual(['RS256', 'ES256']);
     // A token from another issuer, or signed with HS256, is refused.
-    const foreign = jwt.sign({ ...anna, scope: 'user/*.rs' }, 'not-the-key', { algorithm: 'HS256', issuer: t.config.jwtIssuer, audience: t.config.jwtAudience, expiresIn: 60 });
+    const foreign = jwt.sign({ ...anna, scope: 'user/*.rs' }, 'not-the-key', {
+      algorithm: 'HS256',
+      issuer: t.config.jwtIssuer,
+      audience: t.config.jwtAudience,
+      expiresIn: 60,
+    });
     expect((await supertest(t.app).get(`/fhir/Patient/${MARIE}`).set('Authorization', `Bearer ${foreign}`)).status).toBe(401);
   });
 
   it('advertises no endpoint or grant the hub does not have (it is a resource server; tokens come from the issuer)', () => {
-    for (const absent of ['authorization_endpoint', 'token_endpoint', 'registration_endpoint', 'introspection_endpoint', 'revocation_endpoint', 'jwks_uri', 'management_endpoint']) {
+    for (const absent of [
+      'authorization_endpoint',
+      'token_endpoint',
+      'registration_endpoint',
+      'introspection_endpoint',
+      'revocation_endpoint',
+      'jwks_uri',
+      'management_endpoint',
+    ]) {
       expect([absent, config[absent]]).toEqual([absent, undefined]);
     }
     expect(config.grant_types_supported).toEqual([]);
@@ -48,7 +61,9 @@ describe('SMART configuration', () => {
     expect((await supertest(t.app).get(`/fhir/Patient/${MARIE}`).set('Authorization', `Bearer ${patientOnly}`)).status).toBe(200);
     const consents = await supertest(t.app).get(`/fhir/Consent?patient=${MARIE}`).set('Authorization', `Bearer ${patientOnly}`);
     expect(consents.body.total).toBe(0);
-    const withConsents = await supertest(t.app).get(`/fhir/Consent?patient=${MARIE}`).set('Authorization', `Bearer ${t.token({ ...anna, scope: 'user/Consent.rs' })}`);
+    const withConsents = await supertest(t.app)
+      .get(`/fhir/Consent?patient=${MARIE}`)
+      .set('Authorization', `Bearer ${t.token({ ...anna, scope: 'user/Consent.rs' })}`);
     expect(withConsents.body.total).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,7 @@
 import { createHub } from '../../src/create-hub';
 import { createLogger } from '../../src/log';
 import { consentFor, documentFor, startNetworkHub, type NetworkHub } from '../support/network';
+import { JAN as JAN_ID, PIETER as PIETER_ID } from '../support/personas';
 
 /**
  * Crash safety of the invariants: a guard or a version claimed by a writer that died before
@@ -8,8 +9,8 @@ import { consentFor, documentFor, startNetworkHub, type NetworkHub } from '../su
  * into the database, exactly as it would have left it.
  */
 let t: NetworkHub;
-const PIETER = 'Patient/patient-pieter-claes';
-const JAN = 'Patient/patient-jan-janssens';
+const PIETER = `Patient/${PIETER_ID}`;
+const JAN = `Patient/${JAN_ID}`;
 const MINUTE = 60_000;
 
 const guards = () => t.database.db.collection<{ _id: string; holder: string; version: number; token: string; claimedAt: Date }>('WriteGuard');

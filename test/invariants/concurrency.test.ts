@@ -2,6 +2,8 @@ import supertest from 'supertest';
 import personas from '../../fixtures/personas.json';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { consentFor, documentFor, SH, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { SSIN } from '../../src/vocabulary';
+import { MARIE, PIETER, LEAGUE } from '../support/personas';
 
 /**
  * SPEC §5 invariants under concurrency: 20 requests at once (Promise.all over HTTP), exactly one
@@ -9,10 +11,6 @@ import { consentFor, documentFor, SH, seed, startNetworkHub, type NetworkHub } f
  */
 let t: NetworkHub;
 const N = 20;
-const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
-const MARIE = 'patient-marie-dubois';
-const PIETER = 'patient-pieter-claes';
-const LEAGUE = 'Organization/org-brussels-gp-league';
 const REG = `${SH}/CodeSystem/registration`;
 
 const bearer = (persona: string) => `Bearer ${t.token((personas.personas as Record<string, { claims: Record<string, unknown> }>)[persona].claims)}`;

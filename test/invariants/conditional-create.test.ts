@@ -1,4 +1,5 @@
 import { documentFor, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, LUC } from '../support/personas';
 
 /**
  * Conditional create (`If-None-Exist`, and `ifNoneExist` on bundle entries) so a client can retry
@@ -7,8 +8,6 @@ import { documentFor, startNetworkHub, type NetworkHub } from '../support/networ
  */
 let t: NetworkHub;
 const IDS = 'https://lab.example/report-ids';
-const MARIE = 'patient-marie-dubois';
-const LUC = 'patient-luc-martin';
 
 const report = (patient: string, value: string, author: string) => ({ ...documentFor(patient, { author }), identifier: [{ system: IDS, value }] });
 const storedWith = (value: string) => t.database.db.collection('DocumentReference').countDocuments({ 'r.identifier.value': value });

@@ -1,10 +1,10 @@
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { startNetworkHub, type NetworkHub } from '../support/network';
+import { SSIN } from '../../src/vocabulary';
+import { MARIE_SSIN } from '../support/personas';
 
 /** SPEC §3/§4: a Patient has exactly one SSIN (or BIS number) in the exact naming system; one Patient per SSIN. */
 let t: NetworkHub;
-const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
-const MARIE_SSIN = '84031212638';
 
 /** Patients stored with this number under any system, as the database holds them. */
 const storedWith = async (value: string) => t.database.db.collection('Patient').countDocuments({ 'r.identifier.value': value });

@@ -27,7 +27,13 @@ function practitionerFacts(overrides: Partial<PractitionerFacts> = {}): Practiti
     ...overrides,
   };
 }
-const patientFacts = (overrides: Partial<PatientFacts> = {}): PatientFacts => ({ kind: 'patient', self: P, records: new Set([P]), portal: new Set([P]), ...overrides });
+const patientFacts = (overrides: Partial<PatientFacts> = {}): PatientFacts => ({
+  kind: 'patient',
+  self: P,
+  records: new Set([P]),
+  portal: new Set([P]),
+  ...overrides,
+});
 
 function doc(fields: Partial<AccessFields> = {}, id = 'd1'): ResourceUnderDecision {
   return {
@@ -57,10 +63,22 @@ describe('decide: professionals, rule by rule (SPEC §5)', () => {
     ['rule 1: no Practitioner for the NIHII', doctor, doc(), practitionerFacts({ self: undefined }), false],
     ['rule 2: no active consent (facts)', doctor, doc(), practitionerFacts({ consented: new Set() }), false],
     ['rule 2: no active consent (sidecar)', doctor, doc({ consentFrom: DISTANT_PAST, consentUntil: DISTANT_PAST }), practitionerFacts(), false],
-    ['rule 2: consent period ended a millisecond ago, author path', doctor, doc({ authors: [ME], consentUntil: new Date(NOW.getTime() - 1) }), practitionerFacts({ links: [] }), false],
+    [
+      'rule 2: consent period ended a millisecond ago, author path',
+      doctor,
+      doc({ authors: [ME], consentUntil: new Date(NOW.getTime() - 1) }),
+      practitionerFacts({ links: [] }),
+      false,
+    ],
     ['rule 2: consent period starts tomorrow', doctor, doc({ consentFrom: new Date('2026-11-24T00:00:00Z') }), practitionerFacts(), false],
     ['rule 3: excluded', doctor, doc(), practitionerFacts({ excludedBy: new Set([P]) }), false],
-    ['rule 3: excluded even as author and with an emergency link', doctor, doc({ authors: [ME] }), practitionerFacts({ excludedBy: new Set([P]), links: [{ patient: P, type: 'emergency' }] }), false],
+    [
+      'rule 3: excluded even as author and with an emergency link',
+      doctor,
+      doc({ authors: [ME] }),
+      practitionerFacts({ excludedBy: new Set([P]), links: [{ patient: P, type: 'emergency' }] }),
+      false,
+    ],
     ['rule 4: no link, not the author', doctor, doc(), practitionerFacts({ links: [] }), false],
     ['rule 4: no link but the author', doctor, doc({ authors: [ME] }), practitionerFacts({ links: [], consented: new Set() }), true],
     ['rule 4: a link to another patient', doctor, doc(), practitionerFacts({ links: [{ patient: 'Patient/y', type: 'gp-long-term' }] }), false],
@@ -69,8 +87,20 @@ describe('decide: professionals, rule by rule (SPEC §5)', () => {
     ['rule 5: unknown profession', doctor, doc(), practitionerFacts({ profession: 'astrologer' }), false],
     ['rule 5: unknown class', doctor, doc({ class: 'gossip' }), practitionerFacts(), false],
     ['rule 6: restricted from me', doctor, doc(), practitionerFacts({ hiddenAlways: new Set(['DocumentReference/d1']) }), false],
-    ['rule 6: restricted from all but the author, I am not', doctor, doc(), practitionerFacts({ hiddenUnlessAuthor: new Set(['DocumentReference/d1']) }), false],
-    ['rule 6: restricted from all but the author, I am', doctor, doc({ authors: [ME] }), practitionerFacts({ hiddenUnlessAuthor: new Set(['DocumentReference/d1']) }), true],
+    [
+      'rule 6: restricted from all but the author, I am not',
+      doctor,
+      doc(),
+      practitionerFacts({ hiddenUnlessAuthor: new Set(['DocumentReference/d1']) }),
+      false,
+    ],
+    [
+      'rule 6: restricted from all but the author, I am',
+      doctor,
+      doc({ authors: [ME] }),
+      practitionerFacts({ hiddenUnlessAuthor: new Set(['DocumentReference/d1']) }),
+      true,
+    ],
     ['rule 6: R with a GP link', doctor, doc({ label: 'R' }), practitionerFacts(), true],
     ['rule 6: R with a referral link', doctor, doc({ label: 'R' }), practitionerFacts({ links: [{ patient: P, type: 'referral' }] }), false],
     ['rule 6: R as author', doctor, doc({ label: 'R', authors: [ME] }), practitionerFacts({ links: [] }), true],
@@ -91,10 +121,15 @@ describe('decide: patients and their grant holders', () => {
     ['released a millisecond ago', doc({ releaseAt: new Date(NOW.getTime() - 1) }), patientFacts(), true],
     ['never released', doc({ releaseAt: DISTANT_FUTURE }), patientFacts(), false],
     ['consent not through a portal channel', doc(), patientFacts({ portal: new Set() }), false],
-    ['another patient\'s document', doc({ patient: 'Patient/y' }), patientFacts(), false],
+    ["another patient's document", doc({ patient: 'Patient/y' }), patientFacts(), false],
     ['entered-in-error', doc({ current: false }), patientFacts(), false],
     ['own consents without portal', { resourceType: 'Consent', id: 'c', fields: { patient: P, kind: 'exclusion' } }, patientFacts({ portal: new Set() }), true],
-    ['a grantor\'s record', doc({ patient: 'Patient/child' }), patientFacts({ records: new Set([P, 'Patient/child']), portal: new Set(['Patient/child']) }), true],
+    [
+      "a grantor's record",
+      doc({ patient: 'Patient/child' }),
+      patientFacts({ records: new Set([P, 'Patient/child']), portal: new Set(['Patient/child']) }),
+      true,
+    ],
   ])('%s', (_name, resource, facts, expected) => {
     expect(see(patient, resource, facts)).toBe(expected);
   });

@@ -7,6 +7,7 @@ import { decide } from '../../src/policy/decide';
 import type { Principal } from '../../src/policy/principal';
 import { documentFor } from '../support/network';
 import { startTestHub, type TestHub } from '../support/test-hub';
+import { SH } from '../../src/vocabulary';
 
 /**
  * The differential test of the access engine: for random networks (patients, professionals,
@@ -14,7 +15,6 @@ import { startTestHub, type TestHub } from '../support/test-hub';
  * returns equals the set decide() permits, document by document, and the total agrees.
  */
 const NOW = new Date('2026-11-23T12:00:00Z');
-const SH = 'https://sharehub.example/fhir';
 const CLASSES = ['summary', 'lab-result', 'consultation-note', 'psychiatric', 'medication', 'discharge-letter'];
 const PROFESSIONS = ['physician', 'nurse', 'pharmacist', 'dentist'];
 const LINK_TYPES = ['gp-long-term', 'gmd', 'referral', 'emergency', 'pharmacist'];
@@ -31,12 +31,22 @@ afterAll(async () => {
 
 const world = fc.record({
   // Weighted towards networks where access is granted, so both outcomes are exercised every run.
-  patients: fc.array(fc.record({ consent: fc.constantFrom('active', 'active', 'active', 'revoked', 'none'), channel: fc.constantFrom('gp', 'hub-website', 'hub-website') }), { minLength: 1, maxLength: 3 }),
-  professionals: fc.array(
-    fc.record({ profession: fc.constantFrom('physician', 'physician', ...PROFESSIONS), active: fc.constantFrom(true, true, true, false), claimsProfession: fc.constantFrom(true, true, true, false) }),
+  patients: fc.array(
+    fc.record({ consent: fc.constantFrom('active', 'active', 'active', 'revoked', 'none'), channel: fc.constantFrom('gp', 'hub-website', 'hub-website') }),
     { minLength: 1, maxLength: 3 }
   ),
-  links: fc.array(fc.record({ p: fc.nat(9), pr: fc.nat(9), type: fc.constantFrom(...LINK_TYPES), when: fc.constantFrom('now', 'now', 'now', 'ended', 'future') }), { minLength: 1, maxLength: 5 }),
+  professionals: fc.array(
+    fc.record({
+      profession: fc.constantFrom('physician', 'physician', ...PROFESSIONS),
+      active: fc.constantFrom(true, true, true, false),
+      claimsProfession: fc.constantFrom(true, true, true, false),
+    }),
+    { minLength: 1, maxLength: 3 }
+  ),
+  links: fc.array(
+    fc.record({ p: fc.nat(9), pr: fc.nat(9), type: fc.constantFrom(...LINK_TYPES), when: fc.constantFrom('now', 'now', 'now', 'ended', 'future') }),
+    { minLength: 1, maxLength: 5 }
+  ),
   exclusions: fc.array(fc.record({ p: fc.nat(9), pr: fc.nat(9) }), { maxLength: 2 }),
   documents: fc.array(
     fc.record({
@@ -67,8 +77,12 @@ async function build(w: World): Promise<{ practitioners: Principal[]; patients: 
   const prid = (i: number) => `r${r}-pro-${i % w.professionals.length}`;
   const patients: Principal[] = [];
   for (const [i, p] of w.patients.entries()) {
-    const ssin = makeSsin(`19${String(10 + (r % 80)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 9}`, (r * 7 + i) % 997 + 1);
-    await put({ resourceType: 'Patient', id: pid(i), identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin', value: ssin }] });
+    const ssin = makeSsin(`19${String(10 + (r % 80)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 9}`, ((r * 7 + i) % 997) + 1);
+    await put({
+      resourceType: 'Patient',
+      id: pid(i),
+      identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin', value: ssin }],
+    });
     patients.push({ sub: pid(i), role: 'patient', ssin, scopes: ['patient/*.rs'] });
     if (p.consent !== 'none') {
       await put({
@@ -98,7 +112,8 @@ async function build(w: World): Promise<{ practitioners: Principal[]; patients: 
     practitioners.push({ sub: prid(i), role: 'practitioner', nihii, profession: claimed, scopes: ['user/*.rs'] });
   }
   for (const [i, l] of w.links.entries()) {
-    const period = l.when === 'now' ? { start: days(-5), end: days(5) } : l.when === 'ended' ? { start: days(-30), end: days(-1) } : { start: days(1), end: days(30) };
+    const period =
+      l.when === 'now' ? { start: days(-5), end: days(5) } : l.when === 'ended' ? { start: days(-30), end: days(-1) } : { start: days(1), end: days(30) };
     await put({
       resourceType: 'CareTeam',
       id: `r${r}-link-${i}`,
@@ -118,7 +133,12 @@ async function build(w: World): Promise<{ practitioners: Principal[]; patients: 
     patient: { reference: `Patient/${patient}` },
     policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTOUT' }] },
   });
-  const actor = (pr: number) => [{ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: { reference: `Practitioner/${prid(pr)}` } }];
+  const actor = (pr: number) => [
+    {
+      role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] },
+      reference: { reference: `Practitioner/${prid(pr)}` },
+    },
+  ];
   for (const [i, e] of w.exclusions.entries()) {
     await put({ ...consentBase(`r${r}-exclusion-${i}`, pid(e.p), 'exclusion'), provision: { type: 'deny', actor: actor(e.pr) } });
   }
@@ -141,7 +161,11 @@ async function build(w: World): Promise<{ practitioners: Principal[]; patients: 
     const d = w.documents[rs.d % w.documents.length];
     await put({
       ...consentBase(`r${r}-restriction-${i}`, pid(d.p), 'document-restriction'),
-      provision: { type: 'deny', ...(rs.pr === undefined ? {} : { actor: actor(rs.pr) }), data: [{ meaning: 'instance', reference: { reference: `DocumentReference/${docIds[rs.d % docIds.length]}` } }] },
+      provision: {
+        type: 'deny',
+        ...(rs.pr === undefined ? {} : { actor: actor(rs.pr) }),
+        data: [{ meaning: 'instance', reference: { reference: `DocumentReference/${docIds[rs.d % docIds.length]}` } }],
+      },
     });
   }
   return { practitioners, patients, docIds };
@@ -159,7 +183,11 @@ describe('differential: scoped search = decide()', () => {
         for (const principal of [...practitioners, ...patients]) {
           const policy = await t.hub.policyFor(principal, NOW);
           const repo = t.hub.openRepository(policy, NOW);
-          const bundle = await repo.search({ resourceType: 'DocumentReference', filters: [{ code: '_id', operator: 'eq', value: docIds.join(',') }], count: 100 });
+          const bundle = await repo.search({
+            resourceType: 'DocumentReference',
+            filters: [{ code: '_id', operator: 'eq', value: docIds.join(',') }],
+            count: 100,
+          });
           const searched = (bundle.entry ?? []).map((e) => e.resource?.id as string).sort();
           const permitted = stored
             .filter((doc) => decide(principal, 'search', { resourceType: 'DocumentReference', id: doc._id, fields: doc.a }, policy.facts, NOW))
@@ -170,7 +198,13 @@ describe('differential: scoped search = decide()', () => {
           // Reads by id take another path (a lone-_id fetch, then the condition in memory): same answer.
           const readable: string[] = [];
           for (const id of docIds) {
-            if (await repo.readResource('DocumentReference', id).then(() => true, () => false)) readable.push(id);
+            if (
+              await repo.readResource('DocumentReference', id).then(
+                () => true,
+                () => false
+              )
+            )
+              readable.push(id);
           }
           expect({ principal: principal.sub, readable: readable.sort() }).toEqual({ principal: principal.sub, readable: permitted });
           permittedSeen += permitted.length;

@@ -1,10 +1,7 @@
 import { ALL_DOCUMENTS, ANY_DOCUMENT_STATUS, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, LUCAS, SOFIA, LUC } from '../support/personas';
 
 let t: NetworkHub;
-const MARIE = 'patient-marie-dubois';
-const LUCAS = 'patient-lucas-dubois';
-const SOFIA = 'patient-sofia-rossi';
-const LUC = 'patient-luc-martin';
 
 beforeAll(async () => {
   t = await startNetworkHub();
@@ -16,7 +13,10 @@ beforeAll(async () => {
   // No rule and no institution default: 7 days after the document's date.
   await seed(t, documentFor(MARIE, { id: 'marie-default-delay', date: '2026-11-20T10:00:00Z' }));
   // Hôpital du Parc delays its lab results 7 days by default (fixtures).
-  await seed(t, { ...documentFor(MARIE, { id: 'marie-parc-lab', date: '2026-11-22T10:00:00Z' }), custodian: { reference: 'Organization/org-hopital-du-parc' } });
+  await seed(t, {
+    ...documentFor(MARIE, { id: 'marie-parc-lab', date: '2026-11-22T10:00:00Z' }),
+    custodian: { reference: 'Organization/org-hopital-du-parc' },
+  });
   await seed(t, documentFor(LUCAS, { id: 'lucas-immediate', release: { rule: 'immediate' } }));
   await seed(t, documentFor(SOFIA, { id: 'sofia-immediate', release: { rule: 'immediate' } }));
   await seed(t, documentFor(LUC, { id: 'luc-immediate', release: { rule: 'immediate' } }));
@@ -41,7 +41,9 @@ const ids = async (persona: string, query: string): Promise<string[]> => {
 
 describe('release rules for patient access', () => {
   it('shows immediate and released documents now; delayed, never and unreleased ones not yet', async () => {
-    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([...MARIE_RELEASED_FIXTURES, 'marie-immediate', 'marie-released-by-physician'].sort());
+    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(
+      [...MARIE_RELEASED_FIXTURES, 'marie-immediate', 'marie-released-by-physician'].sort()
+    );
     // Fixtures: delayed (Hôpital du Parc default), never released, awaiting physician release.
     for (const id of ['doc-marie-lab-2026-11', 'doc-marie-psychiatric-note', 'doc-marie-gp-note-v', 'doc-marie-radiology-report']) {
       expect({ id, status: (await t.as('patient-marie-dubois').get(`/fhir/DocumentReference/${id}`)).status }).toEqual({ id, status: 404 });
@@ -51,25 +53,29 @@ describe('release rules for patient access', () => {
 
   it('shows delayed documents from their date, with no job running (clock moved, never slept)', async () => {
     t.setNow(new Date('2026-11-27T10:00:01Z'));
-    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([
-      ...MARIE_RELEASED_FIXTURES.slice(0, 2),
-      'doc-marie-lab-2026-11',
-      ...MARIE_RELEASED_FIXTURES.slice(2),
-      'marie-default-delay',
-      'marie-immediate',
-      'marie-released-by-physician',
-    ].sort());
+    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(
+      [
+        ...MARIE_RELEASED_FIXTURES.slice(0, 2),
+        'doc-marie-lab-2026-11',
+        ...MARIE_RELEASED_FIXTURES.slice(2),
+        'marie-default-delay',
+        'marie-immediate',
+        'marie-released-by-physician',
+      ].sort()
+    );
     t.setNow(new Date('2026-12-01T00:00:00Z'));
-    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([
-      ...MARIE_RELEASED_FIXTURES.slice(0, 2),
-      'doc-marie-lab-2026-11',
-      ...MARIE_RELEASED_FIXTURES.slice(2),
-      'marie-default-delay',
-      'marie-delayed',
-      'marie-immediate',
-      'marie-parc-lab',
-      'marie-released-by-physician',
-    ].sort());
+    expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(
+      [
+        ...MARIE_RELEASED_FIXTURES.slice(0, 2),
+        'doc-marie-lab-2026-11',
+        ...MARIE_RELEASED_FIXTURES.slice(2),
+        'marie-default-delay',
+        'marie-delayed',
+        'marie-immediate',
+        'marie-parc-lab',
+        'marie-released-by-physician',
+      ].sort()
+    );
     t.setNow(new Date('2099-01-01T00:00:00Z'));
     const later = await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`);
     expect(later).not.toContain('marie-never');
@@ -92,12 +98,12 @@ describe('portal channel and grants', () => {
     expect(await ids('trusted-paolo-rossi', `Patient?_id=${SOFIA}`)).toEqual([SOFIA]);
   });
 
-  it('a parent with a grant sees the child\'s record as well as their own', async () => {
+  it("a parent with a grant sees the child's record as well as their own", async () => {
     expect(await ids('patient-marie-dubois', `DocumentReference?patient=${LUCAS}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(['lucas-immediate']);
     expect(await ids('patient-marie-dubois', 'Patient')).toEqual([LUCAS, MARIE]);
   });
 
-  it('a patient never sees another patient\'s record', async () => {
+  it("a patient never sees another patient's record", async () => {
     expect((await t.as('patient-sofia-rossi').get(`/fhir/DocumentReference/marie-immediate`)).status).toBe(404);
     expect((await t.as('patient-sofia-rossi').get(`/fhir/Patient/${MARIE}`)).status).toBe(404);
     expect(await ids('patient-sofia-rossi', `Consent?patient=${MARIE}`)).toEqual([]);
@@ -114,13 +120,20 @@ describe('revocation takes effect at once', () => {
   it('revoking consent stops professional and portal access in the same request', async () => {
     expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-immediate')).status).toBe(200);
     const consent = (await t.as('patient-marie-dubois').get('/fhir/Consent/consent-marie-dubois-hub-sharing')).body;
-    const revoked = { ...consent, status: 'inactive', provision: { ...consent.provision, period: { ...consent.provision?.period, end: '2026-11-23T09:00:00Z' } } };
+    const revoked = {
+      ...consent,
+      status: 'inactive',
+      provision: { ...consent.provision, period: { ...consent.provision?.period, end: '2026-11-23T09:00:00Z' } },
+    };
     const res = await t.as('patient-marie-dubois').put('/fhir/Consent/consent-marie-dubois-hub-sharing', revoked);
     expect(res.status).toBe(200);
     expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-immediate')).status).toBe(404);
     expect(await ids('patient-marie-dubois', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([]);
     // The patient still sees their own consents and links.
-    expect(await ids('patient-marie-dubois', `Consent?patient=${MARIE}`)).toEqual(['consent-marie-dubois-hub-sharing', 'consent-marie-dubois-restriction-lab-els']);
+    expect(await ids('patient-marie-dubois', `Consent?patient=${MARIE}`)).toEqual([
+      'consent-marie-dubois-hub-sharing',
+      'consent-marie-dubois-restriction-lab-els',
+    ]);
     // Re-consent restores the patient's portal; professionals need a new link (revocation ended theirs).
     const again = await t.as('patient-marie-dubois').put('/fhir/Consent/consent-marie-dubois-hub-sharing', consent);
     expect(again.status).toBe(200);

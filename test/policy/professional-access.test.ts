@@ -1,10 +1,7 @@
 import { ALL_DOCUMENTS, ANY_DOCUMENT_STATUS, consentFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, LUC, JAN, SOFIA } from '../support/personas';
 
 let t: NetworkHub;
-const MARIE = 'patient-marie-dubois';
-const LUC = 'patient-luc-martin';
-const JAN = 'patient-jan-janssens';
-const SOFIA = 'patient-sofia-rossi';
 
 beforeAll(async () => {
   t = await startNetworkHub();
@@ -45,16 +42,18 @@ const MARIE_FIXTURE_DOCUMENTS = [
 const readStatus = async (persona: string, url: string) => (await t.as(persona).get(`/fhir/${url}`)).status;
 
 describe('rules 1-7 for professionals (SPEC §5)', () => {
-  it('a GP with an active link sees the consented patient\'s documents, R included, V not, entered-in-error not', async () => {
-    expect(await visibleIds('gp-anna-peeters', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([
-      // fixtures/documents.json: her psychiatric note R (GP link), her own V note, superseded SUMEHR included.
-      ...MARIE_FIXTURE_DOCUMENTS,
-      'marie-by-thomas',
-      'marie-consult',
-      'marie-entered-in-error',
-      'marie-lab',
-      'marie-restricted-r',
-    ].sort());
+  it("a GP with an active link sees the consented patient's documents, R included, V not, entered-in-error not", async () => {
+    expect(await visibleIds('gp-anna-peeters', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(
+      [
+        // fixtures/documents.json: her psychiatric note R (GP link), her own V note, superseded SUMEHR included.
+        ...MARIE_FIXTURE_DOCUMENTS,
+        'marie-by-thomas',
+        'marie-consult',
+        'marie-entered-in-error',
+        'marie-lab',
+        'marie-restricted-r',
+      ].sort()
+    );
     expect(await readStatus('gp-anna-peeters', 'DocumentReference/marie-very-restricted')).toBe(404);
     expect(await readStatus('gp-anna-peeters', 'DocumentReference/marie-eie')).toBe(404);
     const count = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}&_summary=count`);
@@ -62,17 +61,19 @@ describe('rules 1-7 for professionals (SPEC §5)', () => {
   });
 
   it('rule 5: a nurse on a referral link sees lab results but not consultation notes; R needs the GP link', async () => {
-    expect(await visibleIds('nurse-els-goossens', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([
-      // Fixtures: no psychiatric note, no consultation note, not the lab result Marie hid from her.
-      'doc-marie-discharge-letter',
-      'doc-marie-lab-2026-10',
-      'doc-marie-lab-2026-11',
-      'doc-marie-radiology-report',
-      'marie-entered-in-error',
-      'marie-lab',
-      'sumehr-marie-2026-05-document',
-      'sumehr-marie-2026-11-document',
-    ].sort());
+    expect(await visibleIds('nurse-els-goossens', `DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(
+      [
+        // Fixtures: no psychiatric note, no consultation note, not the lab result Marie hid from her.
+        'doc-marie-discharge-letter',
+        'doc-marie-lab-2026-10',
+        'doc-marie-lab-2026-11',
+        'doc-marie-radiology-report',
+        'marie-entered-in-error',
+        'marie-lab',
+        'sumehr-marie-2026-05-document',
+        'sumehr-marie-2026-11-document',
+      ].sort()
+    );
     expect(await readStatus('nurse-els-goossens', 'DocumentReference/doc-marie-lab-hidden-from-nurse')).toBe(404);
     expect(await readStatus('nurse-els-goossens', 'DocumentReference/marie-consult')).toBe(404);
     expect(await readStatus('nurse-els-goossens', 'DocumentReference/marie-restricted-r')).toBe(404);
@@ -80,7 +81,10 @@ describe('rules 1-7 for professionals (SPEC §5)', () => {
 
   it('rule 5: a pharmacist sees medication, not discharge letters', async () => {
     // Fixtures: a lab result yes; the discharge letter and the radiology report no.
-    expect(await visibleIds('pharmacist-ahmed-benali', `DocumentReference?patient=${SOFIA}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(['doc-sofia-lab-never', 'sofia-medication']);
+    expect(await visibleIds('pharmacist-ahmed-benali', `DocumentReference?patient=${SOFIA}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([
+      'doc-sofia-lab-never',
+      'sofia-medication',
+    ]);
   });
 
   it('rule 4: without a link only authored documents are visible; the author sees V', async () => {
@@ -98,7 +102,10 @@ describe('rules 1-7 for professionals (SPEC §5)', () => {
       'sofia-medication',
     ]);
     const claims = { sub: 'koen', role: 'practitioner', nihii: '14567816730', profession: 'physician', scope: 'user/*.cruds' };
-    const withoutOrg = await t.as('physician-koen-wouters').get(`/fhir/DocumentReference?patient=${SOFIA}&status=${ANY_DOCUMENT_STATUS}`).set('Authorization', `Bearer ${t.token(claims)}`);
+    const withoutOrg = await t
+      .as('physician-koen-wouters')
+      .get(`/fhir/DocumentReference?patient=${SOFIA}&status=${ANY_DOCUMENT_STATUS}`)
+      .set('Authorization', `Bearer ${t.token(claims)}`);
     // Only what he wrote himself (the fixtures' Zuid documents, rule 4 authorship), nothing through the link.
     expect(withoutOrg.body.entry.map((e: { resource: { id: string } }) => e.resource.id).sort()).toEqual([
       'doc-sofia-delayed-radiology',
@@ -117,7 +124,12 @@ describe('rules 1-7 for professionals (SPEC §5)', () => {
     expect(await readStatus('physician-sarah-maes', 'DocumentReference/luc-by-sarah')).toBe(404);
     expect(await readStatus('physician-sarah-maes', 'DocumentReference/luc-lab')).toBe(404);
     expect(await readStatus('physician-sarah-maes', 'DocumentReference/doc-luc-lab')).toBe(404);
-    expect(await visibleIds('gp-thomas-lambert', `DocumentReference?patient=${LUC}&status=${ANY_DOCUMENT_STATUS}`)).toEqual(['doc-luc-lab', 'luc-by-sarah', 'luc-lab', 'sumehr-luc-2026-09-document']);
+    expect(await visibleIds('gp-thomas-lambert', `DocumentReference?patient=${LUC}&status=${ANY_DOCUMENT_STATUS}`)).toEqual([
+      'doc-luc-lab',
+      'luc-by-sarah',
+      'luc-lab',
+      'sumehr-luc-2026-09-document',
+    ]);
   });
 
   it('rule 3: an emergency link does not override an exclusion', async () => {
@@ -143,7 +155,10 @@ describe('rules 1-7 for professionals (SPEC §5)', () => {
 
   it('rule 5: a profession claim that the Practitioner does not hold gives nothing', async () => {
     const claims = { sub: 'els', role: 'practitioner', nihii: '45678981401', profession: 'physician', scope: 'user/*.cruds' };
-    const res = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`).set('Authorization', `Bearer ${t.token(claims)}`);
+    const res = await t
+      .as('nurse-els-goossens')
+      .get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)
+      .set('Authorization', `Bearer ${t.token(claims)}`);
     expect(res.body.total).toBe(0);
   });
 
@@ -162,10 +177,16 @@ describe('rules 1-7 for professionals (SPEC §5)', () => {
 
   it('rule 7: SMART scopes bound the policy; no scope, no data', async () => {
     const claims = { sub: 'anna', role: 'practitioner', nihii: '11234578003', profession: 'physician', scope: 'user/Patient.rs' };
-    const narrowScope = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`).set('Authorization', `Bearer ${t.token(claims)}`);
+    const narrowScope = await t
+      .as('gp-anna-peeters')
+      .get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)
+      .set('Authorization', `Bearer ${t.token(claims)}`);
     expect(narrowScope.body.total).toBe(0);
     const { scope: _none, ...noScope } = claims;
-    const res = await t.as('gp-anna-peeters').get(`/fhir/Patient/${MARIE}`).set('Authorization', `Bearer ${t.token(noScope)}`);
+    const res = await t
+      .as('gp-anna-peeters')
+      .get(`/fhir/Patient/${MARIE}`)
+      .set('Authorization', `Bearer ${t.token(noScope)}`);
     expect(res.status).toBe(404);
   });
 });
@@ -182,7 +203,9 @@ describe('time: links are judged at the request time', () => {
 
 describe('patients, consents and links for professionals', () => {
   it('finds a patient by exact SSIN without a link, but not by name', async () => {
-    const bySsin = await t.as('gp-thomas-lambert').get(`/fhir/Patient?identifier=https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin|84031212638`);
+    const bySsin = await t
+      .as('gp-thomas-lambert')
+      .get(`/fhir/Patient?identifier=https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin|84031212638`);
     expect(bySsin.body.total).toBe(1);
     expect(await visibleIds('gp-thomas-lambert', 'Patient?family=Dubois')).toEqual([]);
     expect(await visibleIds('gp-anna-peeters', 'Patient?family=Dubois')).toEqual(['patient-lucas-dubois', MARIE]);
@@ -195,7 +218,7 @@ describe('patients, consents and links for professionals', () => {
     expect(kinds).toEqual(['hub-sharing']);
   });
 
-  it('shows a linked professional all the patient\'s links, and each professional the links that name it', async () => {
+  it("shows a linked professional all the patient's links, and each professional the links that name it", async () => {
     expect(await visibleIds('pharmacist-ahmed-benali', 'CareTeam')).toEqual(['link-sofia-rossi-ahmed-benali', 'link-sofia-rossi-ziekenhuis-zuid']);
     // Jan revoked his consent: Thomas still sees the (ended) link that names him, and nothing else of Jan.
     expect(await visibleIds('gp-thomas-lambert', `CareTeam?patient=${JAN}`)).toEqual(['link-jan-janssens-thomas-lambert']);

@@ -4,7 +4,19 @@
  * tried and did not leak. Hubs that a finding could damage (deletions, re-keyed patients, widened
  * links) are started per describe block so one finding cannot hide or fake another.
  */
-import { ALL_DOCUMENTS, ANY_DOCUMENT_STATUS, binaryFor, careTeam, consentFor as consent, documentFor, NETWORK_DATE, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import {
+  ALL_DOCUMENTS,
+  ANY_DOCUMENT_STATUS,
+  binaryFor,
+  careTeam,
+  consentFor as consent,
+  documentFor,
+  NETWORK_DATE,
+  seed,
+  SH,
+  startNetworkHub,
+  type NetworkHub,
+} from '../support/network';
 import { MARIE, LUC, SOFIA, PIETER, NIHII_SYSTEM, SSIN, NIHII, ssinOf, entryIds, practitionerClaims, stored } from '../support/red-team';
 
 describe('transactions: a create-by-update on a hidden id destroys the hidden resource', () => {
@@ -26,7 +38,10 @@ describe('transactions: a create-by-update on a hidden id destroys the hidden re
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        { resource: { resourceType: 'Patient', id: 'rt-new-patient-1', name: [{ family: 'Nieuw' }] }, request: { method: 'PUT', url: 'Patient/rt-new-patient-1' } },
+        {
+          resource: { resourceType: 'Patient', id: 'rt-new-patient-1', name: [{ family: 'Nieuw' }] },
+          request: { method: 'PUT', url: 'Patient/rt-new-patient-1' },
+        },
         { resource: { resourceType: 'Patient', id: PIETER, name: [{ family: 'Probe' }] }, request: { method: 'PUT', url: `Patient/${PIETER}` } },
       ],
     });
@@ -37,7 +52,7 @@ describe('transactions: a create-by-update on a hidden id destroys the hidden re
 
   // FINDING (critical): any patient wipes another patient's exclusion the same way; the excluded
   // professional then reads the patient's record again (rule 3 defeated by a third party).
-  it('FINDING: a patient cannot delete another patient\'s exclusion through a transaction', async () => {
+  it("FINDING: a patient cannot delete another patient's exclusion through a transaction", async () => {
     expect(await stored(t, 'Consent', 'consent-luc-martin-exclusion-sarah-maes')).toBe(true);
     const probe = (id: string) => ({
       resource: { ...consent(SOFIA, 'grant', { actor: 'RelatedPerson/relatedperson-paolo-rossi' }), id },
@@ -68,18 +83,30 @@ describe('reads: the policy as seen through search, include, chains, history', (
     // Binaries in the safe, read under their DocumentReference's policy (SPEC §4).
     await seed(t, documentFor(MARIE, { id: 'marie-safe-restricted', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
     await seed(t, binaryFor('bin-restricted', 'marie-safe-restricted'));
-    await seed(t, consent(MARIE, 'document-restriction', { id: 'rt-restrict-anna', actor: 'Practitioner/gp-anna-peeters', data: 'DocumentReference/marie-safe-restricted' }));
+    await seed(
+      t,
+      consent(MARIE, 'document-restriction', { id: 'rt-restrict-anna', actor: 'Practitioner/gp-anna-peeters', data: 'DocumentReference/marie-safe-restricted' })
+    );
     await seed(t, documentFor(MARIE, { id: 'marie-safe-withdrawn', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
     await seed(t, binaryFor('bin-withdrawn', 'marie-safe-withdrawn'));
-    await seed(t, { ...documentFor(MARIE, { id: 'marie-safe-withdrawn', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }), status: 'entered-in-error' });
+    await seed(t, {
+      ...documentFor(MARIE, { id: 'marie-safe-withdrawn', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }),
+      status: 'entered-in-error',
+    });
     // A time-limited hub-sharing consent for Pieter, and a document of his written by Thomas.
-    await seed(t, consent(PIETER, 'hub-sharing', { id: 'rt-pieter-consent', channel: 'gp', period: { start: '2026-01-01T00:00:00Z', end: '2026-12-01T00:00:00Z' } }));
+    await seed(
+      t,
+      consent(PIETER, 'hub-sharing', { id: 'rt-pieter-consent', channel: 'gp', period: { start: '2026-01-01T00:00:00Z', end: '2026-12-01T00:00:00Z' } })
+    );
     await seed(t, documentFor(PIETER, { id: 'pieter-by-thomas', cls: 'lab-result', author: 'Practitioner/gp-thomas-lambert' }));
     // A document first filed under Luc, then corrected to Marie.
     await seed(t, documentFor(LUC, { id: 'misfiled', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
     await seed(t, documentFor(MARIE, { id: 'misfiled', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
     // Sarah's emergency link with Luc, who excluded her.
-    await seed(t, careTeam(LUC, 'Practitioner/physician-sarah-maes', 'emergency', { start: '2026-11-23T08:00:00Z', end: '2026-12-23T08:00:00Z' }, 'rt-emergency-sarah-luc'));
+    await seed(
+      t,
+      careTeam(LUC, 'Practitioner/physician-sarah-maes', 'emergency', { start: '2026-11-23T08:00:00Z', end: '2026-12-23T08:00:00Z' }, 'rt-emergency-sarah-luc')
+    );
   });
   afterAll(async () => {
     await t.close();
@@ -87,7 +114,7 @@ describe('reads: the policy as seen through search, include, chains, history', (
 
   // FINDING (high): rule 6 stops at the DocumentReference: the Binary in the safe keeps the
   // access sidecar copied when it was written, so a restriction added later does not hide it.
-  it('FINDING: a document restriction also hides the document\'s Binary', async () => {
+  it("FINDING: a document restriction also hides the document's Binary", async () => {
     expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-safe-restricted')).status).toBe(404);
     expect((await t.as('gp-anna-peeters').get('/fhir/Binary/bin-restricted')).status).toBe(404);
   });
@@ -100,12 +127,14 @@ describe('reads: the policy as seen through search, include, chains, history', (
 
   // FINDING (medium): rule 2 on the author path reads `a.consent`, set when the document was
   // written; a consent that ends by its period (no write) leaves it true for ever.
-  it('FINDING: an author loses access when the patient\'s consent period has ended', async () => {
+  it("FINDING: an author loses access when the patient's consent period has ended", async () => {
     expect((await t.as('gp-thomas-lambert').get('/fhir/DocumentReference/pieter-by-thomas')).status).toBe(200);
     t.setNow(new Date('2026-12-15T00:00:00Z'));
     try {
       expect((await t.as('gp-thomas-lambert').get('/fhir/DocumentReference/pieter-by-thomas')).status).toBe(404);
-      expect((await t.as('gp-thomas-lambert').get(`/fhir/DocumentReference?patient=${PIETER}&status=${ANY_DOCUMENT_STATUS}&_summary=count`)).body.total).toBe(0);
+      expect((await t.as('gp-thomas-lambert').get(`/fhir/DocumentReference?patient=${PIETER}&status=${ANY_DOCUMENT_STATUS}&_summary=count`)).body.total).toBe(
+        0
+      );
     } finally {
       t.setNow(NETWORK_DATE);
     }
@@ -152,7 +181,9 @@ describe('reads: the policy as seen through search, include, chains, history', (
     const paged = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}&_count=${visible.length}`);
     expect((paged.body.link ?? []).map((l: { relation: string }) => l.relation)).not.toContain('next');
     // Hidden vs missing ids in an _id list: same total.
-    const ids = await t.as('nurse-els-goossens').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}&_id=marie-v,marie-eie,no-such-doc&_summary=count`);
+    const ids = await t
+      .as('nurse-els-goossens')
+      .get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}&_id=marie-v,marie-eie,no-such-doc&_summary=count`);
     expect(ids.body.total).toBe(0);
   });
 
@@ -173,7 +204,9 @@ describe('reads: the policy as seen through search, include, chains, history', (
       expect(entryIds(res.body).filter((id) => id.startsWith('DocumentReference/luc') || id.startsWith('Consent/consent-luc'))).toEqual([]);
     }
     // Thomas (no link with Marie; ended link with Jan) through the exact-SSIN door and his own links.
-    const thomas = await t.as('gp-thomas-lambert').get(`/fhir/Patient?identifier=${ssinOf(SSIN.marie)}&_revinclude=DocumentReference:subject&_revinclude=Consent:patient&_revinclude=CareTeam:subject`);
+    const thomas = await t
+      .as('gp-thomas-lambert')
+      .get(`/fhir/Patient?identifier=${ssinOf(SSIN.marie)}&_revinclude=DocumentReference:subject&_revinclude=Consent:patient&_revinclude=CareTeam:subject`);
     expect(entryIds(thomas.body)).toEqual([`Patient/${MARIE}`]);
     const ownLinks = await t.as('gp-thomas-lambert').get('/fhir/CareTeam?_include=CareTeam:subject&_include=CareTeam:patient');
     expect(entryIds(ownLinks.body)).not.toContain('Patient/patient-jan-janssens');
@@ -182,10 +215,12 @@ describe('reads: the policy as seen through search, include, chains, history', (
     expect(entryIds(excl.body)).toEqual(['Practitioner/physician-sarah-maes']);
   });
 
-  it('HELD: chained parameters are evaluated under the caller\'s policy (no existence probe)', async () => {
+  it("HELD: chained parameters are evaluated under the caller's policy (no existence probe)", async () => {
     const count = async (persona: string, q: string) => (await t.as(persona).get(`/fhir/${q}&_summary=count`)).body.total;
     expect(await count('gp-thomas-lambert', `DocumentReference?patient.identifier=${ssinOf(SSIN.marie)}&status=${ANY_DOCUMENT_STATUS}`)).toBe(0);
-    const typed = await t.as('gp-thomas-lambert').get(`/fhir/DocumentReference?subject:Patient.identifier=${ssinOf(SSIN.marie)}&status=${ANY_DOCUMENT_STATUS}&_summary=count`);
+    const typed = await t
+      .as('gp-thomas-lambert')
+      .get(`/fhir/DocumentReference?subject:Patient.identifier=${ssinOf(SSIN.marie)}&status=${ANY_DOCUMENT_STATUS}&_summary=count`);
     expect(typed.status === 400 || typed.body.total === 0).toBe(true);
     expect(await count('gp-thomas-lambert', `Consent?actor.identifier=${NIHII_SYSTEM}|${NIHII.sarah}`)).toBe(0);
     expect(await count('gp-thomas-lambert', `Consent?patient.identifier=${ssinOf(SSIN.marie)}`)).toBe(0);
@@ -303,23 +338,40 @@ describe('reads: the policy as seen through search, include, chains, history', (
     expect((await t.as('nurse-els-goossens').get(`/fhir?_type=DocumentReference`)).status).toBe(404);
   });
 
-  it("HELD: tokens that name no one get nothing; a hub token from the user issuer is refused (peers sign their own, SPEC §11)", async () => {
+  it('HELD: tokens that name no one get nothing; a hub token from the user issuer is refused (peers sign their own, SPEC §11)', async () => {
     const nobody = t.token(practitionerClaims('99999999999', 'physician'));
-    expect((await t.as('gp-anna-peeters').get(`/fhir/Patient?identifier=${ssinOf(SSIN.marie)}`).set('Authorization', `Bearer ${nobody}`)).body.total).toBe(0);
-    expect((await t.as('gp-anna-peeters').post('/fhir/Patient', { resourceType: 'Patient', name: [{ family: 'X' }] }).set('Authorization', `Bearer ${nobody}`)).status).toBe(403);
+    expect(
+      (
+        await t
+          .as('gp-anna-peeters')
+          .get(`/fhir/Patient?identifier=${ssinOf(SSIN.marie)}`)
+          .set('Authorization', `Bearer ${nobody}`)
+      ).body.total
+    ).toBe(0);
+    expect(
+      (
+        await t
+          .as('gp-anna-peeters')
+          .post('/fhir/Patient', { resourceType: 'Patient', name: [{ family: 'X' }] })
+          .set('Authorization', `Bearer ${nobody}`)
+      ).status
+    ).toBe(403);
     // A hub's view of a professional is decided on the metahub's national facts (test/federation); a
     // `hub` token minted by the user issuer would let anyone holding that issuer's key speak for anyone.
     const hubFor = (act: Record<string, unknown>) => t.token({ sub: 'peer-hub', role: 'hub', hub_id: 'peer-1', scope: 'system/*.rs', act });
     const forAnna = hubFor({ sub: 'anna', role: 'practitioner', nihii: NIHII.anna, profession: 'physician' });
     const forPatient = hubFor({ sub: 'marie', role: 'patient', ssin: SSIN.marie });
     for (const token of [forAnna, forPatient]) {
-      const res = await t.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`).set('Authorization', `Bearer ${token}`);
+      const res = await t
+        .as('gp-anna-peeters')
+        .get(`/fhir/DocumentReference?patient=${MARIE}&status=${ANY_DOCUMENT_STATUS}`)
+        .set('Authorization', `Bearer ${token}`);
       expect(res.status).toBe(401);
       expect(res.body.resourceType).toBe('OperationOutcome');
     }
   });
 
-  it('HELD: patients see their own exclusions and restrictions, professionals never; no patient sees another\'s record', async () => {
+  it("HELD: patients see their own exclusions and restrictions, professionals never; no patient sees another's record", async () => {
     expect(entryIds((await t.as('patient-marie-dubois').get('/fhir/Consent?patient=' + MARIE)).body)).toContain('Consent/rt-restrict-anna');
     expect(entryIds((await t.as('gp-anna-peeters').get('/fhir/Consent?patient=' + MARIE)).body)).not.toContain('Consent/rt-restrict-anna');
     expect(entryIds((await t.as('trusted-paolo-rossi').get('/fhir/Consent')).body).every((id) => id.startsWith('Consent/consent-sofia'))).toBe(true);

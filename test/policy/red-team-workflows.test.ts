@@ -8,14 +8,21 @@ import supertest from 'supertest';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { careTeam, consentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { SSIN, SSIN_SYSTEM } from '../support/red-team';
+import { LISA } from '../support/personas';
 
 const REGISTRATION = `${SH}/CodeSystem/registration`;
-const LISA = 'Practitioner/junior-lisa-vermeulen';
 const PARC = 'Organization/org-hopital-du-parc';
 const consentStatusOf = (ssin: string) => `/fhir/Patient/$consent-status?identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${ssin}`)}`;
 
 function task(code: string, subject: string, owner?: string) {
-  return { resourceType: 'Task', status: 'requested', intent: 'order', code: { coding: [{ system: REGISTRATION, code }] }, for: { reference: subject }, ...(owner ? { owner: { reference: owner } } : {}) };
+  return {
+    resourceType: 'Task',
+    status: 'requested',
+    intent: 'order',
+    code: { coding: [{ system: REGISTRATION, code }] },
+    for: { reference: subject },
+    ...(owner ? { owner: { reference: owner } } : {}),
+  };
 }
 
 let t: NetworkHub;
@@ -113,7 +120,11 @@ describe('patients, consents and links as the wrong party', () => {
       channel: 'pdf-form',
       period: { start: '2024-05-02T10:30:00Z', end: '2026-11-23T09:00:00Z' },
     });
-    const own = await supertest(t.app).put('/fhir/Consent/consent-lucas-dubois-hub-sharing').set('Authorization', lucas).set('Content-Type', 'application/fhir+json').send(revoked);
+    const own = await supertest(t.app)
+      .put('/fhir/Consent/consent-lucas-dubois-hub-sharing')
+      .set('Authorization', lucas)
+      .set('Content-Type', 'application/fhir+json')
+      .send(revoked);
     expect(own.status).toBe(422);
     t.setNow(new Date('2032-06-01T09:00:00Z'));
     try {
@@ -126,7 +137,11 @@ describe('patients, consents and links as the wrong party', () => {
 
   it('HELD: professionals never reach an exclusion, not even the excluded one or with a claimed patient request', async () => {
     const ended = {
-      ...consentFor('patient-luc-martin', 'exclusion', { id: 'consent-luc-martin-exclusion-sarah-maes', status: 'inactive', actor: 'Practitioner/physician-sarah-maes' }),
+      ...consentFor('patient-luc-martin', 'exclusion', {
+        id: 'consent-luc-martin-exclusion-sarah-maes',
+        status: 'inactive',
+        actor: 'Practitioner/physician-sarah-maes',
+      }),
       verification: [{ verified: true, verifiedWith: { reference: 'Patient/patient-luc-martin' } }],
     };
     for (const persona of ['gp-thomas-lambert', 'physician-sarah-maes']) {
@@ -153,9 +168,18 @@ describe('patients, consents and links as the wrong party', () => {
   // under 16 the patient does not decide alone (SPEC §4).
   it('FINDING: a patient under 16 grants nobody access to their record (nor excludes a professional) alone', async () => {
     const lucas = `Bearer ${t.token({ sub: 'lucas', role: 'patient', ssin: makeSsin('2016-05-14', 3), scope: 'patient/*.rs patient/Consent.cu patient/RelatedPerson.cu' })}`;
-    const post = (url: string, body: unknown) => supertest(t.app).post(url).set('Authorization', lucas).set('Content-Type', 'application/fhir+json').send(body as object);
+    const post = (url: string, body: unknown) =>
+      supertest(t.app)
+        .post(url)
+        .set('Authorization', lucas)
+        .set('Content-Type', 'application/fhir+json')
+        .send(body as object);
     const strangerSsin = makeSsin('1980-02-02', 55);
-    const person = await post('/fhir/RelatedPerson', { resourceType: 'RelatedPerson', patient: { reference: 'Patient/patient-lucas-dubois' }, identifier: [{ system: SSIN_SYSTEM, value: strangerSsin }] });
+    const person = await post('/fhir/RelatedPerson', {
+      resourceType: 'RelatedPerson',
+      patient: { reference: 'Patient/patient-lucas-dubois' },
+      identifier: [{ system: SSIN_SYSTEM, value: strangerSsin }],
+    });
     const grant = await post('/fhir/Consent', consentFor('patient-lucas-dubois', 'grant', { actor: `RelatedPerson/${person.body.id}` }));
     expect(grant.status).toBe(422);
     const stranger = `Bearer ${t.token({ sub: 'stranger', role: 'patient', ssin: strangerSsin, scope: 'patient/*.rs' })}`;
@@ -182,4 +206,3 @@ describe('patients, consents and links as the wrong party', () => {
     expect(stored).toHaveLength(0);
   });
 });
-

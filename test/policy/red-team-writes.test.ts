@@ -21,7 +21,9 @@ describe('writes: hidden vs missing', () => {
     expect(hidden.status).not.toBe(409);
     expect(hidden.status).toBe(missing.status);
     const patientHidden = await t.as('gp-thomas-lambert').put(`/fhir/Patient/${PIETER}`, { resourceType: 'Patient', id: PIETER, name: [{ family: 'Probe' }] });
-    const patientMissing = await t.as('gp-thomas-lambert').put('/fhir/Patient/w-no-such-patient', { resourceType: 'Patient', id: 'w-no-such-patient', name: [{ family: 'Probe' }] });
+    const patientMissing = await t
+      .as('gp-thomas-lambert')
+      .put('/fhir/Patient/w-no-such-patient', { resourceType: 'Patient', id: 'w-no-such-patient', name: [{ family: 'Probe' }] });
     expect(patientHidden.status).not.toBe(409);
     expect(patientHidden.status).toBe(patientMissing.status);
   });
@@ -57,7 +59,10 @@ describe('writes: hidden vs missing', () => {
     );
     // A write referencing a hidden resource vs a missing one: same status, same text (modulo the id).
     const referencing = (id: string) =>
-      t.as('nurse-els-goossens').post('/fhir/DocumentReference', { ...documentFor(MARIE, { cls: 'lab-result' }), relatesTo: [{ code: 'appends', target: { reference: `DocumentReference/${id}` } }] });
+      t.as('nurse-els-goossens').post('/fhir/DocumentReference', {
+        ...documentFor(MARIE, { cls: 'lab-result' }),
+        relatesTo: [{ code: 'appends', target: { reference: `DocumentReference/${id}` } }],
+      });
     const [h, m] = await pair(referencing, 'w-marie-v', 'w-missing');
     expect(JSON.stringify(h.body).replace('w-marie-v', 'X')).toBe(JSON.stringify(m.body).replace('w-missing', 'X'));
     // Documents for a patient the practitioner cannot reach vs a missing patient.
@@ -74,7 +79,12 @@ describe('writes: hidden vs missing', () => {
   it('FINDING: an excluded professional cannot tell, from a link attempt, that the patient excluded them', async () => {
     const t = hub();
     const attempt = (patient: string) =>
-      t.as('physician-sarah-maes').post('/fhir/CareTeam', careTeam(patient, 'Practitioner/physician-sarah-maes', 'emergency', { start: '2026-11-23T09:00:00Z', end: '2026-12-01T00:00:00Z' }));
+      t
+        .as('physician-sarah-maes')
+        .post(
+          '/fhir/CareTeam',
+          careTeam(patient, 'Practitioner/physician-sarah-maes', 'emergency', { start: '2026-11-23T09:00:00Z', end: '2026-12-01T00:00:00Z' })
+        );
     const excludedMe = await attempt(LUC);
     const notMine = await attempt(PIETER);
     expect(excludedMe.status).toBe(notMine.status);
@@ -86,7 +96,10 @@ describe('writes: hidden vs missing', () => {
     expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/w-marie-abs')).status).toBe(200);
     const res = await t
       .as('patient-marie-dubois')
-      .post('/fhir/Consent', consent(MARIE, 'document-restriction', { actor: 'Practitioner/gp-anna-peeters', data: `${t.config.baseUrl}/DocumentReference/w-marie-abs` }));
+      .post(
+        '/fhir/Consent',
+        consent(MARIE, 'document-restriction', { actor: 'Practitioner/gp-anna-peeters', data: `${t.config.baseUrl}/DocumentReference/w-marie-abs` })
+      );
     expect(res.status).toBe(201);
     expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/w-marie-abs')).status).toBe(404);
   });
@@ -108,7 +121,7 @@ describe('writes: therapeutic links follow SPEC §4', () => {
     expect((await t.as('nurse-els-goossens').get('/fhir/DocumentReference/w-marie-r')).status).toBe(404);
   });
 
-  it('FINDING: a link without an end lasts its type\'s maximum, not for ever', async () => {
+  it("FINDING: a link without an end lasts its type's maximum, not for ever", async () => {
     const t = hub();
     // Anna refers Marie to the pharmacist with no end: a referral lasts 3 months at most.
     await t.as('gp-anna-peeters').post('/fhir/CareTeam', careTeam(MARIE, 'Practitioner/pharmacist-ahmed-benali', 'referral', { start: '2026-11-23' }));
@@ -131,12 +144,14 @@ describe('writes: therapeutic links follow SPEC §4', () => {
 
 // FINDING (medium): rule 4's "or P is R's author" is whatever a writer puts in `author`: a linked
 // nurse adds herself to someone else's document and keeps it after her link ends.
-describe('writes: authorship is not the caller\'s to claim', () => {
+describe("writes: authorship is not the caller's to claim", () => {
   const hub = ownHub();
-  it('FINDING: a practitioner cannot make herself author of someone else\'s document to keep it after the link ends', async () => {
+  it("FINDING: a practitioner cannot make herself author of someone else's document to keep it after the link ends", async () => {
     const t = hub();
     const doc = (await t.as('nurse-els-goossens').get('/fhir/DocumentReference/w-marie-lab-2')).body;
-    await t.as('nurse-els-goossens').put('/fhir/DocumentReference/w-marie-lab-2', { ...doc, author: [...(doc.author ?? []), { reference: 'Practitioner/nurse-els-goossens' }] });
+    await t
+      .as('nurse-els-goossens')
+      .put('/fhir/DocumentReference/w-marie-lab-2', { ...doc, author: [...(doc.author ?? []), { reference: 'Practitioner/nurse-els-goossens' }] });
     t.setNow(new Date('2027-02-01T00:00:00Z'));
     try {
       expect((await t.as('nurse-els-goossens').get('/fhir/DocumentReference/w-marie-lab-2')).status).toBe(404);
@@ -147,11 +162,13 @@ describe('writes: authorship is not the caller\'s to claim', () => {
 });
 
 // FINDING (medium): same with a grant: a linked practitioner writes a grant naming itself.
-describe('writes: grants are the patient\'s to give', () => {
+describe("writes: grants are the patient's to give", () => {
   const hub = ownHub();
   it('FINDING: a practitioner cannot grant itself access that outlives its link', async () => {
     const t = hub();
-    await t.as('nurse-els-goossens').post('/fhir/Consent', consent(MARIE, 'grant', { actor: 'Practitioner/nurse-els-goossens', period: { start: '2026-11-23T00:00:00Z' } }));
+    await t
+      .as('nurse-els-goossens')
+      .post('/fhir/Consent', consent(MARIE, 'grant', { actor: 'Practitioner/nurse-els-goossens', period: { start: '2026-11-23T00:00:00Z' } }));
     t.setNow(new Date('2027-06-01T00:00:00Z'));
     try {
       expect((await t.as('nurse-els-goossens').get('/fhir/DocumentReference/w-marie-lab')).status).toBe(404);
@@ -162,7 +179,7 @@ describe('writes: grants are the patient\'s to give', () => {
 
   // Variant: a linked GP makes a RelatedPerson with any SSIN plus a grant to it; whoever logs in
   // with that SSIN (role patient) sees the patient's record, exclusions and restrictions included.
-  it('FINDING: a practitioner cannot make a stranger the patient\'s trusted person', async () => {
+  it("FINDING: a practitioner cannot make a stranger the patient's trusted person", async () => {
     const t = hub();
     const ssin = makeSsin('1991-02-03', 45);
     const person = await t.as('gp-anna-peeters').post('/fhir/RelatedPerson', {
@@ -183,13 +200,14 @@ describe('writes: grants are the patient\'s to give', () => {
 
 // FINDING (high): a linked practitioner rewrites or deletes a document it did not author (SPEC:
 // only the author or custodian ends a document's referencing, by $request-deletion).
-describe('writes: other people\'s documents', () => {
+describe("writes: other people's documents", () => {
   const hub = ownHub();
   it('FINDING: a practitioner cannot delete or rewrite a document it did not author', async () => {
     const t = hub();
-    const rewrite = await t
-      .as('nurse-els-goossens')
-      .put('/fhir/DocumentReference/w-marie-lab', { ...documentFor(MARIE, { id: 'w-marie-lab', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }), description: 'rewritten by the nurse' });
+    const rewrite = await t.as('nurse-els-goossens').put('/fhir/DocumentReference/w-marie-lab', {
+      ...documentFor(MARIE, { id: 'w-marie-lab', cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }),
+      description: 'rewritten by the nurse',
+    });
     const del = await t.as('nurse-els-goossens').delete('/fhir/DocumentReference/w-marie-lab');
     expect((await t.as('physician-koen-wouters').get('/fhir/DocumentReference/w-marie-lab')).status).toBe(200);
     expect(rewrite.status).toBe(403);
@@ -201,7 +219,7 @@ describe('writes: other people\'s documents', () => {
 // deletes a colleague's link (ending its access) and the patient's hub-sharing consent.
 describe('writes: links and consents are not deleted by professionals', () => {
   const hub = ownHub();
-  it('FINDING: a practitioner cannot delete a link or the patient\'s consent', async () => {
+  it("FINDING: a practitioner cannot delete a link or the patient's consent", async () => {
     const t = hub();
     const link = await t.as('gp-anna-peeters').delete('/fhir/CareTeam/link-marie-dubois-els-goossens');
     expect([403, 405]).toContain(link.status);
@@ -227,7 +245,7 @@ describe('writes: exclusions by NIHII', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-describe('identity: the SSIN is the key to a patient\'s portal', () => {
+describe("identity: the SSIN is the key to a patient's portal", () => {
   let t: NetworkHub;
   const strangerSsin = makeSsin('1990-01-01', 123);
   beforeAll(async () => {
@@ -241,7 +259,9 @@ describe('identity: the SSIN is the key to a patient\'s portal', () => {
   // FINDING (high): SSIN uniqueness is not enforced: any registered professional creates a second
   // Patient with someone's SSIN and the real patient is locked out of their portal (fail closed).
   it('FINDING: a second Patient with an existing SSIN is refused, and the patient keeps their portal', async () => {
-    const dup = await t.as('gp-thomas-lambert').post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN_SYSTEM, value: SSIN.marie }], name: [{ family: 'Dubois' }] });
+    const dup = await t
+      .as('gp-thomas-lambert')
+      .post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN_SYSTEM, value: SSIN.marie }], name: [{ family: 'Dubois' }] });
     expect((await t.as('patient-marie-dubois').get(`/fhir/Patient/${MARIE}`)).status).toBe(200);
     // "Add patient" with a registered SSIN answers the existing Patient (issue #5), never a second one.
     expect([200, 400, 409, 422]).toContain(dup.status);
@@ -252,7 +272,7 @@ describe('identity: the SSIN is the key to a patient\'s portal', () => {
 
   // FINDING (high): a linked professional re-keys a patient's SSIN; whoever logs in with the new
   // SSIN (role patient) then reads the patient's record, exclusions and restrictions included.
-  it('FINDING: a professional cannot hand a patient\'s portal to another SSIN', async () => {
+  it("FINDING: a professional cannot hand a patient's portal to another SSIN", async () => {
     const lucas = (await t.as('gp-anna-peeters').get(`/fhir/Patient/${LUCAS}`)).body;
     expect(lucas.id).toBe(LUCAS);
     await t.as('gp-anna-peeters').put(`/fhir/Patient/${LUCAS}`, { ...lucas, identifier: [{ system: SSIN_SYSTEM, value: strangerSsin }] });

@@ -1,11 +1,10 @@
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { binaryFor, careTeam, documentFor, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { SSIN as SSIN_SYSTEM } from '../../src/vocabulary';
+import { MARIE, LUC } from '../support/personas';
 
 /** Findings of the code review of the access engine, each pinned as SPEC behaviour. */
 let t: NetworkHub;
-const MARIE = 'patient-marie-dubois';
-const LUC = 'patient-luc-martin';
-const SSIN_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
 
 beforeAll(async () => {
   t = await startNetworkHub();
@@ -27,8 +26,14 @@ it('a Binary pointing at a hidden document answers exactly like one pointing at 
 it('history never serves a version filed under another patient, nor one labelled V, type-level included', async () => {
   await seed(t, { ...documentFor(LUC, { id: 'misfiled', cls: 'lab-result' }), description: 'LUC SECRET' });
   await seed(t, { ...documentFor(MARIE, { id: 'misfiled', cls: 'lab-result' }), description: 'corrected' });
-  await seed(t, { ...documentFor(MARIE, { id: 'was-v', cls: 'lab-result', label: 'V', author: 'Practitioner/physician-koen-wouters' }), description: 'VERY SECRET' });
-  await seed(t, { ...documentFor(MARIE, { id: 'was-v', cls: 'lab-result', label: 'N', author: 'Practitioner/physician-koen-wouters' }), description: 'now normal' });
+  await seed(t, {
+    ...documentFor(MARIE, { id: 'was-v', cls: 'lab-result', label: 'V', author: 'Practitioner/physician-koen-wouters' }),
+    description: 'VERY SECRET',
+  });
+  await seed(t, {
+    ...documentFor(MARIE, { id: 'was-v', cls: 'lab-result', label: 'N', author: 'Practitioner/physician-koen-wouters' }),
+    description: 'now normal',
+  });
   for (const persona of ['gp-anna-peeters', 'nurse-els-goossens']) {
     const agent = t.as(persona);
     expect((await agent.get('/fhir/DocumentReference/misfiled/_history/1')).status).toBe(404);
@@ -60,7 +65,9 @@ it('a professional creates the first link with a patient found by SSIN, and then
   // Omitted end: the type's maximum (3 months for a referral).
   expect(res.body.period.end.slice(0, 10)).toBe('2027-02-23');
   expect((await t.as('gp-thomas-lambert').get('/fhir/DocumentReference/marie-doc')).status).toBe(200);
-  const missing = await t.as('gp-thomas-lambert').post('/fhir/CareTeam', careTeam('no-such-patient', 'Practitioner/gp-thomas-lambert', 'referral', { start: '2026-11-23' }));
+  const missing = await t
+    .as('gp-thomas-lambert')
+    .post('/fhir/CareTeam', careTeam('no-such-patient', 'Practitioner/gp-thomas-lambert', 'referral', { start: '2026-11-23' }));
   // SPEC §4: an unknown patient is refused exactly like one without consent or one that excluded the caller.
   expect(missing.status).toBe(422);
   expect(missing.body.issue[0].details.text).toBe('This link cannot be created');

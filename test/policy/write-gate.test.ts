@@ -6,8 +6,8 @@
  */
 import { careTeam, consentFor, documentFor, NETWORK_DATE, seed, SH, LOINC } from '../support/network';
 import { LUC, MARIE, PIETER, SSIN, SSIN_SYSTEM, ownHub, stored } from '../support/red-team';
+import { LUCAS } from '../support/personas';
 
-const LUCAS = 'patient-lucas-dubois';
 const onRequest = (patient: string) => ({ verification: [{ verified: true, verifiedWith: { reference: `Patient/${patient}` } }] });
 const SUMEHR_DOC = 'DocumentReference/sumehr-marie-2026-11-document';
 const SUMEHR_COMPOSITION = 'Composition/sumehr-marie-2026-11-composition';
@@ -303,7 +303,9 @@ describe('no oracle through writes (SPEC §1, §4)', () => {
     const answers = [await file(LUC), await file(PIETER), await file('no-such-patient')];
     for (const answer of answers) {
       expect(answer.status).toBe(answers[0].status);
-      expect(answer.body.issue[0].details.text.replace(/Patient\/[\w-]+/, 'Patient/x')).toBe(answers[0].body.issue[0].details.text.replace(/Patient\/[\w-]+/, 'Patient/x'));
+      expect(answer.body.issue[0].details.text.replace(/Patient\/[\w-]+/, 'Patient/x')).toBe(
+        answers[0].body.issue[0].details.text.replace(/Patient\/[\w-]+/, 'Patient/x')
+      );
     }
   });
 

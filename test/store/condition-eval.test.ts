@@ -17,7 +17,21 @@ const docs = [
 ] as unknown as StoredResource[];
 
 const field = fc.constantFrom('access.patient', 'access.authors', 'access.label', 'access.current', 'access.from', 'keys.name', 'id', 'access.nothing');
-const scalar = fc.constantFrom<(string | boolean | Date | null)[]>('Patient/1', 'Patient/2', 'Practitioner/x', 'N', 'R', true, false, D1, D2, null, 'dub', 'a', 'c');
+const scalar = fc.constantFrom<(string | boolean | Date | null)[]>(
+  'Patient/1',
+  'Patient/2',
+  'Practitioner/x',
+  'N',
+  'R',
+  true,
+  false,
+  D1,
+  D2,
+  null,
+  'dub',
+  'a',
+  'c'
+);
 const leaf: fc.Arbitrary<Condition> = fc.oneof(
   fc.record({ field, in: fc.array(scalar, { minLength: 1, maxLength: 3 }) }),
   fc.record({ field, notIn: fc.array(scalar, { maxLength: 3 }) }),
@@ -27,7 +41,12 @@ const leaf: fc.Arbitrary<Condition> = fc.oneof(
   fc.record({ field, lt: fc.constantFrom<(string | Date)[]>(D2, 'Patient/2') })
 ) as fc.Arbitrary<Condition>;
 const condition = fc.letrec<{ c: Condition }>((tie) => ({
-  c: fc.oneof({ depthSize: 'small' }, leaf, fc.record({ and: fc.array(tie('c'), { minLength: 1, maxLength: 3 }) }), fc.record({ or: fc.array(tie('c'), { minLength: 1, maxLength: 3 }) })) as fc.Arbitrary<Condition>,
+  c: fc.oneof(
+    { depthSize: 'small' },
+    leaf,
+    fc.record({ and: fc.array(tie('c'), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ or: fc.array(tie('c'), { minLength: 1, maxLength: 3 }) })
+  ) as fc.Arbitrary<Condition>,
 })).c;
 
 let client: MongoClient;
@@ -46,7 +65,10 @@ it('agrees with the database on random conditions', async () => {
   await fc.assert(
     fc.asyncProperty(condition, async (c) => {
       const byDatabase = (await collection.find(toMongoFilter(c) as never).toArray()).map((d) => d._id).sort();
-      const inMemory = docs.filter((d) => matchesCondition(c, d)).map((d) => d._id).sort();
+      const inMemory = docs
+        .filter((d) => matchesCondition(c, d))
+        .map((d) => d._id)
+        .sort();
       expect({ condition: JSON.stringify(c), ids: inMemory }).toEqual({ condition: JSON.stringify(c), ids: byDatabase });
     }),
     { numRuns: 150 }

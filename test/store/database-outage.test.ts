@@ -1,7 +1,7 @@
 import net from 'node:net';
 import supertest from 'supertest';
 import { createHub } from '../../src/create-hub';
-import type { Hub } from '../../src/hub';
+import type { Hub } from '../../src/hub-parts';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log';
 import { connectDatabase, type Database } from '../../src/store/database';
@@ -97,13 +97,11 @@ it('answers 503 with Retry-After while the database is unreachable, stores nothi
     api.get('/fhir/Organization/before-outage'),
     api.get('/fhir/Organization?name=before'),
     api.put('/fhir/Organization/during-outage').send(organization('during-outage')),
-    api
-      .post('/fhir')
-      .send({
-        resourceType: 'Bundle',
-        type: 'transaction',
-        entry: [{ resource: organization('in-bundle'), request: { method: 'PUT', url: 'Organization/in-bundle' } }],
-      }),
+    api.post('/fhir').send({
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [{ resource: organization('in-bundle'), request: { method: 'PUT', url: 'Organization/in-bundle' } }],
+    }),
   ]) {
     const res = await request;
     expect({ status: res.status, retryAfter: res.headers['retry-after'], code: res.body.issue?.[0]?.code }).toEqual({

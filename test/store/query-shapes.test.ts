@@ -41,9 +41,14 @@ afterAll(async () => {
   await t.close();
 });
 
-const personas = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/personas.json'), 'utf8')) as { personas: Record<string, { claims: Record<string, unknown> }> };
+const personas = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/personas.json'), 'utf8')) as {
+  personas: Record<string, { claims: Record<string, unknown> }>;
+};
 const as = (persona: string) => ({
-  get: (url: string) => supertest(app).get(url).set('Authorization', `Bearer ${t.token(personas.personas[persona].claims)}`),
+  get: (url: string) =>
+    supertest(app)
+      .get(url)
+      .set('Authorization', `Bearer ${t.token(personas.personas[persona].claims)}`),
 });
 
 /** The find and count filters one request sends, by collection. */

@@ -17,7 +17,9 @@ describe('a hub starts again on its own data', () => {
     // FerretDB 1.24 dropped the connection when asked to create indexes that already existed.
     const again = await createHub(t.config, t.database, { log: createLogger('silent') });
     expect(await again.ready()).toBe(true);
-    const served = await again.openRepository(systemPolicy({ sub: 'restart', role: 'hub-admin', scopes: [] }), new Date()).searchResources(parseSearchRequest('Organization?_count=1000'));
+    const served = await again
+      .openRepository(systemPolicy({ sub: 'restart', role: 'hub-admin', scopes: [] }), new Date())
+      .searchResources(parseSearchRequest('Organization?_count=1000'));
     expect(served.length).toBe(await t.store.count('Organization', { always: true }));
     const indexes = await t.database.db.collection('Patient').listIndexes().toArray();
     expect(indexes.map((i) => i.name)).toEqual(expect.arrayContaining(['del_id', 'del_ts', 'identifier', 'ssin_unique']));

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DEFAULT_AUDIENCE, DEV_ISSUER } from '../../src/config';
 import { mintDevToken } from '../../src/identity/mint-token';
 import { findFreeLoopbackPort, isAlive } from '../../src/store/child-process';
-import { HUB_ADMIN } from './test-hub';
+import { HUB_ADMIN } from './personas';
 
 const root = path.resolve(__dirname, '../..');
 

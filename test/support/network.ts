@@ -5,6 +5,8 @@ import type { HubConfig } from '../../src/config';
 import { loadFixtures } from '../../src/fixtures-loader';
 import type { HubOptions } from '../../src/create-hub';
 import { startTestHub, type TestHub } from './test-hub';
+import { SH } from '../../src/vocabulary';
+export { SH };
 
 interface PersonasFile {
   referenceDate: string;
@@ -18,7 +20,9 @@ const personas = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtu
  * required parameters narrow nothing and the proof is as broad as an unfiltered search.
  */
 export const ANY_DOCUMENT_STATUS = 'current,superseded,entered-in-error';
-const network = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/network.json'), 'utf8')) as { entry: { resource: { resourceType: string; id: string } }[] };
+const network = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/network.json'), 'utf8')) as {
+  entry: { resource: { resourceType: string; id: string } }[];
+};
 export const NETWORK_PATIENTS = network.entry.filter((e) => e.resource.resourceType === 'Patient').map((e) => e.resource.id);
 /** `DocumentReference?patient=<every network patient>&status=<every status>`, for network-wide proofs. */
 export const ALL_DOCUMENTS = `DocumentReference?patient=${NETWORK_PATIENTS.join(',')}&status=${ANY_DOCUMENT_STATUS}`;
@@ -56,8 +60,18 @@ export async function startNetworkHub(settings: Partial<HubConfig> = {}, options
       const auth = `Bearer ${t.token(claims)}`;
       return {
         get: (url) => agent.get(url).set('Authorization', auth),
-        post: (url, body) => agent.post(url).set('Authorization', auth).set('Content-Type', 'application/fhir+json').send(body as object),
-        put: (url, body) => agent.put(url).set('Authorization', auth).set('Content-Type', 'application/fhir+json').send(body as object),
+        post: (url, body) =>
+          agent
+            .post(url)
+            .set('Authorization', auth)
+            .set('Content-Type', 'application/fhir+json')
+            .send(body as object),
+        put: (url, body) =>
+          agent
+            .put(url)
+            .set('Authorization', auth)
+            .set('Content-Type', 'application/fhir+json')
+            .send(body as object),
         delete: (url) => agent.delete(url).set('Authorization', auth),
       };
     },
@@ -65,10 +79,21 @@ export async function startNetworkHub(settings: Partial<HubConfig> = {}, options
 }
 
 export const LOINC = 'http://loinc.org';
-export const SH = 'https://sharehub.example/fhir';
 
 /** A DocumentReference as a publisher would send it. */
-export function documentFor(patient: string, options: { id?: string; cls?: string; loinc?: string; label?: 'N' | 'R' | 'V'; author?: string; release?: { rule: string; date?: string }; date?: string; custodian?: string | false } = {}) {
+export function documentFor(
+  patient: string,
+  options: {
+    id?: string;
+    cls?: string;
+    loinc?: string;
+    label?: 'N' | 'R' | 'V';
+    author?: string;
+    release?: { rule: string; date?: string };
+    date?: string;
+    custodian?: string | false;
+  } = {}
+) {
   return {
     resourceType: 'DocumentReference',
     ...(options.id ? { id: options.id } : {}),
@@ -94,7 +119,14 @@ export function documentFor(patient: string, options: { id?: string; cls?: strin
           ],
         }
       : {}),
-    content: [{ attachment: { url: `${DOCUMENT_SOURCES[options.custodian || 'Organization/org-hopital-du-parc'] ?? 'https://lab.example'}/reports/1`, contentType: 'application/pdf' } }],
+    content: [
+      {
+        attachment: {
+          url: `${DOCUMENT_SOURCES[options.custodian || 'Organization/org-hopital-du-parc'] ?? 'https://lab.example'}/reports/1`,
+          contentType: 'application/pdf',
+        },
+      },
+    ],
   };
 }
 
@@ -118,7 +150,11 @@ export async function registerDocumentSource(t: TestHub, organization: string, i
     payloadType: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/endpoint-payload-type', code: 'any' }] }],
     managingOrganization: { reference: organization },
   });
-  const org = (await t.store.readFactById('Organization', organization.split('/')[1]))?.r as { resourceType: string; id: string; endpoint?: { reference?: string }[] };
+  const org = (await t.store.readFactById('Organization', organization.split('/')[1]))?.r as {
+    resourceType: string;
+    id: string;
+    endpoint?: { reference?: string }[];
+  };
   await seed(t, { ...org, endpoint: [...(org.endpoint ?? []), { reference: `Endpoint/${id}` }] });
 }
 

@@ -1,18 +1,9 @@
 /** Shared fixtures of the red-team suites (red-team-reads, red-team-writes). */
 import { documentFor, seed, startNetworkHub, type NetworkHub } from './network';
+import { SSIN as SSIN_SYSTEM, NIHII_PROFESSIONAL as NIHII_SYSTEM } from '../../src/vocabulary';
+import { LUC, LUCAS, MARIE, NIHII, PIETER, SOFIA, SSINS as SSIN } from './personas';
 
-export const MARIE = 'patient-marie-dubois';
-export const LUC = 'patient-luc-martin';
-export const SOFIA = 'patient-sofia-rossi';
-export const LUCAS = 'patient-lucas-dubois';
-export const PIETER = 'patient-pieter-claes';
-export const SSIN_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
-export const NIHII_SYSTEM = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional';
-export const SSIN = { marie: '84031212638', luc: '71060505963', pieter: '65012209139' };
-export const NIHII = { anna: '11234578003', thomas: '12345625004', sarah: '13456769580', els: '45678981401' };
-
-
-
+export { SSIN_SYSTEM, NIHII_SYSTEM, LUC, LUCAS, MARIE, NIHII, PIETER, SOFIA, SSIN };
 
 export const ssinOf = (value: string) => `${SSIN_SYSTEM}|${value}`;
 export const entryIds = (body: { entry?: { resource?: { resourceType: string; id: string } }[] }) =>

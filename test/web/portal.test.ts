@@ -8,9 +8,9 @@ import type { Page } from 'playwright-core';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { careTeam, documentFor, registerDocumentSource, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { buildWebViews, launchBrowser, screenshot, screenshotOf, seriousViolations, serve, signIn, type Browser } from './browser';
+import { SSIN } from '../../src/vocabulary';
+import { MARIE } from '../support/personas';
 
-const MARIE = 'patient-marie-dubois';
-const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
 const LETTER = 'Letter from the cardiology consultation';
 
 // A browser scenario takes a few seconds alone; the whole suite shares two cores.

@@ -6,8 +6,7 @@ import type { Page } from 'playwright-core';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { startNetworkHub, type NetworkHub } from '../support/network';
 import { buildWebViews, launchBrowser, screenshot, screenshotOf, seriousViolations, serve, signIn, type Browser } from './browser';
-
-const SSINS = { marie: '84031212638', pieter: '65012209139', jan: '58092703746', sofia: '92513021411' };
+import { SSINS } from '../support/personas';
 
 // A browser scenario takes a few seconds alone; the whole suite shares two cores.
 jest.setTimeout(120_000);

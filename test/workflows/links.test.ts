@@ -1,17 +1,18 @@
 import { careTeam, documentFor, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, LUC, PIETER } from '../support/personas';
 
 /** SPEC §4 therapeutic links: renewal, the patient ending links, break-the-glass, institution admission links. */
 let t: NetworkHub;
-const MARIE = 'patient-marie-dubois';
-const LUC = 'patient-luc-martin';
-const PIETER = 'patient-pieter-claes';
 const BTG = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG' };
 const ZUID = 'Organization/org-ziekenhuis-zuid';
 const PARC = 'Organization/org-hopital-du-parc';
 
 const emergency = (patient: string, member: string, reason?: string) => ({
   ...careTeam(patient, member, 'emergency', { start: '2026-11-23T09:00:00Z' }),
-  extension: [{ url: `${SH}/StructureDefinition/link-proof`, valueCode: 'eid-bypass' }, ...(reason ? [{ url: `${SH}/StructureDefinition/link-reason`, valueString: reason }] : [])],
+  extension: [
+    { url: `${SH}/StructureDefinition/link-proof`, valueCode: 'eid-bypass' },
+    ...(reason ? [{ url: `${SH}/StructureDefinition/link-reason`, valueString: reason }] : []),
+  ],
 });
 const admission = (patient: string, member: string, period: { start: string; end?: string } = { start: '2026-11-23T09:00:00Z' }) => ({
   ...careTeam(patient, member, 'hospital-stay', period),
@@ -21,7 +22,11 @@ const admission = (patient: string, member: string, period: { start: string; end
 async function linksOf(persona: string, patient: string) {
   const res = await t.as(persona).get(`/fhir/CareTeam?patient=${patient}`);
   expect(res.status).toBe(200);
-  return (res.body.entry ?? []).map((e: { resource: Record<string, unknown> }) => e.resource) as { id: string; status: string; meta: { security?: unknown[] } }[];
+  return (res.body.entry ?? []).map((e: { resource: Record<string, unknown> }) => e.resource) as {
+    id: string;
+    status: string;
+    meta: { security?: unknown[] };
+  }[];
 }
 
 beforeAll(async () => {
@@ -56,13 +61,20 @@ describe('renewal', () => {
     expect(referral.status).toBe(201);
     const endedByMarie = { ...referral.body, status: 'inactive', period: { ...referral.body.period, end: '2026-11-23T09:00:00Z' } };
     expect((await t.as('patient-marie-dubois').put(`/fhir/CareTeam/${referral.body.id}`, endedByMarie)).status).toBe(200);
-    const revived = await anna.put(`/fhir/CareTeam/${referral.body.id}`, { ...referral.body, meta: undefined, status: 'active', period: { start: referral.body.period.start } });
+    const revived = await anna.put(`/fhir/CareTeam/${referral.body.id}`, {
+      ...referral.body,
+      meta: undefined,
+      status: 'active',
+      period: { start: referral.body.period.start },
+    });
     expect(revived.status).toBe(422);
     expect(revived.body.issue[0].details.text).toBe('An ended link cannot be renewed: create a new link');
     expect((await anna.get(`/fhir/CareTeam/${referral.body.id}`)).body.status).toBe('inactive');
     // A link ended by revocation names a patient the GP no longer reaches: refused before any rule.
     const jan = (await t.as('gp-thomas-lambert').get('/fhir/CareTeam/link-jan-janssens-thomas-lambert')).body;
-    expect([400, 422]).toContain((await t.as('gp-thomas-lambert').put(`/fhir/CareTeam/${jan.id}`, { ...jan, status: 'active', period: { start: jan.period.start } })).status);
+    expect([400, 422]).toContain(
+      (await t.as('gp-thomas-lambert').put(`/fhir/CareTeam/${jan.id}`, { ...jan, status: 'active', period: { start: jan.period.start } })).status
+    );
     expect((await t.as('gp-thomas-lambert').get(`/fhir/CareTeam/${jan.id}`)).body.status).toBe('inactive');
   });
 });
@@ -73,7 +85,9 @@ describe('the patient and their links', () => {
     expect(links.map((l) => l.id)).toEqual(expect.arrayContaining(['link-marie-dubois-anna-peeters', 'link-marie-dubois-els-goossens']));
     expect((await t.as('nurse-els-goossens').get('/fhir/DocumentReference/marie-lab')).status).toBe(200);
     const link = (await t.as('patient-marie-dubois').get('/fhir/CareTeam/link-marie-dubois-els-goossens')).body;
-    const ended = await t.as('patient-marie-dubois').put(`/fhir/CareTeam/${link.id}`, { ...link, status: 'inactive', period: { ...link.period, end: '2026-11-23T09:00:00Z' } });
+    const ended = await t
+      .as('patient-marie-dubois')
+      .put(`/fhir/CareTeam/${link.id}`, { ...link, status: 'inactive', period: { ...link.period, end: '2026-11-23T09:00:00Z' } });
     expect(ended.status).toBe(200);
     expect((await t.as('nurse-els-goossens').get('/fhir/DocumentReference/marie-lab')).status).toBe(404);
     expect((await t.as('nurse-els-goossens').get(`/fhir/Patient/${MARIE}`)).status).toBe(404);
@@ -87,7 +101,9 @@ describe('break the glass', () => {
     const sarah = t.as('physician-sarah-maes');
     const noReason = await sarah.post('/fhir/CareTeam', emergency(MARIE, 'Practitioner/physician-sarah-maes'));
     expect(noReason.status).toBe(422);
-    expect((await t.as('nurse-els-goossens').post('/fhir/CareTeam', emergency(MARIE, 'Practitioner/nurse-els-goossens', 'Unconscious at home'))).status).toBe(422);
+    expect((await t.as('nurse-els-goossens').post('/fhir/CareTeam', emergency(MARIE, 'Practitioner/nurse-els-goossens', 'Unconscious at home'))).status).toBe(
+      422
+    );
     expect((await linksOf('patient-marie-dubois', MARIE)).filter((l) => l.id !== undefined && JSON.stringify(l).includes('emergency'))).toEqual([]);
 
     const glass = await sarah.post('/fhir/CareTeam', emergency(MARIE, 'Practitioner/physician-sarah-maes', 'Unconscious in the emergency room'));
@@ -119,7 +135,7 @@ describe('break the glass', () => {
     expect(await linksOf('patient-pieter-claes', PIETER)).toEqual([]);
   });
 
-  it('the flag is the hub\'s: a client cannot put it on another link', async () => {
+  it("the flag is the hub's: a client cannot put it on another link", async () => {
     const referral = { ...careTeam(MARIE, 'Practitioner/gp-thomas-lambert', 'referral', { start: '2026-11-23' }), meta: { security: [BTG] } };
     const res = await t.as('gp-thomas-lambert').post('/fhir/CareTeam', referral);
     expect(res.status).toBe(201);
@@ -131,7 +147,10 @@ describe('institution admission links', () => {
   it('a physician acting for the hospital admits a patient for its attending team', async () => {
     const koen = t.as('physician-koen-wouters');
     expect((await koen.get('/fhir/DocumentReference/marie-lab')).status).toBe(404);
-    const eid = await koen.post('/fhir/CareTeam', { ...admission(MARIE, ZUID), extension: [{ url: `${SH}/StructureDefinition/link-proof`, valueCode: 'eid-read' }] });
+    const eid = await koen.post('/fhir/CareTeam', {
+      ...admission(MARIE, ZUID),
+      extension: [{ url: `${SH}/StructureDefinition/link-proof`, valueCode: 'eid-read' }],
+    });
     expect(eid.status).toBe(422);
     expect((await koen.post('/fhir/CareTeam', admission(MARIE, ZUID, { start: '2026-11-23', end: '2027-06-01' }))).status).toBe(422);
     expect((await koen.post('/fhir/CareTeam', admission(MARIE, PARC))).status).toBe(403);
@@ -159,7 +178,11 @@ describe('institution admission links', () => {
     expect((await admin.get(`/fhir/CareTeam/${admitted.body.id}`)).status).toBe(200);
     expect((await admin.get(`/fhir/Patient/${LUC}`)).status).toBe(404);
     expect((await admin.get('/fhir/DocumentReference/luc-lab')).status).toBe(404);
-    const discharged = await admin.put(`/fhir/CareTeam/${admitted.body.id}`, { ...admitted.body, status: 'inactive', period: { ...admitted.body.period, end: '2026-11-23T09:00:00Z' } });
+    const discharged = await admin.put(`/fhir/CareTeam/${admitted.body.id}`, {
+      ...admitted.body,
+      status: 'inactive',
+      period: { ...admitted.body.period, end: '2026-11-23T09:00:00Z' },
+    });
     expect(discharged.status).toBe(200);
     expect((await t.as('patient-luc-martin').get(`/fhir/CareTeam/${admitted.body.id}`)).body.status).toBe('inactive');
   });

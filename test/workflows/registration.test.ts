@@ -1,20 +1,35 @@
 import { SH, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { LEAGUE } from '../support/personas';
 
 /** SPEC §6 registration workflows, as the personas file, see and decide them over HTTP. */
 let t: NetworkHub;
 const REG = `${SH}/CodeSystem/registration`;
 const INPUT = `${SH}/CodeSystem/registration-input`;
-const LEAGUE = 'Organization/org-brussels-gp-league';
 const PARC = 'Organization/org-hopital-du-parc';
 const ZUID = 'Organization/org-ziekenhuis-zuid';
 const ETANGS = 'Organization/org-clinique-des-etangs';
 
 function task(code: string, subject: string, owner?: string, extra: Record<string, unknown> = {}) {
-  return { resourceType: 'Task', status: 'requested', intent: 'order', code: { coding: [{ system: REG, code }] }, for: { reference: subject }, ...(owner ? { owner: { reference: owner } } : {}), ...extra };
+  return {
+    resourceType: 'Task',
+    status: 'requested',
+    intent: 'order',
+    code: { coding: [{ system: REG, code }] },
+    for: { reference: subject },
+    ...(owner ? { owner: { reference: owner } } : {}),
+    ...extra,
+  };
 }
 const evidence = (certificate = true, rules = true, continuity = true) => ({
   input: [
-    ...(certificate ? [{ type: { coding: [{ system: INPUT, code: 'medical-office-certificate' }] }, valueAttachment: { contentType: 'application/pdf', data: 'JVBERi0xLjQK', title: 'Signed certificate' } }] : []),
+    ...(certificate
+      ? [
+          {
+            type: { coding: [{ system: INPUT, code: 'medical-office-certificate' }] },
+            valueAttachment: { contentType: 'application/pdf', data: 'JVBERi0xLjQK', title: 'Signed certificate' },
+          },
+        ]
+      : []),
     { type: { coding: [{ system: INPUT, code: 'operating-rules-read' }] }, valueBoolean: rules },
     { type: { coding: [{ system: INPUT, code: 'continuity-of-care' }] }, valueBoolean: continuity },
   ],
@@ -130,7 +145,9 @@ describe('practitioner-registration', () => {
     expect((await t.as('gp-nadia-haddad').get(`/fhir/Task/${PENDING}`)).status).toBe(200);
     expect((await t.as('etangs-admin').get(`/fhir/Task/${PENDING}`)).status).toBe(404);
     expect((await t.as('gp-nadia-haddad').post(`/fhir/Task/${PENDING}/$approve`, {})).status).toBe(403);
-    const rejected = await t.as('league-admin').post(`/fhir/Task/${PENDING}/$reject`, { resourceType: 'Parameters', parameter: [{ name: 'reason', valueString: 'Missing diploma' }] });
+    const rejected = await t
+      .as('league-admin')
+      .post(`/fhir/Task/${PENDING}/$reject`, { resourceType: 'Parameters', parameter: [{ name: 'reason', valueString: 'Missing diploma' }] });
     expect(rejected.status).toBe(200);
     expect(rejected.body).toMatchObject({ status: 'rejected', statusReason: { text: 'Missing diploma' } });
     expect((await practitioner('gp-nadia-haddad')).active).toBe(false);
@@ -145,7 +162,13 @@ describe('practitioner-registration', () => {
   });
 
   it('a guarantor cannot approve a request it filed itself', async () => {
-    const prac = await seed(t, { resourceType: 'Practitioner', id: 'gp-filed-by-league', active: false, identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional', value: '19999999003' }], qualification: [{ code: { coding: [{ system: `${SH}/CodeSystem/profession`, code: 'physician' }] } }] });
+    const prac = await seed(t, {
+      resourceType: 'Practitioner',
+      id: 'gp-filed-by-league',
+      active: false,
+      identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional', value: '19999999003' }],
+      qualification: [{ code: { coding: [{ system: `${SH}/CodeSystem/profession`, code: 'physician' }] } }],
+    });
     const filed = await t.as('league-admin').post('/fhir/Task', task('practitioner-registration', `Practitioner/${prac.id}`, LEAGUE));
     expect(filed.status).toBe(201);
     const own = await approve('league-admin', filed.body.id);
@@ -157,8 +180,17 @@ describe('practitioner-registration', () => {
   it('a self-employed nurse registers herself without guarantor and may act at once', async () => {
     const sophie = t.as('nurse-sophie-leclercq');
     // Acting for an institution she is not self-employed: without guarantor her request waits (for the hub-admin).
-    const claims = { sub: 'sophie-at-parc', role: 'practitioner', nihii: '46789038401', profession: 'nurse', organization: '71012314000', scope: 'user/*.cruds' };
-    const atHospital = await sophie.post('/fhir/Task', task('practitioner-registration', 'Practitioner/nurse-sophie-leclercq')).set('Authorization', `Bearer ${t.token(claims)}`);
+    const claims = {
+      sub: 'sophie-at-parc',
+      role: 'practitioner',
+      nihii: '46789038401',
+      profession: 'nurse',
+      organization: '71012314000',
+      scope: 'user/*.cruds',
+    };
+    const atHospital = await sophie
+      .post('/fhir/Task', task('practitioner-registration', 'Practitioner/nurse-sophie-leclercq'))
+      .set('Authorization', `Bearer ${t.token(claims)}`);
     expect(atHospital.status).toBe(201);
     expect(atHospital.body.status).toBe('requested');
     expect((await practitioner('nurse-sophie-leclercq')).active).toBe(false);
@@ -193,7 +225,13 @@ describe('institution-membership and user-authorization', () => {
   });
 
   it("the medical directorate authorizes a hospital's practitioner only after the privacy policy is accepted", async () => {
-    const prac = await seed(t, { resourceType: 'Practitioner', id: 'physician-zuid-new', active: false, identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional', value: '19888888580' }], qualification: [{ code: { coding: [{ system: `${SH}/CodeSystem/profession`, code: 'physician' }] } }] });
+    const prac = await seed(t, {
+      resourceType: 'Practitioner',
+      id: 'physician-zuid-new',
+      active: false,
+      identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional', value: '19888888580' }],
+      qualification: [{ code: { coding: [{ system: `${SH}/CodeSystem/profession`, code: 'physician' }] } }],
+    });
     const filed = await t.as('zuid-admin').post('/fhir/Task', task('user-authorization', `Practitioner/${prac.id}`, ZUID));
     expect(filed.status).toBe(201);
     expect((await approve('zuid-admin', filed.body.id)).status).toBe(403);

@@ -7,13 +7,14 @@ import { registeredSourceFor } from './content-sources';
 import { isContentUrl } from './document-publication';
 
 /** Where a visible document's content is: at its source system, or in the hub's safe. */
-export type DocumentContent =
-  | { kind: 'source'; url: string; contentType?: string }
-  | { kind: 'safe'; contentType: string; data: Buffer };
+export type DocumentContent = { kind: 'source'; url: string; contentType?: string } | { kind: 'safe'; contentType: string; data: Buffer };
 
 /** An answer of `$content` that is not the content: its HTTP status and OperationOutcome. */
 export class ContentError extends Error {
-  constructor(readonly status: number, readonly outcome: OperationOutcome) {
+  constructor(
+    readonly status: number,
+    readonly outcome: OperationOutcome
+  ) {
     super(outcome.issue?.[0]?.details?.text ?? 'content error');
   }
 }
@@ -35,7 +36,11 @@ export async function resolveDocumentContent(repo: HubRepository, id: string): P
   const local = relativeReference(attachment.url, repo.ctx.baseUrl);
   if (local.startsWith('Binary/')) {
     const binary = await repo.readResource<Binary>('Binary', local.split('/')[1]);
-    return { kind: 'safe', contentType: binary.contentType ?? attachment.contentType ?? 'application/octet-stream', data: Buffer.from(binary.data ?? '', 'base64') };
+    return {
+      kind: 'safe',
+      contentType: binary.contentType ?? attachment.contentType ?? 'application/octet-stream',
+      data: Buffer.from(binary.data ?? '', 'base64'),
+    };
   }
   if (local.startsWith('Composition/')) {
     const composition = await repo.readResource<Composition>('Composition', local.split('/')[1]);
@@ -85,7 +90,7 @@ export async function openSourceContent(url: string, fallbackType: string | unde
   if (!response.ok || !response.body) {
     clearTimeout(total);
     await response.body?.cancel().catch(() => undefined);
-    if (response.status === 404 || response.status === 410) throw contentError(404, 'not-found', 'The source system no longer holds this document\'s content');
+    if (response.status === 404 || response.status === 410) throw contentError(404, 'not-found', "The source system no longer holds this document's content");
     throw contentError(502, 'transient', 'The source system of this document answered with an error');
   }
   const body = Readable.fromWeb(response.body as unknown as WebReadableStream);

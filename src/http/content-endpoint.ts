@@ -2,8 +2,8 @@ import { getStatus, OperationOutcomeError } from '@medplum/core';
 import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { auditRequest } from '../audit/audit-request';
-import type { Hub } from '../hub';
-import { ContentError, openSourceContent, resolveDocumentContent, type OpenedSource } from '../hub/document-content';
+import type { Hub } from '../hub-parts';
+import { ContentError, openSourceContent, resolveDocumentContent, type OpenedSource } from '../hub/content-retrieval';
 import { requestRepository } from './request-repository';
 import { sendOutcome } from './send-fhir';
 
@@ -36,7 +36,8 @@ export function documentContent(hub: Hub) {
         contentType = opened.contentType;
       }
     } catch (err) {
-      const answer = err instanceof ContentError ? err : err instanceof OperationOutcomeError ? new ContentError(getStatus(err.outcome), err.outcome) : undefined;
+      const answer =
+        err instanceof ContentError ? err : err instanceof OperationOutcomeError ? new ContentError(getStatus(err.outcome), err.outcome) : undefined;
       if (!answer) throw err;
       await audited(answer.status);
       sendOutcome(req, res, answer.outcome, answer.status);
