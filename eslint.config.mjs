@@ -58,7 +58,7 @@ export default tseslint.config(
   layer(['src/identity/**/*.ts'], [...up('fhir', 'hub', 'http', 'audit'), MONGODB, STORE_ACCESS], [EXPRESS]),
   layer(['src/http/**/*.ts'], [MONGODB, STORE_ACCESS]),
   // The web views' server side: static pages and the development sign-in, never the data.
-  layer(['src/web/**/*.ts'], [...up('fhir', 'policy', 'store', 'hub', 'audit'), MONGODB, STORE_ACCESS]),
+  layer(['src/web/**/*.ts'], [...up('fhir', 'policy', 'store', 'hub', 'audit', 'http'), MONGODB, STORE_ACCESS], [EXPRESS]),
   // Federation adapters: below HTTP, above the repository; their own collections come from the assembly.
   layer(['src/federation/**/*.ts'], [...up('http', 'hub'), MONGODB, STORE_ACCESS], [EXPRESS]),
   layer(

@@ -28,7 +28,7 @@ export interface HubConfig {
   readonly contentTotalTimeoutMs: number;
   /**
    * SMART App Launch of the web views (SPEC §12): the network's OpenID Connect provider. Unset in
-   * development mode: the hub's own demo sign-in (src/web/dev-sign-in.ts) takes its place.
+   * development mode: the hub's own demo sign-in (src/http/dev-sign-in.ts) takes its place.
    */
   readonly smartAuthorizeUrl?: string;
   readonly smartTokenUrl?: string;

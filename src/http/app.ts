@@ -13,7 +13,7 @@ import { peerContent } from './peer-content';
 import { requestLog } from './request-log';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
 import { smartConfiguration } from './smart-configuration';
-import { webViews } from '../web/web-views';
+import { webViews } from './web-views';
 
 /** The HTTP face of the hub. Only /healthz, /readyz, the discovery documents and the web views' static pages are public. */
 export function createApp(hub: Hub): express.Express {

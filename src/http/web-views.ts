@@ -4,7 +4,7 @@ import express, { type Request, type Response } from 'express';
 import { isDevelopmentMode } from '../config';
 import type { Hub } from '../hub-parts';
 import { devSignIn, DEV_AUTHORIZE_PATH, DEV_TOKEN_PATH } from './dev-sign-in';
-import { contentSecurityPolicy, renderViewPage, type SignInSettings, type ViewName } from './view-page';
+import { contentSecurityPolicy, renderViewPage, type SignInSettings, type ViewName } from '../web/view-page';
 
 /** Where `npm start` / `npm test` put the compiled front-end (scripts/build-web.js); never edited by hand. */
 export const WEB_BUILD_DIR = path.resolve(__dirname, '..', '..', '.cache', 'web');

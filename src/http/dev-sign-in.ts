@@ -5,7 +5,7 @@ import express, { type Request, type Response } from 'express';
 import type { Hub } from '../hub-parts';
 import { ensureDevKeyPair } from '../identity/keys';
 import { mintDevToken } from '../identity/mint-token';
-import { escapeHtml } from './view-page';
+import { escapeHtml } from '../web/view-page';
 
 export const DEV_AUTHORIZE_PATH = '/web/dev-sign-in/authorize';
 export const DEV_TOKEN_PATH = '/web/dev-sign-in/token';
@@ -35,7 +35,7 @@ const VIEW_ROLES: Record<string, string> = { '/portal/': 'patient', '/pro/': 'pr
  * shape as the network's OpenID Connect provider (authorization code + PKCE S256), whose login
  * step is a persona picker and whose tokens come from the development key. The views run the
  * same SMART launch code against it as against the real provider. Mounted only in development
- * mode (src/web/web-views.ts).
+ * mode (src/http/web-views.ts).
  */
 export function devSignIn(hub: Hub): express.Router {
   const router = express.Router();
