@@ -239,16 +239,7 @@ function distinct(docs: StoredResource[]): StoredResource[] {
  */
 async function withNationalView(store: ResourceStore, f: PractitionerFacts, national: NationalAccess): Promise<PractitionerFacts> {
   if (!f.eligible) return f;
-  const ssins = [...new Set([...national.excluded, ...national.consented])];
-  const patients = ssins.length
-    ? await store.readFacts(
-        'Patient',
-        keyIn(
-          'identifier',
-          ssins.map((s) => `${SSIN}|${s}`)
-        )
-      )
-    : [];
+  const patients = await patientsBySsin(store, [...national.excluded, ...national.consented]);
   const ssinOf = new Map(patients.map((p) => [`Patient/${p._id}`, (p.r as Patient).identifier?.find((i) => i.system === SSIN)?.value ?? '']));
   const excluded = new Set(national.excluded);
   const consented = new Set(national.consented);
@@ -257,6 +248,20 @@ async function withNationalView(store: ResourceStore, f: PractitionerFacts, nati
     excludedBy: new Set([...f.excludedBy, ...[...ssinOf].filter(([, ssin]) => excluded.has(ssin)).map(([patient]) => patient)]),
     consented: new Set([...f.consented].filter((patient) => consented.has(ssinOf.get(patient) ?? ''))),
   };
+}
+
+/** This hub's Patients for the national view's SSINs (the view names patients by SSIN only). */
+async function patientsBySsin(store: ResourceStore, ssins: string[]): Promise<StoredResource[]> {
+  const unique = [...new Set(ssins)];
+  return unique.length
+    ? store.readFacts(
+        'Patient',
+        keyIn(
+          'identifier',
+          unique.map((s) => `${SSIN}|${s}`)
+        )
+      )
+    : [];
 }
 
 /**
@@ -276,16 +281,7 @@ async function nationalPractitionerFacts(
   const self = local ? `Practitioner/${local._id}` : `Practitioner?identifier=${NIHII_PROFESSIONAL}|${principal.nihii}`;
   const eligible = national.active && (!local || isEligible(local as StoredResource<Practitioner>, empty.profession));
   if (!eligible) return { ...empty, self };
-  const ssins = [...new Set([...national.links.map((l) => l.ssin), ...national.excluded])];
-  const patients = ssins.length
-    ? await store.readFacts(
-        'Patient',
-        keyIn(
-          'identifier',
-          ssins.map((s) => `${SSIN}|${s}`)
-        )
-      )
-    : [];
+  const patients = await patientsBySsin(store, [...national.links.map((l) => l.ssin), ...national.excluded]);
   const patientOf = new Map<string, string>();
   for (const p of patients) {
     const ssin = (p.r as Patient).identifier?.find((i) => i.system === SSIN)?.value;
