@@ -15,40 +15,10 @@ import { DISTANT_FUTURE, DISTANT_PAST } from './fhir-values';
 import { DEFAULT_RELEASE_DELAY_DAYS, SUMEHR_DELAY_DAYS, classOfLoinc } from './vocabulary';
 import { CONFIDENTIALITY, CONSENT_KIND, DOCUMENT_CLASS, RELEASE_RULE_EXT, SSIN } from '../vocabulary';
 import { SUMEHR_ENTRY_TYPES } from './resource-classes';
+import type { AccessFields } from '../store/stored-resource';
 
-/**
- * The access sidecar (`a.*` in the store): what the policy's conditions query. Computed at every
- * write of the resource, and again when a fact that governs it changes (consent: consent-sync.ts).
- */
-export interface AccessFields {
-  /** `Patient/<id>`: whose record the resource belongs to. */
-  patient?: string;
-  /** Clinical content: SPEC §5 rules 1–7 apply, and no admin role reads it. */
-  clinical?: boolean;
-  authors?: string[];
-  /** DocumentReference: the institution that keeps the content (`Organization/<id>`). */
-  custodian?: string;
-  class?: string;
-  label?: 'N' | 'R' | 'V';
-  /** Not entered-in-error (rule 7). */
-  current?: boolean;
-  /** When the patient may see it (release rule); DISTANT_FUTURE = never. */
-  releaseAt?: Date;
-  /**
-   * The window of the patient's active hub-sharing consent (maintained by consent-sync): rule 2
-   * holds while consentFrom <= now <= consentUntil. No consent: both DISTANT_PAST.
-   */
-  consentFrom?: Date;
-  consentUntil?: Date;
-  /** The DocumentReference whose restrictions and status govern this resource (itself, or a Binary's context). */
-  document?: string;
-  /** Patient SSIN, unique across Patients (indexed). */
-  ssin?: string;
-  /** Consent kind, for Consent resources. */
-  kind?: string;
-  /** CareTeam members (`Practitioner/x`, `Organization/y`). */
-  members?: string[];
-}
+/** The access sidecar's type is part of the stored form (store/stored-resource.ts); it is computed here. */
+export type { AccessFields };
 
 /** What computing the sidecar needs from the database; reads of registry data and facts only. */
 export interface AccessLookups {

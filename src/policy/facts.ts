@@ -175,8 +175,8 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
   const exclusions = namingMe.filter((c) => isKind(c, 'exclusion'));
   const restrictionsOnMe = namingMe.filter((c) => isKind(c, 'document-restriction'));
   const links: LinkFact[] = [
-    ...teams.map((t) => ({ patient: (t.a.patient as string) ?? '', type: linkTypeOf(t.r as CareTeam), basis: `CareTeam/${t._id}` })),
-    ...grants.map((g) => ({ patient: (g.a.patient as string) ?? '', type: 'grant', basis: `Consent/${g._id}` })),
+    ...teams.map((t) => ({ patient: t.a.patient ?? '', type: linkTypeOf(t.r as CareTeam), basis: `CareTeam/${t._id}` })),
+    ...grants.map((g) => ({ patient: g.a.patient ?? '', type: 'grant', basis: `Consent/${g._id}` })),
   ].filter((l) => l.patient);
   const linked = [...new Set(links.map((l) => l.patient))];
   // Round 3: the consents of the linked patients (and the documents the restrictions name).
@@ -192,8 +192,8 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     self,
     eligible,
     links,
-    consented: new Set(consents.map((c) => c.a.patient as string)),
-    excludedBy: new Set(exclusions.map((c) => c.a.patient as string)),
+    consented: new Set(consents.map((c) => c.a.patient ?? '')),
+    excludedBy: new Set(exclusions.map((c) => c.a.patient ?? '')),
     hiddenAlways,
     hiddenUnlessAuthor,
     actingFor,
@@ -298,7 +298,7 @@ async function nationalPractitionerFacts(
   const namingMe = await store.readFacts('Consent', and(activeConsentOf(['exclusion', 'document-restriction'], now), namesMe));
   const linked = [...new Set(links.map((l) => l.patient))];
   const forAll = linked.length ? await store.readFacts('Consent', and(activeConsentOf(['document-restriction'], now), keyIn('patient', linked))) : [];
-  const excludedHere = namingMe.filter((c) => isKind(c, 'exclusion')).map((c) => c.a.patient as string);
+  const excludedHere = namingMe.filter((c) => isKind(c, 'exclusion')).map((c) => c.a.patient ?? '');
   const excludedNationally = national.excluded.map((s) => patientOf.get(s)).filter((p): p is string => !!p);
   return {
     ...empty,
@@ -380,10 +380,10 @@ async function patientFacts(store: ResourceStore, principal: Principal, now: Dat
   // A parent's grant stops by itself on the child's 16th birthday (SPEC §4, evaluated now); other grants hold.
   const guardianOf = await childrenUnder16(store, relatedPersons, grants, now);
   const parents = parentsAmong(relatedPersons);
-  const inForce = grants.filter((g) => !(g.s.actor ?? []).some((a) => parents.has(a)) || guardianOf.has(g.a.patient as string));
-  const records = new Set([...(self ? [self] : []), ...inForce.map((g) => g.a.patient as string).filter(Boolean)]);
+  const inForce = grants.filter((g) => !(g.s.actor ?? []).some((a) => parents.has(a)) || guardianOf.has(g.a.patient ?? ''));
+  const records = new Set([...(self ? [self] : []), ...inForce.flatMap((g) => g.a.patient ?? [])]);
   const consents = await readForEach(store, 'Consent', 'patient', [...records], activeConsentOf(['hub-sharing'], now));
-  const portal = new Set(consents.filter((c) => PORTAL_CHANNELS.has(channelOf(c.r as Consent) ?? '')).map((c) => c.a.patient as string));
+  const portal = new Set(consents.filter((c) => PORTAL_CHANNELS.has(channelOf(c.r as Consent) ?? '')).map((c) => c.a.patient ?? ''));
   const name = patients.length === 1 ? displayName((patients[0].r as Patient).name) : undefined;
   return { kind: 'patient', self, records, portal, guardianOf, consentBasis: basisOf(consents), name };
 }
@@ -394,7 +394,7 @@ const PARENT_ROLES = new Set(['MTH', 'FTH', 'PRN', 'GUARD']);
 /** Patients under 16 who granted access to the caller as their parent: the parent decides their consent. */
 async function childrenUnder16(store: ResourceStore, relatedPersons: StoredResource[], grants: StoredResource[], now: Date): Promise<Set<string>> {
   const parents = parentsAmong(relatedPersons);
-  const children = [...new Set(grants.filter((g) => (g.s.actor ?? []).some((a) => parents.has(a))).map((g) => g.a.patient as string))];
+  const children = [...new Set(grants.filter((g) => (g.s.actor ?? []).some((a) => parents.has(a))).map((g) => g.a.patient ?? ''))];
   const found = await Promise.all(children.map((child) => store.readFactById('Patient', child.split('/')[1])));
   return new Set(
     children.filter((_, i) => {
@@ -421,7 +421,7 @@ export function ageOn(birthDate: string, now: Date): number {
 }
 
 function basisOf(consents: StoredResource[]): Map<string, string> {
-  return new Map(consents.map((c) => [c.a.patient as string, `Consent/${c._id}`]));
+  return new Map(consents.map((c) => [c.a.patient ?? '', `Consent/${c._id}`]));
 }
 
 function displayName(names: HumanName[] | undefined): string | undefined {
