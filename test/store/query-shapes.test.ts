@@ -152,6 +152,13 @@ describe('hot queries put a selective equality at the top level of the filter', 
     expect(trail.some((q) => q.collection === 'AuditEvent' && q.filter['s:patient'] === 'Patient/patient-marie-dubois')).toBe(true);
   });
 
+  it('the database holds the search keys and access fields as top-level fields, the other sidecars nested', async () => {
+    const stored = await monitored.db(t.config.databaseName).collection('DocumentReference').findOne({ 's:patient': 'Patient/patient-marie-dubois' });
+    expect(stored).toMatchObject({ 's:patient': ['Patient/patient-marie-dubois'], 'a:patient': 'Patient/patient-marie-dubois', o: expect.any(Object) });
+    expect(stored).not.toHaveProperty('s');
+    expect(stored).not.toHaveProperty('a');
+  });
+
   it('the same searches still answer what they answered (hoisting changes the shape, not the rows)', async () => {
     const anna = await as('gp-anna-peeters').get('/fhir/DocumentReference?patient=patient-marie-dubois&status=current');
     const thomas = await as('gp-thomas-lambert').get('/fhir/DocumentReference?patient=patient-marie-dubois&status=current');
