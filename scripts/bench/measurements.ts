@@ -4,6 +4,7 @@ import type { Db, Document } from 'mongodb';
 import { loadFacts } from '../../src/policy/facts';
 import type { Principal } from '../../src/policy/principal';
 import { HISTORY_COLLECTION, ResourceStore } from '../../src/store/resource-store';
+import { toPersisted } from '../../src/store/persisted-form';
 import { historyEntryOf, type HistoryEntry } from '../../src/store/stored-resource';
 import { storedFormBuilder } from './access-sidecar';
 import { BENCH_CUSTODIAN_ID, BENCH_GP_CLAIMS, BENCH_GP_ID } from './care-network';
@@ -91,7 +92,7 @@ export async function measureScale(s: MeasurementSetup): Promise<Comparison[]> {
       await run('insertOne + History upsert', async (i) => {
         // What ResourceStore.write sends for a create: the current document, then its History entry.
         const doc = rawDocs[i];
-        await docs.insertOne(doc as unknown as Document);
+        await docs.insertOne(toPersisted(doc) as unknown as Document);
         const entry = historyEntryOf('DocumentReference', doc);
         await history.replaceOne({ _id: entry._id }, entry, { upsert: true });
       }),
@@ -130,17 +131,17 @@ async function rawFacts(db: Db, linked: string[]): Promise<void> {
   const self = `Practitioner/${BENCH_GP_ID}`;
   const find = (type: string, filter: Document, limit = 10_000) => db.collection(type).find(filter).limit(limit).toArray();
   await Promise.all([
-    find('Practitioner', { 's.identifier': nihii, del: false }, 2),
-    find('Consent', { 's.actor:identifier': nihii, 's.status': 'active', del: false }),
+    find('Practitioner', { 's:identifier': nihii, del: false }, 2),
+    find('Consent', { 's:actor:identifier': nihii, 's:status': 'active', del: false }),
   ]);
   await Promise.all([
-    find('CareTeam', { 's.participant': self, 's.status': 'active', del: false }),
-    find('Consent', { 's.actor': self, 's.status': 'active', del: false }),
+    find('CareTeam', { 's:participant': self, 's:status': 'active', del: false }),
+    find('Consent', { 's:actor': self, 's:status': 'active', del: false }),
   ]);
   // The consents of the linked patients: one equality per patient, 2 in flight, as loadFacts sends them.
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < linked.length) await find('Consent', { 's.patient': `Patient/${linked[next++]}`, 's.status': 'active', del: false });
+    while (next < linked.length) await find('Consent', { 's:patient': `Patient/${linked[next++]}`, 's:status': 'active', del: false });
   };
   await Promise.all(Array.from({ length: Math.min(2, linked.length) }, worker));
 }
