@@ -6,9 +6,10 @@ import type { AccessFields, SearchFields, StoredResource } from './stored-resour
  * dotted path into a nested sidecar is evaluated after reading every row of the collection. So the
  * two sidecars that hot queries compare for equality are flattened into top-level fields: the
  * search keys `s.<code>` are stored as `s:<code>` and the access sidecar `a.<name>` as `a:<name>`
- * (':' is legal in MongoDB and FerretDB field names; no other stored field starts with `s:` or `a:`). The range and sort sidecars (x, dl, dh, n, o) are never pushed down and stay
- * nested. The rest of the hub sees only the in-memory shape: conversion happens here, at the
- * store's boundary, on every write and every read.
+ * (':' is legal in MongoDB and FerretDB field names; no other stored field starts with `s:` or
+ * `a:`). The range and sort sidecars (x, dl, dh, n, o) are never pushed down and stay nested. The
+ * rest of the hub sees only the in-memory shape: conversion happens here, at the store's boundary,
+ * on every write and every read.
  */
 export type PersistedResource = Omit<StoredResource, 's' | 'a'> & { [key: `s:${string}`]: string[] } & { [key: `a:${string}`]: unknown };
 
