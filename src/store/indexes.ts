@@ -4,6 +4,9 @@ import { HISTORY_COLLECTION } from './resource-store';
 import { JOURNAL_COLLECTION } from './transaction-journal';
 import { GUARD_COLLECTION } from './write-guards';
 
+/** The SUMEHR entry types (policy's SUMEHR_ENTRY_TYPES; the store does not import the policy). */
+const SUMEHR_ENTRY_COLLECTIONS = ['Condition', 'AllergyIntolerance', 'MedicationStatement', 'Immunization', 'Observation', 'Procedure'];
+
 /**
  * The indexes, declared once and provisioned per engine:
  * - MongoDB: the compound indexes below (equality, sort, range order), created at start-up.
@@ -79,6 +82,8 @@ const BY_TYPE: Record<string, IndexDescription[]> = {
     { key: { 's:patient': 1, del: 1, _id: 1 }, name: 'patient_id' },
     { key: { 'a:patient': 1, del: 1, _id: 1 }, name: 'access_patient' },
   ],
+  // The consent-window resync of SUMEHR entries (`updateMany` on `a:patient`), and their reads by patient.
+  ...Object.fromEntries(SUMEHR_ENTRY_COLLECTIONS.map((type) => [type, [{ key: { 'a:patient': 1, del: 1, _id: 1 }, name: 'access_patient' }]])),
 };
 
 const HISTORY: IndexDescription[] = [
@@ -119,6 +124,8 @@ export const PUSHDOWN_FIELDS: Record<string, readonly string[]> = {
   Binary: ['a:patient', 'a:document'],
   // A professional's work list.
   Task: ['s:owner'],
+  // SUMEHR entries: their consent window is resynced by patient on every hub-sharing consent change.
+  ...Object.fromEntries(SUMEHR_ENTRY_COLLECTIONS.map((type) => [type, ['a:patient']])),
 };
 
 export function pushdownFieldsOf(collection: string): string[] {

@@ -9,7 +9,8 @@ import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log';
 import { pushdownFieldsOf } from '../../src/store/indexes';
 import { testMongoUri } from '../support/database';
-import { documentFor, NETWORK_DATE, startNetworkHub, type NetworkHub } from '../support/network';
+import { consentFor, documentFor, NETWORK_DATE, startNetworkHub, type NetworkHub } from '../support/network';
+import { PIETER } from '../support/personas';
 
 /**
  * FerretDB on PostgreSQL pushes a filter down to an index only through its top-level, non-dotted
@@ -150,6 +151,26 @@ describe('hot queries put a selective equality at the top level of the filter', 
     const trail = await queriesOf(() => as('patient-marie-dubois').get('/fhir/AuditEvent?patient=patient-marie-dubois'), 200);
     expectEveryQueryPushable(trail);
     expect(trail.some((q) => q.collection === 'AuditEvent' && q.filter['s:patient'] === 'Patient/patient-marie-dubois')).toBe(true);
+  });
+
+  it('a hub-sharing consent registered: the consent window is resynced on every clinical type by `a:patient`', async () => {
+    const queries = await queriesOf(() => as('gp-thomas-lambert').post('/fhir/Consent', consentFor(PIETER, 'hub-sharing', { channel: 'gp' })), 201);
+    expectEveryQueryPushable(queries);
+    const resynced = new Set(queries.filter((q) => q.command === 'update' && q.filter['a:patient'] === `Patient/${PIETER}`).map((q) => q.collection));
+    expect(resynced).toEqual(
+      new Set([
+        'DocumentReference',
+        'Composition',
+        'Binary',
+        'List',
+        'Condition',
+        'AllergyIntolerance',
+        'MedicationStatement',
+        'Immunization',
+        'Observation',
+        'Procedure',
+      ])
+    );
   });
 
   it('the database holds the search keys and access fields as top-level fields, the other sidecars nested', async () => {
