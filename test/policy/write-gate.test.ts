@@ -5,7 +5,7 @@
  * per describe block so that one finding cannot hide or fake another.
  */
 import { careTeam, consentFor, documentFor, NETWORK_DATE, seed, SH, LOINC } from '../support/network';
-import { LUC, MARIE, PIETER, SSIN, SSIN_SYSTEM, ownHub, stored } from '../support/red-team';
+import { LUC, MARIE, PIETER, SSIN, SSIN_SYSTEM, ownHub, stored } from '../support/seeded-hub';
 import { LUCAS } from '../support/personas';
 
 const onRequest = (patient: string) => ({ verification: [{ verified: true, verifiedWith: { reference: `Patient/${patient}` } }] });

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ACTIONS, CALLERS, writeMatrix, writeMatrixMarkdown } from '../../scripts/write-matrix';
 import { careTeam, consentFor, documentFor, LOINC, NETWORK_DATE, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
-import { LUC, LUCAS, MARIE } from '../support/red-team';
+import { LUC, LUCAS, MARIE } from '../support/seeded-hub';
 
 /** Each role of the matrix played by a demo persona, on a patient it stands in that relation to. */
 const PERSONAS: Record<string, { persona: string; patient: string; self?: string }> = {

@@ -7,7 +7,7 @@
 import supertest from 'supertest';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { careTeam, consentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
-import { SSIN, SSIN_SYSTEM } from '../support/red-team';
+import { SSIN, SSIN_SYSTEM } from '../support/seeded-hub';
 import { LISA } from '../support/personas';
 
 const REGISTRATION = `${SH}/CodeSystem/registration`;

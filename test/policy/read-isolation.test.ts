@@ -17,7 +17,7 @@ import {
   startNetworkHub,
   type NetworkHub,
 } from '../support/network';
-import { MARIE, LUC, SOFIA, PIETER, NIHII_SYSTEM, SSIN, NIHII, ssinOf, entryIds, practitionerClaims, stored } from '../support/red-team';
+import { MARIE, LUC, SOFIA, PIETER, NIHII_SYSTEM, SSIN, NIHII, ssinOf, entryIds, practitionerClaims, stored } from '../support/seeded-hub';
 
 describe('transactions: a create-by-update on a hidden id destroys the hidden resource', () => {
   let t: NetworkHub;

@@ -5,8 +5,8 @@
  */
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import { startNetworkHub, type NetworkHub } from '../support/network';
-import { SSIN, SSIN_SYSTEM } from '../support/red-team';
-import { countEvents, trailOf } from './support';
+import { SSIN, SSIN_SYSTEM } from '../support/seeded-hub';
+import { countEvents, trailOf } from '../support/audit-trail';
 import { MARIE } from '../support/personas';
 
 let net: NetworkHub;
