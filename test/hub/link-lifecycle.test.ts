@@ -11,6 +11,7 @@ afterAll(async () => {
   await t.close();
 });
 
+// regression: a professional without a link could not create the first one with a patient found by SSIN; fixed by letting link rules reach the patient by SSIN.
 it('a professional creates the first link with a patient found by SSIN, and then sees the record', async () => {
   expect((await t.as('gp-thomas-lambert').get('/fhir/DocumentReference/marie-doc')).status).toBe(404);
   const res = await t.as('gp-thomas-lambert').post('/fhir/CareTeam', careTeam(MARIE, 'Practitioner/gp-thomas-lambert', 'referral', { start: '2026-11-23' }));
@@ -26,6 +27,7 @@ it('a professional creates the first link with a patient found by SSIN, and then
   expect(missing.body.issue[0].details.text).toBe('This link cannot be created');
 });
 
+// regression: a patient could retype, retarget or extend a link; fixed by letting patients only end links.
 it('a patient can end a link but not retype, retarget or extend it', async () => {
   const link = (await t.as('patient-marie-dubois').get('/fhir/CareTeam/link-marie-dubois-els-goossens')).body;
   const retyped = { ...link, category: [{ coding: [{ system: 'https://sharehub.example/fhir/CodeSystem/link-type', code: 'gmd' }] }] };
@@ -37,6 +39,7 @@ it('a patient can end a link but not retype, retarget or extend it', async () =>
   expect((await t.as('nurse-els-goossens').get('/fhir/DocumentReference/marie-doc')).status).toBe(404);
 });
 
+// regression: revoking consent left the links in force; fixed by ending them at revocation.
 it('revoking consent ends the active links: re-consent does not revive them', async () => {
   const consent = (await t.as('patient-marie-dubois').get('/fhir/Consent/consent-marie-dubois-hub-sharing')).body;
   const revoked = { ...consent, status: 'inactive', provision: { ...consent.provision, period: { ...consent.provision.period, end: '2026-11-23T09:00:00Z' } } };

@@ -13,9 +13,8 @@ describe("identity: the SSIN is the key to a patient's portal", () => {
     await t.close();
   });
 
-  // FINDING (high): SSIN uniqueness is not enforced: any registered professional creates a second
-  // Patient with someone's SSIN and the real patient is locked out of their portal (fail closed).
-  it('FINDING: a second Patient with an existing SSIN is refused, and the patient keeps their portal', async () => {
+  // regression: a professional created a second Patient with someone's SSIN, locking the real patient out of their portal; fixed by one Patient per SSIN.
+  it('a second Patient with an existing SSIN is refused, and the patient keeps their portal', async () => {
     const dup = await t
       .as('gp-thomas-lambert')
       .post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN_SYSTEM, value: SSIN.marie }], name: [{ family: 'Dubois' }] });
@@ -27,9 +26,8 @@ describe("identity: the SSIN is the key to a patient's portal", () => {
     expect(holders.body.entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([MARIE]);
   });
 
-  // FINDING (high): a linked professional re-keys a patient's SSIN; whoever logs in with the new
-  // SSIN (role patient) then reads the patient's record, exclusions and restrictions included.
-  it("FINDING: a professional cannot hand a patient's portal to another SSIN", async () => {
+  // regression: a linked professional re-keyed a patient's SSIN, and whoever logged in with the new one read the record; fixed by the SSIN being a field nobody changes.
+  it("a professional cannot hand a patient's portal to another SSIN", async () => {
     const lucas = (await t.as('gp-anna-peeters').get(`/fhir/Patient/${LUCAS}`)).body;
     expect(lucas.id).toBe(LUCAS);
     await t.as('gp-anna-peeters').put(`/fhir/Patient/${LUCAS}`, { ...lucas, identifier: [{ system: SSIN_SYSTEM, value: strangerSsin }] });

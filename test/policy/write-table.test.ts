@@ -1,5 +1,5 @@
 /**
- * The write red-team table (issue 12): for each write path and each role, what the policy lets the
+ * The write table: for each write path and each role, what the policy lets the
  * caller do (mayWrite / mayOperate, scripts/write-matrix.ts) and what the hub really answers over
  * HTTP as the demo persona of that role. A write the policy refuses must be refused before any
  * business rule (403, or the answer of a missing target); a write it allows may still break a

@@ -3,7 +3,7 @@ import { binaryFor, documentFor, seed, startNetworkHub, type NetworkHub } from '
 import { SSIN as SSIN_SYSTEM } from '../../src/vocabulary';
 import { MARIE, LUC } from '../support/personas';
 
-/** Findings of the code review of the access engine, each pinned as SPEC behaviour. */
+/** Hidden data stays hidden through Binary contexts, history and Patient creation (SPEC §1, §5): each failed before its fix. */
 let t: NetworkHub;
 
 beforeAll(async () => {
@@ -14,6 +14,7 @@ afterAll(async () => {
   await t.close();
 });
 
+// regression: a Binary naming a hidden document was answered unlike one naming a missing document; fixed by answering both alike.
 it('a Binary pointing at a hidden document answers exactly like one pointing at a missing document', async () => {
   const hidden = await t.as('nurse-els-goossens').post('/fhir/Binary', binaryFor('b-hidden', 'luc-hidden-from-els'));
   const missing = await t.as('nurse-els-goossens').post('/fhir/Binary', binaryFor('b-missing', 'no-such-document'));
@@ -22,6 +23,7 @@ it('a Binary pointing at a hidden document answers exactly like one pointing at 
   expect(JSON.stringify(hidden.body)).not.toContain(LUC);
 });
 
+// regression: history served versions filed under another patient or labelled V; fixed by judging every version.
 it('history never serves a version filed under another patient, nor one labelled V, type-level included', async () => {
   await seed(t, { ...documentFor(LUC, { id: 'misfiled', cls: 'lab-result' }), description: 'LUC SECRET' });
   await seed(t, { ...documentFor(MARIE, { id: 'misfiled', cls: 'lab-result' }), description: 'corrected' });
@@ -48,6 +50,7 @@ it('history never serves a version filed under another patient, nor one labelled
   }
 });
 
+// regression: creating a Patient told a caller without the right whether an SSIN was registered; fixed by checking the right first.
 it('creating a Patient does not tell a caller without the right whether an SSIN is registered', async () => {
   const patient = (value: string) => ({ resourceType: 'Patient', identifier: [{ system: SSIN_SYSTEM, value }] });
   for (const persona of ['patient-sofia-rossi', 'league-admin', 'junior-lisa-vermeulen']) {
