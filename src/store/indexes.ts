@@ -132,19 +132,30 @@ export function pushdownFieldsOf(collection: string): string[] {
   return [...new Set([...(PUSHDOWN_FIELDS['*'] ?? []), ...(PUSHDOWN_FIELDS[collection] ?? [])])];
 }
 
-/** Collections the hub writes besides the resource types; created up front so they get their GIN indexes at start-up too. */
+/** Collections the hub writes besides the resource types and History; created up front too. */
 const AUXILIARY_COLLECTIONS = [GUARD_COLLECTION, JOURNAL_COLLECTION, AUDIT_CHAIN_COLLECTION, 'PeerTokenUse'];
 
 export async function ensureIndexes(db: Db, types: readonly string[]): Promise<void> {
-  for (const type of types) await createMissing(db, type, [...COMMON, ...(BY_TYPE[type] ?? [])]);
-  await createMissing(db, HISTORY_COLLECTION, HISTORY);
+  // FerretDB's btree indexes serve none of its pushed-down `@>` conditions (the GIN indexes do), and
+  // refuse a row whose indexed value is over ~2.7 kB: a long (allowed) string in an indexed search
+  // key would fail the write. There only the unique ones, whose values are short, are created.
+  const wanted = (await isFerretDb(db)) ? (list: IndexDescription[]) => list.filter((i) => i.unique) : (list: IndexDescription[]) => list;
+  for (const type of types) await createMissing(db, type, wanted([...COMMON, ...(BY_TYPE[type] ?? [])]));
+  await createMissing(db, HISTORY_COLLECTION, wanted(HISTORY));
+  // Every collection exists from start-up, so the GIN indexes provisioned next cover them all.
   const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
-  for (const name of AUXILIARY_COLLECTIONS.filter((c) => !existing.has(c))) {
+  for (const name of [...types, HISTORY_COLLECTION, ...AUXILIARY_COLLECTIONS].filter((c) => !existing.has(c))) {
     // 48 NamespaceExists: another process created it meanwhile.
     await db.createCollection(name).catch((err: { code?: number }) => {
       if (err.code !== 48) throw err;
     });
   }
+}
+
+/** FerretDB says so in buildInfo; MongoDB has no such field. */
+export async function isFerretDb(db: Db): Promise<boolean> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  return typeof info.ferretdbVersion === 'string';
 }
 
 /**

@@ -281,3 +281,15 @@ describe('FerretDB pushes the hot queries down and PostgreSQL answers them from 
     expect([...collections]).toEqual(expect.arrayContaining(['PractitionerRole', 'Organization', 'Patient', 'RelatedPerson', 'AuditEvent', 'History']));
   });
 });
+
+describe('long values in indexed fields', () => {
+  it('a 300 KB identifier system (a string the contract allows) is stored, not a 500: no btree index on FerretDB refuses it', async () => {
+    const token = t.token(personas.personas['hub-admin'].claims);
+    const res = await supertest(app)
+      .patch('/fhir/Organization/org-brussels-gp-league')
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', 'application/json-patch+json')
+      .send(JSON.stringify([{ op: 'replace', path: '/identifier/0/system', value: 'x'.repeat(300 * 1024) }]));
+    expect(res.status).toBe(200);
+  });
+});
