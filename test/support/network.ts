@@ -1,10 +1,12 @@
+import type { BundleEntry, List } from '@medplum/fhirtypes';
 import fs from 'node:fs';
 import path from 'node:path';
 import supertest from 'supertest';
 import type { HubConfig } from '../../src/config';
-import { loadFixtures } from '../../src/fixtures-loader';
 import type { HubOptions } from '../../src/create-hub';
+import { copyNetworkSnapshot } from './network-snapshot';
 import { startTestHub, type TestHub } from './test-hub';
+import { MHD_LIST_TYPES } from '../../src/fhir/mhd-provide-bundle';
 import { SH } from '../../src/vocabulary';
 export { SH };
 
@@ -43,11 +45,10 @@ export interface PersonaAgent {
   delete(url: string): supertest.Test;
 }
 
-/** A hub with the demo network loaded, the real access policy, and a clock set to the network's date. */
+/** A hub on a copy of the demo network (loaded once per run), the real access policy, and a clock set to the network's date. */
 export async function startNetworkHub(settings: Partial<HubConfig> = {}, options: HubOptions = {}): Promise<NetworkHub> {
   let now = NETWORK_DATE;
-  const t = await startTestHub({ clock: () => now, ...options }, settings);
-  await loadFixtures(t.hub);
+  const t = await startTestHub({ clock: () => now, ...options }, settings, copyNetworkSnapshot);
   const agent = supertest(t.app);
   return {
     ...t,
@@ -79,6 +80,8 @@ export async function startNetworkHub(settings: Partial<HubConfig> = {}, options
 }
 
 export const LOINC = 'http://loinc.org';
+/** The break-the-glass reason on an emergency link (SPEC §4). */
+export const BTG = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG' };
 
 /** A DocumentReference as a publisher would send it. */
 export function documentFor(
@@ -218,5 +221,23 @@ export function binaryFor(id: string, documentReference: string) {
     contentType: 'text/plain',
     data: Buffer.from(`content of ${documentReference}`).toString('base64'),
     securityContext: { reference: `DocumentReference/${documentReference}` },
+  };
+}
+
+/** The submission set of an ITI-65 Provide Document Bundle (SPEC §8), as its transaction entry listing the documents. */
+export function submissionSetEntry(fullUrl: string, patient: string, source: string, documentUrls: string[], extra: Partial<List> = {}): BundleEntry<List> {
+  return {
+    fullUrl,
+    resource: {
+      resourceType: 'List',
+      status: 'current',
+      mode: 'working',
+      code: { coding: [{ system: MHD_LIST_TYPES, code: 'submissionset' }] },
+      subject: { reference: `Patient/${patient}` },
+      source: { reference: source },
+      entry: documentUrls.map((url) => ({ item: { reference: url } })),
+      ...extra,
+    },
+    request: { method: 'POST', url: 'List' },
   };
 }
