@@ -8,10 +8,9 @@ import supertest from 'supertest';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { careTeam, consentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { SSIN, SSIN_SYSTEM } from '../support/seeded-hub';
-import { LISA } from '../support/personas';
+import { LISA, PARC } from '../support/personas';
 
 const REGISTRATION = `${SH}/CodeSystem/registration`;
-const PARC = 'Organization/org-hopital-du-parc';
 const consentStatusOf = (ssin: string) => `/fhir/Patient/$consent-status?identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${ssin}`)}`;
 
 function task(code: string, subject: string, owner?: string) {
