@@ -59,20 +59,15 @@ export async function startNetworkHub(settings: Partial<HubConfig> = {}, options
       const claims = personas.personas[persona]?.claims;
       if (!claims) throw new Error(`Unknown persona ${persona}`);
       const auth = `Bearer ${t.token(claims)}`;
+      const withBody = (request: supertest.Test, body: unknown) =>
+        request
+          .set('Authorization', auth)
+          .set('Content-Type', 'application/fhir+json')
+          .send(body as object);
       return {
         get: (url) => agent.get(url).set('Authorization', auth),
-        post: (url, body) =>
-          agent
-            .post(url)
-            .set('Authorization', auth)
-            .set('Content-Type', 'application/fhir+json')
-            .send(body as object),
-        put: (url, body) =>
-          agent
-            .put(url)
-            .set('Authorization', auth)
-            .set('Content-Type', 'application/fhir+json')
-            .send(body as object),
+        post: (url, body) => withBody(agent.post(url), body),
+        put: (url, body) => withBody(agent.put(url), body),
         delete: (url) => agent.delete(url).set('Authorization', auth),
       };
     },

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import { loadConfig, type HubConfig } from '../../src/config';
@@ -44,6 +45,11 @@ export interface TestHub {
  * their own tests against the real policy (test/policy).
  */
 export const MECHANICS_ONLY: HubOptions = { policyFor: async (principal) => systemPolicy(principal) };
+
+/** A transaction Bundle of these entries: all of them or nothing (SPEC §1). */
+export function transactionOf(entry: BundleEntry[]): Bundle {
+  return { resourceType: 'Bundle', type: 'transaction', entry };
+}
 
 /**
  * A hub on its own fresh database in the test run's FerretDB, in development mode (own key pair).
