@@ -7,24 +7,14 @@
 import type { Resource } from '@medplum/fhirtypes';
 import supertest from 'supertest';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
-import { careTeam, consentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { careTeam, consentFor, registrationTask, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { SSIN, SSIN_SYSTEM } from '../support/seeded-hub';
 import { LISA, PARC } from '../support/personas';
 import { transactionOf } from '../support/test-hub';
 
-const REGISTRATION = `${SH}/CodeSystem/registration`;
 const consentStatusOf = (ssin: string) => `/fhir/Patient/$consent-status?identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${ssin}`)}`;
 
-function task(code: string, subject: string, owner?: string) {
-  return {
-    resourceType: 'Task',
-    status: 'requested',
-    intent: 'order',
-    code: { coding: [{ system: REGISTRATION, code }] },
-    for: { reference: subject },
-    ...(owner ? { owner: { reference: owner } } : {}),
-  };
-}
+const task = registrationTask;
 
 /** One transaction that creates the same resource twice (each entry under a fullUrl of its own). */
 const twiceInOneTransaction = (type: string, resource: object) =>

@@ -219,6 +219,19 @@ export function binaryFor(id: string, documentReference: string) {
   };
 }
 
+/** A registration request (SPEC §6) of this kind about `subject`, as a Task filed for `owner` to decide. */
+export function registrationTask(code: string, subject: string, owner?: string, extra: Record<string, unknown> = {}) {
+  return {
+    resourceType: 'Task',
+    status: 'requested',
+    intent: 'order',
+    code: { coding: [{ system: `${SH}/CodeSystem/registration`, code }] },
+    for: { reference: subject },
+    ...(owner ? { owner: { reference: owner } } : {}),
+    ...extra,
+  };
+}
+
 /** The submission set of an ITI-65 Provide Document Bundle (SPEC §8), as its transaction entry listing the documents. */
 export function submissionSetEntry(fullUrl: string, patient: string, source: string, documentUrls: string[], extra: Partial<List> = {}): BundleEntry<List> {
   return {
