@@ -29,6 +29,13 @@ export const NETWORK_PATIENTS = network.entry.filter((e) => e.resource.resourceT
 /** `DocumentReference?patient=<every network patient>&status=<every status>`, for network-wide proofs. */
 export const ALL_DOCUMENTS = `DocumentReference?patient=${NETWORK_PATIENTS.join(',')}&status=${ANY_DOCUMENT_STATUS}`;
 
+/** The token claims of a demo persona (fixtures/personas.json). */
+export function personaClaims(persona: string): Record<string, unknown> {
+  const claims = personas.personas[persona]?.claims;
+  if (!claims) throw new Error(`Unknown persona ${persona}`);
+  return claims;
+}
+
 /** The demo network's "today": its link periods are drawn around it. */
 export const NETWORK_DATE = new Date(personas.referenceDate);
 
@@ -56,9 +63,7 @@ export async function startNetworkHub(settings: Partial<HubConfig> = {}, options
       now = date;
     },
     as(persona) {
-      const claims = personas.personas[persona]?.claims;
-      if (!claims) throw new Error(`Unknown persona ${persona}`);
-      const auth = `Bearer ${t.token(claims)}`;
+      const auth = `Bearer ${t.token(personaClaims(persona))}`;
       const withBody = (request: supertest.Test, body: unknown) =>
         request
           .set('Authorization', auth)
