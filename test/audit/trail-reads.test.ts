@@ -2,9 +2,12 @@ import type { Express } from 'express';
 import { MongoClient, type CommandStartedEvent, type Document } from 'mongodb';
 import supertest from 'supertest';
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
+import type { PendingAuditEvent } from '../../src/audit/audit-event';
+import { AuditTrail } from '../../src/audit/audit-trail';
 import { createHub } from '../../src/create-hub';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log';
+import { AuditStore } from '../../src/store/audit-store';
 import { testMongoUri } from '../support/database';
 import { careTeam, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { HUB_ADMIN, LUCAS, MARIE, SOFIA } from '../support/personas';
@@ -199,5 +202,50 @@ describe('what a trail read asks of the database', () => {
     const eventReads = onTrail.filter((c) => c.collection === 'AuditEvent').length;
     expect(eventReads).toBeLessThanOrEqual(10 + 8 + 1);
     expect(eventReads).toBeLessThan(trailLength / 2);
+  });
+
+  it('a trail of 1,200 events: a page still reads about its own size; a filter that matches nothing stops at its bound with a next link', async () => {
+    const patient = 'Patient/long-trail';
+    const trail = new AuditTrail(new AuditStore(net.database.db), net.config.baseUrl);
+    const event = (i: number): PendingAuditEvent => ({
+      patient,
+      outcome: '0',
+      event: {
+        resourceType: 'AuditEvent',
+        type: { code: 'rest' },
+        recorded: new Date(NETWORK_DATE.getTime() + i * 1000).toISOString(),
+        outcome: '0',
+        agent: [{ requestor: true, altId: 'bulk' }],
+        source: { observer: { display: 'sharehub' } },
+        entity: [{ what: { reference: patient }, role: { code: '1' } }, { what: { reference: `DocumentReference/bulk-${i}` } }],
+      },
+    });
+    for (let i = 0; i < 1200; i += 400)
+      await trail.write(
+        Array.from({ length: 400 }, (_, j) => event(i + j)),
+        'bulk'
+      );
+    const asAdmin = (url: string) =>
+      supertest(app)
+        .get(url)
+        .set('Authorization', `Bearer ${net.token(HUB_ADMIN)}`);
+
+    sent = [];
+    const page = await asAdmin('/fhir/AuditEvent?patient=long-trail&_count=20');
+    expect(page.status).toBe(200);
+    expect(eventsOf(page.body).map((e) => e.entity?.[1].what?.reference)).toEqual(Array.from({ length: 20 }, (_, i) => `DocumentReference/bulk-${1199 - i}`));
+    const eventReads = sent.filter((c) => c.collection === 'AuditEvent');
+    expect(eventReads.every((c) => Object.keys(c.filter).join() === '_id')).toBe(true);
+    expect(eventReads.length).toBeLessThanOrEqual(20 + 8 + 1);
+
+    // No event matches: each page passes over at most its bound (1,000 events) and links to the rest.
+    const first = await asAdmin('/fhir/AuditEvent?patient=long-trail&outcome=8');
+    expect(first.status).toBe(200);
+    expect(first.body.entry ?? []).toHaveLength(0);
+    const next = nextOf(first.body);
+    expect(next).toBeDefined();
+    const rest = await asAdmin((next as string).replace(/^.*?\/fhir\//, '/fhir/'));
+    expect(rest.body.entry ?? []).toHaveLength(0);
+    expect(nextOf(rest.body)).toBeUndefined();
   });
 });
