@@ -50,6 +50,7 @@ export async function readTrailPage(store: AuditStore, query: TrailPageQuery): P
     if (passedOver + walks.reduce((n, w) => n + w.missing, 0) > PASSED_OVER_BUDGET) return { docs, next: positions() };
     const wanted = query.count + 1 - docs.length;
     const fronts = await Promise.all(walks.map((w) => w.front(wanted)));
+    if (walks.some((w) => w.missing > PASSED_OVER_BUDGET)) return { docs, next: positions() };
     const i = nextInOrder(walks, fronts, query.newestFirst);
     if (i < 0) return { docs };
     const doc = fronts[i] as StoredResource;
@@ -110,9 +111,12 @@ class ChainWalk {
     return this.ahead[0]?.seq ?? this.toRead;
   }
 
-  /** The next event of the chain, or undefined at its end; reads up to `wanted` (at most IN_FLIGHT) places at once. */
+  /**
+   * The next event of the chain, or undefined at its end or after passing over more than
+   * PASSED_OVER_BUDGET missing places (a broken chain); reads up to `wanted` (at most IN_FLIGHT) places at once.
+   */
   async front(wanted: number): Promise<StoredResource | undefined> {
-    for (;;) {
+    while (this.missing <= PASSED_OVER_BUDGET) {
       if (!this.ahead.length) {
         const seqs: number[] = [];
         for (let seq = this.toRead; seqs.length < Math.min(Math.max(wanted, 1), IN_FLIGHT) && this.within(seq); seq += this.step) seqs.push(seq);
@@ -126,6 +130,7 @@ class ChainWalk {
       this.ahead.shift();
       this.missing++;
     }
+    return undefined;
   }
 
   take(): void {
