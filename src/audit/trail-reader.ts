@@ -23,7 +23,7 @@ export interface TrailPage {
 }
 
 /** Event reads of one chain in flight at once: a page costs a few round trips, not one per event. */
-const IN_FLIGHT = 8;
+const IN_FLIGHT = 16;
 /** Events a page may pass over (not admitted, or missing) beyond the page itself: the bound on a filtered walk. */
 const PASSED_OVER_BUDGET = 1000;
 
@@ -35,12 +35,19 @@ const PASSED_OVER_BUDGET = 1000;
  * with a next position, once it has passed over PASSED_OVER_BUDGET events it could not show.
  */
 export async function readTrailPage(store: AuditStore, query: TrailPageQuery): Promise<TrailPage> {
+  const walkTo = (chain: string, end: number) => {
+    const from = query.from?.[chain];
+    // A position past the chain's end (a forged or stale cursor) starts at the end: never a walk through absent ids.
+    return query.newestFirst ? new ChainWalk(store, chain, Math.min(from ?? end, end), 1, -1) : new ChainWalk(store, chain, Math.max(from ?? 1, 1), end, 1);
+  };
   const walks = await Promise.all(
     query.chains.map(async (chain) => {
-      const end = await chainEnd(store, chain);
-      const from = query.from?.[chain];
-      // A position past the chain's end (a forged or stale cursor) starts at the end: never a walk through absent ids.
-      return query.newestFirst ? new ChainWalk(store, chain, Math.min(from ?? end, end), 1, -1) : new ChainWalk(store, chain, Math.max(from ?? 1, 1), end, 1);
+      const hint = (await store.head(chain))?.seq ?? 0;
+      const walk = walkTo(chain, hint);
+      // The head hint is behind only while a batch is being appended or after a writer died: the first
+      // reads of the walk go out together with the look past the hint, and are redone in that rare case.
+      const [beyond] = await Promise.all([store.event(auditEventId(chain, hint + 1)), walk.front(query.count + 1)]);
+      return beyond ? walkTo(chain, await chainEnd(store, chain, hint + 1)) : walk;
     })
   );
   const docs: StoredResource[] = [];
@@ -81,9 +88,9 @@ function nextInOrder(walks: ChainWalk[], fronts: (StoredResource | undefined)[],
   return best;
 }
 
-/** The chain's last sequence number: the head hint, then forward past anything appended since (as the writer finds it). */
-async function chainEnd(store: AuditStore, chain: string): Promise<number> {
-  let seq = (await store.head(chain))?.seq ?? 0;
+/** The chain's last sequence number, from a place known to hold an event, forward past anything appended since (as the writer finds it). */
+async function chainEnd(store: AuditStore, chain: string, known: number): Promise<number> {
+  let seq = known;
   while (await store.event(auditEventId(chain, seq + 1))) seq++;
   return seq;
 }
