@@ -11,7 +11,7 @@ import { AuditStore } from '../../src/store/audit-store';
 import { testMongoUri } from '../support/database';
 import { careTeam, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { HUB_ADMIN, LUCAS, MARIE, SOFIA } from '../support/personas';
-import { entitiesOf } from './support';
+import { entitiesOf } from '../support/audit-trail';
 
 /**
  * A patient's trail is read along its hash chains (SPEC §7, src/audit/trail-reader.ts): the same
