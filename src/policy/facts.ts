@@ -33,14 +33,15 @@ export interface PractitionerFacts {
   profession: string;
   /** Active links naming the practitioner or the institution it acts for, plus grants to it. */
   links: LinkFact[];
-  /** Patients (of the linked ones) with an active hub-sharing consent now. */
+  /** Patients (of the linked ones) with an active hub-sharing consent now, read off the links' consent window. */
   consented: Set<string>;
   /** Patients with an active exclusion naming the practitioner. */
   excludedBy: Set<string>;
-  /** Documents (`DocumentReference/<id>`) hidden from this practitioner by a restriction naming it. */
+  /**
+   * Documents (`DocumentReference/<id>`) hidden from this practitioner by a restriction naming it.
+   * Restrictions without actor are on the documents' own sidecar (authorOnlyFrom/Until), not here.
+   */
   hiddenAlways: Set<string>;
-  /** Documents hidden from all professionals but their author (restriction without actor). */
-  hiddenUnlessAuthor: Set<string>;
   /** `Organization/<id>` the practitioner acts for (its `organization` claim, backed by an active PractitionerRole). */
   actingFor?: string;
   /** For the audit trail: the active hub-sharing Consent of each consented patient, and the caller's name. */
@@ -101,6 +102,11 @@ const activeConsentOf = (kinds: string[], now: Date): Condition =>
     or({ field: 'lo.period', exists: false }, inForceAt('period', now))
   );
 const isKind = (consent: StoredResource, kind: string): boolean => (consent.s.category ?? []).includes(`${CONSENT_KIND}|${kind}`);
+/** Rule 2 off a link's or grant's sidecar: the patient's consent window contains now (missing = no). */
+function consentedAt(doc: StoredResource, now: Date): boolean {
+  const { consentFrom, consentUntil } = doc.a;
+  return consentFrom instanceof Date && consentUntil instanceof Date && consentFrom.getTime() <= now.getTime() && now.getTime() <= consentUntil.getTime();
+}
 
 /**
  * Loads every fact the caller's access decisions need: a few rounds of parallel queries, each an
@@ -141,7 +147,6 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     consented: new Set(),
     excludedBy: new Set(),
     hiddenAlways: new Set(),
-    hiddenUnlessAuthor: new Set(),
   };
   const nihiiKey = `${NIHII_PROFESSIONAL}|${principal.nihii}`;
   const namingMeKinds = activeConsentOf(['grant', 'exclusion', 'document-restriction'], now);
@@ -178,26 +183,18 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     ...teams.map((t) => ({ patient: (t.a.patient as string) ?? '', type: linkTypeOf(t.r as CareTeam), basis: `CareTeam/${t._id}` })),
     ...grants.map((g) => ({ patient: (g.a.patient as string) ?? '', type: 'grant', basis: `Consent/${g._id}` })),
   ].filter((l) => l.patient);
-  const linked = [...new Set(links.map((l) => l.patient))];
-  // Round 3: the consents of the linked patients (and the documents the restrictions name).
-  const ofMyPatients = await readForEach(store, 'Consent', 'patient', linked, activeConsentOf(['hub-sharing', 'document-restriction'], now));
-  const consents = ofMyPatients.filter((c) => isKind(c, 'hub-sharing'));
-  const restrictionsForAll = ofMyPatients.filter((c) => isKind(c, 'document-restriction') && !c.s.actor && !c.s['actor:identifier']);
-  const [hiddenAlways, hiddenUnlessAuthor] = await Promise.all([
-    withSafeContent(store, restrictedDocuments(restrictionsOnMe)),
-    withSafeContent(store, restrictedDocuments(restrictionsForAll)),
-  ]);
+  // Each link and grant carries its patient's consent window (consent-sync.ts): no Consent query per patient.
+  const consentedLinks = [...teams, ...grants].filter((d) => consentedAt(d, now));
   return {
     ...empty,
     self,
     eligible,
     links,
-    consented: new Set(consents.map((c) => c.a.patient as string)),
+    consented: new Set(consentedLinks.map((d) => d.a.patient as string)),
     excludedBy: new Set(exclusions.map((c) => c.a.patient as string)),
-    hiddenAlways,
-    hiddenUnlessAuthor,
+    hiddenAlways: await withSafeContent(store, restrictedDocuments(restrictionsOnMe)),
     actingFor,
-    consentBasis: basisOf(consents),
+    consentBasis: new Map(consentedLinks.filter((d) => d.a.consentRecord).map((d) => [d.a.patient as string, d.a.consentRecord as string])),
     name: displayName((practitioner.r as Practitioner).name),
   };
 }
@@ -296,8 +293,6 @@ async function nationalPractitionerFacts(
     )
   );
   const namingMe = await store.readFacts('Consent', and(activeConsentOf(['exclusion', 'document-restriction'], now), namesMe));
-  const linked = [...new Set(links.map((l) => l.patient))];
-  const forAll = linked.length ? await store.readFacts('Consent', and(activeConsentOf(['document-restriction'], now), keyIn('patient', linked))) : [];
   const excludedHere = namingMe.filter((c) => isKind(c, 'exclusion')).map((c) => c.a.patient as string);
   const excludedNationally = national.excluded.map((s) => patientOf.get(s)).filter((p): p is string => !!p);
   return {
@@ -309,7 +304,6 @@ async function nationalPractitionerFacts(
     consented: new Set(national.consented.map((s) => patientOf.get(s)).filter((p): p is string => !!p)),
     excludedBy: new Set([...excludedHere, ...excludedNationally]),
     hiddenAlways: await withSafeContent(store, restrictedDocuments(namingMe.filter((c) => isKind(c, 'document-restriction')))),
-    hiddenUnlessAuthor: await withSafeContent(store, restrictedDocuments(forAll.filter((c) => !c.s.actor && !c.s['actor:identifier']))),
     name: national.name ?? (local ? displayName((local.r as Practitioner).name) : undefined),
   };
 }

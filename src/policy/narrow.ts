@@ -70,6 +70,11 @@ function consentedAt(now: Date): Condition {
   return and({ field: 'access.consentFrom', lte: now }, { field: 'access.consentUntil', gte: now });
 }
 
+/** Not restricted to its author now: the author-only window ended or has not begun (a missing one does neither). */
+function outsideAuthorOnlyWindow(now: Date): Condition {
+  return or({ field: 'access.authorOnlyUntil', lt: now }, { field: 'access.authorOnlyFrom', gt: now });
+}
+
 function clinicalForPractitioner(f: PractitionerFacts, reachable: string[], now: Date): Condition {
   const self = f.self as string;
   const isAuthor = fieldIn('access.authors', [self]);
@@ -87,7 +92,7 @@ function clinicalForPractitioner(f: PractitionerFacts, reachable: string[], now:
     fieldIn('access.class', classesFor(f.profession)),
     // Rule 6: restrictions and confidentiality.
     { field: 'access.document', notIn: [...f.hiddenAlways] },
-    or({ field: 'access.document', notIn: [...f.hiddenUnlessAuthor] }, isAuthor),
+    or(outsideAuthorOnlyWindow(now), isAuthor),
     or(
       fieldIn('access.label', ['N']),
       and(fieldIn('access.label', ['R']), or(isAuthor, fieldIn('access.patient', gpOf))),
