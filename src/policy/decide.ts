@@ -48,7 +48,10 @@ function consentedAt(fields: AccessFields, now: Date): boolean {
  */
 function authorOnlyAt(fields: AccessFields, now: Date): boolean {
   const t = now.getTime();
-  return !(fields.authorOnlyUntil instanceof Date && fields.authorOnlyUntil.getTime() < t) && !(fields.authorOnlyFrom instanceof Date && fields.authorOnlyFrom.getTime() > t);
+  return (
+    !(fields.authorOnlyUntil instanceof Date && fields.authorOnlyUntil.getTime() < t) &&
+    !(fields.authorOnlyFrom instanceof Date && fields.authorOnlyFrom.getTime() > t)
+  );
 }
 
 function practitionerMaySee(f: PractitionerFacts, r: ResourceUnderDecision, now: Date, exactSsinLookup?: string): boolean {

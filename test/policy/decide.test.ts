@@ -90,13 +90,7 @@ describe('decide: professionals, rule by rule (SPEC §5)', () => {
     ['rule 6: restricted from me', doctor, doc(), practitionerFacts({ hiddenAlways: new Set(['DocumentReference/d1']) }), false],
     ['rule 6: restricted from all but the author, I am not', doctor, doc({ authorOnlyUntil: DISTANT_FUTURE }), practitionerFacts(), false],
     ['rule 6: restricted from all but the author, I am', doctor, doc({ authorOnlyUntil: DISTANT_FUTURE, authors: [ME] }), practitionerFacts(), true],
-    [
-      'rule 6: restriction without actor ended a millisecond ago',
-      doctor,
-      doc({ authorOnlyUntil: new Date(NOW.getTime() - 1) }),
-      practitionerFacts(),
-      true,
-    ],
+    ['rule 6: restriction without actor ended a millisecond ago', doctor, doc({ authorOnlyUntil: new Date(NOW.getTime() - 1) }), practitionerFacts(), true],
     ['rule 6: restriction without actor ends now', doctor, doc({ authorOnlyUntil: NOW }), practitionerFacts(), false],
     [
       'rule 6: restriction without actor starts tomorrow',

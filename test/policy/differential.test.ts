@@ -60,9 +60,29 @@ const world = fc.record({
     }),
     { minLength: 1, maxLength: 8 }
   ),
-  restrictions: fc.array(fc.record({ d: fc.nat(9), pr: fc.option(fc.nat(9), { nil: undefined }) }), { maxLength: 2 }),
+  restrictions: fc.array(
+    fc.record({
+      d: fc.nat(9),
+      pr: fc.option(fc.nat(9), { nil: undefined }),
+      when: fc.constantFrom<Period>('always', 'always', 'now', 'ended', 'future'),
+    }),
+    { maxLength: 2 }
+  ),
 });
 type World = typeof world extends fc.Arbitrary<infer W> ? W : never;
+type Period = 'always' | 'now' | 'ended' | 'future';
+const days = (n: number) => new Date(NOW.getTime() + n * 86_400_000).toISOString();
+const PERIODS: Record<Period, { start: string; end: string } | undefined> = {
+  always: undefined,
+  now: { start: days(-5), end: days(5) },
+  ended: { start: days(-30), end: days(-1) },
+  future: { start: days(1), end: days(30) },
+};
+
+/** The world's own answer, independent of the sidecar: documents a restriction without actor hides now. */
+function authorOnlyNow(w: World, docIds: string[]): Set<string> {
+  return new Set(w.restrictions.filter((rs) => rs.pr === undefined && (rs.when === 'always' || rs.when === 'now')).map((rs) => docIds[rs.d % docIds.length]));
+}
 
 function systemRepo(): HubRepository {
   return t.hub.openRepository(systemPolicy({ sub: 'seed', role: 'hub-admin', scopes: [] }), NOW);
@@ -72,7 +92,6 @@ async function build(w: World): Promise<{ practitioners: Principal[]; patients: 
   const r = ++run;
   const repo = systemRepo();
   const put = (res: Record<string, unknown>) => repo.updateResource(res as unknown as Resource & { id: string });
-  const days = (n: number) => new Date(NOW.getTime() + n * 86_400_000).toISOString();
   const pid = (i: number) => `r${r}-patient-${i % w.patients.length}`;
   const prid = (i: number) => `r${r}-pro-${i % w.professionals.length}`;
   const patients: Principal[] = [];
@@ -163,6 +182,7 @@ async function build(w: World): Promise<{ practitioners: Principal[]; patients: 
       ...consentBase(`r${r}-restriction-${i}`, pid(d.p), 'document-restriction'),
       provision: {
         type: 'deny',
+        ...(PERIODS[rs.when] ? { period: PERIODS[rs.when] } : {}),
         ...(rs.pr === undefined ? {} : { actor: actor(rs.pr) }),
         data: [{ meaning: 'instance', reference: { reference: `DocumentReference/${docIds[rs.d % docIds.length]}` } }],
       },
@@ -180,6 +200,11 @@ describe('differential: scoped search = decide()', () => {
       fc.asyncProperty(world, async (w) => {
         const { practitioners, patients, docIds } = await build(w);
         const stored = await t.store.readMany('DocumentReference', docIds, { always: true });
+        // The restrictions' maintenance, against the world: the author-only window holds exactly where a restriction without actor is in force.
+        const hiddenNow = stored.filter(
+          (d) => d.a.authorOnlyFrom instanceof Date && (d.a.authorOnlyFrom as Date) <= NOW && NOW <= (d.a.authorOnlyUntil as Date)
+        );
+        expect(hiddenNow.map((d) => d._id).sort()).toEqual([...authorOnlyNow(w, docIds)].sort());
         for (const principal of [...practitioners, ...patients]) {
           const policy = await t.hub.policyFor(principal, NOW);
           const repo = t.hub.openRepository(policy, NOW);
