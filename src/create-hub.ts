@@ -9,6 +9,7 @@ import { createTokenVerifier } from './identity/verify-token';
 import { createLogger, describeError, type Logger } from './log';
 import { accessPolicyFor } from './policy/access-policy';
 import { loadFacts } from './policy/facts';
+import { factsScopeOf } from './policy/request-scope';
 import type { Database } from './store/database';
 import { pingDatabase } from './store/database';
 import { ensureIndexes } from './store/indexes';
@@ -85,7 +86,12 @@ export async function createHub(config: HubConfig, database: Database, options: 
     verifyToken: refuseHubRole(userTokens, federation?.mode === 'metahub'),
     policyFor:
       options.policyFor ??
-      (async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now, federation?.access.nationalAccessOf(principal)), now)),
+      (async (principal, now, scope) =>
+        accessPolicyFor(
+          principal,
+          await loadFacts(store, principal, now, federation?.access.nationalAccessOf(principal), await factsScopeOf(store, principal, scope)),
+          now
+        )),
     federation,
     clock: options.clock ?? (() => new Date()),
     ready: () => pingDatabase(database.db),

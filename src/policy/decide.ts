@@ -58,6 +58,8 @@ function practitionerMaySee(f: PractitionerFacts, r: ResourceUnderDecision, now:
   // Rule 1 (active, registered, qualified as claimed).
   if (!f.eligible || !f.self) return false;
   const patient = r.fields.patient;
+  // Facts loaded for one patient: nothing of another patient (mirrors narrow).
+  if (f.scopedTo !== undefined && patient !== f.scopedTo) return false;
   const linkedAndConsented = !!patient && f.links.some((l) => l.patient === patient) && f.consented.has(patient) && !f.excludedBy.has(patient);
   switch (r.resourceType) {
     case 'Patient':

@@ -44,6 +44,11 @@ export interface PractitionerFacts {
   hiddenAlways: Set<string>;
   /** `Organization/<id>` the practitioner acts for (its `organization` claim, backed by an active PractitionerRole). */
   actingFor?: string;
+  /**
+   * `Patient/<id>` when the facts were loaded for one patient only (the request concerns that
+   * patient): links are that patient's, and every patient-linked read is held to that patient.
+   */
+  scopedTo?: string;
   /** For the audit trail: the active hub-sharing Consent of each consented patient, and the caller's name. */
   consentBasis?: Map<string, string>;
   name?: string;
@@ -89,6 +94,11 @@ export interface NationalAccess {
 
 export type Facts = PractitionerFacts | PatientFacts | AdministrativeFacts | { kind: 'none' };
 
+/** The one patient a request concerns, when known before its facts are loaded (request-scope.ts). */
+export interface FactsScope {
+  patient: string;
+}
+
 const keyIn = (code: string, values: string[]): Condition => fieldIn(`keys.${code}`, values);
 /** Period contains now: start at or before it, end (or no end) at or after it. */
 const inForceAt = (dateCode: string, now: Date): Condition => and({ field: `lo.${dateCode}`, lte: now }, { field: `hi.${dateCode}`, gte: now });
@@ -112,10 +122,10 @@ function consentedAt(doc: StoredResource, now: Date): boolean {
  * Loads every fact the caller's access decisions need: a few rounds of parallel queries, each an
  * equality on one value (a top-level key of the filter, pushed down and indexed on every engine).
  */
-export async function loadFacts(store: ResourceStore, principal: Principal, now: Date, national?: NationalAccess): Promise<Facts> {
+export async function loadFacts(store: ResourceStore, principal: Principal, now: Date, national?: NationalAccess, scope?: FactsScope): Promise<Facts> {
   switch (principal.role) {
     case 'practitioner': {
-      const local = await practitionerFacts(store, principal, now);
+      const local = await practitionerFacts(store, principal, now, undefined, scope);
       return national ? withNationalView(store, local, national) : local;
     }
     case 'patient':
@@ -137,7 +147,13 @@ export async function loadFacts(store: ResourceStore, principal: Principal, now:
   }
 }
 
-async function practitionerFacts(store: ResourceStore, principal: Principal, now: Date, national?: NationalAccess): Promise<PractitionerFacts> {
+async function practitionerFacts(
+  store: ResourceStore,
+  principal: Principal,
+  now: Date,
+  national?: NationalAccess,
+  scope?: FactsScope
+): Promise<PractitionerFacts> {
   const profession = principal.profession ?? '';
   const empty: PractitionerFacts = {
     kind: 'practitioner',
@@ -165,8 +181,12 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
   const eligible = isEligible(practitioner as StoredResource<Practitioner>, profession);
   // Round 2: what needs the Practitioner's id. The institution's links are read alongside the
   // role that backs the claim, and kept only if that role exists.
+  // Scoped to one patient: that patient's links only (its few CareTeams, not the GP's thousand).
   const activeLinksOf = (member: string) =>
-    store.readFacts('CareTeam', and(keyIn('participant', [member]), keyIn('status', ['active']), inForceAt('date', now)));
+    store.readFacts(
+      'CareTeam',
+      and(scope ? keyIn('patient', [scope.patient]) : ALWAYS, keyIn('participant', [member]), keyIn('status', ['active']), inForceAt('date', now))
+    );
   const [actsForOrg, ownTeams, orgTeams, namingMyself] = await Promise.all([
     orgRef ? holdsActiveRole(store, self, orgRef, now) : Promise.resolve(false),
     activeLinksOf(self),
@@ -194,6 +214,7 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     excludedBy: new Set(exclusions.map((c) => c.a.patient as string)),
     hiddenAlways: await withSafeContent(store, restrictedDocuments(restrictionsOnMe)),
     actingFor,
+    ...(scope ? { scopedTo: scope.patient } : {}),
     consentBasis: new Map(consentedLinks.filter((d) => d.a.consentRecord).map((d) => [d.a.patient as string, d.a.consentRecord as string])),
     name: displayName((practitioner.r as Practitioner).name),
   };

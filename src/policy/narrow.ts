@@ -48,6 +48,13 @@ export function registryBeforeRegistration(facts: Facts, resourceType: string): 
 
 function narrowForPractitioner(f: PractitionerFacts, type: string, now: Date, hints: NarrowHints): Condition {
   if (!f.eligible || !f.self) return NEVER;
+  // Facts loaded for one patient grant nothing beyond that patient (its exclusions and links are all that was read).
+  return f.scopedTo !== undefined
+    ? and(fieldIn('access.patient', [f.scopedTo]), practitionerScope(f, type, now, hints))
+    : practitionerScope(f, type, now, hints);
+}
+
+function practitionerScope(f: PractitionerFacts, type: string, now: Date, hints: NarrowHints): Condition {
   const reachable = [...new Set(f.links.map((l) => l.patient))].filter((p) => f.consented.has(p) && !f.excludedBy.has(p));
   const linked = fieldIn('access.patient', reachable);
   const notExcluded: Condition = { field: 'access.patient', notIn: [...f.excludedBy] };
@@ -57,7 +64,7 @@ function narrowForPractitioner(f: PractitionerFacts, type: string, now: Date, hi
     case 'Consent':
       return and(linked, { field: 'access.kind', notIn: PRIVATE_CONSENT_KINDS });
     case 'CareTeam':
-      return or(linked, and(fieldIn('access.members', [f.self]), notExcluded));
+      return or(linked, and(fieldIn('access.members', [f.self as string]), notExcluded));
     case 'RelatedPerson':
       return linked;
     default:

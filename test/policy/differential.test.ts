@@ -5,6 +5,7 @@ import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { systemPolicy } from '../../src/policy/access-policy';
 import { decide } from '../../src/policy/decide';
 import type { Principal } from '../../src/policy/principal';
+import type { StoredResource } from '../../src/store/stored-resource';
 import { documentFor } from '../support/network';
 import { startTestHub, type TestHub } from '../support/test-hub';
 import { SH } from '../../src/vocabulary';
@@ -191,6 +192,49 @@ async function build(w: World): Promise<{ practitioners: Principal[]; patients: 
   return { practitioners, patients, docIds };
 }
 
+/**
+ * Facts loaded for one patient (a search naming it, a read of one of its documents) give exactly
+ * the full facts' answer for that patient's documents, and nothing of any other patient.
+ */
+async function agreesWhenScoped(principal: Principal, stored: StoredResource[], docIds: string[], permitted: string[]): Promise<void> {
+  const patients = [...new Set(stored.map((d) => d.a.patient as string))];
+  for (const patient of patients) {
+    const policy = await t.hub.policyFor(principal, NOW, { patient });
+    const facts = policy.facts;
+    if (facts.kind === 'practitioner') expect(facts.links.every((l) => l.patient === patient)).toBe(true);
+    const bundle = await t.hub.openRepository(policy, NOW).search({
+      resourceType: 'DocumentReference',
+      filters: [{ code: '_id', operator: 'eq', value: docIds.join(',') }],
+      count: 100,
+    });
+    const searched = (bundle.entry ?? []).map((e) => e.resource?.id as string).sort();
+    const expected = stored
+      .filter((d) => d.a.patient === patient && permitted.includes(d._id))
+      .map((d) => d._id)
+      .sort();
+    const decided = stored
+      .filter((d) => decide(principal, 'search', { resourceType: 'DocumentReference', id: d._id, fields: d.a }, facts, NOW))
+      .map((d) => d._id);
+    expect({ principal: principal.sub, patient, searched, decided: decided.sort() }).toEqual({
+      principal: principal.sub,
+      patient,
+      searched: expected,
+      decided: expected,
+    });
+  }
+  for (const doc of stored) {
+    const policy = await t.hub.policyFor(principal, NOW, { resource: { type: 'DocumentReference', id: doc._id } });
+    const read = await t.hub
+      .openRepository(policy, NOW)
+      .readResource('DocumentReference', doc._id)
+      .then(
+        () => true,
+        () => false
+      );
+    expect({ principal: principal.sub, doc: doc._id, read }).toEqual({ principal: principal.sub, doc: doc._id, read: permitted.includes(doc._id) });
+  }
+}
+
 describe('differential: scoped search = decide()', () => {
   it('agrees on random networks for every professional and patient', async () => {
     // Guard against a vacuous property: both outcomes must actually occur.
@@ -232,6 +276,7 @@ describe('differential: scoped search = decide()', () => {
               readable.push(id);
           }
           expect({ principal: principal.sub, readable: readable.sort() }).toEqual({ principal: principal.sub, readable: permitted });
+          if (principal.role === 'practitioner') await agreesWhenScoped(principal, stored, docIds, permitted);
           permittedSeen += permitted.length;
           deniedSeen += stored.length - permitted.length;
         }
