@@ -119,15 +119,27 @@ export async function measureScale(s: MeasurementSetup): Promise<Comparison[]> {
     }),
     baselines: [await run('the same finds, by hand', () => rawFacts(s.db))],
   };
-  return [search, read, create, facts];
+  // What a search naming one patient, or a read by id, loads now: the facts of that patient only.
+  const scoped: Comparison = {
+    key: 'facts-patient',
+    title: 'facts of the GP for one patient',
+    hub: await run('loadFacts (one patient)', async (i) => {
+      const loaded = await loadFacts(store, principal, new Date(), undefined, { patient: `Patient/${patients[i]}` });
+      if (loaded.kind !== 'practitioner' || loaded.links.length !== 1 || loaded.consented.size !== 1)
+        throw new Error('loadFacts did not find the GP and its link with the patient');
+    }),
+    baselines: [await run('the same finds, by hand', (i) => rawFacts(s.db, patients[i]))],
+  };
+  return [search, read, create, facts, scoped];
 }
 
 /**
  * The driver queries facts loading sends for the benchmark GP, in the same rounds, written by
  * hand (no Condition compiling, no date windows, no Set building): its floor on this engine. Two
- * rounds whatever the number of links: each link carries its patient's consent window.
+ * rounds whatever the number of links: each link carries its patient's consent window. For one
+ * patient (a search naming it, a read by id) the links query asks for that patient's links only.
  */
-async function rawFacts(db: Db): Promise<void> {
+async function rawFacts(db: Db, patient?: string): Promise<void> {
   const nihii = `https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional|${BENCH_GP_CLAIMS.nihii}`;
   const self = `Practitioner/${BENCH_GP_ID}`;
   const find = (type: string, filter: Document, limit = 10_000) => db.collection(type).find(filter).limit(limit).toArray();
@@ -136,7 +148,7 @@ async function rawFacts(db: Db): Promise<void> {
     find('Consent', { 's.actor:identifier': nihii, 's.status': 'active', del: false }),
   ]);
   await Promise.all([
-    find('CareTeam', { 's.participant': self, 's.status': 'active', del: false }),
+    find('CareTeam', { ...(patient ? { 's.patient': `Patient/${patient}` } : {}), 's.participant': self, 's.status': 'active', del: false }),
     find('Consent', { 's.actor': self, 's.status': 'active', del: false }),
   ]);
 }
