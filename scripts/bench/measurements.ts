@@ -148,7 +148,7 @@ async function rawFacts(db: Db, patient?: string): Promise<void> {
     find('Consent', { 's.actor:identifier': nihii, 's.status': 'active', del: false }),
   ]);
   await Promise.all([
-    find('CareTeam', { ...(patient ? { 's.patient': `Patient/${patient}` } : {}), 's.participant': self, 's.status': 'active', del: false }),
+    find('CareTeam', { ...(patient ? { 'a.patient': `Patient/${patient}` } : {}), 's.participant': self, 's.status': 'active', del: false }),
     find('Consent', { 's.actor': self, 's.status': 'active', del: false }),
   ]);
 }

@@ -185,7 +185,7 @@ async function practitionerFacts(
   const activeLinksOf = (member: string) =>
     store.readFacts(
       'CareTeam',
-      and(scope ? keyIn('patient', [scope.patient]) : ALWAYS, keyIn('participant', [member]), keyIn('status', ['active']), inForceAt('date', now))
+      and(scope ? fieldIn('access.patient', [scope.patient]) : ALWAYS, keyIn('participant', [member]), keyIn('status', ['active']), inForceAt('date', now))
     );
   const [actsForOrg, ownTeams, orgTeams, namingMyself] = await Promise.all([
     orgRef ? holdsActiveRole(store, self, orgRef, now) : Promise.resolve(false),
