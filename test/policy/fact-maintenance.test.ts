@@ -141,3 +141,29 @@ describe('restrictions without actor on the documents they hide', () => {
     expect(await status('physician-koen-wouters', 'DocumentReference/marie-restricted-then-edited')).toBe(200);
   });
 });
+
+describe('facts for the one patient a request concerns', () => {
+  const ids = async (persona: string, query: string): Promise<string[]> => {
+    const res = await t.as(persona).get(`/fhir/${query}`);
+    expect(res.status).toBe(200);
+    return (res.body.entry ?? [])
+      .map((e: { resource: { id: string; subject?: { reference?: string } } }) => e.resource)
+      .filter((r: { subject?: { reference?: string } }) => r.subject?.reference === `Patient/${MARIE}`)
+      .map((r: { id: string }) => r.id)
+      .sort();
+  };
+
+  // Anna and Els are linked to Marie; Thomas is not; Koen reaches her documents as their author.
+  it.each([
+    ['gp-anna-peeters', true],
+    ['nurse-els-goossens', true],
+    ['gp-thomas-lambert', false],
+    ['physician-koen-wouters', true],
+  ])('%s: a search naming one patient (scoped facts) answers as one naming two (full facts), for that patient', async (persona, seesSome) => {
+    const full = await ids(persona, `DocumentReference?patient=${MARIE},patient-luc-martin&status=current&_count=500`);
+    expect(full.length > 0).toBe(seesSome);
+    for (const named of [`patient=${MARIE}`, `patient=Patient/${MARIE}`, `subject=Patient/${MARIE}`]) {
+      expect(await ids(persona, `DocumentReference?${named}&status=current&_count=500`)).toEqual(full);
+    }
+  });
+});
