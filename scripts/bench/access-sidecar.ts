@@ -18,12 +18,14 @@ export type StoredFormBuilder = (resource: Resource & { id: string }) => Promise
 export function storedFormBuilder(db: Db, baseUrl: string): StoredFormBuilder {
   const fromStore = storeLookups(new ResourceStore(db), baseUrl, new Date());
   const windows = new Map<string, ReturnType<AccessLookups['consentWindow']>>();
+  // A batch builds 1,000 stored forms at once: a few look-ups in flight keep FerretDB's connection pool from running dry.
+  const inFlight = limiter(LOOKUPS_IN_FLIGHT);
   const lookups: AccessLookups = {
     ...fromStore,
     consentWindow: (patient) => {
       let window = windows.get(patient);
       if (!window) {
-        window = fromStore.consentWindow(patient);
+        window = inFlight(() => fromStore.consentWindow(patient));
         windows.set(patient, window);
         // Not found yet (its Consent is being seeded): ask again next time.
         void window.then((w) => w.consentRecord || windows.delete(patient));
@@ -38,4 +40,25 @@ export function storedFormBuilder(db: Db, baseUrl: string): StoredFormBuilder {
     const access = await computeAccessFields(withMeta, lookups);
     return toStoredResource(resource, 1, now, baseUrl, { ...access });
   };
+}
+
+const LOOKUPS_IN_FLIGHT = 8;
+
+/** Runs at most `max` of the given tasks at once, the others queued in call order. */
+function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const release = () => {
+    running--;
+    queue.shift()?.();
+  };
+  return <T>(task: () => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      const start = () => {
+        running++;
+        task().then(resolve, reject).finally(release);
+      };
+      if (running < max) start();
+      else queue.push(start);
+    });
 }
