@@ -43,6 +43,18 @@ export interface AccessFields {
    */
   consentFrom?: Date;
   consentUntil?: Date;
+  /**
+   * `Consent/<id>` of that consent ('' when none): the basis an audited access through a link
+   * rests on. Links and grants carry the window too, so the facts need no Consent query per patient.
+   */
+  consentRecord?: string;
+  /**
+   * The window of the document-restriction Consents without actor on the governing document: while
+   * authorOnlyFrom <= now <= authorOnlyUntil only its author among professionals sees it
+   * (maintained by restriction-sync; no restriction: both DISTANT_PAST). Missing = restricted.
+   */
+  authorOnlyFrom?: Date;
+  authorOnlyUntil?: Date;
   /** The DocumentReference whose restrictions and status govern this resource (itself, or a Binary's context). */
   document?: string;
   /** Patient SSIN, unique across Patients (indexed). */
