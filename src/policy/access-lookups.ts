@@ -3,7 +3,7 @@ import { DISTANT_FUTURE, DISTANT_PAST, parseFhirDate, relativeReference } from '
 import { and, fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
-import { NO_CONSENT, NO_RESTRICTION, type AccessFields, type AccessLookups, type AuthorOnlyWindow, type ConsentWindow } from './access-fields';
+import { NO_CONSENT, NO_RESTRICTION, type AccessLookups, type AuthorOnlyWindow, type ConsentWindow } from './access-fields';
 import { CONSENT_KIND, RELEASE_DEFAULT_EXT, SUMEHR_ACCESS_EXT, SUMEHR_LOINC } from '../vocabulary';
 
 export interface LookupReaders {
