@@ -54,6 +54,9 @@ const BY_TYPE: Record<string, IndexDescription[]> = {
     // Facts: consents naming the caller (exclusions, grants, restrictions), by reference or by NIHII.
     { key: { 's:actor': 1, 's:category': 1 }, name: 'actor_kind' },
     { key: { 's:actor:identifier': 1, 's:category': 1 }, name: 'actor_identifier_kind' },
+    // The restrictions naming a document (on its create and update), and the consent-window resync.
+    { key: { 's:data': 1, 's:category': 1 }, name: 'data_kind' },
+    { key: { 'a:patient': 1 }, name: 'access_patient' },
   ],
   CareTeam: [
     { key: { 's:patient': 1, del: 1, _id: 1 }, name: 'patient_id' },
@@ -105,10 +108,12 @@ export const PUSHDOWN_FIELDS: Record<string, readonly string[]> = {
   [HISTORY_COLLECTION]: ['id'],
   // The patient document search (`s:patient`), the policy's link path (`a:patient`) and author path (`a:authors`).
   DocumentReference: ['s:patient', 'a:patient', 'a:authors'],
-  // Facts: the caller's links (`s:participant`), a patient's links, links naming an institution (`a:members`).
-  CareTeam: ['s:participant', 's:patient', 'a:members'],
-  // Facts: a patient's consents, consents naming the caller by reference or by NIHII.
-  Consent: ['s:patient', 's:actor', 's:actor:identifier'],
+  // Facts: the caller's links (`s:participant`), a patient's links, links naming an institution
+  // (`a:members`); the consent-window resync by `a:patient`.
+  CareTeam: ['s:participant', 's:patient', 'a:members', 'a:patient'],
+  // Facts: a patient's consents, consents naming the caller by reference or by NIHII; the restrictions
+  // of a document (`s:data`); the consent-window resync of grants (`a:patient`).
+  Consent: ['s:patient', 's:actor', 's:actor:identifier', 's:data', 'a:patient'],
   // Registry look-ups by identifier (practitioner by NIHII, Patient by SSIN, institution by NIHII/CBE).
   Practitioner: ['s:identifier'],
   Organization: ['s:identifier'],
