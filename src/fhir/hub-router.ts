@@ -1,5 +1,6 @@
-import { allOk, badRequest, created, isOk, OperationOutcomeError, serverError } from '@medplum/core';
+import { allOk, created, isOk, OperationOutcomeError } from '@medplum/core';
 import { FhirRouter, type FhirRequest, type FhirRouteHandler } from '@medplum/fhir-router';
+import { invalidRequest, message, messageOutcome } from '../messages/message';
 import { addConformanceRoutes } from './conformance-routes';
 import { databaseUnavailableOutcome } from './database-unavailable';
 import { withDocumentSearchRule } from './document-search-rule';
@@ -92,7 +93,7 @@ function guarded(handler: FhirRouteHandler, onInternalError: (err: unknown) => v
       const unavailable = databaseUnavailableOutcome(err);
       if (unavailable) throw new OperationOutcomeError(unavailable);
       onInternalError(err);
-      throw new OperationOutcomeError(serverError(new Error('Internal server error')));
+      throw new OperationOutcomeError(messageOutcome(message('internal-error'), 'exception'));
     }
   };
 }
@@ -102,7 +103,7 @@ const typeHistory: FhirRouteHandler = async (req: FhirRequest, repo) => {
   const since = singleValue(req.query._since);
   const sinceDate = since ? new Date(since) : undefined;
   if (!Number.isInteger(count) || count < 1 || (sinceDate && Number.isNaN(sinceDate.getTime()))) {
-    throw new OperationOutcomeError(badRequest('Invalid _count or _since'));
+    throw new OperationOutcomeError(invalidRequest(message('history-parameters-invalid')));
   }
   const bundle = await (repo as HubRepository).readTypeHistory(req.params.resourceType, Math.min(count, 1000), sinceDate);
   return [allOk, bundle];

@@ -1,6 +1,7 @@
 import { OperationOutcomeError } from '@medplum/core';
 import type { NextFunction, Request, Response } from 'express';
 import type { Principal } from '../policy/principal';
+import { type Message, message, messageOf } from '../messages/message';
 import { outcome, sendOutcome } from './send-fhir';
 
 export type TokenVerifier = (token: string) => Principal;
@@ -14,21 +15,27 @@ export function authenticate(verify: TokenVerifier) {
     const header = req.header('authorization') ?? '';
     const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
     if (!match) {
-      challenge(req, res, 'Missing bearer token');
+      challenge(req, res, message('token-missing'));
       return;
     }
     try {
       res.locals.principal = verify(match[1]);
     } catch (err) {
-      const text = err instanceof OperationOutcomeError ? (err.outcome.issue?.[0]?.details?.text ?? 'Unauthorized') : 'Unauthorized';
-      challenge(req, res, text);
+      const issue = err instanceof OperationOutcomeError ? err.outcome.issue?.[0] : undefined;
+      const found = issue ? messageOf(issue) : undefined;
+      // The verifier's reason, coded where it was raised; anything else is the plain 401.
+      challenge(
+        req,
+        res,
+        found && issue?.details?.text ? { code: found.code as Message['code'], params: found.params, text: issue.details.text } : message('unauthorized')
+      );
       return;
     }
     next();
   };
 }
 
-function challenge(req: Request, res: Response, reason: string): void {
+function challenge(req: Request, res: Response, reason: Message): void {
   res.setHeader('WWW-Authenticate', 'Bearer realm="sharehub", error="invalid_token"');
   sendOutcome(req, res, outcome('login', reason), 401);
 }
