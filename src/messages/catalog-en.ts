@@ -213,7 +213,6 @@ export const EN = {
   'mhd-same-subject': 'The submission set and its DocumentReferences must have the same subject',
   'mhd-binary-is-content': 'Each Binary of a Provide Document Bundle must be the content of one of its DocumentReferences',
   // SUMEHR (SPEC §4)
-  'sumehr-by-gp': "A SUMEHR is published by the patient's GP (gp-long-term or GMD link) as its author",
   'sumehr-bundle-expected': 'The body must be a document Bundle whose first entry is the SUMEHR Composition',
   'sumehr-entry-type': 'A SUMEHR entry is one of {types}',
   'sumehr-entry-patient': "A SUMEHR entry belongs to the SUMEHR's patient",

@@ -200,7 +200,6 @@ export const FR: Record<MessageCode, string> = {
   'mhd-lists-every-document': 'Le submission set doit lister chaque DocumentReference du bundle, et seulement celles-ci',
   'mhd-same-subject': 'Le submission set et ses DocumentReference doivent avoir le même sujet',
   'mhd-binary-is-content': "Chaque Binary d'un Provide Document Bundle doit être le contenu d'une de ses DocumentReference",
-  'sumehr-by-gp': 'Un SUMEHR est publié par le médecin généraliste du patient (lien gp-long-term ou DMG), comme auteur',
   'sumehr-bundle-expected': 'Le corps doit être un Bundle de type document dont la première entrée est la Composition du SUMEHR',
   'sumehr-entry-type': 'Une entrée du SUMEHR est un(e) {types}',
   'sumehr-entry-patient': 'Une entrée du SUMEHR appartient au patient du SUMEHR',

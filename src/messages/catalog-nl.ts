@@ -200,7 +200,6 @@ export const NL: Record<MessageCode, string> = {
   'mhd-lists-every-document': 'De submission set moet elke DocumentReference van de bundle opsommen, en alleen die',
   'mhd-same-subject': 'De submission set en zijn DocumentReferences moeten hetzelfde onderwerp hebben',
   'mhd-binary-is-content': 'Elke Binary van een Provide Document Bundle moet de inhoud van een van zijn DocumentReferences zijn',
-  'sumehr-by-gp': 'Een SUMEHR wordt gepubliceerd door de huisarts van de patiënt (gp-long-term- of GMD-band), als auteur',
   'sumehr-bundle-expected': 'De inhoud moet een document-Bundle zijn met de SUMEHR-Composition als eerste entry',
   'sumehr-entry-type': 'Een SUMEHR-entry is een van {types}',
   'sumehr-entry-patient': 'Een SUMEHR-entry hoort bij de patiënt van de SUMEHR',
