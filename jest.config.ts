@@ -16,7 +16,7 @@ const config: Config = {
     // tsconfig override, which ts-jest 29.4 does not flag as deprecated) makes ts-jest transpile
     // each file alone instead of type-checking it; `tsc --noEmit` in scripts/test.sh does the types.
     '^.+\\.tsx?$': ['ts-jest', { tsconfig: { isolatedModules: true } }],
-    // fhir-kit-client ships ES modules only (test/interop): compiled to CommonJS like our own code.
+    // fhir-kit-client ships ES modules only (test/http/real-clients.test.ts): compiled to CommonJS like our own code.
     '^.+/node_modules/fhir-kit-client/.+\\.js$': ['ts-jest', { tsconfig: { isolatedModules: true, allowJs: true } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!fhir-kit-client/)'],

@@ -1,7 +1,7 @@
 import { validateResource } from '@medplum/core';
 import type { AuditEvent, Bundle, DocumentReference, OperationOutcome } from '@medplum/fhirtypes';
 import { careTeam, documentFor, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
-import { countEvents, entitiesOf, newEvents, seqOf, trailOf } from './support';
+import { countEvents, entitiesOf, newEvents, seqOf, trailOf } from '../support/audit-trail';
 import { MARIE, LUCAS, SOFIA, ANNA } from '../support/personas';
 
 let net: NetworkHub;

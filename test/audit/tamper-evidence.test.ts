@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { verifyAuditTrail } from '../../src/audit/verify-trail';
 import { AuditStore } from '../../src/store/audit-store';
 import { documentFor, seed, startNetworkHub, type NetworkHub } from '../support/network';
-import { trailOf } from './support';
+import { trailOf } from '../support/audit-trail';
 import { MARIE } from '../support/personas';
 
 const run = promisify(execFile);

@@ -1,11 +1,11 @@
 /**
- * Issue 12 ("write side by construction"), the gate and policy findings: each FINDING test asserts
- * the SPEC (§1, §4, §5 "Writes and operations", §6) over HTTP against the demo network on a real
- * database, and failed on main before this change. Hubs that a finding could damage are started
- * per describe block so that one finding cannot hide or fake another.
+ * The write gate (SPEC §1, §4, §5 "Writes and operations", §6), over HTTP against the demo network
+ * on a real database: who records what, which fields are the hub's, and no oracle through writes.
+ * Tests marked `regression:` failed before the write side was decided by the policy (mayWrite,
+ * mayOperate); a regression here widens access, so each block runs on a hub of its own.
  */
 import { careTeam, consentFor, documentFor, NETWORK_DATE, seed, SH, LOINC } from '../support/network';
-import { LUC, MARIE, PIETER, SSIN, SSIN_SYSTEM, ownHub, stored } from '../support/red-team';
+import { LUC, MARIE, PIETER, SSIN, SSIN_SYSTEM, ownHub, stored } from '../support/seeded-hub';
 import { LUCAS } from '../support/personas';
 
 const onRequest = (patient: string) => ({ verification: [{ verified: true, verifiedWith: { reference: `Patient/${patient}` } }] });
@@ -18,7 +18,8 @@ const BTG = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code
 describe("who records the patient's decisions (SPEC §4)", () => {
   const hub = ownHub();
 
-  it("FINDING: a nurse with a referral link records no exclusion of the patient's GP, whatever verification she claims", async () => {
+  // regression: a nurse with a referral link recorded an exclusion of the patient's GP by claiming the patient had asked; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it("a nurse with a referral link records no exclusion of the patient's GP, whatever verification she claims", async () => {
     const t = hub();
     const exclusion = await t
       .as('nurse-els-goossens')
@@ -29,7 +30,8 @@ describe("who records the patient's decisions (SPEC §4)", () => {
     expect((await t.as('gp-anna-peeters').get('/fhir/CareTeam/link-marie-dubois-anna-peeters')).body.status).toBe('active');
   });
 
-  it('FINDING: no professional records a grant, to itself or to a stranger', async () => {
+  // regression: a professional recorded a grant, to itself or to a stranger; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it('no professional records a grant, to itself or to a stranger', async () => {
     const t = hub();
     for (const actor of ['Practitioner/nurse-els-goossens', 'Practitioner/gp-thomas-lambert']) {
       const grant = await t.as('nurse-els-goossens').post('/fhir/Consent', { ...consentFor(MARIE, 'grant', { actor }), ...onRequest(MARIE) });
@@ -43,7 +45,8 @@ describe("who records the patient's decisions (SPEC §4)", () => {
     ).toBe(403);
   });
 
-  it("FINDING: the patient's own GP records an exclusion on request, dated by the hub (not by the client); the patient records a grant", async () => {
+  // regression: an exclusion carried the verification date the client sent; fixed by the hub dating it.
+  it("the patient's own GP records an exclusion on request, dated by the hub (not by the client); the patient records a grant", async () => {
     const t = hub();
     const byGp = await t.as('gp-anna-peeters').post('/fhir/Consent', {
       ...consentFor(MARIE, 'exclusion', { actor: 'Practitioner/gp-thomas-lambert' }),
@@ -56,7 +59,8 @@ describe("who records the patient's decisions (SPEC §4)", () => {
     ).toBe(201);
   });
 
-  it("FINDING: a document restriction is recorded by the document's author only", async () => {
+  // regression: any linked professional recorded a restriction on a document it did not author; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it("a document restriction is recorded by the document's author only", async () => {
     const t = hub();
     const byOther = await t
       .as('gp-anna-peeters')
@@ -72,7 +76,8 @@ describe("who records the patient's decisions (SPEC §4)", () => {
 describe('the safe and the SUMEHR (SPEC §4)', () => {
   const hub = ownHub();
 
-  it("FINDING: a document cannot point at another's SUMEHR or Binary in the safe, so withdrawing it withdraws nothing else", async () => {
+  // regression: a document pointing at another's SUMEHR or Binary withdrew it when withdrawn itself; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it("a document cannot point at another's SUMEHR or Binary in the safe, so withdrawing it withdraws nothing else", async () => {
     const t = hub();
     for (const url of [SUMEHR_COMPOSITION, 'Binary/binary-marie-gp-note-v']) {
       const doc = {
@@ -85,7 +90,8 @@ describe('the safe and the SUMEHR (SPEC §4)', () => {
     expect((await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_COMPOSITION}`)).body.status).toBe('final');
   });
 
-  it("FINDING: another Composition may not list a SUMEHR's entries, and the entries keep their SUMEHR's access", async () => {
+  // regression: another Composition listing a SUMEHR's entries changed who could read them; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it("another Composition may not list a SUMEHR's entries, and the entries keep their SUMEHR's access", async () => {
     const t = hub();
     const note = {
       resourceType: 'Composition',
@@ -103,7 +109,8 @@ describe('the safe and the SUMEHR (SPEC §4)', () => {
     expect((await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_CONDITION}`)).status).toBe(200);
   });
 
-  it("FINDING: a SUMEHR's entries are written only through $publish-sumehr, even by its author", async () => {
+  // regression: a SUMEHR's author rewrote its entries by plain writes; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it("a SUMEHR's entries are written only through $publish-sumehr, even by its author", async () => {
     const t = hub();
     const condition = (await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_CONDITION}`)).body;
     const res = await t.as('gp-anna-peeters').put(`/fhir/${SUMEHR_CONDITION}`, { ...condition, note: [{ text: 'rewritten' }] });
@@ -115,7 +122,8 @@ describe('the safe and the SUMEHR (SPEC §4)', () => {
     expect(plain.body.issue[0].details.text).toContain('$publish-sumehr');
   });
 
-  it("FINDING: a label added to a SUMEHR's DocumentReference reaches its Composition and entries", async () => {
+  // regression: a label added to a SUMEHR's DocumentReference left its Composition and entries readable; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it("a label added to a SUMEHR's DocumentReference reaches its Composition and entries", async () => {
     const t = hub();
     expect((await t.as('nurse-els-goossens').get(`/fhir/${SUMEHR_COMPOSITION}`)).status).toBe(200);
     const doc = (await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_DOC}`)).body;
@@ -131,7 +139,8 @@ describe('the safe and the SUMEHR (SPEC §4)', () => {
 describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
   const hub = ownHub();
 
-  it('FINDING: a patient cannot move a consent registered by the GP to a portal channel', async () => {
+  // regression: a patient moved a consent the GP registered to a portal channel; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it('a patient cannot move a consent registered by the GP to a portal channel', async () => {
     const t = hub();
     const consent = (await t.as('patient-luc-martin').get('/fhir/Consent/consent-luc-martin-hub-sharing')).body;
     const moved = { ...consent, extension: [{ url: `${SH}/StructureDefinition/consent-channel`, valueCode: 'hub-website' }] };
@@ -141,7 +150,8 @@ describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
     expect(docs.body.total ?? docs.body.entry?.length ?? 0).toBe(0);
   });
 
-  it('FINDING: break the glass starts now whatever the client says, and its end never moves later', async () => {
+  // regression: a break-the-glass link started when the client said and its end could be moved later; fixed by the hub owning its period.
+  it('break the glass starts now whatever the client says, and its end never moves later', async () => {
     const t = hub();
     const glass = await t.as('physician-sarah-maes').post('/fhir/CareTeam', {
       ...careTeam(MARIE, 'Practitioner/physician-sarah-maes', 'emergency', { start: daysFrom(-20) }),
@@ -165,7 +175,8 @@ describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
     expect((await t.as('patient-marie-dubois').get(`/fhir/CareTeam/${glass.body.id}`)).body.period).toEqual(glass.body.period);
   });
 
-  it('FINDING: only a GMD link is renewed, by its holder, up to 12 months from now', async () => {
+  // regression: any link was renewed, by anyone, for any length; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it('only a GMD link is renewed, by its holder, up to 12 months from now', async () => {
     const t = hub();
     const gp = (await t.as('gp-anna-peeters').get('/fhir/CareTeam/link-marie-dubois-anna-peeters')).body;
     expect(
@@ -186,7 +197,8 @@ describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
     ).toBe(422);
   });
 
-  it('FINDING: break the glass needs an emergency or on-call duty', async () => {
+  // regression: break the glass was open to any physician, on no emergency or on-call duty; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it('break the glass needs an emergency or on-call duty', async () => {
     const t = hub();
     const glass = {
       ...careTeam(LUCAS, 'Practitioner/gp-anna-peeters', 'emergency', { start: NETWORK_DATE.toISOString() }),
@@ -200,7 +212,8 @@ describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
     expect(res.body.issue[0].expression).toEqual(['CareTeam.category']);
   });
 
-  it('FINDING: a physician refers a patient to any registered profession (a midwife)', async () => {
+  // regression: a physician could not refer a patient to some registered professions (a midwife); fixed by the link rules naming every registered profession.
+  it('a physician refers a patient to any registered profession (a midwife)', async () => {
     const t = hub();
     await seed(t, {
       resourceType: 'Practitioner',
@@ -215,7 +228,8 @@ describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
     expect(referral.status).toBe(201);
   });
 
-  it("FINDING: the break-the-glass label and an on-physician-release date are the hub's, not the client's", async () => {
+  // regression: a client set the break-the-glass label or an on-physician-release date itself; fixed by the hub owning both fields.
+  it("the break-the-glass label and an on-physician-release date are the hub's, not the client's", async () => {
     const t = hub();
     const doc = {
       ...documentFor(MARIE, {
@@ -233,7 +247,8 @@ describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
     expect((await t.as('patient-marie-dubois').get(`/fhir/DocumentReference/${res.body.id}`)).status).toBe(404);
   });
 
-  it("FINDING: who filed a Task is the hub's: a hub-admin naming another requester still cannot decide it", async () => {
+  // regression: a hub-admin named another requester on a Task and then decided it; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it("who filed a Task is the hub's: a hub-admin naming another requester still cannot decide it", async () => {
     const t = hub();
     const task = {
       resourceType: 'Task',
@@ -258,7 +273,8 @@ describe('fields nobody changes, fields the hub owns (SPEC §4, §5)', () => {
 describe('no oracle through writes (SPEC §1, §4)', () => {
   const hub = ownHub();
 
-  it('FINDING: registering a consent answers the excluded professional as it answers anyone', async () => {
+  // regression: registering a consent answered the excluded professional differently from anyone else; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it('registering a consent answers the excluded professional as it answers anyone', async () => {
     const t = hub();
     const register = (persona: string) => t.as(persona).post('/fhir/Consent', consentFor(LUC, 'hub-sharing', { channel: 'hospital' }));
     const excluded = await register('physician-sarah-maes');
@@ -267,7 +283,8 @@ describe('no oracle through writes (SPEC §1, §4)', () => {
     expect(excluded.body.issue).toEqual(other.body.issue);
   });
 
-  it('FINDING: a link for a patient that excluded the caller, one without consent and an unknown one are refused alike', async () => {
+  // regression: a link attempt told apart a patient who excluded the caller, one without consent and an unknown one; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it('a link for a patient that excluded the caller, one without consent and an unknown one are refused alike', async () => {
     const t = hub();
     const link = (patient: string) =>
       t
@@ -290,7 +307,7 @@ describe('no oracle through writes (SPEC §1, §4)', () => {
     expect(await stored(t, 'CareTeam', 'no-such-patient')).toBe(false);
   });
 
-  it('HELD: a Task naming a patient answers the excluded professional as for an unknown patient or one without consent', async () => {
+  it('a Task naming a patient answers the excluded professional as for an unknown patient or one without consent', async () => {
     const t = hub();
     const file = (patient: string) =>
       t.as('physician-sarah-maes').post('/fhir/Task', {
@@ -309,7 +326,7 @@ describe('no oracle through writes (SPEC §1, §4)', () => {
     }
   });
 
-  it('HELD: "add patient" with the SSIN of a patient who excluded the caller answers 200 with that patient, as to anyone', async () => {
+  it('"add patient" with the SSIN of a patient who excluded the caller answers 200 with that patient, as to anyone', async () => {
     const t = hub();
     const add = (persona: string) => t.as(persona).post('/fhir/Patient', { resourceType: 'Patient', identifier: [{ system: SSIN_SYSTEM, value: SSIN.luc }] });
     const [excluded, other] = [await add('physician-sarah-maes'), await add('physician-koen-wouters')];
@@ -321,7 +338,8 @@ describe('no oracle through writes (SPEC §1, §4)', () => {
 describe('a parental grant ends at 16 (SPEC §4)', () => {
   const hub = ownHub();
 
-  it('FINDING: the parent no longer reads the record of a child who turned 16', async () => {
+  // regression: a parent kept reading the record of a child who had turned 16; fixed by the policy deciding every write (mayWrite, mayOperate).
+  it('the parent no longer reads the record of a child who turned 16', async () => {
     const t = hub();
     const read = await t.as('patient-marie-dubois').get(`/fhir/Patient/${LUCAS}`);
     expect(read.status).toBe(200);

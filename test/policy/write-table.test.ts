@@ -1,5 +1,5 @@
 /**
- * The write red-team table (issue 12): for each write path and each role, what the policy lets the
+ * The write table: for each write path and each role, what the policy lets the
  * caller do (mayWrite / mayOperate, scripts/write-matrix.ts) and what the hub really answers over
  * HTTP as the demo persona of that role. A write the policy refuses must be refused before any
  * business rule (403, or the answer of a missing target); a write it allows may still break a
@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ACTIONS, CALLERS, writeMatrix, writeMatrixMarkdown } from '../../scripts/write-matrix';
 import { careTeam, consentFor, documentFor, LOINC, NETWORK_DATE, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
-import { LUC, LUCAS, MARIE } from '../support/red-team';
+import { LUC, LUCAS, MARIE } from '../support/seeded-hub';
 
 /** Each role of the matrix played by a demo persona, on a patient it stands in that relation to. */
 const PERSONAS: Record<string, { persona: string; patient: string; self?: string }> = {

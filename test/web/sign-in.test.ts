@@ -16,7 +16,7 @@ import { createLogger } from '../../src/log';
 import { connectDatabase, type Database } from '../../src/store/database';
 import { freshDatabaseName } from '../support/database';
 import { startTestHub, type TestHub } from '../support/test-hub';
-import { buildWebViews } from './browser';
+import { buildWebViews } from '../support/browser';
 
 let dev: TestHub;
 /** A hub outside development mode: tokens come from the network's provider (a key file), not the dev key. */

@@ -81,7 +81,7 @@ describe('publication rules', () => {
     }
   });
 
-  // Published with its Binary (ITI-65, test/documents/content.test.ts) it needs no custodian; alone it may not name one (SPEC §4).
+  // Published with its Binary (ITI-65, test/hub/content-retrieval.test.ts) it needs no custodian; alone it may not name one (SPEC §4).
   it("a document in the hub's safe is published together with its Binary, never pointing at one published apart", async () => {
     const { custodian: _c, ...doc } = documentFor(MARIE, { author: 'Practitioner/gp-anna-peeters' });
     const res = await t

@@ -2,8 +2,8 @@
  * The demo documents (fixtures/documents.json) as the network's users meet them through the API:
  * they load with the same access fields a publication would give them.
  */
-import { consentFor, NETWORK_DATE, startNetworkHub, type NetworkHub } from '../support/network';
-import { MARIE } from '../support/personas';
+import { consentFor, NETWORK_DATE, startNetworkHub, type NetworkHub } from './support/network';
+import { MARIE } from './support/personas';
 
 let t: NetworkHub;
 beforeAll(async () => {

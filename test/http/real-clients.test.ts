@@ -5,7 +5,7 @@ import FhirClient from 'fhirclient/lib/Client';
 import NodeAdapter from 'fhirclient/lib/adapters/NodeAdapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { documentFor } from '../support/network';
-import { startLoopbackHub, type LoopbackHub } from './loopback';
+import { startLoopbackHub, type LoopbackHub } from '../support/loopback';
 import { MARIE } from '../support/personas';
 
 /**

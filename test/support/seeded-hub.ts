@@ -1,4 +1,4 @@
-/** Shared fixtures of the red-team suites (red-team-reads, red-team-writes). */
+/** Shared fixtures of the isolation tests (reads, writes, the write gate): persona keys, probes past the policy, a seeded hub per block. */
 import { documentFor, seed, startNetworkHub, type NetworkHub } from './network';
 import { SSIN as SSIN_SYSTEM, NIHII_PROFESSIONAL as NIHII_SYSTEM } from '../../src/vocabulary';
 import { LUC, LUCAS, MARIE, NIHII, PIETER, SOFIA, SSINS as SSIN } from './personas';

@@ -1,12 +1,12 @@
 /**
- * Red-team tests of the audit trail (SPEC §5, §7): who reads which events, what the trail itself
- * reveals, and accesses that must leave a trace. `FINDING` tests failed before their fix; `HELD`
- * tests pin attacks that were tried and held.
+ * What the audit trail discloses (SPEC §5, §7): who reads which events, what the trail itself
+ * reveals, and accesses that must leave a trace. Tests marked `regression:` failed before their
+ * fix; the others pin attempts that never got through.
  */
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import { startNetworkHub, type NetworkHub } from '../support/network';
-import { SSIN, SSIN_SYSTEM } from '../support/red-team';
-import { countEvents, trailOf } from './support';
+import { SSIN, SSIN_SYSTEM } from '../support/seeded-hub';
+import { countEvents, trailOf } from '../support/audit-trail';
 import { MARIE } from '../support/personas';
 
 let net: NetworkHub;
@@ -18,10 +18,8 @@ afterAll(() => net.close());
 const ownTrail = async (persona: string) => (await net.as(persona).get('/fhir/AuditEvent?_summary=count')).body.total as number;
 
 describe('what the trail tells a professional', () => {
-  // FINDING (medium): a search naming a patient the caller may not reach left a refused event (hidden
-  // from the caller), but one naming a patient id that does not exist left a successful event the caller
-  // reads in its own trail: counting its own events told a professional which patient ids exist.
-  it('FINDING: a search naming an unreachable patient and one naming a missing patient leave the same trace in the caller trail', async () => {
+  // regression: a search naming a missing patient left an event in the caller's trail and one naming an unreachable patient did not, telling which ids exist; fixed by auditing both as refused.
+  it('a search naming an unreachable patient and one naming a missing patient leave the same trace in the caller trail', async () => {
     const search = (patient: string) => net.as('gp-thomas-lambert').get(`/fhir/DocumentReference?patient=${patient}&status=current`);
     const before = await ownTrail('gp-thomas-lambert');
     expect((await search(MARIE)).status).toBe(200);
@@ -39,16 +37,14 @@ describe('what the trail tells a professional', () => {
     expect(probe?.outcome).toBe('4');
   });
 
-  it('HELD: a search that reaches the patient stays in the professional own trail', async () => {
+  it('a search that reaches the patient stays in the professional own trail', async () => {
     const before = await ownTrail('gp-anna-peeters');
     await net.as('gp-anna-peeters').get(`/fhir/DocumentReference?patient=${MARIE}&status=current`);
     expect((await ownTrail('gp-anna-peeters')) - before).toBe(1);
   });
 
-  // FINDING (medium): every patient touched by a search got the full query in their event, so a patient
-  // reading their trail learnt the SSINs (or ids) of the other people the professional looked up with it,
-  // found or not.
-  it('FINDING: a patient trail does not name the other patients one search looked up', async () => {
+  // regression: each patient's event carried the whole query, naming the other patients one search looked up; fixed by masking other people's SSINs in a patient's trail.
+  it('a patient trail does not name the other patients one search looked up', async () => {
     const search = `Patient?identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${SSIN.marie},${SSIN_SYSTEM}|${SSIN.luc}`)}`;
     const res = await net.as('gp-anna-peeters').get(`/fhir/${search}`);
     // Anna reaches Marie only: a list of SSINs is not an exact look-up, so Luc is not found (SPEC §5).
@@ -60,7 +56,7 @@ describe('what the trail tells a professional', () => {
     expect(JSON.stringify(mine)).not.toContain(SSIN.luc);
   });
 
-  it("HELD: professionals never read others' or refused events (read, vread, history, chains, _revinclude); patients only their records", async () => {
+  it("professionals never read others' or refused events (read, vread, history, chains, _revinclude); patients only their records", async () => {
     const [event] = (await trailOf(net, MARIE)).filter((e) => e.agent[0].who?.reference === 'Practitioner/gp-anna-peeters');
     for (const url of [`/fhir/AuditEvent/${event.id}`, `/fhir/AuditEvent/${event.id}/_history`, `/fhir/AuditEvent/${event.id}/_history/1`]) {
       expect([url, (await net.as('gp-thomas-lambert').get(url)).status]).toEqual([url, 404]);
@@ -79,7 +75,7 @@ describe('what the trail tells a professional', () => {
     expect((await net.as('gp-anna-peeters').get('/fhir/Patient?_has:AuditEvent:patient:outcome=4')).status).toBe(400);
   });
 
-  it('HELD: operations and batch entries that read a patient leave an event', async () => {
+  it('operations and batch entries that read a patient leave an event', async () => {
     let before = await countEvents(net);
     expect((await net.as('gp-anna-peeters').get(`/fhir/Patient/$consent-status?identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${SSIN.luc}`)}`)).status).toBe(
       200

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startNetworkHub, type NetworkHub } from '../support/network';
+import { startNetworkHub, type NetworkHub } from './network';
 
 export interface LoopbackHub {
   t: NetworkHub;

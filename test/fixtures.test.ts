@@ -16,16 +16,16 @@ import type {
   Resource,
   StructureDefinition,
 } from '@medplum/fhirtypes';
-import { checkBelgianIdentifiers } from '../../src/fhir/belgian-identifiers';
+import { checkBelgianIdentifiers } from '../src/fhir/belgian-identifiers';
 import {
   CBE as CBE_SYSTEM,
   NIHII_ORGANIZATION as NIHII_ORGANIZATION_SYSTEM,
   NIHII_PROFESSIONAL as NIHII_PROFESSIONAL_SYSTEM,
   SSIN as SSIN_SYSTEM,
   SH,
-} from '../../src/vocabulary';
+} from '../src/vocabulary';
 
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(__dirname, '..');
 const readJsonFile = <T>(p: string): T => JSON.parse(fs.readFileSync(path.join(root, p), 'utf8')) as T;
 const network = readJsonFile<Bundle>('fixtures/network.json');
 const { personas, referenceDate } = readJsonFile<{

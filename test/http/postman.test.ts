@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import newman, { type NewmanRunSummary } from 'newman';
 import { COLLECTION_FILE, filledEnvironment } from '../../scripts/postman/environment';
-import { startLoopbackHub, type LoopbackHub } from './loopback';
+import { startLoopbackHub, type LoopbackHub } from '../support/loopback';
 
 /**
  * The integrators' Postman collection (postman/), run by newman against the demo network hub on

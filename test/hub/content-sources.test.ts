@@ -58,7 +58,8 @@ const content = (id: string) => t.as('gp-anna-peeters').get(`/fhir/DocumentRefer
 const storedDocuments = () => t.database.db.collection('DocumentReference').countDocuments({});
 
 describe('publication only from a registered source (422, nothing stored)', () => {
-  it("FINDING (SSRF): a document pointing at the hub's own /readyz is refused at publication, and one stored before the rule is never fetched", async () => {
+  // regression (SSRF): the hub fetched any URL a document named, its own /readyz included; fixed by fetching only under a registered Endpoint.
+  it("a document pointing at the hub's own /readyz is refused at publication, and one stored before the rule is never fetched", async () => {
     const readyz = `http://127.0.0.1:${hubPort}/readyz`;
     expect((await t.as('gp-anna-peeters').get('/readyz')).status).toBe(200);
     const before = await storedDocuments();

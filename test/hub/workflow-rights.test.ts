@@ -1,13 +1,13 @@
 /**
- * Red-team tests of the care-network workflows (SPEC §4, §5, §6): registration Tasks and their
- * decisions, privacy-policy acceptance, add patient, `$consent-status`, consent rules, links.
- * `FINDING` tests assert the SPEC-conforming behaviour and failed before their fix; `HELD` tests
- * pin attacks that were tried and held, so a later change cannot reopen them silently.
+ * Who may act in the care-network workflows (SPEC §4, §5, §6): registration Tasks and their
+ * decisions, privacy-policy acceptance, add patient, `$consent-status`, consent rules, links, each
+ * tried as the wrong party. Tests marked `regression:` failed before their fix; the others pin
+ * attempts that were always refused, so a later change cannot reopen them silently.
  */
 import supertest from 'supertest';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { careTeam, consentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
-import { SSIN, SSIN_SYSTEM } from '../support/red-team';
+import { SSIN, SSIN_SYSTEM } from '../support/seeded-hub';
 import { LISA } from '../support/personas';
 
 const REGISTRATION = `${SH}/CodeSystem/registration`;
@@ -32,11 +32,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('registration decisions', () => {
-  // FINDING (high): approving a user-authorization for a junior doctor awaiting accreditation marked her
-  // `accredited`, with no junior-accreditation request, no signed medical-office certificate and no
-  // acknowledgements (SPEC §6): the institution's directorate accredited her by a side door, and she
-  // could act at once (here: $consent-status, which needs an eligible professional).
-  it('FINDING: a user authorization does not accredit a junior doctor', async () => {
+  // regression: approving a user authorization accredited a junior doctor with no accreditation request or evidence (SPEC §6); fixed by accrediting only through her own request.
+  it('a user authorization does not accredit a junior doctor', async () => {
     const filed = await t.as('hopital-du-parc-admin').post('/fhir/Task', task('user-authorization', LISA, PARC));
     expect(filed.status).toBe(201);
     expect((await t.as('parc-medical-director').post(`/fhir/Task/${filed.body.id}/$approve`, {})).status).toBe(200);
@@ -46,7 +43,7 @@ describe('registration decisions', () => {
     expect((await t.as('junior-lisa-vermeulen').get(consentStatusOf(SSIN.marie))).status).toBe(403);
   });
 
-  it('HELD: nobody decides on a request it does not own, its own request, or a decided one; Tasks move only by operation', async () => {
+  it('nobody decides on a request it does not own, its own request, or a decided one; Tasks move only by operation', async () => {
     // Not the owner: the Task is invisible (404), or visible but not theirs to decide (403).
     expect((await t.as('parc-medical-director').post('/fhir/Task/task-registration-nadia-haddad/$approve', {})).status).toBe(404);
     expect((await t.as('zuid-medical-director').post('/fhir/Task/task-authorization-marc-dupont/$approve', {})).status).toBe(404);
@@ -75,9 +72,8 @@ describe('registration decisions', () => {
     expect((await t.admin().get('/fhir/Practitioner/gp-nadia-haddad')).body.active).not.toBe(true);
   });
 
-  // FINDING (low): "none of its kind pending for the same subject" was checked against the store only: one
-  // transaction filed the same user authorization twice, both pending.
-  it('FINDING: one transaction cannot file the same request twice', async () => {
+  // regression: one transaction filed the same user authorization twice, both pending (checked against the store only); fixed by a guard per kind and subject.
+  it('one transaction cannot file the same request twice', async () => {
     const ua = task('user-authorization', 'Practitioner/gp-thomas-lambert', PARC);
     const tx = await t.as('hopital-du-parc-admin').post('/fhir', {
       resourceType: 'Bundle',
@@ -91,7 +87,7 @@ describe('registration decisions', () => {
     expect(await t.store.readFacts('Task', { field: 'keys.subject', in: ['Practitioner/gp-thomas-lambert'] }, 10)).toHaveLength(0);
   });
 
-  it('HELD: only the institution-admin of an organization accepts its privacy policy', async () => {
+  it('only the institution-admin of an organization accepts its privacy policy', async () => {
     expect((await t.as('zuid-admin').post(`/fhir/${PARC}/$accept-privacy-policy`, {})).status).toBe(403);
     expect((await t.as('zuid-medical-director').post('/fhir/Organization/org-ziekenhuis-zuid/$accept-privacy-policy', {})).status).toBe(403);
     expect((await t.as('gp-anna-peeters').post('/fhir/Organization/org-ziekenhuis-zuid/$accept-privacy-policy', {})).status).toBe(403);
@@ -99,7 +95,7 @@ describe('registration decisions', () => {
 });
 
 describe('patients, consents and links as the wrong party', () => {
-  it('HELD: $consent-status answers eligible professionals only; add patient tells others nothing', async () => {
+  it('$consent-status answers eligible professionals only; add patient tells others nothing', async () => {
     for (const persona of ['patient-marie-dubois', 'league-admin', 'hopital-du-parc-admin', 'hub-admin', 'junior-lisa-vermeulen', 'gp-nadia-haddad']) {
       expect([persona, (await t.as(persona).get(consentStatusOf(SSIN.marie))).status]).toEqual([persona, 403]);
     }
@@ -112,7 +108,7 @@ describe('patients, consents and links as the wrong party', () => {
     }
   });
 
-  it('HELD: under 16 the patient does not revoke their consent; a parent no longer decides after 16', async () => {
+  it('under 16 the patient does not revoke their consent; a parent no longer decides after 16', async () => {
     const lucas = `Bearer ${t.token({ sub: 'lucas', role: 'patient', ssin: makeSsin('2016-05-14', 3), scope: 'patient/*.rs patient/Consent.cu' })}`;
     const revoked = consentFor('patient-lucas-dubois', 'hub-sharing', {
       id: 'consent-lucas-dubois-hub-sharing',
@@ -135,7 +131,7 @@ describe('patients, consents and links as the wrong party', () => {
     }
   });
 
-  it('HELD: professionals never reach an exclusion, not even the excluded one or with a claimed patient request', async () => {
+  it('professionals never reach an exclusion, not even the excluded one or with a claimed patient request', async () => {
     const ended = {
       ...consentFor('patient-luc-martin', 'exclusion', {
         id: 'consent-luc-martin-exclusion-sarah-maes',
@@ -149,7 +145,7 @@ describe('patients, consents and links as the wrong party', () => {
     }
   });
 
-  it('HELD: institutions open admission links for themselves only, and only as members', async () => {
+  it('institutions open admission links for themselves only, and only as members', async () => {
     const stay = (member: string) => ({
       ...careTeam('patient-marie-dubois', member, 'hospital-stay', { start: '2026-11-23T09:00:00Z' }),
       extension: [{ url: `${SH}/StructureDefinition/link-proof`, valueCode: 'hospital-admission' }],
@@ -163,10 +159,8 @@ describe('patients, consents and links as the wrong party', () => {
     expect((await t.as('gp-anna-peeters').post('/fhir/CareTeam', stay(PARC))).status).toBe(403);
   });
 
-  // FINDING (high): a patient under 16 could not register or revoke their hub-sharing consent, but could
-  // grant anyone (a RelatedPerson it creates itself) access to its whole record, or exclude its GP:
-  // under 16 the patient does not decide alone (SPEC §4).
-  it('FINDING: a patient under 16 grants nobody access to their record (nor excludes a professional) alone', async () => {
+  // regression: a patient under 16 granted anyone access to their record, or excluded their GP, alone (SPEC §4); fixed by refusing consents written by patients under 16.
+  it('a patient under 16 grants nobody access to their record (nor excludes a professional) alone', async () => {
     const lucas = `Bearer ${t.token({ sub: 'lucas', role: 'patient', ssin: makeSsin('2016-05-14', 3), scope: 'patient/*.rs patient/Consent.cu patient/RelatedPerson.cu' })}`;
     const post = (url: string, body: unknown) =>
       supertest(t.app)
@@ -188,9 +182,8 @@ describe('patients, consents and links as the wrong party', () => {
     expect((await post('/fhir/Consent', consentFor('patient-lucas-dubois', 'exclusion', { actor: 'Practitioner/gp-anna-peeters' }))).status).toBe(422);
   });
 
-  // FINDING (high): "at most one active hub-sharing consent per patient" was checked against the store
-  // only, so one transaction registering two stored both: revoking one then left the patient shared.
-  it('FINDING: one transaction cannot register two active hub-sharing consents for a patient', async () => {
+  // regression: one transaction registered two active hub-sharing consents, so revoking one left the patient shared; fixed by one consent guard per patient.
+  it('one transaction cannot register two active hub-sharing consents for a patient', async () => {
     const pieter = 'patient-pieter-claes';
     const sharing = consentFor(pieter, 'hub-sharing', { channel: 'gp' });
     const tx = await t.as('gp-anna-peeters').post('/fhir', {

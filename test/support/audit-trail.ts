@@ -1,5 +1,5 @@
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
-import type { NetworkHub } from '../support/network';
+import type { NetworkHub } from './network';
 
 /** Every AuditEvent of a patient's chain, read by hub-admin (whose reads of the trail are not themselves audited). */
 export async function trailOf(net: NetworkHub, patient: string): Promise<AuditEvent[]> {
