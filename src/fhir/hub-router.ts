@@ -4,7 +4,7 @@ import { invalidRequest, message, messageOutcome } from '../messages/message';
 import { addConformanceRoutes } from './conformance-routes';
 import { databaseUnavailableOutcome } from './database-unavailable';
 import { withDocumentSearchRule } from './document-search-rule';
-import { withWellFormedBody } from './input-gate';
+import { withBatchOrTransaction, withBodyMatchingUrl, withWellFormedBody } from './input-gate';
 import { assertSearchParametersWithinLimits } from './search-limits';
 import type { HubRepository } from './hub-repository';
 import { withProvideDocumentBundle } from './mhd-provide-bundle';
@@ -30,8 +30,8 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
     if (route.method === 'PUT' && route.path.length === 2) route.handler = createdOnFirstVersion(route.handler);
     if ((route.method === 'PATCH' || route.method === 'DELETE') && route.path.length === 2) route.handler = withIfMatch(route.handler);
     if (route.data?.interaction === 'search-type') route.handler = withSearchLimits(withDocumentSearchRule(route.handler));
-    if (route.data?.interaction === 'batch') route.handler = withProvideDocumentBundle(route.handler);
-    if (route.data?.interaction === 'create' || route.data?.interaction === 'update') route.handler = withWellFormedBody(route.handler);
+    if (route.data?.interaction === 'batch') route.handler = withBatchOrTransaction(withProvideDocumentBundle(route.handler));
+    if (route.data?.interaction === 'create' || route.data?.interaction === 'update') route.handler = withWellFormedBody(withBodyMatchingUrl(route.handler));
   }
   const add = router.add.bind(router);
   // Later routes (operations) get the same protection as the built-in ones.

@@ -84,6 +84,38 @@ export function withWellFormedBody(handler: FhirRouteHandler): FhirRouteHandler 
   };
 }
 
+/**
+ * The body of a create or update is the resource the URL names (type, and id for an update), and a
+ * bundle posted to the base is a batch or a transaction: checked here so that the refusal carries
+ * its message code, for every way the interaction arrives (conditional create included).
+ */
+export function withBodyMatchingUrl(handler: FhirRouteHandler): FhirRouteHandler {
+  return async (req, ...rest) => {
+    const body = req.body as { resourceType?: unknown; id?: unknown } | undefined;
+    const { resourceType, id } = req.params ?? {};
+    if (isObject(body) && resourceType && body.resourceType !== resourceType) {
+      // The router's own texts: an update names its id; a conditional update or create names a search.
+      if (req.method === 'PUT' && id) throw new OperationOutcomeError(invalidRequest(message('resource-type-incorrect')));
+      if (req.method === 'PUT' || req.headers?.['if-none-exist']) throw new OperationOutcomeError(invalidRequest(message('conditional-type-mismatch')));
+      const found = typeof body.resourceType === 'string' && body.resourceType ? body.resourceType : '<EMPTY>';
+      throw new OperationOutcomeError(invalidRequest(message('resource-type-mismatch', { expected: resourceType, found })));
+    }
+    if (isObject(body) && req.method === 'PUT' && id && body.id !== id) throw new OperationOutcomeError(invalidRequest(message('resource-id-incorrect')));
+    return handler(req, ...rest);
+  };
+}
+
+export function withBatchOrTransaction(handler: FhirRouteHandler): FhirRouteHandler {
+  return async (req, ...rest) => {
+    const bundle = isObject(req.body) ? req.body : {};
+    if (bundle.resourceType !== 'Bundle') throw new OperationOutcomeError(invalidRequest(message('bundle-expected')));
+    if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
+      throw new OperationOutcomeError(invalidRequest(message('bundle-type-unrecognized', { type: String(bundle.type) })));
+    }
+    return handler(req, ...rest);
+  };
+}
+
 function needsBody(input: FhirInput): boolean {
   return ['create', 'update', 'batch', 'transaction', 'patch'].includes(input.interaction ?? '') || input.method === 'PUT' || input.method === 'PATCH';
 }

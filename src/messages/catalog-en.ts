@@ -35,6 +35,12 @@ export const EN = {
   'changed-concurrently': '{reference} was changed by another request; read it again and retry',
   'condition-still-running': 'A request with the same condition is still running; retry',
   'history-parameters-invalid': 'Invalid _count or _since',
+  'resource-type-mismatch': 'Incorrect resource type: expected {expected}, but found {found}',
+  'resource-type-incorrect': 'Incorrect resource type',
+  'conditional-type-mismatch': 'Search type must match resource type for conditional update',
+  'resource-id-incorrect': 'Incorrect resource ID',
+  'bundle-expected': 'Not a bundle',
+  'bundle-type-unrecognized': 'Unrecognized bundle type: {type}',
   // Search (SPEC §1 limits, §8)
   'too-many-search-parameters': 'Too many search parameters',
   'search-text-too-long': 'Search parameters longer than {max} characters in all',

@@ -106,4 +106,38 @@ describe('refusals outside the workflows', () => {
     const nl = await t.admin().post('/fhir/Endpoint').send(body).set('Accept-Language', 'nl');
     expect(nl.body.issue[0].details.text).toBe(`Resource niet conform: ${finding}`);
   });
+
+  it('a body that is not the resource its URL names, checked before the router so that the refusal is coded', async () => {
+    const organization = { resourceType: 'Organization', id: 'org-hopital-du-parc', name: 'Hôpital du Parc' };
+    const otherId = await t.admin().put('/fhir/Organization/another-id').send(organization).set('Accept-Language', 'fr');
+    expect(otherId.status).toBe(400);
+    expect(otherId.body.issue[0].details.text).toBe('id de ressource incorrect');
+    expect(messageOf(otherId.body).code).toBe('resource-id-incorrect');
+    const otherType = await t.admin().post('/fhir/Organization').send({ resourceType: 'Endpoint' });
+    expect(otherType.status).toBe(400);
+    expect(otherType.body.issue[0].details.text).toBe('Incorrect resource type: expected Organization, but found Endpoint');
+    expect(messageOf(otherType.body)).toEqual({ code: 'resource-type-mismatch', params: { expected: 'Organization', found: 'Endpoint' } });
+    const collection = await t.admin().post('/fhir').send({ resourceType: 'Bundle', type: 'collection' }).set('Accept-Language', 'nl');
+    expect(collection.status).toBe(400);
+    expect(collection.body.issue[0].details.text).toBe('Onbekend Bundle-type: collection');
+  });
+
+  it('a conditional create of another type than its URL names keeps its text, now coded, and stores nothing', async () => {
+    const before = (await t.admin().get('/fhir/Endpoint?_summary=count')).body.total;
+    const res = await t
+      .admin()
+      .post('/fhir/Organization')
+      .set('If-None-Exist', 'name=conditional-probe')
+      .send({
+        resourceType: 'Endpoint',
+        status: 'active',
+        connectionType: { code: 'hl7-fhir-rest' },
+        payloadType: [{ text: 'x' }],
+        address: 'https://probe.example/fhir',
+      });
+    expect(res.status).toBe(400);
+    expect(res.body.issue[0].details.text).toBe('Search type must match resource type for conditional update');
+    expect(messageOf(res.body).code).toBe('conditional-type-mismatch');
+    expect((await t.admin().get('/fhir/Endpoint?_summary=count')).body.total).toBe(before);
+  });
 });
