@@ -1,6 +1,6 @@
 import { allOk, created, isOk, OperationOutcomeError } from '@medplum/core';
 import { FhirRouter, type FhirRequest, type FhirRouteHandler } from '@medplum/fhir-router';
-import { invalidRequest, message, messageOutcome } from '../messages/message';
+import { invalidRequest, message, messageDetails, messageOf, messageOutcome } from '../messages/message';
 import { addConformanceRoutes } from './conformance-routes';
 import { databaseUnavailableOutcome } from './database-unavailable';
 import { withDocumentSearchRule } from './document-search-rule';
@@ -29,7 +29,7 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
   for (const route of routes) {
     if (route.method === 'PUT' && route.path.length === 2) route.handler = createdOnFirstVersion(route.handler);
     if ((route.method === 'PATCH' || route.method === 'DELETE') && route.path.length === 2) route.handler = withIfMatch(route.handler);
-    if (route.data?.interaction === 'search-type') route.handler = withSearchLimits(withDocumentSearchRule(route.handler));
+    if (route.data?.interaction === 'search-type') route.handler = withCodedSearchFindings(withSearchLimits(withDocumentSearchRule(route.handler)));
     if (route.data?.interaction === 'batch') route.handler = withBatchOrTransaction(withProvideDocumentBundle(route.handler));
     if (route.data?.interaction === 'create' || route.data?.interaction === 'update') route.handler = withWellFormedBody(withBodyMatchingUrl(route.handler));
   }
@@ -53,6 +53,25 @@ function withSearchLimits(handler: FhirRouteHandler): FhirRouteHandler {
     );
     assertSearchParametersWithinLimits(pairs);
     return handler(req, ...rest);
+  };
+}
+
+/**
+ * Medplum's search parser refuses values it cannot read (a date that is no date, ...) in its own
+ * English words and without a code of ours: coded as one message that quotes the finding.
+ */
+function withCodedSearchFindings(handler: FhirRouteHandler): FhirRouteHandler {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } catch (err) {
+      if (!(err instanceof OperationOutcomeError) || err.outcome.id || (err.outcome.issue ?? []).some((issue) => messageOf(issue))) throw err;
+      const issues = (err.outcome.issue ?? []).map((issue) => ({
+        ...issue,
+        details: messageDetails(message('search-not-understood', { finding: issue.details?.text ?? '' })),
+      }));
+      throw new OperationOutcomeError({ ...err.outcome, issue: issues });
+    }
   };
 }
 

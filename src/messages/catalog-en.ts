@@ -62,6 +62,7 @@ export const EN = {
   'search-number-invalid': "Invalid number '{value}'",
   'search-sort-unknown': "Unknown sort parameter '{name}' for {type}",
   'paging-cursor-invalid': 'Invalid paging cursor',
+  'search-not-understood': '{finding}',
   'document-search-needs-patient': 'A DocumentReference search requires the patient (patient or patient.identifier)',
   'document-search-needs-status': 'A DocumentReference search requires status (for example status=current)',
   // Resource validation (src/fhir/validation.ts and the checks it runs)

@@ -58,6 +58,7 @@ export const FR: Record<MessageCode, string> = {
   'search-number-invalid': "Nombre invalide '{value}'",
   'search-sort-unknown': "Paramètre de tri inconnu '{name}' pour {type}",
   'paging-cursor-invalid': 'Curseur de pagination invalide',
+  'search-not-understood': 'Recherche non comprise : {finding}',
   'document-search-needs-patient': 'Une recherche de DocumentReference exige le patient (patient ou patient.identifier)',
   'document-search-needs-status': 'Une recherche de DocumentReference exige status (par exemple status=current)',
   'resource-expected': 'Une ressource est attendue (un objet JSON)',

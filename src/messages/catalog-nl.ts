@@ -58,6 +58,7 @@ export const NL: Record<MessageCode, string> = {
   'search-number-invalid': "Ongeldig getal '{value}'",
   'search-sort-unknown': "Onbekende sorteerparameter '{name}' voor {type}",
   'paging-cursor-invalid': 'Ongeldige pagineringscursor',
+  'search-not-understood': 'Zoekopdracht niet begrepen: {finding}',
   'document-search-needs-patient': 'Een zoekopdracht naar DocumentReference vereist de patiënt (patient of patient.identifier)',
   'document-search-needs-status': 'Een zoekopdracht naar DocumentReference vereist status (bijvoorbeeld status=current)',
   'resource-expected': 'Een resource wordt verwacht (een JSON-object)',

@@ -105,6 +105,12 @@ describe('refusals outside the workflows', () => {
     expect(messageOf(en.body)).toEqual({ code: 'resource-not-conformant', params: { finding } });
     const nl = await t.admin().post('/fhir/Endpoint').send(body).set('Accept-Language', 'nl');
     expect(nl.body.issue[0].details.text).toBe(`Resource niet conform: ${finding}`);
+    // The same for what the search parser cannot read.
+    const date = await t.admin().get('/fhir/Organization?_lastUpdated=notadate').set('Accept-Language', 'fr');
+    expect(date.status).toBe(400);
+    const parsed = messageOf(date.body);
+    expect(parsed.code).toBe('search-not-understood');
+    expect(date.body.issue[0].details.text).toBe(`Recherche non comprise : ${parsed.params.finding}`);
   });
 
   it('a body that is not the resource its URL names, checked before the router so that the refusal is coded', async () => {
