@@ -5,8 +5,8 @@
  */
 import supertest from 'supertest';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
-import { careTeam, consentFor as consent, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
-import { MARIE, LUC, LUCAS, PIETER, SSIN_SYSTEM, NIHII_SYSTEM, SSIN, NIHII, practitionerClaims, stored, ownHub } from '../support/seeded-hub';
+import { careTeam, consentFor as consent, documentFor, NETWORK_DATE } from '../support/network';
+import { MARIE, LUC, PIETER, SSIN_SYSTEM, NIHII_SYSTEM, NIHII, practitionerClaims, stored, ownHub } from '../support/seeded-hub';
 
 describe('writes: hidden vs missing', () => {
   const hub = ownHub();
