@@ -1,6 +1,6 @@
 import { allOk, created, isOk, OperationOutcomeError } from '@medplum/core';
 import { FhirRouter, type FhirRequest, type FhirRouteHandler } from '@medplum/fhir-router';
-import { invalidRequest, message, messageDetails, messageOf, messageOutcome } from '../messages/message';
+import { invalidRequest, message, messageDetails, messageOf, messageOutcome, type Message } from '../messages/message';
 import { addConformanceRoutes } from './conformance-routes';
 import { databaseUnavailableOutcome } from './database-unavailable';
 import { withDocumentSearchRule } from './document-search-rule';
@@ -29,8 +29,13 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
   for (const route of routes) {
     if (route.method === 'PUT' && route.path.length === 2) route.handler = createdOnFirstVersion(route.handler);
     if ((route.method === 'PATCH' || route.method === 'DELETE') && route.path.length === 2) route.handler = withIfMatch(route.handler);
-    if (route.data?.interaction === 'search-type') route.handler = withCodedSearchFindings(withSearchLimits(withDocumentSearchRule(route.handler)));
-    if (route.data?.interaction === 'batch') route.handler = withBatchOrTransaction(withProvideDocumentBundle(route.handler));
+    if (route.data?.interaction === 'search-type')
+      route.handler = withCodedFindings((finding) => message('search-not-understood', { finding }), withSearchLimits(withDocumentSearchRule(route.handler)));
+    if (route.data?.interaction === 'batch')
+      route.handler = withCodedFindings(
+        (finding) => message('bundle-not-understood', { finding }),
+        withBatchOrTransaction(withProvideDocumentBundle(route.handler))
+      );
     if (route.data?.interaction === 'create' || route.data?.interaction === 'update') route.handler = withWellFormedBody(withBodyMatchingUrl(route.handler));
   }
   const add = router.add.bind(router);
@@ -57,10 +62,11 @@ function withSearchLimits(handler: FhirRouteHandler): FhirRouteHandler {
 }
 
 /**
- * Medplum's search parser refuses values it cannot read (a date that is no date, ...) in its own
- * English words and without a code of ours: coded as one message that quotes the finding.
+ * Medplum's search parser and batch engine refuse what they cannot read (a date that is no date,
+ * an entry without a request URL) in their own English words, without a code of ours: coded as
+ * one message that quotes the finding.
  */
-function withCodedSearchFindings(handler: FhirRouteHandler): FhirRouteHandler {
+function withCodedFindings(coded: (finding: string) => Message, handler: FhirRouteHandler): FhirRouteHandler {
   return async (...args) => {
     try {
       return await handler(...args);
@@ -68,7 +74,7 @@ function withCodedSearchFindings(handler: FhirRouteHandler): FhirRouteHandler {
       if (!(err instanceof OperationOutcomeError) || err.outcome.id || (err.outcome.issue ?? []).some((issue) => messageOf(issue))) throw err;
       const issues = (err.outcome.issue ?? []).map((issue) => ({
         ...issue,
-        details: messageDetails(message('search-not-understood', { finding: issue.details?.text ?? '' })),
+        details: messageDetails(coded(issue.details?.text ?? '')),
       }));
       throw new OperationOutcomeError({ ...err.outcome, issue: issues });
     }

@@ -40,6 +40,7 @@ export const EN = {
   'conditional-type-mismatch': 'Search type must match resource type for conditional update',
   'resource-id-incorrect': 'Incorrect resource ID',
   'bundle-expected': 'Not a bundle',
+  'bundle-not-understood': '{finding}',
   'bundle-type-unrecognized': 'Unrecognized bundle type: {type}',
   // Search (SPEC §1 limits, §8)
   'too-many-search-parameters': 'Too many search parameters',

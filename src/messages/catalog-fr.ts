@@ -37,6 +37,7 @@ export const FR: Record<MessageCode, string> = {
   'conditional-type-mismatch': 'Le type de la recherche doit être celui de la ressource (écriture conditionnelle)',
   'resource-id-incorrect': 'id de ressource incorrect',
   'bundle-expected': "Ce n'est pas un Bundle",
+  'bundle-not-understood': 'Bundle non compris : {finding}',
   'bundle-type-unrecognized': 'Type de Bundle non reconnu : {type}',
   'too-many-search-parameters': 'Trop de paramètres de recherche',
   'search-text-too-long': 'Paramètres de recherche de plus de {max} caractères au total',

@@ -37,6 +37,7 @@ export const NL: Record<MessageCode, string> = {
   'conditional-type-mismatch': 'Het zoektype moet het resourcetype zijn (voorwaardelijke schrijfbewerking)',
   'resource-id-incorrect': 'Onjuiste resource-id',
   'bundle-expected': 'Geen Bundle',
+  'bundle-not-understood': 'Bundle niet begrepen: {finding}',
   'bundle-type-unrecognized': 'Onbekend Bundle-type: {type}',
   'too-many-search-parameters': 'Te veel zoekparameters',
   'search-text-too-long': 'Zoekparameters langer dan {max} tekens in totaal',

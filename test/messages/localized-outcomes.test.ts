@@ -126,6 +126,16 @@ describe('refusals outside the workflows', () => {
     const collection = await t.admin().post('/fhir').send({ resourceType: 'Bundle', type: 'collection' }).set('Accept-Language', 'nl');
     expect(collection.status).toBe(400);
     expect(collection.body.issue[0].details.text).toBe('Onbekend Bundle-type: collection');
+    // What the batch engine cannot read comes coded too, quoting its finding.
+    const noUrl = await t
+      .admin()
+      .post('/fhir')
+      .send({ resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { resourceType: 'Organization', name: 'x' }, request: { method: 'POST' } }] })
+      .set('Accept-Language', 'fr');
+    expect(noUrl.status).toBe(400);
+    const engine = messageOf(noUrl.body);
+    expect(engine.code).toBe('bundle-not-understood');
+    expect(noUrl.body.issue[0].details.text).toBe(`Bundle non compris : ${engine.params.finding}`);
   });
 
   it('a conditional create of another type than its URL names keeps its text, now coded, and stores nothing', async () => {
