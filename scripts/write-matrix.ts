@@ -26,7 +26,6 @@ function practitioner(links: { type: string }[], extra: Partial<PractitionerFact
     consented: new Set([P]),
     excludedBy: new Set(),
     hiddenAlways: new Set(),
-    hiddenUnlessAuthor: new Set(),
     ...extra,
   };
 }

@@ -9,11 +9,13 @@ import { createTokenVerifier } from './identity/verify-token';
 import { createLogger, describeError, type Logger } from './log';
 import { accessPolicyFor } from './policy/access-policy';
 import { loadFacts } from './policy/facts';
+import { factsScopeOf } from './policy/request-scope';
 import type { Database } from './store/database';
 import { pingDatabase } from './store/database';
 import { ensureIndexes } from './store/indexes';
 import { provisionPostgresIndexes } from './store/postgres-indexes';
 import { backfillGuards } from './policy/unique-states';
+import { backfillFactWindows } from './policy/fact-windows-backfill';
 import { relativeReference } from './fhir/search-values';
 import { ResourceStore, type StoreFaults } from './store/resource-store';
 import { SERVED_TYPES } from './fhir/served-types';
@@ -59,6 +61,12 @@ export async function createHub(config: HubConfig, database: Database, options: 
   if (recovered.aborted || recovered.completed) log.warn('decided batch commits interrupted by a crash', recovered);
   const guards = await backfillGuards(store, (ref) => (ref ? relativeReference(ref, config.baseUrl) : undefined));
   if (guards.entered) log.info('guards entered for data written before them', guards);
+  const windows = await backfillFactWindows(
+    store,
+    (ref) => (ref ? relativeReference(ref, config.baseUrl) : undefined),
+    (options.clock ?? (() => new Date()))()
+  );
+  if (windows.patients || windows.restricted || windows.unrestricted) log.info('consent and author-only windows set on data written before them', windows);
   if (isDevelopmentMode(config)) ensureDevKeyPair(config.dataDir);
   // Told of every commit once federation is set up: the publisher of consents, links and practitioners.
   let onCommitted: WriteObserver | undefined;
@@ -85,7 +93,12 @@ export async function createHub(config: HubConfig, database: Database, options: 
     verifyToken: refuseHubRole(userTokens, federation?.mode === 'metahub'),
     policyFor:
       options.policyFor ??
-      (async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now, federation?.access.nationalAccessOf(principal)), now)),
+      (async (principal, now, scope) =>
+        accessPolicyFor(
+          principal,
+          await loadFacts(store, principal, now, federation?.access.nationalAccessOf(principal), await factsScopeOf(store, principal, scope)),
+          now
+        )),
     federation,
     clock: options.clock ?? (() => new Date()),
     ready: () => pingDatabase(database.db),

@@ -6,6 +6,7 @@ import type { AuditWriter } from './audit/audit-trail';
 import type { TokenVerifier } from './http/authenticate';
 import type { AccessPolicy } from './policy/access-policy';
 import type { Principal } from './policy/principal';
+import type { RequestScope } from './policy/request-scope';
 import type { Federation } from './federation/federation';
 
 /** The running hub's parts, assembled once at start-up (src/main.ts) or by a test. */
@@ -22,8 +23,11 @@ export interface Hub {
    * systemPolicy().
    */
   openRepository(policy: AccessPolicy, now: Date, options?: { lenient?: boolean }): HubRepository;
-  /** The caller's policy for one request: its facts are loaded here, once. */
-  policyFor(principal: Principal, now: Date): Promise<AccessPolicy>;
+  /**
+   * The caller's policy for one request: its facts are loaded here, once; for the one patient the
+   * request concerns when `scope` says which (a professional's facts then read that patient's links only).
+   */
+  policyFor(principal: Principal, now: Date, scope?: RequestScope): Promise<AccessPolicy>;
   /** The request clock; tests inject one so time-dependent rules are tested without sleeping. */
   clock(): Date;
   /** Database reachability for /readyz. */

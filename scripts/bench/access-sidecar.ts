@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Db } from 'mongodb';
 import { toStoredResource } from '../../src/fhir/stored-form';
-import { computeAccessFields, type AccessLookups } from '../../src/policy/access-fields';
+import { computeAccessFields, NO_RESTRICTION, type AccessLookups } from '../../src/policy/access-fields';
 import { storeLookups } from '../../src/policy/access-lookups';
 import { ResourceStore } from '../../src/store/resource-store';
 import type { StoredResource } from '../../src/store/stored-resource';
@@ -11,21 +11,28 @@ export type StoredFormBuilder = (resource: Resource & { id: string }) => Promise
 /**
  * Builds the stored form the hub writes for version 1 of a resource: search sidecar, and the access
  * sidecar computed by the policy layer with its lookups on this database (as HubRepository does).
- * A patient's consent window is looked up once: no Consent is written while the builder is used.
+ * A patient's consent window is looked up once it is found (the Consents are seeded with this
+ * builder first, the links and documents after them); the seed writes no document restriction,
+ * so no document has an author-only window and none is looked up per document.
  */
 export function storedFormBuilder(db: Db, baseUrl: string): StoredFormBuilder {
   const fromStore = storeLookups(new ResourceStore(db), baseUrl, new Date());
   const windows = new Map<string, ReturnType<AccessLookups['consentWindow']>>();
+  // A batch builds 1,000 stored forms at once: a few look-ups in flight keep FerretDB's connection pool from running dry.
+  const inFlight = limiter(LOOKUPS_IN_FLIGHT);
   const lookups: AccessLookups = {
     ...fromStore,
     consentWindow: (patient) => {
       let window = windows.get(patient);
       if (!window) {
-        window = fromStore.consentWindow(patient);
+        window = inFlight(() => fromStore.consentWindow(patient));
         windows.set(patient, window);
+        // Not found yet (its Consent is being seeded): ask again next time.
+        void window.then((w) => w.consentRecord || windows.delete(patient));
       }
       return window;
     },
+    authorOnlyWindow: async () => NO_RESTRICTION,
   };
   return async (resource) => {
     const now = new Date();
@@ -33,4 +40,25 @@ export function storedFormBuilder(db: Db, baseUrl: string): StoredFormBuilder {
     const access = await computeAccessFields(withMeta, lookups);
     return toStoredResource(resource, 1, now, baseUrl, { ...access });
   };
+}
+
+const LOOKUPS_IN_FLIGHT = 8;
+
+/** Runs at most `max` of the given tasks at once, the others queued in call order. */
+function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const release = () => {
+    running--;
+    queue.shift()?.();
+  };
+  return <T>(task: () => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      const start = () => {
+        running++;
+        task().then(resolve, reject).finally(release);
+      };
+      if (running < max) start();
+      else queue.push(start);
+    });
 }

@@ -11,7 +11,12 @@ export const GENESIS = '0'.repeat(64);
  * chain per user (`user:<sub>`).
  */
 export function chainOf(patient: string | undefined, userSub: string): string {
-  return patient ?? `user:${userSub}`;
+  return patient ? patientChain(patient) : `user:${userSub}`;
+}
+
+/** The chain holding every event about one patient's record (`Patient/<id>`): that patient's trail. */
+export function patientChain(patient: string): string {
+  return patient;
 }
 
 /** A FHIR id (64 characters at most) from the chain and the position in it; unique by construction. */

@@ -8,7 +8,11 @@ import type { HubRepository } from './hub-repository';
 import { withElements, withSummary } from './resource-shape';
 import { compileCriteria } from './search-criteria';
 import { assertSearchRequestWithinLimits } from './search-limits';
-import { decodeCursor, DEFAULT_COUNT, encodeCursor, MAX_COUNT, sortKeysOf } from './search-paging';
+import { decodeCursor, decodeTrailCursor, DEFAULT_COUNT, encodeCursor, encodeTrailCursor, MAX_COUNT, sortKeysOf } from './search-paging';
+import { trailSearchPlan, type TrailSearchPlan } from './trail-search';
+import { readTrailPage } from '../audit/trail-reader';
+import { AuditStore } from '../store/audit-store';
+import { matchesCondition } from '../store/condition-eval';
 import { isServedType } from './served-types';
 import { SSIN } from '../vocabulary';
 
@@ -25,6 +29,8 @@ export async function executeSearch(repo: HubRepository, store: ResourceStore, o
   // Links carry the page size really used, so a capped _count shows as capped.
   const request: SearchRequest = original.count === 0 ? original : { ...original, count: Math.min(original.count ?? DEFAULT_COUNT, MAX_COUNT) };
   const type = request.resourceType;
+  const trail = trailSearchPlan(request, ctx.policy.readScope(type, 's'), ctx.baseUrl);
+  if (trail) return executeTrailSearch(repo, store, request, trail);
   const { where: criteria, ignored } = await compileCriteria(type, request.filters ?? [], {
     baseUrl: ctx.baseUrl,
     lenient: ctx.lenient,
@@ -65,6 +71,47 @@ export async function executeSearch(repo: HubRepository, store: ResourceStore, o
     links.push(pageLink('previous', ctx.baseUrl, request, ignored, encodeCursor({ direction: 'before', values: keyValuesOf(first, page.keys) })));
   }
 
+  for (const doc of page.docs) repo.found(type, doc);
+  const entries: BundleEntry[] = page.docs.map((doc) => ({
+    fullUrl: `${ctx.baseUrl}/${type}/${doc._id}`,
+    resource: shape(repo.shown(doc.r), request),
+    search: { mode: 'match' },
+  }));
+  entries.push(...(await includedEntries(repo, store, page.docs, request)));
+  return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link: links, entry: entries };
+}
+
+/**
+ * A patient's audit trail read along its chains (trail-search.ts): the same Bundle as any search
+ * (entries, `total` when asked or when the first page holds everything, next link, includes), each
+ * event held to the caller's read scope and the other criteria. Counting, when asked, is the one
+ * query over the whole trail: the events of those chains that the same condition admits.
+ */
+async function executeTrailSearch(repo: HubRepository, store: ResourceStore, request: SearchRequest, plan: TrailSearchPlan): Promise<Bundle> {
+  const { ctx } = repo;
+  const type = request.resourceType;
+  const { where: criteria, ignored } = await compileCriteria(type, plan.others, {
+    baseUrl: ctx.baseUrl,
+    lenient: ctx.lenient,
+    resolveChain: (targetType, filter) => chainedIds(repo, store, targetType, filter),
+  });
+  const admitted = and(criteria, ctx.policy.readScope(type, 's'));
+  const inTrail = and(fieldIn('access.chain', plan.chains), admitted);
+  if (request.count === 0) {
+    return { resourceType: 'Bundle', type: 'searchset', total: await store.count(type, inTrail), link: [selfLink(ctx.baseUrl, request, ignored)] };
+  }
+  const from = request.cursor ? decodeTrailCursor(request.cursor) : undefined;
+  const page = await readTrailPage(new AuditStore(store.db), {
+    chains: plan.chains,
+    newestFirst: plan.newestFirst,
+    count: request.count ?? DEFAULT_COUNT,
+    from,
+    admits: (doc) => !doc.del && matchesCondition(admitted, doc),
+  });
+  const countAsked = request.total === 'accurate' || request.total === 'estimate';
+  const total = countAsked ? await store.count(type, inTrail) : !from && !page.next ? page.docs.length : undefined;
+  const links: BundleLink[] = [selfLink(ctx.baseUrl, request, ignored)];
+  if (page.next) links.push(pageLink('next', ctx.baseUrl, request, ignored, encodeTrailCursor(page.next)));
   for (const doc of page.docs) repo.found(type, doc);
   const entries: BundleEntry[] = page.docs.map((doc) => ({
     fullUrl: `${ctx.baseUrl}/${type}/${doc._id}`,

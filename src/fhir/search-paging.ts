@@ -43,3 +43,21 @@ export function decodeCursor(text: string, keyCount: number): Cursor {
     throw new OperationOutcomeError(invalidRequest(message('paging-cursor-invalid'), '_cursor'));
   }
 }
+
+/** The cursor of a trail read (trail-search.ts): per chain, the sequence number the next page starts at. */
+export function encodeTrailCursor(positions: Record<string, number>): string {
+  return Buffer.from(JSON.stringify({ t: positions })).toString('base64url');
+}
+
+export function decodeTrailCursor(text: string): Record<string, number> {
+  try {
+    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { t?: unknown };
+    const positions = parsed.t;
+    if (!positions || typeof positions !== 'object' || Array.isArray(positions)) throw new Error('shape');
+    const entries = Object.entries(positions as Record<string, unknown>);
+    if (!entries.every(([, seq]) => Number.isSafeInteger(seq) && (seq as number) >= 0)) throw new Error('value');
+    return Object.fromEntries(entries) as Record<string, number>;
+  } catch {
+    throw new OperationOutcomeError(badRequest('Invalid paging cursor', '_cursor'));
+  }
+}

@@ -24,7 +24,8 @@ export async function syncSumehrEntries(
 /**
  * SPEC §4: a SUMEHR's Composition and entries are read under its DocumentReference's policy, also
  * when it changes later: a label set on (or a withdrawal of) the DocumentReference reaches them.
- * Restrictions follow through the facts (a restricted DocumentReference hides its Composition).
+ * So do restrictions without actor (their author-only window); restrictions naming a professional
+ * follow through the facts (a DocumentReference hidden from them hides its Composition).
  */
 async function followDocumentReferences(
   store: ResourceStore,
@@ -38,7 +39,13 @@ async function followDocumentReferences(
     for (const target of safe) {
       const composition = await store.readFactById('Composition', target.split('/')[1]);
       if (!composition || composition.a.patient !== w.doc.a.patient || !isSumehrComposition(composition.r as Composition)) continue;
-      const follows = { label: w.doc.a.label, ...(w.doc.del || w.doc.a.current === false ? { current: false } : {}) };
+      const follows = {
+        label: w.doc.a.label,
+        // Restrictions without actor name the DocumentReference: its author-only window hides the SUMEHR too.
+        authorOnlyFrom: w.doc.a.authorOnlyFrom,
+        authorOnlyUntil: w.doc.a.authorOnlyUntil,
+        ...(w.doc.del || w.doc.a.current === false ? { current: false } : {}),
+      };
       await store.setAccessFieldsById('Composition', composition._id, follows);
       await lendToEntries(store, relative, composition.r as Composition, { ...composition.a, ...follows, document: target });
     }

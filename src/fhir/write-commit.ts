@@ -5,6 +5,7 @@ import { endLinksOf, endLinksOfExcluded } from './link-ending';
 import { syncSumehrEntries } from './sumehr-entries';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
+import { afterRestrictionWrite, beforeRestrictionWrite, restrictedDocumentsOf } from '../policy/restriction-sync';
 import { guardPlan } from '../policy/unique-states';
 import { VersionConflictError, type GuardPlan, type ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
@@ -17,8 +18,9 @@ const referenceOf = (w: PlannedWrite): string => `${w.type}/${w.doc._id}/_histor
 
 /**
  * Stores checked writes (one, or a bundle's all at once) and keeps the facts that depend on them
- * right: the consent window of the patient's clinical resources (fail-closed order around the
- * write), links ended by a revocation, and Binaries' access fields under their DocumentReference.
+ * right: the consent window of the patient's resources and the author-only window of restricted
+ * documents (fail-closed order around the write), links ended by a revocation, and Binaries'
+ * access fields under their DocumentReference.
  */
 export async function storeWrites(
   store: ResourceStore,
@@ -31,14 +33,19 @@ export async function storeWrites(
   const consentPatients = [
     ...new Set(writes.flatMap((w) => [hubSharingPatient(w.doc.r, relative), hubSharingPatient(w.previous?.r, relative)]).filter((p): p is string => !!p)),
   ];
+  const restricted = restrictedDocumentsOf(writes);
   if (consentPatients.length) await beforeConsentWrite(store, consentPatients);
+  if (restricted.length) await beforeRestrictionWrite(store, restricted, relative);
   try {
     await write(store, writes, guardPlan(store, writes, relative), ifMatch);
   } finally {
     if (consentPatients.length) await afterConsentWrite(store, consentPatients);
+    if (restricted.length) await afterRestrictionWrite(store, restricted, relative, ctx.now);
   }
   try {
     await followUps(store, ctx, relative, writes, consentPatients);
+    // A document written with its restriction (one bundle) lent its pre-restriction fields to its Binaries and SUMEHR just now.
+    if (restricted.length && writes.some((w) => w.type === 'DocumentReference')) await afterRestrictionWrite(store, restricted, relative, ctx.now);
   } catch (err) {
     // The writes are stored: a 503 must say so (SPEC §9), not "nothing was stored".
     if (isDatabaseUnavailable(err)) throw new WriteStoredError(writes.map(referenceOf));

@@ -5,6 +5,7 @@ import type { Request, Response } from 'express';
 import { auditRequest } from '../audit/audit-request';
 import { DATABASE_UNAVAILABLE_ID, databaseUnavailableOutcome, storedButUnavailableOutcome } from '../fhir/database-unavailable';
 import { checkFhirInput } from '../fhir/input-gate';
+import { requestPatientOf } from '../fhir/request-patient';
 import type { Hub } from '../hub-parts';
 import { requestRepository } from './request-repository';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
@@ -66,7 +67,7 @@ export async function runFhirRequest(
     if (!(err instanceof OperationOutcomeError)) throw err;
     return { result: err.outcome, status: 400 };
   }
-  const repo = await requestRepository(hub, req, res);
+  const repo = await requestRepository(hub, req, res, route ? requestPatientOf(method, route.data?.interaction, route.params, query) : undefined);
   const isSearchPost = method === 'POST' && route?.data?.interaction === 'search-type';
   const fhirRequest: FhirRequest = {
     method,

@@ -40,6 +40,18 @@ export interface AccessFields {
    */
   consentFrom?: Date;
   consentUntil?: Date;
+  /**
+   * `Consent/<id>` of that consent ('' when none): the basis an audited access through a link
+   * rests on. Links and grants carry the window too, so the facts need no Consent query per patient.
+   */
+  consentRecord?: string;
+  /**
+   * The window of the document-restriction Consents without actor on the governing document: while
+   * authorOnlyFrom <= now <= authorOnlyUntil only its author among professionals sees it
+   * (maintained by restriction-sync; no restriction: both DISTANT_PAST). Missing = restricted.
+   */
+  authorOnlyFrom?: Date;
+  authorOnlyUntil?: Date;
   /** The DocumentReference whose restrictions and status govern this resource (itself, or a Binary's context). */
   document?: string;
   /** Patient SSIN, unique across Patients (indexed). */
@@ -57,6 +69,8 @@ export interface AccessLookups {
   /** The request time, for documents that carry no date of their own. */
   now: Date;
   consentWindow(patient: string): Promise<ConsentWindow>;
+  /** The window in which restrictions without actor hide this document (`DocumentReference/<id>`). */
+  authorOnlyWindow(document: string): Promise<AuthorOnlyWindow>;
   /** Institution default for a document class: SPEC §10 release-default. */
   releaseDefault(custodian: string | undefined, docClass: string): Promise<{ rule: string; delayDays?: number } | undefined>;
   /** A GP's SUMEHR default (`never` or `immediate`). */
@@ -70,19 +84,33 @@ export interface AccessLookups {
 export interface ConsentWindow {
   consentFrom: Date;
   consentUntil: Date;
+  consentRecord: string;
 }
-export const NO_CONSENT: ConsentWindow = { consentFrom: DISTANT_PAST, consentUntil: DISTANT_PAST };
+export const NO_CONSENT: ConsentWindow = { consentFrom: DISTANT_PAST, consentUntil: DISTANT_PAST, consentRecord: '' };
+
+export interface AuthorOnlyWindow {
+  authorOnlyFrom: Date;
+  authorOnlyUntil: Date;
+}
+export const NO_RESTRICTION: AuthorOnlyWindow = { authorOnlyFrom: DISTANT_PAST, authorOnlyUntil: DISTANT_PAST };
+/** While a restriction is being written: hidden from every professional but the author (fail closed). */
+export const RESTRICTED_PENDING: AuthorOnlyWindow = { authorOnlyFrom: DISTANT_PAST, authorOnlyUntil: DISTANT_FUTURE };
 
 export async function computeAccessFields(resource: Resource, lookups: AccessLookups): Promise<AccessFields> {
   const ref = (reference: Reference | undefined) => lookups.relative(reference?.reference);
   switch (resource.resourceType) {
     case 'Patient':
       return { patient: `Patient/${resource.id}`, ssin: ssinOf(resource as Patient) };
-    case 'Consent':
-      return { patient: ref((resource as Consent).patient), kind: consentKindOf(resource as Consent) };
+    // Links and consents carry the patient's consent window (consent-sync keeps it), so a
+    // professional's links query also tells which linked patients are consented now.
+    case 'Consent': {
+      const patient = ref((resource as Consent).patient);
+      return { patient, kind: consentKindOf(resource as Consent), ...(await windowOf(patient, lookups)) };
+    }
     case 'CareTeam': {
       const team = resource as CareTeam;
-      return { patient: ref(team.subject), members: (team.participant ?? []).map((p) => ref(p.member)).filter(isString) };
+      const patient = ref(team.subject);
+      return { patient, members: (team.participant ?? []).map((p) => ref(p.member)).filter(isString), ...(await windowOf(patient, lookups)) };
     }
     case 'RelatedPerson':
       return { patient: ref((resource as RelatedPerson).patient) };
@@ -128,8 +156,15 @@ async function sumehrEntryFields(resource: Resource, lookups: AccessLookups): Pr
 }
 
 async function clinical(resource: Resource, fields: AccessFields, lookups: AccessLookups): Promise<AccessFields> {
-  const window = fields.patient ? await lookups.consentWindow(fields.patient) : NO_CONSENT;
-  return { document: `${resource.resourceType}/${resource.id}`, ...fields, clinical: true, ...window };
+  const document = fields.document ?? `${resource.resourceType}/${resource.id}`;
+  // Only DocumentReferences are named by restrictions; a SUMEHR's Composition follows its
+  // DocumentReference's window (fhir/sumehr-entries.ts), a Binary copies its context's fields.
+  const restriction = document.startsWith('DocumentReference/') ? await lookups.authorOnlyWindow(document) : NO_RESTRICTION;
+  return { document, ...fields, clinical: true, ...(await windowOf(fields.patient, lookups)), ...restriction };
+}
+
+function windowOf(patient: string | undefined, lookups: AccessLookups): Promise<ConsentWindow> {
+  return patient ? lookups.consentWindow(patient) : Promise.resolve(NO_CONSENT);
 }
 
 async function documentReferenceFields(doc: DocumentReference, lookups: AccessLookups): Promise<AccessFields> {

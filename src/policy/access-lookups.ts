@@ -3,7 +3,7 @@ import { DISTANT_FUTURE, DISTANT_PAST, parseFhirDate, relativeReference } from '
 import { and, fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
-import { NO_CONSENT, type AccessFields, type AccessLookups, type ConsentWindow } from './access-fields';
+import { NO_CONSENT, NO_RESTRICTION, type AccessFields, type AccessLookups, type AuthorOnlyWindow, type ConsentWindow } from './access-fields';
 import { CONSENT_KIND, RELEASE_DEFAULT_EXT, SUMEHR_ACCESS_EXT, SUMEHR_LOINC } from '../vocabulary';
 
 export interface LookupReaders {
@@ -26,6 +26,7 @@ export function storeLookups(store: ResourceStore, baseUrl: string, now: Date, r
     relative,
     now,
     consentWindow: (patient) => hubSharingWindow(store, patient),
+    authorOnlyWindow: (document) => authorOnlyWindow(store, document, now),
     async releaseDefault(custodian, docClass) {
       const org = custodian ? ((await readOne(custodian))?.r as Organization | undefined) : undefined;
       const setting = org?.extension
@@ -69,5 +70,29 @@ export async function hubSharingWindow(store: ResourceStore, patient: string): P
   // A date-only end lasts to the end of that day, as in the search sidecar and the facts.
   const from = period?.start ? parseFhirDate(period.start)?.lo : DISTANT_PAST;
   const until = period?.end ? parseFhirDate(period.end)?.hi : DISTANT_FUTURE;
-  return from && until ? { consentFrom: from, consentUntil: until } : NO_CONSENT;
+  return from && until ? { consentFrom: from, consentUntil: until, consentRecord: `Consent/${active._id}` } : NO_CONSENT;
+}
+
+/**
+ * Rule 6's fact for the sidecar: when the active document-restriction Consents without actor that
+ * name this DocumentReference hide it from every professional but its author. Kept as dates so a
+ * time-bounded restriction starts and ends by the query at its time, not by a job. Several windows
+ * become their hull (windows already over at `now` are left out): between two disjoint restrictions
+ * the document stays hidden, the fail-closed side of an exact union the query could not express.
+ */
+export async function authorOnlyWindow(store: ResourceStore, document: string, now: Date): Promise<AuthorOnlyWindow> {
+  const restrictions = await store.readFacts(
+    'Consent',
+    and(fieldIn('keys.data', [document]), fieldIn('keys.category', [`${CONSENT_KIND}|document-restriction`]), fieldIn('keys.status', ['active']))
+  );
+  const windows = restrictions
+    .filter((c) => !c.s.actor && !c.s['actor:identifier'])
+    // The search sidecar's range of provision.period (a date-only end lasts to the end of that day).
+    .map((c) => ({ from: c.dl?.period ?? DISTANT_PAST, until: c.dh?.period ?? DISTANT_FUTURE }))
+    .filter((w) => w.until.getTime() >= now.getTime());
+  if (!windows.length) return NO_RESTRICTION;
+  return {
+    authorOnlyFrom: new Date(Math.min(...windows.map((w) => w.from.getTime()))),
+    authorOnlyUntil: new Date(Math.max(...windows.map((w) => w.until.getTime()))),
+  };
 }

@@ -5,8 +5,9 @@ import { hubSharingWindow } from './access-lookups';
 import { CLINICAL_TYPES } from './resource-classes';
 
 /**
- * Keeps the consent window of a patient's clinical resources equal to their active hub-sharing
- * consent (rule 2 for the author path, where consent cannot come from per-request facts).
+ * Keeps the consent window of a patient's clinical resources, links and consents equal to their
+ * active hub-sharing consent: rule 2 for the author path, and for the link path read off the links
+ * (and grants) themselves, so the facts need no Consent query per linked patient.
  * Fail-closed order: before a consent write the window is closed; after it, it is set from the
  * stored truth (also when the write failed). A crash in between hides, never shows.
  */
@@ -23,6 +24,9 @@ export async function afterConsentWrite(store: ResourceStore, patients: string[]
   for (const patient of patients) await setWindow(store, patient, await hubSharingWindow(store, patient));
 }
 
+/** Links and grants first: they open the link path, the documents only follow it. */
+const WINDOW_TYPES = ['CareTeam', 'Consent', ...CLINICAL_TYPES];
+
 async function setWindow(store: ResourceStore, patient: string, window: typeof NO_CONSENT): Promise<void> {
-  for (const type of CLINICAL_TYPES) await store.setAccessFields(type, 'patient', patient, { ...window });
+  for (const type of WINDOW_TYPES) await store.setAccessFields(type, 'patient', patient, { ...window });
 }

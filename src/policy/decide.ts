@@ -42,10 +42,24 @@ function consentedAt(fields: AccessFields, now: Date): boolean {
   return !!fields.consentFrom && !!fields.consentUntil && fields.consentFrom.getTime() <= now.getTime() && now.getTime() <= fields.consentUntil.getTime();
 }
 
+/**
+ * Rule 6 for restrictions without actor, as the sidecar knows it: the author-only window contains
+ * now. A sidecar without the window counts as restricted (fail closed), as in narrow().
+ */
+function authorOnlyAt(fields: AccessFields, now: Date): boolean {
+  const t = now.getTime();
+  return (
+    !(fields.authorOnlyUntil instanceof Date && fields.authorOnlyUntil.getTime() < t) &&
+    !(fields.authorOnlyFrom instanceof Date && fields.authorOnlyFrom.getTime() > t)
+  );
+}
+
 function practitionerMaySee(f: PractitionerFacts, r: ResourceUnderDecision, now: Date, exactSsinLookup?: string): boolean {
   // Rule 1 (active, registered, qualified as claimed).
   if (!f.eligible || !f.self) return false;
   const patient = r.fields.patient;
+  // Facts loaded for one patient: nothing of another patient (mirrors narrow).
+  if (f.scopedTo !== undefined && patient !== f.scopedTo) return false;
   const linkedAndConsented = !!patient && f.links.some((l) => l.patient === patient) && f.consented.has(patient) && !f.excludedBy.has(patient);
   switch (r.resourceType) {
     case 'Patient':
@@ -72,7 +86,7 @@ function practitionerMaySee(f: PractitionerFacts, r: ResourceUnderDecision, now:
   // Rule 6: document restrictions, then the confidentiality label.
   const document = r.fields.document ?? '';
   if (f.hiddenAlways.has(document)) return false;
-  if (f.hiddenUnlessAuthor.has(document) && !isAuthor) return false;
+  if (authorOnlyAt(r.fields, now) && !isAuthor) return false;
   switch (r.fields.label) {
     case 'N':
       return true;

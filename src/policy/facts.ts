@@ -33,16 +33,22 @@ export interface PractitionerFacts {
   profession: string;
   /** Active links naming the practitioner or the institution it acts for, plus grants to it. */
   links: LinkFact[];
-  /** Patients (of the linked ones) with an active hub-sharing consent now. */
+  /** Patients (of the linked ones) with an active hub-sharing consent now, read off the links' consent window. */
   consented: Set<string>;
   /** Patients with an active exclusion naming the practitioner. */
   excludedBy: Set<string>;
-  /** Documents (`DocumentReference/<id>`) hidden from this practitioner by a restriction naming it. */
+  /**
+   * Documents (`DocumentReference/<id>`) hidden from this practitioner by a restriction naming it.
+   * Restrictions without actor are on the documents' own sidecar (authorOnlyFrom/Until), not here.
+   */
   hiddenAlways: Set<string>;
-  /** Documents hidden from all professionals but their author (restriction without actor). */
-  hiddenUnlessAuthor: Set<string>;
   /** `Organization/<id>` the practitioner acts for (its `organization` claim, backed by an active PractitionerRole). */
   actingFor?: string;
+  /**
+   * `Patient/<id>` when the facts were loaded for one patient only (the request concerns that
+   * patient): links are that patient's, and every patient-linked read is held to that patient.
+   */
+  scopedTo?: string;
   /** For the audit trail: the active hub-sharing Consent of each consented patient, and the caller's name. */
   consentBasis?: Map<string, string>;
   name?: string;
@@ -88,6 +94,11 @@ export interface NationalAccess {
 
 export type Facts = PractitionerFacts | PatientFacts | AdministrativeFacts | { kind: 'none' };
 
+/** The one patient a request concerns, when known before its facts are loaded (request-scope.ts). */
+export interface FactsScope {
+  patient: string;
+}
+
 const keyIn = (code: string, values: string[]): Condition => fieldIn(`keys.${code}`, values);
 /** Period contains now: start at or before it, end (or no end) at or after it. */
 const inForceAt = (dateCode: string, now: Date): Condition => and({ field: `lo.${dateCode}`, lte: now }, { field: `hi.${dateCode}`, gte: now });
@@ -101,15 +112,20 @@ const activeConsentOf = (kinds: string[], now: Date): Condition =>
     or({ field: 'lo.period', exists: false }, inForceAt('period', now))
   );
 const isKind = (consent: StoredResource, kind: string): boolean => (consent.s.category ?? []).includes(`${CONSENT_KIND}|${kind}`);
+/** Rule 2 off a link's or grant's sidecar: the patient's consent window contains now (missing = no). */
+function consentedAt(doc: StoredResource, now: Date): boolean {
+  const { consentFrom, consentUntil } = doc.a;
+  return consentFrom instanceof Date && consentUntil instanceof Date && consentFrom.getTime() <= now.getTime() && now.getTime() <= consentUntil.getTime();
+}
 
 /**
  * Loads every fact the caller's access decisions need: a few rounds of parallel queries, each an
  * equality on one value (a top-level key of the filter, pushed down and indexed on every engine).
  */
-export async function loadFacts(store: ResourceStore, principal: Principal, now: Date, national?: NationalAccess): Promise<Facts> {
+export async function loadFacts(store: ResourceStore, principal: Principal, now: Date, national?: NationalAccess, scope?: FactsScope): Promise<Facts> {
   switch (principal.role) {
     case 'practitioner': {
-      const local = await practitionerFacts(store, principal, now);
+      const local = await practitionerFacts(store, principal, now, undefined, scope);
       return national ? withNationalView(store, local, national) : local;
     }
     case 'patient':
@@ -131,7 +147,13 @@ export async function loadFacts(store: ResourceStore, principal: Principal, now:
   }
 }
 
-async function practitionerFacts(store: ResourceStore, principal: Principal, now: Date, national?: NationalAccess): Promise<PractitionerFacts> {
+async function practitionerFacts(
+  store: ResourceStore,
+  principal: Principal,
+  now: Date,
+  national?: NationalAccess,
+  scope?: FactsScope
+): Promise<PractitionerFacts> {
   const profession = principal.profession ?? '';
   const empty: PractitionerFacts = {
     kind: 'practitioner',
@@ -141,7 +163,6 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     consented: new Set(),
     excludedBy: new Set(),
     hiddenAlways: new Set(),
-    hiddenUnlessAuthor: new Set(),
   };
   const nihiiKey = `${NIHII_PROFESSIONAL}|${principal.nihii}`;
   const namingMeKinds = activeConsentOf(['grant', 'exclusion', 'document-restriction'], now);
@@ -160,8 +181,12 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
   const eligible = isEligible(practitioner as StoredResource<Practitioner>, profession);
   // Round 2: what needs the Practitioner's id. The institution's links are read alongside the
   // role that backs the claim, and kept only if that role exists.
+  // Scoped to one patient: that patient's links only (its few CareTeams, not the GP's thousand).
   const activeLinksOf = (member: string) =>
-    store.readFacts('CareTeam', and(keyIn('participant', [member]), keyIn('status', ['active']), inForceAt('date', now)));
+    store.readFacts(
+      'CareTeam',
+      and(scope ? fieldIn('access.patient', [scope.patient]) : ALWAYS, keyIn('participant', [member]), keyIn('status', ['active']), inForceAt('date', now))
+    );
   const [actsForOrg, ownTeams, orgTeams, namingMyself] = await Promise.all([
     orgRef ? holdsActiveRole(store, self, orgRef, now) : Promise.resolve(false),
     activeLinksOf(self),
@@ -178,26 +203,19 @@ async function practitionerFacts(store: ResourceStore, principal: Principal, now
     ...teams.map((t) => ({ patient: (t.a.patient as string) ?? '', type: linkTypeOf(t.r as CareTeam), basis: `CareTeam/${t._id}` })),
     ...grants.map((g) => ({ patient: (g.a.patient as string) ?? '', type: 'grant', basis: `Consent/${g._id}` })),
   ].filter((l) => l.patient);
-  const linked = [...new Set(links.map((l) => l.patient))];
-  // Round 3: the consents of the linked patients (and the documents the restrictions name).
-  const ofMyPatients = await readForEach(store, 'Consent', 'patient', linked, activeConsentOf(['hub-sharing', 'document-restriction'], now));
-  const consents = ofMyPatients.filter((c) => isKind(c, 'hub-sharing'));
-  const restrictionsForAll = ofMyPatients.filter((c) => isKind(c, 'document-restriction') && !c.s.actor && !c.s['actor:identifier']);
-  const [hiddenAlways, hiddenUnlessAuthor] = await Promise.all([
-    withSafeContent(store, restrictedDocuments(restrictionsOnMe)),
-    withSafeContent(store, restrictedDocuments(restrictionsForAll)),
-  ]);
+  // Each link and grant carries its patient's consent window (consent-sync.ts): no Consent query per patient.
+  const consentedLinks = [...teams, ...grants].filter((d) => consentedAt(d, now));
   return {
     ...empty,
     self,
     eligible,
     links,
-    consented: new Set(consents.map((c) => c.a.patient as string)),
+    consented: new Set(consentedLinks.map((d) => d.a.patient as string)),
     excludedBy: new Set(exclusions.map((c) => c.a.patient as string)),
-    hiddenAlways,
-    hiddenUnlessAuthor,
+    hiddenAlways: await withSafeContent(store, restrictedDocuments(restrictionsOnMe)),
     actingFor,
-    consentBasis: basisOf(consents),
+    ...(scope ? { scopedTo: scope.patient } : {}),
+    consentBasis: new Map(consentedLinks.filter((d) => d.a.consentRecord).map((d) => [d.a.patient as string, d.a.consentRecord as string])),
     name: displayName((practitioner.r as Practitioner).name),
   };
 }
@@ -296,8 +314,6 @@ async function nationalPractitionerFacts(
     )
   );
   const namingMe = await store.readFacts('Consent', and(activeConsentOf(['exclusion', 'document-restriction'], now), namesMe));
-  const linked = [...new Set(links.map((l) => l.patient))];
-  const forAll = linked.length ? await store.readFacts('Consent', and(activeConsentOf(['document-restriction'], now), keyIn('patient', linked))) : [];
   const excludedHere = namingMe.filter((c) => isKind(c, 'exclusion')).map((c) => c.a.patient as string);
   const excludedNationally = national.excluded.map((s) => patientOf.get(s)).filter((p): p is string => !!p);
   return {
@@ -309,7 +325,6 @@ async function nationalPractitionerFacts(
     consented: new Set(national.consented.map((s) => patientOf.get(s)).filter((p): p is string => !!p)),
     excludedBy: new Set([...excludedHere, ...excludedNationally]),
     hiddenAlways: await withSafeContent(store, restrictedDocuments(namingMe.filter((c) => isKind(c, 'document-restriction')))),
-    hiddenUnlessAuthor: await withSafeContent(store, restrictedDocuments(forAll.filter((c) => !c.s.actor && !c.s['actor:identifier']))),
     name: national.name ?? (local ? displayName((local.r as Practitioner).name) : undefined),
   };
 }

@@ -48,6 +48,13 @@ export function registryBeforeRegistration(facts: Facts, resourceType: string): 
 
 function narrowForPractitioner(f: PractitionerFacts, type: string, now: Date, hints: NarrowHints): Condition {
   if (!f.eligible || !f.self) return NEVER;
+  // Facts loaded for one patient grant nothing beyond that patient (its exclusions and links are all that was read).
+  return f.scopedTo !== undefined
+    ? and(fieldIn('access.patient', [f.scopedTo]), practitionerScope(f, type, now, hints))
+    : practitionerScope(f, type, now, hints);
+}
+
+function practitionerScope(f: PractitionerFacts, type: string, now: Date, hints: NarrowHints): Condition {
   const reachable = [...new Set(f.links.map((l) => l.patient))].filter((p) => f.consented.has(p) && !f.excludedBy.has(p));
   const linked = fieldIn('access.patient', reachable);
   const notExcluded: Condition = { field: 'access.patient', notIn: [...f.excludedBy] };
@@ -57,7 +64,7 @@ function narrowForPractitioner(f: PractitionerFacts, type: string, now: Date, hi
     case 'Consent':
       return and(linked, { field: 'access.kind', notIn: PRIVATE_CONSENT_KINDS });
     case 'CareTeam':
-      return or(linked, and(fieldIn('access.members', [f.self]), notExcluded));
+      return or(linked, and(fieldIn('access.members', [f.self as string]), notExcluded));
     case 'RelatedPerson':
       return linked;
     default:
@@ -68,6 +75,11 @@ function narrowForPractitioner(f: PractitionerFacts, type: string, now: Date, hi
 /** Rule 2 from the sidecar: the patient's consent window contains the request time. */
 function consentedAt(now: Date): Condition {
   return and({ field: 'access.consentFrom', lte: now }, { field: 'access.consentUntil', gte: now });
+}
+
+/** Not restricted to its author now: the author-only window ended or has not begun (a missing one does neither). */
+function outsideAuthorOnlyWindow(now: Date): Condition {
+  return or({ field: 'access.authorOnlyUntil', lt: now }, { field: 'access.authorOnlyFrom', gt: now });
 }
 
 function clinicalForPractitioner(f: PractitionerFacts, reachable: string[], now: Date): Condition {
@@ -87,7 +99,7 @@ function clinicalForPractitioner(f: PractitionerFacts, reachable: string[], now:
     fieldIn('access.class', classesFor(f.profession)),
     // Rule 6: restrictions and confidentiality.
     { field: 'access.document', notIn: [...f.hiddenAlways] },
-    or({ field: 'access.document', notIn: [...f.hiddenUnlessAuthor] }, isAuthor),
+    or(outsideAuthorOnlyWindow(now), isAuthor),
     or(
       fieldIn('access.label', ['N']),
       and(fieldIn('access.label', ['R']), or(isAuthor, fieldIn('access.patient', gpOf))),

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import supertest from 'supertest';
 import { signPeerToken } from '../../src/federation/peer-token';
-import { personaClaims } from '../support/loopback';
+import { personaClaims } from '../support/network';
 import { startFederation, type FederationUnderTest } from '../support/federation';
 import { SSIN, NIHII_PROFESSIONAL as NIHII, SH } from '../../src/vocabulary';
 import { MARIE_SSIN } from '../support/personas';

@@ -5,7 +5,7 @@ import type { Bundle, BundleEntry, OperationOutcome } from '@medplum/fhirtypes';
 import jwt from 'jsonwebtoken';
 import supertest from 'supertest';
 import { signPeerToken } from '../../src/federation/peer-token';
-import { personaClaims } from '../support/loopback';
+import { personaClaims } from '../support/network';
 import { startFederation, type FederationUnderTest } from '../support/federation';
 import { SSIN } from '../../src/vocabulary';
 import { MARIE_SSIN } from '../support/personas';

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import supertest from 'supertest';
-import { documentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { documentFor, SH, startNetworkHub, submissionSetEntry, type NetworkHub } from '../support/network';
 import { MARIE, LUC } from '../support/personas';
 
 /** IHE MHD (SPEC §8): ITI-65 Provide Document Bundle and ITI-67 Find Document References. */
 let t: NetworkHub;
 const MARIE_SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin|84031212638';
-const MHD_LIST_TYPES = 'https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes';
 
 beforeAll(async () => {
   t = await startNetworkHub();
@@ -32,24 +31,13 @@ function provideBundle(options: { patient?: string; author?: string; marker?: st
       type: 'transaction',
       meta: { profile: ['https://profiles.ihe.net/ITI/MHD/StructureDefinition/IHE.MHD.Comprehensive.ProvideBundle'] },
       entry: [
-        {
-          fullUrl: setUrl,
-          resource: {
-            resourceType: 'List',
-            status: 'current',
-            mode: 'working',
-            code: { coding: [{ system: MHD_LIST_TYPES, code: 'submissionset' }] },
-            identifier: [
-              { use: 'official', system: 'urn:ietf:rfc:3986', value: `urn:oid:1.2.3.${Date.now()}` },
-              { use: 'usual', system: 'urn:ietf:rfc:3986', value: setUrl },
-            ],
-            subject: { reference: `Patient/${patient}` },
-            source: { reference: author },
-            date: '2026-11-23T09:00:00Z',
-            entry: [{ item: { reference: docUrl } }],
-          },
-          request: { method: 'POST', url: 'List' },
-        },
+        submissionSetEntry(setUrl, patient, author, [docUrl], {
+          identifier: [
+            { use: 'official', system: 'urn:ietf:rfc:3986', value: `urn:oid:1.2.3.${Date.now()}` },
+            { use: 'usual', system: 'urn:ietf:rfc:3986', value: setUrl },
+          ],
+          date: '2026-11-23T09:00:00Z',
+        }),
         {
           fullUrl: docUrl,
           resource: {

@@ -2,7 +2,7 @@ import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { makeSsin, ssinIdentifier } from '../../src/fhir/belgian-identifiers';
 import { MECHANICS_ONLY, startTestHub, type TestHub } from '../support/test-hub';
 
-const LOINC = 'http://loinc.org';
+import { LOINC } from '../support/network';
 let t: TestHub;
 
 // DocumentReference searches name the patient(s) and status (ITI-67, SPEC §8); where a test is about

@@ -1,6 +1,6 @@
 import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import { makeSsin, ssinIdentifier } from '../../src/fhir/belgian-identifiers';
-import { MECHANICS_ONLY, startTestHub, type TestHub } from '../support/test-hub';
+import { MECHANICS_ONLY, startTestHub, transactionOf, type TestHub } from '../support/test-hub';
 
 let t: TestHub;
 let failAt: number | undefined;
@@ -89,14 +89,12 @@ describe('transaction', () => {
     const res = await t
       .admin()
       .post('/fhir')
-      .send({
-        resourceType: 'Bundle',
-        type: 'transaction',
-        entry: [
+      .send(
+        transactionOf([
           { resource: { resourceType: 'Organization', id: 'keep-me', name: 'changed' }, request: { method: 'PUT', url: 'Organization/keep-me' } },
           { resource: { resourceType: 'Organization', name: 'second' }, request: { method: 'POST', url: 'Organization' } },
-        ],
-      });
+        ])
+      );
     expect(res.status).toBe(500);
     const current = await t.admin().get('/fhir/Organization/keep-me');
     expect(current.body.name).toBe('original');
@@ -112,17 +110,15 @@ describe('transaction', () => {
     const res = await t
       .admin()
       .post('/fhir')
-      .send({
-        resourceType: 'Bundle',
-        type: 'transaction',
-        entry: [
+      .send(
+        transactionOf([
           { resource: { resourceType: 'Organization', name: 'Delta org' }, request: { method: 'POST', url: 'Organization' } },
           {
             resource: { resourceType: 'Organization', id: 'conflicted', name: 'two' },
             request: { method: 'PUT', url: 'Organization/conflicted', ifMatch: 'W/"9"' },
           },
-        ],
-      });
+        ])
+      );
     expect(res.status).toBe(412);
     expect(await count('Organization?name=Delta')).toBe(0);
   });

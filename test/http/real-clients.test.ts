@@ -4,7 +4,7 @@ import { Client as FhirKitClient } from 'fhir-kit-client';
 import FhirClient from 'fhirclient/lib/Client';
 import NodeAdapter from 'fhirclient/lib/adapters/NodeAdapter';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { documentFor } from '../support/network';
+import { documentFor, submissionSetEntry } from '../support/network';
 import { startLoopbackHub, type LoopbackHub } from '../support/loopback';
 import { MARIE } from '../support/personas';
 
@@ -14,7 +14,6 @@ import { MARIE } from '../support/personas';
  */
 let hub: LoopbackHub;
 const DOCUMENTS = 7;
-const MHD_LIST_TYPES = 'https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes';
 
 beforeAll(async () => {
   hub = await startLoopbackHub();
@@ -44,19 +43,7 @@ function provideBundle(tag: string): Bundle {
     resourceType: 'Bundle',
     type: 'transaction',
     entry: [
-      {
-        fullUrl: setUrl,
-        resource: {
-          resourceType: 'List',
-          status: 'current',
-          mode: 'working',
-          code: { coding: [{ system: MHD_LIST_TYPES, code: 'submissionset' }] },
-          subject: { reference: `Patient/${MARIE}` },
-          source: { reference: 'Practitioner/gp-anna-peeters' },
-          entry: [{ item: { reference: docUrl } }],
-        },
-        request: { method: 'POST', url: 'List' },
-      },
+      submissionSetEntry(setUrl, MARIE, 'Practitioner/gp-anna-peeters', [docUrl]),
       { fullUrl: docUrl, resource: annasDocument(tag), request: { method: 'POST', url: 'DocumentReference' } },
     ],
   };

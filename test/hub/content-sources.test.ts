@@ -7,10 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { documentFor, registerDocumentSource, seed, startNetworkHub, type NetworkHub } from '../support/network';
-import { MARIE, ANNA } from '../support/personas';
+import { documentFor, registerDocumentSource, seed, startNetworkHub, submissionSetEntry, type NetworkHub } from '../support/network';
+import { MARIE, ANNA, PARC } from '../support/personas';
 
-const PARC = 'Organization/org-hopital-du-parc';
 const UNREGISTERED = 'The content URL is not under a registered source (an active Endpoint) of the custodian institution';
 const NOT_FETCHED = 'The hub does not fetch content from this source';
 
@@ -125,19 +124,7 @@ describe('publication only from a registered source (422, nothing stored)', () =
       resourceType: 'Bundle',
       type: 'transaction',
       entry: [
-        {
-          fullUrl: setUrl,
-          resource: {
-            resourceType: 'List',
-            status: 'current',
-            mode: 'working',
-            code: { coding: [{ system: 'https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes', code: 'submissionset' }] },
-            subject: { reference: `Patient/${MARIE}` },
-            source: { reference: ANNA },
-            entry: [{ item: { reference: docUrl } }],
-          },
-          request: { method: 'POST', url: 'List' },
-        },
+        submissionSetEntry(setUrl, MARIE, ANNA, [docUrl]),
         { fullUrl: docUrl, resource: at(`http://127.0.0.1:${hubPort}/readyz`), request: { method: 'POST', url: 'DocumentReference' } },
       ],
     });

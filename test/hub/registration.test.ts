@@ -1,25 +1,11 @@
-import { SH, seed, startNetworkHub, type NetworkHub } from '../support/network';
-import { LEAGUE } from '../support/personas';
+import { registrationTask, SH, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { LEAGUE, PARC, ZUID, ETANGS } from '../support/personas';
 
 /** SPEC §6 registration workflows, as the personas file, see and decide them over HTTP. */
 let t: NetworkHub;
-const REG = `${SH}/CodeSystem/registration`;
 const INPUT = `${SH}/CodeSystem/registration-input`;
-const PARC = 'Organization/org-hopital-du-parc';
-const ZUID = 'Organization/org-ziekenhuis-zuid';
-const ETANGS = 'Organization/org-clinique-des-etangs';
 
-function task(code: string, subject: string, owner?: string, extra: Record<string, unknown> = {}) {
-  return {
-    resourceType: 'Task',
-    status: 'requested',
-    intent: 'order',
-    code: { coding: [{ system: REG, code }] },
-    for: { reference: subject },
-    ...(owner ? { owner: { reference: owner } } : {}),
-    ...extra,
-  };
-}
+const task = registrationTask;
 const evidence = (certificate = true, rules = true, continuity = true) => ({
   input: [
     ...(certificate

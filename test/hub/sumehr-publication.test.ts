@@ -3,11 +3,10 @@
  * superseding, quality warnings, patient access rules, and the emergency `$summary`.
  */
 import { randomUUID } from 'node:crypto';
-import { careTeam, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { careTeam, LOINC, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { SH } from '../../src/vocabulary';
 import { MARIE, SOFIA } from '../support/personas';
 
-const LOINC = 'http://loinc.org';
 const DAY = 86_400_000;
 
 type Entry = { fullUrl: string; resource: Record<string, unknown> };

@@ -1,11 +1,8 @@
-import { careTeam, documentFor, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
-import { MARIE, LUC, PIETER } from '../support/personas';
+import { BTG, careTeam, documentFor, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { MARIE, LUC, PIETER, PARC, ZUID } from '../support/personas';
 
 /** SPEC §4 therapeutic links: renewal, the patient ending links, break-the-glass, institution admission links. */
 let t: NetworkHub;
-const BTG = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG' };
-const ZUID = 'Organization/org-ziekenhuis-zuid';
-const PARC = 'Organization/org-hopital-du-parc';
 
 const emergency = (patient: string, member: string, reason?: string) => ({
   ...careTeam(patient, member, 'emergency', { start: '2026-11-23T09:00:00Z' }),

@@ -4,26 +4,27 @@
  * tried as the wrong party. Tests marked `regression:` failed before their fix; the others pin
  * attempts that were always refused, so a later change cannot reopen them silently.
  */
+import type { Resource } from '@medplum/fhirtypes';
 import supertest from 'supertest';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
-import { careTeam, consentFor, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { careTeam, consentFor, registrationTask, SH, startNetworkHub, type NetworkHub } from '../support/network';
 import { SSIN, SSIN_SYSTEM } from '../support/seeded-hub';
-import { LISA } from '../support/personas';
+import { LISA, PARC } from '../support/personas';
+import { transactionOf } from '../support/test-hub';
 
-const REGISTRATION = `${SH}/CodeSystem/registration`;
-const PARC = 'Organization/org-hopital-du-parc';
 const consentStatusOf = (ssin: string) => `/fhir/Patient/$consent-status?identifier=${encodeURIComponent(`${SSIN_SYSTEM}|${ssin}`)}`;
 
-function task(code: string, subject: string, owner?: string) {
-  return {
-    resourceType: 'Task',
-    status: 'requested',
-    intent: 'order',
-    code: { coding: [{ system: REGISTRATION, code }] },
-    for: { reference: subject },
-    ...(owner ? { owner: { reference: owner } } : {}),
-  };
-}
+const task = registrationTask;
+
+/** One transaction that creates the same resource twice (each entry under a fullUrl of its own). */
+const twiceInOneTransaction = (type: string, resource: object) =>
+  transactionOf(
+    ['urn:uuid:7c1d4f0e-0000-4000-8000-000000000001', 'urn:uuid:7c1d4f0e-0000-4000-8000-000000000002'].map((fullUrl) => ({
+      fullUrl,
+      request: { method: 'POST', url: type },
+      resource: resource as Resource,
+    }))
+  );
 
 let t: NetworkHub;
 beforeAll(async () => {
@@ -75,14 +76,7 @@ describe('registration decisions', () => {
   // regression: one transaction filed the same user authorization twice, both pending (checked against the store only); fixed by a guard per kind and subject.
   it('one transaction cannot file the same request twice', async () => {
     const ua = task('user-authorization', 'Practitioner/gp-thomas-lambert', PARC);
-    const tx = await t.as('hopital-du-parc-admin').post('/fhir', {
-      resourceType: 'Bundle',
-      type: 'transaction',
-      entry: [
-        { fullUrl: 'urn:uuid:7c1d4f0e-0000-4000-8000-000000000011', request: { method: 'POST', url: 'Task' }, resource: ua },
-        { fullUrl: 'urn:uuid:7c1d4f0e-0000-4000-8000-000000000012', request: { method: 'POST', url: 'Task' }, resource: ua },
-      ],
-    });
+    const tx = await t.as('hopital-du-parc-admin').post('/fhir', twiceInOneTransaction('Task', ua));
     expect(tx.status).toBe(422);
     expect(await t.store.readFacts('Task', { field: 'keys.subject', in: ['Practitioner/gp-thomas-lambert'] }, 10)).toHaveLength(0);
   });
@@ -186,14 +180,7 @@ describe('patients, consents and links as the wrong party', () => {
   it('one transaction cannot register two active hub-sharing consents for a patient', async () => {
     const pieter = 'patient-pieter-claes';
     const sharing = consentFor(pieter, 'hub-sharing', { channel: 'gp' });
-    const tx = await t.as('gp-anna-peeters').post('/fhir', {
-      resourceType: 'Bundle',
-      type: 'transaction',
-      entry: [
-        { fullUrl: 'urn:uuid:7c1d4f0e-0000-4000-8000-000000000001', request: { method: 'POST', url: 'Consent' }, resource: sharing },
-        { fullUrl: 'urn:uuid:7c1d4f0e-0000-4000-8000-000000000002', request: { method: 'POST', url: 'Consent' }, resource: sharing },
-      ],
-    });
+    const tx = await t.as('gp-anna-peeters').post('/fhir', twiceInOneTransaction('Consent', sharing));
     expect(tx.status).toBe(422);
     const stored = await t.store.readFacts('Consent', { field: 'keys.patient', in: [`Patient/${pieter}`] }, 10);
     expect(stored).toHaveLength(0);

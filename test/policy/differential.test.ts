@@ -5,6 +5,7 @@ import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { systemPolicy } from '../../src/policy/access-policy';
 import { decide } from '../../src/policy/decide';
 import type { Principal } from '../../src/policy/principal';
+import type { StoredResource } from '../../src/store/stored-resource';
 import { documentFor } from '../support/network';
 import { startTestHub, type TestHub } from '../support/test-hub';
 import { SH } from '../../src/vocabulary';
@@ -60,9 +61,29 @@ const world = fc.record({
     }),
     { minLength: 1, maxLength: 8 }
   ),
-  restrictions: fc.array(fc.record({ d: fc.nat(9), pr: fc.option(fc.nat(9), { nil: undefined }) }), { maxLength: 2 }),
+  restrictions: fc.array(
+    fc.record({
+      d: fc.nat(9),
+      pr: fc.option(fc.nat(9), { nil: undefined }),
+      when: fc.constantFrom<Period>('always', 'always', 'now', 'ended', 'future'),
+    }),
+    { maxLength: 2 }
+  ),
 });
 type World = typeof world extends fc.Arbitrary<infer W> ? W : never;
+type Period = 'always' | 'now' | 'ended' | 'future';
+const days = (n: number) => new Date(NOW.getTime() + n * 86_400_000).toISOString();
+const PERIODS: Record<Period, { start: string; end: string } | undefined> = {
+  always: undefined,
+  now: { start: days(-5), end: days(5) },
+  ended: { start: days(-30), end: days(-1) },
+  future: { start: days(1), end: days(30) },
+};
+
+/** The world's own answer, independent of the sidecar: documents a restriction without actor hides now. */
+function authorOnlyNow(w: World, docIds: string[]): Set<string> {
+  return new Set(w.restrictions.filter((rs) => rs.pr === undefined && (rs.when === 'always' || rs.when === 'now')).map((rs) => docIds[rs.d % docIds.length]));
+}
 
 function systemRepo(): HubRepository {
   return t.hub.openRepository(systemPolicy({ sub: 'seed', role: 'hub-admin', scopes: [] }), NOW);
@@ -72,7 +93,6 @@ async function build(w: World): Promise<{ practitioners: Principal[]; patients: 
   const r = ++run;
   const repo = systemRepo();
   const put = (res: Record<string, unknown>) => repo.updateResource(res as unknown as Resource & { id: string });
-  const days = (n: number) => new Date(NOW.getTime() + n * 86_400_000).toISOString();
   const pid = (i: number) => `r${r}-patient-${i % w.patients.length}`;
   const prid = (i: number) => `r${r}-pro-${i % w.professionals.length}`;
   const patients: Principal[] = [];
@@ -163,12 +183,56 @@ async function build(w: World): Promise<{ practitioners: Principal[]; patients: 
       ...consentBase(`r${r}-restriction-${i}`, pid(d.p), 'document-restriction'),
       provision: {
         type: 'deny',
+        ...(PERIODS[rs.when] ? { period: PERIODS[rs.when] } : {}),
         ...(rs.pr === undefined ? {} : { actor: actor(rs.pr) }),
         data: [{ meaning: 'instance', reference: { reference: `DocumentReference/${docIds[rs.d % docIds.length]}` } }],
       },
     });
   }
   return { practitioners, patients, docIds };
+}
+
+/**
+ * Facts loaded for one patient (a search naming it, a read of one of its documents) give exactly
+ * the full facts' answer for that patient's documents, and nothing of any other patient.
+ */
+async function agreesWhenScoped(principal: Principal, stored: StoredResource[], docIds: string[], permitted: string[]): Promise<void> {
+  const patients = [...new Set(stored.map((d) => d.a.patient as string))];
+  for (const patient of patients) {
+    const policy = await t.hub.policyFor(principal, NOW, { patient });
+    const facts = policy.facts;
+    if (facts.kind === 'practitioner') expect(facts.links.every((l) => l.patient === patient)).toBe(true);
+    const bundle = await t.hub.openRepository(policy, NOW).search({
+      resourceType: 'DocumentReference',
+      filters: [{ code: '_id', operator: 'eq', value: docIds.join(',') }],
+      count: 100,
+    });
+    const searched = (bundle.entry ?? []).map((e) => e.resource?.id as string).sort();
+    const expected = stored
+      .filter((d) => d.a.patient === patient && permitted.includes(d._id))
+      .map((d) => d._id)
+      .sort();
+    const decided = stored
+      .filter((d) => decide(principal, 'search', { resourceType: 'DocumentReference', id: d._id, fields: d.a }, facts, NOW))
+      .map((d) => d._id);
+    expect({ principal: principal.sub, patient, searched, decided: decided.sort() }).toEqual({
+      principal: principal.sub,
+      patient,
+      searched: expected,
+      decided: expected,
+    });
+  }
+  for (const doc of stored) {
+    const policy = await t.hub.policyFor(principal, NOW, { resource: { type: 'DocumentReference', id: doc._id } });
+    const read = await t.hub
+      .openRepository(policy, NOW)
+      .readResource('DocumentReference', doc._id)
+      .then(
+        () => true,
+        () => false
+      );
+    expect({ principal: principal.sub, doc: doc._id, read }).toEqual({ principal: principal.sub, doc: doc._id, read: permitted.includes(doc._id) });
+  }
 }
 
 describe('differential: scoped search = decide()', () => {
@@ -180,6 +244,11 @@ describe('differential: scoped search = decide()', () => {
       fc.asyncProperty(world, async (w) => {
         const { practitioners, patients, docIds } = await build(w);
         const stored = await t.store.readMany('DocumentReference', docIds, { always: true });
+        // The restrictions' maintenance, against the world: the author-only window holds exactly where a restriction without actor is in force.
+        const hiddenNow = stored.filter(
+          (d) => d.a.authorOnlyFrom instanceof Date && (d.a.authorOnlyFrom as Date) <= NOW && NOW <= (d.a.authorOnlyUntil as Date)
+        );
+        expect(hiddenNow.map((d) => d._id).sort()).toEqual([...authorOnlyNow(w, docIds)].sort());
         for (const principal of [...practitioners, ...patients]) {
           const policy = await t.hub.policyFor(principal, NOW);
           const repo = t.hub.openRepository(policy, NOW);
@@ -207,6 +276,7 @@ describe('differential: scoped search = decide()', () => {
               readable.push(id);
           }
           expect({ principal: principal.sub, readable: readable.sort() }).toEqual({ principal: principal.sub, readable: permitted });
+          if (principal.role === 'practitioner') await agreesWhenScoped(principal, stored, docIds, permitted);
           permittedSeen += permitted.length;
           deniedSeen += stored.length - permitted.length;
         }

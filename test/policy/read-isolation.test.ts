@@ -19,7 +19,7 @@ import {
 } from '../support/network';
 import { MARIE, LUC, SOFIA, PIETER, NIHII_SYSTEM, SSIN, NIHII, ssinOf, entryIds, practitionerClaims, stored } from '../support/seeded-hub';
 
-describe('transactions: a create-by-update on a hidden id destroys the hidden resource', () => {
+describe('transactions: a create-by-update on a hidden id leaves the hidden resource as it is', () => {
   let t: NetworkHub;
   beforeAll(async () => {
     t = await startNetworkHub();

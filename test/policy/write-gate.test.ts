@@ -4,7 +4,7 @@
  * Tests marked `regression:` failed before the write side was decided by the policy (mayWrite,
  * mayOperate); a regression here widens access, so each block runs on a hub of its own.
  */
-import { careTeam, consentFor, documentFor, NETWORK_DATE, seed, SH, LOINC } from '../support/network';
+import { BTG, careTeam, consentFor, documentFor, NETWORK_DATE, seed, SH, LOINC } from '../support/network';
 import { LUC, MARIE, PIETER, SSIN, SSIN_SYSTEM, ownHub, stored } from '../support/seeded-hub';
 import { LUCAS } from '../support/personas';
 
@@ -13,7 +13,6 @@ const SUMEHR_DOC = 'DocumentReference/sumehr-marie-2026-11-document';
 const SUMEHR_COMPOSITION = 'Composition/sumehr-marie-2026-11-composition';
 const SUMEHR_CONDITION = 'Condition/sumehr-marie-2026-11-problem-1';
 const daysFrom = (days: number) => new Date(NETWORK_DATE.getTime() + days * 86_400_000).toISOString();
-const BTG = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG' };
 
 describe("who records the patient's decisions (SPEC §4)", () => {
   const hub = ownHub();

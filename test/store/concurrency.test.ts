@@ -1,7 +1,7 @@
 import supertest from 'supertest';
 import personas from '../../fixtures/personas.json';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
-import { consentFor, documentFor, SH, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { consentFor, documentFor, registrationTask, SH, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { SSIN } from '../../src/vocabulary';
 import { MARIE, PIETER, LEAGUE } from '../support/personas';
 
@@ -11,7 +11,6 @@ import { MARIE, PIETER, LEAGUE } from '../support/personas';
  */
 let t: NetworkHub;
 const N = 20;
-const REG = `${SH}/CodeSystem/registration`;
 
 const bearer = (persona: string) => `Bearer ${t.token((personas.personas as Record<string, { claims: Record<string, unknown> }>)[persona].claims)}`;
 const times = <T>(n: number, run: (i: number) => Promise<T>) => Promise.all(Array.from({ length: n }, (_, i) => run(i)));
@@ -193,14 +192,7 @@ describe('one Patient per SSIN', () => {
 });
 
 describe('one pending registration Task per kind and subject', () => {
-  const task = (subject: string) => ({
-    resourceType: 'Task',
-    status: 'requested',
-    intent: 'order',
-    code: { coding: [{ system: REG, code: 'practitioner-registration' }] },
-    for: { reference: subject },
-    owner: { reference: LEAGUE },
-  });
+  const task = (subject: string) => registrationTask('practitioner-registration', subject, LEAGUE);
   const pending = async (subject: string) => (await t.as('hub-admin').get(`/fhir/Task?subject=${subject}&status=requested&_summary=count`)).body.total;
 
   it('20 filings at once: one 201, the others 422, one pending; once decided, a new one may be filed', async () => {

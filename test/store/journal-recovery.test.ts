@@ -1,7 +1,7 @@
 import { MongoClient, MongoNetworkError, type Db } from 'mongodb';
 import { ResourceStore, type StoreFaults } from '../../src/store/resource-store';
 import type { PlannedWrite, StoredResource } from '../../src/store/stored-resource';
-import { MECHANICS_ONLY, startTestHub } from '../support/test-hub';
+import { MECHANICS_ONLY, startTestHub, transactionOf } from '../support/test-hub';
 import { freshDatabaseName, testMongoUri } from '../support/database';
 
 /**
@@ -106,14 +106,14 @@ describe('the database goes away after the commit point', () => {
       const res = await t
         .admin()
         .post('/fhir')
-        .send({
-          resourceType: 'Bundle',
-          type: 'transaction',
-          entry: ['One', 'Two', 'Three'].map((name) => ({
-            resource: { resourceType: 'Organization', name: `Pending ${name}` },
-            request: { method: 'POST', url: 'Organization' },
-          })),
-        });
+        .send(
+          transactionOf(
+            ['One', 'Two', 'Three'].map((name) => ({
+              resource: { resourceType: 'Organization', name: `Pending ${name}` },
+              request: { method: 'POST', url: 'Organization' },
+            }))
+          )
+        );
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBeDefined();
       expect(res.body.issue[0].details.text).toMatch(/it is stored and will be complete/);

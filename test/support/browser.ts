@@ -92,6 +92,31 @@ export async function serve(t: NetworkHub): Promise<{ origin: string; close(): P
   };
 }
 
+/** The web views of a test hub on loopback, and a browser to open them in. */
+export interface Views {
+  origin: string;
+  browser: Browser;
+  /** Closes the browser, then the server. */
+  close(): Promise<void>;
+}
+
+/** Serves the test hub's web views on a loopback port and launches the browser that opens them. */
+export async function openViews(t: NetworkHub): Promise<Views> {
+  const served = await serve(t);
+  const browser = await launchBrowser().catch(async (error: unknown) => {
+    await served.close();
+    throw error;
+  });
+  return {
+    origin: served.origin,
+    browser,
+    close: async () => {
+      await browser.close();
+      await served.close();
+    },
+  };
+}
+
 /** Opens a view and signs in as a persona through the SMART launch (code + PKCE) and the demo picker. */
 export async function signIn(context: BrowserContext, origin: string, view: 'portal' | 'pro', persona: string): Promise<Page> {
   const page = await context.newPage();

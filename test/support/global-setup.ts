@@ -2,6 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/store/embedded-database';
+import { NETWORK_DATE } from './network';
+import { writeNetworkSnapshot } from './network-snapshot';
 
 /** What global-setup hands to global-teardown (both run in jest's parent process). */
 export interface TestDatabaseState {
@@ -23,7 +25,17 @@ export function testDatabaseState(): TestDatabaseState | undefined {
  * inherit MONGODB_URI and POSTGRES_URL from process.env.
  */
 export default async function globalSetup(): Promise<void> {
-  if (process.env.MONGODB_URI) return;
+  if (!process.env.MONGODB_URI) await startRunDatabase();
+  try {
+    await writeNetworkSnapshot(NETWORK_DATE);
+  } catch (error) {
+    // Jest runs no teardown after a failed setup: stop what this run started.
+    await testDatabaseState()?.database.stop();
+    throw error;
+  }
+}
+
+async function startRunDatabase(): Promise<void> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'sharehub-test-'));
   try {
     const database = await startEmbeddedDatabase({ dataDir, durable: false });

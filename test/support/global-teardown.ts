@@ -1,8 +1,10 @@
 import fs from 'node:fs/promises';
 import { testDatabaseState } from './global-setup';
+import { dropNetworkSnapshot } from './network-snapshot';
 
-/** Stops the database that global-setup started (if it started one) and removes its folder. */
+/** Drops the network snapshot, stops the database that global-setup started (if it started one) and removes its folder. */
 export default async function globalTeardown(): Promise<void> {
+  await dropNetworkSnapshot().catch(() => undefined);
   const state = testDatabaseState();
   if (!state) return;
   await state.database.stop();

@@ -1,6 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { startNetworkHub, type NetworkHub } from './network';
+import { listen } from './federation';
+import { personaClaims, startNetworkHub, type NetworkHub } from './network';
 
 export interface LoopbackHub {
   t: NetworkHub;
@@ -17,28 +16,16 @@ export interface LoopbackHub {
  * links are absolute URLs on the configured base.
  */
 export async function startLoopbackHub(): Promise<LoopbackHub> {
-  let app: http.RequestListener | undefined;
-  const server = http.createServer((req, res) => (app ? app(req, res) : res.writeHead(503).end()));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}/fhir`;
-  const t = await startNetworkHub({ baseUrl });
-  app = t.app;
+  const listener = await listen();
+  const t = await startNetworkHub({ baseUrl: listener.baseUrl });
+  listener.serve(t.app);
   return {
     t,
-    baseUrl,
+    baseUrl: listener.baseUrl,
     tokenOf: (persona) => t.token(personaClaims(persona)),
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listener.close();
       await t.close();
     },
   };
-}
-
-export function personaClaims(persona: string): Record<string, unknown> {
-  const { personas } = require('../../fixtures/personas.json') as { personas: Record<string, { claims: Record<string, unknown> }> };
-  const claims = personas[persona]?.claims;
-  if (!claims) throw new Error(`Unknown persona ${persona}`);
-  return claims;
 }

@@ -1,10 +1,12 @@
+import type { BundleEntry, List } from '@medplum/fhirtypes';
 import fs from 'node:fs';
 import path from 'node:path';
 import supertest from 'supertest';
 import type { HubConfig } from '../../src/config';
-import { loadFixtures } from '../../src/fixtures-loader';
 import type { HubOptions } from '../../src/create-hub';
+import { copyNetworkSnapshot } from './network-snapshot';
 import { startTestHub, type TestHub } from './test-hub';
+import { MHD_LIST_TYPES } from '../../src/fhir/mhd-provide-bundle';
 import { SH } from '../../src/vocabulary';
 export { SH };
 
@@ -27,6 +29,13 @@ export const NETWORK_PATIENTS = network.entry.filter((e) => e.resource.resourceT
 /** `DocumentReference?patient=<every network patient>&status=<every status>`, for network-wide proofs. */
 export const ALL_DOCUMENTS = `DocumentReference?patient=${NETWORK_PATIENTS.join(',')}&status=${ANY_DOCUMENT_STATUS}`;
 
+/** The token claims of a demo persona (fixtures/personas.json). */
+export function personaClaims(persona: string): Record<string, unknown> {
+  const claims = personas.personas[persona]?.claims;
+  if (!claims) throw new Error(`Unknown persona ${persona}`);
+  return claims;
+}
+
 /** The demo network's "today": its link periods are drawn around it. */
 export const NETWORK_DATE = new Date(personas.referenceDate);
 
@@ -43,11 +52,10 @@ export interface PersonaAgent {
   delete(url: string): supertest.Test;
 }
 
-/** A hub with the demo network loaded, the real access policy, and a clock set to the network's date. */
+/** A hub on a copy of the demo network (loaded once per run), the real access policy, and a clock set to the network's date. */
 export async function startNetworkHub(settings: Partial<HubConfig> = {}, options: HubOptions = {}): Promise<NetworkHub> {
   let now = NETWORK_DATE;
-  const t = await startTestHub({ clock: () => now, ...options }, settings);
-  await loadFixtures(t.hub);
+  const t = await startTestHub({ clock: () => now, ...options }, settings, copyNetworkSnapshot);
   const agent = supertest(t.app);
   return {
     ...t,
@@ -55,23 +63,16 @@ export async function startNetworkHub(settings: Partial<HubConfig> = {}, options
       now = date;
     },
     as(persona) {
-      const claims = personas.personas[persona]?.claims;
-      if (!claims) throw new Error(`Unknown persona ${persona}`);
-      const auth = `Bearer ${t.token(claims)}`;
+      const auth = `Bearer ${t.token(personaClaims(persona))}`;
+      const withBody = (request: supertest.Test, body: unknown) =>
+        request
+          .set('Authorization', auth)
+          .set('Content-Type', 'application/fhir+json')
+          .send(body as object);
       return {
         get: (url) => agent.get(url).set('Authorization', auth),
-        post: (url, body) =>
-          agent
-            .post(url)
-            .set('Authorization', auth)
-            .set('Content-Type', 'application/fhir+json')
-            .send(body as object),
-        put: (url, body) =>
-          agent
-            .put(url)
-            .set('Authorization', auth)
-            .set('Content-Type', 'application/fhir+json')
-            .send(body as object),
+        post: (url, body) => withBody(agent.post(url), body),
+        put: (url, body) => withBody(agent.put(url), body),
         delete: (url) => agent.delete(url).set('Authorization', auth),
       };
     },
@@ -79,6 +80,8 @@ export async function startNetworkHub(settings: Partial<HubConfig> = {}, options
 }
 
 export const LOINC = 'http://loinc.org';
+/** The break-the-glass reason on an emergency link (SPEC §4). */
+export const BTG = { system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG' };
 
 /** A DocumentReference as a publisher would send it. */
 export function documentFor(
@@ -218,5 +221,36 @@ export function binaryFor(id: string, documentReference: string) {
     contentType: 'text/plain',
     data: Buffer.from(`content of ${documentReference}`).toString('base64'),
     securityContext: { reference: `DocumentReference/${documentReference}` },
+  };
+}
+
+/** A registration request (SPEC §6) of this kind about `subject`, as a Task filed for `owner` to decide. */
+export function registrationTask(code: string, subject: string, owner?: string, extra: Record<string, unknown> = {}) {
+  return {
+    resourceType: 'Task',
+    status: 'requested',
+    intent: 'order',
+    code: { coding: [{ system: `${SH}/CodeSystem/registration`, code }] },
+    for: { reference: subject },
+    ...(owner ? { owner: { reference: owner } } : {}),
+    ...extra,
+  };
+}
+
+/** The submission set of an ITI-65 Provide Document Bundle (SPEC §8), as its transaction entry listing the documents. */
+export function submissionSetEntry(fullUrl: string, patient: string, source: string, documentUrls: string[], extra: Partial<List> = {}): BundleEntry<List> {
+  return {
+    fullUrl,
+    resource: {
+      resourceType: 'List',
+      status: 'current',
+      mode: 'working',
+      code: { coding: [{ system: MHD_LIST_TYPES, code: 'submissionset' }] },
+      subject: { reference: `Patient/${patient}` },
+      source: { reference: source },
+      entry: documentUrls.map((url) => ({ item: { reference: url } })),
+      ...extra,
+    },
+    request: { method: 'POST', url: 'List' },
   };
 }

@@ -16,6 +16,9 @@ export const JAN = 'patient-jan-janssens';
 export const ANNA = 'Practitioner/gp-anna-peeters';
 export const LISA = 'Practitioner/junior-lisa-vermeulen';
 export const LEAGUE = 'Organization/org-brussels-gp-league';
+export const PARC = 'Organization/org-hopital-du-parc';
+export const ZUID = 'Organization/org-ziekenhuis-zuid';
+export const ETANGS = 'Organization/org-clinique-des-etangs';
 
 /** The patients' SSINs (identifier values in the SSIN naming system). */
 export const SSINS = { marie: '84031212638', luc: '71060505963', pieter: '65012209139', jan: '58092703746', sofia: '92513021411' };

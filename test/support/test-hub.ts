@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import { loadConfig, type HubConfig } from '../../src/config';
@@ -34,7 +35,8 @@ export interface TestHub {
     patch(url: string): supertest.Test;
     delete(url: string): supertest.Test;
   };
-  close(): Promise<void>;
+  /** Drops the hub's database (unless kept, as for the network snapshot) and its key folder. */
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
 }
 
 /**
@@ -44,8 +46,20 @@ export interface TestHub {
  */
 export const MECHANICS_ONLY: HubOptions = { policyFor: async (principal) => systemPolicy(principal) };
 
-/** A hub on its own fresh database in the test run's FerretDB, in development mode (own key pair). */
-export async function startTestHub(options: HubOptions = {}, settings: Partial<HubConfig> = {}): Promise<TestHub> {
+/** A transaction Bundle of these entries: all of them or nothing (SPEC §1). */
+export function transactionOf(entry: BundleEntry[]): Bundle {
+  return { resourceType: 'Bundle', type: 'transaction', entry };
+}
+
+/**
+ * A hub on its own fresh database in the test run's FerretDB, in development mode (own key pair).
+ * `prepare` fills the database before the hub starts on it (the hub then starts as on a restart).
+ */
+export async function startTestHub(
+  options: HubOptions = {},
+  settings: Partial<HubConfig> = {},
+  prepare?: (db: Database['db']) => Promise<void>
+): Promise<TestHub> {
   const uri = process.env.MONGODB_URI;
   if (!uri) throw new Error('MONGODB_URI is not set: the jest global setup starts FerretDB');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-test-'));
@@ -59,6 +73,7 @@ export async function startTestHub(options: HubOptions = {}, settings: Partial<H
     ...settings,
   };
   const database = await connectDatabase(uri, config.databaseName);
+  await prepare?.(database.db);
   const hub = await createHub(config, database, { log: createLogger('silent'), ...options });
   const app = createApp(hub);
   const privateKey = fs.readFileSync(path.join(dataDir, 'dev-jwt-private.pem'), 'utf8');
@@ -82,8 +97,8 @@ export async function startTestHub(options: HubOptions = {}, settings: Partial<H
       patch: (url) => withAdmin(agent.patch(url)).set('Content-Type', 'application/json-patch+json'),
       delete: (url) => withAdmin(agent.delete(url)),
     }),
-    close: async () => {
-      await database.db.dropDatabase().catch(() => undefined);
+    close: async ({ keepDatabase = false } = {}) => {
+      if (!keepDatabase) await database.db.dropDatabase().catch(() => undefined);
       await database.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

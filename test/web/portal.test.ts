@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { careTeam, documentFor, registerDocumentSource, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
-import { buildWebViews, launchBrowser, screenshot, screenshotOf, seriousViolations, serve, signIn, type Browser } from '../support/browser';
+import { buildWebViews, openViews, screenshot, screenshotOf, seriousViolations, signIn, type Views } from '../support/browser';
 import { SSIN } from '../../src/vocabulary';
 import { MARIE } from '../support/personas';
 
@@ -17,9 +17,8 @@ const LETTER = 'Letter from the cardiology consultation';
 jest.setTimeout(120_000);
 
 let t: NetworkHub;
-let hub: { origin: string; close(): Promise<void> };
+let views: Views;
 let source: http.Server;
-let browser: Browser;
 
 beforeAll(async () => {
   buildWebViews();
@@ -49,13 +48,11 @@ beforeAll(async () => {
     description: LETTER,
     content: [{ attachment: { url: `${sourceBase}/letters/marie.txt`, contentType: 'text/plain' } }],
   });
-  hub = await serve(t);
-  browser = await launchBrowser();
+  views = await openViews(t);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await hub?.close();
+  await views?.close();
   await new Promise((resolve) => source?.close(resolve));
   await t?.close();
 });
@@ -64,7 +61,7 @@ const section = (page: Page, name: RegExp) => page.getByRole('region', { name })
 
 describe('patient portal', () => {
   it('a patient reads a released document (with its content) and does not see a delayed one', async () => {
-    const page = await signIn(browser.context, hub.origin, 'portal', MARIE);
+    const page = await signIn(views.browser.context, views.origin, 'portal', MARIE);
     await page.getByRole('heading', { name: 'My health record' }).waitFor();
     const documents = section(page, /^Documents$/);
     await documents.getByText(LETTER).waitFor();
@@ -96,7 +93,7 @@ describe('patient portal', () => {
     });
     expect(glass.status).toBe(201);
     expect((await t.as('physician-sarah-maes').get('/fhir/DocumentReference/marie-cardiology-letter')).status).toBe(200);
-    const page = await signIn(browser.context, hub.origin, 'portal', MARIE);
+    const page = await signIn(views.browser.context, views.origin, 'portal', MARIE);
     const trail = section(page, /Who accessed my record/);
     const btgRow = trail.locator('li.btg').filter({ hasText: 'Sarah Maes' }).first();
     await btgRow.getByText('break the glass').waitFor();
@@ -113,7 +110,7 @@ describe('patient portal', () => {
 
   it('a patient ends a link and the professional loses access at once', async () => {
     expect((await t.as('nurse-els-goossens').get(`/fhir/Patient/${MARIE}`)).status).toBe(200);
-    const page = await signIn(browser.context, hub.origin, 'portal', MARIE);
+    const page = await signIn(views.browser.context, views.origin, 'portal', MARIE);
     const links = section(page, /My therapeutic links/);
     const els = links.locator('li[data-link="link-marie-dubois-els-goossens"]');
     await els.getByRole('button', { name: /End this link/ }).click();
@@ -131,7 +128,7 @@ describe('patient portal', () => {
     const trusted = `Bearer ${t.token({ sub: 'trusted-web', role: 'patient', ssin: trustedSsin, scope: 'patient/*.rs' })}`;
     const asTrusted = () => t.as(MARIE).get(`/fhir/Patient/${MARIE}`).set('Authorization', trusted);
     expect((await asTrusted()).status).toBe(404);
-    const page = await signIn(browser.context, hub.origin, 'portal', MARIE);
+    const page = await signIn(views.browser.context, views.origin, 'portal', MARIE);
     const privacy = section(page, /Who may see my record/);
     await privacy.locator('summary', { hasText: 'Add a trusted person' }).click();
     await privacy.getByLabel('SSIN of the trusted person').fill(trustedSsin);
@@ -148,7 +145,7 @@ describe('patient portal', () => {
   });
 
   it('a trusted person sees the record they were given; the language switch translates the page and the hub’s answers', async () => {
-    const page = await signIn(browser.context, hub.origin, 'portal', 'trusted-paolo-rossi');
+    const page = await signIn(views.browser.context, views.origin, 'portal', 'trusted-paolo-rossi');
     await page.getByText('Record of Sofia Rossi').waitFor();
     await page.getByLabel('Language').selectOption('fr');
     await page.getByRole('heading', { name: 'Mon dossier de santé' }).waitFor();
@@ -169,7 +166,7 @@ describe('patient portal', () => {
 
   it('a patient excludes a professional and hides a document, each with an effect at once', async () => {
     expect((await t.as('gp-anna-peeters').get('/fhir/DocumentReference/marie-cardiology-letter')).status).toBe(200);
-    const page = await signIn(browser.context, hub.origin, 'portal', MARIE);
+    const page = await signIn(views.browser.context, views.origin, 'portal', MARIE);
     const privacy = section(page, /Who may see my record/);
     await privacy.locator('summary', { hasText: 'Hide a document' }).click();
     await privacy.getByLabel('Document', { exact: true }).selectOption({ label: `${LETTER} (22 Nov 2026)` });
@@ -197,8 +194,8 @@ describe('patient portal', () => {
   });
 
   it('works with the keyboard alone: skip link, sign-in, persona, opening a document', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(`${hub.origin}/portal`);
+    const page = await views.browser.context.newPage();
+    await page.goto(`${views.origin}/portal`);
     await page.evaluate('localStorage.removeItem("sharehub.language")');
     await page.reload();
     const focused = () => page.evaluate('document.activeElement && (document.activeElement.id || document.activeElement.textContent)');
@@ -214,7 +211,7 @@ describe('patient portal', () => {
     await page.keyboard.press('Tab');
     expect(await focused()).toContain('patient-marie-dubois');
     await page.keyboard.press('Enter');
-    await page.waitForURL(`${hub.origin}/portal/`);
+    await page.waitForURL(`${views.origin}/portal/`);
     const open = section(page, /^Documents$/).getByRole('button', { name: `Open: ${LETTER}` });
     await open.focus();
     await page.keyboard.press('Enter');
@@ -225,7 +222,7 @@ describe('patient portal', () => {
   });
 
   it('a patient without consent registers it through the portal', async () => {
-    const page = await signIn(browser.context, hub.origin, 'portal', 'patient-pieter-claes');
+    const page = await signIn(views.browser.context, views.origin, 'portal', 'patient-pieter-claes');
     const consent = section(page, /Consent to data sharing/);
     await consent.getByRole('button', { name: 'Give my consent' }).click();
     await consent.getByText('Consent registered.').waitFor();

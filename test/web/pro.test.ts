@@ -5,26 +5,23 @@
 import type { Page } from 'playwright-core';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { startNetworkHub, type NetworkHub } from '../support/network';
-import { buildWebViews, launchBrowser, screenshot, screenshotOf, seriousViolations, serve, signIn, type Browser } from '../support/browser';
+import { buildWebViews, openViews, screenshot, screenshotOf, seriousViolations, signIn, type Views } from '../support/browser';
 import { SSINS } from '../support/personas';
 
 // A browser scenario takes a few seconds alone; the whole suite shares two cores.
 jest.setTimeout(120_000);
 
 let t: NetworkHub;
-let hub: { origin: string; close(): Promise<void> };
-let browser: Browser;
+let views: Views;
 
 beforeAll(async () => {
   buildWebViews();
   t = await startNetworkHub();
-  hub = await serve(t);
-  browser = await launchBrowser();
+  views = await openViews(t);
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await hub?.close();
+  await views?.close();
   await t?.close();
 });
 
@@ -37,7 +34,7 @@ const findPatient = async (page: Page, ssin: string) => {
 
 describe('professional area', () => {
   it('a GP finds a patient by SSIN, registers consent, declares a link and publishes a SUMEHR', async () => {
-    const page = await signIn(browser.context, hub.origin, 'pro', 'gp-anna-peeters');
+    const page = await signIn(views.browser.context, views.origin, 'pro', 'gp-anna-peeters');
     await page.getByText('Anna Peeters · NIHII 11234578003').waitFor();
     const find = await findPatient(page, SSINS.pieter);
     await find.getByText('Patient found: Pieter Claes').waitFor();
@@ -78,7 +75,7 @@ describe('professional area', () => {
   });
 
   it('a GP lists a patient’s documents and opens one; adds a new patient', async () => {
-    const page = await signIn(browser.context, hub.origin, 'pro', 'gp-anna-peeters');
+    const page = await signIn(views.browser.context, views.origin, 'pro', 'gp-anna-peeters');
     const find = await findPatient(page, SSINS.marie);
     const patient = find.locator('article.patient');
     await patient.getByText('Very restricted GP note (author only), kept in the hub safe').waitFor();
@@ -102,7 +99,7 @@ describe('professional area', () => {
 
   it('a professional without a link is refused politely, never shown raw JSON', async () => {
     // Runs after Anna read Marie's record in the same browser: nothing of hers may come from its cache.
-    const page = await signIn(browser.context, hub.origin, 'pro', 'gp-thomas-lambert');
+    const page = await signIn(views.browser.context, views.origin, 'pro', 'gp-thomas-lambert');
     const find = await findPatient(page, SSINS.marie);
     const patient = find.locator('article.patient');
     await patient.getByText('Consent to data sharing: active').waitFor();
@@ -117,7 +114,7 @@ describe('professional area', () => {
   });
 
   it('an emergency physician breaks the glass with a reason; it shows in the own access log', async () => {
-    const page = await signIn(browser.context, hub.origin, 'pro', 'physician-sarah-maes');
+    const page = await signIn(views.browser.context, views.origin, 'pro', 'physician-sarah-maes');
     const find = await findPatient(page, SSINS.sofia);
     const patient = find.locator('article.patient');
     await patient.getByText('No access to this patient’s record.').waitFor();
@@ -133,7 +130,7 @@ describe('professional area', () => {
   });
 
   it('the language switch translates the page and the hub’s refusals (French)', async () => {
-    const page = await signIn(browser.context, hub.origin, 'pro', 'gp-thomas-lambert');
+    const page = await signIn(views.browser.context, views.origin, 'pro', 'gp-thomas-lambert');
     await page.getByLabel('Language').selectOption('fr');
     await page.getByRole('heading', { name: 'Espace professionnel' }).waitFor();
     const find = await findPatient(page, SSINS.jan);
@@ -148,5 +145,5 @@ describe('professional area', () => {
   });
 });
 afterEach(async () => {
-  for (const page of browser.context.pages()) await page.close();
+  for (const page of views.browser.context.pages()) await page.close();
 });
