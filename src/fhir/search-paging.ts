@@ -58,6 +58,6 @@ export function decodeTrailCursor(text: string): Record<string, number> {
     if (!entries.every(([, seq]) => Number.isSafeInteger(seq) && (seq as number) >= 0)) throw new Error('value');
     return Object.fromEntries(entries) as Record<string, number>;
   } catch {
-    throw new OperationOutcomeError(badRequest('Invalid paging cursor', '_cursor'));
+    throw new OperationOutcomeError(invalidRequest(message('paging-cursor-invalid'), '_cursor'));
   }
 }
