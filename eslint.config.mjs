@@ -59,6 +59,8 @@ export default tseslint.config(
   layer(['src/http/**/*.ts'], [MONGODB, STORE_ACCESS]),
   // The web views' server side: static pages and the development sign-in, never the data.
   layer(['src/web/**/*.ts'], [...up('fhir', 'policy', 'store', 'hub', 'audit', 'http'), MONGODB, STORE_ACCESS], [EXPRESS]),
+  // The message catalogs: every layer raises their codes, so they import none of the layers.
+  layer(['src/messages/**/*.ts'], [...up('store', 'policy', 'fhir', 'hub', 'http', 'audit', 'identity', 'federation', 'web'), MONGODB], [EXPRESS]),
   // Federation adapters: below HTTP, above the repository; their own collections come from the assembly.
   layer(['src/federation/**/*.ts'], [...up('http', 'hub'), MONGODB, STORE_ACCESS], [EXPRESS]),
   layer(

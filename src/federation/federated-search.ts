@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Bundle, BundleEntry, BundleLink, DocumentReference, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { type Message, message, messageDetails } from '../messages/message';
 import type { Principal } from '../policy/principal';
 import type { Federation } from './federation';
 import { callPeer, PeerFailure } from './peer-client';
@@ -89,8 +90,8 @@ function searchResultOf(json: unknown, peer: Peer): { entries: BundleEntry[]; ne
 }
 
 /** One warning entry per peer left out, naming it (SPEC §11: never a 5xx because of a peer). */
-export function outcomeEntry(text: string): BundleEntry {
-  const outcome: OperationOutcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'incomplete', details: { text } }] };
+export function outcomeEntry(m: Message): BundleEntry {
+  const outcome: OperationOutcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'incomplete', details: messageDetails(m) }] };
   return { fullUrl: `urn:uuid:${randomUUID()}`, resource: outcome, search: { mode: 'outcome' } };
 }
 
@@ -100,9 +101,7 @@ export function outcomeEntry(text: string): BundleEntry {
  */
 export function mergeResults(local: Bundle | undefined, results: PeerResult[], warnings: BundleEntry[], localBase: string, selfUrl: string): Bundle {
   const peerEntries = results.flatMap((r) => ('entries' in r ? r.entries.map((e) => throughLocalContent(e, r.peer, localBase)) : []));
-  const failures = results.flatMap((r) =>
-    'failure' in r ? [outcomeEntry(`Peer hub ${r.peer.hubId} ${r.failure}: its documents are missing from this result`)] : []
-  );
+  const failures = results.flatMap((r) => ('failure' in r ? [outcomeEntry(message('peer-results-missing', { hub: r.peer.hubId, failure: r.failure }))] : []));
   const localEntries = (local?.entry ?? []).filter((e) => e.search?.mode !== 'outcome');
   const localOutcomes = (local?.entry ?? []).filter((e) => e.search?.mode === 'outcome');
   const cursor: FederatedCursor = { peers: {} };

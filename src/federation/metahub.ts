@@ -1,8 +1,9 @@
-import { allOk, badRequest, forbidden, OperationOutcomeError } from '@medplum/core';
+import { allOk, forbidden, OperationOutcomeError } from '@medplum/core';
 import type { FhirRequest, FhirRouteHandler, FhirRouter } from '@medplum/fhir-router';
 import type { Bundle, Endpoint, Parameters, ParametersParameter } from '@medplum/fhirtypes';
 import { isValidSsin } from '../fhir/belgian-identifiers';
 import type { HubRepository } from '../fhir/hub-repository';
+import { invalidRequest, message } from '../messages/message';
 import { PEER_HUB_SYSTEM, SSIN } from '../vocabulary';
 import type { NationalStore } from '../store/national-store';
 import { InvalidPublication, isPractitionerRecord, nationalAccess, recordOf } from './national-view';
@@ -72,7 +73,7 @@ function publish(store: NationalStore): HubHandler {
   return async (req, hubId) => {
     const bundle = req.body as Bundle | undefined;
     if (bundle?.resourceType !== 'Bundle' || bundle.type !== 'collection' || !Array.isArray(bundle.entry)) {
-      throw new OperationOutcomeError(badRequest('Expected a collection Bundle of Consent, CareTeam and Practitioner'));
+      throw new OperationOutcomeError(invalidRequest(message('national-publication-expected')));
     }
     let records;
     try {
@@ -81,7 +82,7 @@ function publish(store: NationalStore): HubHandler {
         return recordOf(hubId, e.resource);
       });
     } catch (err) {
-      if (err instanceof InvalidPublication) throw new OperationOutcomeError(badRequest(err.message));
+      if (err instanceof InvalidPublication) throw new OperationOutcomeError(invalidRequest(message('national-publication-invalid', { problem: err.message })));
       throw err;
     }
     for (const record of records) {
@@ -102,8 +103,8 @@ function access(store: NationalStore): HubHandler {
     const nihii = String(single(req.query.nihii) ?? '');
     const profession = String(single(req.query.profession) ?? '');
     const vouchingHub = String(single(req.query.hub) ?? '');
-    if (!/^\d{11}$/.test(nihii)) throw new OperationOutcomeError(badRequest('nihii must be 11 digits', 'nihii'));
-    if (!profession || !vouchingHub) throw new OperationOutcomeError(badRequest('profession and hub are required'));
+    if (!/^\d{11}$/.test(nihii)) throw new OperationOutcomeError(invalidRequest(message('national-nihii-invalid'), 'nihii'));
+    if (!profession || !vouchingHub) throw new OperationOutcomeError(invalidRequest(message('national-profession-hub-required')));
     const organization = single(req.query.organization);
     // An institution's links count for a professional acting for it (the vouching hub backs that claim).
     const naming = [
@@ -144,7 +145,8 @@ function parameter(body: unknown, name: string): ParametersParameter | undefined
 }
 
 function ssinFrom(system: string | undefined, value: string | undefined, where: string): string {
-  if (system !== SSIN || !value || !isValidSsin(value)) throw new OperationOutcomeError(badRequest(`${where} must be <ssin system>|<valid SSIN>`, where));
+  if (system !== SSIN || !value || !isValidSsin(value))
+    throw new OperationOutcomeError(invalidRequest(message('national-ssin-invalid', { parameter: where }), where));
   return value;
 }
 

@@ -1,3 +1,4 @@
+import { message } from '../messages/message';
 import type { NationalAccess } from '../policy/facts';
 import type { Principal } from '../policy/principal';
 import type { PeerTokenLedger } from '../store/national-store';
@@ -35,18 +36,18 @@ export function createPeerAccess(mode: 'hub' | 'metahub', peers: PeerDirectory, 
   return {
     async verify(token, method, path) {
       const call = verifyPeerToken(token, peers);
-      if (!(await ledger.firstUse(call.jti, call.expires))) throw new PeerRefusal(401, 'Peer token already used');
+      if (!(await ledger.firstUse(call.jti, call.expires))) throw new PeerRefusal(401, message('peer-token-reused'));
       const routes = mode === 'metahub' ? METAHUB_ROUTES : PEER_ROUTES;
       const allowedMethod = mode === 'metahub' ? method === 'GET' || method === 'POST' : method === 'GET';
-      if (!allowedMethod || !routes.some((r) => r.test(path))) throw new PeerRefusal(403, 'Not something a peer hub may ask');
+      if (!allowedMethod || !routes.some((r) => r.test(path))) throw new PeerRefusal(403, message('peer-request-not-allowed'));
       const principal = peerPrincipal(call);
       if (mode === 'metahub') return principal;
       // A hub asks another hub only on behalf of a professional the metahub knows as active.
-      if (!call.actor || !metahub) throw new PeerRefusal(403, 'A peer call names the professional it acts for');
+      if (!call.actor || !metahub) throw new PeerRefusal(403, message('peer-call-names-professional'));
       const national = await metahub.nationalAccess({ ...call.actor, vouchingHub: call.hubId }).catch((err: unknown) => {
         throw err instanceof PeerFailure ? err : new PeerFailure('metahub answer unusable');
       });
-      if (!national.active) throw new PeerRefusal(403, 'The professional is not active with that profession in the national registry');
+      if (!national.active) throw new PeerRefusal(403, message('peer-professional-not-active'));
       answers.set(principal, national);
       return principal;
     },

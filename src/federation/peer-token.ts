@@ -1,5 +1,6 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { type Message, message } from '../messages/message';
 import type { Principal } from '../policy/principal';
 import type { PeerDirectory } from './peers';
 
@@ -14,9 +15,9 @@ const ELEVEN_DIGITS = /^\d{11}$/;
 export class PeerRefusal extends Error {
   constructor(
     readonly status: 401 | 403,
-    readonly reason: string
+    readonly reason: Message
   ) {
-    super(reason);
+    super(reason.text);
   }
 }
 
@@ -81,39 +82,39 @@ export function claimsHubRole(token: string): boolean {
 export function verifyPeerToken(token: string, peers: PeerDirectory): PeerCall {
   const header = decodePart(token, 0);
   const alg = header.alg;
-  if (alg !== 'ES256' && alg !== 'RS256') throw new PeerRefusal(401, 'Unsupported token algorithm');
-  if (header.crit !== undefined) throw new PeerRefusal(401, 'Unsupported token header');
+  if (alg !== 'ES256' && alg !== 'RS256') throw new PeerRefusal(401, message('token-algorithm-unsupported'));
+  if (header.crit !== undefined) throw new PeerRefusal(401, message('token-header-unsupported'));
   const kid = header.kid;
-  if (typeof kid !== 'string') throw new PeerRefusal(401, 'Peer token without kid');
+  if (typeof kid !== 'string') throw new PeerRefusal(401, message('peer-token-without-kid'));
   const key = peers.keys({ kid, alg });
-  if (!key) throw new PeerRefusal(401, 'Unknown peer hub');
+  if (!key) throw new PeerRefusal(401, message('peer-hub-unknown'));
   let claims: Claims;
   try {
     claims = jwt.verify(token, key, { algorithms: [alg], audience: peers.self, issuer: kid, clockTolerance: CLOCK_TOLERANCE_SECONDS }) as Claims;
   } catch (err) {
     throw new PeerRefusal(401, reasonFor(err));
   }
-  if (claims.role !== 'hub' || claims.hub_id !== kid) throw new PeerRefusal(401, 'Peer token hub_id does not match its key');
+  if (claims.role !== 'hub' || claims.hub_id !== kid) throw new PeerRefusal(401, message('peer-token-hub-mismatch'));
   const { exp, iat, jti } = claims;
-  if (typeof exp !== 'number' || typeof iat !== 'number' || exp - iat > MAX_LIFETIME_SECONDS) throw new PeerRefusal(401, 'Peer token is not short-lived');
-  if (typeof jti !== 'string' || jti.length < 8 || jti.length > 128) throw new PeerRefusal(401, 'Peer token without jti');
-  if (claims.scope !== undefined && typeof claims.scope !== 'string') throw new PeerRefusal(401, 'Invalid peer token scope');
+  if (typeof exp !== 'number' || typeof iat !== 'number' || exp - iat > MAX_LIFETIME_SECONDS) throw new PeerRefusal(401, message('peer-token-not-short-lived'));
+  if (typeof jti !== 'string' || jti.length < 8 || jti.length > 128) throw new PeerRefusal(401, message('peer-token-without-jti'));
+  if (claims.scope !== undefined && typeof claims.scope !== 'string') throw new PeerRefusal(401, message('peer-token-scope-invalid'));
   const scopes = typeof claims.scope === 'string' ? claims.scope.split(/\s+/).filter(Boolean) : [];
   return { hubId: kid, jti, expires: new Date(exp * 1000), scopes, ...(claims.act !== undefined ? { actor: actorOf(claims.act) } : {}) };
 }
 
 /** `act` names a professional, and nothing else: never a patient, an administrator or another hub. */
 function actorOf(act: unknown): ActingProfessional {
-  if (!act || typeof act !== 'object' || Array.isArray(act)) throw new PeerRefusal(401, "Invalid peer token claim 'act'");
+  if (!act || typeof act !== 'object' || Array.isArray(act)) throw new PeerRefusal(401, message('peer-token-act-invalid'));
   const claims = act as Claims;
-  if (claims.role !== undefined && claims.role !== 'practitioner') throw new PeerRefusal(403, 'A hub acts only for a professional');
-  if ('act' in claims || 'ssin' in claims) throw new PeerRefusal(403, 'A hub acts only for a professional');
+  if (claims.role !== undefined && claims.role !== 'practitioner') throw new PeerRefusal(403, message('peer-acts-for-professional-only'));
+  if ('act' in claims || 'ssin' in claims) throw new PeerRefusal(403, message('peer-acts-for-professional-only'));
   const { sub, nihii, profession, organization } = claims;
-  if (typeof sub !== 'string' || !sub) throw new PeerRefusal(401, "Missing peer token claim 'act.sub'");
-  if (typeof nihii !== 'string' || !ELEVEN_DIGITS.test(nihii)) throw new PeerRefusal(401, "Missing or invalid peer token claim 'act.nihii'");
-  if (typeof profession !== 'string' || !profession) throw new PeerRefusal(401, "Missing peer token claim 'act.profession'");
+  if (typeof sub !== 'string' || !sub) throw new PeerRefusal(401, message('peer-token-actor-subject-missing'));
+  if (typeof nihii !== 'string' || !ELEVEN_DIGITS.test(nihii)) throw new PeerRefusal(401, message('peer-token-actor-nihii-invalid'));
+  if (typeof profession !== 'string' || !profession) throw new PeerRefusal(401, message('peer-token-actor-profession-missing'));
   if (organization !== undefined && (typeof organization !== 'string' || !organization))
-    throw new PeerRefusal(401, "Invalid peer token claim 'act.organization'");
+    throw new PeerRefusal(401, message('peer-token-actor-organization-invalid'));
   return { sub, nihii, profession, ...(organization ? { organization } : {}) };
 }
 
@@ -134,21 +135,21 @@ export function peerPrincipal(call: PeerCall): Principal {
 
 function decodePart(token: string, index: number): Claims {
   const parts = token.split('.');
-  if (parts.length !== 3) throw new PeerRefusal(401, 'Malformed token');
+  if (parts.length !== 3) throw new PeerRefusal(401, message('token-malformed'));
   try {
     const value = JSON.parse(Buffer.from(parts[index], 'base64url').toString('utf8')) as unknown;
     if (value && typeof value === 'object' && !Array.isArray(value)) return value as Claims;
   } catch {
     // not JSON
   }
-  throw new PeerRefusal(401, 'Malformed token');
+  throw new PeerRefusal(401, message('token-malformed'));
 }
 
-function reasonFor(err: unknown): string {
-  if (err instanceof jwt.TokenExpiredError) return 'Token expired';
-  const message = err instanceof Error ? err.message : '';
-  if (message.startsWith('jwt audience invalid')) return 'Invalid token audience';
-  if (message.startsWith('jwt issuer invalid')) return 'Invalid token issuer';
-  if (message === 'invalid signature') return 'Invalid token signature';
-  return 'Invalid token';
+function reasonFor(err: unknown): Message {
+  if (err instanceof jwt.TokenExpiredError) return message('token-expired');
+  const failure = err instanceof Error ? err.message : '';
+  if (failure.startsWith('jwt audience invalid')) return message('token-audience-invalid');
+  if (failure.startsWith('jwt issuer invalid')) return message('token-issuer-invalid');
+  if (failure === 'invalid signature') return message('token-signature-invalid');
+  return message('token-invalid');
 }

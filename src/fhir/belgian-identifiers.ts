@@ -1,9 +1,10 @@
 import type { Identifier, Resource } from '@medplum/fhirtypes';
+import { message, type Message } from '../messages/message';
 import { CBE, NIHII_ORGANIZATION, NIHII_PROFESSIONAL, SSIN } from '../vocabulary';
 
 export interface IdentifierProblem {
   expression: string;
-  message: string;
+  message: Message;
 }
 
 /** Check digits of a mod-97 number: 97 − (n mod 97), so a remainder of 0 gives 97. */
@@ -124,7 +125,7 @@ export function checkBelgianIdentifiers(resource: Resource): IdentifierProblem[]
       const path = Array.isArray(raw) ? `identifier[${index}]` : 'identifier';
       problems.push({
         expression: `${resource.resourceType}.${path}.value`,
-        message: `Invalid ${validator.what} for system ${identifier.system}: ${JSON.stringify(value ?? null)}`,
+        message: message('identifier-invalid', { what: validator.what, system: identifier.system ?? '', value: JSON.stringify(value ?? null) }),
       });
     }
   });

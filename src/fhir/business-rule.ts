@@ -1,15 +1,10 @@
 import { OperationOutcomeError } from '@medplum/core';
-import type { OperationOutcome } from '@medplum/fhirtypes';
+import { type Message, messageOutcome } from '../messages/message';
 
 /**
- * A broken business rule: 422 with the outcome id `unprocessable` (the HTTP layer maps it), a text
- * translated by src/http/messages.ts, and the path it concerns. Nothing is stored.
+ * A broken business rule: 422 with the outcome id `unprocessable` (the HTTP layer maps it), the
+ * rule's coded message (src/messages) and the path it concerns. Nothing is stored.
  */
-export function refuse(text: string, expression?: string): never {
-  const outcome: OperationOutcome = {
-    resourceType: 'OperationOutcome',
-    id: 'unprocessable',
-    issue: [{ severity: 'error', code: 'business-rule', details: { text }, ...(expression ? { expression: [expression] } : {}) }],
-  };
-  throw new OperationOutcomeError(outcome);
+export function refuse(m: Message, expression?: string): never {
+  throw new OperationOutcomeError(messageOutcome(m, 'business-rule', expression, 'unprocessable'));
 }

@@ -1,6 +1,7 @@
-import { allOk, badRequest, notFound, OperationOutcomeError } from '@medplum/core';
+import { allOk, notFound, OperationOutcomeError } from '@medplum/core';
 import type { FhirRouteHandler, FhirRouter } from '@medplum/fhir-router';
 import type { Bundle, Parameters, Resource } from '@medplum/fhirtypes';
+import { invalidRequest, message } from '../messages/message';
 import { accessMatrix } from '../policy/vocabulary';
 import { operationsOf } from './capability-statement';
 import { getHubProfiles } from './definitions';
@@ -24,7 +25,7 @@ const profilesOf = (type: string): Resource[] => getHubProfiles().filter((r) => 
 function listOf(type: string, baseUrl: string, offered: (r: Resource) => boolean): FhirRouteHandler {
   return async (req) => {
     const unknown = Object.keys(req.query).filter((k) => k !== 'url' && k !== '_count');
-    if (unknown.length) throw new OperationOutcomeError(badRequest(`Unknown search parameter '${unknown[0]}' for ${type}`, unknown[0]));
+    if (unknown.length) throw new OperationOutcomeError(invalidRequest(message('search-parameter-unknown-for-type', { name: unknown[0], type }), unknown[0]));
     const url = req.query.url;
     const matches = profilesOf(type).filter((r) => offered(r) && (!url || (r as { url?: string }).url === url));
     const bundle: Bundle = {

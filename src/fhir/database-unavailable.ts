@@ -1,4 +1,5 @@
 import type { OperationOutcome } from '@medplum/fhirtypes';
+import { message, messageOutcome, type Message } from '../messages/message';
 import { CommitInDoubtError, CommitPendingError } from '../store/commit-errors';
 import { isDatabaseUnavailable } from '../store/unavailable';
 
@@ -13,26 +14,18 @@ export const DATABASE_UNAVAILABLE_ID = 'database-unavailable';
  */
 export function databaseUnavailableOutcome(err: unknown): OperationOutcome | undefined {
   if (err instanceof WriteInDoubtError) {
-    return unavailable(
-      `The database became unavailable while ${err.references.join(', ')} was being stored: it may or may not be stored. Read it back before sending it again.`
-    );
+    return unavailable(message('database-write-in-doubt', { references: err.references.join(', ') }));
   }
   if (err instanceof WriteStoredError) {
-    return unavailable(
-      `The database became unavailable after ${err.references.join(', ')} was stored, before the hub finished updating what depends on it. Do not send it again.`
-    );
+    return unavailable(message('database-write-stored', { references: err.references.join(', ') }));
   }
   if (err instanceof CommitPendingError) {
-    return unavailable(
-      `The database became unavailable after the transaction was committed: it is stored and will be complete as soon as the database is back (${err.references.join(', ')}). Do not send it again.`
-    );
+    return unavailable(message('database-commit-pending', { references: err.references.join(', ') }));
   }
   if (err instanceof CommitInDoubtError) {
-    return unavailable(
-      `The database became unavailable while the transaction was being committed: it is either stored in full or not at all (${err.references.join(', ')}). Read one of them back before sending it again.`
-    );
+    return unavailable(message('database-commit-in-doubt', { references: err.references.join(', ') }));
   }
-  if (isDatabaseUnavailable(err)) return unavailable('The database is unavailable; nothing was stored. Retry later.');
+  if (isDatabaseUnavailable(err)) return unavailable(message('database-unavailable'));
   return undefined;
 }
 
@@ -52,9 +45,9 @@ export class WriteStoredError extends Error {
 
 /** A write that was stored, followed by a step (the audit event) the unavailable database refused. */
 export function storedButUnavailableOutcome(reference: string): OperationOutcome {
-  return unavailable(`The database became unavailable after ${reference} was stored; its audit event may be missing. Do not send it again.`);
+  return unavailable(message('database-audit-missing', { reference }));
 }
 
-function unavailable(text: string): OperationOutcome {
-  return { resourceType: 'OperationOutcome', id: DATABASE_UNAVAILABLE_ID, issue: [{ severity: 'error', code: 'transient', details: { text } }] };
+function unavailable(m: Message): OperationOutcome {
+  return messageOutcome(m, 'transient', undefined, DATABASE_UNAVAILABLE_ID);
 }

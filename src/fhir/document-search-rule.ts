@@ -1,5 +1,6 @@
-import { badRequest, OperationOutcomeError, parseSearchRequest, type Filter } from '@medplum/core';
+import { OperationOutcomeError, parseSearchRequest, type Filter } from '@medplum/core';
 import type { FhirRouteHandler } from '@medplum/fhir-router';
+import { invalidRequest, message } from '../messages/message';
 
 /**
  * IHE MHD ITI-67 Find Document References (SPEC §8): a DocumentReference search names the patient
@@ -11,15 +12,15 @@ import type { FhirRouteHandler } from '@medplum/fhir-router';
  * Applies to the search interaction (GET, POST _search, and GET entries of a batch/transaction).
  * Conditional create/update/delete and `_revinclude` are not ITI-67 and keep their own rules.
  */
-export const MISSING_PATIENT = 'A DocumentReference search requires the patient (patient or patient.identifier)';
-export const MISSING_STATUS = 'A DocumentReference search requires status (for example status=current)';
+export const MISSING_PATIENT = message('document-search-needs-patient');
+export const MISSING_STATUS = message('document-search-needs-status');
 
 export function assertDocumentSearchNamesPatientAndStatus(filters: readonly Filter[]): void {
   if (!filters.some(namesPatient)) {
-    throw new OperationOutcomeError(badRequest(MISSING_PATIENT, 'patient'));
+    throw new OperationOutcomeError(invalidRequest(MISSING_PATIENT, 'patient'));
   }
   if (!filters.some((f) => f.code === 'status' && f.operator !== 'missing' && f.operator !== 'present' && f.value.trim() !== '')) {
-    throw new OperationOutcomeError(badRequest(MISSING_STATUS, 'status'));
+    throw new OperationOutcomeError(invalidRequest(MISSING_STATUS, 'status'));
   }
 }
 

@@ -1,6 +1,4 @@
 import {
-  badRequest,
-  conflict,
   deepClone,
   formatSearchQuery,
   forbidden,
@@ -39,6 +37,7 @@ import { validateForWrite } from './validation';
 import { storeWrites } from './write-commit';
 import type { WriteRules } from './write-pipeline';
 import { storePort, type WorkflowPort } from './workflow-port';
+import { conflictOutcome, invalidRequest, message } from '../messages/message';
 
 /**
  * The FHIR repository of one request, already scoped to its caller (ARCHITECTURE: `forPrincipal`).
@@ -118,7 +117,7 @@ export class HubRepository extends FhirRepository<undefined> {
     try {
       return await this.#store.exclusively(key, () => super.conditionalCreate(resource, search, options));
     } catch (err) {
-      if (err instanceof GuardTakenError) throw new OperationOutcomeError(conflict('A request with the same condition is still running; retry'));
+      if (err instanceof GuardTakenError) throw new OperationOutcomeError(conflictOutcome(message('condition-still-running')));
       throw err;
     }
   }
@@ -134,7 +133,7 @@ export class HubRepository extends FhirRepository<undefined> {
 
   async readReference<T extends Resource>(reference: Reference<T>): Promise<WithId<T>> {
     const [type, id] = (reference.reference ?? '').split('/');
-    if (!type || !id) throw new OperationOutcomeError(badRequest('Invalid reference'));
+    if (!type || !id) throw new OperationOutcomeError(invalidRequest(message('invalid-reference')));
     return this.readResource<T>(type, id);
   }
 
@@ -163,7 +162,7 @@ export class HubRepository extends FhirRepository<undefined> {
 
   private async update<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
     assertServed(resource.resourceType);
-    if (!resource.id) throw new OperationOutcomeError(badRequest('Missing id', `${resource.resourceType}.id`));
+    if (!resource.id) throw new OperationOutcomeError(invalidRequest(message('missing-id'), `${resource.resourceType}.id`));
     const current = await this.currentForWrite(resource.resourceType, resource.id);
     if (!current && !this.seesEverything(resource.resourceType)) {
       // Update as create with a client id would collide with a resource hidden from the caller and
@@ -188,10 +187,10 @@ export class HubRepository extends FhirRepository<undefined> {
     const patched = deepClone(current.r) as WithId<T>;
     const errors = applyPatch(patched, patch).filter(Boolean);
     if (errors.length) {
-      throw new OperationOutcomeError(badRequest(`Invalid patch: ${errors.map((e) => e?.message).join('; ')}`));
+      throw new OperationOutcomeError(invalidRequest(message('patch-invalid', { problems: errors.map((e) => e?.message).join('; ') })));
     }
     if (patched.resourceType !== resourceType || patched.id !== id) {
-      throw new OperationOutcomeError(badRequest('A patch may not change resourceType or id'));
+      throw new OperationOutcomeError(invalidRequest(message('patch-changes-identity')));
     }
     return this.writeVersion(patched, current);
   }

@@ -1,9 +1,10 @@
-import { allOk, badRequest, created, isOk, OperationOutcomeError, serverError } from '@medplum/core';
+import { allOk, created, isOk, OperationOutcomeError } from '@medplum/core';
 import { FhirRouter, type FhirRequest, type FhirRouteHandler } from '@medplum/fhir-router';
+import { invalidRequest, message, messageDetails, messageOf, messageOutcome, type Message } from '../messages/message';
 import { addConformanceRoutes } from './conformance-routes';
 import { databaseUnavailableOutcome } from './database-unavailable';
 import { withDocumentSearchRule } from './document-search-rule';
-import { withWellFormedBody } from './input-gate';
+import { withBatchOrTransaction, withBodyMatchingUrl, withWellFormedBody } from './input-gate';
 import { assertSearchParametersWithinLimits } from './search-limits';
 import type { HubRepository } from './hub-repository';
 import { withProvideDocumentBundle } from './mhd-provide-bundle';
@@ -28,9 +29,14 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
   for (const route of routes) {
     if (route.method === 'PUT' && route.path.length === 2) route.handler = createdOnFirstVersion(route.handler);
     if ((route.method === 'PATCH' || route.method === 'DELETE') && route.path.length === 2) route.handler = withIfMatch(route.handler);
-    if (route.data?.interaction === 'search-type') route.handler = withSearchLimits(withDocumentSearchRule(route.handler));
-    if (route.data?.interaction === 'batch') route.handler = withProvideDocumentBundle(route.handler);
-    if (route.data?.interaction === 'create' || route.data?.interaction === 'update') route.handler = withWellFormedBody(route.handler);
+    if (route.data?.interaction === 'search-type')
+      route.handler = withCodedFindings((finding) => message('search-not-understood', { finding }), withSearchLimits(withDocumentSearchRule(route.handler)));
+    if (route.data?.interaction === 'batch')
+      route.handler = withCodedFindings(
+        (finding) => message('bundle-not-understood', { finding }),
+        withBatchOrTransaction(withProvideDocumentBundle(route.handler))
+      );
+    if (route.data?.interaction === 'create' || route.data?.interaction === 'update') route.handler = withWellFormedBody(withBodyMatchingUrl(route.handler));
   }
   const add = router.add.bind(router);
   // Later routes (operations) get the same protection as the built-in ones.
@@ -52,6 +58,26 @@ function withSearchLimits(handler: FhirRouteHandler): FhirRouteHandler {
     );
     assertSearchParametersWithinLimits(pairs);
     return handler(req, ...rest);
+  };
+}
+
+/**
+ * Medplum's search parser and batch engine refuse what they cannot read (a date that is no date,
+ * an entry without a request URL) in their own English words, without a code of ours: coded as
+ * one message that quotes the finding.
+ */
+function withCodedFindings(coded: (finding: string) => Message, handler: FhirRouteHandler): FhirRouteHandler {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } catch (err) {
+      if (!(err instanceof OperationOutcomeError) || err.outcome.id || (err.outcome.issue ?? []).some((issue) => messageOf(issue))) throw err;
+      const issues = (err.outcome.issue ?? []).map((issue) => ({
+        ...issue,
+        details: messageDetails(coded(issue.details?.text ?? '')),
+      }));
+      throw new OperationOutcomeError({ ...err.outcome, issue: issues });
+    }
   };
 }
 
@@ -92,7 +118,7 @@ function guarded(handler: FhirRouteHandler, onInternalError: (err: unknown) => v
       const unavailable = databaseUnavailableOutcome(err);
       if (unavailable) throw new OperationOutcomeError(unavailable);
       onInternalError(err);
-      throw new OperationOutcomeError(serverError(new Error('Internal server error')));
+      throw new OperationOutcomeError(messageOutcome(message('internal-error'), 'exception'));
     }
   };
 }
@@ -102,7 +128,7 @@ const typeHistory: FhirRouteHandler = async (req: FhirRequest, repo) => {
   const since = singleValue(req.query._since);
   const sinceDate = since ? new Date(since) : undefined;
   if (!Number.isInteger(count) || count < 1 || (sinceDate && Number.isNaN(sinceDate.getTime()))) {
-    throw new OperationOutcomeError(badRequest('Invalid _count or _since'));
+    throw new OperationOutcomeError(invalidRequest(message('history-parameters-invalid')));
   }
   const bundle = await (repo as HubRepository).readTypeHistory(req.params.resourceType, Math.min(count, 1000), sinceDate);
   return [allOk, bundle];

@@ -1,5 +1,6 @@
-import { badRequest, OperationOutcomeError } from '@medplum/core';
+import { OperationOutcomeError } from '@medplum/core';
 import type { FhirRouteHandler } from '@medplum/fhir-router';
+import { invalidRequest, message } from '../messages/message';
 import { isForbiddenKey } from './input-limits';
 import { assertSearchParametersWithinLimits } from './search-limits';
 import { assertWellFormed } from './validation';
@@ -36,7 +37,7 @@ export function checkFhirInput(input: FhirInput): void {
     return;
   }
   if (!isObject(input.body)) {
-    throw new OperationOutcomeError(badRequest('The body must be a FHIR resource (a JSON object)'));
+    throw new OperationOutcomeError(invalidRequest(message('body-not-resource')));
   }
   // An operation on an instance may be posted `{}`: no input at all.
   if (input.interaction === 'operation' && Object.keys(input.body).length === 0) return;
@@ -76,8 +77,40 @@ export function withWellFormedBody(handler: FhirRouteHandler): FhirRouteHandler 
   return async (req, ...rest) => {
     const body: unknown = req.body;
     if ((req.method === 'POST' || req.method === 'PUT') && body !== undefined) {
-      if (!isObject(body)) throw new OperationOutcomeError(badRequest('The body must be a FHIR resource (a JSON object)'));
+      if (!isObject(body)) throw new OperationOutcomeError(invalidRequest(message('body-not-resource')));
       if (Object.keys(body).length) assertWellFormed(body);
+    }
+    return handler(req, ...rest);
+  };
+}
+
+/**
+ * The body of a create or update is the resource the URL names (type, and id for an update), and a
+ * bundle posted to the base is a batch or a transaction: checked here so that the refusal carries
+ * its message code, for every way the interaction arrives (conditional create included).
+ */
+export function withBodyMatchingUrl(handler: FhirRouteHandler): FhirRouteHandler {
+  return async (req, ...rest) => {
+    const body = req.body as { resourceType?: unknown; id?: unknown } | undefined;
+    const { resourceType, id } = req.params ?? {};
+    if (isObject(body) && resourceType && body.resourceType !== resourceType) {
+      // The router's own texts: an update names its id; a conditional update or create names a search.
+      if (req.method === 'PUT' && id) throw new OperationOutcomeError(invalidRequest(message('resource-type-incorrect')));
+      if (req.method === 'PUT' || req.headers?.['if-none-exist']) throw new OperationOutcomeError(invalidRequest(message('conditional-type-mismatch')));
+      const found = typeof body.resourceType === 'string' && body.resourceType ? body.resourceType : '<EMPTY>';
+      throw new OperationOutcomeError(invalidRequest(message('resource-type-mismatch', { expected: resourceType, found })));
+    }
+    if (isObject(body) && req.method === 'PUT' && id && body.id !== id) throw new OperationOutcomeError(invalidRequest(message('resource-id-incorrect')));
+    return handler(req, ...rest);
+  };
+}
+
+export function withBatchOrTransaction(handler: FhirRouteHandler): FhirRouteHandler {
+  return async (req, ...rest) => {
+    const bundle = isObject(req.body) ? req.body : {};
+    if (bundle.resourceType !== 'Bundle') throw new OperationOutcomeError(invalidRequest(message('bundle-expected')));
+    if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
+      throw new OperationOutcomeError(invalidRequest(message('bundle-type-unrecognized', { type: String(bundle.type) })));
     }
     return handler(req, ...rest);
   };
@@ -90,12 +123,12 @@ function needsBody(input: FhirInput): boolean {
 /** The parameters of a `_search` body: a form, or a JSON object of strings (no objects, no arrays of objects). */
 function searchBodyPairs(body: unknown): [string, string][] {
   if (body === undefined) return [];
-  if (!isObject(body)) throw new OperationOutcomeError(badRequest('A _search body holds search parameters'));
+  if (!isObject(body)) throw new OperationOutcomeError(invalidRequest(message('search-body-not-parameters')));
   const pairs: [string, string][] = [];
   for (const [name, value] of Object.entries(body)) {
     const values = Array.isArray(value) ? value : [value];
     if (!values.every((v) => typeof v === 'string')) {
-      throw new OperationOutcomeError(badRequest(`Search parameter '${name.slice(0, 64)}' must be text`, name.slice(0, 64)));
+      throw new OperationOutcomeError(invalidRequest(message('search-parameter-not-text', { name: name.slice(0, 64) }), name.slice(0, 64)));
     }
     for (const v of values as string[]) pairs.push([name, v]);
   }
@@ -104,16 +137,16 @@ function searchBodyPairs(body: unknown): [string, string][] {
 
 /** RFC 6902 operations on paths that name FHIR elements: `/__proto__/x` would reach Object.prototype. */
 function assertJsonPatch(body: unknown): void {
-  if (!Array.isArray(body)) throw new OperationOutcomeError(badRequest('A patch must be a JSON Patch array'));
+  if (!Array.isArray(body)) throw new OperationOutcomeError(invalidRequest(message('patch-not-array')));
   body.forEach((op: unknown, i) => {
     const at = `[${i}]`;
     if (!isObject(op) || typeof op.op !== 'string' || !PATCH_OPS.has(op.op) || typeof op.path !== 'string') {
-      throw new OperationOutcomeError(badRequest('Invalid JSON Patch operation', at));
+      throw new OperationOutcomeError(invalidRequest(message('patch-operation-invalid'), at));
     }
     for (const pointer of [op.path, op.from]) {
       if (pointer === undefined) continue;
       if (typeof pointer !== 'string' || pointer.split('/').some((segment) => isForbiddenKey(segment.replace(/~1/g, '/').replace(/~0/g, '~')))) {
-        throw new OperationOutcomeError(badRequest('JSON Patch path names no FHIR element', `${at}.path`));
+        throw new OperationOutcomeError(invalidRequest(message('patch-path-not-element'), `${at}.path`));
       }
     }
   });

@@ -1,6 +1,7 @@
-import { badRequest, OperationOutcomeError } from '@medplum/core';
+import { OperationOutcomeError } from '@medplum/core';
 import type { FhirRouteHandler } from '@medplum/fhir-router';
 import type { Binary, Bundle, BundleEntry, DocumentReference, List, Resource } from '@medplum/fhirtypes';
+import { invalidRequest, message, type Message } from '../messages/message';
 
 /** IHE MHD: the List type code that marks a submission set, and the actors the hub implements. */
 export const MHD_LIST_TYPES = 'https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes';
@@ -10,10 +11,10 @@ export const MHD_ACTORS = [
   'https://profiles.ihe.net/ITI/MHD/CapabilityStatement/IHE.MHD.DocumentResponder',
 ];
 
-export const ONE_SUBMISSION_SET = 'A Provide Document Bundle must contain exactly one submission set List';
-export const LISTS_EVERY_DOCUMENT = 'The submission set must list every DocumentReference of the bundle, and only those';
-export const SAME_SUBJECT = 'The submission set and its DocumentReferences must have the same subject';
-export const BINARY_IS_CONTENT = 'Each Binary of a Provide Document Bundle must be the content of one of its DocumentReferences';
+export const ONE_SUBMISSION_SET = message('mhd-one-submission-set');
+export const LISTS_EVERY_DOCUMENT = message('mhd-lists-every-document');
+export const SAME_SUBJECT = message('mhd-same-subject');
+export const BINARY_IS_CONTENT = message('mhd-binary-is-content');
 
 /**
  * ITI-65 Provide Document Bundle (SPEC §8): a transaction whose List is an MHD submission set.
@@ -82,6 +83,6 @@ function checkedProcessingOrder(bundle: Bundle): number[] {
   return [...entries.keys()].filter((i) => !isBinary.has(i)).concat(binaries);
 }
 
-function fail(message: string, expression: string): never {
-  throw new OperationOutcomeError(badRequest(message, expression));
+function fail(m: Message, expression: string): never {
+  throw new OperationOutcomeError(invalidRequest(m, expression));
 }

@@ -130,7 +130,8 @@ export function checkNarrativeXhtml(xhtml: string): string[] {
 class NarrativeProblem extends Error {}
 
 function fail(message: string): never {
-  throw new NarrativeProblem(`Narrative: ${message}`);
+  // The caller's message (narrative-unsafe) says it is about the narrative.
+  throw new NarrativeProblem(message);
 }
 
 function scan(xhtml: string): void {

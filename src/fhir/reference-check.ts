@@ -1,5 +1,6 @@
-import { badRequest, OperationOutcomeError } from '@medplum/core';
+import { OperationOutcomeError } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
+import { invalidRequest, message } from '../messages/message';
 import type { HubRepository } from './hub-repository';
 import { relativeReference } from './search-values';
 import { isServedType } from './served-types';
@@ -27,7 +28,7 @@ export async function assertReferencesVisible(
     const m = RELATIVE_REFERENCE.exec(reference);
     if (!m) {
       if (FOREIGN_REFERENCE.test(reference)) continue;
-      throw new OperationOutcomeError(badRequest(`Reference not found: ${reference}`, path));
+      throw new OperationOutcomeError(invalidRequest(message('reference-not-found', { reference }), path));
     }
     if (!isServedType(m[1]) || reference === self || staged.has(reference)) continue;
     if (patients === 'by-rules' && m[1] === 'Patient') continue;
@@ -35,7 +36,7 @@ export async function assertReferencesVisible(
       const found = patients === 'exists' && m[1] === 'Patient' ? await repo.port.patientExists(reference) : !(await repo.visibleCurrent(m[1], m[2])).del;
       if (!found) throw new Error('missing');
     } catch {
-      throw new OperationOutcomeError(badRequest(`Reference not found: ${reference}`, path));
+      throw new OperationOutcomeError(invalidRequest(message('reference-not-found', { reference }), path));
     }
   }
 }
@@ -53,5 +54,5 @@ export function referencesIn(value: unknown, path = ''): { reference: string; pa
 /** The error of a write whose patient the caller may not reach: the same as for a missing patient. */
 export function missingReference(resource: Resource, patient: string, baseUrl: string): OperationOutcomeError {
   const path = referencesIn(resource).find((r) => relativeReference(r.reference, baseUrl) === patient)?.path;
-  return new OperationOutcomeError(badRequest(`Reference not found: ${patient}`, path));
+  return new OperationOutcomeError(invalidRequest(message('reference-not-found', { reference: patient }), path));
 }

@@ -1,5 +1,6 @@
 import { tryGetDataType } from '@medplum/core';
 import type { OperationOutcomeIssue, StructureDefinition } from '@medplum/fhirtypes';
+import { message, messageIssue } from '../messages/message';
 import { getHubProfiles, loadDefinitions } from './definitions';
 import { expandValueSet } from './terminology';
 
@@ -87,12 +88,7 @@ function checkCode(code: string, valueSet: string, path: string, issues: Operati
 
 function invalidCode(value: unknown, valueSet: string, path: string): OperationOutcomeIssue {
   const url = valueSet.split('|')[0];
-  return {
-    severity: 'error',
-    code: 'code-invalid',
-    details: { text: `Value "${String(value)}" is not in the required value set ${url}` },
-    expression: [path],
-  };
+  return messageIssue(message('value-not-in-value-set', { value: String(value), valueSet: url }), 'code-invalid', path);
 }
 
 /** The keys of a type that can hold a bound code or lead to one, from Medplum's type schema. */

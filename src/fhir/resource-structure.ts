@@ -1,5 +1,6 @@
 import { tryGetDataType } from '@medplum/core';
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { message, messageIssue, type Message } from '../messages/message';
 import { loadDefinitions } from './definitions';
 import { isForbiddenKey, MAX_JSON_DEPTH, MAX_STRING_LENGTH } from './input-limits';
 import { checkNarrativeXhtml } from './narrative-xhtml';
@@ -52,12 +53,12 @@ const MAX_ISSUES = 20;
 
 function checkResource(value: unknown, path: string, depth: number, issues: OperationOutcomeIssue[]): void {
   if (!isObject(value)) {
-    problem(issues, path || 'Resource', 'Expected a resource (a JSON object)');
+    problem(issues, path || 'Resource', message('resource-expected'));
     return;
   }
   const type = value.resourceType;
   if (typeof type !== 'string' || tryGetDataType(type)?.kind !== 'resource') {
-    problem(issues, path ? `${path}.resourceType` : 'resourceType', 'Unknown or missing resourceType');
+    problem(issues, path ? `${path}.resourceType` : 'resourceType', message('resource-type-unknown'));
     return;
   }
   checkObject(value, type, path || type, depth, issues, true);
@@ -65,25 +66,25 @@ function checkResource(value: unknown, path: string, depth: number, issues: Oper
 
 function checkObject(value: Record<string, unknown>, type: string, path: string, depth: number, issues: OperationOutcomeIssue[], isResource = false): void {
   if (depth > MAX_JSON_DEPTH) {
-    problem(issues, path, `Nested deeper than ${MAX_JSON_DEPTH} levels`);
+    problem(issues, path, message('nested-too-deep', { max: MAX_JSON_DEPTH }));
     return;
   }
   const slots = slotsOf(type);
   if (!slots) {
-    problem(issues, path, `Unknown type ${type}`);
+    problem(issues, path, message('type-unknown', { type }));
     return;
   }
   for (const key of Object.keys(value)) {
     if (issues.length >= MAX_ISSUES) return;
     const keyPath = `${path}.${printable(key)}`;
     if (isForbiddenKey(key)) {
-      problem(issues, keyPath, `"${printable(key)}" is not a FHIR element name`, 'security');
+      problem(issues, keyPath, message('key-not-element-name', { key: printable(key) }), 'security');
       continue;
     }
     if (key === 'resourceType' && isResource) continue;
     if (key === 'id' && isResource && !(typeof value.id === 'string' && FHIR_ID.test(value.id))) {
       // Resource ids become database keys and URL segments: FHIR's id type, nothing else.
-      problem(issues, keyPath, 'A resource id is 1 to 64 letters, digits, "-" and "."');
+      problem(issues, keyPath, message('resource-id-invalid'));
       continue;
     }
     const slot = slots.get(key);
@@ -96,7 +97,7 @@ function checkObject(value: Record<string, unknown>, type: string, path: string,
       checkValues(value[key], { isArray: extended.isArray, type: 'Element' }, keyPath, depth, issues, undefined, true);
       continue;
     }
-    problem(issues, keyPath, `Unknown element "${printable(key)}" of ${type}`, 'invalid');
+    problem(issues, keyPath, message('element-unknown', { key: printable(key), type }), 'invalid');
   }
 }
 
@@ -111,7 +112,7 @@ function primitiveExtensions(value: Record<string, unknown>, key: string, slots:
 function checkValues(v: unknown, slot: Slot, path: string, depth: number, issues: OperationOutcomeIssue[], partner?: unknown[], nullable = false): void {
   if (slot.isArray) {
     if (!Array.isArray(v)) {
-      problem(issues, path, 'Expected an array');
+      problem(issues, path, message('array-expected'));
       return;
     }
     v.forEach((item, i) => {
@@ -121,7 +122,7 @@ function checkValues(v: unknown, slot: Slot, path: string, depth: number, issues
     return;
   }
   if (Array.isArray(v)) {
-    problem(issues, path, 'Expected a single value, not an array');
+    problem(issues, path, message('single-value-expected'));
     return;
   }
   checkValue(v, slot.type, path, depth, issues);
@@ -135,21 +136,21 @@ function checkValue(v: unknown, type: string, path: string, depth: number, issue
   }
   if (!isPrimitive(type)) {
     if (isObject(v)) checkObject(v, type, path, depth + 1, issues);
-    else problem(issues, path, `Expected ${type} (a JSON object)`);
+    else problem(issues, path, message('value-type-expected', { type, json: 'object' }));
     return;
   }
   const expected = jsonTypeOf(type);
   if (expected === 'integer' ? !Number.isInteger(v) : expected === 'number' ? !Number.isFinite(v) : typeof v !== expected) {
-    problem(issues, path, `Expected ${type} (a JSON ${expected})`);
+    problem(issues, path, message('value-type-expected', { type, json: expected }));
     return;
   }
   if (typeof v !== 'string') return;
   if (v.length > MAX_STRING_LENGTH) {
-    if (!isUnboundedData(path, type)) problem(issues, path, `String longer than ${MAX_STRING_LENGTH} characters`);
+    if (!isUnboundedData(path, type)) problem(issues, path, message('string-too-long', { max: MAX_STRING_LENGTH }));
     // The validator skips long data (see withLongDataElided), so its format is checked here.
-    else if (!BASE64.test(v)) problem(issues, path, 'Invalid base64Binary format');
+    else if (!BASE64.test(v)) problem(issues, path, message('base64-invalid'));
   } else if (type === 'xhtml') {
-    for (const message of checkNarrativeXhtml(v)) problem(issues, path, message);
+    for (const found of checkNarrativeXhtml(v)) problem(issues, path, message('narrative-unsafe', { problem: found }));
   }
 }
 
@@ -215,8 +216,8 @@ function slotsOf(type: string): Map<string, Slot> | undefined {
 }
 
 /** `invalid` marks an unknown element, `security` a forbidden key, `structure` a value of the wrong shape or size. */
-function problem(issues: OperationOutcomeIssue[], path: string, text: string, code: 'structure' | 'invalid' | 'security' = 'structure'): void {
-  if (issues.length < MAX_ISSUES) issues.push({ severity: 'error', code, details: { text }, expression: [path] });
+function problem(issues: OperationOutcomeIssue[], path: string, m: Message, code: 'structure' | 'invalid' | 'security' = 'structure'): void {
+  if (issues.length < MAX_ISSUES) issues.push(messageIssue(m, code, path));
 }
 
 /** A hostile key can be a megabyte long: quoted back shortened. */

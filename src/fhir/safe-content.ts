@@ -1,5 +1,6 @@
 import type { DocumentReference } from '@medplum/fhirtypes';
 import type { PlannedWrite } from '../store/stored-resource';
+import { message } from '../messages/message';
 import { refuse } from './business-rule';
 
 /** Content kept in the hub's safe: a Binary, or a SUMEHR's Composition. */
@@ -18,7 +19,7 @@ export function assertSafeContentPublishedTogether(writes: PlannedWrite[], relat
     const kept = new Set(safeTargets(w.previous?.r as DocumentReference | undefined, relative));
     for (const target of safeTargets(w.doc.r as DocumentReference, relative)) {
       if (!created.has(target) && !kept.has(target)) {
-        refuse("Content in the hub's safe is referenced only by the document published with it", 'DocumentReference.content.attachment.url');
+        refuse(message('safe-content-own-document'), 'DocumentReference.content.attachment.url');
       }
     }
   }

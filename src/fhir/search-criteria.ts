@@ -1,5 +1,6 @@
-import { badRequest, OperationOutcomeError, splitSearchOnComma, type Filter } from '@medplum/core';
+import { OperationOutcomeError, splitSearchOnComma, type Filter } from '@medplum/core';
 import type { SearchParameter } from '@medplum/fhirtypes';
+import { invalidRequest, message, type Message } from '../messages/message';
 import { and, fieldIn, NEVER, or, type Condition } from '../store/condition';
 import { searchParametersOf } from './definitions';
 import { indexedParameters } from './search-index';
@@ -35,7 +36,7 @@ export async function compileCriteria(resourceType: string, filters: Filter[], o
         continue;
       }
       if (err instanceof UnsupportedSearch) {
-        throw new OperationOutcomeError(badRequest(err.message, filter.code));
+        throw new OperationOutcomeError(invalidRequest(err.reason, filter.code));
       }
       throw err;
     }
@@ -44,13 +45,17 @@ export async function compileCriteria(resourceType: string, filters: Filter[], o
 }
 
 /** A parameter or modifier the hub does not support: 400, or ignored when lenient. */
-class UnsupportedSearch extends Error {}
+class UnsupportedSearch extends Error {
+  constructor(readonly reason: Message) {
+    super(reason.text);
+  }
+}
 
 async function compileFilter(resourceType: string, filter: Filter, options: CriteriaOptions): Promise<Condition> {
   const { code, operator } = filter;
   if (code.startsWith('_has')) {
     // Reverse chaining could probe resources the caller may not see (SPEC §5): refused.
-    throw new OperationOutcomeError(badRequest('_has is not supported', code));
+    throw new OperationOutcomeError(invalidRequest(message('search-has-unsupported'), code));
   }
   if (code === '_id') {
     return idCondition(filter);
@@ -64,7 +69,7 @@ async function compileFilter(resourceType: string, filter: Filter, options: Crit
   }
   const param = indexedParameters(resourceType).find((p) => p.param.code === code)?.param;
   if (!param) {
-    throw new UnsupportedSearch(`Unknown search parameter '${code}' for ${resourceType}`);
+    throw new UnsupportedSearch(message('search-parameter-unknown-for-type', { name: code, type: resourceType }));
   }
   if (operator === 'missing' || operator === 'present') {
     const missing = (filter.value === 'true') === (operator === 'missing');
@@ -104,7 +109,7 @@ function presenceField(param: SearchParameter): string {
 }
 
 function unsupported(filter: Filter): never {
-  throw new UnsupportedSearch(`Modifier or prefix '${filter.operator}' is not supported on '${filter.code}'`);
+  throw new UnsupportedSearch(message('search-modifier-unsupported', { operator: filter.operator, name: filter.code }));
 }
 
 function idCondition(filter: Filter): Condition {
@@ -118,7 +123,7 @@ function tokenCondition(code: string, operator: string, values: string[]): Condi
   const field = `keys.${code}`;
   if (operator === 'eq' || operator === 'exact') return fieldIn(field, values);
   if (operator === 'not' || operator === 'ne') return { field, notIn: values };
-  throw new UnsupportedSearch(`Modifier '${operator}' is not supported on token parameter '${code}'`);
+  throw new UnsupportedSearch(message('search-token-modifier-unsupported', { operator, name: code }));
 }
 
 function referenceCondition(param: SearchParameter, operator: string, values: string[], baseUrl: string): Condition {
@@ -127,7 +132,7 @@ function referenceCondition(param: SearchParameter, operator: string, values: st
     return fieldIn(`keys.${code}:identifier`, values);
   }
   if (operator !== 'eq' && operator !== 'not') {
-    throw new UnsupportedSearch(`Modifier '${operator}' is not supported on reference parameter '${code}'`);
+    throw new UnsupportedSearch(message('search-reference-modifier-unsupported', { operator, name: code }));
   }
   const targets = param.target ?? [];
   const keys = values.flatMap((v) => {
@@ -148,7 +153,7 @@ function stringCondition(code: string, operator: string, value: string): Conditi
     case 'contains':
       return { field: `keys.${code}`, contains: normalizeString(value) };
     default:
-      throw new UnsupportedSearch(`Modifier '${operator}' is not supported on string parameter '${code}'`);
+      throw new UnsupportedSearch(message('search-string-modifier-unsupported', { operator, name: code }));
   }
 }
 
@@ -157,7 +162,7 @@ function dateCondition(loField: string, hiField: string, filter: Filter): Condit
   if (!DATE_PREFIXES.has(filter.operator)) unsupported(filter);
   const range = parseFhirDate(filter.value);
   if (!range) {
-    throw new OperationOutcomeError(badRequest(`Invalid date '${filter.value}'`, filter.code));
+    throw new OperationOutcomeError(invalidRequest(message('search-date-invalid', { value: filter.value }), filter.code));
   }
   const { lo, hi } = range;
   switch (filter.operator) {
@@ -188,7 +193,7 @@ const NUMBER_PREFIX = /^(eq|ne|gt|lt|ge|le)?(-?\d+(\.\d+)?)$/;
 function numberCondition(code: string, operator: string, value: string): Condition {
   const m = NUMBER_PREFIX.exec(value);
   if (!m) {
-    throw new OperationOutcomeError(badRequest(`Invalid number '${value}'`, code));
+    throw new OperationOutcomeError(invalidRequest(message('search-number-invalid', { value }), code));
   }
   const n = Number(m[2]);
   const field = `num.${code}`;
@@ -211,7 +216,7 @@ function numberCondition(code: string, operator: string, value: string): Conditi
 async function chainCondition(resourceType: string, filter: Filter, referenceCode: string, targetCode: string, options: CriteriaOptions): Promise<Condition> {
   const param = searchParametersOf(resourceType)[referenceCode];
   if (param?.type !== 'reference') {
-    throw new UnsupportedSearch(`Unknown chained parameter '${filter.code}' for ${resourceType}`);
+    throw new UnsupportedSearch(message('search-chain-unknown', { name: filter.code, type: resourceType }));
   }
   const alternatives: Condition[] = [];
   for (const target of param.target ?? []) {
@@ -225,7 +230,7 @@ async function chainCondition(resourceType: string, filter: Filter, referenceCod
     );
   }
   if (!alternatives.length) {
-    throw new UnsupportedSearch(`Unknown chained parameter '${filter.code}' for ${resourceType}`);
+    throw new UnsupportedSearch(message('search-chain-unknown', { name: filter.code, type: resourceType }));
   }
   return or(...alternatives, NEVER);
 }

@@ -1,4 +1,5 @@
-import { badRequest, OperationOutcomeError, splitSearchOnComma, type SearchRequest } from '@medplum/core';
+import { OperationOutcomeError, splitSearchOnComma, type SearchRequest } from '@medplum/core';
+import { invalidRequest, message, type Message } from '../messages/message';
 import { isObjectMember, MAX_CHAINED_PARAMETERS, MAX_SEARCH_COUNT, MAX_SEARCH_TEXT, MAX_SEARCH_PARAMETERS, MAX_VALUES_PER_PARAMETER } from './input-limits';
 
 /**
@@ -15,22 +16,22 @@ export function assertSearchParametersWithinLimits(pairs: readonly [string, stri
   let text = 0;
   for (const [name, value] of pairs) {
     text += name.length + value.length + 2;
-    if (text > MAX_SEARCH_TEXT) throw refused(`Search parameters longer than ${MAX_SEARCH_TEXT} characters in all`);
+    if (text > MAX_SEARCH_TEXT) throw refused(message('search-text-too-long', { max: MAX_SEARCH_TEXT }));
     if (name.split(/[.:]/).some(isObjectMember)) {
-      throw refused(`Unknown search parameter '${name.slice(0, 64)}'`, name.slice(0, 64));
+      throw refused(message('search-parameter-unknown', { name: name.slice(0, 64) }), name.slice(0, 64));
     }
     if (NAMING_PARAMETERS.has(name.split(':')[0]) && value.split(/[\s:,.$-]+/).some(isObjectMember)) {
-      throw refused(`Unknown search parameter in '${name}'`, name.slice(0, 64));
+      throw refused(message('search-parameter-unknown-in', { name }), name.slice(0, 64));
     }
     if (name === '_count' && !(/^\d{1,4}$/.test(value) && Number(value) <= MAX_SEARCH_COUNT)) {
-      throw refused(`_count must be an integer from 0 to ${MAX_SEARCH_COUNT}`, '_count');
+      throw refused(message('search-count-invalid', { max: MAX_SEARCH_COUNT }), '_count');
     }
     values.set(name, (values.get(name) ?? 0) + splitSearchOnComma(value).length);
     if (values.size > MAX_SEARCH_PARAMETERS) {
-      throw refused(`More than ${MAX_SEARCH_PARAMETERS} search parameters`);
+      throw refused(message('search-parameters-too-many', { max: MAX_SEARCH_PARAMETERS }));
     }
     if ((values.get(name) ?? 0) > MAX_VALUES_PER_PARAMETER) {
-      throw refused(`More than ${MAX_VALUES_PER_PARAMETER} values for '${name.slice(0, 64)}'`, name.slice(0, 64));
+      throw refused(message('search-values-too-many', { max: MAX_VALUES_PER_PARAMETER, name: name.slice(0, 64) }), name.slice(0, 64));
     }
   }
 }
@@ -43,15 +44,15 @@ export function assertSearchParametersWithinLimits(pairs: readonly [string, stri
 export function assertSearchRequestWithinLimits(request: SearchRequest): void {
   const count = request.count;
   if (count !== undefined && !(Number.isInteger(count) && count >= 0 && count <= MAX_SEARCH_COUNT)) {
-    throw refused(`_count must be an integer from 0 to ${MAX_SEARCH_COUNT}`, '_count');
+    throw refused(message('search-count-invalid', { max: MAX_SEARCH_COUNT }), '_count');
   }
   const filters = request.filters ?? [];
   assertSearchParametersWithinLimits(filters.map((f) => [f.code, f.value]));
   if (filters.filter((f) => f.code.includes('.')).length > MAX_CHAINED_PARAMETERS) {
-    throw refused(`More than ${MAX_CHAINED_PARAMETERS} chained search parameters`);
+    throw refused(message('search-chains-too-many', { max: MAX_CHAINED_PARAMETERS }));
   }
 }
 
-function refused(text: string, expression?: string): OperationOutcomeError {
-  return new OperationOutcomeError(badRequest(text, expression));
+function refused(m: Message, expression?: string): OperationOutcomeError {
+  return new OperationOutcomeError(invalidRequest(m, expression));
 }

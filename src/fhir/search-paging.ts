@@ -1,4 +1,5 @@
-import { badRequest, OperationOutcomeError, type SortRule } from '@medplum/core';
+import { OperationOutcomeError, type SortRule } from '@medplum/core';
+import { invalidRequest, message } from '../messages/message';
 import type { KeyValue, SortKey } from '../store/keyset';
 import { indexedParameters } from './search-index';
 
@@ -10,7 +11,7 @@ export function sortKeysOf(resourceType: string, rules: SortRule[] | undefined):
     if (rule.code === '_id') return { field: 'id', descending: !!rule.descending };
     if (rule.code === '_lastUpdated') return { field: 'lastUpdated', descending: !!rule.descending };
     if (!indexedParameters(resourceType).some((p) => p.param.code === rule.code)) {
-      throw new OperationOutcomeError(badRequest(`Unknown sort parameter '${rule.code}' for ${resourceType}`, '_sort'));
+      throw new OperationOutcomeError(invalidRequest(message('search-sort-unknown', { name: rule.code, type: resourceType }), '_sort'));
     }
     return { field: `sort.${rule.code}`, descending: !!rule.descending };
   });
@@ -39,7 +40,7 @@ export function decodeCursor(text: string, keyCount: number): Cursor {
     });
     return { direction: parsed.a ? 'after' : 'before', values };
   } catch {
-    throw new OperationOutcomeError(badRequest('Invalid paging cursor', '_cursor'));
+    throw new OperationOutcomeError(invalidRequest(message('paging-cursor-invalid'), '_cursor'));
   }
 }
 
@@ -57,6 +58,6 @@ export function decodeTrailCursor(text: string): Record<string, number> {
     if (!entries.every(([, seq]) => Number.isSafeInteger(seq) && (seq as number) >= 0)) throw new Error('value');
     return Object.fromEntries(entries) as Record<string, number>;
   } catch {
-    throw new OperationOutcomeError(badRequest('Invalid paging cursor', '_cursor'));
+    throw new OperationOutcomeError(invalidRequest(message('paging-cursor-invalid'), '_cursor'));
   }
 }

@@ -1,5 +1,6 @@
 import { OperationOutcomeError, validateResource } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { message, messageDetails, messageIssue } from '../messages/message';
 import { checkBelgianIdentifiers } from './belgian-identifiers';
 import { loadDefinitions } from './definitions';
 import { checkRequiredBindings } from './required-bindings';
@@ -27,7 +28,7 @@ export function validateForWrite(resource: Resource): void {
   if (!structure.length) {
     issues.push(...checkRequiredBindings(resource));
     for (const problem of checkBelgianIdentifiers(resource)) {
-      issues.push({ severity: 'error', code: 'value', details: { text: problem.message }, expression: [problem.expression] });
+      issues.push(messageIssue(problem.message, 'value', problem.expression));
     }
   }
   if (issues.length) throw invalid(issues);
@@ -36,11 +37,18 @@ export function validateForWrite(resource: Resource): void {
 /** R4 cardinality, formats and invariants, by Medplum's validator; fail closed if it cannot read the resource. */
 function medplumIssues(resource: Resource): OperationOutcomeIssue[] {
   try {
-    return validateResource(withLongDataElided(resource)).filter((i) => i.severity === 'error' || i.severity === 'fatal');
+    return validateResource(withLongDataElided(resource))
+      .filter((i) => i.severity === 'error' || i.severity === 'fatal')
+      .map(conformanceFinding);
   } catch (err) {
-    if (err instanceof OperationOutcomeError) return err.outcome.issue ?? [];
-    return [{ severity: 'error', code: 'structure', details: { text: 'Invalid resource' }, expression: [resource.resourceType] }];
+    if (err instanceof OperationOutcomeError) return (err.outcome.issue ?? []).map(conformanceFinding);
+    return [messageIssue(message('resource-invalid'), 'structure', resource.resourceType)];
   }
+}
+
+/** Medplum's validator writes its own English findings: coded as one message that quotes the finding. */
+function conformanceFinding(issue: OperationOutcomeIssue): OperationOutcomeIssue {
+  return { ...issue, details: messageDetails(message('resource-not-conformant', { finding: issue.details?.text ?? '' })) };
 }
 
 /**

@@ -1,4 +1,5 @@
-import { conflict, OperationOutcomeError, preconditionFailed } from '@medplum/core';
+import { OperationOutcomeError, preconditionFailed } from '@medplum/core';
+import { conflictOutcome, message } from '../messages/message';
 import { refuse } from './business-rule';
 import { endLinksOf, endLinksOfExcluded } from './link-ending';
 import { syncSumehrEntries } from './sumehr-entries';
@@ -87,7 +88,7 @@ async function write(store: ResourceStore, writes: PlannedWrite[], guards: Guard
   } catch (err) {
     if (err instanceof VersionConflictError) {
       if (ifMatch) throw new OperationOutcomeError(preconditionFailed);
-      throw new OperationOutcomeError(conflict(`${err.type}/${err.id} was changed by another request; read it again and retry`));
+      throw new OperationOutcomeError(conflictOutcome(message('changed-concurrently', { reference: `${err.type}/${err.id}` })));
     }
     refusalOfTakenGuard(err);
     throw err;
@@ -97,7 +98,7 @@ async function write(store: ResourceStore, writes: PlannedWrite[], guards: Guard
 /** A lost guard answers as the business rule it protects answers in calmer times. */
 function refusalOfTakenGuard(err: unknown): void {
   if (!(err instanceof GuardTakenError)) return;
-  if (err.key.startsWith('hub-sharing|')) refuse('The patient already has an active consent to data sharing', 'Consent.status');
-  if (err.key.startsWith('task|')) refuse('A request of this kind is already pending', 'Task.for');
-  throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
+  if (err.key.startsWith('hub-sharing|')) refuse(message('consent-already-active'), 'Consent.status');
+  if (err.key.startsWith('task|')) refuse(message('registration-already-pending'), 'Task.for');
+  throw new OperationOutcomeError(conflictOutcome(message('patient-already-registered')));
 }

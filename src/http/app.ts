@@ -14,6 +14,7 @@ import { requestLog } from './request-log';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
 import { smartConfiguration } from './smart-configuration';
 import { webViews } from './web-views';
+import { message } from '../messages/message';
 
 /** The HTTP face of the hub. Only /healthz, /readyz, the discovery documents and the web views' static pages are public. */
 export function createApp(hub: Hub): express.Express {
@@ -55,7 +56,7 @@ export function createApp(hub: Hub): express.Express {
   // The web views of SPEC §12: static pages that call /fhir with the user's token like any client.
   app.use(webViews(hub));
 
-  app.use((req: Request, res: Response) => sendOutcome(req, res, outcome('not-found', 'Not found'), 404));
+  app.use((req: Request, res: Response) => sendOutcome(req, res, outcome('not-found', message('not-found')), 404));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const unavailable = databaseUnavailableOutcome(err);
     if (unavailable) {
@@ -64,7 +65,7 @@ export function createApp(hub: Hub): express.Express {
       return;
     }
     hub.log.error('unhandled error', { requestId: res.locals.requestId, ...describeError(err) });
-    if (!res.headersSent) sendOutcome(req, res, outcome('exception', 'Internal server error'), 500);
+    if (!res.headersSent) sendOutcome(req, res, outcome('exception', message('internal-error')), 500);
   });
   return app;
 }

@@ -1,7 +1,9 @@
 import { OperationOutcomeError } from '@medplum/core';
+import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { NextFunction, Request, Response } from 'express';
 import type { Principal } from '../policy/principal';
-import { outcome, sendOutcome } from './send-fhir';
+import { message, messageIssue, messageOf } from '../messages/message';
+import { sendOutcome } from './send-fhir';
 
 export type TokenVerifier = (token: string) => Principal;
 
@@ -14,23 +16,24 @@ export function authenticate(verify: TokenVerifier) {
     const header = req.header('authorization') ?? '';
     const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header);
     if (!match) {
-      challenge(req, res, 'Missing bearer token');
+      challenge(req, res, messageIssue(message('token-missing'), 'login'));
       return;
     }
     try {
       res.locals.principal = verify(match[1]);
     } catch (err) {
-      const text = err instanceof OperationOutcomeError ? (err.outcome.issue?.[0]?.details?.text ?? 'Unauthorized') : 'Unauthorized';
-      challenge(req, res, text);
+      const issue = err instanceof OperationOutcomeError ? err.outcome.issue?.[0] : undefined;
+      // The verifier's reason, coded where it was raised; anything else is the plain 401.
+      challenge(req, res, issue && messageOf(issue) ? issue : messageIssue(message('unauthorized'), 'login'));
       return;
     }
     next();
   };
 }
 
-function challenge(req: Request, res: Response, reason: string): void {
+function challenge(req: Request, res: Response, reason: OperationOutcomeIssue): void {
   res.setHeader('WWW-Authenticate', 'Bearer realm="sharehub", error="invalid_token"');
-  sendOutcome(req, res, outcome('login', reason), 401);
+  sendOutcome(req, res, { resourceType: 'OperationOutcome', issue: [reason] }, 401);
 }
 
 export function principalOf(res: Response): Principal {

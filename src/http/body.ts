@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { MAX_SEARCH_PARAMETERS, MAX_VALUES_PER_PARAMETER } from '../fhir/input-limits';
 import { jsonLimitProblem } from './json-limits';
 import { outcome, sendOutcome } from './send-fhir';
+import { message } from '../messages/message';
 
 const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json'];
 
@@ -29,7 +30,7 @@ export function fhirBody(limitBytes: number) {
       const type = (req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
       const isForm = type === 'application/x-www-form-urlencoded';
       if (!JSON_TYPES.includes(type) && !(isForm && req.path.endsWith('/_search'))) {
-        sendOutcome(req, res, outcome('not-supported', 'Unsupported media type'), 415);
+        sendOutcome(req, res, outcome('not-supported', message('unsupported-media-type')), 415);
         return;
       }
       next();
@@ -61,7 +62,7 @@ function parseJson(req: Request, res: Response, next: NextFunction): void {
   try {
     req.body = JSON.parse(text);
   } catch {
-    sendOutcome(req, res, outcome('structure', 'Invalid JSON body'), 400);
+    sendOutcome(req, res, outcome('structure', message('invalid-json-body')), 400);
     return;
   }
   next();
@@ -75,18 +76,18 @@ function hasBody(req: Request): boolean {
 export function bodyErrors(err: unknown, req: Request, res: Response, next: NextFunction): void {
   const e = err as { type?: string; status?: number; code?: string };
   if (e?.type === 'entity.too.large') {
-    sendOutcome(req, res, outcome('too-costly', 'Request body too large'), 413);
+    sendOutcome(req, res, outcome('too-costly', message('body-too-large')), 413);
   } else if (e?.type === 'parameters.too.many') {
-    sendOutcome(req, res, outcome('too-costly', 'Too many search parameters'), 400);
+    sendOutcome(req, res, outcome('too-costly', message('too-many-search-parameters')), 400);
   } else if (e?.type === 'entity.parse.failed') {
-    sendOutcome(req, res, outcome('structure', 'Invalid JSON body'), 400);
+    sendOutcome(req, res, outcome('structure', message('invalid-json-body')), 400);
   } else if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
-    sendOutcome(req, res, outcome('not-supported', 'Unsupported media type'), 415);
+    sendOutcome(req, res, outcome('not-supported', message('unsupported-media-type')), 415);
   } else if (typeof e?.code === 'string' && e.code.startsWith('Z_')) {
     // zlib could not inflate what Content-Encoding announced.
-    sendOutcome(req, res, outcome('structure', 'The body is not compressed as Content-Encoding says'), 400);
+    sendOutcome(req, res, outcome('structure', message('body-not-compressed')), 400);
   } else if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
-    sendOutcome(req, res, outcome('structure', 'Invalid request body'), 400);
+    sendOutcome(req, res, outcome('structure', message('invalid-request-body')), 400);
   } else {
     next(err);
   }

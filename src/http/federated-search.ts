@@ -8,6 +8,7 @@ import { principalOf } from './authenticate';
 import { runFhirRequest } from './fhir-endpoint';
 import { auditPeerAccess } from './peer-audit';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
+import { message } from '../messages/message';
 
 /** `Prefer: federated` (alone or among other preferences). */
 const PREFER_FEDERATED = /(^|[\s,;])federated\s*(?=$|[,;])/i;
@@ -30,7 +31,7 @@ export function federatedSearch(hub: Hub) {
     }
     const caller = principalOf(res);
     if (caller.role !== 'practitioner') {
-      sendOutcome(req, res, outcome('forbidden', 'A federated search is made on behalf of a professional'), 403);
+      sendOutcome(req, res, outcome('forbidden', message('federated-search-for-professional')), 403);
       return;
     }
     const base = hub.config.baseUrl;
@@ -40,7 +41,7 @@ export function federatedSearch(hub: Hub) {
     if (page !== null) {
       const cursor = decodeCursor(page, base, federation);
       if (!cursor || [...params.keys()].some((k) => k !== '_federated' && k !== '_federated-page')) {
-        sendOutcome(req, res, outcome('invalid', 'Invalid _federated-page', '_federated-page'), 400);
+        sendOutcome(req, res, outcome('invalid', message('federated-page-invalid'), '_federated-page'), 400);
         return;
       }
       localUrl = cursor.local?.slice(base.length + 1);
@@ -49,7 +50,7 @@ export function federatedSearch(hub: Hub) {
       params.delete('_federated');
       const [system, ssin, ...rest] = (params.get('patient.identifier') ?? '').split('|');
       if (system !== SSIN || !/^\d{11}$/.test(ssin ?? '') || rest.length || params.getAll('patient.identifier').length !== 1) {
-        sendOutcome(req, res, outcome('invalid', `A federated search names one patient: patient.identifier=${SSIN}|<SSIN>`, 'patient.identifier'), 400);
+        sendOutcome(req, res, outcome('invalid', message('federated-search-one-patient', { ssinSystem: SSIN }), 'patient.identifier'), 400);
         return;
       }
       const query = params.toString();
@@ -58,7 +59,7 @@ export function federatedSearch(hub: Hub) {
       peerQueries = metahub.holders(ssin).then(
         (peers) => peers.map((peer) => ({ peer, url: `${peer.baseUrl}/DocumentReference?${query}` })),
         () => {
-          warnings.push(outcomeEntry('The metahub could not be asked which other hubs hold data for this patient: only this hub answered'));
+          warnings.push(outcomeEntry(message('federated-search-local-only')));
           return [];
         }
       );

@@ -9,6 +9,7 @@ import { requestPatientOf } from '../fhir/request-patient';
 import type { Hub } from '../hub-parts';
 import { requestRepository } from './request-repository';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
+import { message } from '../messages/message';
 
 const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
@@ -21,9 +22,9 @@ export function fhirEndpoint(hub: Hub) {
       const allowed = METHODS.filter((m) => hub.router.find(m, url));
       if (allowed.length) {
         res.setHeader('Allow', allowed.join(', '));
-        sendOutcome(req, res, outcome('not-supported', 'Method not allowed'), 405);
+        sendOutcome(req, res, outcome('not-supported', message('method-not-allowed')), 405);
       } else {
-        sendOutcome(req, res, outcome('not-found', 'Not found'), 404);
+        sendOutcome(req, res, outcome('not-found', message('not-found')), 404);
       }
       return;
     }

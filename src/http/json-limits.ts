@@ -1,7 +1,8 @@
 import { MAX_JSON_DEPTH, MAX_STRING_LENGTH } from '../fhir/input-limits';
+import { type Message, message } from '../messages/message';
 
 export interface JsonLimitProblem {
-  message: string;
+  message: Message;
   /** Where in the body: a FHIR-style path from the resource type (or `$`, the body, when it names none). */
   path: string;
 }
@@ -27,7 +28,7 @@ export function jsonLimitProblem(text: string): JsonLimitProblem | undefined {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (frames.length >= MAX_JSON_DEPTH) return { message: `JSON nested deeper than ${MAX_JSON_DEPTH} levels`, path: pathOf(root, frames) };
+      if (frames.length >= MAX_JSON_DEPTH) return { message: message('json-too-deep', { max: MAX_JSON_DEPTH }), path: pathOf(root, frames) };
       frames.push({ array: c === 0x5b, index: 0 });
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       frames.pop();
@@ -41,7 +42,7 @@ export function jsonLimitProblem(text: string): JsonLimitProblem | undefined {
       const isKey = !!top && !top.array && /^\s*:/.test(text.slice(end + 1, end + 64));
       const rawLength = end - i - 1;
       if (rawLength > MAX_STRING_LENGTH && (isKey || top?.key !== 'data') && decodedLength(text, i, end) > MAX_STRING_LENGTH) {
-        return { message: `JSON string longer than ${MAX_STRING_LENGTH} characters`, path: pathOf(root, frames) };
+        return { message: message('json-string-too-long', { max: MAX_STRING_LENGTH }), path: pathOf(root, frames) };
       }
       if (isKey) top.key = rawLength <= 64 ? text.slice(i + 1, end) : `${text.slice(i + 1, i + 65)}…`;
       i = end;

@@ -5,6 +5,7 @@ import type { Hub } from '../hub-parts';
 import type { Principal } from '../policy/principal';
 import { authenticate } from './authenticate';
 import { outcome, sendOutcome } from './send-fhir';
+import { message } from '../messages/message';
 
 /**
  * Who is calling: a peer hub (role `hub`, its own signature, SPEC §11) or a user of the issuer
@@ -46,7 +47,7 @@ function refuse(req: Request, res: Response, next: NextFunction, err: unknown): 
   } else if (err instanceof PeerFailure) {
     // Fail closed: without the metahub's answer, no decision on national consents and exclusions.
     res.setHeader('Retry-After', '5');
-    sendOutcome(req, res, outcome('transient', 'The metahub cannot be asked now'), 503);
+    sendOutcome(req, res, outcome('transient', message('metahub-unreachable')), 503);
   } else {
     next(err);
   }

@@ -7,6 +7,7 @@ import type { Hub } from '../hub-parts';
 import { principalOf } from './authenticate';
 import { auditPeerAccess } from './peer-audit';
 import { outcome, sendOutcome } from './send-fhir';
+import { message } from '../messages/message';
 
 /**
  * `GET /fhir/DocumentReference/{id}/$content?peer=<hub_id>`: a peer's document content, fetched
@@ -24,7 +25,7 @@ export function peerContent(hub: Hub) {
     const caller = principalOf(res);
     const peer = typeof peerId === 'string' && federation?.mode === 'hub' && peerId !== federation.peers.self ? federation.peers.peer(peerId) : undefined;
     if (!peer || !federation || caller.role !== 'practitioner') {
-      sendOutcome(req, res, outcome('not-found', 'Not found'), 404);
+      sendOutcome(req, res, outcome('not-found', message('not-found')), 404);
       return;
     }
     const id = (req.params as Record<string, string>)[0];
@@ -37,7 +38,7 @@ export function peerContent(hub: Hub) {
     } catch (err) {
       if (!(err instanceof PeerFailure)) throw err;
       await audited(502);
-      sendOutcome(req, res, outcome('transient', `Peer hub ${peer.hubId} ${err.message}`), 502);
+      sendOutcome(req, res, outcome('transient', message('peer-content-failed', { hub: peer.hubId, failure: err.message })), 502);
       return;
     }
     if (opened.status !== 200 || !opened.body) {
@@ -48,7 +49,10 @@ export function peerContent(hub: Hub) {
       sendOutcome(
         req,
         res,
-        outcome(invisible ? 'not-found' : 'transient', invisible ? 'Not found' : `Peer hub ${peer.hubId} answered HTTP ${opened.status}`),
+        outcome(
+          invisible ? 'not-found' : 'transient',
+          invisible ? message('not-found') : message('peer-content-answered', { hub: peer.hubId, status: opened.status })
+        ),
         invisible ? 404 : 502
       );
       return;

@@ -1,7 +1,8 @@
 import { getStatus, isOperationOutcome } from '@medplum/core';
 import type { OperationOutcome, Resource } from '@medplum/fhirtypes';
 import type { Request, Response } from 'express';
-import { languageOf, localizeOutcome } from './messages';
+import { languageOf, localizeOutcome } from '../messages/localize';
+import { type Message, messageOutcome } from '../messages/message';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -17,9 +18,6 @@ export function sendOutcome(req: Request, res: Response, outcome: OperationOutco
   sendFhir(req, res, status, outcome);
 }
 
-export function outcome(code: string, text: string, expression?: string): OperationOutcome {
-  return {
-    resourceType: 'OperationOutcome',
-    issue: [{ severity: 'error', code: code as 'invalid', details: { text }, ...(expression ? { expression: [expression] } : {}) }],
-  };
+export function outcome(code: string, m: Message, expression?: string): OperationOutcome {
+  return messageOutcome(m, code as 'invalid', expression);
 }

@@ -4,6 +4,7 @@ import { relativeReference } from '../fhir/search-values';
 import { consentKindOf } from '../policy/access-fields';
 import type { StoredResource } from '../store/stored-resource';
 import { refuse } from '../fhir/business-rule';
+import { message } from '../messages/message';
 
 /** From this age the patient registers their own consent and decides alone (SPEC §4). */
 export const AGE_OF_CONSENT = 16;
@@ -26,7 +27,7 @@ export async function checkConsentWrite(ctx: WriteRuleContext, input: Consent, c
   if (kind === 'exclusion') {
     const actors = input.provision?.actor ?? [];
     if (actors.length !== 1 || (!actors[0].reference?.reference?.startsWith('Practitioner/') && !actors[0].reference?.identifier)) {
-      refuse('An exclusion names exactly one Practitioner', 'Consent.provision.actor');
+      refuse(message('exclusion-names-one-practitioner'), 'Consent.provision.actor');
     }
   }
   const facts = ctx.policy.facts;
@@ -34,12 +35,12 @@ export async function checkConsentWrite(ctx: WriteRuleContext, input: Consent, c
   if (facts.kind === 'patient' && patient === facts.self) {
     const age = patient ? await ctx.port.ageOf(patient) : undefined;
     if (age !== undefined && age < AGE_OF_CONSENT) {
-      refuse('Under 16, the consent is registered by a parent or guardian', 'Consent.patient');
+      refuse(message('consent-under-16-by-parent'), 'Consent.patient');
     }
   }
   if (facts.kind === 'practitioner' && !(kind === 'hub-sharing' && !current)) {
     const request = input.verification?.find((v) => v.verified && v.verifiedWith?.reference);
-    if (!request) refuse("A professional records this only on the patient's explicit request (Consent.verification)", 'Consent.verification');
+    if (!request) refuse(message('consent-needs-patient-request'), 'Consent.verification');
     consent = { ...input, verification: (input.verification ?? []).map((v) => (v === request ? { ...v, verificationDate: ctx.now.toISOString() } : v)) };
   }
   if (kind === 'hub-sharing' && input.status === 'active' && patient) await assertNoOtherActiveConsent(ctx, patient, input.id);
@@ -56,5 +57,5 @@ async function assertNoOtherActiveConsent(ctx: WriteRuleContext, patient: string
   );
   // A stored one revoked earlier in the bundle no longer counts; one staged active does.
   const active = [...stored.filter((c) => !stagedIds.has(c)), ...activeStaged.map((d) => d._id)];
-  if (active.some((c) => c !== id)) refuse('The patient already has an active consent to data sharing', 'Consent.status');
+  if (active.some((c) => c !== id)) refuse(message('consent-already-active'), 'Consent.status');
 }

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { HubRepository } from '../fhir/hub-repository';
 import { relativeReference } from '../fhir/search-values';
+import { message, messageOutcome, type Message } from '../messages/message';
 import { registeredSourceFor } from './content-sources';
 import { isContentUrl } from './document-publication';
 
@@ -19,8 +20,8 @@ export class ContentError extends Error {
   }
 }
 
-function contentError(status: number, code: 'not-found' | 'transient' | 'timeout' | 'forbidden' | 'exception', text: string): ContentError {
-  return new ContentError(status, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text } }] });
+function contentError(status: number, code: 'not-found' | 'transient' | 'timeout' | 'forbidden' | 'exception', m: Message): ContentError {
+  return new ContentError(status, messageOutcome(m, code));
 }
 
 /**
@@ -32,7 +33,7 @@ function contentError(status: number, code: 'not-found' | 'transient' | 'timeout
 export async function resolveDocumentContent(repo: HubRepository, id: string): Promise<DocumentContent> {
   const doc = await repo.readResource<DocumentReference>('DocumentReference', id);
   const attachment = doc.content?.find((c) => c.attachment?.url)?.attachment;
-  if (!attachment?.url) throw contentError(404, 'not-found', 'This document has no content');
+  if (!attachment?.url) throw contentError(404, 'not-found', message('content-none'));
   const local = relativeReference(attachment.url, repo.ctx.baseUrl);
   if (local.startsWith('Binary/')) {
     const binary = await repo.readResource<Binary>('Binary', local.split('/')[1]);
@@ -46,11 +47,11 @@ export async function resolveDocumentContent(repo: HubRepository, id: string): P
     const composition = await repo.readResource<Composition>('Composition', local.split('/')[1]);
     return { kind: 'safe', contentType: 'application/fhir+json', data: Buffer.from(JSON.stringify(composition)) };
   }
-  if (!isContentUrl(attachment.url, repo.ctx.baseUrl)) throw contentError(502, 'exception', 'The source of this document cannot be fetched');
+  if (!isContentUrl(attachment.url, repo.ctx.baseUrl)) throw contentError(502, 'exception', message('content-source-unfetchable'));
   // Checked again at every fetch (SPEC §4): the Endpoint may have been ended since publication.
   const { baseUrl, now } = repo.ctx;
   if (!(await registeredSourceFor(repo.port, doc.custodian?.reference, attachment.url, baseUrl, now))) {
-    throw contentError(502, 'forbidden', 'The hub does not fetch content from this source');
+    throw contentError(502, 'forbidden', message('content-source-not-trusted'));
   }
   return { kind: 'source', url: attachment.url, contentType: attachment.contentType };
 }
@@ -83,15 +84,15 @@ export async function openSourceContent(url: string, fallbackType: string | unde
     response = await fetch(url, { signal: controller.signal, redirect: 'manual', headers: { accept: fallbackType ? `${fallbackType}, */*;q=0.5` : '*/*' } });
   } catch {
     clearTimeout(total);
-    throw contentError(502, 'transient', 'The source system of this document did not answer');
+    throw contentError(502, 'transient', message('content-source-silent'));
   } finally {
     clearTimeout(connect);
   }
   if (!response.ok || !response.body) {
     clearTimeout(total);
     await response.body?.cancel().catch(() => undefined);
-    if (response.status === 404 || response.status === 410) throw contentError(404, 'not-found', "The source system no longer holds this document's content");
-    throw contentError(502, 'transient', 'The source system of this document answered with an error');
+    if (response.status === 404 || response.status === 410) throw contentError(404, 'not-found', message('content-source-gone'));
+    throw contentError(502, 'transient', message('content-source-error'));
   }
   const body = Readable.fromWeb(response.body as unknown as WebReadableStream);
   body.on('close', () => clearTimeout(total));

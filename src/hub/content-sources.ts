@@ -1,10 +1,11 @@
 import type { DocumentReference, Endpoint, Organization } from '@medplum/fhirtypes';
 import { refuse } from '../fhir/business-rule';
+import { message } from '../messages/message';
 import { relativeReference } from '../fhir/search-values';
 import type { WorkflowPort } from '../fhir/workflow-port';
 import { SAFE_CONTENT } from './document-publication';
 
-export const UNREGISTERED_SOURCE = 'The content URL is not under a registered source (an active Endpoint) of the custodian institution';
+export const UNREGISTERED_SOURCE = message('document-source-unregistered');
 
 /**
  * SPEC §4: the hub fetches a document's content only from a registered source. The custodian

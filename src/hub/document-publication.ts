@@ -1,6 +1,7 @@
 import { OperationOutcomeError } from '@medplum/core';
 import type { Composition, DocumentReference, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { relativeReference } from '../fhir/search-values';
+import { message, messageIssue, type Message } from '../messages/message';
 import { CONFIDENTIALITY, RELEASE_RULE_EXT, SUMEHR_LOINC } from '../vocabulary';
 
 const LOINC = 'http://loinc.org';
@@ -16,38 +17,37 @@ export const SAFE_CONTENT = /^(Binary|Composition)\/[A-Za-z0-9\-.]{1,64}$/;
  */
 export function checkDocumentPublication(doc: DocumentReference, baseUrl: string): void {
   const issues: OperationOutcomeIssue[] = [];
-  const missing = (text: string, expression: string) => issues.push({ severity: 'error', code: 'required', details: { text }, expression: [expression] });
-  const invalid = (text: string, expression: string) => issues.push({ severity: 'error', code: 'value', details: { text }, expression: [expression] });
+  const missing = (m: Message, expression: string) => issues.push(messageIssue(m, 'required', expression));
+  const invalid = (m: Message, expression: string) => issues.push(messageIssue(m, 'value', expression));
 
   if (!doc.subject?.reference || !relativeReference(doc.subject.reference, baseUrl).startsWith('Patient/')) {
-    missing('A published document needs its patient as subject', 'DocumentReference.subject');
+    missing(message('document-needs-subject'), 'DocumentReference.subject');
   }
-  if (!doc.type?.coding?.some((c) => c.system === LOINC && c.code)) missing('A published document needs a LOINC type', 'DocumentReference.type');
-  if (!doc.author?.some((a) => a.reference)) missing('A published document needs an author', 'DocumentReference.author');
-  if (!doc.date) missing('A published document needs a date', 'DocumentReference.date');
+  if (!doc.type?.coding?.some((c) => c.system === LOINC && c.code)) missing(message('document-needs-type'), 'DocumentReference.type');
+  if (!doc.author?.some((a) => a.reference)) missing(message('document-needs-author'), 'DocumentReference.author');
+  if (!doc.date) missing(message('document-needs-date'), 'DocumentReference.date');
 
   const urls = (doc.content ?? []).map((c) => c.attachment?.url);
-  if (!urls.length || urls.some((u) => !u)) missing('A published document needs the URL of its content', 'DocumentReference.content[0].attachment.url');
+  if (!urls.length || urls.some((u) => !u)) missing(message('document-needs-content-url'), 'DocumentReference.content[0].attachment.url');
   urls.forEach((url, i) => {
-    if (url && !isContentUrl(url, baseUrl))
-      invalid('The content URL must be an http(s) URL of the source system or a Binary of the hub', `DocumentReference.content[${i}].attachment.url`);
+    if (url && !isContentUrl(url, baseUrl)) invalid(message('document-content-url-invalid'), `DocumentReference.content[${i}].attachment.url`);
   });
   // The institution that keeps the content; the hub itself keeps what is in its safe.
   const inSafe = urls.length > 0 && urls.every((u) => !!u && SAFE_CONTENT.test(relativeReference(u, baseUrl)));
   if (!inSafe && !(doc.custodian?.reference && relativeReference(doc.custodian.reference, baseUrl).startsWith('Organization/'))) {
-    missing('A published document needs its custodian institution', 'DocumentReference.custodian');
+    missing(message('document-needs-custodian'), 'DocumentReference.custodian');
   }
 
   (doc.securityLabel ?? []).forEach((label, i) => {
     for (const c of label.coding ?? []) {
       if (c.system === CONFIDENTIALITY && !['N', 'R', 'V'].includes(c.code ?? '')) {
-        invalid('The confidentiality label of a document is N, R or V', `DocumentReference.securityLabel[${i}]`);
+        invalid(message('document-confidentiality-invalid'), `DocumentReference.securityLabel[${i}]`);
       }
     }
   });
   const release = doc.extension?.find((e) => e.url === RELEASE_RULE_EXT);
   const rule = release?.extension?.find((e) => e.url === 'rule')?.valueCode;
-  if (release && !RELEASE_RULES.has(rule ?? '')) invalid('Unknown release rule', 'DocumentReference.extension');
+  if (release && !RELEASE_RULES.has(rule ?? '')) invalid(message('release-rule-unknown'), 'DocumentReference.extension');
 
   if (issues.length) throw new OperationOutcomeError({ resourceType: 'OperationOutcome', issue: issues });
 }

@@ -6,6 +6,7 @@ import { relativeReference } from '../fhir/search-values';
 import { classOfLoinc } from '../policy/vocabulary';
 import { DOCUMENT_CLASS, RELEASE_DEFAULT_EXT, RELEASE_RULE_EXT } from '../vocabulary';
 import { refuse } from '../fhir/business-rule';
+import { message, messageDetails } from '../messages/message';
 
 /**
  * `POST DocumentReference/{id}/$release` (SPEC §4): the attending physician releases one document
@@ -23,7 +24,7 @@ export async function releaseDocument(req: FhirRequest, repository: unknown): Pr
 
   const explicit = releaseRuleExtension(doc);
   const rule = explicit?.extension?.find((e) => e.url === 'rule')?.valueCode ?? (await custodianDefaultRule(repo, doc));
-  if (rule !== 'on-physician-release') refuse('Only a document awaiting physician release can be released', 'DocumentReference.extension');
+  if (rule !== 'on-physician-release') refuse(message('release-needs-physician-release'), 'DocumentReference.extension');
   if (explicit?.extension?.some((e) => e.url === 'releaseDate' && e.valueDateTime)) return [allOk, doc];
 
   const released: Extension = {
@@ -62,7 +63,7 @@ export async function requestDocumentDeletion(req: FhirRequest, repository: unkn
     {
       resourceType: 'OperationOutcome',
       id: allOk.id,
-      issue: [{ severity: 'information', code: 'informational', details: { text: 'The document is withdrawn from the hub' } }],
+      issue: [{ severity: 'information', code: 'informational', details: messageDetails(message('document-withdrawn')) }],
     },
   ];
 }

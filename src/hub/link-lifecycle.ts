@@ -6,6 +6,7 @@ import type { StoredResource } from '../store/stored-resource';
 import { refuse } from '../fhir/business-rule';
 import { HUB_MEMBERSHIP_EXT } from './registration-rules';
 import { linkPeriod, refuseLink } from './therapeutic-links';
+import { message } from '../messages/message';
 
 /**
  * Break-the-glass flag (SPEC §5): every `emergency` link carries it in meta.security, set by the hub
@@ -34,9 +35,9 @@ export function withBreakTheGlassFlag(team: CareTeam): CareTeam {
  */
 export function assertRenewal(previous: CareTeam, next: CareTeam, now: Date): void {
   const end = previous.period?.end ? parseFhirDate(previous.period.end)?.hi : undefined;
-  if (previous.status !== 'active' || (end && end.getTime() < now.getTime())) refuse('An ended link cannot be renewed: create a new link', 'CareTeam.status');
+  if (previous.status !== 'active' || (end && end.getTime() < now.getTime())) refuse(message('link-ended-not-renewed'), 'CareTeam.status');
   const key = (t: CareTeam) => JSON.stringify([t.subject?.reference, (t.participant ?? []).map((p) => p.member?.reference), linkTypeOf(t)]);
-  if (key(previous) !== key(next)) refuse('A renewal keeps the patient, the member and the link type', 'CareTeam');
+  if (key(previous) !== key(next)) refuse(message('link-renewal-keeps-parties'), 'CareTeam');
 }
 
 const HOSPITAL_STAY_MONTHS = 3;
@@ -51,13 +52,12 @@ const PROOF_EXT = `${SH}/StructureDefinition/link-proof`;
  */
 export async function checkAdmissionLink(ctx: WriteRuleContext, link: CareTeam, institution: string | undefined, current?: StoredResource): Promise<CareTeam> {
   const members = (link.participant ?? []).map((p) => (p.member?.reference ? relativeReference(p.member.reference, ctx.baseUrl) : undefined));
-  if (!institution || members.length !== 1 || members[0] !== institution)
-    refuse('An institution creates admission links for itself only', 'CareTeam.participant');
-  if (linkTypeOf(link) !== 'hospital-stay') refuse('An institution link is a hospital-stay link', 'CareTeam.category');
+  if (!institution || members.length !== 1 || members[0] !== institution) refuse(message('admission-link-own-institution'), 'CareTeam.participant');
+  if (linkTypeOf(link) !== 'hospital-stay') refuse(message('institution-link-hospital-stay'), 'CareTeam.category');
   if (link.extension?.find((e) => e.url === PROOF_EXT)?.valueCode !== 'hospital-admission')
-    refuse('An admission link rests on the hospital admission', 'CareTeam.extension');
+    refuse(message('admission-link-needs-admission'), 'CareTeam.extension');
   const org = await ctx.port.registryEntry<Organization>('Organization', institution.split('/')[1]);
-  if (!org?.extension?.some((e) => e.url === HUB_MEMBERSHIP_EXT)) refuse('The institution is not a member of the hub', 'CareTeam.participant');
+  if (!org?.extension?.some((e) => e.url === HUB_MEMBERSHIP_EXT)) refuse(message('institution-not-member'), 'CareTeam.participant');
   if (current) assertRenewal(current.r as CareTeam, link, ctx.now);
   const { start, end, endText } = linkPeriod(link, current?.r as CareTeam | undefined, ctx.now, undefined, HOSPITAL_STAY_MONTHS, 'hospital-stay');
   const ending = !!current && (link.status === 'inactive' || end.getTime() <= ctx.now.getTime());

@@ -1,9 +1,10 @@
-import { allOk, badRequest, forbidden, OperationOutcomeError, parseSearchRequest } from '@medplum/core';
+import { allOk, forbidden, OperationOutcomeError, parseSearchRequest } from '@medplum/core';
 import type { FhirRequest, FhirRouteHandler } from '@medplum/fhir-router';
 import type { Parameters, Patient } from '@medplum/fhirtypes';
 import { isValidSsin } from '../fhir/belgian-identifiers';
 import type { HubRepository } from '../fhir/hub-repository';
 import { SSIN } from '../vocabulary';
+import { invalidRequest, message, messageOf } from '../messages/message';
 
 /**
  * "Add patient" (SPEC §4): one Patient per SSIN, so adding a patient who is already registered
@@ -40,7 +41,8 @@ export function addPatient(plainCreate: FhirRouteHandler): FhirRouteHandler {
 }
 
 function isDuplicateSsin(err: unknown): boolean {
-  return err instanceof OperationOutcomeError && err.outcome.issue?.[0]?.code === 'conflict' && err.outcome.issue[0].details?.coding?.[0]?.code === 'duplicate';
+  const issue = err instanceof OperationOutcomeError ? err.outcome.issue?.[0] : undefined;
+  return !!issue && messageOf(issue)?.code === 'patient-already-registered';
 }
 
 /**
@@ -70,7 +72,7 @@ export const consentStatus: FhirRouteHandler = async (req: FhirRequest, r) => {
   const identifier = req.query.identifier;
   const value = typeof identifier === 'string' && identifier.startsWith(`${SSIN}|`) ? identifier.slice(SSIN.length + 1) : undefined;
   if (!value || !isValidSsin(value)) {
-    throw new OperationOutcomeError(badRequest('The identifier must be an SSIN: <ssin system>|<11 digits>', 'identifier'));
+    throw new OperationOutcomeError(invalidRequest(message('patient-identifier-not-ssin'), 'identifier'));
   }
   const found = await repo.search(parseSearchRequest(`Patient?identifier=${encodeURIComponent(`${SSIN}|${value}`)}`));
   const patient = found.entry?.[0]?.resource;

@@ -1,4 +1,4 @@
-import { allOk, badRequest, created, OperationOutcomeError, type WithId } from '@medplum/core';
+import { allOk, created, OperationOutcomeError, type WithId } from '@medplum/core';
 import type { FhirRequest, FhirRouteHandler } from '@medplum/fhir-router';
 import type { Organization, Parameters, Practitioner, PractitionerRole, Resource, Task } from '@medplum/fhirtypes';
 import type { HubRepository } from '../fhir/hub-repository';
@@ -6,6 +6,7 @@ import { taskParties } from '../policy/task-access';
 import { JUNIOR_ACCREDITATION_EXT } from '../vocabulary';
 import { refuse } from '../fhir/business-rule';
 import { assertGuarantor, assertJuniorEvidence, factReader, HUB_MEMBERSHIP_EXT, HUB_USER, PRIVACY_POLICY_EXT, registrationCodeOf } from './registration-rules';
+import { invalidRequest, message } from '../messages/message';
 
 /**
  * `POST /Task`: files a registration request. The Task's own rules run in the write path
@@ -15,7 +16,7 @@ import { assertGuarantor, assertJuniorEvidence, factReader, HUB_MEMBERSHIP_EXT, 
 export const fileTask: FhirRouteHandler = async (req: FhirRequest, r) => {
   const repo = r as HubRepository;
   const body = req.body as Task;
-  if (body?.resourceType !== 'Task') throw new OperationOutcomeError(badRequest('Expected a Task', 'resourceType'));
+  if (body?.resourceType !== 'Task') throw new OperationOutcomeError(invalidRequest(message('task-expected'), 'resourceType'));
   const task = await repo.withTransaction(async () => {
     const filed = await repo.createResource(body);
     if (filed.status === 'completed') await writeEffects(repo, filed);
@@ -37,7 +38,7 @@ async function decide(repo: HubRepository, id: string, status: 'completed' | 're
   // Nobody decides a Task they filed or that concerns themselves (the policy, SPEC §6).
   const filedBy = task.requester?.identifier?.system === HUB_USER ? task.requester.identifier.value : undefined;
   repo.assertMayOperate(status === 'completed' ? 'approve' : 'reject', { type: 'Task', task: { ...taskParties(task, code), filedBy } });
-  if (task.status !== 'requested') refuse('This registration request was already decided', 'Task.status');
+  if (task.status !== 'requested') refuse(message('registration-already-decided'), 'Task.status');
   if (status === 'completed') await assertStillApprovable(repo, task, code);
   const decided: WithId<Task> = {
     ...task,
@@ -58,7 +59,7 @@ async function assertStillApprovable(repo: HubRepository, task: Task, code: stri
   const owner = task.owner?.reference;
   if (code === 'user-authorization') {
     const org = await repo.readResource<Organization>('Organization', (owner ?? '').split('/')[1] ?? '');
-    if (!org.extension?.some((e) => e.url === PRIVACY_POLICY_EXT)) refuse('The institution has not accepted the privacy policy', 'Task.owner');
+    if (!org.extension?.some((e) => e.url === PRIVACY_POLICY_EXT)) refuse(message('privacy-policy-not-accepted'), 'Task.owner');
   } else if (owner && code !== 'institution-membership') {
     await assertGuarantor(factReader(repo.port), owner);
   }

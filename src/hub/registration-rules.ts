@@ -8,6 +8,7 @@ import { mayFileTask, taskParties, type TaskParties } from '../policy/task-acces
 import { JUNIOR_ACCREDITATION_EXT, PROFESSION, SH } from '../vocabulary';
 import type { StoredResource } from '../store/stored-resource';
 import { refuse } from '../fhir/business-rule';
+import { message } from '../messages/message';
 
 /** SPEC §10: Task.code system of the registration workflows, and the evidence a Task carries. */
 export const REGISTRATION = `${SH}/CodeSystem/registration`;
@@ -35,7 +36,7 @@ export function registrationCodeOf(task: Task): string | undefined {
 export async function checkTaskWrite(ctx: WriteRuleContext, input: Task, current?: StoredResource): Promise<Task> {
   const facts = factReader(ctx.port, ctx.staged);
   const code = registrationCodeOf(input);
-  if (!code || !CODES.has(code)) refuse('A registration Task needs a code from the registration CodeSystem', 'Task.code');
+  if (!code || !CODES.has(code)) refuse(message('registration-code-required'), 'Task.code');
   const relative = <R extends Reference>(r: R | undefined): R | undefined =>
     r?.reference ? { ...r, reference: relativeReference(r.reference, ctx.baseUrl) } : r;
   const task: Task = { ...input, ...(input.for ? { for: relative(input.for) } : {}), ...(input.owner ? { owner: relative(input.owner) } : {}) };
@@ -44,7 +45,7 @@ export async function checkTaskWrite(ctx: WriteRuleContext, input: Task, current
   const parties = taskParties(task, code);
   const { principal } = ctx.policy;
   if (!mayFileTask(principal, ctx.policy.facts, parties)) throw new OperationOutcomeError(forbidden);
-  if (task.status !== 'requested') refuse('A registration request is filed with status requested', 'Task.status');
+  if (task.status !== 'requested') refuse(message('registration-filed-requested'), 'Task.status');
   let status: Task['status'] = 'requested';
   switch (code) {
     case 'practitioner-registration':
@@ -56,14 +57,14 @@ export async function checkTaskWrite(ctx: WriteRuleContext, input: Task, current
       break;
     case 'institution-membership': {
       const org = await organization(facts, parties.subject, 'Task.for');
-      if (parties.owner) refuse('The hub decides on membership: an institution-membership request names no owner', 'Task.owner');
-      if (hasExtension(org, HUB_MEMBERSHIP_EXT)) refuse('This institution is already a member of the hub', 'Task.for');
+      if (parties.owner) refuse(message('membership-names-no-owner'), 'Task.owner');
+      if (hasExtension(org, HUB_MEMBERSHIP_EXT)) refuse(message('institution-already-member'), 'Task.for');
       break;
     }
     case 'user-authorization':
       await practitioner(facts, parties.subject);
       if (!hasExtension(await organization(facts, parties.owner, 'Task.owner'), HUB_MEMBERSHIP_EXT)) {
-        refuse('The institution is not a member of the hub', 'Task.owner');
+        refuse(message('institution-not-member'), 'Task.owner');
       }
       break;
   }
@@ -93,29 +94,28 @@ function checkDecision(previous: Task, next: Task): Task {
     });
   // The fixture loader re-putting an unchanged Task changes nothing.
   if (previous.status === next.status && same(previous) === same(next)) return next;
-  if (previous.status !== 'requested') refuse('This registration request was already decided', 'Task.status');
-  if (!['completed', 'rejected'].includes(next.status) || same(previous) !== same(next))
-    refuse('A registration request is decided with $approve or $reject', 'Task');
+  if (previous.status !== 'requested') refuse(message('registration-already-decided'), 'Task.status');
+  if (!['completed', 'rejected'].includes(next.status) || same(previous) !== same(next)) refuse(message('registration-decided-by-operation'), 'Task');
   return next;
 }
 
 async function checkPractitionerRegistration(facts: FactReader, parties: TaskParties, filedBySelf: boolean): Promise<Task['status']> {
   const professional = await practitioner(facts, parties.subject);
-  if (professional.active) refuse('This professional is already registered', 'Task.for');
-  if (accreditationStatus(professional)) refuse('A junior doctor registers through a junior-accreditation request', 'Task.code');
+  if (professional.active) refuse(message('professional-already-registered'), 'Task.for');
+  if (accreditationStatus(professional)) refuse(message('junior-registers-by-accreditation'), 'Task.code');
   if (parties.owner) {
     await assertGuarantor(facts, parties.owner);
     return 'requested';
   }
   // SPEC §6: a self-employed nurse needs no guarantor. Filed by the hub-admin instead, it waits for the hub-admin.
-  if (professionOf(professional) !== 'nurse') refuse('A practitioner registration names its guarantor', 'Task.owner');
+  if (professionOf(professional) !== 'nurse') refuse(message('registration-names-guarantor'), 'Task.owner');
   return filedBySelf ? 'completed' : 'requested';
 }
 
 async function checkJuniorAccreditation(facts: FactReader, parties: TaskParties, task: Task): Promise<void> {
   const junior = await practitioner(facts, parties.subject);
-  if (accreditationStatus(junior) !== 'awaiting') refuse('Only a junior doctor awaiting accreditation files this request', 'Task.for');
-  if (!parties.owner) refuse('A junior accreditation names its guarantor', 'Task.owner');
+  if (accreditationStatus(junior) !== 'awaiting') refuse(message('accreditation-junior-only'), 'Task.for');
+  if (!parties.owner) refuse(message('accreditation-names-guarantor'), 'Task.owner');
   await assertGuarantor(facts, parties.owner);
   assertJuniorEvidence(task);
 }
@@ -124,9 +124,9 @@ async function checkJuniorAccreditation(facts: FactReader, parties: TaskParties,
 export function assertJuniorEvidence(task: Task): void {
   const input = (code: string) => task.input?.find((i) => i.type.coding?.some((c) => c.system === REGISTRATION_INPUT && c.code === code));
   const certificate = input('medical-office-certificate')?.valueAttachment;
-  if (!certificate || !(certificate.data || certificate.url)) refuse('A junior accreditation needs the signed medical-office certificate', 'Task.input');
+  if (!certificate || !(certificate.data || certificate.url)) refuse(message('accreditation-needs-certificate'), 'Task.input');
   if (input('operating-rules-read')?.valueBoolean !== true || input('continuity-of-care')?.valueBoolean !== true) {
-    refuse('A junior accreditation needs both acknowledgements: operating rules read and continuity of care ensured', 'Task.input');
+    refuse(message('accreditation-needs-acknowledgements'), 'Task.input');
   }
 }
 
@@ -138,8 +138,8 @@ export async function assertGuarantor(facts: FactReader, owner: string | undefin
   const org = await organization(facts, owner, 'Task.owner');
   const institutionGuarantor = hasExtension(org, HUB_MEMBERSHIP_EXT) && hasExtension(org, PRIVACY_POLICY_EXT);
   if (org.active === false || !(hasExtension(org, GUARANTOR_EXT) || institutionGuarantor)) {
-    if (hasExtension(org, HUB_MEMBERSHIP_EXT)) refuse('The institution has not accepted the privacy policy', 'Task.owner');
-    refuse('The named organization is not a guarantor of the hub', 'Task.owner');
+    if (hasExtension(org, HUB_MEMBERSHIP_EXT)) refuse(message('privacy-policy-not-accepted'), 'Task.owner');
+    refuse(message('not-a-guarantor'), 'Task.owner');
   }
   return org;
 }
@@ -151,18 +151,18 @@ async function assertNonePending(port: WorkflowPort, code: string, subject: stri
     const task = d.r as Task;
     return task.resourceType === 'Task' && task.status === 'requested' && registrationCodeOf(task) === code && task.for?.reference === subject;
   });
-  if (pending || staged) refuse('A request of this kind is already pending', 'Task.for');
+  if (pending || staged) refuse(message('registration-already-pending'), 'Task.for');
 }
 
 async function practitioner(facts: FactReader, reference: string | undefined): Promise<Practitioner> {
   const found = reference?.startsWith('Practitioner/') ? await facts('Practitioner', reference.split('/')[1]) : undefined;
-  if (!found) refuse('The request must name a known Practitioner', 'Task.for');
+  if (!found) refuse(message('registration-names-practitioner'), 'Task.for');
   return found as Practitioner;
 }
 
 async function organization(facts: FactReader, reference: string | undefined, expression: string): Promise<Organization> {
   const found = reference?.startsWith('Organization/') ? await facts('Organization', reference.split('/')[1]) : undefined;
-  if (!found) refuse('The request must name a known Organization', expression);
+  if (!found) refuse(message('registration-names-organization'), expression);
   return found as Organization;
 }
 

@@ -1,4 +1,4 @@
-import { badRequest, created, forbidden, OperationOutcomeError, parseSearchRequest, type WithId } from '@medplum/core';
+import { created, forbidden, OperationOutcomeError, parseSearchRequest, type WithId } from '@medplum/core';
 import type { FhirRequest, FhirResponse } from '@medplum/fhir-router';
 import type { Bundle, Composition, DocumentReference, Extension, Practitioner, Resource } from '@medplum/fhirtypes';
 import type { HubRepository } from '../fhir/hub-repository';
@@ -7,6 +7,7 @@ import { SUMEHR_ENTRY_TYPES } from '../policy/resource-classes';
 import { SUMEHR_DELAY_DAYS } from '../policy/vocabulary';
 import { DOCUMENT_CLASS, RELEASE_RULE_EXT, SUMEHR_ACCESS_EXT, SUMEHR_LOINC } from '../vocabulary';
 import { isSumehr } from './document-publication';
+import { invalidRequest, message } from '../messages/message';
 
 const LOINC = 'http://loinc.org';
 
@@ -25,15 +26,15 @@ export async function publishSumehr(req: FhirRequest, repository: unknown): Prom
   if (!self) throw new OperationOutcomeError(forbidden);
   const bundle = req.body as Bundle;
   if (bundle?.resourceType !== 'Bundle' || bundle.type !== 'document' || !bundle.entry?.length) {
-    throw new OperationOutcomeError(badRequest('The body must be a document Bundle whose first entry is the SUMEHR Composition', 'Bundle.type'));
+    throw new OperationOutcomeError(invalidRequest(message('sumehr-bundle-expected'), 'Bundle.type'));
   }
   const first = bundle.entry[0].resource;
   if (!first || !isSumehr(first)) {
-    throw new OperationOutcomeError(badRequest('The body must be a document Bundle whose first entry is the SUMEHR Composition', 'Bundle.entry[0].resource'));
+    throw new OperationOutcomeError(invalidRequest(message('sumehr-bundle-expected'), 'Bundle.entry[0].resource'));
   }
   const patient = first.subject?.reference ? relativeReference(first.subject.reference, repo.ctx.baseUrl) : '';
   if (!patient.startsWith('Patient/')) {
-    throw new OperationOutcomeError(badRequest('A published document needs its patient as subject', 'Composition.subject'));
+    throw new OperationOutcomeError(invalidRequest(message('document-needs-subject'), 'Composition.subject'));
   }
   const authors = (first.author ?? []).map((a) => (a.reference ? relativeReference(a.reference, repo.ctx.baseUrl) : ''));
   repo.assertMayOperate('publish-sumehr', { type: 'Composition', fields: { patient, authors } });
@@ -43,7 +44,9 @@ export async function publishSumehr(req: FhirRequest, repository: unknown): Prom
   const entries = bundle.entry.slice(1).map((e, i) => {
     const r = e.resource;
     if (!r || !SUMEHR_ENTRY_TYPES.has(r.resourceType)) {
-      throw new OperationOutcomeError(badRequest(`A SUMEHR entry is one of ${[...SUMEHR_ENTRY_TYPES].join(', ')}`, `Bundle.entry[${i + 1}].resource`));
+      throw new OperationOutcomeError(
+        invalidRequest(message('sumehr-entry-type', { types: [...SUMEHR_ENTRY_TYPES].join(', ') }), `Bundle.entry[${i + 1}].resource`)
+      );
     }
     const id = repo.generateId();
     for (const key of [e.fullUrl, r.id ? `${r.resourceType}/${r.id}` : undefined]) if (key) ids.set(key, `${r.resourceType}/${id}`);
@@ -57,7 +60,7 @@ export async function publishSumehr(req: FhirRequest, repository: unknown): Prom
     const r = entry as { subject?: { reference?: string }; patient?: { reference?: string } };
     const of = (r.subject ?? r.patient)?.reference;
     if (!of || relativeReference(of, repo.ctx.baseUrl) !== patient) {
-      throw new OperationOutcomeError(badRequest("A SUMEHR entry belongs to the SUMEHR's patient", `Bundle.entry[${i + 1}].resource`));
+      throw new OperationOutcomeError(invalidRequest(message('sumehr-entry-patient'), `Bundle.entry[${i + 1}].resource`));
     }
   }
 

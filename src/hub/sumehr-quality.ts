@@ -1,7 +1,8 @@
-import { allOk, badRequest, OperationOutcomeError } from '@medplum/core';
+import { allOk, OperationOutcomeError } from '@medplum/core';
 import type { FhirRequest, FhirResponse } from '@medplum/fhir-router';
 import type { Composition, CompositionSection, OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
 import type { HubRepository } from '../fhir/hub-repository';
+import { invalidRequest, message, messageDetails, type Message } from '../messages/message';
 
 const LOINC = 'http://loinc.org';
 const EMPTY_REASON = 'http://terminology.hl7.org/CodeSystem/list-empty-reason';
@@ -11,14 +12,14 @@ const EMPTY_REASON = 'http://terminology.hl7.org/CodeSystem/list-empty-reason';
  * it (IPS / C-CDA document section codes). LOINC has no section code for contact and trusted
  * persons: that item is a section listing at least one RelatedPerson, whatever its code.
  */
-export const SUMEHR_QUALITY_ITEMS: { text: string; loinc: string[]; entryType?: string }[] = [
-  { text: 'The SUMEHR lists no contact or trusted persons', loinc: [], entryType: 'RelatedPerson' },
-  { text: 'The SUMEHR lists no current problems', loinc: ['11450-4'] },
-  { text: 'The SUMEHR lists no medical or surgical history', loinc: ['11348-0', '47519-4'] },
-  { text: 'The SUMEHR lists no risks or observations', loinc: ['30954-2', '29762-2', '8716-3'] },
-  { text: 'The SUMEHR lists no active treatments', loinc: ['10160-0'] },
-  { text: 'The SUMEHR lists no vaccinations', loinc: ['11369-6'] },
-  { text: 'The SUMEHR lists no allergies', loinc: ['48765-2'] },
+export const SUMEHR_QUALITY_ITEMS: { missing: Message; loinc: string[]; entryType?: string }[] = [
+  { missing: message('sumehr-lacks-contacts'), loinc: [], entryType: 'RelatedPerson' },
+  { missing: message('sumehr-lacks-problems'), loinc: ['11450-4'] },
+  { missing: message('sumehr-lacks-history'), loinc: ['11348-0', '47519-4'] },
+  { missing: message('sumehr-lacks-risks'), loinc: ['30954-2', '29762-2', '8716-3'] },
+  { missing: message('sumehr-lacks-treatments'), loinc: ['10160-0'] },
+  { missing: message('sumehr-lacks-vaccinations'), loinc: ['11369-6'] },
+  { missing: message('sumehr-lacks-allergies'), loinc: ['48765-2'] },
 ];
 
 /**
@@ -38,17 +39,17 @@ export function sumehrQuality(composition: Composition): OperationOutcome {
           (s.code?.coding?.some((c) => c.system === LOINC && item.loinc.includes(c.code ?? '')) ||
             (!!item.entryType && !!s.entry?.some((e) => e.reference?.split('/').slice(-2)[0] === item.entryType)))
       )
-  ).map((item) => ({ severity: 'warning', code: 'incomplete', details: { text: item.text }, expression: ['Composition.section'] }));
+  ).map((item) => ({ severity: 'warning', code: 'incomplete', details: messageDetails(item.missing), expression: ['Composition.section'] }));
   return {
     resourceType: 'OperationOutcome',
-    issue: issues.length ? issues : [{ severity: 'information', code: 'informational', details: { text: 'The SUMEHR covers every quality item' } }],
+    issue: issues.length ? issues : [{ severity: 'information', code: 'informational', details: messageDetails(message('sumehr-complete')) }],
   };
 }
 
 /** `POST Composition/$sumehr-quality` with the Composition as body. */
 export async function sumehrQualityOfBody(req: FhirRequest): Promise<FhirResponse> {
   const composition = req.body as Composition;
-  if (composition?.resourceType !== 'Composition') throw new OperationOutcomeError(badRequest('The body must be a Composition', 'Composition'));
+  if (composition?.resourceType !== 'Composition') throw new OperationOutcomeError(invalidRequest(message('composition-expected'), 'Composition'));
   return [allOk, sumehrQuality(composition)];
 }
 

@@ -4,6 +4,7 @@ import type { WorkflowPort } from '../fhir/workflow-port';
 import { parseFhirDate } from '../fhir/search-values';
 import type { PractitionerFacts } from '../policy/facts';
 import { LINK_TYPE, SH } from '../vocabulary';
+import { message } from '../messages/message';
 
 /** SPEC §4: who may hold each link type, and for how long at most (months). */
 const LINK_RULES: Record<string, { holders: string[]; maxMonths: number }> = {
@@ -20,7 +21,7 @@ const REASON_EXT = `${SH}/StructureDefinition/link-reason`;
 
 /** Every refusal that could tell an unknown patient, one without consent or one that excluded the caller apart (SPEC §1, §4). */
 export function refuseLink(): never {
-  refuse('This link cannot be created', 'CareTeam.subject');
+  refuse(message('link-cannot-be-created'), 'CareTeam.subject');
 }
 
 /** Break-the-glass duties (SPEC §4, CodeSystem duty). */
@@ -33,29 +34,29 @@ const BREAK_THE_GLASS_DUTIES = ['emergency', 'on-call'];
  * GMD link by its holder (up to 12 months from now); nothing else moves an end later.
  */
 export async function checkLinkWrite(port: WorkflowPort, facts: PractitionerFacts, link: CareTeam, now: Date, current?: CareTeam): Promise<CareTeam> {
-  if (!LINKING_PROFESSIONS.has(facts.profession)) refuse('Only physicians, nurses and pharmacists create therapeutic links');
+  if (!LINKING_PROFESSIONS.has(facts.profession)) refuse(message('link-professions-only'));
   const type = link.category?.flatMap((c) => c.coding ?? []).find((c) => c.system === LINK_TYPE)?.code;
   const rule = type ? LINK_RULES[type] : undefined;
-  if (!type || !rule) refuse('A therapeutic link needs a known link-type category', 'CareTeam.category');
+  if (!type || !rule) refuse(message('link-type-unknown'), 'CareTeam.category');
   const members = (link.participant ?? []).map((p) => p.member?.reference);
-  if (members.length !== 1 || !members[0]?.startsWith('Practitioner/')) refuse('A therapeutic link names exactly one professional', 'CareTeam.participant');
+  if (members.length !== 1 || !members[0]?.startsWith('Practitioner/')) refuse(message('link-names-one-professional'), 'CareTeam.participant');
   const member = members[0] as string;
   const referral = member !== facts.self;
   if (referral && !(type === 'referral' && facts.profession === 'physician')) {
-    refuse('A professional creates links for itself; only a physician refers a patient to another professional', 'CareTeam.participant');
+    refuse(message('link-for-itself'), 'CareTeam.participant');
   }
   // A physician's referral may name any registered professional (midwives, dentists, physiotherapists...).
   const memberProfession = referral ? await port.professionOf(member) : facts.profession;
   if (!memberProfession || (!referral && !rule.holders.includes(memberProfession)))
-    refuse(`A ${type} link cannot be held by this profession`, 'CareTeam.category');
+    refuse(message('link-type-not-for-profession', { type }), 'CareTeam.category');
   if (type === 'emergency' && !current && !(await port.hasDuty(member, BREAK_THE_GLASS_DUTIES))) {
-    refuse('Break the glass needs an active emergency or on-call duty', 'CareTeam.category');
+    refuse(message('link-glass-needs-duty'), 'CareTeam.category');
   }
 
   const proof = link.extension?.find((e) => e.url === PROOF_EXT)?.valueCode;
-  if (!proof) refuse('A therapeutic link needs a proof of contact', 'CareTeam.extension');
+  if (!proof) refuse(message('link-needs-proof'), 'CareTeam.extension');
   const reason = link.extension?.find((e) => e.url === REASON_EXT)?.valueString;
-  if ((proof === 'eid-bypass' || type === 'emergency') && !reason?.trim()) refuse('This link needs a reason', 'CareTeam.extension');
+  if ((proof === 'eid-bypass' || type === 'emergency') && !reason?.trim()) refuse(message('link-needs-reason'), 'CareTeam.extension');
 
   const { start, end, endText } = linkPeriod(link, current, now, type === 'gmd' && !referral ? rule.maxMonths : undefined, rule.maxMonths, type);
   const patient = link.subject?.reference ?? '';
@@ -81,10 +82,10 @@ export function linkPeriod(
   type: string
 ): { start: string; end: Date; endText: string } {
   const start = current?.period?.start ?? now.toISOString();
-  const asked = link.period?.end ? (parseFhirDate(link.period.end)?.hi ?? refuse('Invalid link end', 'CareTeam.period.end')) : undefined;
+  const asked = link.period?.end ? (parseFhirDate(link.period.end)?.hi ?? refuse(message('link-end-invalid'), 'CareTeam.period.end')) : undefined;
   if (!current) {
     const latestEnd = addMonths(now, maxMonths);
-    if (asked && asked.getTime() > latestEnd.getTime()) refuse(`A ${type} link lasts at most ${maxMonths} months`, 'CareTeam.period.end');
+    if (asked && asked.getTime() > latestEnd.getTime()) refuse(message('link-too-long', { type, months: maxMonths }), 'CareTeam.period.end');
     return asked ? { start, end: asked, endText: link.period?.end as string } : { start, end: latestEnd, endText: latestEnd.toISOString() };
   }
   const previousEnd = current.period?.end ? parseFhirDate(current.period.end)?.hi : undefined;
@@ -94,9 +95,9 @@ export function linkPeriod(
   // The end as the client wrote it when it gave one; the stored one, or the hub's, otherwise.
   const endText = asked ? (link.period?.end as string) : renewing || !current.period?.end ? end.toISOString() : current.period.end;
   if (!previousEnd || end.getTime() <= previousEnd.getTime()) return { start, end, endText };
-  if (renewalMonths === undefined) refuse("A link's end only moves earlier: only a GMD link is renewed, by its holder", 'CareTeam.period.end');
+  if (renewalMonths === undefined) refuse(message('link-end-only-earlier'), 'CareTeam.period.end');
   const latestRenewal = addMonths(now, renewalMonths);
-  if (end.getTime() > latestRenewal.getTime()) refuse(`A ${type} link lasts at most ${maxMonths} months`, 'CareTeam.period.end');
+  if (end.getTime() > latestRenewal.getTime()) refuse(message('link-too-long', { type, months: maxMonths }), 'CareTeam.period.end');
   return { start, end, endText };
 }
 

@@ -9,6 +9,7 @@ import { RELEASE_RULE_EXT } from '../vocabulary';
 import type { StoredResource } from '../store/stored-resource';
 import { isSumehr } from './document-publication';
 import { BREAK_THE_GLASS } from './link-lifecycle';
+import { message } from '../messages/message';
 
 /**
  * Integrity rules every write passes (SPEC §4, §5), whoever may make it:
@@ -21,15 +22,15 @@ import { BREAK_THE_GLASS } from './link-lifecycle';
 export async function applyIntegrityRules(ctx: WriteRuleContext, input: WithId<Resource>, current: StoredResource | undefined): Promise<WithId<Resource>> {
   const resource = withoutBreakTheGlass(input);
   if (ctx.byOperation || ctx.policy.system) return resource;
-  if (isSumehr(resource) || (current && isSumehr(current.r))) refuse('A SUMEHR is published only through Composition/$publish-sumehr', 'Composition.type');
+  if (isSumehr(resource) || (current && isSumehr(current.r))) refuse(message('sumehr-publish-operation-only'), 'Composition.type');
   if (current && SUMEHR_ENTRY_TYPES.has(resource.resourceType) && String(current.a.document ?? '').startsWith('Composition/')) {
-    refuse("A SUMEHR's entries are written only through Composition/$publish-sumehr", resource.resourceType);
+    refuse(message('sumehr-entries-by-operation-only'), resource.resourceType);
   }
   const self = `${resource.resourceType}/${resource.id}`;
   for (const { reference, path } of referencesIn(resource)) {
     const target = relativeReference(reference, ctx.baseUrl);
     if (target === self || !SUMEHR_ENTRY_TYPES.has(target.split('/')[0])) continue;
-    if (await ctx.port.isSumehrEntry(target)) refuse("A SUMEHR's entries are referenced only by their SUMEHR", path);
+    if (await ctx.port.isSumehrEntry(target)) refuse(message('sumehr-entries-own-sumehr'), path);
   }
   return resource.resourceType === 'DocumentReference'
     ? withReleaseDateOfHub(resource as WithId<DocumentReference>, current?.r as DocumentReference | undefined)

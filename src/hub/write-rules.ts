@@ -1,4 +1,4 @@
-import { badRequest, conflict, OperationOutcomeError, type WithId } from '@medplum/core';
+import { OperationOutcomeError, type WithId } from '@medplum/core';
 import type { CareTeam, Consent, DocumentReference, Resource, Task } from '@medplum/fhirtypes';
 import type { WriteRuleContext } from '../fhir/write-pipeline';
 import type { WorkflowPort } from '../fhir/workflow-port';
@@ -14,6 +14,7 @@ import { checkLinkWrite } from './therapeutic-links';
 import { checkDocumentPublication } from './document-publication';
 import { applyIntegrityRules } from './write-integrity';
 import { checkContentSources } from './content-sources';
+import { conflictOutcome, invalidRequest, message } from '../messages/message';
 
 /** Business rules of writes (therapeutic links, SPEC §4); defaults applied here. */
 export async function applyWorkflowRules(ctx: WriteRuleContext, resource: WithId<Resource>, current: StoredResource | undefined): Promise<WithId<Resource>> {
@@ -52,7 +53,7 @@ function assertEndsLink(next: CareTeam, previous: CareTeam | undefined, now: Dat
   const end = next.period?.end ? parseFhirDate(next.period.end)?.lo : undefined;
   const ends = next.status === 'inactive' || (!!end && end.getTime() <= now.getTime());
   if (!previous || rest(next) !== rest(previous) || !ends) {
-    refuse('A patient can only end a link', 'CareTeam');
+    refuse(message('link-patient-only-ends'), 'CareTeam');
   }
 }
 
@@ -67,14 +68,14 @@ export async function assertUniqueSsin(port: WorkflowPort, resource: Resource, s
   const identifiers = resource.identifier ?? [];
   const lookAlike = identifiers.findIndex((i) => i.system !== SSIN && isLookAlikeOfSsinSystem(i.system));
   if (lookAlike >= 0) {
-    throw new OperationOutcomeError(badRequest(`The SSIN system is ${SSIN}, exactly`, `Patient.identifier[${lookAlike}].system`));
+    throw new OperationOutcomeError(invalidRequest(message('patient-ssin-system-exact', { system: SSIN }), `Patient.identifier[${lookAlike}].system`));
   }
   const ssins = ssinsOf(resource);
-  if (ssins.length !== 1) throw new OperationOutcomeError(badRequest('A patient has exactly one SSIN (or BIS number)', 'Patient.identifier'));
+  if (ssins.length !== 1) throw new OperationOutcomeError(invalidRequest(message('patient-one-ssin'), 'Patient.identifier'));
   const holder = await port.patientBySsin(ssins[0]);
   const inBundle = staged.some((d) => d.r.resourceType === 'Patient' && d._id !== resource.id && d.a.ssin === ssins[0]);
   if (inBundle || (holder && holder !== `Patient/${resource.id}`)) {
-    throw new OperationOutcomeError(conflict('A patient with this SSIN is already registered', 'duplicate'));
+    throw new OperationOutcomeError(conflictOutcome(message('patient-already-registered')));
   }
 }
 

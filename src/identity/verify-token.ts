@@ -3,6 +3,7 @@ import type { OperationOutcome } from '@medplum/fhirtypes';
 import type { KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { HubConfig } from '../config';
+import { type Message, message, messageOutcome } from '../messages/message';
 import { ROLES, type Principal, type Role } from '../policy/principal';
 import type { KeyResolver } from './keys';
 
@@ -18,15 +19,11 @@ type Claims = Record<string, unknown>;
  * A 401 outcome. The id `unauthorized` is what @medplum/core's getStatus maps to 401; the text is
  * a short reason and never contains the token.
  */
-export function unauthorizedOutcome(reason: string): OperationOutcome {
-  return {
-    resourceType: 'OperationOutcome',
-    id: 'unauthorized',
-    issue: [{ severity: 'error', code: 'login', details: { text: reason } }],
-  };
+export function unauthorizedOutcome(reason: Message): OperationOutcome {
+  return messageOutcome(reason, 'login', undefined, 'unauthorized');
 }
 
-function reject(reason: string): never {
+function reject(reason: Message): never {
   // No `cause`: library errors may quote token parts, and errors end up in logs.
   throw new OperationOutcomeError(unauthorizedOutcome(reason));
 }
@@ -42,9 +39,9 @@ export function createTokenVerifier(config: Pick<HubConfig, 'jwtIssuer' | 'jwtAu
  */
 export function refuseHubRole(verify: (token: string) => Principal, hubsOnly = false): (token: string) => Principal {
   return (token) => {
-    if (hubsOnly) reject('The metahub serves peer hubs only');
+    if (hubsOnly) reject(message('metahub-serves-hubs-only'));
     const principal = verify(token);
-    if (principal.role === 'hub') reject('A hub token must be signed by the peer hub itself');
+    if (principal.role === 'hub') reject(message('hub-token-self-signed'));
     return principal;
   };
 }
@@ -53,14 +50,14 @@ function verifySignedClaims(token: string, config: Pick<HubConfig, 'jwtIssuer' |
   const header = readHeader(token);
   const alg = header.alg;
   if (typeof alg !== 'string' || !(ACCEPTED_ALGORITHMS as readonly string[]).includes(alg)) {
-    reject('Unsupported token algorithm');
+    reject(message('token-algorithm-unsupported'));
   }
   // RFC 7515 §4.1.11: a critical extension we do not implement makes the token unusable.
-  if (header.crit !== undefined) reject('Unsupported token header');
-  if (header.kid !== undefined && typeof header.kid !== 'string') reject('Malformed token');
+  if (header.crit !== undefined) reject(message('token-header-unsupported'));
+  if (header.kid !== undefined && typeof header.kid !== 'string') reject(message('token-malformed'));
   const key = resolver({ kid: header.kid as string | undefined, alg });
-  if (!key) reject('Unknown token signing key');
-  if (!keyFitsAlgorithm(key, alg as AcceptedAlgorithm)) reject('Token algorithm does not match its key');
+  if (!key) reject(message('token-key-unknown'));
+  if (!keyFitsAlgorithm(key, alg as AcceptedAlgorithm)) reject(message('token-algorithm-key-mismatch'));
 
   let payload: string | jwt.JwtPayload;
   try {
@@ -73,22 +70,22 @@ function verifySignedClaims(token: string, config: Pick<HubConfig, 'jwtIssuer' |
   } catch (err) {
     reject(reasonFor(err));
   }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) reject('Malformed token');
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) reject(message('token-malformed'));
   // jsonwebtoken checks exp only when present; SPEC §2 requires it.
-  if (typeof payload.exp !== 'number') reject('Missing token expiry');
+  if (typeof payload.exp !== 'number') reject(message('token-expiry-missing'));
   return payload as Claims;
 }
 
 function readHeader(token: string): Claims {
   const parts = typeof token === 'string' ? token.split('.') : [];
-  if (parts.length !== 3 || !parts[0] || !parts[1]) reject('Malformed token');
+  if (parts.length !== 3 || !parts[0] || !parts[1]) reject(message('token-malformed'));
   try {
     const header: unknown = JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
     if (header && typeof header === 'object' && !Array.isArray(header)) return header as Claims;
   } catch {
     // fall through: not JSON
   }
-  reject('Malformed token');
+  reject(message('token-malformed'));
 }
 
 /** jsonwebtoken checks the key type too; checking it here keeps the rule visible and library-proof. */
@@ -98,15 +95,15 @@ function keyFitsAlgorithm(key: KeyObject, alg: AcceptedAlgorithm): boolean {
   return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
 }
 
-function reasonFor(err: unknown): string {
-  if (err instanceof jwt.TokenExpiredError) return 'Token expired';
-  if (err instanceof jwt.NotBeforeError) return 'Token not yet valid';
-  const message = err instanceof Error ? err.message : '';
-  if (message.startsWith('jwt audience invalid')) return 'Invalid token audience';
-  if (message.startsWith('jwt issuer invalid')) return 'Invalid token issuer';
-  if (message === 'invalid signature') return 'Invalid token signature';
-  if (message === 'jwt malformed' || message === 'invalid token') return 'Malformed token';
-  return 'Invalid token';
+function reasonFor(err: unknown): Message {
+  if (err instanceof jwt.TokenExpiredError) return message('token-expired');
+  if (err instanceof jwt.NotBeforeError) return message('token-not-yet-valid');
+  const failure = err instanceof Error ? err.message : '';
+  if (failure.startsWith('jwt audience invalid')) return message('token-audience-invalid');
+  if (failure.startsWith('jwt issuer invalid')) return message('token-issuer-invalid');
+  if (failure === 'invalid signature') return message('token-signature-invalid');
+  if (failure === 'jwt malformed' || failure === 'invalid token') return message('token-malformed');
+  return message('token-invalid');
 }
 
 /** SPEC §2 claims → Principal. `isActor`: the claims come from a hub token's `act`. */
@@ -114,19 +111,19 @@ function principalFromClaims(claims: Claims, isActor: boolean): Principal {
   const prefix = isActor ? 'act.' : '';
   const text = (name: string): string => {
     const value = claims[name];
-    if (typeof value !== 'string' || value.trim() === '') reject(`Missing or invalid token claim '${prefix}${name}'`);
+    if (typeof value !== 'string' || value.trim() === '') reject(message('token-claim-invalid', { claim: `${prefix}${name}` }));
     return value;
   };
   const elevenDigits = (name: string): string => {
     const value = text(name);
-    if (!ELEVEN_DIGITS.test(value)) reject(`Missing or invalid token claim '${prefix}${name}'`);
+    if (!ELEVEN_DIGITS.test(value)) reject(message('token-claim-invalid', { claim: `${prefix}${name}` }));
     return value;
   };
 
   const sub = claims.sub;
-  if (typeof sub !== 'string' || sub === '') reject(isActor ? 'Missing token actor subject' : 'Missing token subject');
+  if (typeof sub !== 'string' || sub === '') reject(message(isActor ? 'token-actor-subject-missing' : 'token-subject-missing'));
   const role = claims.role;
-  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) reject(`Invalid token ${prefix}role`);
+  if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) reject(message(isActor ? 'token-actor-role-invalid' : 'token-role-invalid'));
 
   const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : undefined;
   const base = { sub, role: role as Role, scopes: parseScopes(claims.scope), ...(clientId ? { clientId } : {}) };
@@ -149,10 +146,10 @@ function principalFromClaims(claims: Claims, isActor: boolean): Principal {
       return base;
     case 'hub': {
       // A hub speaks for one end user; a hub acting for a hub would hide who that user is.
-      if (isActor) reject('Invalid token act.role');
+      if (isActor) reject(message('token-actor-role-invalid'));
       const hubId = text('hub_id');
       const act = claims.act;
-      if (!act || typeof act !== 'object' || Array.isArray(act)) reject("Missing or invalid token claim 'act'");
+      if (!act || typeof act !== 'object' || Array.isArray(act)) reject(message('token-claim-invalid', { claim: 'act' }));
       return { ...base, hubId, actor: principalFromClaims(act as Claims, true) };
     }
   }
@@ -161,6 +158,6 @@ function principalFromClaims(claims: Claims, isActor: boolean): Principal {
 /** SMART `scope`: space-separated; absent = none (authenticated, but the policy grants no data). */
 function parseScopes(scope: unknown): string[] {
   if (scope === undefined) return [];
-  if (typeof scope !== 'string') reject("Missing or invalid token claim 'scope'");
+  if (typeof scope !== 'string') reject(message('token-claim-invalid', { claim: 'scope' }));
   return scope.split(/\s+/).filter((s) => s !== '');
 }

@@ -151,7 +151,12 @@ describe('checkBelgianIdentifiers', () => {
         { system: CBE_SYSTEM, value: '0403534548' },
       ],
     };
-    expect(checkBelgianIdentifiers(practitioner)).toEqual([{ expression: 'Practitioner.identifier[0].value', message: expect.stringContaining('NIHII') }]);
+    expect(checkBelgianIdentifiers(practitioner)).toEqual([
+      {
+        expression: 'Practitioner.identifier[0].value',
+        message: expect.objectContaining({ code: 'identifier-invalid', text: expect.stringContaining('NIHII') }),
+      },
+    ]);
     expect(checkBelgianIdentifiers(organization).map((p) => p.expression)).toEqual(['Organization.identifier[1].value']);
   });
 

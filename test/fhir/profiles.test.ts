@@ -47,6 +47,7 @@ describe('profiles/', () => {
       'duty',
       'link-proof',
       'link-type',
+      'message',
       'profession',
       'registration',
       'registration-input',

@@ -13,7 +13,10 @@ describe('required bindings on code elements', () => {
       {
         severity: 'error',
         code: 'code-invalid',
-        details: { text: 'Value "not-a-status" is not in the required value set http://hl7.org/fhir/ValueSet/document-reference-status' },
+        details: expect.objectContaining({
+          text: 'Value "not-a-status" is not in the required value set http://hl7.org/fhir/ValueSet/document-reference-status',
+          coding: [expect.objectContaining({ code: 'value-not-in-value-set' })],
+        }),
         expression: ['DocumentReference.status'],
       },
     ]);

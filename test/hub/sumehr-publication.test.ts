@@ -251,7 +251,13 @@ describe('$sumehr-quality', () => {
         s.emptyReason = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/list-empty-reason', code: 'nilknown' }] };
       });
     const res = await t.as('gp-anna-peeters').post('/fhir/Composition/$sumehr-quality', composition).set('Accept-Language', 'nl');
-    expect(res.body.issue).toEqual([{ severity: 'information', code: 'informational', details: { text: 'De SUMEHR dekt alle kwaliteitscriteria' } }]);
+    expect(res.body.issue).toEqual([
+      {
+        severity: 'information',
+        code: 'informational',
+        details: { coding: [{ system: `${SH}/CodeSystem/message`, code: 'sumehr-complete' }], text: 'De SUMEHR dekt alle kwaliteitscriteria' },
+      },
+    ]);
   });
 
   it('on a stored SUMEHR the caller sees (404 otherwise)', async () => {
