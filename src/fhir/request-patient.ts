@@ -6,20 +6,38 @@ const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const REACHING_BEYOND = /^(_include|_revinclude|_has|_contained)(:|$)/;
 
 /**
- * The one patient a GET concerns, from its route and parameters alone: a read of a patient-linked
+ * Writes scoped to the patient their body names: types whose patient is their `subject` and whose
+ * write rules read no facts of other patients (CareTeam and Consent keep the full facts: their link
+ * and consent rules were not checked under scoped facts).
+ */
+const SUBJECT_SCOPED_WRITES = new Set(['DocumentReference', 'Composition', 'List']);
+const PATIENT_REFERENCE = /^Patient\/([A-Za-z0-9\-.]{1,64})$/;
+
+/**
+ * The one patient a request concerns, from its route and parameters alone: a read of a patient-linked
  * resource (its patient is looked up by id), or a search of a patient-linked type naming exactly
- * one local patient as a plain `patient=<id>`, `patient=Patient/<id>` or `subject=Patient/<id>`.
- * Anything else (chains, modifiers, several values, includes, writes, operations) says nothing.
+ * one local patient as a plain `patient=<id>`, `patient=Patient/<id>` or `subject=Patient/<id>`;
+ * a vread or instance history (as a read); a create or update (by id) of a subject-scoped type whose
+ * body names one local patient as a plain `Patient/<id>`. Anything else (chains, modifiers, several
+ * values, includes, conditional writes, transactions, operations) says nothing: full facts.
  */
 export function requestPatientOf(
   method: string,
   interaction: string | undefined,
   params: Record<string, string>,
-  query: [string, string][]
+  query: [string, string][],
+  body?: unknown,
+  conditional = false
 ): RequestScope | undefined {
   const type = params.resourceType;
-  if (method !== 'GET' || !type || !PATIENT_LINKED_TYPES.has(type)) return undefined;
-  if (interaction === 'read') return ID.test(params.id ?? '') ? { resource: { type, id: params.id } } : undefined;
+  if (!type || !PATIENT_LINKED_TYPES.has(type)) return undefined;
+  // A conditional create searches for its match first: that search must see what the full facts see.
+  if (method === 'POST' && interaction === 'create') return conditional ? undefined : writeScopeOf(type, undefined, query, body);
+  if (method === 'PUT' && interaction === 'update') return params.id === undefined ? undefined : writeScopeOf(type, params.id, query, body);
+  if (method !== 'GET') return undefined;
+  if (interaction === 'read' || interaction === 'vread' || interaction === 'history-instance') {
+    return ID.test(params.id ?? '') ? { resource: { type, id: params.id } } : undefined;
+  }
   if (interaction !== 'search-type' || query.some(([name]) => REACHING_BEYOND.test(name))) return undefined;
   const naming = query.filter(([name]) => /^(patient|subject)([:.]|$)/.test(name));
   if (naming.length !== 1) return undefined;
@@ -31,4 +49,19 @@ export function requestPatientOf(
         ? value.slice(8)
         : undefined;
   return id ? { patient: `Patient/${id}` } : undefined;
+}
+
+/**
+ * The patient of a create or an update by id, from its body: the type's `subject`, a plain local
+ * `Patient/<id>`. An update also names its id, so that the stored version's patient is compared.
+ */
+function writeScopeOf(type: string, id: string | undefined, query: [string, string][], body: unknown): RequestScope | undefined {
+  if (!SUBJECT_SCOPED_WRITES.has(type) || query.length > 0) return undefined;
+  if (id !== undefined && (!ID.test(id) || (body as { id?: unknown } | null)?.id !== id)) return undefined;
+  if (typeof body !== 'object' || body === null || (body as { resourceType?: unknown }).resourceType !== type) return undefined;
+  const reference = (body as { subject?: { reference?: unknown } }).subject?.reference;
+  const match = typeof reference === 'string' ? PATIENT_REFERENCE.exec(reference) : null;
+  if (!match) return undefined;
+  const patient = `Patient/${match[1]}`;
+  return id === undefined ? { patient } : { patient, resource: { type, id } };
 }

@@ -67,7 +67,8 @@ export async function runFhirRequest(
     if (!(err instanceof OperationOutcomeError)) throw err;
     return { result: err.outcome, status: 400 };
   }
-  const repo = await requestRepository(hub, req, res, route ? requestPatientOf(method, route.data?.interaction, route.params, query) : undefined);
+  const scope = route ? requestPatientOf(method, route.data?.interaction, route.params, query, body, req.header('if-none-exist') !== undefined) : undefined;
+  const repo = await requestRepository(hub, req, res, scope);
   const isSearchPost = method === 'POST' && route?.data?.interaction === 'search-type';
   const fhirRequest: FhirRequest = {
     method,

@@ -79,6 +79,8 @@ function practitionerWrite(f: PractitionerFacts, { type, interaction, next, prev
   if (!f.eligible || !f.self) return FORBIDDEN;
   const self = f.self;
   const patient = next?.patient ?? previous?.patient;
+  // Facts loaded for one patient: nothing of another patient, not even by the author path (mirrors decide).
+  if (f.scopedTo !== undefined && [next?.patient, previous?.patient].some((p) => p !== undefined && p !== f.scopedTo)) return HIDDEN;
   if (type === 'Patient') {
     // "Add patient"; later changes may not touch the SSIN, the key to the patient's portal.
     if (interaction === 'create') return ALLOWED;

@@ -235,6 +235,46 @@ async function agreesWhenScoped(principal: Principal, stored: StoredResource[], 
   }
 }
 
+/** Write decisions seen by agreesOnWritesWhenScoped, so that the property cannot pass vacuously. */
+const writesSeen = { allowed: 0, refused: 0 };
+
+/**
+ * Writes scoped to one patient (a create or an update whose body names it, request-patient.ts):
+ * facts loaded for that patient give the full facts' write decision for every write of that
+ * patient's documents (created as the caller, as another author, updated in place), and never
+ * allow moving a document to another patient (such an update is given the full facts).
+ */
+async function agreesOnWritesWhenScoped(principal: Principal, stored: StoredResource[]): Promise<void> {
+  const writer: Principal = { ...principal, scopes: ['user/*.cruds'] };
+  const full = await t.hub.policyFor(writer, NOW);
+  const self = `Practitioner/${principal.sub}`;
+  const patients = [...new Set(stored.map((d) => d.a.patient as string))];
+  for (const patient of patients) {
+    const scoped = await t.hub.policyFor(writer, NOW, { patient });
+    const changes: { interaction: 'create' | 'update'; next: StoredResource['a']; previous?: StoredResource['a'] }[] = [];
+    for (const doc of stored.filter((d) => d.a.patient === patient)) {
+      changes.push({ interaction: 'create', next: { ...doc.a, authors: [self] } });
+      changes.push({ interaction: 'create', next: doc.a });
+      changes.push({ interaction: 'update', next: doc.a, previous: doc.a });
+      changes.push({ interaction: 'update', next: { ...doc.a, label: 'V' }, previous: { ...doc.a, authors: [self] } });
+    }
+    for (const { interaction, next, previous } of changes) {
+      const asFull = full.mayWrite('DocumentReference', interaction, { next, previous });
+      const asScoped = scoped.mayWrite('DocumentReference', interaction, { next, previous });
+      expect({ principal: principal.sub, patient, interaction, next, asScoped }).toEqual({ principal: principal.sub, patient, interaction, next, asScoped: asFull });
+      if (asFull.allowed) writesSeen.allowed++;
+      else writesSeen.refused++;
+    }
+    // A move to another patient under these facts: refused, even for the document's author.
+    for (const other of patients.filter((p) => p !== patient)) {
+      const doc = stored.find((d) => d.a.patient === patient);
+      const previous = { ...doc?.a, authors: [self] };
+      const moved = scoped.mayWrite('DocumentReference', 'update', { next: { ...previous, patient: other }, previous });
+      expect({ principal: principal.sub, from: patient, to: other, allowed: moved.allowed }).toEqual({ principal: principal.sub, from: patient, to: other, allowed: false });
+    }
+  }
+}
+
 describe('differential: scoped search = decide()', () => {
   it('agrees on random networks for every professional and patient', async () => {
     // Guard against a vacuous property: both outcomes must actually occur.
@@ -276,7 +316,10 @@ describe('differential: scoped search = decide()', () => {
               readable.push(id);
           }
           expect({ principal: principal.sub, readable: readable.sort() }).toEqual({ principal: principal.sub, readable: permitted });
-          if (principal.role === 'practitioner') await agreesWhenScoped(principal, stored, docIds, permitted);
+          if (principal.role === 'practitioner') {
+            await agreesWhenScoped(principal, stored, docIds, permitted);
+            await agreesOnWritesWhenScoped(principal, stored);
+          }
           permittedSeen += permitted.length;
           deniedSeen += stored.length - permitted.length;
         }
@@ -285,5 +328,7 @@ describe('differential: scoped search = decide()', () => {
     );
     expect(permittedSeen).toBeGreaterThan(0);
     expect(deniedSeen).toBeGreaterThan(0);
+    expect(writesSeen.allowed).toBeGreaterThan(0);
+    expect(writesSeen.refused).toBeGreaterThan(0);
   }, 240_000);
 });
