@@ -265,7 +265,18 @@ async function agreesOnWritesWhenScoped(principal: Principal, stored: StoredReso
       if (asFull.allowed) writesSeen.allowed++;
       else writesSeen.refused++;
     }
-    // A move to another patient under these facts: refused, even for the document's author.
+    // Another patient's document under these facts: refused, even for its author (whose links with
+    // that patient were not loaded), and so is a move to another patient.
+    for (const doc of stored.filter((d) => d.a.patient !== patient)) {
+      const own = { ...doc.a, authors: [self] };
+      const inPlace = scoped.mayWrite('DocumentReference', 'update', { next: own, previous: own });
+      expect({ principal: principal.sub, scopedTo: patient, doc: doc._id, allowed: inPlace.allowed }).toEqual({
+        principal: principal.sub,
+        scopedTo: patient,
+        doc: doc._id,
+        allowed: false,
+      });
+    }
     for (const other of patients.filter((p) => p !== patient)) {
       const doc = stored.find((d) => d.a.patient === patient);
       const previous = { ...doc?.a, authors: [self] };
