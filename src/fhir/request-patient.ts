@@ -6,18 +6,24 @@ const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const REACHING_BEYOND = /^(_include|_revinclude|_has|_contained)(:|$)/;
 
 /**
- * Writes scoped to the patient their body names: types whose patient is their `subject` and whose
- * write rules read no facts of other patients (CareTeam and Consent keep the full facts: their link
- * and consent rules were not checked under scoped facts).
+ * Writes scoped to the patient their body names, by the element that names it. Their write rules
+ * read the caller's facts only for that patient (links, consent, exclusions, GP status) or not at
+ * all (profession, self, institution), so the scoped facts decide as the full ones do.
  */
-const SUBJECT_SCOPED_WRITES = new Set(['DocumentReference', 'Composition', 'List']);
+const SCOPED_WRITE_PATIENT: Record<string, 'subject' | 'patient'> = {
+  DocumentReference: 'subject',
+  Composition: 'subject',
+  List: 'subject',
+  CareTeam: 'subject',
+  Consent: 'patient',
+};
 const PATIENT_REFERENCE = /^Patient\/([A-Za-z0-9\-.]{1,64})$/;
 
 /**
  * The one patient a request concerns, from its route and parameters alone: a read of a patient-linked
  * resource (its patient is looked up by id), or a search of a patient-linked type naming exactly
  * one local patient as a plain `patient=<id>`, `patient=Patient/<id>` or `subject=Patient/<id>`;
- * a vread or instance history (as a read); a create or update (by id) of a subject-scoped type whose
+ * a vread or instance history (as a read); a create or update (by id) of a scoped write type whose
  * body names one local patient as a plain `Patient/<id>`. Anything else (chains, modifiers, several
  * values, includes, conditional writes, transactions, operations) says nothing: full facts.
  */
@@ -52,14 +58,15 @@ export function requestPatientOf(
 }
 
 /**
- * The patient of a create or an update by id, from its body: the type's `subject`, a plain local
+ * The patient of a create or an update by id, from its body: the type's subject or patient, a plain local
  * `Patient/<id>`. An update also names its id, so that the stored version's patient is compared.
  */
 function writeScopeOf(type: string, id: string | undefined, query: [string, string][], body: unknown): RequestScope | undefined {
-  if (!SUBJECT_SCOPED_WRITES.has(type) || query.length > 0) return undefined;
+  const element = SCOPED_WRITE_PATIENT[type];
+  if (!element || query.length > 0) return undefined;
   if (id !== undefined && (!ID.test(id) || (body as { id?: unknown } | null)?.id !== id)) return undefined;
   if (typeof body !== 'object' || body === null || (body as { resourceType?: unknown }).resourceType !== type) return undefined;
-  const reference = (body as { subject?: { reference?: unknown } }).subject?.reference;
+  const reference = (body as Record<string, { reference?: unknown } | undefined>)[element]?.reference;
   const match = typeof reference === 'string' ? PATIENT_REFERENCE.exec(reference) : null;
   if (!match) return undefined;
   const patient = `Patient/${match[1]}`;

@@ -89,7 +89,7 @@ function systemRepo(): HubRepository {
   return t.hub.openRepository(systemPolicy({ sub: 'seed', role: 'hub-admin', scopes: [] }), NOW);
 }
 
-async function build(w: World): Promise<{ practitioners: Principal[]; patients: Principal[]; docIds: string[] }> {
+async function build(w: World): Promise<{ practitioners: Principal[]; patients: Principal[]; docIds: string[]; recordIds: Record<'CareTeam' | 'Consent', string[]> }> {
   const r = ++run;
   const repo = systemRepo();
   const put = (res: Record<string, unknown>) => repo.updateResource(res as unknown as Resource & { id: string });
@@ -189,7 +189,15 @@ async function build(w: World): Promise<{ practitioners: Principal[]; patients: 
       },
     });
   }
-  return { practitioners, patients, docIds };
+  const recordIds = {
+    CareTeam: w.links.map((_, i) => `r${r}-link-${i}`),
+    Consent: [
+      ...w.patients.flatMap((p, i) => (p.consent === 'none' ? [] : [`${pid(i)}-consent`])),
+      ...w.exclusions.map((_, i) => `r${r}-exclusion-${i}`),
+      ...w.restrictions.map((_, i) => `r${r}-restriction-${i}`),
+    ],
+  };
+  return { practitioners, patients, docIds, recordIds };
 }
 
 /**
@@ -244,7 +252,7 @@ const writesSeen = { allowed: 0, refused: 0 };
  * patient's documents (created as the caller, as another author, updated in place), and never
  * allow moving a document to another patient (such an update is given the full facts).
  */
-async function agreesOnWritesWhenScoped(principal: Principal, stored: StoredResource[]): Promise<void> {
+async function agreesOnWritesWhenScoped(principal: Principal, stored: StoredResource[], records: StoredResource[]): Promise<void> {
   const writer: Principal = { ...principal, scopes: ['user/*.cruds'] };
   const full = await t.hub.policyFor(writer, NOW);
   const self = `Practitioner/${principal.sub}`;
@@ -258,10 +266,26 @@ async function agreesOnWritesWhenScoped(principal: Principal, stored: StoredReso
       changes.push({ interaction: 'update', next: doc.a, previous: doc.a });
       changes.push({ interaction: 'update', next: { ...doc.a, label: 'V' }, previous: { ...doc.a, authors: [self] } });
     }
-    for (const { interaction, next, previous } of changes) {
-      const asFull = full.mayWrite('DocumentReference', interaction, { next, previous });
-      const asScoped = scoped.mayWrite('DocumentReference', interaction, { next, previous });
-      expect({ principal: principal.sub, patient, interaction, next, asScoped }).toEqual({ principal: principal.sub, patient, interaction, next, asScoped: asFull });
+    // Links and consents of that patient: created as they are, as the caller's own, updated in place.
+    const recordChanges: { type: string; interaction: 'create' | 'update'; next: StoredResource['a']; previous?: StoredResource['a'] }[] = [];
+    for (const record of records.filter((d) => d.a.patient === patient)) {
+      const type = record.r.resourceType;
+      recordChanges.push({ type, interaction: 'create', next: record.a });
+      recordChanges.push({ type, interaction: 'create', next: { ...record.a, members: [self] } });
+      recordChanges.push({ type, interaction: 'update', next: record.a, previous: record.a });
+      recordChanges.push({ type, interaction: 'update', next: { ...record.a, members: [self] }, previous: { ...record.a, members: [self] } });
+    }
+    for (const { type, interaction, next, previous } of [...changes.map((c) => ({ type: 'DocumentReference', ...c })), ...recordChanges]) {
+      const asFull = full.mayWrite(type, interaction, { next, previous });
+      const asScoped = scoped.mayWrite(type, interaction, { next, previous });
+      expect({ principal: principal.sub, patient, type, interaction, next, asScoped }).toEqual({
+        principal: principal.sub,
+        patient,
+        type,
+        interaction,
+        next,
+        asScoped: asFull,
+      });
       if (asFull.allowed) writesSeen.allowed++;
       else writesSeen.refused++;
     }
@@ -293,8 +317,12 @@ describe('differential: scoped search = decide()', () => {
     let deniedSeen = 0;
     await fc.assert(
       fc.asyncProperty(world, async (w) => {
-        const { practitioners, patients, docIds } = await build(w);
+        const { practitioners, patients, docIds, recordIds } = await build(w);
         const stored = await t.store.readMany('DocumentReference', docIds, { always: true });
+        const records = [
+          ...(await t.store.readMany('CareTeam', recordIds.CareTeam, { always: true })),
+          ...(await t.store.readMany('Consent', recordIds.Consent, { always: true })),
+        ];
         // The restrictions' maintenance, against the world: the author-only window holds exactly where a restriction without actor is in force.
         const hiddenNow = stored.filter(
           (d) => d.a.authorOnlyFrom instanceof Date && (d.a.authorOnlyFrom as Date) <= NOW && NOW <= (d.a.authorOnlyUntil as Date)
@@ -329,7 +357,7 @@ describe('differential: scoped search = decide()', () => {
           expect({ principal: principal.sub, readable: readable.sort() }).toEqual({ principal: principal.sub, readable: permitted });
           if (principal.role === 'practitioner') {
             await agreesWhenScoped(principal, stored, docIds, permitted);
-            await agreesOnWritesWhenScoped(principal, stored);
+            await agreesOnWritesWhenScoped(principal, stored, records);
           }
           permittedSeen += permitted.length;
           deniedSeen += stored.length - permitted.length;
