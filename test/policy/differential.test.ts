@@ -89,7 +89,9 @@ function systemRepo(): HubRepository {
   return t.hub.openRepository(systemPolicy({ sub: 'seed', role: 'hub-admin', scopes: [] }), NOW);
 }
 
-async function build(w: World): Promise<{ practitioners: Principal[]; patients: Principal[]; docIds: string[]; recordIds: Record<'CareTeam' | 'Consent', string[]> }> {
+async function build(
+  w: World
+): Promise<{ practitioners: Principal[]; patients: Principal[]; docIds: string[]; recordIds: Record<'CareTeam' | 'Consent', string[]> }> {
   const r = ++run;
   const repo = systemRepo();
   const put = (res: Record<string, unknown>) => repo.updateResource(res as unknown as Resource & { id: string });
@@ -305,7 +307,12 @@ async function agreesOnWritesWhenScoped(principal: Principal, stored: StoredReso
       const doc = stored.find((d) => d.a.patient === patient);
       const previous = { ...doc?.a, authors: [self] };
       const moved = scoped.mayWrite('DocumentReference', 'update', { next: { ...previous, patient: other }, previous });
-      expect({ principal: principal.sub, from: patient, to: other, allowed: moved.allowed }).toEqual({ principal: principal.sub, from: patient, to: other, allowed: false });
+      expect({ principal: principal.sub, from: patient, to: other, allowed: moved.allowed }).toEqual({
+        principal: principal.sub,
+        from: patient,
+        to: other,
+        allowed: false,
+      });
     }
   }
 }

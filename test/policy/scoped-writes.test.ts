@@ -5,7 +5,7 @@ import { createHub } from '../../src/create-hub';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log';
 import { testMongoUri } from '../support/database';
-import { documentFor, NETWORK_DATE, personaClaims, startNetworkHub, type NetworkHub } from '../support/network';
+import { careTeam, documentFor, NETWORK_DATE, personaClaims, startNetworkHub, type NetworkHub } from '../support/network';
 
 /**
  * Writes, vreads, instance histories and `$content` load the caller's facts for the one patient
@@ -58,7 +58,10 @@ async function careTeamsReadBy<R extends { status: number }>(request: () => Prom
 const linkQueries = (queries: Document[]) => queries.filter((q) => 's:participant' in q);
 
 async function storedSubjectOf(id: string): Promise<unknown> {
-  const doc = await monitored.db(t.config.databaseName).collection('DocumentReference').findOne({ _id: id as unknown as Document['_id'] });
+  const doc = await monitored
+    .db(t.config.databaseName)
+    .collection('DocumentReference')
+    .findOne({ _id: id as unknown as Document['_id'] });
   return (doc as { r?: { subject?: { reference?: string } } } | null)?.r?.subject?.reference ?? null;
 }
 
@@ -72,7 +75,10 @@ describe('writes of one patient load that patient’s facts only', () => {
   });
 
   it('an unlinked patient: the create is refused and nothing is stored', async () => {
-    const before = await monitored.db(t.config.databaseName).collection('DocumentReference').countDocuments({ 'a:patient': `Patient/${LUC}` });
+    const before = await monitored
+      .db(t.config.databaseName)
+      .collection('DocumentReference')
+      .countDocuments({ 'a:patient': `Patient/${LUC}` });
     const answer = await as('gp-anna-peeters').post('/fhir/DocumentReference', documentFor(LUC, { author: ANNA }));
     // Refused as a reference to a missing patient is (SPEC §5: a write may not reference what the caller cannot see).
     const missing = await as('gp-anna-peeters').post('/fhir/DocumentReference', documentFor('no-such-patient', { author: ANNA }));
@@ -82,7 +88,10 @@ describe('writes of one patient load that patient’s facts only', () => {
     expect(issue(answer.body).expression).toEqual(['subject.reference']);
     expect(issue(answer.body).details?.coding?.[0]?.code).toBe('reference-not-found');
     expect(issue(missing.body).details?.coding?.[0]?.code).toBe('reference-not-found');
-    const after = await monitored.db(t.config.databaseName).collection('DocumentReference').countDocuments({ 'a:patient': `Patient/${LUC}` });
+    const after = await monitored
+      .db(t.config.databaseName)
+      .collection('DocumentReference')
+      .countDocuments({ 'a:patient': `Patient/${LUC}` });
     expect(after).toBe(before);
   });
 
@@ -107,6 +116,26 @@ describe('writes of one patient load that patient’s facts only', () => {
     // Someone without a link: the vread is a 404 as for a missing document.
     expect((await as('gp-thomas-lambert').get(`/fhir/DocumentReference/${id}/_history/1`)).status).toBe(404);
     expect((await as('gp-thomas-lambert').get(`/fhir/DocumentReference/no-such-document/_history/1`)).status).toBe(404);
+  });
+
+  it("a link written for one patient reads that patient's links; a referral of a patient the caller does not reach is refused", async () => {
+    const referral = await careTeamsReadBy(() =>
+      as('gp-anna-peeters').post('/fhir/CareTeam', careTeam(MARIE, 'Practitioner/gp-thomas-lambert', 'referral', { start: '2026-11-23' }))
+    );
+    expect(referral.answer.status).toBe(201);
+    expect(linkQueries(referral.queries).length).toBeGreaterThan(0);
+    expect(linkQueries(referral.queries).every((q) => q['a:patient'] === `Patient/${MARIE}`)).toBe(true);
+    expect((referral.answer.body as { id?: string }).id).toBeDefined();
+    // Anna refers a patient she does not reach: refused, nothing stored.
+    const count = () =>
+      monitored
+        .db(t.config.databaseName)
+        .collection('CareTeam')
+        .countDocuments({ 'a:patient': `Patient/${LUC}` });
+    const before = await count();
+    const refused = await as('gp-anna-peeters').post('/fhir/CareTeam', careTeam(LUC, 'Practitioner/nurse-els-goossens', 'referral', { start: '2026-11-23' }));
+    expect(refused.status).toBe(403);
+    expect(await count()).toBe(before);
   });
 
   it('a PUT moving a document to another patient gets the full facts and is refused; the document stays', async () => {
