@@ -53,6 +53,10 @@ export interface StoreFaults {
   /** May return a promise that never settles: the commit then stands still there, as in a crash. */
   beforeBatchWrite?(index: number, write: PlannedWrite): void | Promise<void>;
   beforeCommitPoint?(): void | Promise<void>;
+  /** Lets a test hold a single write just before it reaches the database (to interleave another request there). */
+  beforeWrite?(type: string, doc: StoredResource): void | Promise<void>;
+  /** Lets a test make the database fail when one resource's access fields are set after its write. */
+  beforeAccessFieldsSetById?(type: string, id: string): void;
   /** Lets a test make the database fail when the audit trail is written. */
   beforeAuditWrite?(): void;
 }
@@ -114,16 +118,20 @@ export class ResourceStore {
     return doc && !doc.del ? doc : undefined;
   }
 
-  /** Sets access-sidecar fields on every resource whose sidecar field `key` equals `value` (fact changes). */
-  async setAccessFields(type: string, key: string, value: string, fields: Record<string, unknown>): Promise<void> {
+  /**
+   * Sets access-sidecar fields on every resource whose sidecar field `key` equals `value` (fact
+   * changes); `onlyIf` adds sidecar equalities that must still hold (a compare-and-set).
+   */
+  async setAccessFields(type: string, key: string, value: string, fields: Record<string, unknown>, onlyIf: Record<string, string> = {}): Promise<void> {
     const set = Object.fromEntries(Object.entries(fields).map(([k, v]) => [`a.${k}`, v]));
-    await this.current(type).updateMany({ [`a.${key}`]: value } as Filter<StoredResource>, { $set: set });
+    await this.current(type).updateMany({ [`a.${key}`]: value, ...sidecarEqualities(onlyIf) } as Filter<StoredResource>, { $set: set });
   }
 
-  /** Sets access-sidecar fields of one resource by id (a lone `{_id}` update). */
-  async setAccessFieldsById(type: string, id: string, fields: Record<string, unknown>): Promise<void> {
+  /** Sets access-sidecar fields of one resource by id (a lone `{_id}` update, or a compare-and-set with `onlyIf`). */
+  async setAccessFieldsById(type: string, id: string, fields: Record<string, unknown>, onlyIf: Record<string, string> = {}): Promise<void> {
+    this.faults.beforeAccessFieldsSetById?.(type, id);
     const set = Object.fromEntries(Object.entries(fields).map(([k, v]) => [`a.${k}`, v]));
-    await this.current(type).updateOne({ _id: id } as Filter<StoredResource>, { $set: set });
+    await this.current(type).updateOne({ _id: id, ...sidecarEqualities(onlyIf) } as Filter<StoredResource>, { $set: set });
   }
 
   async search(type: string, query: PageQuery): Promise<Page> {
@@ -198,6 +206,7 @@ export class ResourceStore {
    * GuardTakenError, having given back whatever it claimed.
    */
   async write(type: string, doc: StoredResource, expectedVersion: number | null, guards: GuardPlan = NO_GUARDS): Promise<void> {
+    await this.faults.beforeWrite?.(type, doc);
     await this.claimAndApply([{ type, doc, expectedVersion }], guards, () => this.putCurrent(type, doc, expectedVersion));
   }
 
@@ -271,4 +280,8 @@ export class ResourceStore {
   collections(): { history: Collection<HistoryEntry>; journal: Collection<Document>; current: (type: string) => Collection<StoredResource> } {
     return { history: this.history, journal: this.db.collection(JOURNAL_COLLECTION), current: (t) => this.current(t) };
   }
+}
+
+function sidecarEqualities(onlyIf: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(onlyIf).map(([k, v]) => [`a.${k}`, v]));
 }
