@@ -16,7 +16,9 @@ import { SUMEHR_ENTRY_TYPES } from './resource-classes';
  */
 export function closeWindows(writes: PlannedWrite[]): string {
   const stamp = randomUUID();
-  for (const w of writes) {
+  // A deletion keeps the windows it had: nothing reads a deleted resource's content, and its
+  // version must stay comparable (If-Match on a deleted resource is a 412, not a 404).
+  for (const w of writes.filter((w) => !w.doc.del)) {
     const a = w.doc.a as AccessFields;
     if ('consentFrom' in a) Object.assign(a, NO_CONSENT, { consentStamp: stamp });
     if (restrictedThrough(a)) Object.assign(a, RESTRICTED_PENDING, { restrictionStamp: stamp });
