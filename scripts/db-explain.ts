@@ -10,7 +10,8 @@ import { loadConfig } from '../src/config';
 import { and, fieldIn } from '../src/store/condition';
 import { connectDatabase } from '../src/store/database';
 import { runningEmbeddedDatabase } from '../src/store/embedded-database';
-import { toMongoFilter } from '../src/store/mongo-filter';
+import { allOf, toMongoFilter } from '../src/store/mongo-filter';
+import { searchKeyField } from '../src/store/persisted-form';
 import { HISTORY_COLLECTION } from '../src/store/resource-store';
 
 interface Shape {
@@ -23,20 +24,23 @@ interface Shape {
 
 /** The filters the store builds (ResourceStore.readCurrent / search / readFacts), with real values. */
 function hotShapes(sample: { patientId: string; documentId: string; documentVersion: number; practitioner: string; ssinKey?: string }): Shape[] {
-  const search = (collection: string, where: Parameters<typeof toMongoFilter>[0]): Filter<Document> => ({ $and: [{ del: false }, toMongoFilter(where)] });
+  // As ResourceStore.search / readFacts build it: criteria first, their equalities hoisted to the top level.
+  const search = (where: Parameters<typeof toMongoFilter>[0]): Filter<Document> => allOf(toMongoFilter(where), { del: false });
   return [
     { name: 'read by id (Patient)', collection: 'Patient', filter: { _id: sample.patientId } as unknown as Filter<Document> },
     { name: 'read by id (DocumentReference)', collection: 'DocumentReference', filter: { _id: sample.documentId } as unknown as Filter<Document> },
     {
       name: 'patient document search (ITI-67: patient + status, by id)',
       collection: 'DocumentReference',
-      filter: search('DocumentReference', and(fieldIn('keys.patient', [`Patient/${sample.patientId}`]), fieldIn('keys.status', ['current']))),
+      filter: search(and(fieldIn('keys.patient', [`Patient/${sample.patientId}`]), fieldIn('keys.status', ['current']))),
       sort: { _id: 1 },
       limit: 51,
     },
-    { name: 'facts: links of a practitioner', collection: 'CareTeam', filter: search('CareTeam', fieldIn('keys.participant', [sample.practitioner])) },
-    { name: 'facts: consents of a patient', collection: 'Consent', filter: search('Consent', fieldIn('keys.patient', [`Patient/${sample.patientId}`])) },
-    ...(sample.ssinKey ? [{ name: 'Patient by SSIN', collection: 'Patient', filter: search('Patient', fieldIn('keys.identifier', [sample.ssinKey])) }] : []),
+    { name: 'facts: links of a practitioner', collection: 'CareTeam', filter: search(fieldIn('keys.participant', [sample.practitioner])) },
+    { name: 'facts: consents naming a practitioner', collection: 'Consent', filter: search(fieldIn('keys.actor', [sample.practitioner])) },
+    { name: 'facts: consents of a patient', collection: 'Consent', filter: search(fieldIn('keys.patient', [`Patient/${sample.patientId}`])) },
+    ...(sample.ssinKey ? [{ name: 'Patient by SSIN', collection: 'Patient', filter: search(fieldIn('keys.identifier', [sample.ssinKey])) }] : []),
+    { name: "a patient's audit trail", collection: 'AuditEvent', filter: search(fieldIn('access.patient', [`Patient/${sample.patientId}`])) },
     {
       name: 'instance history',
       collection: HISTORY_COLLECTION,
@@ -57,8 +61,9 @@ async function main(): Promise<void> {
     const document = await db.collection('DocumentReference').findOne({ del: false });
     const link = await db.collection('CareTeam').findOne({ del: false });
     if (!patient || !document) throw new Error(`no patients or documents in database ${config.databaseName}`);
-    const ssinKey = ((patient.s as Record<string, string[]> | undefined)?.identifier ?? [])[0];
-    const practitioner = ((link?.s as Record<string, string[]> | undefined)?.participant ?? ['Practitioner/unknown'])[0];
+    // Raw documents, in the persisted form: search keys are top-level `s:<code>` fields.
+    const ssinKey = ((patient[searchKeyField('identifier')] as string[] | undefined) ?? [])[0];
+    const practitioner = ((link?.[searchKeyField('participant')] as string[] | undefined) ?? ['Practitioner/unknown'])[0];
     const shapes = hotShapes({ patientId: String(patient._id), documentId: String(document._id), documentVersion: Number(document.v), practitioner, ssinKey });
     for (const shape of shapes) {
       let cursor = db.collection(shape.collection).find(shape.filter);

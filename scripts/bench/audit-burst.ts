@@ -66,7 +66,7 @@ export async function measureAuditBurst(setup: AuditBurstSetup, requests: number
   };
   await burst(setup.unaudited, 'unaudited'); // warm-up: definitions, connection pool, sockets
   failed.unaudited = 0;
-  const before = await events.countDocuments({ 'a.chain': chain });
+  const before = await events.countDocuments({ 'a:chain': chain });
   const writesBefore = setup.auditWrites();
   let auditedSeconds = 0;
   let unauditedSeconds = 0;
@@ -74,7 +74,7 @@ export async function measureAuditBurst(setup: AuditBurstSetup, requests: number
     auditedSeconds += await burst(setup.audited, 'audited');
     unauditedSeconds += await burst(setup.unaudited, 'unaudited');
   }
-  const added = (await events.countDocuments({ 'a.chain': chain })) - before;
+  const added = (await events.countDocuments({ 'a:chain': chain })) - before;
   // A failed request may or may not have reached its audit step; a success always has its event.
   const succeeded = requests * rounds - failed.audited;
   if (added < succeeded) throw new Error(`the chain grew by ${added} events for ${succeeded} successful audited requests`);

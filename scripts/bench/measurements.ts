@@ -4,6 +4,7 @@ import type { Db, Document } from 'mongodb';
 import { loadFacts } from '../../src/policy/facts';
 import type { Principal } from '../../src/policy/principal';
 import { HISTORY_COLLECTION, ResourceStore } from '../../src/store/resource-store';
+import { toPersisted } from '../../src/store/persisted-form';
 import { historyEntryOf, type HistoryEntry } from '../../src/store/stored-resource';
 import { storedFormBuilder } from './access-sidecar';
 import { BENCH_CUSTODIAN_ID, BENCH_GP_CLAIMS, BENCH_GP_ID } from './care-network';
@@ -91,7 +92,7 @@ export async function measureScale(s: MeasurementSetup): Promise<Comparison[]> {
       await run('insertOne + History upsert', async (i) => {
         // What ResourceStore.write sends for a create: the current document, then its History entry.
         const doc = rawDocs[i];
-        await docs.insertOne(doc as unknown as Document);
+        await docs.insertOne(toPersisted(doc) as unknown as Document);
         const entry = historyEntryOf('DocumentReference', doc);
         await history.replaceOne({ _id: entry._id }, entry, { upsert: true });
       }),
@@ -144,11 +145,11 @@ async function rawFacts(db: Db, patient?: string): Promise<void> {
   const self = `Practitioner/${BENCH_GP_ID}`;
   const find = (type: string, filter: Document, limit = 10_000) => db.collection(type).find(filter).limit(limit).toArray();
   await Promise.all([
-    find('Practitioner', { 's.identifier': nihii, del: false }, 2),
-    find('Consent', { 's.actor:identifier': nihii, 's.status': 'active', del: false }),
+    find('Practitioner', { 's:identifier': nihii, del: false }, 2),
+    find('Consent', { 's:actor:identifier': nihii, 's:status': 'active', del: false }),
   ]);
   await Promise.all([
-    find('CareTeam', { ...(patient ? { 'a.patient': `Patient/${patient}` } : {}), 's.participant': self, 's.status': 'active', del: false }),
-    find('Consent', { 's.actor': self, 's.status': 'active', del: false }),
+    find('CareTeam', { ...(patient ? { 'a:patient': `Patient/${patient}` } : {}), 's:participant': self, 's:status': 'active', del: false }),
+    find('Consent', { 's:actor': self, 's:status': 'active', del: false }),
   ]);
 }

@@ -6,9 +6,9 @@ import type { HubClient } from './http-client';
 import type { SeededData } from './seed';
 import { SeededRandom } from './synthetic-data';
 
-/** The raw driver filter the hub's hot search wraps. */
+/** The raw driver filter the hub's hot search wraps: the same persisted fields, the most selective first, as the hub sends. */
 export function rawSearchFilter(patientId: string): Document {
-  return { del: false, 's.patient': `Patient/${patientId}`, 's.status': 'current' };
+  return { 's:patient': `Patient/${patientId}`, 's:status': 'current', del: false };
 }
 
 export function hubSearchPath(patientId: string): string {

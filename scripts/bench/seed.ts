@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Db, Document } from 'mongodb';
 import { validateForWrite } from '../../src/fhir/validation';
 import { HISTORY_COLLECTION } from '../../src/store/resource-store';
+import { toPersisted } from '../../src/store/persisted-form';
 import { historyEntryOf, type StoredResource } from '../../src/store/stored-resource';
 import { storedFormBuilder, type StoredFormBuilder } from './access-sidecar';
 import { benchGp, gpLink, hubSharingConsent, benchCustodian, benchSource } from './care-network';
@@ -30,8 +31,8 @@ export interface SeedShape {
 /**
  * Grows one database scale by scale (10k, then 100k, then 1M documents): each step adds the
  * Patients (with their hub-sharing Consent) and DocumentReferences that the next scale needs,
- * written straight into the store's collections in the stored form the hub itself writes
- * (toStoredResource + access sidecar + a History entry): the hub's write path minus HTTP. The next
+ * written straight into the store's collections in the persisted form the hub itself writes
+ * (toStoredResource + access sidecar, toPersisted, and a History entry): the hub's write path minus HTTP. The next
  * batch is built while the previous one is being inserted.
  */
 export class Seeder {
@@ -112,7 +113,7 @@ export class Seeder {
 
   private async write(progress: ProgressLine, type: string, docs: StoredResource[]): Promise<void> {
     // Typed as plain documents: the driver's insert types expect ObjectId `_id`s, ours are FHIR ids.
-    await this.db.collection<Document>(type).insertMany(docs as unknown as Document[], { ordered: false });
+    await this.db.collection<Document>(type).insertMany(docs.map(toPersisted) as unknown as Document[], { ordered: false });
     const history = docs.map((d) => historyEntryOf(type, d));
     await this.db.collection<Document>(HISTORY_COLLECTION).insertMany(history as unknown as Document[], { ordered: false });
     progress.advance(docs.length);

@@ -1,5 +1,6 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { AuditStore } from '../store/audit-store';
+import type { AccessFields } from '../store/stored-resource';
 import { auditEventId, GENESIS, readSeal } from './audit-chain';
 
 export interface BrokenLink {
@@ -50,7 +51,7 @@ export async function verifyAuditTrail(store: AuditStore, onChain: (chains: numb
   return { chains, events };
 }
 
-function problemOf(event: AuditEvent, access: Record<string, unknown>, chain: string, seq: number, previous: string): string | undefined {
+function problemOf(event: AuditEvent, access: AccessFields, chain: string, seq: number, previous: string): string | undefined {
   const { link, intact } = readSeal(event);
   if (!link) return 'event carries no chain seal';
   if (!intact) return 'content does not match its hash';

@@ -413,7 +413,7 @@ export class HubRepository extends FhirRepository<undefined> {
     const relative = this.lookups.relative;
     const change = {
       next: resource && next ? await writeFacetsOf(this.#store, resource, next, relative) : undefined,
-      previous: current ? await writeFacetsOf(this.#store, current.r, current.a as AccessFields, relative) : undefined,
+      previous: current ? await writeFacetsOf(this.#store, current.r, current.a, relative) : undefined,
     };
     const decision = this.ctx.policy.mayWrite(type, interaction, change);
     if (decision.allowed) return;

@@ -1,25 +1,8 @@
 import { evalFhirPathTyped, parseFhirPath, toTypedValue, type FhirPathAtom } from '@medplum/core';
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
+import type { SearchFields } from '../store/stored-resource';
 import { searchParametersOf } from './definitions';
 import { dateRangeOf, normalizeString, numberValuesOf, referenceIdentifierKeysOf, referenceKeysOf, stringValuesOf, tokenKeysOf } from './search-values';
-
-/**
- * The search sidecar stored next to each resource (ARCHITECTURE "Storage model"): every value a
- * search can match, precomputed at write time so searches never walk the FHIR JSON.
- * Field names are search parameter codes.
- */
-export interface SearchFields {
-  /** token, reference, uri and normalised string keys. `code:identifier` holds Reference.identifier keys. */
-  keys: Record<string, string[]>;
-  /** string values as written, for `:exact`. */
-  exact: Record<string, string[]>;
-  /** date parameters: the earliest start and the latest end over all values. */
-  lo: Record<string, Date>;
-  hi: Record<string, Date>;
-  num: Record<string, number[]>;
-  /** one scalar per parameter to sort on. */
-  sort: Record<string, string | number | Date>;
-}
 
 /** Parameters handled by the document itself, not the sidecar. */
 const BUILT_IN = new Set(['_id', '_lastUpdated', '_compartment', '_source', '_profile']);
@@ -70,8 +53,13 @@ function splitUnion(expression: string): string[] {
   return parts.filter(Boolean);
 }
 
+/**
+ * The search sidecar of a resource (ARCHITECTURE "Storage model"; its shape is the store's
+ * SearchFields): every value a search can match, precomputed at write time so searches never walk
+ * the FHIR JSON.
+ */
 export function extractSearchFields(resource: Resource, baseUrl: string): SearchFields {
-  const fields: SearchFields = { keys: {}, exact: {}, lo: {}, hi: {}, num: {}, sort: {} };
+  const fields: SearchFields = { s: {}, x: {}, dl: {}, dh: {}, n: {}, o: {} };
   const input = [toTypedValue(resource)];
   for (const { param, atom } of indexedParameters(resource.resourceType)) {
     const code = param.code as string;
@@ -86,40 +74,40 @@ export function extractSearchFields(resource: Resource, baseUrl: string): Search
 function addValues(fields: SearchFields, code: string, type: string, values: ReturnType<typeof evalFhirPathTyped>, baseUrl: string): void {
   switch (type) {
     case 'token': {
-      put(fields.keys, code, values.flatMap(tokenKeysOf));
+      put(fields.s, code, values.flatMap(tokenKeysOf));
       const first = values.flatMap(tokenKeysOf)[0];
-      if (first !== undefined) fields.sort[code] = first;
+      if (first !== undefined) fields.o[code] = first;
       break;
     }
     case 'reference':
     case 'uri': {
       const refs = values.flatMap((v) => referenceKeysOf(v, baseUrl));
-      put(fields.keys, code, refs);
-      put(fields.keys, code + ':identifier', values.flatMap(referenceIdentifierKeysOf));
-      if (refs[0] !== undefined) fields.sort[code] = refs[0];
+      put(fields.s, code, refs);
+      put(fields.s, code + ':identifier', values.flatMap(referenceIdentifierKeysOf));
+      if (refs[0] !== undefined) fields.o[code] = refs[0];
       break;
     }
     case 'string': {
       const texts = values.flatMap(stringValuesOf);
-      put(fields.exact, code, texts);
-      put(fields.keys, code, texts.map(normalizeString));
-      if (texts[0] !== undefined) fields.sort[code] = normalizeString(texts[0]);
+      put(fields.x, code, texts);
+      put(fields.s, code, texts.map(normalizeString));
+      if (texts[0] !== undefined) fields.o[code] = normalizeString(texts[0]);
       break;
     }
     case 'date': {
       const ranges = values.map(dateRangeOf).filter((r) => r !== undefined);
       if (ranges.length) {
-        fields.lo[code] = new Date(Math.min(...ranges.map((r) => r.lo.getTime())));
-        fields.hi[code] = new Date(Math.max(...ranges.map((r) => r.hi.getTime())));
-        fields.sort[code] = fields.lo[code];
+        fields.dl[code] = new Date(Math.min(...ranges.map((r) => r.lo.getTime())));
+        fields.dh[code] = new Date(Math.max(...ranges.map((r) => r.hi.getTime())));
+        fields.o[code] = fields.dl[code];
       }
       break;
     }
     case 'number':
     case 'quantity': {
       const nums = values.flatMap(numberValuesOf);
-      put(fields.num, code, nums);
-      if (nums[0] !== undefined) fields.sort[code] = nums[0];
+      put(fields.n, code, nums);
+      if (nums[0] !== undefined) fields.o[code] = nums[0];
       break;
     }
   }

@@ -1,5 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
-import type { StoredResource } from '../store/stored-resource';
+import type { AccessFields, StoredResource } from '../store/stored-resource';
 import { extractSearchFields } from './search-index';
 
 /** The stored form of a new version: server-set meta, search sidecar, and the given access sidecar. */
@@ -8,26 +8,20 @@ export function toStoredResource(
   version: number,
   now: Date,
   baseUrl: string,
-  access: Record<string, unknown>,
+  access: AccessFields,
   deleted = false
 ): StoredResource {
   const r = {
     ...resource,
     meta: { ...resource.meta, versionId: String(version), lastUpdated: now.toISOString() },
   } as Resource & { id: string };
-  const fields = extractSearchFields(r, baseUrl);
   return {
     _id: r.id,
     v: version,
     ts: now,
     del: deleted,
     r,
-    s: fields.keys,
-    x: fields.exact,
-    dl: fields.lo,
-    dh: fields.hi,
-    n: fields.num,
-    o: fields.sort,
+    ...extractSearchFields(r, baseUrl),
     // The driver stores `undefined` as null, which a sparse unique index (Patient SSIN) would count.
     a: Object.fromEntries(Object.entries(access).filter(([, v]) => v !== undefined)),
   };

@@ -25,7 +25,7 @@ export async function writeFacetsOf(
       const authors: string[][] = [];
       for (const document of documents) {
         const found = document.startsWith('DocumentReference/') ? await store.readFactById('DocumentReference', document.split('/')[1]) : undefined;
-        authors.push(found && found.a.patient === access.patient ? ((found.a.authors as string[] | undefined) ?? []) : []);
+        authors.push(found && found.a.patient === access.patient ? (found.a.authors ?? []) : []);
       }
       // The one who may record it is an author of every document it names.
       facets.restrictedAuthors = authors.length ? authors.reduce((a, b) => a.filter((x) => b.includes(x))) : [];

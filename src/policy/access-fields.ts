@@ -15,58 +15,10 @@ import { DISTANT_FUTURE, DISTANT_PAST } from './fhir-values';
 import { DEFAULT_RELEASE_DELAY_DAYS, SUMEHR_DELAY_DAYS, classOfLoinc } from './vocabulary';
 import { CONFIDENTIALITY, CONSENT_KIND, DOCUMENT_CLASS, RELEASE_RULE_EXT, SSIN } from '../vocabulary';
 import { SUMEHR_ENTRY_TYPES } from './resource-classes';
+import type { AccessFields } from '../store/stored-resource';
 
-/**
- * The access sidecar (`a.*` in the store): what the policy's conditions query. Computed at every
- * write of the resource, and again when a fact that governs it changes (consent: consent-sync.ts).
- */
-export interface AccessFields {
-  /** `Patient/<id>`: whose record the resource belongs to. */
-  patient?: string;
-  /** Clinical content: SPEC §5 rules 1–7 apply, and no admin role reads it. */
-  clinical?: boolean;
-  authors?: string[];
-  /** DocumentReference: the institution that keeps the content (`Organization/<id>`). */
-  custodian?: string;
-  class?: string;
-  label?: 'N' | 'R' | 'V';
-  /** Not entered-in-error (rule 7). */
-  current?: boolean;
-  /** When the patient may see it (release rule); DISTANT_FUTURE = never. */
-  releaseAt?: Date;
-  /**
-   * The window of the patient's active hub-sharing consent (maintained by consent-sync): rule 2
-   * holds while consentFrom <= now <= consentUntil. No consent: both DISTANT_PAST.
-   */
-  consentFrom?: Date;
-  consentUntil?: Date;
-  /**
-   * `Consent/<id>` of that consent ('' when none): the basis an audited access through a link
-   * rests on. Links and grants carry the window too, so the facts need no Consent query per patient.
-   */
-  consentRecord?: string;
-  /**
-   * The window of the document-restriction Consents without actor on the governing document: while
-   * authorOnlyFrom <= now <= authorOnlyUntil only its author among professionals sees it
-   * (maintained by restriction-sync; no restriction: both DISTANT_PAST). Missing = restricted.
-   */
-  authorOnlyFrom?: Date;
-  authorOnlyUntil?: Date;
-  /**
-   * Changed by every resync of the consent (restriction) window: a write opens the windows it
-   * stored closed only if no resync came in between (window-convergence.ts).
-   */
-  consentStamp?: string;
-  restrictionStamp?: string;
-  /** The DocumentReference whose restrictions and status govern this resource (itself, or a Binary's context). */
-  document?: string;
-  /** Patient SSIN, unique across Patients (indexed). */
-  ssin?: string;
-  /** Consent kind, for Consent resources. */
-  kind?: string;
-  /** CareTeam members (`Practitioner/x`, `Organization/y`). */
-  members?: string[];
-}
+/** The access sidecar's type is part of the stored form (store/stored-resource.ts); it is computed here. */
+export type { AccessFields };
 
 /** What computing the sidecar needs from the database; reads of registry data and facts only. */
 export interface AccessLookups {

@@ -3,7 +3,7 @@ import { DISTANT_FUTURE, DISTANT_PAST, parseFhirDate, relativeReference } from '
 import { and, fieldIn } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
-import { NO_CONSENT, NO_RESTRICTION, type AccessFields, type AccessLookups, type AuthorOnlyWindow, type ConsentWindow } from './access-fields';
+import { NO_CONSENT, NO_RESTRICTION, type AccessLookups, type AuthorOnlyWindow, type ConsentWindow } from './access-fields';
 import { CONSENT_KIND, RELEASE_DEFAULT_EXT, SUMEHR_ACCESS_EXT, SUMEHR_LOINC } from '../vocabulary';
 
 export interface LookupReaders {
@@ -44,12 +44,12 @@ export function storeLookups(store: ResourceStore, baseUrl: string, now: Date, r
       // Only a SUMEHR lends its access to the entries it lists: another Composition naming them lends nothing.
       const listing = await store.readFacts('Composition', and(fieldIn('keys.entry', [entry]), fieldIn('keys.type', [`http://loinc.org|${SUMEHR_LOINC}`])));
       const latest = listing.filter((c) => c.a.current === true).sort((a, b) => b.ts.getTime() - a.ts.getTime())[0];
-      return latest ? (latest.a as AccessFields) : undefined;
+      return latest?.a;
     },
     async securityContextFields(reference) {
       const [type, id] = reference.split('/');
       const doc = readers.visible ? (staged(type, id) ?? (await readers.visible(type, id))) : await readOne(reference);
-      return doc?.a as AccessFields | undefined;
+      return doc?.a;
     },
   };
 }

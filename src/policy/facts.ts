@@ -200,8 +200,8 @@ async function practitionerFacts(
   const exclusions = namingMe.filter((c) => isKind(c, 'exclusion'));
   const restrictionsOnMe = namingMe.filter((c) => isKind(c, 'document-restriction'));
   const links: LinkFact[] = [
-    ...teams.map((t) => ({ patient: (t.a.patient as string) ?? '', type: linkTypeOf(t.r as CareTeam), basis: `CareTeam/${t._id}` })),
-    ...grants.map((g) => ({ patient: (g.a.patient as string) ?? '', type: 'grant', basis: `Consent/${g._id}` })),
+    ...teams.map((t) => ({ patient: t.a.patient ?? '', type: linkTypeOf(t.r as CareTeam), basis: `CareTeam/${t._id}` })),
+    ...grants.map((g) => ({ patient: g.a.patient ?? '', type: 'grant', basis: `Consent/${g._id}` })),
   ].filter((l) => l.patient);
   // Each link and grant carries its patient's consent window (consent-sync.ts): no Consent query per patient.
   const consentedLinks = [...teams, ...grants].filter((d) => consentedAt(d, now));
@@ -210,8 +210,8 @@ async function practitionerFacts(
     self,
     eligible,
     links,
-    consented: new Set(consentedLinks.map((d) => d.a.patient as string)),
-    excludedBy: new Set(exclusions.map((c) => c.a.patient as string)),
+    consented: new Set(consentedLinks.map((d) => d.a.patient ?? '')),
+    excludedBy: new Set(exclusions.map((c) => c.a.patient ?? '')),
     hiddenAlways: await withSafeContent(store, restrictedDocuments(restrictionsOnMe)),
     actingFor,
     ...(scope ? { scopedTo: scope.patient } : {}),
@@ -314,7 +314,7 @@ async function nationalPractitionerFacts(
     )
   );
   const namingMe = await store.readFacts('Consent', and(activeConsentOf(['exclusion', 'document-restriction'], now), namesMe));
-  const excludedHere = namingMe.filter((c) => isKind(c, 'exclusion')).map((c) => c.a.patient as string);
+  const excludedHere = namingMe.filter((c) => isKind(c, 'exclusion')).map((c) => c.a.patient ?? '');
   const excludedNationally = national.excluded.map((s) => patientOf.get(s)).filter((p): p is string => !!p);
   return {
     ...empty,
@@ -395,10 +395,10 @@ async function patientFacts(store: ResourceStore, principal: Principal, now: Dat
   // A parent's grant stops by itself on the child's 16th birthday (SPEC §4, evaluated now); other grants hold.
   const guardianOf = await childrenUnder16(store, relatedPersons, grants, now);
   const parents = parentsAmong(relatedPersons);
-  const inForce = grants.filter((g) => !(g.s.actor ?? []).some((a) => parents.has(a)) || guardianOf.has(g.a.patient as string));
-  const records = new Set([...(self ? [self] : []), ...inForce.map((g) => g.a.patient as string).filter(Boolean)]);
+  const inForce = grants.filter((g) => !(g.s.actor ?? []).some((a) => parents.has(a)) || guardianOf.has(g.a.patient ?? ''));
+  const records = new Set([...(self ? [self] : []), ...inForce.flatMap((g) => g.a.patient ?? [])]);
   const consents = await readForEach(store, 'Consent', 'patient', [...records], activeConsentOf(['hub-sharing'], now));
-  const portal = new Set(consents.filter((c) => PORTAL_CHANNELS.has(channelOf(c.r as Consent) ?? '')).map((c) => c.a.patient as string));
+  const portal = new Set(consents.filter((c) => PORTAL_CHANNELS.has(channelOf(c.r as Consent) ?? '')).map((c) => c.a.patient ?? ''));
   const name = patients.length === 1 ? displayName((patients[0].r as Patient).name) : undefined;
   return { kind: 'patient', self, records, portal, guardianOf, consentBasis: basisOf(consents), name };
 }
@@ -409,7 +409,7 @@ const PARENT_ROLES = new Set(['MTH', 'FTH', 'PRN', 'GUARD']);
 /** Patients under 16 who granted access to the caller as their parent: the parent decides their consent. */
 async function childrenUnder16(store: ResourceStore, relatedPersons: StoredResource[], grants: StoredResource[], now: Date): Promise<Set<string>> {
   const parents = parentsAmong(relatedPersons);
-  const children = [...new Set(grants.filter((g) => (g.s.actor ?? []).some((a) => parents.has(a))).map((g) => g.a.patient as string))];
+  const children = [...new Set(grants.filter((g) => (g.s.actor ?? []).some((a) => parents.has(a))).map((g) => g.a.patient ?? ''))];
   const found = await Promise.all(children.map((child) => store.readFactById('Patient', child.split('/')[1])));
   return new Set(
     children.filter((_, i) => {
@@ -436,7 +436,7 @@ export function ageOn(birthDate: string, now: Date): number {
 }
 
 function basisOf(consents: StoredResource[]): Map<string, string> {
-  return new Map(consents.map((c) => [c.a.patient as string, `Consent/${c._id}`]));
+  return new Map(consents.map((c) => [c.a.patient ?? '', `Consent/${c._id}`]));
 }
 
 function displayName(names: HumanName[] | undefined): string | undefined {

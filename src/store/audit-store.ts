@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { StoreFaults } from './resource-store';
+import { fromPersisted, toPersisted, type PersistedResource } from './persisted-form';
 import type { StoredResource } from './stored-resource';
 
 export const AUDIT_COLLECTION = 'AuditEvent';
@@ -24,8 +25,9 @@ export class AuditStore {
     private readonly faults: StoreFaults = {}
   ) {}
 
-  private get events(): Collection<StoredResource> {
-    return this.db.collection<StoredResource>(AUDIT_COLLECTION);
+  /** Events in the persisted form (persisted-form.ts), like every other type's documents. */
+  private get events(): Collection<PersistedResource> {
+    return this.db.collection<PersistedResource>(AUDIT_COLLECTION);
   }
 
   private get heads(): Collection<ChainHead> {
@@ -37,7 +39,8 @@ export class AuditStore {
   }
 
   async event(id: string): Promise<StoredResource | undefined> {
-    return (await this.events.findOne({ _id: id })) ?? undefined;
+    const found = await this.events.findOne({ _id: id });
+    return found ? fromPersisted(found) : undefined;
   }
 
   /**
@@ -47,7 +50,7 @@ export class AuditStore {
   async insertEvents(docs: StoredResource[]): Promise<number> {
     this.faults.beforeAuditWrite?.();
     try {
-      await this.events.insertMany(docs, { ordered: true });
+      await this.events.insertMany(docs.map(toPersisted), { ordered: true });
       return docs.length;
     } catch (err) {
       const e = err as { code?: number; insertedCount?: number; result?: { insertedCount?: number } };

@@ -1,5 +1,5 @@
 import type { Condition, Scalar } from './condition';
-import { storedPath } from './mongo-filter';
+import { valueOfField } from './mongo-filter';
 import type { StoredResource } from './stored-resource';
 
 /**
@@ -14,7 +14,7 @@ export function matchesCondition(condition: Condition, doc: StoredResource): boo
   if ('never' in condition) return false;
   if ('and' in condition) return condition.and.every((c) => matchesCondition(c, doc));
   if ('or' in condition) return condition.or.some((c) => matchesCondition(c, doc));
-  const value = valueAt(doc, storedPath(condition.field));
+  const value = valueOfField(doc, condition.field);
   const values = Array.isArray(value) ? value : [value];
   if ('in' in condition) return condition.in.some((wanted) => values.some((v) => equal(v, wanted)));
   if ('notIn' in condition) return !condition.notIn.some((unwanted) => values.some((v) => equal(v, unwanted)));
@@ -25,14 +25,6 @@ export function matchesCondition(condition: Condition, doc: StoredResource): boo
   if ('gte' in condition) return values.some((v) => compare(v, condition.gte) >= 0);
   if ('lt' in condition) return values.some((v) => compare(v, condition.lt) < 0);
   return values.some((v) => compare(v, (condition as { lte: Scalar }).lte) <= 0);
-}
-
-function valueAt(doc: StoredResource, path: string): unknown {
-  let value: unknown = doc;
-  for (const part of path.split('.')) {
-    value = value === null || typeof value !== 'object' ? undefined : (value as Record<string, unknown>)[part];
-  }
-  return value;
 }
 
 /** `{field: null}` matches a missing or null field, as in MongoDB. */

@@ -1,5 +1,5 @@
 import type { Document, Filter, Sort } from 'mongodb';
-import { storedPath } from './mongo-filter';
+import { storedPath, valueOfField } from './mongo-filter';
 import type { StoredResource } from './stored-resource';
 
 /** A sort key on a logical field (`id`, `lastUpdated`, `sort.<code>`). */
@@ -25,13 +25,7 @@ export function mongoSort(keys: SortKey[], reverse = false): Sort {
 
 /** The key values of one row, as carried in a paging cursor. */
 export function keyValuesOf(doc: StoredResource, keys: SortKey[]): KeyValue[] {
-  return keys.map((k) => {
-    let value: unknown = doc;
-    for (const part of storedPath(k.field).split('.')) {
-      value = (value as Record<string, unknown> | undefined)?.[part];
-    }
-    return (value ?? null) as KeyValue;
-  });
+  return keys.map((k) => (valueOfField(doc, k.field) ?? null) as KeyValue);
 }
 
 /**

@@ -1,8 +1,10 @@
 import type { Filter, Document } from 'mongodb';
 import type { Condition } from './condition';
+import { accessField, searchKeyField } from './persisted-form';
+import type { StoredResource } from './stored-resource';
 
-/** Where each logical field of a Condition lives in a stored document. */
-const FIELD_PREFIXES: Record<string, string> = {
+/** Where each logical field of a Condition lives in a StoredResource (in memory). */
+const SIDECARS: Record<string, keyof StoredResource> = {
   keys: 's',
   exact: 'x',
   lo: 'dl',
@@ -12,16 +14,37 @@ const FIELD_PREFIXES: Record<string, string> = {
   sort: 'o',
 };
 
-export function storedPath(field: string): string {
-  if (field === 'id') return '_id';
-  if (field === 'lastUpdated') return 'ts';
+/** The sidecar and the name inside it of a logical field (`keys.patient` -> s, patient). */
+function sidecarOf(field: string): { sidecar: keyof StoredResource; name: string } {
   const dot = field.indexOf('.');
-  const prefix = dot > 0 ? FIELD_PREFIXES[field.slice(0, dot)] : undefined;
-  if (!prefix) {
+  const sidecar = dot > 0 ? SIDECARS[field.slice(0, dot)] : undefined;
+  if (!sidecar) {
     // A wrong field name is a programming error; refusing it keeps a typo from matching everything.
     throw new Error(`Unknown condition field: ${field}`);
   }
-  return `${prefix}.${field.slice(dot + 1)}`;
+  return { sidecar, name: field.slice(dot + 1) };
+}
+
+/**
+ * The path of a logical field in the persisted form (persisted-form.ts): search keys and access
+ * fields are top-level (`s:patient`, `a:patient`, what FerretDB can push down), the other sidecars nested.
+ */
+export function storedPath(field: string): string {
+  if (field === 'id') return '_id';
+  if (field === 'lastUpdated') return 'ts';
+  const { sidecar, name } = sidecarOf(field);
+  if (sidecar === 's') return searchKeyField(name);
+  if (sidecar === 'a') return accessField(name);
+  return `${sidecar}.${name}`;
+}
+
+/** The value of a logical field in the in-memory form, for evaluating a condition or a sort key on a read document. */
+export function valueOfField(doc: StoredResource, field: string): unknown {
+  if (field === 'id') return doc._id;
+  if (field === 'lastUpdated') return doc.ts;
+  const { sidecar, name } = sidecarOf(field);
+  const values = doc[sidecar];
+  return values !== null && typeof values === 'object' ? (values as unknown as Record<string, unknown>)[name] : undefined;
 }
 
 /**

@@ -4,7 +4,8 @@ import type { Condition } from './condition';
 import { afterFilter, mongoSort, withTieBreaker, type KeyValue, type SortKey } from './keyset';
 import { matchesCondition } from './condition-eval';
 import { allOf, toMongoFilter } from './mongo-filter';
-import { historyEntryOf, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
+import { accessField, accessUpdate, fromPersisted, toPersisted, type PersistedResource } from './persisted-form';
+import { historyEntryOf, type AccessFields, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
 import { CommitInDoubtError, CommitPendingError } from './commit-errors';
 import { applyPlannedWrites, recoverOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
 import { claimVersion, insertedUnique, releaseVersion, VersionConflictError, type TakeoverMarker, type VersionClaim } from './version-claim';
@@ -72,8 +73,9 @@ export class ResourceStore {
     readonly faults: StoreFaults = {}
   ) {}
 
-  private current(type: string): Collection<StoredResource> {
-    return this.db.collection<StoredResource>(type);
+  /** A type's current documents, in the persisted form (persisted-form.ts): every read converts back. */
+  private current(type: string): Collection<PersistedResource> {
+    return this.db.collection<PersistedResource>(type);
   }
 
   private get guards(): Collection<WriteGuard> {
@@ -91,14 +93,15 @@ export class ResourceStore {
    */
   async readCurrent(type: string, id: string, scope: Condition): Promise<StoredResource | undefined> {
     if ('never' in scope) return undefined;
-    const doc = await this.current(type).findOne({ _id: id });
+    const found = await this.current(type).findOne({ _id: id });
+    const doc = found ? fromPersisted(found) : undefined;
     return doc && matchesCondition(scope, doc) ? doc : undefined;
   }
 
   async readMany(type: string, ids: string[], scope: Condition): Promise<StoredResource[]> {
     if (!ids.length || 'never' in scope) return [];
-    const filter = allOf(ids.length === 1 ? { _id: ids[0] } : { _id: { $in: ids } }, toMongoFilter(scope), { del: false }) as Filter<StoredResource>;
-    return this.current(type).find(filter).toArray();
+    const filter = allOf(ids.length === 1 ? { _id: ids[0] } : { _id: { $in: ids } }, toMongoFilter(scope), { del: false }) as Filter<PersistedResource>;
+    return (await this.current(type).find(filter).toArray()).map(fromPersisted);
   }
 
   /**
@@ -106,32 +109,33 @@ export class ResourceStore {
    * For the policy layer only: it is how a scope is computed, so it cannot itself be scoped.
    */
   async readFacts(type: string, where: Condition, limit = 10_000): Promise<StoredResource[]> {
-    return this.current(type)
-      .find(allOf(toMongoFilter(where), { del: false }) as Filter<StoredResource>)
+    const found = await this.current(type)
+      .find(allOf(toMongoFilter(where), { del: false }) as Filter<PersistedResource>)
       .limit(limit)
       .toArray();
+    return found.map(fromPersisted);
   }
 
   /** One current, not deleted document by id, for facts and registry look-ups (a lone `{_id}` read). */
   async readFactById(type: string, id: string): Promise<StoredResource | undefined> {
-    const doc = await this.current(type).findOne({ _id: id });
-    return doc && !doc.del ? doc : undefined;
+    const found = await this.current(type).findOne({ _id: id });
+    return found && !found.del ? fromPersisted(found) : undefined;
   }
 
   /**
    * Sets access-sidecar fields on every resource whose sidecar field `key` equals `value` (fact
    * changes); `onlyIf` adds sidecar equalities that must still hold (a compare-and-set).
    */
-  async setAccessFields(type: string, key: string, value: string, fields: Record<string, unknown>, onlyIf: Record<string, string> = {}): Promise<void> {
-    const set = Object.fromEntries(Object.entries(fields).map(([k, v]) => [`a.${k}`, v]));
-    await this.current(type).updateMany({ [`a.${key}`]: value, ...sidecarEqualities(onlyIf) } as Filter<StoredResource>, { $set: set });
+  async setAccessFields(type: string, key: keyof AccessFields, value: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<void> {
+    await this.current(type).updateMany({ [accessField(key)]: value, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, {
+      $set: accessUpdate(fields),
+    });
   }
 
   /** Sets access-sidecar fields of one resource by id (a lone `{_id}` update, or a compare-and-set with `onlyIf`). */
-  async setAccessFieldsById(type: string, id: string, fields: Record<string, unknown>, onlyIf: Record<string, string> = {}): Promise<void> {
+  async setAccessFieldsById(type: string, id: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<void> {
     this.faults.beforeAccessFieldsSetById?.(type, id);
-    const set = Object.fromEntries(Object.entries(fields).map(([k, v]) => [`a.${k}`, v]));
-    await this.current(type).updateOne({ _id: id, ...sidecarEqualities(onlyIf) } as Filter<StoredResource>, { $set: set });
+    await this.current(type).updateOne({ _id: id, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, { $set: accessUpdate(fields) });
   }
 
   async search(type: string, query: PageQuery): Promise<Page> {
@@ -144,10 +148,11 @@ export class ResourceStore {
     if (query.after) parts.push(afterFilter(keys, query.after));
     if (query.before) parts.push(afterFilter(keys, query.before, true));
     const docs = await this.current(type)
-      .find(allOf(...parts) as Filter<StoredResource>)
+      .find(allOf(...parts) as Filter<PersistedResource>)
       .sort(mongoSort(keys, reverse))
       .limit(query.limit + 1)
-      .toArray();
+      .toArray()
+      .then((found) => found.map(fromPersisted));
     const more = docs.length > query.limit;
     const page = docs.slice(0, query.limit);
     return { docs: reverse ? page.reverse() : page, more, keys };
@@ -155,7 +160,7 @@ export class ResourceStore {
 
   async count(type: string, where: Condition): Promise<number> {
     if ('never' in where) return 0;
-    return this.current(type).countDocuments(allOf(toMongoFilter(where), { del: false }) as Filter<StoredResource>);
+    return this.current(type).countDocuments(allOf(toMongoFilter(where), { del: false }) as Filter<PersistedResource>);
   }
 
   /** One version from history; the caller has already checked the current document is visible. */
@@ -180,7 +185,7 @@ export class ResourceStore {
     if (since) filter.ts = { $gte: since };
     if (!('always' in scope)) {
       const visible = await this.current(type)
-        .find(toMongoFilter(scope) as Filter<StoredResource>, { projection: { _id: 1 } })
+        .find(toMongoFilter(scope) as Filter<PersistedResource>, { projection: { _id: 1 } })
         .limit(1000)
         .toArray();
       filter.id = { $in: visible.map((d) => d._id) };
@@ -213,14 +218,14 @@ export class ResourceStore {
   async putCurrent(type: string, doc: StoredResource, expectedVersion: number | null): Promise<void> {
     if (expectedVersion === null) {
       try {
-        await this.current(type).insertOne(doc);
+        await this.current(type).insertOne(toPersisted(doc));
       } catch (err) {
         if ((err as { code?: number }).code === 11000) throw new VersionConflictError(type, doc._id);
         throw err;
       }
       return;
     }
-    const result = await this.current(type).replaceOne({ _id: doc._id, v: expectedVersion }, doc);
+    const result = await this.current(type).replaceOne({ _id: doc._id, v: expectedVersion }, toPersisted(doc));
     if (result.matchedCount !== 1) throw new VersionConflictError(type, doc._id);
   }
 
@@ -255,7 +260,7 @@ export class ResourceStore {
 
   /** Every current, not deleted document satisfying `where`, one at a time (start-up maintenance). */
   async *scan(type: string, where: Condition): AsyncIterable<StoredResource> {
-    yield* this.current(type).find(allOf(toMongoFilter(where), { del: false }) as Filter<StoredResource>);
+    for await (const found of this.current(type).find(allOf(toMongoFilter(where), { del: false }) as Filter<PersistedResource>)) yield fromPersisted(found);
   }
 
   /** Inserts a guard unless one exists already (start-up maintenance); whether it was inserted. */
@@ -277,11 +282,12 @@ export class ResourceStore {
     return recoverOpenJournals(this);
   }
 
-  collections(): { history: Collection<HistoryEntry>; journal: Collection<Document>; current: (type: string) => Collection<StoredResource> } {
+  /** The raw collections, for the transaction journal: current documents are in the persisted form. */
+  collections(): { history: Collection<HistoryEntry>; journal: Collection<Document>; current: (type: string) => Collection<PersistedResource> } {
     return { history: this.history, journal: this.db.collection(JOURNAL_COLLECTION), current: (t) => this.current(t) };
   }
 }
 
-function sidecarEqualities(onlyIf: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(onlyIf).map(([k, v]) => [`a.${k}`, v]));
+function accessEqualities(onlyIf: AccessFields): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(onlyIf).map(([name, value]) => [accessField(name), value]));
 }

@@ -3,10 +3,12 @@ import type { Collection } from 'mongodb';
 import { CommitInDoubtError, CommitPendingError } from './commit-errors';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './unavailable';
 import { VersionConflictError, type ResourceStore } from './resource-store';
+import { fromPersisted, toPersisted } from './persisted-form';
 import { historyEntryOf, type PlannedWrite, type StoredResource } from './stored-resource';
 
 export const JOURNAL_COLLECTION = 'TransactionJournal';
 
+/** Documents in the journal are in the in-memory form (never queried); they are converted where they are put in place. */
 interface JournalEntry {
   type: string;
   doc: StoredResource;
@@ -109,7 +111,7 @@ async function applyEntry(store: ResourceStore, entry: JournalEntry): Promise<vo
   } catch (err) {
     if (!(err instanceof VersionConflictError)) throw err;
     const now = await store.collections().current(entry.type).findOne({ _id: entry.doc._id });
-    if (!now || !sameVersion(now, entry.doc)) throw err;
+    if (!now || !sameVersion(fromPersisted(now), entry.doc)) throw err;
   }
 }
 
@@ -135,7 +137,7 @@ async function undo(store: ResourceStore, entries: JournalEntry[]): Promise<void
     const collection = store.collections().current(entry.type);
     // Only undo our own write: the condition on the version leaves any later writer's alone.
     if (entry.previous) {
-      await collection.replaceOne({ _id: entry.doc._id, v: entry.doc.v }, entry.previous);
+      await collection.replaceOne({ _id: entry.doc._id, v: entry.doc.v }, toPersisted(entry.previous));
     } else {
       await collection.deleteOne({ _id: entry.doc._id, v: entry.doc.v });
     }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';
+import type { PersistedResource } from './persisted-form';
 import type { HistoryEntry, StoredResource } from './stored-resource';
 
 /**
@@ -36,7 +37,7 @@ interface Collections {
   history: Collection<HistoryEntry>;
   /** Where take-over markers go (see write-guards.ts): never in History, which readers list. */
   guards: Collection<TakeoverMarker>;
-  current: (type: string) => Collection<StoredResource>;
+  current: (type: string) => Collection<PersistedResource>;
 }
 
 /** Claims the version `doc.v` of `type/doc._id`. Throws VersionConflictError if another writer holds it. */

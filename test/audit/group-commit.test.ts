@@ -40,7 +40,7 @@ afterAll(async () => {
   await net.close();
 });
 
-const chainLength = async (chain: string) => net.database.db.collection('AuditEvent').countDocuments({ 'a.chain': chain });
+const chainLength = async (chain: string) => net.database.db.collection('AuditEvent').countDocuments({ 'a:chain': chain });
 
 describe('group commit of the audit trail', () => {
   it('200 concurrent searches of one patient: one event per successful request, fewer writes than events, the chain verifies', async () => {
@@ -63,8 +63,8 @@ describe('group commit of the audit trail', () => {
     const report = await verifyAuditTrail(new AuditStore(net.database.db));
     expect(report.broken).toBeUndefined();
     // Gap-free: every position from 1 to the end holds an event.
-    const seqs = (await net.database.db.collection('AuditEvent').find({ 'a.chain': chain }).project({ 'a.seq': 1 }).toArray())
-      .map((d) => d.a.seq as number)
+    const seqs = (await net.database.db.collection('AuditEvent').find({ 'a:chain': chain }).project({ 'a:seq': 1 }).toArray())
+      .map((d) => d['a:seq'] as number)
       .sort((x, y) => x - y);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   });

@@ -75,9 +75,9 @@ describe('tamper evidence (SPEC §7)', () => {
     expect((await verify()).broken).toMatchObject({ seq: 2, reason: 'event missing from its chain' });
     await events().insertOne(removed as never);
 
-    await events().updateOne({ _id: first.id as never }, { $set: { 'a.patient': 'Patient/someone-else' } });
+    await events().updateOne({ _id: first.id as never }, { $set: { 'a:patient': 'Patient/someone-else' } });
     expect((await verify()).broken).toMatchObject({ seq: 1, reason: 'access fields do not match the sealed event' });
-    await events().updateOne({ _id: first.id as never }, { $set: { 'a.patient': `Patient/${MARIE}` } });
+    await events().updateOne({ _id: first.id as never }, { $set: { 'a:patient': `Patient/${MARIE}` } });
 
     // A forger who rewrites an event and recomputes its own hash still breaks the link to the next one.
     const { sealEvent } = await import('../../src/audit/audit-chain');

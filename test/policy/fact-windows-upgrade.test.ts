@@ -24,10 +24,10 @@ const status = async (persona: string, url: string) => (await t.as(persona).get(
 async function asWrittenBefore(): Promise<void> {
   const db = t.database.db;
   for (const type of ['CareTeam', 'Consent']) {
-    await db.collection(type).updateMany({}, { $unset: { 'a.consentFrom': '', 'a.consentUntil': '', 'a.consentRecord': '' } });
+    await db.collection(type).updateMany({}, { $unset: { 'a:consentFrom': '', 'a:consentUntil': '', 'a:consentRecord': '' } });
   }
   for (const type of CLINICAL_TYPES) {
-    await db.collection(type).updateMany({}, { $unset: { 'a.consentRecord': '', 'a.authorOnlyFrom': '', 'a.authorOnlyUntil': '' } });
+    await db.collection(type).updateMany({}, { $unset: { 'a:consentRecord': '', 'a:authorOnlyFrom': '', 'a:authorOnlyUntil': '' } });
   }
   await db.collection(GUARD_COLLECTION).deleteOne({ _id: 'backfilled|fact-windows-1' as never });
 }

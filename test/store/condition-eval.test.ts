@@ -3,10 +3,14 @@ import { MongoClient, type Collection } from 'mongodb';
 import type { Condition } from '../../src/store/condition';
 import { matchesCondition } from '../../src/store/condition-eval';
 import { toMongoFilter } from '../../src/store/mongo-filter';
+import { toPersisted, type PersistedResource } from '../../src/store/persisted-form';
 import type { StoredResource } from '../../src/store/stored-resource';
 import { freshDatabaseName, testMongoUri } from '../support/database';
 
-/** The in-memory evaluator (reads by id) must match exactly what the database matches (searches). */
+/**
+ * The in-memory evaluator (reads by id, on the in-memory form) must match exactly what the database
+ * matches (searches, on the persisted form with its top-level `s:` and `a:` fields).
+ */
 const D1 = new Date('2026-01-01T00:00:00Z');
 const D2 = new Date('2026-06-01T00:00:00Z');
 const docs = [
@@ -50,11 +54,11 @@ const condition = fc.letrec<{ c: Condition }>((tie) => ({
 })).c;
 
 let client: MongoClient;
-let collection: Collection<StoredResource>;
+let collection: Collection<PersistedResource>;
 beforeAll(async () => {
   client = await MongoClient.connect(testMongoUri());
-  collection = client.db(freshDatabaseName('eval')).collection<StoredResource>('Docs');
-  await collection.insertMany(docs);
+  collection = client.db(freshDatabaseName('eval')).collection<PersistedResource>('Docs');
+  await collection.insertMany(docs.map(toPersisted));
 });
 afterAll(async () => {
   await collection.db.dropDatabase();

@@ -1,4 +1,5 @@
 import { MongoClient, MongoNetworkError, type Db } from 'mongodb';
+import { toPersisted, type PersistedResource } from '../../src/store/persisted-form';
 import { ResourceStore, type StoreFaults } from '../../src/store/resource-store';
 import type { PlannedWrite, StoredResource } from '../../src/store/stored-resource';
 import { MECHANICS_ONLY, startTestHub, transactionOf } from '../support/test-hub';
@@ -49,7 +50,7 @@ function crashingCommit(faults: StoreFaults, writes: PlannedWrite[]): void {
 const until = async (condition: () => Promise<boolean>): Promise<void> => {
   for (let i = 0; i < 100 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 50));
 };
-const names = async () => (await db.collection<StoredResource>('Organization').find({}).sort({ _id: 1 }).toArray()).map((d) => `${d._id}:${d.v}`);
+const names = async () => (await db.collection<PersistedResource>('Organization').find({}).sort({ _id: 1 }).toArray()).map((d) => `${d._id}:${d.v}`);
 
 it('completes a commit that reached its commit record: the crash left one of three documents, the next start writes the other two', async () => {
   crashingCommit({ beforeBatchWrite: (i) => (i === 1 ? never() : undefined) }, creates('org-a', 'org-b', 'org-c'));
@@ -79,15 +80,15 @@ it('never undoes a committed write, even one changed since: recovery leaves late
     ...creates('org-kept'),
     { type: 'Organization', doc: doc('org-later', 2, 'from the bundle'), expectedVersion: 1 },
   ]);
-  await db.collection<StoredResource>('Organization').insertOne(doc('org-later', 1, 'before'));
+  await db.collection<PersistedResource>('Organization').insertOne(toPersisted(doc('org-later', 1, 'before')));
   await until(async () => (await names()).includes('org-kept:1'));
   // A later writer moved org-kept on to version 2 before the restart.
-  await db.collection<StoredResource>('Organization').replaceOne({ _id: 'org-kept' }, doc('org-kept', 2, 'edited later'));
+  await db.collection<PersistedResource>('Organization').replaceOne({ _id: 'org-kept' }, toPersisted(doc('org-kept', 2, 'edited later')));
 
   await new ResourceStore(db).recover();
 
   expect(await names()).toEqual(['org-kept:2', 'org-later:2']);
-  const kept = await db.collection<StoredResource>('Organization').findOne({ _id: 'org-kept' });
+  const kept = await db.collection<PersistedResource>('Organization').findOne({ _id: 'org-kept' });
   expect(kept?.r).toMatchObject({ name: 'edited later' });
 });
 
