@@ -138,6 +138,15 @@ export class ResourceStore {
     await this.current(type).updateOne({ _id: id, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, { $set: accessUpdate(fields) });
   }
 
+  /**
+   * Sets access fields of one version's history entry: a write that stored its fact windows closed
+   * gives its version the windows it opened (history keeps the fields a version was written with).
+   */
+  async setHistoryAccessFields(type: string, id: string, version: number, fields: AccessFields): Promise<void> {
+    const set = Object.fromEntries(Object.entries(fields).map(([name, value]) => [`a.${name}`, value]));
+    await this.history.updateOne({ _id: `${type}/${id}/${version}` }, { $set: set });
+  }
+
   async search(type: string, query: PageQuery): Promise<Page> {
     const keys = withTieBreaker(query.sort);
     // Nothing can match: FerretDB would still scan the collection for `{_id: {$in: []}}`.

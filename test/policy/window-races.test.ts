@@ -53,6 +53,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
+afterEach(() => {
+  failOpening = undefined;
+  hold = undefined;
+});
 
 const status = async (persona: string, url: string) => (await t.as(persona).get(`/fhir/${url}`)).status;
 
@@ -138,6 +142,25 @@ describe('fail closed', () => {
     expect(JSON.stringify(created.body)).toContain(`CareTeam/${links[0]._id}`);
     expect((links[0].a.consentUntil as Date).getTime()).toBeLessThan(NETWORK_DATE.getTime());
     expect(await status('gp-anna-peeters', 'DocumentReference/patient-failing-link-lab')).toBe(404);
+  });
+});
+
+describe('fail closed on a new version', () => {
+  it('a document version whose windows cannot be set again after its commit is closed, and the answer says it was stored', async () => {
+    await consentedPatient('patient-failing-update', 46);
+    await seed(
+      t,
+      careTeam('patient-failing-update', 'Practitioner/gp-anna-peeters', 'gp-long-term', { start: at(-10).toISOString(), end: at(300).toISOString() })
+    );
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-failing-update-lab')).toBe(200);
+    const document = (await t.store.readFactById('DocumentReference', 'patient-failing-update-lab'))?.r as unknown as Record<string, unknown>;
+    failOpening = 'DocumentReference';
+    // Written in process (as its publisher's system would): the answer is a 503 that names what was stored.
+    await expect(seed(t, { ...document, resourceType: 'DocumentReference', description: 'corrected' })).rejects.toThrow(
+      'DocumentReference/patient-failing-update-lab/_history/2'
+    );
+    expect(failOpening).toBeUndefined();
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-failing-update-lab')).toBe(404);
   });
 });
 
