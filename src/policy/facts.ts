@@ -268,18 +268,18 @@ async function withNationalView(store: ResourceStore, f: PractitionerFacts, nati
   };
 }
 
-/** This hub's Patients for the national view's SSINs (the view names patients by SSIN only). */
+/**
+ * This hub's Patients for the national view's SSINs (the view names patients by SSIN only): one
+ * equality per SSIN, since an `$in` on the identifier would read every Patient of the hub.
+ */
 async function patientsBySsin(store: ResourceStore, ssins: string[]): Promise<StoredResource[]> {
-  const unique = [...new Set(ssins)];
-  return unique.length
-    ? store.readFacts(
-        'Patient',
-        keyIn(
-          'identifier',
-          unique.map((s) => `${SSIN}|${s}`)
-        )
-      )
-    : [];
+  return readForEach(
+    store,
+    'Patient',
+    'identifier',
+    [...new Set(ssins)].map((s) => `${SSIN}|${s}`),
+    ALWAYS
+  );
 }
 
 /**
