@@ -27,6 +27,8 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
   router.add('GET', ':resourceType/_history', typeHistory, 'history-type');
   addConformanceRoutes(router, baseUrl);
   for (const route of routes) {
+    // Every PUT, PATCH and DELETE, plain or conditional, also as a batch or transaction entry (request.ifMatch).
+    if (route.method === 'PUT' || route.method === 'PATCH' || route.method === 'DELETE') route.handler = withWellFormedIfMatch(route.handler);
     if (route.method === 'PUT' && route.path.length === 2) route.handler = createdOnFirstVersion(route.handler);
     if ((route.method === 'PATCH' || route.method === 'DELETE') && route.path.length === 2) route.handler = withIfMatch(route.handler);
     if (route.data?.interaction === 'search-type')
@@ -78,6 +80,23 @@ function withCodedFindings(coded: (finding: string) => Message, handler: FhirRou
       }));
       throw new OperationOutcomeError({ ...err.outcome, issue: issues });
     }
+  };
+}
+
+/** A weak or strong ETag of one version: `W/"3"` or `"3"` (SPEC §1: ETag `W/"n"`). */
+const VERSION_ETAG = /^(W\/)?"([0-9]{1,16})"$/;
+
+/**
+ * An If-Match that names no version would otherwise be ignored (the write going through as if
+ * unconditional): refused before anything is read or stored.
+ */
+function withWellFormedIfMatch(handler: FhirRouteHandler): FhirRouteHandler {
+  return async (req, ...rest) => {
+    const header = req.headers?.['if-match'];
+    if (header !== undefined && !(typeof header === 'string' && VERSION_ETAG.test(header.trim()))) {
+      throw new OperationOutcomeError(invalidRequest(message('if-match-malformed')));
+    }
+    return handler(req, ...rest);
   };
 }
 

@@ -44,6 +44,8 @@ async function followDocumentReferences(
         // Restrictions without actor name the DocumentReference: its author-only window hides the SUMEHR too.
         authorOnlyFrom: w.doc.a.authorOnlyFrom,
         authorOnlyUntil: w.doc.a.authorOnlyUntil,
+        // The stamp the DocumentReference's write opens its window by (policy/window-convergence.ts).
+        restrictionStamp: w.doc.a.restrictionStamp,
         ...(w.doc.del || w.doc.a.current === false ? { current: false } : {}),
       };
       await store.setAccessFieldsById('Composition', composition._id, follows);

@@ -7,6 +7,7 @@ import { hubSharingWindow } from '../policy/access-lookups';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
 import { afterRestrictionWrite, beforeRestrictionWrite, restrictedDocumentsOf } from '../policy/restriction-sync';
 import { guardPlan } from '../policy/unique-states';
+import { settleWindows, stampWindows } from '../policy/window-convergence';
 import { VersionConflictError, type GuardPlan, type ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
 import { isDatabaseUnavailable, writeMayHaveLanded } from '../store/unavailable';
@@ -20,7 +21,8 @@ const referenceOf = (w: PlannedWrite): string => `${w.type}/${w.doc._id}/_histor
  * Stores checked writes (one, or a bundle's all at once) and keeps the facts that depend on them
  * right: the consent window of the patient's resources and the author-only window of restricted
  * documents (fail-closed order around the write), links ended by a revocation, and Binaries'
- * access fields under their DocumentReference.
+ * access fields under their DocumentReference. The written resources' own windows are set again
+ * after the commit (window-convergence.ts), so they never keep a stale window.
  */
 export async function storeWrites(
   store: ResourceStore,
@@ -36,6 +38,8 @@ export async function storeWrites(
   const restricted = restrictedDocumentsOf(writes);
   if (consentPatients.length) await beforeConsentWrite(store, consentPatients);
   if (restricted.length) await beforeRestrictionWrite(store, restricted, relative);
+  // Set again below from the facts as they are after the commit (never left on a stale read).
+  const windows = stampWindows(writes);
   try {
     await write(store, writes, guardPlan(store, writes, relative), ifMatch);
   } finally {
@@ -43,9 +47,13 @@ export async function storeWrites(
     if (restricted.length) await afterRestrictionWrite(store, restricted, relative, ctx.now);
   }
   try {
-    await followUps(store, ctx, relative, writes, consentPatients);
-    // A document written with its restriction (one bundle) lent its pre-restriction fields to its Binaries and SUMEHR just now.
-    if (restricted.length && writes.some((w) => w.type === 'DocumentReference')) await afterRestrictionWrite(store, restricted, relative, ctx.now);
+    try {
+      await followUps(store, ctx, relative, writes, consentPatients);
+      // A document written with its restriction (one bundle) lent its pre-restriction fields to its Binaries and SUMEHR just now.
+      if (restricted.length && writes.some((w) => w.type === 'DocumentReference')) await afterRestrictionWrite(store, restricted, relative, ctx.now);
+    } finally {
+      await settleWindows(store, writes, windows, relative, ctx.now);
+    }
   } catch (err) {
     // The writes are stored: a 503 must say so (SPEC §9), not "nothing was stored".
     if (isDatabaseUnavailable(err)) throw new WriteStoredError(writes.map(referenceOf));

@@ -10,6 +10,7 @@ export const EN = {
   forbidden: 'Forbidden',
   unauthorized: 'Unauthorized',
   'precondition-failed': 'Precondition Failed',
+  'if-match-malformed': 'If-Match must name one version as W/"<n>" or "<n>"',
   'all-ok': 'All OK',
   created: 'Created',
   'internal-error': 'Internal server error',

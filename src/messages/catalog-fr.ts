@@ -7,6 +7,7 @@ export const FR: Record<MessageCode, string> = {
   forbidden: 'Action non autorisée',
   unauthorized: 'Authentification requise',
   'precondition-failed': 'La version ne correspond pas (If-Match)',
+  'if-match-malformed': 'If-Match doit désigner une version sous la forme W/"<n>" ou "<n>"',
   'all-ok': 'OK',
   created: 'Créé',
   'internal-error': 'Erreur interne du serveur',

@@ -7,6 +7,7 @@ export const NL: Record<MessageCode, string> = {
   forbidden: 'Handeling niet toegestaan',
   unauthorized: 'Authenticatie vereist',
   'precondition-failed': 'De versie komt niet overeen (If-Match)',
+  'if-match-malformed': 'If-Match moet één versie noemen als W/"<n>" of "<n>"',
   'all-ok': 'OK',
   created: 'Aangemaakt',
   'internal-error': 'Interne serverfout',

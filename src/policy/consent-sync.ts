@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Consent, Resource } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../store/resource-store';
 import { consentKindOf, NO_CONSENT } from './access-fields';
@@ -28,5 +29,7 @@ export async function afterConsentWrite(store: ResourceStore, patients: string[]
 const WINDOW_TYPES = ['CareTeam', 'Consent', ...CLINICAL_TYPES];
 
 async function setWindow(store: ResourceStore, patient: string, window: typeof NO_CONSENT): Promise<void> {
-  for (const type of WINDOW_TYPES) await store.setAccessFields(type, 'patient', patient, { ...window });
+  // A fresh stamp: a write that read the window before this resync may no longer open its own.
+  const consentStamp = randomUUID();
+  for (const type of WINDOW_TYPES) await store.setAccessFields(type, 'patient', patient, { ...window, consentStamp });
 }

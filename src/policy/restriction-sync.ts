@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DocumentReference } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
@@ -18,29 +19,38 @@ export function restrictedDocumentsOf(writes: PlannedWrite[]): string[] {
 }
 
 export async function beforeRestrictionWrite(store: ResourceStore, documents: string[], relative: Relative): Promise<void> {
-  for (const document of documents) await setWindow(store, document, RESTRICTED_PENDING, relative);
+  for (const document of documents) await setDocumentWindow(store, document, RESTRICTED_PENDING, relative, {}, randomUUID());
 }
 
 export async function afterRestrictionWrite(store: ResourceStore, documents: string[], relative: Relative, now: Date): Promise<void> {
-  for (const document of documents) await setWindow(store, document, await authorOnlyWindow(store, document, now), relative);
+  for (const document of documents) await setDocumentWindow(store, document, await authorOnlyWindow(store, document, now), relative, {}, randomUUID());
 }
 
 type Relative = (ref: string | undefined) => string | undefined;
 
 /**
  * The document, the Binaries it governs, and a SUMEHR kept in the safe as its content (the
- * Composition and the entries, whose `document` is the Composition): all hidden alike.
+ * Composition and the entries, whose `document` is the Composition): all hidden alike. A resync
+ * gives them a fresh `restrictionStamp`; a write opening its own window passes `onlyIf` instead.
  */
-async function setWindow(store: ResourceStore, document: string, window: AuthorOnlyWindow, relative: Relative): Promise<void> {
+export async function setDocumentWindow(
+  store: ResourceStore,
+  document: string,
+  authorOnly: AuthorOnlyWindow,
+  relative: Relative,
+  onlyIf: Record<string, string>,
+  restrictionStamp?: string
+): Promise<void> {
+  const window = { ...authorOnly, ...(restrictionStamp ? { restrictionStamp } : {}) };
   const id = document.split('/')[1];
-  await store.setAccessFieldsById('DocumentReference', id, { ...window });
-  await store.setAccessFields('Binary', 'document', document, { ...window });
+  await store.setAccessFieldsById('DocumentReference', id, { ...window }, onlyIf);
+  await store.setAccessFields('Binary', 'document', document, { ...window }, onlyIf);
   const doc = await store.readFactById('DocumentReference', id);
   const safe = ((doc?.r as DocumentReference | undefined)?.content ?? [])
     .map((c) => relative(c.attachment?.url) ?? '')
     .filter((u) => /^Composition\/[A-Za-z0-9\-.]{1,64}$/.test(u));
   for (const composition of safe) {
-    await store.setAccessFieldsById('Composition', composition.split('/')[1], { ...window });
-    for (const type of SUMEHR_ENTRY_TYPES) await store.setAccessFields(type, 'document', composition, { ...window });
+    await store.setAccessFieldsById('Composition', composition.split('/')[1], { ...window }, onlyIf);
+    for (const type of SUMEHR_ENTRY_TYPES) await store.setAccessFields(type, 'document', composition, { ...window }, onlyIf);
   }
 }

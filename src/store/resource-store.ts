@@ -54,6 +54,10 @@ export interface StoreFaults {
   /** May return a promise that never settles: the commit then stands still there, as in a crash. */
   beforeBatchWrite?(index: number, write: PlannedWrite): void | Promise<void>;
   beforeCommitPoint?(): void | Promise<void>;
+  /** Lets a test hold a single write just before it reaches the database (to interleave another request there). */
+  beforeWrite?(type: string, doc: StoredResource): void | Promise<void>;
+  /** Lets a test make the database fail when one resource's access fields are set after its write. */
+  beforeAccessFieldsSetById?(type: string, id: string): void;
   /** Lets a test make the database fail when the audit trail is written. */
   beforeAuditWrite?(): void;
 }
@@ -118,14 +122,29 @@ export class ResourceStore {
     return found && !found.del ? fromPersisted(found) : undefined;
   }
 
-  /** Sets access-sidecar fields on every resource whose sidecar field `key` equals `value` (fact changes). */
-  async setAccessFields(type: string, key: keyof AccessFields, value: string, fields: AccessFields): Promise<void> {
-    await this.current(type).updateMany({ [accessField(key)]: value } as Filter<PersistedResource>, { $set: accessUpdate(fields) });
+  /**
+   * Sets access-sidecar fields on every resource whose sidecar field `key` equals `value` (fact
+   * changes); `onlyIf` adds sidecar equalities that must still hold (a compare-and-set).
+   */
+  async setAccessFields(type: string, key: keyof AccessFields, value: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<void> {
+    await this.current(type).updateMany({ [accessField(key)]: value, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, {
+      $set: accessUpdate(fields),
+    });
   }
 
-  /** Sets access-sidecar fields of one resource by id (a lone `{_id}` update). */
-  async setAccessFieldsById(type: string, id: string, fields: AccessFields): Promise<void> {
-    await this.current(type).updateOne({ _id: id }, { $set: accessUpdate(fields) });
+  /** Sets access-sidecar fields of one resource by id (a lone `{_id}` update, or a compare-and-set with `onlyIf`). */
+  async setAccessFieldsById(type: string, id: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<void> {
+    this.faults.beforeAccessFieldsSetById?.(type, id);
+    await this.current(type).updateOne({ _id: id, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, { $set: accessUpdate(fields) });
+  }
+
+  /**
+   * Sets access fields of one version's history entry: a write that stored its fact windows closed
+   * gives its version the windows it opened (history keeps the fields a version was written with).
+   */
+  async setHistoryAccessFields(type: string, id: string, version: number, fields: AccessFields): Promise<void> {
+    const set = Object.fromEntries(Object.entries(fields).map(([name, value]) => [`a.${name}`, value]));
+    await this.history.updateOne({ _id: `${type}/${id}/${version}` }, { $set: set });
   }
 
   async search(type: string, query: PageQuery): Promise<Page> {
@@ -201,6 +220,7 @@ export class ResourceStore {
    * GuardTakenError, having given back whatever it claimed.
    */
   async write(type: string, doc: StoredResource, expectedVersion: number | null, guards: GuardPlan = NO_GUARDS): Promise<void> {
+    await this.faults.beforeWrite?.(type, doc);
     await this.claimAndApply([{ type, doc, expectedVersion }], guards, () => this.putCurrent(type, doc, expectedVersion));
   }
 
@@ -275,4 +295,8 @@ export class ResourceStore {
   collections(): { history: Collection<HistoryEntry>; journal: Collection<Document>; current: (type: string) => Collection<PersistedResource> } {
     return { history: this.history, journal: this.db.collection(JOURNAL_COLLECTION), current: (t) => this.current(t) };
   }
+}
+
+function accessEqualities(onlyIf: AccessFields): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(onlyIf).map(([name, value]) => [accessField(name), value]));
 }

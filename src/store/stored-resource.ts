@@ -55,6 +55,12 @@ export interface AccessFields {
    */
   authorOnlyFrom?: Date;
   authorOnlyUntil?: Date;
+  /**
+   * Changed by every resync of the consent (restriction) window: a write opens the windows it
+   * stored closed only if no resync came in between (policy/window-convergence.ts).
+   */
+  consentStamp?: string;
+  restrictionStamp?: string;
   /** The DocumentReference whose restrictions and status govern this resource (itself, or a Binary's context). */
   document?: string;
   /** Patient SSIN, unique across Patients (indexed). */

@@ -276,3 +276,56 @@ describe('If-Match on patch and delete', () => {
     expect((await t.admin().delete(`/fhir/Organization/${body.id}`).set('If-Match', 'W/"3"')).status).toBe(200);
   });
 });
+
+describe('a malformed If-Match', () => {
+  const MALFORMED = ['garbage', '1', 'W/1', '"abc"', 'W/"1', '*', '"1", "2"'];
+
+  it('is refused with a coded 400 on update, patch and delete, and changes nothing', async () => {
+    const { body } = await t.admin().post('/fhir/Organization').send(organization('untouched'));
+    for (const header of MALFORMED) {
+      const put = await t
+        .admin()
+        .put(`/fhir/Organization/${body.id}`)
+        .set('If-Match', header)
+        .send({ ...organization('overwritten'), id: body.id });
+      expect([header, put.status]).toEqual([header, 400]);
+      expect(put.body.issue[0].details.coding).toContainEqual(expect.objectContaining({ code: 'if-match-malformed' }));
+      const patch = await t
+        .admin()
+        .patch(`/fhir/Organization/${body.id}`)
+        .set('If-Match', header)
+        .send([{ op: 'replace', path: '/name', value: 'patched' }]);
+      expect([header, patch.status]).toEqual([header, 400]);
+      expect([header, (await t.admin().delete(`/fhir/Organization/${body.id}`).set('If-Match', header)).status]).toEqual([header, 400]);
+    }
+    const current = await t.admin().get(`/fhir/Organization/${body.id}`);
+    expect(current.body.name).toBe('untouched');
+    expect(current.body.meta.versionId).toBe('1');
+    const french = await t
+      .admin()
+      .put(`/fhir/Organization/${body.id}`)
+      .set('If-Match', 'garbage')
+      .set('Accept-Language', 'fr')
+      .send({ ...organization('x'), id: body.id });
+    expect(french.body.issue[0].details.text).toContain('If-Match doit');
+    // Both well-formed shapes still work.
+    expect(
+      (
+        await t
+          .admin()
+          .put(`/fhir/Organization/${body.id}`)
+          .set('If-Match', '"1"')
+          .send({ ...organization('v2'), id: body.id })
+      ).status
+    ).toBe(200);
+    expect(
+      (
+        await t
+          .admin()
+          .put(`/fhir/Organization/${body.id}`)
+          .set('If-Match', 'W/"2"')
+          .send({ ...organization('v3'), id: body.id })
+      ).status
+    ).toBe(200);
+  });
+});

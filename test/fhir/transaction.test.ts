@@ -124,6 +124,42 @@ describe('transaction', () => {
   });
 });
 
+describe('a malformed request.ifMatch', () => {
+  it('fails a transaction as a 400 and stores nothing; in a batch only its entry fails', async () => {
+    await t.admin().put('/fhir/Organization/if-match-target').send({ resourceType: 'Organization', id: 'if-match-target', name: 'one' });
+    const update = (name: string, ifMatch: string): BundleEntry => ({
+      resource: { resourceType: 'Organization', id: 'if-match-target', name },
+      request: { method: 'PUT', url: 'Organization/if-match-target', ifMatch },
+    });
+    const transaction = await t
+      .admin()
+      .post('/fhir')
+      .send(
+        transactionOf([
+          { resource: { resourceType: 'Organization', name: 'Zeta org' }, request: { method: 'POST', url: 'Organization' } },
+          update('two', 'garbage'),
+        ])
+      );
+    expect(transaction.status).toBe(400);
+    expect(JSON.stringify(transaction.body)).toContain('if-match-malformed');
+    expect(await count('Organization?name=Zeta')).toBe(0);
+
+    const batch = await t
+      .admin()
+      .post('/fhir')
+      .send({
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [update('three', 'W/garbage'), { request: { method: 'DELETE', url: 'Organization/if-match-target', ifMatch: '1' } }],
+      });
+    expect(batch.status).toBe(200);
+    expect(batch.body.entry.map((e: { response: { status: string } }) => e.response.status)).toEqual(['400', '400']);
+    const current = await t.admin().get('/fhir/Organization/if-match-target');
+    expect(current.body.name).toBe('one');
+    expect(current.body.meta.versionId).toBe('1');
+  });
+});
+
 describe('batch', () => {
   it('processes entries independently and reports each outcome', async () => {
     const res = await t

@@ -1,0 +1,197 @@
+import { MongoNetworkError } from 'mongodb';
+import { makeSsin } from '../../src/fhir/belgian-identifiers';
+import { fieldIn } from '../../src/store/condition';
+import type { StoredResource } from '../../src/store/stored-resource';
+import { careTeam, consentFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+
+/**
+ * A link (or a document) carries the patient's consent window (and a document its author-only
+ * window), read before it is written. A consent revocation or a restriction written in between
+ * must not be undone by that stale read: these tests hold the write between its look-up and its
+ * commit, let the fact change go through entirely, then let the write land, and check over HTTP
+ * that the link path (or the document) is closed.
+ */
+let t: NetworkHub;
+const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
+const DAY = 86_400_000;
+const at = (days: number) => new Date(NETWORK_DATE.getTime() + days * DAY);
+
+/** Holds the next single write of one type at the door of the database until released. */
+let hold: { type: string; reached: () => void; release: Promise<void> } | undefined;
+function holdNextWrite(type: string): { reached: Promise<void>; release: () => void } {
+  let reached!: () => void;
+  let release!: () => void;
+  const reachedP = new Promise<void>((r) => (reached = r));
+  hold = { type, reached, release: new Promise<void>((r) => (release = r)) };
+  return { reached: reachedP, release };
+}
+
+/** Makes the next setting of one type's access fields by id fail as an unreachable database. */
+let failOpening: string | undefined;
+
+beforeAll(async () => {
+  t = await startNetworkHub(
+    {},
+    {
+      faults: {
+        beforeAccessFieldsSetById(type: string) {
+          if (type !== failOpening) return;
+          failOpening = undefined;
+          throw new MongoNetworkError('simulated: the database went away after the commit');
+        },
+        async beforeWrite(type: string, _doc: StoredResource) {
+          const held = hold;
+          if (!held || held.type !== type) return;
+          hold = undefined;
+          held.reached();
+          await held.release;
+        },
+      },
+    }
+  );
+});
+afterAll(async () => {
+  await t.close();
+});
+afterEach(() => {
+  failOpening = undefined;
+  hold = undefined;
+});
+
+const status = async (persona: string, url: string) => (await t.as(persona).get(`/fhir/${url}`)).status;
+
+async function consentedPatient(id: string, serial: number): Promise<void> {
+  await seed(t, { resourceType: 'Patient', id, birthDate: '1970-01-01', identifier: [{ system: SSIN, value: makeSsin('1970-01-01', serial) }] });
+  await seed(t, consentFor(id, 'hub-sharing', { id: `${id}-consent`, channel: 'gp', period: { start: at(-100).toISOString() } }));
+  await seed(t, documentFor(id, { id: `${id}-lab`, cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
+}
+
+async function revoke(patient: string): Promise<void> {
+  const consent = (await t.store.readFactById('Consent', `${patient}-consent`))?.r as unknown as { provision: object };
+  await seed(t, {
+    ...consent,
+    resourceType: 'Consent',
+    status: 'inactive',
+    provision: { ...consent.provision, period: { start: at(-100).toISOString(), end: NETWORK_DATE.toISOString() } },
+  });
+}
+
+const referral = (patient: string) => careTeam(patient, 'Practitioner/gp-anna-peeters', 'referral', { start: NETWORK_DATE.toISOString() });
+
+describe('a link written while the consent is revoked', () => {
+  it('stays closed when the revocation and its resync pass between the link look-up and its commit', async () => {
+    await consentedPatient('patient-race-link', 41);
+    const held = holdNextWrite('CareTeam');
+    // The link request has passed its rules (the consent was active) and read the window: it waits at the commit.
+    const creating = t
+      .as('gp-anna-peeters')
+      .post('/fhir/CareTeam', referral('patient-race-link'))
+      .then((r) => r);
+    await held.reached;
+    await revoke('patient-race-link');
+    held.release();
+    const created = await creating;
+    expect(created.status).toBe(201);
+
+    expect(await status('gp-anna-peeters', 'Patient/patient-race-link')).toBe(404);
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-race-link-lab')).toBe(404);
+    const stored = await t.store.readFactById('CareTeam', created.body.id);
+    expect((stored?.a.consentUntil as Date).getTime()).toBeLessThan(NETWORK_DATE.getTime());
+  });
+
+  it('a link written without a race still opens the link path', async () => {
+    await consentedPatient('patient-calm-link', 42);
+    expect((await t.as('gp-anna-peeters').post('/fhir/CareTeam', referral('patient-calm-link'))).status).toBe(201);
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-calm-link-lab')).toBe(200);
+  });
+
+  it('twenty links created at once with a revocation: every link ends closed', async () => {
+    await consentedPatient('patient-race-many', 43);
+    // The revocation starts once the first link reaches the database, the other nineteen still in flight.
+    const first = holdNextWrite('CareTeam');
+    const creations = Array.from({ length: 20 }, () =>
+      t
+        .as('gp-anna-peeters')
+        .post('/fhir/CareTeam', referral('patient-race-many'))
+        .then((r) => r)
+    );
+    await first.reached;
+    const revoking = revoke('patient-race-many');
+    first.release();
+    const [answers] = await Promise.all([Promise.all(creations), revoking]);
+    // Each creation either came before the revocation (201) or was refused for lack of consent (422).
+    for (const answer of answers) expect([201, 422]).toContain(answer.status);
+
+    const links = await t.store.readFacts('CareTeam', fieldIn('access.patient', ['Patient/patient-race-many']));
+    expect(links.length).toBe(answers.filter((a) => a.status === 201).length);
+    for (const link of links) expect((link.a.consentUntil as Date).getTime()).toBeLessThan(NETWORK_DATE.getTime());
+    expect(await status('gp-anna-peeters', 'Patient/patient-race-many')).toBe(404);
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-race-many-lab')).toBe(404);
+  });
+});
+
+describe('fail closed', () => {
+  it('a link whose window cannot be opened after its commit stays closed, and the answer says it was stored', async () => {
+    await consentedPatient('patient-failing-link', 45);
+    failOpening = 'CareTeam';
+    const created = await t.as('gp-anna-peeters').post('/fhir/CareTeam', referral('patient-failing-link'));
+    expect(failOpening).toBeUndefined();
+    expect(created.status).toBe(503);
+    const links = await t.store.readFacts('CareTeam', fieldIn('access.patient', ['Patient/patient-failing-link']));
+    expect(links).toHaveLength(1);
+    expect(JSON.stringify(created.body)).toContain(`CareTeam/${links[0]._id}`);
+    expect((links[0].a.consentUntil as Date).getTime()).toBeLessThan(NETWORK_DATE.getTime());
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-failing-link-lab')).toBe(404);
+  });
+});
+
+describe('fail closed on a new version', () => {
+  it('a document version whose windows cannot be set again after its commit is closed, and the answer says it was stored', async () => {
+    await consentedPatient('patient-failing-update', 46);
+    await seed(
+      t,
+      careTeam('patient-failing-update', 'Practitioner/gp-anna-peeters', 'gp-long-term', { start: at(-10).toISOString(), end: at(300).toISOString() })
+    );
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-failing-update-lab')).toBe(200);
+    const document = (await t.store.readFactById('DocumentReference', 'patient-failing-update-lab'))?.r as unknown as Record<string, unknown>;
+    failOpening = 'DocumentReference';
+    // Written in process (as its publisher's system would): the answer is a 503 that names what was stored.
+    await expect(seed(t, { ...document, resourceType: 'DocumentReference', description: 'corrected' })).rejects.toThrow(
+      'DocumentReference/patient-failing-update-lab/_history/2'
+    );
+    expect(failOpening).toBeUndefined();
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-failing-update-lab')).toBe(404);
+  });
+});
+
+describe('a document written while a restriction without actor is written', () => {
+  it('stays hidden from everyone but its author', async () => {
+    await consentedPatient('patient-race-doc', 44);
+    await seed(
+      t,
+      careTeam(
+        'patient-race-doc',
+        'Practitioner/gp-anna-peeters',
+        'gp-long-term',
+        { start: at(-10).toISOString(), end: at(300).toISOString() },
+        'patient-race-doc-link'
+      )
+    );
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-race-doc-lab')).toBe(200);
+
+    const document = (await t.store.readFactById('DocumentReference', 'patient-race-doc-lab'))?.r as unknown as Record<string, unknown>;
+    const held = holdNextWrite('DocumentReference');
+    // A new version of the document has read its (unrestricted) window and waits at the commit.
+    const updating = seed(t, { ...document, resourceType: 'DocumentReference', description: 'corrected' });
+    await held.reached;
+    await seed(
+      t,
+      consentFor('patient-race-doc', 'document-restriction', { id: 'patient-race-doc-restriction', data: 'DocumentReference/patient-race-doc-lab' })
+    );
+    held.release();
+    await updating;
+
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-race-doc-lab')).toBe(404);
+    expect(await status('physician-koen-wouters', 'DocumentReference/patient-race-doc-lab')).toBe(200);
+  });
+});
