@@ -71,14 +71,7 @@ export async function executeSearch(repo: HubRepository, store: ResourceStore, o
     links.push(pageLink('previous', ctx.baseUrl, request, ignored, encodeCursor({ direction: 'before', values: keyValuesOf(first, page.keys) })));
   }
 
-  for (const doc of page.docs) repo.found(type, doc);
-  const entries: BundleEntry[] = page.docs.map((doc) => ({
-    fullUrl: `${ctx.baseUrl}/${type}/${doc._id}`,
-    resource: shape(repo.shown(doc.r), request),
-    search: { mode: 'match' },
-  }));
-  entries.push(...(await includedEntries(repo, store, page.docs, request)));
-  return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link: links, entry: entries };
+  return searchset(repo, store, request, page.docs, links, total);
 }
 
 /**
@@ -112,13 +105,26 @@ async function executeTrailSearch(repo: HubRepository, store: ResourceStore, req
   const total = countAsked ? await store.count(type, inTrail) : !from && !page.next ? page.docs.length : undefined;
   const links: BundleLink[] = [selfLink(ctx.baseUrl, request, ignored)];
   if (page.next) links.push(pageLink('next', ctx.baseUrl, request, ignored, encodeTrailCursor(page.next)));
-  for (const doc of page.docs) repo.found(type, doc);
-  const entries: BundleEntry[] = page.docs.map((doc) => ({
-    fullUrl: `${ctx.baseUrl}/${type}/${doc._id}`,
+  return searchset(repo, store, request, page.docs, links, total);
+}
+
+/** The searchset Bundle of one page: its matches, as the caller may see them, then what they include. */
+async function searchset(
+  repo: HubRepository,
+  store: ResourceStore,
+  request: SearchRequest,
+  docs: StoredResource[],
+  links: BundleLink[],
+  total: number | undefined
+): Promise<Bundle> {
+  const type = request.resourceType;
+  for (const doc of docs) repo.found(type, doc);
+  const entries: BundleEntry[] = docs.map((doc) => ({
+    fullUrl: `${repo.ctx.baseUrl}/${type}/${doc._id}`,
     resource: shape(repo.shown(doc.r), request),
     search: { mode: 'match' },
   }));
-  entries.push(...(await includedEntries(repo, store, page.docs, request)));
+  entries.push(...(await includedEntries(repo, store, docs, request)));
   return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link: links, entry: entries };
 }
 

@@ -1,14 +1,11 @@
 import type { Express } from 'express';
-import { MongoClient, type CommandStartedEvent, type Document } from 'mongodb';
+import type { CommandStartedEvent, Document } from 'mongodb';
 import supertest from 'supertest';
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
 import type { PendingAuditEvent } from '../../src/audit/audit-event';
 import { AuditTrail } from '../../src/audit/audit-trail';
-import { createHub } from '../../src/create-hub';
-import { createApp } from '../../src/http/app';
-import { createLogger } from '../../src/log';
 import { AuditStore } from '../../src/store/audit-store';
-import { testMongoUri } from '../support/database';
+import { startMonitoredHub, type MonitoredHub } from '../support/monitored-hub';
 import { careTeam, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { HUB_ADMIN, LUCAS, MARIE, SOFIA } from '../support/personas';
 import { entitiesOf } from '../support/audit-trail';
@@ -167,20 +164,21 @@ describe("a patient's trail, page by page along its chain", () => {
 });
 
 describe('what a trail read asks of the database', () => {
-  let monitored: MongoClient;
+  let monitored: MonitoredHub;
   let app: Express;
   let sent: { collection: string; command: string; filter: Document }[] = [];
 
   beforeAll(async () => {
     // A second hub on the same data whose client reports every command it sends.
-    monitored = new MongoClient(testMongoUri(), { monitorCommands: true });
-    await monitored.connect();
-    monitored.on('commandStarted', (event: CommandStartedEvent) => {
-      const collection = String(event.command[event.commandName] ?? '');
-      sent.push({ collection, command: event.commandName, filter: event.command.filter ?? event.command.query ?? {} });
-    });
-    const database = { client: monitored, db: monitored.db(net.config.databaseName), close: () => monitored.close() };
-    app = createApp(await createHub(net.config, database, { log: createLogger('silent'), clock: () => new Date(clock) }));
+    monitored = await startMonitoredHub(
+      net.config,
+      () => new Date(clock),
+      (event: CommandStartedEvent) => {
+        const collection = String(event.command[event.commandName] ?? '');
+        sent.push({ collection, command: event.commandName, filter: event.command.filter ?? event.command.query ?? {} });
+      }
+    );
+    app = monitored.app;
   }, 120_000);
   afterAll(() => monitored.close());
 

@@ -1,10 +1,7 @@
 import type { Express } from 'express';
-import { MongoClient, type CommandStartedEvent, type Document } from 'mongodb';
+import type { CommandStartedEvent, Document } from 'mongodb';
 import supertest from 'supertest';
-import { createHub } from '../../src/create-hub';
-import { createApp } from '../../src/http/app';
-import { createLogger } from '../../src/log';
-import { testMongoUri } from '../support/database';
+import { startMonitoredHub, type MonitoredHub } from '../support/monitored-hub';
 import { careTeam, documentFor, NETWORK_DATE, personaClaims, startNetworkHub, type NetworkHub } from '../support/network';
 
 /**
@@ -14,18 +11,19 @@ import { careTeam, documentFor, NETWORK_DATE, personaClaims, startNetworkHub, ty
  * reports every command it sends, so they see which CareTeams each request really read.
  */
 let t: NetworkHub;
-let monitored: MongoClient;
+let monitored: MonitoredHub;
 let app: Express;
 let careTeamQueries: Document[] = [];
 beforeAll(async () => {
   t = await startNetworkHub();
-  monitored = new MongoClient(testMongoUri(), { monitorCommands: true });
-  await monitored.connect();
-  monitored.on('commandStarted', (event: CommandStartedEvent) => {
-    if (event.commandName === 'find' && event.command.find === 'CareTeam') careTeamQueries.push(event.command.filter ?? {});
-  });
-  const database = { client: monitored, db: monitored.db(t.config.databaseName), close: () => monitored.close() };
-  app = createApp(await createHub(t.config, database, { log: createLogger('silent'), clock: () => NETWORK_DATE }));
+  monitored = await startMonitoredHub(
+    t.config,
+    () => NETWORK_DATE,
+    (event: CommandStartedEvent) => {
+      if (event.commandName === 'find' && event.command.find === 'CareTeam') careTeamQueries.push(event.command.filter ?? {});
+    }
+  );
+  app = monitored.app;
 }, 120_000);
 afterAll(async () => {
   await monitored.close();

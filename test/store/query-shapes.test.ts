@@ -1,14 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Express } from 'express';
-import { MongoClient, type CommandStartedEvent, type Document } from 'mongodb';
+import type { CommandStartedEvent, Document } from 'mongodb';
 import { Client } from 'pg';
 import supertest from 'supertest';
-import { createHub } from '../../src/create-hub';
-import { createApp } from '../../src/http/app';
-import { createLogger } from '../../src/log';
 import { pushdownFieldsOf } from '../../src/store/indexes';
-import { testMongoUri } from '../support/database';
+import { startMonitoredHub, type MonitoredHub } from '../support/monitored-hub';
 import { consentFor, documentFor, NETWORK_DATE, startNetworkHub, type NetworkHub } from '../support/network';
 import { PIETER } from '../support/personas';
 
@@ -21,7 +18,7 @@ import { PIETER } from '../support/personas';
  * GIN index on its collection (PUSHDOWN_FIELDS), so such an engine never scans a collection.
  */
 let t: NetworkHub;
-let monitored: MongoClient;
+let monitored: MonitoredHub;
 let app: Express;
 let sent: Query[] = [];
 interface Query {
@@ -34,21 +31,22 @@ interface Query {
 beforeAll(async () => {
   t = await startNetworkHub();
   // A second hub on the same data whose client reports every command it sends.
-  monitored = new MongoClient(testMongoUri(), { monitorCommands: true });
-  await monitored.connect();
-  monitored.on('commandStarted', (event: CommandStartedEvent) => {
-    const { commandName: command, command: body } = event;
-    if (command === 'find') sent.push({ command, collection: String(body.find), filter: body.filter ?? {}, sort: body.sort, limit: body.limit });
-    if (command === 'aggregate') {
-      const match = (body.pipeline as Document[]).find((stage) => '$match' in stage);
-      sent.push({ command, collection: String(body.aggregate), filter: match?.$match ?? {} });
+  monitored = await startMonitoredHub(
+    t.config,
+    () => NETWORK_DATE,
+    (event: CommandStartedEvent) => {
+      const { commandName: command, command: body } = event;
+      if (command === 'find') sent.push({ command, collection: String(body.find), filter: body.filter ?? {}, sort: body.sort, limit: body.limit });
+      if (command === 'aggregate') {
+        const match = (body.pipeline as Document[]).find((stage) => '$match' in stage);
+        sent.push({ command, collection: String(body.aggregate), filter: match?.$match ?? {} });
+      }
+      // Updates and deletes find their rows as a query does (access-field resyncs, claims released).
+      if (command === 'update') for (const u of body.updates as Document[]) sent.push({ command, collection: String(body.update), filter: u.q });
+      if (command === 'delete') for (const d of body.deletes as Document[]) sent.push({ command, collection: String(body.delete), filter: d.q });
     }
-    // Updates and deletes find their rows as a query does (access-field resyncs, claims released).
-    if (command === 'update') for (const u of body.updates as Document[]) sent.push({ command, collection: String(body.update), filter: u.q });
-    if (command === 'delete') for (const d of body.deletes as Document[]) sent.push({ command, collection: String(body.delete), filter: d.q });
-  });
-  const database = { client: monitored, db: monitored.db(t.config.databaseName), close: () => monitored.close() };
-  app = createApp(await createHub(t.config, database, { log: createLogger('silent'), clock: () => NETWORK_DATE }));
+  );
+  app = monitored.app;
   // Two hubs start here (the demo network loaded once): more than the default 30 s on a busy machine.
 }, 120_000);
 afterAll(async () => {

@@ -1,0 +1,27 @@
+import type { Express } from 'express';
+import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
+import { createHub } from '../../src/create-hub';
+import { createApp } from '../../src/http/app';
+import { createLogger } from '../../src/log';
+import type { HubConfig } from '../../src/config';
+import { testMongoUri } from './database';
+
+/**
+ * A second hub on a test hub's database whose driver reports every command it sends: tests that
+ * hold the shape of the hub's queries (what is pushed down, what is read) watch it.
+ */
+export interface MonitoredHub {
+  app: Express;
+  /** A database through the monitored client (its commands are reported too). */
+  db(name: string): Db;
+  close(): Promise<void>;
+}
+
+export async function startMonitoredHub(config: HubConfig, clock: () => Date, onCommand: (event: CommandStartedEvent) => void): Promise<MonitoredHub> {
+  const client = new MongoClient(testMongoUri(), { monitorCommands: true });
+  await client.connect();
+  client.on('commandStarted', onCommand);
+  const database = { client, db: client.db(config.databaseName), close: () => client.close() };
+  const app = createApp(await createHub(config, database, { log: createLogger('silent'), clock }));
+  return { app, db: (name) => client.db(name), close: () => client.close() };
+}
