@@ -52,7 +52,7 @@ export async function storeWrites(
       // A document written with its restriction (one bundle) lent its pre-restriction fields to its Binaries and SUMEHR just now.
       if (restricted.length && writes.some((w) => w.type === 'DocumentReference')) await afterRestrictionWrite(store, restricted, relative, ctx.now);
     } finally {
-      await settleWindows(store, writes, windows, relative, ctx.now);
+      await settleWindows({ store, writes, plan: windows, relative, now: ctx.now });
     }
   } catch (err) {
     // The writes are stored: a 503 must say so (SPEC §9), not "nothing was stored".

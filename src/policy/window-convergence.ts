@@ -28,7 +28,7 @@ export function stampWindows(writes: PlannedWrite[]): WindowPlan {
   const plan: WindowPlan = { stamp: randomUUID(), closed: new Set() };
   // A deletion keeps the windows it had: nothing reads a deleted resource's content.
   for (const w of writes.filter((w) => !w.doc.del)) {
-    const a = w.doc.a as AccessFields;
+    const a = w.doc.a;
     const created = w.expectedVersion === null;
     if ('consentFrom' in a) Object.assign(a, created ? NO_CONSENT : {}, { consentStamp: plan.stamp });
     if (restrictedThrough(a)) Object.assign(a, created ? RESTRICTED_PENDING : {}, { restrictionStamp: plan.stamp });
@@ -37,34 +37,31 @@ export function stampWindows(writes: PlannedWrite[]): WindowPlan {
   return plan;
 }
 
-export async function settleWindows(
-  store: ResourceStore,
-  writes: PlannedWrite[],
-  plan: WindowPlan,
-  relative: (ref: string | undefined) => string | undefined,
-  now: Date
-): Promise<void> {
+/** What settling a commit's windows works on: the commit's writes and their stamp. */
+interface Settlement {
+  store: ResourceStore;
+  writes: PlannedWrite[];
+  plan: WindowPlan;
+  relative: (ref: string | undefined) => string | undefined;
+  now: Date;
+}
+
+export async function settleWindows(settlement: Settlement): Promise<void> {
   try {
-    await resetWindows(store, writes, plan, relative, now);
+    await resetWindows(settlement);
   } catch (err) {
-    await closeUpdated(store, writes, plan).catch(() => undefined);
+    await closeUpdated(settlement).catch(() => undefined);
     throw err;
   }
 }
 
-async function resetWindows(
-  store: ResourceStore,
-  writes: PlannedWrite[],
-  plan: WindowPlan,
-  relative: (ref: string | undefined) => string | undefined,
-  now: Date
-): Promise<void> {
+async function resetWindows({ store, writes, plan, relative, now }: Settlement): Promise<void> {
   const consents = new Map<string, Promise<ConsentWindow>>();
   const restrictions = new Map<string, Promise<AuthorOnlyWindow>>();
   const consentOf = (patient: string) => cached(consents, patient, () => hubSharingWindow(store, patient));
   const restrictionOf = (document: string) => cached(restrictions, document, () => authorOnlyWindow(store, document, now));
   for (const w of writes.filter((w) => !w.doc.del)) {
-    const a = w.doc.a as AccessFields;
+    const a = w.doc.a;
     if (a.consentStamp === plan.stamp && a.patient) {
       const window = await consentOf(a.patient);
       await setConsentWindow(store, w, window, { consentStamp: plan.stamp });
@@ -84,9 +81,9 @@ async function resetWindows(
 }
 
 /** After a failure: the new versions this write may have left with a stale open window, closed (still only if no resync came since). */
-async function closeUpdated(store: ResourceStore, writes: PlannedWrite[], plan: WindowPlan): Promise<void> {
+async function closeUpdated({ store, writes, plan }: Settlement): Promise<void> {
   for (const w of writes.filter((w) => !w.doc.del && !plan.closed.has(`${w.type}/${w.doc._id}`))) {
-    const a = w.doc.a as AccessFields;
+    const a = w.doc.a;
     if (a.consentStamp === plan.stamp) await store.setAccessFieldsById(w.type, w.doc._id, { ...NO_CONSENT }, { consentStamp: plan.stamp });
     if (a.restrictionStamp === plan.stamp) await store.setAccessFieldsById(w.type, w.doc._id, { ...RESTRICTED_PENDING }, { restrictionStamp: plan.stamp });
   }
