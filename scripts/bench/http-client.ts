@@ -20,7 +20,7 @@ export class HubClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
   }
 
-  request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpAnswer> {
+  request(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<HttpAnswer> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${this.token}`, accept: 'application/fhir+json' };
     if (payload) {
@@ -40,7 +40,7 @@ export class HubClient {
   }
 
   /** The request, failing unless the status is `expected`. */
-  async expect(expected: number, method: 'GET' | 'POST', path: string, body?: unknown): Promise<string> {
+  async expect(expected: number, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<string> {
     const answer = await this.request(method, path, body);
     if (answer.status !== expected) {
       throw new Error(`${method} ${path.split('?')[0]} answered ${answer.status} (expected ${expected}): ${answer.body.slice(0, 300)}`);

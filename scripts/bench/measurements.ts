@@ -84,10 +84,18 @@ export async function measureScale(s: MeasurementSetup): Promise<Comparison[]> {
   const storedForm = storedFormBuilder(s.db, s.baseUrl);
   const rawDocs = await Promise.all(bodies.map((body) => storedForm({ ...body, id: randomUUID() } as Resource & { id: string })));
   const unauditedBodies = bodies.map((body) => ({ ...body, description: 'created without audit' }));
+  // The ids the hub gave, so the update measurement below changes these very documents.
+  const created: string[] = [];
+  const createdUnaudited: string[] = [];
+  const idOf = (body: string) => (JSON.parse(body) as { id: string }).id;
   const create: Comparison = {
     key: 'create',
     title: 'create DocumentReference',
-    hub: await run('POST /DocumentReference', (i) => s.client.expect(201, 'POST', '/fhir/DocumentReference', bodies[i]).then(() => undefined)),
+    hub: await run('POST /DocumentReference', (i) =>
+      s.client.expect(201, 'POST', '/fhir/DocumentReference', bodies[i]).then((body) => {
+        created[i] = idOf(body);
+      })
+    ),
     baselines: [
       await run('insertOne + History upsert', async (i) => {
         // What ResourceStore.write sends for a create: the current document, then its History entry.
@@ -96,7 +104,36 @@ export async function measureScale(s: MeasurementSetup): Promise<Comparison[]> {
         const entry = historyEntryOf('DocumentReference', doc);
         await history.replaceOne({ _id: entry._id }, entry, { upsert: true });
       }),
-      await run('same hub, audit off', (i) => s.unaudited.expect(201, 'POST', '/fhir/DocumentReference', unauditedBodies[i]).then(() => undefined)),
+      await run('same hub, audit off', (i) =>
+        s.unaudited.expect(201, 'POST', '/fhir/DocumentReference', unauditedBodies[i]).then((body) => {
+          createdUnaudited[i] = idOf(body);
+        })
+      ),
+    ],
+  };
+
+  s.note('(c2) update DocumentReference by PUT');
+  // Each document created above gets its second version once (the same change for hub and raw).
+  const corrected = (body: object, id: string) => ({ ...body, id, description: 'corrected' });
+  const update: Comparison = {
+    key: 'update',
+    title: 'update DocumentReference (PUT)',
+    hub: await run('PUT /DocumentReference/:id', (i) =>
+      s.client.expect(200, 'PUT', `/fhir/DocumentReference/${created[i]}`, corrected(bodies[i], created[i])).then(() => undefined)
+    ),
+    baselines: [
+      await run('History insert + replaceOne', async (i) => {
+        // What ResourceStore.write sends for an update: the version's History entry (its claim), then the current document.
+        const next = { ...rawDocs[i], v: 2, r: corrected(rawDocs[i].r, rawDocs[i]._id) as Resource & { id: string } };
+        await history.insertOne(historyEntryOf('DocumentReference', next));
+        const replaced = await docs.replaceOne({ _id: next._id as unknown as Document['_id'], v: 1 }, toPersisted(next) as unknown as Document);
+        if (replaced.matchedCount !== 1) throw new Error(`raw replaceOne missed ${next._id}`);
+      }),
+      await run('same hub, audit off', (i) =>
+        s.unaudited
+          .expect(200, 'PUT', `/fhir/DocumentReference/${createdUnaudited[i]}`, corrected(unauditedBodies[i], createdUnaudited[i]))
+          .then(() => undefined)
+      ),
     ],
   };
 
@@ -131,7 +168,7 @@ export async function measureScale(s: MeasurementSetup): Promise<Comparison[]> {
     }),
     baselines: [await run('the same finds, by hand', (i) => rawFacts(s.db, patients[i]))],
   };
-  return [search, read, create, facts, scoped];
+  return [search, read, create, update, facts, scoped];
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Measurement } from './load';
 
 /** One hub figure and the raw driver baselines it is compared with. */
 export interface Comparison {
-  /** Name in the JSON figures: search, read, create, facts. */
+  /** Name in the JSON figures: search, read, create, update, facts. */
   key: string;
   title: string;
   hub: Measurement;
