@@ -46,13 +46,14 @@ export async function storeWrites(
     if (consentPatients.length) await afterConsentWrite(store, consentPatients);
     if (restricted.length) await afterRestrictionWrite(store, restricted, relative, ctx.now);
   }
+  const binaryCopies = new Map<string, number>();
   try {
     try {
-      await followUps(store, ctx, relative, writes, consentPatients);
+      await followUps(store, ctx, relative, writes, consentPatients, binaryCopies);
       // A document written with its restriction (one bundle) lent its pre-restriction fields to its Binaries and SUMEHR just now.
       if (restricted.length && writes.some((w) => w.type === 'DocumentReference')) await afterRestrictionWrite(store, restricted, relative, ctx.now);
     } finally {
-      await settleWindows({ store, writes, plan: windows, relative, now: ctx.now });
+      await settleWindows({ store, writes, plan: windows, relative, now: ctx.now, binaryCopies });
     }
   } catch (err) {
     // The writes are stored: a 503 must say so (SPEC §9), not "nothing was stored".
@@ -66,7 +67,8 @@ async function followUps(
   ctx: RequestContext,
   relative: (ref: string | undefined) => string | undefined,
   writes: PlannedWrite[],
-  consentPatients: string[]
+  consentPatients: string[],
+  binaryCopies: Map<string, number>
 ): Promise<void> {
   for (const patient of consentPatients) {
     const window = await hubSharingWindow(store, patient);
@@ -75,9 +77,25 @@ async function followUps(
   await endLinksOfExcluded(store, writes, ctx.now, ctx.baseUrl, relative);
   for (const w of writes.filter((w) => w.type === 'DocumentReference')) {
     const document = `DocumentReference/${w.doc._id}`;
-    await store.setAccessFields('Binary', 'document', document, { ...w.doc.a, document, ...(w.doc.del ? { current: false } : {}) });
+    if (createdAlone(writes)) {
+      binaryCopies.set(document, 0);
+      continue;
+    }
+    binaryCopies.set(document, await store.setAccessFields('Binary', 'document', document, { ...w.doc.a, document, ...(w.doc.del ? { current: false } : {}) }));
   }
   await syncSumehrEntries(store, relative, writes);
+}
+
+/**
+ * A document created alone has no Binary to give its fields to. A Binary names a document in its
+ * sidecar only if the document was stored (or staged in the same bundle) when the Binary was
+ * written, and then copies the document's stored fields and settles its own windows itself
+ * (access-fields.ts, window-convergence.ts). Before this insert the document did not exist, and
+ * every Binary written since copied exactly the fields this write stored: the copy would change
+ * nothing but windows that each such Binary's own write settles.
+ */
+function createdAlone(writes: PlannedWrite[]): boolean {
+  return writes.length === 1 && writes[0].expectedVersion === null;
 }
 
 async function write(store: ResourceStore, writes: PlannedWrite[], guards: GuardPlan, ifMatch: boolean): Promise<void> {

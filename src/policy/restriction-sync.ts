@@ -46,11 +46,13 @@ export async function setDocumentWindow(
   await store.setAccessFieldsById('DocumentReference', id, { ...window }, onlyIf);
   await store.setAccessFields('Binary', 'document', document, { ...window }, onlyIf);
   const doc = await store.readFactById('DocumentReference', id);
-  const safe = ((doc?.r as DocumentReference | undefined)?.content ?? [])
-    .map((c) => relative(c.attachment?.url) ?? '')
-    .filter((u) => /^Composition\/[A-Za-z0-9\-.]{1,64}$/.test(u));
-  for (const composition of safe) {
+  for (const composition of safeCompositionsOf(doc?.r as DocumentReference | undefined, relative)) {
     await store.setAccessFieldsById('Composition', composition.split('/')[1], { ...window }, onlyIf);
     for (const type of SUMEHR_ENTRY_TYPES) await store.setAccessFields(type, 'document', composition, { ...window }, onlyIf);
   }
+}
+
+/** The SUMEHR Compositions (`Composition/<id>`) a DocumentReference keeps in the safe as its content. */
+export function safeCompositionsOf(doc: DocumentReference | undefined, relative: Relative): string[] {
+  return (doc?.content ?? []).map((c) => relative(c.attachment?.url) ?? '').filter((u) => /^Composition\/[A-Za-z0-9\-.]{1,64}$/.test(u));
 }

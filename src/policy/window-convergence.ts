@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
 import { NO_CONSENT, RESTRICTED_PENDING, type AccessFields, type AuthorOnlyWindow, type ConsentWindow } from './access-fields';
+import type { DocumentReference } from '@medplum/fhirtypes';
 import { authorOnlyWindow, hubSharingWindow } from './access-lookups';
-import { setDocumentWindow } from './restriction-sync';
+import { safeCompositionsOf } from './restriction-sync';
 import { SUMEHR_ENTRY_TYPES } from './resource-classes';
 
 /**
@@ -44,6 +45,11 @@ interface Settlement {
   plan: WindowPlan;
   relative: (ref: string | undefined) => string | undefined;
   now: Date;
+  /**
+   * How many Binaries took each written DocumentReference's fields and stamps (`DocumentReference/<id>`
+   * to a count, write-commit.ts); absent when unknown. Only those can carry this commit's stamp.
+   */
+  binaryCopies: Map<string, number>;
 }
 
 export async function settleWindows(settlement: Settlement): Promise<void> {
@@ -55,29 +61,92 @@ export async function settleWindows(settlement: Settlement): Promise<void> {
   }
 }
 
-async function resetWindows({ store, writes, plan, relative, now }: Settlement): Promise<void> {
+/**
+ * Two rounds for the whole commit: every fact read at once (each needs only this commit's stamps to
+ * be stored, which they are), then every compare-and-set at once, one update per resource.
+ */
+async function resetWindows(settlement: Settlement): Promise<void> {
+  const { store, writes, plan, now } = settlement;
   const consents = new Map<string, Promise<ConsentWindow>>();
   const restrictions = new Map<string, Promise<AuthorOnlyWindow>>();
   const consentOf = (patient: string) => cached(consents, patient, () => hubSharingWindow(store, patient));
   const restrictionOf = (document: string) => cached(restrictions, document, () => authorOnlyWindow(store, document, now));
-  for (const w of writes.filter((w) => !w.doc.del)) {
-    const a = w.doc.a;
-    if (a.consentStamp === plan.stamp && a.patient) {
-      const window = await consentOf(a.patient);
-      await setConsentWindow(store, w, window, { consentStamp: plan.stamp });
-      Object.assign(a, window);
+  const read = await Promise.all(
+    writes
+      .filter((w) => !w.doc.del)
+      .map(async (w) => {
+        const a = w.doc.a;
+        const document = restrictedThrough(a);
+        const [consent, restriction] = await Promise.all([
+          a.consentStamp === plan.stamp && a.patient ? consentOf(a.patient) : undefined,
+          a.restrictionStamp === plan.stamp && document ? restrictionOf(document) : undefined,
+        ]);
+        return { w, consent, restriction };
+      })
+  );
+  await allSettledOrThrow(read.flatMap(({ w, consent, restriction }) => openWindows(settlement, w, consent, restriction)));
+}
+
+/** One group of window fields set where this commit's stamp for them still stands. */
+interface WindowGroup {
+  fields: AccessFields;
+  onlyIf: AccessFields;
+}
+
+/**
+ * The updates that give one written resource (and what copied its fields in this commit) the
+ * windows read after the commit. A group whose value is what this write stored is left out: every
+ * writer of a window field writes its stamp with it (the resyncs a fresh one, other writes their
+ * own, this write's copies this write's), so while our stamp stands the stored value is ours, and
+ * setting it again where our stamp stands would change nothing.
+ */
+function openWindows(settlement: Settlement, w: PlannedWrite, consent: ConsentWindow | undefined, restriction: AuthorOnlyWindow | undefined): Promise<unknown>[] {
+  const { store, plan, relative } = settlement;
+  const a = w.doc.a;
+  const consentGroup: WindowGroup | undefined = consent && changes(a, consent) ? { fields: { ...consent }, onlyIf: { consentStamp: plan.stamp } } : undefined;
+  const restrictionGroup: WindowGroup | undefined =
+    restriction && changes(a, restriction) ? { fields: { ...restriction }, onlyIf: { restrictionStamp: plan.stamp } } : undefined;
+  Object.assign(a, consent ?? {}, restriction ?? {});
+  const groups = [consentGroup, restrictionGroup].filter((g): g is WindowGroup => !!g);
+  const updates: Promise<unknown>[] = [];
+  const byId = (type: string, id: string, only: WindowGroup[]) => updates.push(setGroups(only, 1, (g) => store.setAccessFieldsById(type, id, g.fields, g.onlyIf)));
+  const byDocument = (type: string, document: string, only: WindowGroup[], expected = Infinity) =>
+    updates.push(setGroups(only, expected, (g) => store.setAccessFields(type, 'document', document, g.fields, g.onlyIf)));
+  byId(w.type, w.doc._id, groups);
+  if (w.type === 'DocumentReference') {
+    const document = `DocumentReference/${w.doc._id}`;
+    // No Binary took this write's fields, so none carries its stamp: the update could match nothing.
+    const copies = settlement.binaryCopies.get(document);
+    if (copies !== 0) byDocument('Binary', document, groups, copies);
+    // A SUMEHR kept in the safe as this document's content took its author-only window (sumehr-entries.ts).
+    const followers = restrictionGroup ? [restrictionGroup] : [];
+    for (const composition of followers.length ? safeCompositionsOf(w.doc.r as DocumentReference, relative) : []) {
+      byId('Composition', composition.split('/')[1], followers);
+      for (const type of SUMEHR_ENTRY_TYPES) byDocument(type, composition, followers);
     }
-    const document = restrictedThrough(a);
-    if (a.restrictionStamp === plan.stamp && document) {
-      const window = await restrictionOf(document);
-      const onlyIf = { restrictionStamp: plan.stamp };
-      if (w.type === 'DocumentReference') await setDocumentWindow(store, document, window, relative, onlyIf);
-      else await store.setAccessFieldsById(w.type, w.doc._id, { ...window }, onlyIf);
-      Object.assign(a, window);
-    }
-    // History judges an older version on the fields it was written with: for a new resource, the opened ones.
-    if (plan.closed.has(`${w.type}/${w.doc._id}`)) await store.setHistoryAccessFields(w.type, w.doc._id, w.doc.v, windowsOf(a));
   }
+  if (w.type === 'Composition' && consentGroup) {
+    for (const type of SUMEHR_ENTRY_TYPES) byDocument(type, `Composition/${w.doc._id}`, [consentGroup]);
+  }
+  // History judges an older version on the fields it was written with: for a new resource, the opened ones.
+  if (plan.closed.has(`${w.type}/${w.doc._id}`)) updates.push(store.setHistoryAccessFields(w.type, w.doc._id, w.doc.v, windowsOf(a)));
+  return updates;
+}
+
+/**
+ * Both groups in one update where both stamps stand (the usual case); where fewer than `expected`
+ * resources matched, a resync came in between for one of them: each group again on its own stamp.
+ */
+async function setGroups(groups: WindowGroup[], expected: number, set: (group: WindowGroup) => Promise<boolean | number>): Promise<void> {
+  if (groups.length === 0) return;
+  if (groups.length === 1) {
+    await set(groups[0]);
+    return;
+  }
+  const both = { fields: Object.assign({}, ...groups.map((g) => g.fields)), onlyIf: Object.assign({}, ...groups.map((g) => g.onlyIf)) };
+  const matched = Number(await set(both));
+  if (matched >= expected) return;
+  await allSettledOrThrow(groups.map(set));
 }
 
 /** After a failure: the new versions this write may have left with a stale open window, closed (still only if no resync came since). */
@@ -89,13 +158,18 @@ async function closeUpdated({ store, writes, plan }: Settlement): Promise<void> 
   }
 }
 
-/** The resource, and what copied its fields in this commit: a DocumentReference's Binaries, a SUMEHR's entries. */
-async function setConsentWindow(store: ResourceStore, w: PlannedWrite, window: ConsentWindow, onlyIf: AccessFields): Promise<void> {
-  await store.setAccessFieldsById(w.type, w.doc._id, { ...window }, onlyIf);
-  if (w.type === 'DocumentReference') await store.setAccessFields('Binary', 'document', `DocumentReference/${w.doc._id}`, { ...window }, onlyIf);
-  if (w.type === 'Composition') {
-    for (const type of SUMEHR_ENTRY_TYPES) await store.setAccessFields(type, 'document', `Composition/${w.doc._id}`, { ...window }, onlyIf);
-  }
+/** The window differs from what the sidecar holds. */
+function changes(a: AccessFields, window: ConsentWindow | AuthorOnlyWindow): boolean {
+  return Object.entries(window).some(([name, value]) => {
+    const held = a[name as keyof AccessFields];
+    return value instanceof Date ? !(held instanceof Date) || held.getTime() !== value.getTime() : held !== value;
+  });
+}
+
+/** Waits for every update (none is left in flight behind a failure), then fails with the first error. */
+async function allSettledOrThrow(updates: Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(updates)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** The DocumentReference whose restrictions without actor govern these fields, if any. */

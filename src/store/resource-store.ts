@@ -124,18 +124,24 @@ export class ResourceStore {
 
   /**
    * Sets access-sidecar fields on every resource whose sidecar field `key` equals `value` (fact
-   * changes); `onlyIf` adds sidecar equalities that must still hold (a compare-and-set).
+   * changes); `onlyIf` adds sidecar equalities that must still hold (a compare-and-set). Answers
+   * how many resources matched.
    */
-  async setAccessFields(type: string, key: keyof AccessFields, value: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<void> {
-    await this.current(type).updateMany({ [accessField(key)]: value, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, {
+  async setAccessFields(type: string, key: keyof AccessFields, value: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<number> {
+    const result = await this.current(type).updateMany({ [accessField(key)]: value, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, {
       $set: accessUpdate(fields),
     });
+    return result.matchedCount;
   }
 
-  /** Sets access-sidecar fields of one resource by id (a lone `{_id}` update, or a compare-and-set with `onlyIf`). */
-  async setAccessFieldsById(type: string, id: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<void> {
+  /**
+   * Sets access-sidecar fields of one resource by id (a lone `{_id}` update, or a compare-and-set
+   * with `onlyIf`). Answers whether it matched.
+   */
+  async setAccessFieldsById(type: string, id: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<boolean> {
     this.faults.beforeAccessFieldsSetById?.(type, id);
-    await this.current(type).updateOne({ _id: id, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, { $set: accessUpdate(fields) });
+    const result = await this.current(type).updateOne({ _id: id, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, { $set: accessUpdate(fields) });
+    return result.matchedCount === 1;
   }
 
   /**

@@ -154,13 +154,38 @@ describe('fail closed on a new version', () => {
     );
     expect(await status('gp-anna-peeters', 'DocumentReference/patient-failing-update-lab')).toBe(200);
     const document = (await t.store.readFactById('DocumentReference', 'patient-failing-update-lab'))?.r as unknown as Record<string, unknown>;
-    failOpening = 'DocumentReference';
+    // The new version reads its (open) windows, then waits while a restriction without actor passes
+    // entirely: it lands with a stale open window that only setting it again after the commit closes.
+    const held = holdNextWrite('DocumentReference');
     // Written in process (as its publisher's system would): the answer is a 503 that names what was stored.
-    await expect(seed(t, { ...document, resourceType: 'DocumentReference', description: 'corrected' })).rejects.toThrow(
-      'DocumentReference/patient-failing-update-lab/_history/2'
+    const updating = seed(t, { ...document, resourceType: 'DocumentReference', description: 'corrected' }).then(
+      () => undefined,
+      (err: Error) => err
     );
+    await held.reached;
+    await seed(
+      t,
+      consentFor('patient-failing-update', 'document-restriction', { id: 'patient-failing-update-restriction', data: 'DocumentReference/patient-failing-update-lab' })
+    );
+    failOpening = 'DocumentReference';
+    held.release();
+    expect(String(await updating)).toContain('DocumentReference/patient-failing-update-lab/_history/2');
     expect(failOpening).toBeUndefined();
     expect(await status('gp-anna-peeters', 'DocumentReference/patient-failing-update-lab')).toBe(404);
+  });
+
+  it('a new version whose windows read the same after its commit is not set again (nothing could have changed them)', async () => {
+    await consentedPatient('patient-calm-update', 47);
+    await seed(t, careTeam('patient-calm-update', 'Practitioner/gp-anna-peeters', 'gp-long-term', { start: at(-10).toISOString(), end: at(300).toISOString() }));
+    const document = (await t.store.readFactById('DocumentReference', 'patient-calm-update-lab'))?.r as unknown as Record<string, unknown>;
+    // Any setting of its windows by id would fail: none is sent, so the write answers as stored.
+    failOpening = 'DocumentReference';
+    await seed(t, { ...document, resourceType: 'DocumentReference', description: 'corrected' });
+    expect(failOpening).toBe('DocumentReference');
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-calm-update-lab')).toBe(200);
+    const stored = await t.store.readFactById('DocumentReference', 'patient-calm-update-lab');
+    expect(stored?.v).toBe(2);
+    expect((stored?.a.consentUntil as Date).getTime()).toBeGreaterThan(NETWORK_DATE.getTime());
   });
 });
 
