@@ -28,6 +28,7 @@ import { assertSafeContentPublishedTogether } from './safe-content';
 import { writeFacetsOf } from './write-facets';
 import { relativeReference } from './search-values';
 import type { ResourceStore } from '../store/resource-store';
+import type { InteractionReads } from '../store/interaction-reads';
 import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import type { RequestContext } from './request-context';
 import { executeSearch } from './search-executor';
@@ -58,6 +59,8 @@ export class HubRepository extends FhirRepository<undefined> {
   private ifMatch = false;
   /** Staged writes an operation authorised (see keptByOperation). */
   private readonly operationWrites = new Set<string>();
+  /** Reads by id of the interaction being handled: a document its steps all ask for is fetched once. */
+  private reads: InteractionReads;
 
   /** The one way to the data: private to the repository and the helpers it hands it to. */
   readonly #store: ResourceStore;
@@ -73,11 +76,14 @@ export class HubRepository extends FhirRepository<undefined> {
     super();
     this.#store = store;
     this.#rules = rules;
-    this.port = storePort(store, ctx.now);
+    this.reads = store.interactionReads();
+    const factById = (type: string, id: string) => this.reads.readFactById(type, id);
+    this.port = storePort(store, ctx.now, factById);
     this.lookups = storeLookups(store, ctx.baseUrl, ctx.now, {
       staged: (type, id) => this.staged?.get(`${type}/${id}`)?.doc,
       // A Binary's context is read as the caller: a hidden document lends it nothing (and tells nothing).
       visible: (type, id) => this.visibleCurrent(type, id).catch(() => undefined),
+      factById,
     });
   }
 
@@ -241,6 +247,7 @@ export class HubRepository extends FhirRepository<undefined> {
   private async audited<T>(interaction: string, resourceType: string, id: string | undefined, run: (access: Access) => Promise<T>, query?: string): Promise<T> {
     const access = this.accessLog.begin(interaction, resourceType, query);
     this.writing = undefined;
+    this.reads = this.#store.interactionReads();
     // A batch entry is its own write; a transaction's entries are committed (and conflict) together.
     if (!this.staged) this.ifMatch = false;
     try {
@@ -299,7 +306,7 @@ export class HubRepository extends FhirRepository<undefined> {
     assertServed(resourceType);
     const staged = this.staged?.get(`${resourceType}/${id}`);
     if (staged) return staged.doc;
-    const doc = await this.#store.readCurrent(resourceType, id, this.ctx.policy.readScope(resourceType, 'r'));
+    const doc = await this.reads.readCurrent(resourceType, id, this.ctx.policy.readScope(resourceType, 'r'));
     if (!doc) throw new OperationOutcomeError(notFound);
     return doc;
   }
@@ -324,13 +331,26 @@ export class HubRepository extends FhirRepository<undefined> {
     authorisedByOperation = false
   ): Promise<{ resource: WithId<T>; access: AccessFields }> {
     validateForWrite(input);
-    const access = await computeAccessFields(input, this.lookups);
-    this.writing = { resource: `${input.resourceType}/${input.id}`, patient: access.patient };
-    // The policy sees both versions: moving a resource to another patient needs the right on both.
-    if (!authorisedByOperation) await this.assertMayWrite(input.resourceType, current ? 'update' : 'create', input, access, current);
-    // In a bundle, references may point at entries staged later: checked at commit instead.
-    if (!this.staged)
-      await assertReferencesVisible(this, input, this.keptByOperation(current, authorisedByOperation), this.referencesByExistence(input, current));
+    // In a bundle, references may point at entries staged later: checked at commit instead. The
+    // check reads only what the caller sees (or a patient's bare existence), so it is sent with the
+    // sidecar's look-ups, in the same round; its answer still comes after the policy's.
+    const references = this.staged
+      ? undefined
+      : assertReferencesVisible(this, input, this.keptByOperation(current, authorisedByOperation), this.referencesByExistence(input, current));
+    // Handled from now on: its refusal may come while the look-ups below are still running.
+    references?.catch(() => undefined);
+    let access: AccessFields;
+    try {
+      access = await computeAccessFields(input, this.lookups);
+      this.writing = { resource: `${input.resourceType}/${input.id}`, patient: access.patient };
+      // The policy sees both versions: moving a resource to another patient needs the right on both.
+      if (!authorisedByOperation) await this.assertMayWrite(input.resourceType, current ? 'update' : 'create', input, access, current);
+    } catch (err) {
+      // Refused before the references' answer: nothing of the request is left running behind it.
+      await references?.catch(() => undefined);
+      throw err;
+    }
+    await references;
     // Rules see the writes staged earlier in the same bundle (a transaction filing a Task for a new Practitioner).
     const rules = {
       policy: this.ctx.policy,
@@ -439,6 +459,16 @@ export class HubRepository extends FhirRepository<undefined> {
   }
 
   private async commit(writes: PlannedWrite[], referencesChecked = false): Promise<void> {
+    // What the bundle's entries read is checked again at its commit, and nothing read before a commit is reused after it.
+    if (!referencesChecked) this.reads = this.#store.interactionReads();
+    try {
+      await this.checkAndStore(writes, referencesChecked);
+    } finally {
+      this.reads = this.#store.interactionReads();
+    }
+  }
+
+  private async checkAndStore(writes: PlannedWrite[], referencesChecked: boolean): Promise<void> {
     const staged = new Set(writes.map((w) => `${w.type}/${w.doc._id}`));
     for (const write of referencesChecked ? [] : writes) {
       const kept = this.keptByOperation(write.previous, this.operationWrites.has(`${write.type}/${write.doc._id}`));

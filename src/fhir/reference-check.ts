@@ -23,23 +23,32 @@ export async function assertReferencesVisible(
   patients: PatientReferenceCheck = 'visible'
 ): Promise<void> {
   const self = `${resource.resourceType}/${resource.id}`;
-  for (const { reference: raw, path } of referencesIn(resource)) {
-    const reference = relativeReference(raw, repo.ctx.baseUrl);
+  const references = referencesIn(resource).map((r) => ({ ...r, reference: relativeReference(r.reference, repo.ctx.baseUrl) }));
+  const isMissing = async (reference: string): Promise<boolean> => {
     const m = RELATIVE_REFERENCE.exec(reference);
-    if (!m) {
-      if (FOREIGN_REFERENCE.test(reference)) continue;
-      throw new OperationOutcomeError(invalidRequest(message('reference-not-found', { reference }), path));
-    }
-    if (!isServedType(m[1]) || reference === self || staged.has(reference)) continue;
-    if (patients === 'by-rules' && m[1] === 'Patient') continue;
+    if (!m) return !FOREIGN_REFERENCE.test(reference);
+    if (!isServedType(m[1]) || reference === self || staged.has(reference)) return false;
+    if (patients === 'by-rules' && m[1] === 'Patient') return false;
     try {
-      const found = patients === 'exists' && m[1] === 'Patient' ? await repo.port.patientExists(reference) : !(await repo.visibleCurrent(m[1], m[2])).del;
-      if (!found) throw new Error('missing');
+      return patients === 'exists' && m[1] === 'Patient' ? !(await repo.port.patientExists(reference)) : (await repo.visibleCurrent(m[1], m[2])).del;
     } catch {
-      throw new OperationOutcomeError(invalidRequest(message('reference-not-found', { reference }), path));
+      return true;
     }
+  };
+  // The references are looked up together, a bounded number at a time (a SUMEHR lists hundreds);
+  // the answer names the first one in the resource that fails, as checking them in order would.
+  const distinct = [...new Set(references.map((r) => r.reference))];
+  const missing = new Set<string>();
+  for (let i = 0; i < distinct.length; i += REFERENCES_AT_ONCE) {
+    const batch = distinct.slice(i, i + REFERENCES_AT_ONCE);
+    (await Promise.all(batch.map(isMissing))).forEach((gone, j) => gone && missing.add(batch[j]));
   }
+  const first = references.find((r) => missing.has(r.reference));
+  if (first) throw new OperationOutcomeError(invalidRequest(message('reference-not-found', { reference: first.reference }), first.path));
 }
+
+/** Look-ups one write's reference check has in flight at most. */
+const REFERENCES_AT_ONCE = 16;
 
 export function referencesIn(value: unknown, path = ''): { reference: string; path: string }[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => referencesIn(v, `${path}[${i}]`));

@@ -4,6 +4,7 @@ import { ageOn } from '../policy/facts';
 import { CONSENT_KIND, NIHII_PROFESSIONAL, PROFESSION, SH, SSIN } from '../vocabulary';
 import { and, fieldIn, or } from '../store/condition';
 import type { ResourceStore } from '../store/resource-store';
+import type { StoredResource } from '../store/stored-resource';
 
 /** Duty codes of a PractitionerRole (SPEC §10, break-the-glass). */
 export const DUTY = `${SH}/CodeSystem/duty`;
@@ -42,8 +43,12 @@ export interface WorkflowPort {
   hasPendingTask(code: string, subject: string): Promise<boolean>;
 }
 
-/** The port over the store, at the request's time. */
-export function storePort(store: ResourceStore, now: Date): WorkflowPort {
+/** The port over the store, at the request's time; reads by id through `factById` when given (one interaction's reads). */
+export function storePort(
+  store: ResourceStore,
+  now: Date,
+  factById: (type: string, id: string) => Promise<StoredResource | undefined> = (type, id) => store.readFactById(type, id)
+): WorkflowPort {
   const idOf = (reference: string) => reference.split('/')[1] ?? '';
   const hubSharing = (patient: string) => and(fieldIn('keys.patient', [patient]), fieldIn('keys.category', [`${CONSENT_KIND}|hub-sharing`]));
   return {
@@ -64,15 +69,15 @@ export function storePort(store: ResourceStore, now: Date): WorkflowPort {
       return found.length ? `Patient/${found[0]._id}` : undefined;
     },
     async patientExists(patient) {
-      const doc = patient.startsWith('Patient/') ? await store.readFactById('Patient', idOf(patient)) : undefined;
+      const doc = patient.startsWith('Patient/') ? await factById('Patient', idOf(patient)) : undefined;
       return !!doc && !doc.del;
     },
     async ageOf(patient) {
-      const record = patient.startsWith('Patient/') ? ((await store.readFactById('Patient', idOf(patient)))?.r as Patient | undefined) : undefined;
+      const record = patient.startsWith('Patient/') ? ((await factById('Patient', idOf(patient)))?.r as Patient | undefined) : undefined;
       return record?.birthDate ? ageOn(record.birthDate, now) : undefined;
     },
     async isExcluded(patient, practitioner) {
-      const doc = await store.readFactById('Practitioner', idOf(practitioner));
+      const doc = await factById('Practitioner', idOf(practitioner));
       const nihii = (doc?.r as Practitioner | undefined)?.identifier?.find((i) => i.system === NIHII_PROFESSIONAL)?.value;
       const found = await store.readFacts(
         'Consent',
@@ -89,7 +94,7 @@ export function storePort(store: ResourceStore, now: Date): WorkflowPort {
     },
     async professionOf(practitioner) {
       if (!practitioner.startsWith('Practitioner/')) return undefined;
-      const doc = await store.readFactById('Practitioner', idOf(practitioner));
+      const doc = await factById('Practitioner', idOf(practitioner));
       const found = doc?.r as Practitioner | undefined;
       if (!found?.active || doc?.del) return undefined;
       return found.qualification?.flatMap((q) => q.code.coding ?? []).find((c) => c.system === PROFESSION)?.code;
@@ -105,12 +110,12 @@ export function storePort(store: ResourceStore, now: Date): WorkflowPort {
       });
     },
     async registryEntry<T extends Practitioner | Organization | Endpoint>(type: T['resourceType'], id: string) {
-      const doc = await store.readFactById(type, id);
+      const doc = await factById(type, id);
       return doc && !doc.del ? (doc.r as T) : undefined;
     },
     async isSumehrEntry(reference) {
       const [type, id] = reference.split('/');
-      const doc = type && id ? await store.readFactById(type, id) : undefined;
+      const doc = type && id ? await factById(type, id) : undefined;
       return !!doc && String(doc.a.document ?? '').startsWith('Composition/');
     },
     async hasPendingTask(code, subject) {

@@ -73,21 +73,22 @@ export async function computeAccessFields(resource: Resource, lookups: AccessLoo
     case 'RelatedPerson':
       return { patient: ref((resource as RelatedPerson).patient) };
     case 'DocumentReference':
-      return clinical(resource, await documentReferenceFields(resource as DocumentReference, lookups), lookups);
+      return clinical(resource, ref((resource as DocumentReference).subject), documentReferenceFields(resource as DocumentReference, lookups), lookups);
     case 'Composition':
-      return clinical(resource, await compositionFields(resource as Composition, lookups), lookups);
+      return clinical(resource, ref((resource as Composition).subject), compositionFields(resource as Composition, lookups), lookups);
     case 'List':
       // List.source is the author of a list (an MHD submission set's author): it may write it.
       return clinical(
         resource,
-        {
+        ref((resource as List).subject),
+        Promise.resolve({
           patient: ref((resource as List).subject),
           authors: [ref((resource as List).source)].filter(isString),
           class: 'other',
           label: 'N',
           current: (resource as List).status !== 'entered-in-error',
           releaseAt: DISTANT_FUTURE,
-        },
+        }),
         lookups
       );
     case 'Binary': {
@@ -113,12 +114,20 @@ async function sumehrEntryFields(resource: Resource, lookups: AccessLookups): Pr
   return sumehr && sumehr.patient === patient ? { ...sumehr } : { patient, clinical: true, current: false, class: 'summary', releaseAt: DISTANT_FUTURE };
 }
 
-async function clinical(resource: Resource, fields: AccessFields, lookups: AccessLookups): Promise<AccessFields> {
-  const document = fields.document ?? `${resource.resourceType}/${resource.id}`;
+/**
+ * A document's own fields, its patient's consent window and its author-only window, looked up
+ * together (independent reads: one round to the database, not three).
+ */
+async function clinical(resource: Resource, patient: string | undefined, ownFields: Promise<AccessFields>, lookups: AccessLookups): Promise<AccessFields> {
+  const document = `${resource.resourceType}/${resource.id}`;
   // Only DocumentReferences are named by restrictions; a SUMEHR's Composition follows its
   // DocumentReference's window (fhir/sumehr-entries.ts), a Binary copies its context's fields.
-  const restriction = document.startsWith('DocumentReference/') ? await lookups.authorOnlyWindow(document) : NO_RESTRICTION;
-  return { document, ...fields, clinical: true, ...(await windowOf(fields.patient, lookups)), ...restriction };
+  const [fields, window, restriction] = await Promise.all([
+    ownFields,
+    windowOf(patient, lookups),
+    document.startsWith('DocumentReference/') ? lookups.authorOnlyWindow(document) : NO_RESTRICTION,
+  ]);
+  return { document, ...fields, clinical: true, ...window, ...restriction };
 }
 
 function windowOf(patient: string | undefined, lookups: AccessLookups): Promise<ConsentWindow> {

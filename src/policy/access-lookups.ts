@@ -11,16 +11,19 @@ export interface LookupReaders {
   staged?: (type: string, id: string) => StoredResource | undefined;
   /** Reads as the caller (for a Binary's context); without it, reads are unscoped (in-process loaders). */
   visible?: (type: string, id: string) => Promise<StoredResource | undefined>;
+  /** Registry reads by id (one interaction's, shared with its other steps); without it, the store's own. */
+  factById?: (type: string, id: string) => Promise<StoredResource | undefined>;
 }
 
 /** AccessLookups on the store: reads of facts and registry data, and of clinical content only as the caller. */
 export function storeLookups(store: ResourceStore, baseUrl: string, now: Date, readers: LookupReaders = {}): AccessLookups {
   const staged = readers.staged ?? (() => undefined);
+  const factById = readers.factById ?? ((type: string, id: string) => store.readFactById(type, id));
   const relative = (reference: string | undefined) => (reference ? relativeReference(reference, baseUrl) : undefined);
   const readOne = async (reference: string): Promise<StoredResource | undefined> => {
     const [type, id] = reference.split('/');
     if (!type || !id) return undefined;
-    return staged(type, id) ?? (await store.readFactById(type, id));
+    return staged(type, id) ?? (await factById(type, id));
   };
   return {
     relative,

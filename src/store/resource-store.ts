@@ -7,6 +7,7 @@ import { allOf, toMongoFilter } from './mongo-filter';
 import { accessField, accessUpdate, fromPersisted, toPersisted, type PersistedResource } from './persisted-form';
 import { historyEntryOf, type AccessFields, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
 import { CommitInDoubtError, CommitPendingError } from './commit-errors';
+import { InteractionReads } from './interaction-reads';
 import { applyPlannedWrites, recoverOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
 import { claimVersion, insertedUnique, releaseVersion, VersionConflictError, type TakeoverMarker, type VersionClaim } from './version-claim';
 import {
@@ -114,6 +115,11 @@ export class ResourceStore {
       .limit(limit)
       .toArray();
     return found.map(fromPersisted);
+  }
+
+  /** Reads by id for one interaction, each document fetched once (interaction-reads.ts). */
+  interactionReads(): InteractionReads {
+    return new InteractionReads((type) => this.current(type));
   }
 
   /** One current, not deleted document by id, for facts and registry look-ups (a lone `{_id}` read). */
