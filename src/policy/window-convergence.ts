@@ -63,7 +63,9 @@ export async function settleWindows(settlement: Settlement): Promise<void> {
 
 /**
  * Two rounds for the whole commit: every fact read at once (each needs only this commit's stamps to
- * be stored, which they are), then every compare-and-set at once, one update per resource.
+ * be stored, which they are), then the compare-and-sets, one update per resource or set of copies,
+ * collections in parallel. Never two at once on the same documents: FerretDB applies an update as
+ * a read then a write of the whole document, so of two concurrent updates of one document one may be lost.
  */
 async function resetWindows(settlement: Settlement): Promise<void> {
   const { store, writes, plan, now } = settlement;
@@ -84,69 +86,99 @@ async function resetWindows(settlement: Settlement): Promise<void> {
         return { w, consent, restriction };
       })
   );
-  await allSettledOrThrow(read.flatMap(({ w, consent, restriction }) => openWindows(settlement, w, consent, restriction)));
+  const targets = new Map<string, Target>();
+  const histories: (() => Promise<void>)[] = [];
+  for (const { w, consent, restriction } of read) openWindows(settlement, targets, histories, w, consent, restriction);
+  // One collection's targets one after the other: a resource written in this commit may also be a copy of another (a Binary of its document).
+  const byType = new Map<string, Target[]>();
+  for (const target of targets.values()) byType.set(target.type, [...(byType.get(target.type) ?? []), target]);
+  const inTurn = async (list: Target[]) => {
+    for (const target of list) await setGroups(target);
+  };
+  await allSettledOrThrow([...[...byType.values()].map(inTurn), ...histories.map((update) => update())]);
 }
 
-/** One group of window fields set where this commit's stamp for them still stands. */
+/** One group of window fields (consent, or author-only) set where this commit's stamp for them still stands. */
 interface WindowGroup {
   fields: AccessFields;
   onlyIf: AccessFields;
 }
 
+/** Documents that take this commit's windows: one resource by id, or the copies naming one document. */
+interface Target {
+  type: string;
+  set: (group: WindowGroup) => Promise<boolean | number>;
+  /** How many documents carry this commit's stamps there (Infinity: not known). */
+  expected: number;
+  groups: Map<'consent' | 'restriction', WindowGroup>;
+}
+
 /**
- * The updates that give one written resource (and what copied its fields in this commit) the
+ * Registers what gives one written resource (and what copied its fields in this commit) the
  * windows read after the commit. A group whose value is what this write stored is left out: every
  * writer of a window field writes its stamp with it (the resyncs a fresh one, other writes their
  * own, this write's copies this write's), so while our stamp stands the stored value is ours, and
  * setting it again where our stamp stands would change nothing.
  */
-function openWindows(settlement: Settlement, w: PlannedWrite, consent: ConsentWindow | undefined, restriction: AuthorOnlyWindow | undefined): Promise<unknown>[] {
+function openWindows(
+  settlement: Settlement,
+  targets: Map<string, Target>,
+  histories: (() => Promise<void>)[],
+  w: PlannedWrite,
+  consent: ConsentWindow | undefined,
+  restriction: AuthorOnlyWindow | undefined
+): void {
   const { store, plan, relative } = settlement;
   const a = w.doc.a;
   const consentGroup: WindowGroup | undefined = consent && changes(a, consent) ? { fields: { ...consent }, onlyIf: { consentStamp: plan.stamp } } : undefined;
   const restrictionGroup: WindowGroup | undefined =
     restriction && changes(a, restriction) ? { fields: { ...restriction }, onlyIf: { restrictionStamp: plan.stamp } } : undefined;
   Object.assign(a, consent ?? {}, restriction ?? {});
-  const groups = [consentGroup, restrictionGroup].filter((g): g is WindowGroup => !!g);
-  const updates: Promise<unknown>[] = [];
-  const byId = (type: string, id: string, only: WindowGroup[]) => updates.push(setGroups(only, 1, (g) => store.setAccessFieldsById(type, id, g.fields, g.onlyIf)));
-  const byDocument = (type: string, document: string, only: WindowGroup[], expected = Infinity) =>
-    updates.push(setGroups(only, expected, (g) => store.setAccessFields(type, 'document', document, g.fields, g.onlyIf)));
-  byId(w.type, w.doc._id, groups);
+  const add = (type: string, key: string, expected: number, set: Target['set'], groups: { consent?: WindowGroup; restriction?: WindowGroup }) => {
+    if (!groups.consent && !groups.restriction) return;
+    const target = targets.get(key) ?? { type, set, expected, groups: new Map() };
+    targets.set(key, target);
+    if (groups.consent) target.groups.set('consent', groups.consent);
+    if (groups.restriction) target.groups.set('restriction', groups.restriction);
+  };
+  const byId = (type: string, id: string, groups: { consent?: WindowGroup; restriction?: WindowGroup }) =>
+    add(type, `${type}/${id}`, 1, (g) => store.setAccessFieldsById(type, id, g.fields, g.onlyIf), groups);
+  const byDocument = (type: string, document: string, groups: { consent?: WindowGroup; restriction?: WindowGroup }, expected = Infinity) =>
+    add(type, `${type}?document=${document}`, expected, (g) => store.setAccessFields(type, 'document', document, g.fields, g.onlyIf), groups);
+
+  byId(w.type, w.doc._id, { consent: consentGroup, restriction: restrictionGroup });
   if (w.type === 'DocumentReference') {
     const document = `DocumentReference/${w.doc._id}`;
     // No Binary took this write's fields, so none carries its stamp: the update could match nothing.
     const copies = settlement.binaryCopies.get(document);
-    if (copies !== 0) byDocument('Binary', document, groups, copies);
+    if (copies !== 0) byDocument('Binary', document, { consent: consentGroup, restriction: restrictionGroup }, copies);
     // A SUMEHR kept in the safe as this document's content took its author-only window (sumehr-entries.ts).
-    const followers = restrictionGroup ? [restrictionGroup] : [];
-    for (const composition of followers.length ? safeCompositionsOf(w.doc.r as DocumentReference, relative) : []) {
-      byId('Composition', composition.split('/')[1], followers);
-      for (const type of SUMEHR_ENTRY_TYPES) byDocument(type, composition, followers);
+    for (const composition of restrictionGroup ? safeCompositionsOf(w.doc.r as DocumentReference, relative) : []) {
+      byId('Composition', composition.split('/')[1], { restriction: restrictionGroup });
+      for (const type of SUMEHR_ENTRY_TYPES) byDocument(type, composition, { restriction: restrictionGroup });
     }
   }
   if (w.type === 'Composition' && consentGroup) {
-    for (const type of SUMEHR_ENTRY_TYPES) byDocument(type, `Composition/${w.doc._id}`, [consentGroup]);
+    for (const type of SUMEHR_ENTRY_TYPES) byDocument(type, `Composition/${w.doc._id}`, { consent: consentGroup });
   }
   // History judges an older version on the fields it was written with: for a new resource, the opened ones.
-  if (plan.closed.has(`${w.type}/${w.doc._id}`)) updates.push(store.setHistoryAccessFields(w.type, w.doc._id, w.doc.v, windowsOf(a)));
-  return updates;
+  if (plan.closed.has(`${w.type}/${w.doc._id}`)) histories.push(() => store.setHistoryAccessFields(w.type, w.doc._id, w.doc.v, windowsOf(a)));
 }
 
 /**
  * Both groups in one update where both stamps stand (the usual case); where fewer than `expected`
- * resources matched, a resync came in between for one of them: each group again on its own stamp.
+ * documents matched, a resync came in between for one of them: each group again on its own stamp,
+ * one after the other.
  */
-async function setGroups(groups: WindowGroup[], expected: number, set: (group: WindowGroup) => Promise<boolean | number>): Promise<void> {
-  if (groups.length === 0) return;
-  if (groups.length === 1) {
-    await set(groups[0]);
+async function setGroups({ set, expected, groups }: Target): Promise<void> {
+  const each = [...groups.values()];
+  if (each.length === 1) {
+    await set(each[0]);
     return;
   }
-  const both = { fields: Object.assign({}, ...groups.map((g) => g.fields)), onlyIf: Object.assign({}, ...groups.map((g) => g.onlyIf)) };
-  const matched = Number(await set(both));
-  if (matched >= expected) return;
-  await allSettledOrThrow(groups.map(set));
+  const both = { fields: Object.assign({}, ...each.map((g) => g.fields)), onlyIf: Object.assign({}, ...each.map((g) => g.onlyIf)) };
+  if (Number(await set(both)) >= expected) return;
+  for (const group of each) await set(group);
 }
 
 /** After a failure: the new versions this write may have left with a stale open window, closed (still only if no resync came since). */
