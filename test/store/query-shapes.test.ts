@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Express } from 'express';
@@ -138,8 +139,48 @@ describe('hot queries put a selective equality at the top level of the filter', 
     expectEveryQueryPushable(queries);
     // The audit chain's head moves forward by its `_id` (the events themselves are inserted, no query).
     expect(queries.some((q) => q.collection === 'AuditChain' && q.command === 'update' && typeof q.filter._id === 'string')).toBe(true);
-    // A new document's Binaries follow it: the resync finds them by `a:document`.
-    expect(queries.some((q) => q.collection === 'Binary' && q.command === 'update' && typeof q.filter['a:document'] === 'string')).toBe(true);
+    // Its windows are opened after the commit by one compare-and-set found by its `_id`, carrying the commit's stamps.
+    const opened = queries.filter((q) => q.command === 'update' && 'a:consentStamp' in q.filter);
+    expect(opened.map((q) => q.collection)).toEqual(['DocumentReference']);
+    expect(typeof opened[0].filter._id).toBe('string');
+    expect(opened[0].filter['a:restrictionStamp']).toBe(opened[0].filter['a:consentStamp']);
+    // A document created alone has no Binary that could carry its fields: none is looked for.
+    expect(queries.filter((q) => q.collection === 'Binary')).toEqual([]);
+  });
+
+  it("a document published with its content: the Binary's compare-and-set finds the copies by `a:document`", async () => {
+    const [docUrl, binUrl] = [`urn:uuid:${randomUUID()}`, `urn:uuid:${randomUUID()}`];
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: docUrl,
+          resource: {
+            ...documentFor('patient-marie-dubois', { author: 'Practitioner/gp-anna-peeters' }),
+            content: [{ attachment: { url: binUrl, contentType: 'text/plain' } }],
+          },
+          request: { method: 'POST', url: 'DocumentReference' },
+        },
+        {
+          fullUrl: binUrl,
+          resource: {
+            resourceType: 'Binary',
+            contentType: 'text/plain',
+            securityContext: { reference: docUrl },
+            data: Buffer.from('potassium 4.1 mmol/L').toString('base64'),
+          },
+          request: { method: 'POST', url: 'Binary' },
+        },
+      ],
+    };
+    const queries = await queriesOf(() => as('gp-anna-peeters').post('/fhir', bundle), 200);
+    expectEveryQueryPushable(queries);
+    const opened = queries.filter((q) => q.command === 'update' && 'a:consentStamp' in q.filter);
+    expect(
+      opened.some((q) => q.collection === 'Binary' && typeof q.filter['a:document'] === 'string' && typeof q.filter['a:restrictionStamp'] === 'string')
+    ).toBe(true);
+    expect(opened.some((q) => q.collection === 'DocumentReference' && typeof q.filter._id === 'string')).toBe(true);
   });
 
   it('instance history and a patient reading its own audit trail', async () => {

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
+import { MongoClient, type CommandFailedEvent, type CommandStartedEvent, type CommandSucceededEvent, type Db } from 'mongodb';
 import { createHub } from '../../src/create-hub';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log';
@@ -17,10 +17,20 @@ export interface MonitoredHub {
   close(): Promise<void>;
 }
 
-export async function startMonitoredHub(config: HubConfig, clock: () => Date, onCommand: (event: CommandStartedEvent) => void): Promise<MonitoredHub> {
+export async function startMonitoredHub(
+  config: HubConfig,
+  clock: () => Date,
+  onCommand: (event: CommandStartedEvent) => void,
+  /** Told when a command's answer came (or its failure): with the starts, it shows which commands were in flight together. */
+  onAnswer?: (event: CommandSucceededEvent | CommandFailedEvent) => void
+): Promise<MonitoredHub> {
   const client = new MongoClient(testMongoUri(), { monitorCommands: true });
   await client.connect();
   client.on('commandStarted', onCommand);
+  if (onAnswer) {
+    client.on('commandSucceeded', onAnswer);
+    client.on('commandFailed', onAnswer);
+  }
   const database = { client, db: client.db(config.databaseName), close: () => client.close() };
   const app = createApp(await createHub(config, database, { log: createLogger('silent'), clock }));
   return { app, db: (name) => client.db(name), close: () => client.close() };
