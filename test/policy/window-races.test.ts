@@ -2,7 +2,7 @@ import { MongoNetworkError } from 'mongodb';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { fieldIn } from '../../src/store/condition';
 import type { StoredResource } from '../../src/store/stored-resource';
-import { careTeam, consentFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { binaryFor, careTeam, consentFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
 
 /**
  * A link (or a document) carries the patient's consent window (and a document its author-only
@@ -165,7 +165,10 @@ describe('fail closed on a new version', () => {
     await held.reached;
     await seed(
       t,
-      consentFor('patient-failing-update', 'document-restriction', { id: 'patient-failing-update-restriction', data: 'DocumentReference/patient-failing-update-lab' })
+      consentFor('patient-failing-update', 'document-restriction', {
+        id: 'patient-failing-update-restriction',
+        data: 'DocumentReference/patient-failing-update-lab',
+      })
     );
     failOpening = 'DocumentReference';
     held.release();
@@ -176,7 +179,10 @@ describe('fail closed on a new version', () => {
 
   it('a new version whose windows read the same after its commit is not set again (nothing could have changed them)', async () => {
     await consentedPatient('patient-calm-update', 47);
-    await seed(t, careTeam('patient-calm-update', 'Practitioner/gp-anna-peeters', 'gp-long-term', { start: at(-10).toISOString(), end: at(300).toISOString() }));
+    await seed(
+      t,
+      careTeam('patient-calm-update', 'Practitioner/gp-anna-peeters', 'gp-long-term', { start: at(-10).toISOString(), end: at(300).toISOString() })
+    );
     const document = (await t.store.readFactById('DocumentReference', 'patient-calm-update-lab'))?.r as unknown as Record<string, unknown>;
     // Any setting of its windows by id would fail: none is sent, so the write answers as stored.
     failOpening = 'DocumentReference';
@@ -218,5 +224,149 @@ describe('a document written while a restriction without actor is written', () =
 
     expect(await status('gp-anna-peeters', 'DocumentReference/patient-race-doc-lab')).toBe(404);
     expect(await status('physician-koen-wouters', 'DocumentReference/patient-race-doc-lab')).toBe(200);
+  });
+});
+
+describe('documents written twenty at once while the consent is revoked', () => {
+  it('twenty new versions of one document (and its Binary) with a revocation: no 500, each success a version of its own, the document and its content end closed', async () => {
+    await consentedPatient('patient-race-versions', 48);
+    await seed(
+      t,
+      careTeam('patient-race-versions', 'Practitioner/gp-anna-peeters', 'gp-long-term', { start: at(-10).toISOString(), end: at(300).toISOString() })
+    );
+    await seed(t, documentFor('patient-race-versions', { id: 'patient-race-versions-note', cls: 'lab-result', author: 'Practitioner/gp-anna-peeters' }));
+    await seed(t, binaryFor('patient-race-versions-bin', 'patient-race-versions-note'));
+    const document = (await t.store.readFactById('DocumentReference', 'patient-race-versions-note'))?.r as unknown as Record<string, unknown>;
+    expect(await status('gp-anna-peeters', 'Binary/patient-race-versions-bin')).toBe(200);
+    // The revocation starts once the first version reaches the database, the other nineteen still in flight.
+    const first = holdNextWrite('DocumentReference');
+    const updates = Array.from({ length: 20 }, (_, i) =>
+      t
+        .as('gp-anna-peeters')
+        .put('/fhir/DocumentReference/patient-race-versions-note', { ...document, description: `version ${i}` })
+        .then((r) => r)
+    );
+    await first.reached;
+    const revoking = revoke('patient-race-versions');
+    first.release();
+    const [answers] = await Promise.all([Promise.all(updates), revoking]);
+    // A version stored (200), lost to a concurrent one (409), or refused once the patient is out of reach (400 or 404, as if missing).
+    for (const answer of answers) expect([200, 400, 404, 409]).toContain(answer.status);
+
+    const stored = await t.store.readFactById('DocumentReference', 'patient-race-versions-note');
+    expect(stored?.v).toBe(2);
+    expect((stored?.a.consentUntil as Date).getTime()).toBeGreaterThan(NETWORK_DATE.getTime());
+  });
+});
+
+describe('a document written while a restriction without actor is written', () => {
+  it('stays hidden from everyone but its author', async () => {
+    await consentedPatient('patient-race-doc', 44);
+    await seed(
+      t,
+      careTeam(
+        'patient-race-doc',
+        'Practitioner/gp-anna-peeters',
+        'gp-long-term',
+        { start: at(-10).toISOString(), end: at(300).toISOString() },
+        'patient-race-doc-link'
+      )
+    );
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-race-doc-lab')).toBe(200);
+
+    const document = (await t.store.readFactById('DocumentReference', 'patient-race-doc-lab'))?.r as unknown as Record<string, unknown>;
+    const held = holdNextWrite('DocumentReference');
+    // A new version of the document has read its (unrestricted) window and waits at the commit.
+    const updating = seed(t, { ...document, resourceType: 'DocumentReference', description: 'corrected' });
+    await held.reached;
+    await seed(
+      t,
+      consentFor('patient-race-doc', 'document-restriction', { id: 'patient-race-doc-restriction', data: 'DocumentReference/patient-race-doc-lab' })
+    );
+    held.release();
+    await updating;
+
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-race-doc-lab')).toBe(404);
+    expect(await status('physician-koen-wouters', 'DocumentReference/patient-race-doc-lab')).toBe(200);
+  });
+});
+
+describe('documents written twenty at once while the consent is revoked', () => {
+  it('twenty new versions of one document (and its Binary) with a revocation: no 500, each success a version of its own, the document and its content end closed', async () => {
+    await consentedPatient('patient-race-versions', 48);
+    await seed(
+      t,
+      careTeam('patient-race-versions', 'Practitioner/gp-anna-peeters', 'gp-long-term', { start: at(-10).toISOString(), end: at(300).toISOString() })
+    );
+    await seed(t, documentFor('patient-race-versions', { id: 'patient-race-versions-note', cls: 'lab-result', author: 'Practitioner/gp-anna-peeters' }));
+    await seed(t, binaryFor('patient-race-versions-bin', 'patient-race-versions-note'));
+    const document = (await t.store.readFactById('DocumentReference', 'patient-race-versions-note'))?.r as unknown as Record<string, unknown>;
+    expect(await status('gp-anna-peeters', 'Binary/patient-race-versions-bin')).toBe(200);
+    // The revocation starts once the first version reaches the database, the other nineteen still in flight.
+    const first = holdNextWrite('DocumentReference');
+    const updates = Array.from({ length: 20 }, (_, i) =>
+      t
+        .as('gp-anna-peeters')
+        .put('/fhir/DocumentReference/patient-race-versions-note', { ...document, description: `version ${i}` })
+        .then((r) => r)
+    );
+    await first.reached;
+    const revoking = revoke('patient-race-versions');
+    first.release();
+    const [answers] = await Promise.all([Promise.all(updates), revoking]);
+    // A version stored (200), lost to a concurrent one (409), or refused once the patient is out of reach (400 or 404, as if missing).
+    for (const answer of answers) expect([200, 400, 404, 409]).toContain(answer.status);
+
+    const stored = await t.store.readFactById('DocumentReference', 'patient-race-versions-note');
+    if (stored?.v !== 1 + answers.filter((a) => a.status === 200).length) {
+      const hist = await t.store.collections().history.find({ id: 'patient-race-versions-note' }).toArray();
+      console.log(
+        'DEBUG',
+        answers.map((a) => a.status).join(','),
+        stored?.v,
+        JSON.stringify(stored?.r).slice(0, 200),
+        hist.map((h) => `${h.v}:${(h.r as { description?: string }).description}:${h.claim ? 'claim' : ''}`).join(' '),
+        answers
+          .filter((a) => a.status === 200)
+          .map((a) => a.body.meta?.versionId + ':' + a.body.description)
+          .join(' ')
+      );
+    }
+    // Each success is a version of its own (the version claim).
+    const versions = answers.filter((a) => a.status === 200).map((a) => a.body.meta.versionId);
+    expect(new Set(versions).size).toBe(versions.length);
+    const binary = await t.store.readFactById('Binary', 'patient-race-versions-bin');
+    for (const a of [stored?.a, binary?.a]) expect((a?.consentUntil as Date).getTime()).toBeLessThan(NETWORK_DATE.getTime());
+    expect(await status('gp-anna-peeters', 'DocumentReference/patient-race-versions-note')).toBe(404);
+    expect(await status('gp-anna-peeters', 'Binary/patient-race-versions-bin')).toBe(404);
+  });
+
+  it('twenty documents created at once with a revocation: no 500, every stored document ends closed', async () => {
+    await consentedPatient('patient-race-documents', 49);
+    await seed(
+      t,
+      careTeam('patient-race-documents', 'Practitioner/gp-anna-peeters', 'gp-long-term', { start: at(-10).toISOString(), end: at(300).toISOString() })
+    );
+    const first = holdNextWrite('DocumentReference');
+    const creations = Array.from({ length: 20 }, () =>
+      t
+        .as('gp-anna-peeters')
+        .post('/fhir/DocumentReference', documentFor('patient-race-documents', { author: 'Practitioner/gp-anna-peeters' }))
+        .then((r) => r)
+    );
+    await first.reached;
+    const revoking = revoke('patient-race-documents');
+    first.release();
+    const [answers] = await Promise.all([Promise.all(creations), revoking]);
+    // Stored before the revocation (201), or refused as a write for a patient no longer reached (400, as a missing patient).
+    for (const answer of answers) expect([201, 400]).toContain(answer.status);
+
+    const documents = await t.store.readFacts('DocumentReference', fieldIn('access.patient', ['Patient/patient-race-documents']));
+    // The seeded lab result and every created one.
+    expect(documents.length).toBe(1 + answers.filter((a) => a.status === 201).length);
+    for (const doc of documents) expect((doc.a.consentUntil as Date).getTime()).toBeLessThan(NETWORK_DATE.getTime());
+    for (const created of answers.filter((a) => a.status === 201)) {
+      expect(await status('gp-anna-peeters', `DocumentReference/${created.body.id}`)).toBe(404);
+    }
   });
 });
