@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { DocumentReference } from '@medplum/fhirtypes';
 import type { ResourceStore } from '../store/resource-store';
 import type { PlannedWrite } from '../store/stored-resource';
 import { NO_CONSENT, RESTRICTED_PENDING, type AccessFields, type AuthorOnlyWindow, type ConsentWindow } from './access-fields';
-import type { DocumentReference } from '@medplum/fhirtypes';
 import { authorOnlyWindow, hubSharingWindow } from './access-lookups';
 import { safeCompositionsOf } from './restriction-sync';
 import { SUMEHR_ENTRY_TYPES } from './resource-classes';
@@ -73,19 +73,19 @@ async function resetWindows(settlement: Settlement): Promise<void> {
   const restrictions = new Map<string, Promise<AuthorOnlyWindow>>();
   const consentOf = (patient: string) => cached(consents, patient, () => hubSharingWindow(store, patient));
   const restrictionOf = (document: string) => cached(restrictions, document, () => authorOnlyWindow(store, document, now));
-  const read = await Promise.all(
-    writes
-      .filter((w) => !w.doc.del)
-      .map(async (w) => {
-        const a = w.doc.a;
-        const document = restrictedThrough(a);
-        const [consent, restriction] = await Promise.all([
-          a.consentStamp === plan.stamp && a.patient ? consentOf(a.patient) : undefined,
-          a.restrictionStamp === plan.stamp && document ? restrictionOf(document) : undefined,
-        ]);
-        return { w, consent, restriction };
-      })
-  );
+  const readWindows = async (w: PlannedWrite) => {
+    const a = w.doc.a;
+    const document = restrictedThrough(a);
+    const [consent, restriction] = await Promise.all([
+      a.consentStamp === plan.stamp && a.patient ? consentOf(a.patient) : undefined,
+      a.restrictionStamp === plan.stamp && document ? restrictionOf(document) : undefined,
+    ]);
+    return { w, consent, restriction };
+  };
+  // A bundle's writes a bounded number at a time: one request does not take every connection.
+  const live = writes.filter((w) => !w.doc.del);
+  const read: Awaited<ReturnType<typeof readWindows>>[] = [];
+  for (let i = 0; i < live.length; i += WRITES_READ_AT_ONCE) read.push(...(await Promise.all(live.slice(i, i + WRITES_READ_AT_ONCE).map(readWindows))));
   const targets = new Map<string, Target>();
   const histories: (() => Promise<void>)[] = [];
   for (const { w, consent, restriction } of read) openWindows(settlement, targets, histories, w, consent, restriction);
@@ -97,6 +97,9 @@ async function resetWindows(settlement: Settlement): Promise<void> {
   };
   await allSettledOrThrow([...[...byType.values()].map(inTurn), ...histories.map((update) => update())]);
 }
+
+/** Writes of one commit whose windows are read together. */
+const WRITES_READ_AT_ONCE = 16;
 
 /** One group of window fields (consent, or author-only) set where this commit's stamp for them still stands. */
 interface WindowGroup {
