@@ -32,12 +32,18 @@ const NUMERIC: NumericOption[] = [
     env: 'BENCH_DOCS_PER_PATIENT',
     fallback: 50,
     min: 1,
-    help: 'documents per patient (78M / 1.5M in the real network); patients = max(links, docs / this)',
+    help: 'documents per patient on average, at every scale (78M / 1.5M in the real network); patients = docs / this',
   },
   { key: 'requests', env: 'BENCH_REQUESTS', fallback: 200, min: 1, help: 'requests per measurement (after warm-up)' },
   { key: 'concurrency', env: 'BENCH_CONCURRENCY', fallback: 4, min: 1, help: 'requests in flight at once' },
   { key: 'seed', env: 'BENCH_SEED', fallback: 42, min: 0, help: 'seed of the data and request generator' },
-  { key: 'links', env: 'BENCH_LINKS', fallback: 1000, min: 1, help: 'patients the benchmark GP holds an active link with, at every scale' },
+  {
+    key: 'links',
+    env: 'BENCH_LINKS',
+    fallback: 1000,
+    min: 1,
+    help: 'patients the benchmark GP holds an active link with, at every scale; at most the smallest scale\'s patients (the default is lowered to that)',
+  },
 ];
 
 export const USAGE = [
@@ -80,6 +86,17 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
   const scales = scalesText ? scalesText.split(',').map((s) => integerAtLeast(s.trim(), 1, '--scales')) : DEFAULT_SCALES;
   if (scales.some((s, i) => i > 0 && s <= scales[i - 1])) throw new UsageError(`--scales must be ascending (got ${scalesText})`);
   const { 'docs-per-patient': docsPerPatient, ...rest } = numbers;
+  // The GP's patients are seeded with the first scale and keep docsPerPatient documents on average
+  // at every scale; more links than that scale has patients would need fewer documents per patient there.
+  const firstPatients = Math.ceil(scales[0] / docsPerPatient);
+  const linksGiven = given.has('links') || (env.BENCH_LINKS ?? '') !== '';
+  if (rest.links > firstPatients) {
+    if (linksGiven)
+      throw new UsageError(
+        `--links ${rest.links} needs at least ${rest.links * docsPerPatient} documents at the smallest scale (${scales[0]} holds ${firstPatients} patients of ${docsPerPatient} documents)`
+      );
+    rest.links = firstPatients;
+  }
   return { ...rest, docsPerPatient, scales, keepDatabase, json, mongodbUri: env.MONGODB_URI || undefined };
 }
 
