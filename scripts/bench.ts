@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     ];
     const disagreements = await compareAnswers(client, database.db, seeded);
     for (const problem of disagreements) note(`WARNING ${problem}`);
-    if (!disagreements.length) note('check: the hub search and the raw query return the same rows and totals');
+    if (!disagreements.length) note('check: the hub search and the raw query return the same rows; the linked patients\' documents are readable by id');
     notes.push(...disagreements.map((p) => `WARNING ${p}`));
     if (postgresUrl) {
       // After the preflight's requests, so the audit trail's collections exist too.
@@ -168,8 +168,17 @@ async function main(): Promise<void> {
     const comparisons = await measureScale({ ...options, client, unaudited: unauditedClient, db: database.db, seeded, baseUrl: config.baseUrl, note });
     const sizes = await collectionSizes(database.db, ['DocumentReference', 'History', 'Patient', 'Consent', 'CareTeam', 'AuditEvent']);
     notes.push(
-      ...sizes.map((z) => `size ${z.collection}: ${z.count} docs, data ${mib(z.size)}, storage ${mib(z.storageSize)}, indexes ${mib(z.totalIndexSize)}`)
+      ...sizes.map(
+        (z) =>
+          `size ${z.collection}: ${z.count} docs, data ${mib(z.size)}, storage ${mib(z.storageSize)}, indexes ${mib(z.totalIndexSize)}; ` +
+          `per document ${perDoc(z.size, z.count)} data, ${perDoc(z.storageSize, z.count)} storage, ${perDoc(z.totalIndexSize, z.count)} indexes`
+      )
     );
+    const audit = sizes.find((z) => z.collection === 'AuditEvent');
+    if (audit && client.answered)
+      notes.push(
+        `AuditEvent per audited request: ${(audit.count / client.answered).toFixed(2)} events, ${perDoc(audit.size, client.answered)} data, ${perDoc(audit.totalIndexSize, client.answered)} indexes (${client.answered} requests to the audited hub so far)`
+      );
     byScale.set(scale, comparisons);
     json[String(scale)] = { ...figuresOf(comparisons), sizes };
     // Written after every scale, so a run stopped during a larger scale keeps the figures it has.
@@ -267,6 +276,10 @@ async function collectionSizes(db: Database['db'], names: string[]): Promise<Col
     out.push({ collection, count: n('count'), size: n('size'), storageSize: n('storageSize'), totalIndexSize: n('totalIndexSize') });
   }
   return out;
+}
+
+function perDoc(bytes: number, count: number): string {
+  return count ? `${Math.round(bytes / count)} B` : '-';
 }
 
 function mib(bytes: number): string {

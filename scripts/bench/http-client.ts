@@ -11,6 +11,8 @@ export interface HttpAnswer {
  */
 export class HubClient {
   private readonly agent: http.Agent;
+  /** Requests answered so far: the audited ones, for the audit trail's bytes per request. */
+  answered = 0;
 
   constructor(
     private readonly port: number,
@@ -31,7 +33,10 @@ export class HubClient {
       const req = http.request({ host: '127.0.0.1', port: this.port, method, path, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          this.answered++;
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        });
         res.on('error', reject);
       });
       req.on('error', reject);
