@@ -26,7 +26,11 @@ import { parseOptions, USAGE, UsageError, type BenchOptions } from './bench/opti
 import { compareAnswers, describeEngine, explainStoreQueries } from './bench/preflight';
 import { figuresOf, goalLines, summary, type Comparison } from './bench/report';
 import { createGinIndexes, dropGinIndexes } from './bench/postgres-gin';
+import { postgresSizes } from './bench/postgres-sizes';
 import { Seeder } from './bench/seed';
+
+/** Collections whose sizes the summary prints, for docs/scale.md. */
+const SIZED_COLLECTIONS = ['DocumentReference', 'History', 'Patient', 'Consent', 'CareTeam', 'AuditEvent'];
 
 /** The hub is measured as a GP under the real access policy: facts loaded and the query narrowed per request. */
 const BENCH_PRINCIPAL = BENCH_GP_CLAIMS;
@@ -166,21 +170,26 @@ async function main(): Promise<void> {
     for (const line of plans) note(line);
     notes.push(...plans);
     const comparisons = await measureScale({ ...options, client, unaudited: unauditedClient, db: database.db, seeded, baseUrl: config.baseUrl, note });
-    const sizes = await collectionSizes(database.db, ['DocumentReference', 'History', 'Patient', 'Consent', 'CareTeam', 'AuditEvent']);
+    const sizes = await collectionSizes(database.db, SIZED_COLLECTIONS);
     notes.push(
       ...sizes.map(
         (z) =>
-          `size ${z.collection}: ${z.count} docs, data ${mib(z.size)}, storage ${mib(z.storageSize)}, indexes ${mib(z.totalIndexSize)}; ` +
+          `collStats ${z.collection}: ${z.count} docs, data ${mib(z.size)}, storage ${mib(z.storageSize)}, indexes ${mib(z.totalIndexSize)}; ` +
           `per document ${perDoc(z.size, z.count)} data, ${perDoc(z.storageSize, z.count)} storage, ${perDoc(z.totalIndexSize, z.count)} indexes`
       )
     );
-    const audit = sizes.find((z) => z.collection === 'AuditEvent');
-    if (audit && client.answered)
+    // FerretDB's collStats leaves out TOAST (documents over ~2 kB are stored compressed out of line): PostgreSQL's own sizes.
+    const tables = postgresUrl ? await postgresSizes(postgresUrl, databaseName, SIZED_COLLECTIONS) : [];
+    for (const t of tables) {
+      const perRequest = t.collection === 'AuditEvent' && client.answered ? client.answered : 0;
+      const per = perRequest || t.rows;
       notes.push(
-        `AuditEvent per audited request: ${(audit.count / client.answered).toFixed(2)} events, ${perDoc(audit.size, client.answered)} data, ${perDoc(audit.totalIndexSize, client.answered)} indexes (${client.answered} requests to the audited hub so far)`
+        `PostgreSQL ${t.collection}: ${t.rows} rows, table (heap + TOAST) ${mib(t.tableBytes)}, indexes ${mib(t.indexBytes)} (GIN ${mib(t.ginBytes)}); ` +
+          `per ${perRequest ? `audited request (${perRequest})` : 'row'}: ${perDoc(t.tableBytes, per)} table, ${perDoc(t.indexBytes, per)} indexes, ${perDoc(t.ginBytes, per)} GIN`
       );
+    }
     byScale.set(scale, comparisons);
-    json[String(scale)] = { ...figuresOf(comparisons), sizes };
+    json[String(scale)] = { ...figuresOf(comparisons), sizes, postgresSizes: tables, auditedRequests: client.answered };
     // Written after every scale, so a run stopped during a larger scale keeps the figures it has.
     if (options.json) fs.writeFileSync(options.json, JSON.stringify({ engine, date: date.toISOString(), ...json, goals: goalLines(byScale) }, null, 2) + '\n');
     process.stdout.write(
