@@ -27,6 +27,7 @@ import { compareAnswers, describeEngine, explainStoreQueries } from './bench/pre
 import { figuresOf, goalLines, summary, type Comparison } from './bench/report';
 import { createGinIndexes, dropGinIndexes } from './bench/postgres-gin';
 import { postgresSizes } from './bench/postgres-sizes';
+import { averageBsonBytes } from './bench/bson-sizes';
 import { Seeder } from './bench/seed';
 
 /** Collections whose sizes the summary prints, for docs/scale.md. */
@@ -188,8 +189,10 @@ async function main(): Promise<void> {
           `per ${perRequest ? `audited request (${perRequest})` : 'row'}: ${perDoc(t.tableBytes, per)} table, ${perDoc(t.indexBytes, per)} indexes, ${perDoc(t.ginBytes, per)} GIN`
       );
     }
+    const bson = await averageBsonBytes(database.db, ['DocumentReference', 'History', 'AuditEvent']);
+    notes.push(`BSON bytes per document (MongoDB's size before compression, sample of up to 500): ${Object.entries(bson).map(([c, b]) => `${c} ${b}`).join(', ')}`);
     byScale.set(scale, comparisons);
-    json[String(scale)] = { ...figuresOf(comparisons), sizes, postgresSizes: tables, auditedRequests: client.answered };
+    json[String(scale)] = { ...figuresOf(comparisons), sizes, postgresSizes: tables, bsonBytes: bson, auditedRequests: client.answered };
     // Written after every scale, so a run stopped during a larger scale keeps the figures it has.
     if (options.json) fs.writeFileSync(options.json, JSON.stringify({ engine, date: date.toISOString(), ...json, goals: goalLines(byScale) }, null, 2) + '\n');
     process.stdout.write(
