@@ -60,6 +60,8 @@ async function main(): Promise<void> {
   // (MONGODB_URI) can be reused; otherwise both are started here on one embedded PostgreSQL.
   const runningPeerPort = process.argv.includes('--peer-port') ? numberOption('peer-port', 1) : undefined;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-peer-'));
+  // Run as root, PostgreSQL drops to its own user, which must be able to traverse this folder.
+  fs.chmodSync(work, 0o711);
   cleanups.push(async () => fs.rmSync(work, { recursive: true, force: true }));
   let mongoUri = process.env.MONGODB_URI;
   let peerPort = runningPeerPort ?? 0;
