@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     ];
     const disagreements = await compareAnswers(client, database.db, seeded);
     for (const problem of disagreements) note(`WARNING ${problem}`);
-    if (!disagreements.length) note('check: the hub search and the raw query return the same rows; the linked patients\' documents are readable by id');
+    if (!disagreements.length) note("check: the hub search and the raw query return the same rows; the linked patients' documents are readable by id");
     notes.push(...disagreements.map((p) => `WARNING ${p}`));
     if (postgresUrl) {
       // After the preflight's requests, so the audit trail's collections exist too.
@@ -190,7 +190,11 @@ async function main(): Promise<void> {
       );
     }
     const bson = await averageBsonBytes(database.db, ['DocumentReference', 'History', 'AuditEvent']);
-    notes.push(`BSON bytes per document (MongoDB's size before compression, sample of up to 500): ${Object.entries(bson).map(([c, b]) => `${c} ${b}`).join(', ')}`);
+    notes.push(
+      `BSON bytes per document (MongoDB's size before compression, sample of up to 500): ${Object.entries(bson)
+        .map(([c, b]) => `${c} ${b}`)
+        .join(', ')}`
+    );
     byScale.set(scale, comparisons);
     json[String(scale)] = { ...figuresOf(comparisons), sizes, postgresSizes: tables, bsonBytes: bson, auditedRequests: client.answered };
     // Written after every scale, so a run stopped during a larger scale keeps the figures it has.

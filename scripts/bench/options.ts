@@ -42,7 +42,7 @@ const NUMERIC: NumericOption[] = [
     env: 'BENCH_LINKS',
     fallback: 1000,
     min: 1,
-    help: 'patients the benchmark GP holds an active link with, at every scale; at most the smallest scale\'s patients (the default is lowered to that)',
+    help: "patients the benchmark GP holds an active link with, at every scale; at most the smallest scale's patients (the default is lowered to that)",
   },
 ];
 

@@ -27,9 +27,7 @@ export async function createGinIndexes(postgresUrl: string, database: string): P
  */
 export async function dropGinIndexes(postgresUrl: string, database: string): Promise<number> {
   return onPostgres(postgresUrl, async (client) => {
-    const found = await client.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE '%\\_gin'`, [
-      database,
-    ]);
+    const found = await client.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE '%\\_gin'`, [database]);
     for (const { indexname } of found.rows) await client.query(`DROP INDEX IF EXISTS "${database.replace(/"/g, '""')}"."${indexname.replace(/"/g, '""')}"`);
     return found.rows.length;
   });
