@@ -189,9 +189,9 @@ async function main(): Promise<void> {
           `per ${perRequest ? `audited request (${perRequest})` : 'row'}: ${perDoc(t.tableBytes, per)} table, ${perDoc(t.indexBytes, per)} indexes, ${perDoc(t.ginBytes, per)} GIN`
       );
     }
-    const bson = await averageBsonBytes(database.db, ['DocumentReference', 'History', 'AuditEvent']);
+    const bson = await averageBsonBytes(database.db, seeded.documentIds);
     notes.push(
-      `BSON bytes per document (MongoDB's size before compression, sample of up to 500): ${Object.entries(bson)
+      `BSON bytes per document (MongoDB's size before compression, averaged over a sample): ${Object.entries(bson)
         .map(([c, b]) => `${c} ${b}`)
         .join(', ')}`
     );
