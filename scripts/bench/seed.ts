@@ -77,7 +77,8 @@ export class Seeder {
   }
 
   patientsFor(docs: number): number {
-    return Math.ceil(docs / this.shape.docsPerPatient);
+    // Rounded first: a docsPerPatient of docs / patients (seedStore) must give back those patients, not one more.
+    return Math.ceil(Math.round((docs / this.shape.docsPerPatient) * 1e6) / 1e6);
   }
 
   async growTo(docs: number): Promise<SeededData> {
@@ -169,6 +170,7 @@ export class Seeder {
 
 /** One scale in one step (the audit benchmark's small data set): M patients, N documents, L links. */
 export async function seedStore(db: Db, counts: { patients: number; docs: number; links: number }, seed: number, baseUrl: string): Promise<SeededData> {
-  const docsPerPatient = Math.max(1, Math.floor(counts.docs / Math.max(1, counts.patients)));
+  // Not rounded: patients = ceil(docs / docsPerPatient) gives back exactly the patients asked for.
+  const docsPerPatient = Math.max(1, counts.docs) / Math.max(1, counts.patients);
   return new Seeder(db, { links: Math.min(counts.links, counts.patients), docsPerPatient }, seed, baseUrl).growTo(counts.docs);
 }
