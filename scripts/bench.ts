@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     note(`scale ${scale}: seeding up to ${seeder.patientsFor(scale)} Patients and ${scale} DocumentReferences`);
     // A step that more than doubles the data loads faster without its GIN indexes, rebuilt once after.
     let ginSeconds = 0;
-    const rebuildGin = !!postgresUrl && seededDocs > 0 && scale > 2 * seededDocs;
+    const rebuildGin = !!postgresUrl && !options.keepGinWhileSeeding && seededDocs > 0 && scale > 2 * seededDocs;
     if (rebuildGin) note(`dropped ${await dropGinIndexes(postgresUrl as string, databaseName)} GIN indexes for the bulk load; rebuilt after it`);
     const seeded = await seeder.growTo(scale);
     seededDocs = scale;

@@ -11,6 +11,8 @@ export interface BenchOptions {
   seed: number;
   /** Keep the database (MONGODB_URI only) instead of dropping it at the end. */
   keepDatabase: boolean;
+  /** Keep the GIN indexes in place while a step more than doubles the data (default: dropped, rebuilt after it). */
+  keepGinWhileSeeding: boolean;
   mongodbUri?: string;
   /** Also write the figures as JSON to this file. */
   json?: string;
@@ -52,6 +54,7 @@ export const USAGE = [
   `  --${'scales'.padEnd(12)} DocumentReference counts, comma-separated, measured in one run as the database grows (env BENCH_SCALES, default ${DEFAULT_SCALES.join(',')}); --docs N is --scales N`,
   `  --${'json'.padEnd(12)} FILE also writes the figures as JSON: {scale: {measurement: {hub: {p50, p95, rps}, raw: {...}, ratio_p50, ratio_rps}}}`,
   `  --${'keep-db'.padEnd(12)} keep the benchmark database on MONGODB_URI (default: dropped at the end)`,
+  `  --${'keep-gin'.padEnd(12)} keep the GIN indexes while a step more than doubles the data (default: dropped for it, rebuilt after)`,
   '  MONGODB_URI  benchmark this server; unset: an embedded PostgreSQL + FerretDB 1.24 in a fresh temp dir',
 ].join('\n');
 
@@ -60,12 +63,17 @@ export class UsageError extends Error {}
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions {
   const given = new Map<string, string>();
   let keepDatabase = env.BENCH_KEEP_DB === '1';
+  let keepGinWhileSeeding = env.BENCH_KEEP_GIN === '1';
   let scalesText = env.BENCH_SCALES || undefined;
   let json: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--keep-db') {
       keepDatabase = true;
+      continue;
+    }
+    if (arg === '--keep-gin') {
+      keepGinWhileSeeding = true;
       continue;
     }
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
@@ -97,7 +105,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptio
       );
     rest.links = firstPatients;
   }
-  return { ...rest, docsPerPatient, scales, keepDatabase, json, mongodbUri: env.MONGODB_URI || undefined };
+  return { ...rest, docsPerPatient, scales, keepDatabase, keepGinWhileSeeding, json, mongodbUri: env.MONGODB_URI || undefined };
 }
 
 function integerAtLeast(raw: string, min: number, name: string): number {
