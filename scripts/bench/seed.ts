@@ -86,7 +86,7 @@ export class Seeder {
     const newPatients = Math.max(0, this.patientsFor(docs) - this.patientIds.length);
     const newDocs = Math.max(0, docs - this.documentIds.length);
     const first = this.patientIds.length === 0;
-    const progress = new ProgressLine(`seeding to ${docs}`, newPatients * 2 + newDocs + (first ? 3 + this.shape.links : 0));
+    const progress = new ProgressLine(`seeding to ${docs}`, newPatients * 2 + newDocs + (first ? 3 + Math.min(this.shape.links, newPatients) : 0));
     const added = Array.from({ length: newPatients }, () => this.random.uuid());
     await this.inBatches(progress, 'Patient', added, (id) => syntheticPatient(this.random, id));
     this.patientIds.push(...added);
