@@ -87,7 +87,7 @@ export async function createHub(config: HubConfig, database: Database, options: 
     config,
     log,
     openRepository,
-    audit: options.audit ?? new AuditTrail(new AuditStore(database.db, options.faults), config.baseUrl),
+    audit: options.audit ?? new AuditTrail(new AuditStore(database.db, options.faults), config.baseUrl, log),
     router,
     // Role `hub` comes only with a peer hub's own signature (src/federation), never from the user issuer.
     verifyToken: refuseHubRole(userTokens, federation?.mode === 'metahub'),

@@ -21,34 +21,51 @@ export interface TrailReport {
 /**
  * Walks every chain from its first event (lone `{_id}` reads: the ids are computed) and checks
  * each event's hash, its place, its link to the previous hash and that its access fields say what
- * the sealed content says (moving an event out of a patient's view is tampering too). Events no
- * chain reaches (a forged id, a deleted head) are reported as well.
+ * the sealed content says (moving an event out of a patient's view is tampering too). The chains
+ * are those with a stored head, then those whose head hint was never stored (the hint is written
+ * after the append answers); each is walked to its real end, past its head. Events no chain
+ * reaches (a forged id) are reported as well.
  */
 export async function verifyAuditTrail(store: AuditStore, onChain: (chains: number, events: number) => void = () => undefined): Promise<TrailReport> {
   let chains = 0;
   let events = 0;
-  for await (const head of store.allHeads()) {
+  const walk = async (chain: string, headSeq: number): Promise<BrokenLink | undefined> => {
     chains++;
-    let previous = GENESIS;
-    for (let seq = 1; ; seq++) {
-      const id = auditEventId(head._id, seq);
-      const doc = await store.event(id);
-      if (!doc) {
-        if (seq <= head.seq) return { chains, events, broken: { chain: head._id, seq, eventId: id, reason: 'event missing from its chain' } };
-        break;
-      }
-      const reason = problemOf(doc.r as AuditEvent, doc.a, head._id, seq, previous);
-      if (reason) return { chains, events, broken: { chain: head._id, seq, eventId: id, reason } };
-      previous = readSeal(doc.r as AuditEvent).link?.hash ?? '';
-      events++;
-    }
-    onChain(chains, events);
+    const checked = await verifyChain(store, chain, headSeq);
+    events += checked.events;
+    if (!checked.broken) onChain(chains, events);
+    return checked.broken;
+  };
+  for await (const head of store.allHeads()) {
+    const broken = await walk(head._id, head.seq);
+    if (broken) return { chains, events, broken };
+  }
+  for await (const chain of store.startedChains()) {
+    if (await store.head(chain)) continue;
+    const broken = await walk(chain, 0);
+    if (broken) return { chains, events, broken };
   }
   const stored = await store.countEvents();
   if (stored !== events) {
     return { chains, events, broken: { chain: '', seq: 0, eventId: '', reason: `${stored - events} stored event(s) belong to no chain` } };
   }
   return { chains, events };
+}
+
+/** One chain from its first event to its end (at least to `headSeq`, where the head hint says it reaches). */
+async function verifyChain(store: AuditStore, chain: string, headSeq: number): Promise<{ events: number; broken?: BrokenLink }> {
+  let previous = GENESIS;
+  for (let seq = 1; ; seq++) {
+    const id = auditEventId(chain, seq);
+    const doc = await store.event(id);
+    if (!doc) {
+      if (seq <= headSeq) return { events: seq - 1, broken: { chain, seq, eventId: id, reason: 'event missing from its chain' } };
+      return { events: seq - 1 };
+    }
+    const reason = problemOf(doc.r as AuditEvent, doc.a, chain, seq, previous);
+    if (reason) return { events: seq - 1, broken: { chain, seq, eventId: id, reason } };
+    previous = readSeal(doc.r as AuditEvent).link?.hash ?? '';
+  }
 }
 
 function problemOf(event: AuditEvent, access: AccessFields, chain: string, seq: number, previous: string): string | undefined {
