@@ -3,7 +3,7 @@ import { toStoredResource } from '../fhir/stored-form';
 import { createLogger, describeError, type Logger } from '../log';
 import type { AuditStore, ChainHead } from '../store/audit-store';
 import type { StoredResource } from '../store/stored-resource';
-import { chainOf, GENESIS, readSeal, sealEvent } from './audit-chain';
+import { chainOf, GENESIS, linkOf, sealEvent } from './audit-chain';
 import type { PendingAuditEvent } from './audit-event';
 import { chainEndFrom } from './chain-end';
 
@@ -113,7 +113,7 @@ export class AuditTrail implements AuditWriter {
       const docs = this.sealAll(chain, head, rest);
       const stored = await this.store.insertEvents(docs);
       if (stored > 0) {
-        head = { _id: chain, seq: head.seq + stored, hash: readSeal(docs[stored - 1].r as AuditEvent).link?.hash ?? '' };
+        head = { _id: chain, seq: head.seq + stored, hash: linkOf(docs[stored - 1].r as AuditEvent)?.hash ?? '' };
         this.remember(head);
         this.moveStoredHead(head);
       }
@@ -131,7 +131,7 @@ export class AuditTrail implements AuditWriter {
     return events.map((pending, i) => {
       const seq = head.seq + 1 + i;
       const sealed = sealEvent(pending.event, chain, seq, previous);
-      previous = readSeal(sealed).link?.hash ?? '';
+      previous = linkOf(sealed)?.hash ?? '';
       const doc = toStoredResource(sealed as AuditEvent & { id: string }, 1, new Date(pending.event.recorded), this.baseUrl, {
         patient: pending.patient,
         authors: pending.requestor ? [pending.requestor] : [],

@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { AuditStore, ChainHead } from '../store/audit-store';
-import { auditEventId, readSeal } from './audit-chain';
+import { auditEventId, linkOf } from './audit-chain';
 
 /** Places read at once when walking towards a chain's end: doubled each round up to this bound. */
 const MAX_PROBES = 16;
@@ -21,7 +21,7 @@ export async function chainEndFrom(store: AuditStore, from: ChainHead): Promise<
     const gap = docs.findIndex((d) => !d);
     const present = gap < 0 ? docs : docs.slice(0, gap);
     const last = present[present.length - 1];
-    if (last) head = { _id: head._id, seq: head.seq + present.length, hash: readSeal(last.r as AuditEvent).link?.hash ?? '' };
+    if (last) head = { _id: head._id, seq: head.seq + present.length, hash: linkOf(last.r as AuditEvent)?.hash ?? '' };
     if (gap >= 0) return head;
   }
 }

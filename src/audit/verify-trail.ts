@@ -1,7 +1,7 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
 import type { AuditStore } from '../store/audit-store';
 import type { AccessFields } from '../store/stored-resource';
-import { auditEventId, GENESIS, readSeal } from './audit-chain';
+import { auditEventId, GENESIS, linkOf, readSeal } from './audit-chain';
 
 export interface BrokenLink {
   chain: string;
@@ -64,7 +64,8 @@ async function verifyChain(store: AuditStore, chain: string, headSeq: number): P
     }
     const reason = problemOf(doc.r as AuditEvent, doc.a, chain, seq, previous);
     if (reason) return { events: seq - 1, broken: { chain, seq, eventId: id, reason } };
-    previous = readSeal(doc.r as AuditEvent).link?.hash ?? '';
+    // Checked just above (problemOf): the link is read as written, not hashed twice.
+    previous = linkOf(doc.r as AuditEvent)?.hash ?? '';
   }
 }
 
