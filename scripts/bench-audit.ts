@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   // The same hub without its trail, as the baseline: built here only, no setting of the hub does this.
   const unaudited = await createHub({ ...config, port: ports[1], baseUrl: `http://127.0.0.1:${ports[1]}/fhir` }, database, {
     log,
-    audit: { write: async () => undefined, settled: async () => undefined },
+    audit: { write: async () => undefined, expect: () => undefined, settled: async () => undefined },
   });
   servers[0].on('request', createApp(audited));
   servers[1].on('request', createApp(unaudited));

@@ -3,7 +3,7 @@ import { toStoredResource } from '../fhir/stored-form';
 import { createLogger, describeError, type Logger } from '../log';
 import type { AuditStore, ChainHead } from '../store/audit-store';
 import type { StoredResource } from '../store/stored-resource';
-import { chainOf, GENESIS, linkOf, sealEvent } from './audit-chain';
+import { chainOf, GENESIS, linkOf, patientChain, sealEvent } from './audit-chain';
 import type { PendingAuditEvent } from './audit-event';
 import { chainEndFrom } from './chain-end';
 
@@ -11,6 +11,11 @@ import { chainEndFrom } from './chain-end';
 export interface AuditWriter {
   /** Resolves once the events are stored (durable); rejects when they cannot be. */
   write(events: PendingAuditEvent[], userSub: string): Promise<void>;
+  /**
+   * A request about this patient (`Patient/<id>`) is under way: the writer may look up what it
+   * will need for its events now, alongside the request's own reads. Only a hint; never fails.
+   */
+  expect(patient: string): void;
   /** Resolves once the work left after the answers (chain head hints) is done: before closing the database. */
   settled(): Promise<void>;
 }
@@ -21,6 +26,8 @@ const MAX_ATTEMPTS = 20;
 const MAX_BATCH_EVENTS = 500;
 /** Chain ends remembered in memory (the most recently used): a hub sees far fewer patients at a time than it holds. */
 const MAX_CACHED_HEADS = 10_000;
+/** How long a head read ahead for an expected request is used: the request's own lifetime, give or take. */
+const EXPECTED_HEAD_MS = 10_000;
 
 /** The events of one request for one chain, and how to tell that request when they are stored. */
 interface Waiting {
@@ -51,12 +58,26 @@ export class AuditTrail implements AuditWriter {
   /** Per chain with a head write in flight: the newest head waiting to be written after it, if any. */
   private readonly headsToWrite = new Map<string, ChainHead | undefined>();
   private readonly headWriters = new Set<Promise<void>>();
+  /** Stored heads read ahead for requests under way (expect), by chain. */
+  private readonly expected = new Map<string, { head: Promise<ChainHead | undefined>; at: number }>();
 
   constructor(
     private readonly store: AuditStore,
     private readonly baseUrl: string,
     private readonly log: Logger = createLogger('warn')
   ) {}
+
+  expect(patient: string): void {
+    const chain = patientChain(patient);
+    if (this.heads.has(chain) || this.expected.has(chain)) return;
+    // A failed read here is only a missed hint: the append reads the head again itself.
+    const head = this.store.head(chain).then(
+      (stored) => stored ?? genesisOf(chain),
+      () => undefined
+    );
+    this.expected.set(chain, { head, at: Date.now() });
+    if (this.expected.size > MAX_CACHED_HEADS) this.expected.delete(this.expected.keys().next().value as string);
+  }
 
   async settled(): Promise<void> {
     while (this.headWriters.size) await Promise.all([...this.headWriters]);
@@ -147,13 +168,17 @@ export class AuditTrail implements AuditWriter {
 
   /**
    * The chain's last event as far as known without walking: remembered, else the stored head (a
-   * guess, possibly behind), else the genesis. A guess that is behind costs a refused insert and a
-   * walk; reading ahead of every insert would cost every cold chain a round trip instead.
+   * guess, possibly behind; read ahead when the request was expected), else the genesis. A guess
+   * that is behind costs a refused insert and a walk; reading ahead of every insert would cost
+   * every cold chain a round trip instead.
    */
   private async headOf(chain: string): Promise<ChainHead> {
     const cached = this.heads.get(chain);
     if (cached) return cached;
-    return (await this.store.head(chain)) ?? { _id: chain, seq: 0, hash: GENESIS };
+    const expected = this.expected.get(chain);
+    this.expected.delete(chain);
+    const early = expected && Date.now() - expected.at < EXPECTED_HEAD_MS ? await expected.head : undefined;
+    return early ?? (await this.store.head(chain)) ?? genesisOf(chain);
   }
 
   private remember(head: ChainHead): void {
@@ -187,6 +212,10 @@ export class AuditTrail implements AuditWriter {
     }
     this.headsToWrite.delete(first._id);
   }
+}
+
+function genesisOf(chain: string): ChainHead {
+  return { _id: chain, seq: 0, hash: GENESIS };
 }
 
 /** Takes the oldest waiting requests, whole, up to the batch bound (always at least one). */

@@ -14,7 +14,7 @@ import { AuditTrail } from '../../src/audit/audit-trail';
 import { verifyAuditTrail } from '../../src/audit/verify-trail';
 import { AuditStore } from '../../src/store/audit-store';
 import { entitiesOf, seqOf } from '../support/audit-trail';
-import { startMonitoredHub } from '../support/monitored-hub';
+import { startMonitoredHub, type MonitoredHub } from '../support/monitored-hub';
 import { documentFor, NETWORK_DATE, personaClaims, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { ANNA, LUCAS, MARIE } from '../support/personas';
 
@@ -64,7 +64,10 @@ function eventOf(patient: string, what: string): PendingAuditEvent {
       outcome: '0',
       agent: [{ requestor: true, altId: 'other-process' }],
       source: { observer: { display: 'sharehub' } },
-      entity: [{ what: { reference: patient }, role: { code: '1' } }, { what: { reference: what }, role: { code: '4' } }],
+      entity: [
+        { what: { reference: patient }, role: { code: '1' } },
+        { what: { reference: what }, role: { code: '4' } },
+      ],
     },
   };
 }
@@ -147,40 +150,51 @@ describe('the chain head is a hint moved after the answer', () => {
 });
 
 describe('what an audited request asks of the database on its way', () => {
-  it('a chain new to the hub: its head read, then the insert (no read ahead); a chain it knows: the insert alone', async () => {
-    const sent: { command: string; collection: string }[] = [];
-    const monitored = await startMonitoredHub(
+  let sent: { command: string; collection: string }[] = [];
+  const onAudit = () => sent.filter((c) => c.collection === 'AuditEvent' || c.collection === 'AuditChain');
+  let monitored: MonitoredHub;
+  const get = (url: string) =>
+    supertest(monitored.app)
+      .get(url)
+      .set('Authorization', `Bearer ${net.token(personaClaims('gp-anna-peeters'))}`);
+
+  beforeEach(async () => {
+    // A hub process of its own each time: no chain is known to it yet.
+    monitored = await startMonitoredHub(
       net.config,
       () => NETWORK_DATE,
       (event: CommandStartedEvent) => {
-        const collection = String(event.command[event.commandName] ?? '');
-        if (collection === 'AuditEvent' || collection === 'AuditChain') sent.push({ command: event.commandName, collection });
+        sent.push({ command: event.commandName, collection: String(event.command[event.commandName] ?? '') });
       }
     );
-    // From here on: what the requests send (the hub's start-up looked at the indexes).
-    sent.length = 0;
-    try {
-      const read = () =>
-        supertest(monitored.app)
-          .get('/fhir/DocumentReference/doc-lucas')
-          .set('Authorization', `Bearer ${net.token(personaClaims('gp-anna-peeters'))}`);
-      expect((await read()).status).toBe(200);
-      await monitored.hub.audit.settled();
-      expect(sent).toEqual([
-        { command: 'find', collection: 'AuditChain' },
-        { command: 'insert', collection: 'AuditEvent' },
-        { command: 'update', collection: 'AuditChain' },
-      ]);
-      sent.length = 0;
-      expect((await read()).status).toBe(200);
-      await monitored.hub.audit.settled();
-      expect(sent).toEqual([
-        { command: 'insert', collection: 'AuditEvent' },
-        { command: 'update', collection: 'AuditChain' },
-      ]);
-    } finally {
-      await monitored.close();
-    }
+    sent = [];
+  });
+  afterEach(() => monitored.close());
+
+  it('a chain new to the hub: its head read, then the insert (no read ahead); a chain it knows: the insert alone', async () => {
+    expect((await get('/fhir/DocumentReference/doc-lucas')).status).toBe(200);
+    await monitored.hub.audit.settled();
+    expect(onAudit()).toEqual([
+      { command: 'find', collection: 'AuditChain' },
+      { command: 'insert', collection: 'AuditEvent' },
+      { command: 'update', collection: 'AuditChain' },
+    ]);
+    sent = [];
+    expect((await get('/fhir/DocumentReference/doc-lucas')).status).toBe(200);
+    await monitored.hub.audit.settled();
+    expect(onAudit()).toEqual([
+      { command: 'insert', collection: 'AuditEvent' },
+      { command: 'update', collection: 'AuditChain' },
+    ]);
     expect((await verify()).broken).toBeUndefined();
+  });
+
+  it("a search naming a patient: the chain's head is read alongside the facts, before the search itself is sent", async () => {
+    expect((await get(`/fhir/DocumentReference?patient=${MARIE}&status=current`)).status).toBe(200);
+    const headRead = sent.findIndex((c) => c.collection === 'AuditChain' && c.command === 'find');
+    const search = sent.findIndex((c) => c.collection === 'DocumentReference' && c.command === 'find');
+    expect(headRead).toBeGreaterThanOrEqual(0);
+    expect(search).toBeGreaterThan(headRead);
+    expect(onAudit().filter((c) => c.command === 'find')).toHaveLength(1);
   });
 });
