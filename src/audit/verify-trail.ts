@@ -22,28 +22,26 @@ export interface TrailReport {
  * Walks every chain from its first event (lone `{_id}` reads: the ids are computed) and checks
  * each event's hash, its place, its link to the previous hash and that its access fields say what
  * the sealed content says (moving an event out of a patient's view is tampering too). The chains
- * are those with a stored head, then those whose head hint was never stored (the hint is written
- * after the append answers); each is walked to its real end, past its head. Events no chain
- * reaches (a forged id) are reported as well.
+ * are found by their first events, not by their stored heads: a head is a hint written after the
+ * append answers, so it may be missing or behind, or land while the verifier runs. A chain is
+ * walked to its real end; a head further than that, or a head whose chain has no first event,
+ * means events are missing. Events no chain reaches (a forged id) are reported as well.
  */
 export async function verifyAuditTrail(store: AuditStore, onChain: (chains: number, events: number) => void = () => undefined): Promise<TrailReport> {
   let chains = 0;
   let events = 0;
-  const walk = async (chain: string, headSeq: number): Promise<BrokenLink | undefined> => {
-    chains++;
-    const checked = await verifyChain(store, chain, headSeq);
-    events += checked.events;
-    if (!checked.broken) onChain(chains, events);
-    return checked.broken;
-  };
-  for await (const head of store.allHeads()) {
-    const broken = await walk(head._id, head.seq);
-    if (broken) return { chains, events, broken };
-  }
   for await (const chain of store.startedChains()) {
-    if (await store.head(chain)) continue;
-    const broken = await walk(chain, 0);
-    if (broken) return { chains, events, broken };
+    chains++;
+    const checked = await verifyChain(store, chain, (await store.head(chain))?.seq ?? 0);
+    events += checked.events;
+    if (checked.broken) return { chains, events, broken: checked.broken };
+    onChain(chains, events);
+  }
+  for await (const head of store.allHeads()) {
+    const first = auditEventId(head._id, 1);
+    if (head.seq >= 1 && !(await store.event(first))) {
+      return { chains, events, broken: { chain: head._id, seq: 1, eventId: first, reason: 'event missing from its chain' } };
+    }
   }
   const stored = await store.countEvents();
   if (stored !== events) {

@@ -71,14 +71,14 @@ export class AuditStore {
     }
   }
 
-  /** Every chain head, for the verifier. */
+  /** Every chain head hint, for the verifier. */
   allHeads(): AsyncIterable<ChainHead> {
     return this.heads.find({}).sort({ _id: 1 });
   }
 
   /**
-   * The chain of every first event, for the verifier: a chain whose head hint was never stored
-   * (its writer stopped right after the insert) is still walked. A scan, as the verifier reads everything.
+   * The chain of every first event, for the verifier: every chain, whether or not its head hint is
+   * stored yet (it is written after the append answers). A scan, as the verifier reads everything.
    */
   async *startedChains(): AsyncIterable<string> {
     const firsts = this.events.find({ 'a:seq': 1 }).project<Record<string, unknown>>({ 'a:chain': 1 });
