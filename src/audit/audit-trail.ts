@@ -182,6 +182,8 @@ export class AuditTrail implements AuditWriter {
   }
 
   private remember(head: ChainHead): void {
+    // What this process appended supersedes a head read ahead meanwhile (which may be older).
+    this.expected.delete(head._id);
     this.heads.delete(head._id);
     this.heads.set(head._id, head);
     if (this.heads.size > MAX_CACHED_HEADS) this.heads.delete(this.heads.keys().next().value as string);
