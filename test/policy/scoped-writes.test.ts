@@ -317,3 +317,40 @@ describe('patches, deletes, operations and bundles of one patient load that pati
     expect(onlyLinksOf(scoped.queries, `Patient/${MARIE}`)).toBe(true);
   });
 });
+
+describe('a SUMEHR publication for one patient loads that patient’s facts only', () => {
+  const sumehr = (patient: string, entryPatient = patient) => {
+    const condition = {
+      fullUrl: `urn:uuid:${randomUUID()}`,
+      resource: { resourceType: 'Condition', subject: { reference: `Patient/${entryPatient}` }, code: { text: 'Asthma' } },
+    };
+    const composition = {
+      resourceType: 'Composition',
+      status: 'final',
+      type: { coding: [{ system: 'http://loinc.org', code: '60591-5' }] },
+      subject: { reference: `Patient/${patient}` },
+      date: NETWORK_DATE.toISOString(),
+      author: [{ reference: ANNA }],
+      title: 'SUMEHR',
+      section: [{ title: 'problems', code: { coding: [{ system: 'http://loinc.org', code: '11450-4' }] }, entry: [{ reference: condition.fullUrl }] }],
+    };
+    return { resourceType: 'Bundle', type: 'document', entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: composition }, condition] };
+  };
+
+  it('$publish-sumehr and $sumehr-quality of the stored SUMEHR read only the patient’s links; refusals are unchanged', async () => {
+    const published = await careTeamsReadBy(() => as('gp-anna-peeters').post('/fhir/Composition/$publish-sumehr', sumehr(MARIE)));
+    expect(published.answer.status).toBe(201);
+    expect(onlyLinksOf(published.queries, `Patient/${MARIE}`)).toBe(true);
+    const composition = String((published.answer.body as { content: { attachment: { url: string } }[] }).content[0].attachment.url).split('/')[1];
+    const quality = await careTeamsReadBy(() => as('gp-anna-peeters').post(`/fhir/Composition/${composition}/$sumehr-quality`, {}));
+    expect(quality.answer.status).toBe(200);
+    expect(onlyLinksOf(quality.queries, `Patient/${MARIE}`)).toBe(true);
+    // An entry about another patient: the full facts decide, and the answer is the 400 it always was.
+    const mixed = await careTeamsReadBy(() => as('gp-anna-peeters').post('/fhir/Composition/$publish-sumehr', sumehr(MARIE, LUCAS)));
+    expect(mixed.answer.status).toBe(400);
+    expect(allLinks(mixed.queries)).toBe(true);
+    // Not the patient's GP (Thomas holds a referral): 403; no link at all: 403 as well (the operation names the patient).
+    expect((await as('gp-thomas-lambert').post('/fhir/Composition/$publish-sumehr', sumehr(MARIE))).status).toBe(403);
+    expect((await as('gp-nadia-haddad').post('/fhir/Composition/$publish-sumehr', sumehr(MARIE))).status).toBe(403);
+  });
+});
