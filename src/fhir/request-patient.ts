@@ -13,10 +13,10 @@ const REACHING_BEYOND = /^(_include|_revinclude|_has|_contained)(:|$)/;
  * as the caller first (invisible = 404), then mayOperate asks only about its patient, and their
  * writes keep the document's references.
  */
-const INSTANCE_OPERATIONS: Record<string, Set<string>> = {
-  DocumentReference: new Set(['$release', '$request-deletion']),
-  Composition: new Set(['$sumehr-quality']),
-};
+const INSTANCE_OPERATIONS = new Map<string, Set<string>>([
+  ['DocumentReference', new Set(['$release', '$request-deletion'])],
+  ['Composition', new Set(['$sumehr-quality'])],
+]);
 
 /** A request as routed: method, interaction, the matched path (`Type/id/$op`), parameters and body. */
 export interface RoutedRequest {
@@ -88,7 +88,7 @@ function operationScopeOf(method: string, path: string, body: unknown): RequestS
   const [type, id, operation, ...rest] = path.split('/');
   if (rest.length) return undefined;
   if (type === 'Composition' && id === '$publish-sumehr' && operation === undefined) return publicationPatientOf(body);
-  return operation !== undefined && INSTANCE_OPERATIONS[type]?.has(operation) ? instance(type, id) : undefined;
+  return operation !== undefined && INSTANCE_OPERATIONS.get(type)?.has(operation) ? instance(type, id) : undefined;
 }
 
 /**

@@ -286,7 +286,7 @@ describe('patches, deletes, operations and bundles of one patient load that pati
     expect(await count()).toBe(before);
   });
 
-  it('a conditional create whose match names another patient gets the full facts', async () => {
+  it('a conditional create, patch or delete whose match names another patient gets the full facts', async () => {
     const lucasDoc = await annasDocumentFor(LUCAS);
     const conditional = await careTeamsReadBy(() =>
       as('gp-anna-peeters').postWith('/fhir/DocumentReference', documentFor(MARIE, { author: ANNA }), { 'If-None-Exist': `_id=${lucasDoc}` })
@@ -295,6 +295,16 @@ describe('patches, deletes, operations and bundles of one patient load that pati
     expect(conditional.answer.status).toBe(200);
     expect((conditional.answer.body as { id: string }).id).toBe(lucasDoc);
     expect(allLinks(conditional.queries)).toBe(true);
+    // Conditional patches and deletes search for their match first: full facts too.
+    const patched = await careTeamsReadBy(() =>
+      as('gp-anna-peeters').patch(`/fhir/DocumentReference?_id=${lucasDoc}`, [{ op: 'add', path: '/description', value: 'matched' }])
+    );
+    expect(patched.answer.status).toBe(200);
+    expect(allLinks(patched.queries)).toBe(true);
+    const deleted = await careTeamsReadBy(() => as('gp-anna-peeters').delete(`/fhir/DocumentReference?_id=${lucasDoc}`));
+    expect(deleted.answer.status).toBe(200);
+    expect(allLinks(deleted.queries)).toBe(true);
+    expect((await as('gp-anna-peeters').get(`/fhir/DocumentReference/${lucasDoc}`)).status).toBe(410);
   });
 
   it('a write referencing another patient’s document gets the full facts: what the caller sees there may be referenced', async () => {
