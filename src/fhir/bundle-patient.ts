@@ -1,4 +1,4 @@
-import type { Bundle, BundleEntry } from '@medplum/fhirtypes';
+import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import type { RequestScope } from '../policy/request-scope';
 import { referenceStrings } from '../policy/scope-references';
 import { lookUps, writtenPatientOf } from './written-patient';
@@ -14,26 +14,31 @@ import { lookUps, writtenPatientOf } from './written-patient';
 export function bundlePatientOf(body: unknown): RequestScope | undefined {
   const bundle = body as Bundle | undefined;
   if (bundle?.resourceType !== 'Bundle' || (bundle.type !== 'batch' && bundle.type !== 'transaction')) return undefined;
-  const entries = bundle.entry ?? [];
+  // Read before the input is validated entry by entry: any shape may arrive here, none may throw.
+  const entries: unknown[] = Array.isArray(bundle.entry) ? bundle.entry : [];
   let patient: string | undefined;
   for (const entry of entries) {
     if (!isPlainCreate(entry)) return undefined;
-    if (entry.resource?.resourceType === 'Binary') continue;
-    const named = writtenPatientOf(entry.resource?.resourceType ?? '', entry.resource);
+    if (entry.resource.resourceType === 'Binary') continue;
+    const named = writtenPatientOf(entry.resource.resourceType, entry.resource);
     if (!named || (patient !== undefined && named !== patient)) return undefined;
     patient = named;
   }
   if (!patient) return undefined;
-  const references = lookUps(referenceStrings(entries.map((e) => e.resource)), patient);
+  const references = lookUps(referenceStrings(entries), patient);
   return references ? { patient, references } : undefined;
 }
 
-function isPlainCreate(entry: BundleEntry): boolean {
-  const { request, resource } = entry;
+function isPlainCreate(entry: unknown): entry is BundleEntry & { resource: Resource } {
+  if (typeof entry !== 'object' || entry === null) return false;
+  const { request, resource } = entry as BundleEntry;
   return (
-    !!request &&
-    !!resource &&
+    typeof request === 'object' &&
+    request !== null &&
+    typeof resource === 'object' &&
+    resource !== null &&
     request.method === 'POST' &&
+    typeof request.url === 'string' &&
     request.url === resource.resourceType &&
     request.ifNoneExist === undefined &&
     request.ifMatch === undefined &&
@@ -50,8 +55,9 @@ function isPlainCreate(entry: BundleEntry): boolean {
 export function publicationPatientOf(body: unknown): RequestScope | undefined {
   const bundle = body as Bundle | undefined;
   if (bundle?.resourceType !== 'Bundle' || bundle.type !== 'document') return undefined;
-  const first = bundle.entry?.[0]?.resource;
+  const entries: unknown[] = Array.isArray(bundle.entry) ? bundle.entry : [];
+  const first = (entries[0] as BundleEntry | null | undefined)?.resource;
   const patient = first ? writtenPatientOf('Composition', first) : undefined;
-  const references = patient ? lookUps(referenceStrings((bundle.entry ?? []).map((e) => e.resource)), patient) : undefined;
+  const references = patient ? lookUps(referenceStrings(entries), patient) : undefined;
   return patient && references ? { patient, references } : undefined;
 }

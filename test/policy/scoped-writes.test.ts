@@ -364,3 +364,21 @@ describe('a SUMEHR publication for one patient loads that patient’s facts only
     expect((await as('gp-nadia-haddad').post('/fhir/Composition/$publish-sumehr', sumehr(MARIE))).status).toBe(403);
   });
 });
+
+describe('the scope of a request is read from any body without failing', () => {
+  it('malformed bundles and publications are refused with a 400, never a 500', async () => {
+    const answers = [];
+    for (const entry of [
+      {},
+      [null],
+      ['x'],
+      [{ request: null, resource: null }],
+      'x',
+      [{ request: { method: 'POST', url: 'DocumentReference' }, resource: 5 }],
+    ]) {
+      answers.push((await as('gp-anna-peeters').post('/fhir', { resourceType: 'Bundle', type: 'transaction', entry })).status);
+      answers.push((await as('gp-anna-peeters').post('/fhir/Composition/$publish-sumehr', { resourceType: 'Bundle', type: 'document', entry })).status);
+    }
+    expect(answers.every((status) => status === 400)).toBe(true);
+  });
+});
