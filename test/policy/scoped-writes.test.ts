@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import type { CommandStartedEvent, Document } from 'mongodb';
 import supertest from 'supertest';
+import { accessPolicyFor } from '../../src/policy/access-policy';
+import { loadFacts } from '../../src/policy/facts';
+import { ResourceStore } from '../../src/store/resource-store';
 import { startMonitoredHub, type MonitoredHub } from '../support/monitored-hub';
 import { careTeam, documentFor, NETWORK_DATE, personaClaims, startNetworkHub, submissionSetEntry, type NetworkHub } from '../support/network';
 
@@ -380,5 +383,102 @@ describe('the scope of a request is read from any body without failing', () => {
       answers.push((await as('gp-anna-peeters').post('/fhir/Composition/$publish-sumehr', { resourceType: 'Bundle', type: 'document', entry })).status);
     }
     expect(answers.every((status) => status === 400)).toBe(true);
+  });
+});
+
+describe('refusals are the same as with the full facts', () => {
+  let fullFacts: MonitoredHub;
+  let store: ResourceStore;
+  beforeAll(async () => {
+    // The same hub, but every request decided with the caller's full facts (its scope ignored): the answers before scoping.
+    fullFacts = await startMonitoredHub(
+      t.config,
+      () => NETWORK_DATE,
+      () => undefined,
+      {
+        policyFor: async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now), now),
+      }
+    );
+    store = new ResourceStore(fullFacts.db(t.config.databaseName));
+  });
+  afterAll(async () => {
+    await fullFacts.close();
+  });
+
+  type Request = { persona: string; method: 'patch' | 'delete' | 'post'; url: (doc: string) => string; body?: (doc: string) => object };
+  const REQUESTS: Request[] = [
+    ...['gp-nadia-haddad', 'gp-thomas-lambert', 'nurse-els-goossens', 'gp-anna-peeters'].flatMap((persona): Request[] => [
+      { persona, method: 'patch', url: (doc) => `/fhir/DocumentReference/${doc}`, body: () => [{ op: 'add', path: '/description', value: 'x' }] },
+      {
+        persona,
+        method: 'patch',
+        url: (doc) => `/fhir/DocumentReference/${doc}`,
+        body: () => [{ op: 'replace', path: '/subject/reference', value: `Patient/${LUC}` }],
+      },
+      { persona, method: 'delete', url: (doc) => `/fhir/DocumentReference/${doc}` },
+      { persona, method: 'post', url: (doc) => `/fhir/DocumentReference/${doc}/$release`, body: () => ({}) },
+      { persona, method: 'post', url: (doc) => `/fhir/DocumentReference/${doc}/$request-deletion`, body: () => ({}) },
+      {
+        persona,
+        method: 'post',
+        url: () => '/fhir',
+        body: () => ({
+          resourceType: 'Bundle',
+          type: 'transaction',
+          entry: [MARIE, MARIE].map((p) => ({ resource: documentFor(p, { author: ANNA }), request: { method: 'POST', url: 'DocumentReference' } })),
+        }),
+      },
+      {
+        persona,
+        method: 'post',
+        url: () => '/fhir',
+        body: () => ({
+          resourceType: 'Bundle',
+          type: 'batch',
+          entry: [LUC].map((p) => ({ resource: documentFor(p, { author: ANNA }), request: { method: 'POST', url: 'DocumentReference' } })),
+        }),
+      },
+    ]),
+  ];
+
+  /** What a client can tell of an answer: its status and, for a refusal, the issues' codes and message codes. */
+  const outcomeOf = (answer: { status: number; body: unknown }) => {
+    const body = answer.body as { resourceType?: string; issue?: { code?: string; details?: { coding?: { code?: string }[] } }[]; entry?: unknown[] };
+    const issues = body.resourceType === 'OperationOutcome' ? (body.issue ?? []).map((i) => [i.code, i.details?.coding?.map((c) => c.code)]) : [];
+    const entries = (body.entry ?? []).map((e) => (e as { response?: { status?: string } }).response?.status);
+    return { status: answer.status, issues, entries };
+  };
+
+  it('PATCH, DELETE, $release, $request-deletion and bundles answer each persona exactly as before', async () => {
+    const seen = new Set<number>();
+    for (const [i, request] of REQUESTS.entries()) {
+      // A fresh document for each hub, awaiting release and authored by Anna, so both start from the same state.
+      const docs = [
+        await annasDocumentFor(MARIE, { release: { rule: 'on-physician-release' } }),
+        await annasDocumentFor(MARIE, { release: { rule: 'on-physician-release' } }),
+      ];
+      const answers = [];
+      for (const [h, target] of [app, fullFacts.app].entries()) {
+        const auth = `Bearer ${t.token(personaClaims(request.persona))}`;
+        const agent = supertest(target);
+        const url = request.url(docs[h]);
+        const sent =
+          request.method === 'delete'
+            ? agent.delete(url)
+            : request.method === 'patch'
+              ? agent.patch(url).set('Content-Type', 'application/json-patch+json').send(request.body?.(docs[h]))
+              : agent.post(url).set('Content-Type', 'application/fhir+json').send(request.body?.(docs[h]));
+        answers.push(outcomeOf(await sent.set('Authorization', auth)));
+      }
+      expect({ i, persona: request.persona, url: request.url('{doc}'), scoped: answers[0] }).toEqual({
+        i,
+        persona: request.persona,
+        url: request.url('{doc}'),
+        scoped: answers[1],
+      });
+      seen.add(answers[1].status);
+    }
+    // Both allowed and refused requests were compared (not a vacuous agreement).
+    expect([...seen].sort()).toEqual(expect.arrayContaining([200, 403, 404]));
   });
 });
