@@ -60,6 +60,8 @@ export interface StoreFaults {
   beforeAccessFieldsSetById?(type: string, id: string): void;
   /** Lets a test make the database fail when the audit trail is written. */
   beforeAuditWrite?(): void;
+  /** Lets a test make the database fail when an audit chain's head hint is moved. */
+  beforeHeadWrite?(): void;
 }
 
 /**
