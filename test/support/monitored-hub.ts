@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
-import { createHub } from '../../src/create-hub';
+import { createHub, type HubOptions } from '../../src/create-hub';
 import { createApp } from '../../src/http/app';
 import type { Hub } from '../../src/hub-parts';
 import { createLogger } from '../../src/log';
@@ -19,12 +19,17 @@ export interface MonitoredHub {
   close(): Promise<void>;
 }
 
-export async function startMonitoredHub(config: HubConfig, clock: () => Date, onCommand: (event: CommandStartedEvent) => void): Promise<MonitoredHub> {
+export async function startMonitoredHub(
+  config: HubConfig,
+  clock: () => Date,
+  onCommand: (event: CommandStartedEvent) => void,
+  options: Pick<HubOptions, 'policyFor'> = {}
+): Promise<MonitoredHub> {
   const client = new MongoClient(testMongoUri(), { monitorCommands: true });
   await client.connect();
   client.on('commandStarted', onCommand);
   const database = { client, db: client.db(config.databaseName), close: () => client.close() };
-  const hub = await createHub(config, database, { log: createLogger('silent'), clock });
+  const hub = await createHub(config, database, { log: createLogger('silent'), clock, ...options });
   return {
     app: createApp(hub),
     hub,
