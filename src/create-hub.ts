@@ -83,22 +83,23 @@ export async function createHub(config: HubConfig, database: Database, options: 
   const router = createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl, [addWorkflowOperations, addDocumentOperations]);
   federation?.addOperations(router);
   const userTokens = options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config));
+  const audit = options.audit ?? new AuditTrail(new AuditStore(database.db, options.faults), config.baseUrl, log);
   return {
     config,
     log,
     openRepository,
-    audit: options.audit ?? new AuditTrail(new AuditStore(database.db, options.faults), config.baseUrl),
+    audit,
     router,
     // Role `hub` comes only with a peer hub's own signature (src/federation), never from the user issuer.
     verifyToken: refuseHubRole(userTokens, federation?.mode === 'metahub'),
     policyFor:
       options.policyFor ??
-      (async (principal, now, scope) =>
-        accessPolicyFor(
-          principal,
-          await loadFacts(store, principal, now, federation?.access.nationalAccessOf(principal), await factsScopeOf(store, principal, scope)),
-          now
-        )),
+      (async (principal, now, scope) => {
+        const factsScope = await factsScopeOf(store, principal, scope);
+        // The request's patient is known: its audit chain's head is read alongside the facts, not after the answer.
+        if (factsScope && /^Patient\/[^/]+$/.test(factsScope.patient)) audit.expect(factsScope.patient);
+        return accessPolicyFor(principal, await loadFacts(store, principal, now, federation?.access.nationalAccessOf(principal), factsScope), now);
+      }),
     federation,
     clock: options.clock ?? (() => new Date()),
     ready: () => pingDatabase(database.db),

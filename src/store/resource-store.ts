@@ -61,6 +61,8 @@ export interface StoreFaults {
   beforeAccessFieldsSetById?(type: string, id: string): void;
   /** Lets a test make the database fail when the audit trail is written. */
   beforeAuditWrite?(): void;
+  /** Lets a test make the database fail when an audit chain's head hint is moved. */
+  beforeHeadWrite?(): void;
 }
 
 /**
@@ -122,10 +124,13 @@ export class ResourceStore {
     return new InteractionReads((type) => this.current(type));
   }
 
-  /** One current, not deleted document by id, for facts and registry look-ups (a lone `{_id}` read). */
-  async readFactById(type: string, id: string): Promise<StoredResource | undefined> {
+  /**
+   * One current, not deleted document by id, for facts and registry look-ups (a lone `{_id}` read);
+   * `withDeleted` also answers a deleted one, whose sidecar still names its patient.
+   */
+  async readFactById(type: string, id: string, withDeleted = false): Promise<StoredResource | undefined> {
     const found = await this.current(type).findOne({ _id: id });
-    return found && !found.del ? fromPersisted(found) : undefined;
+    return found && (withDeleted || !found.del) ? fromPersisted(found) : undefined;
   }
 
   /**

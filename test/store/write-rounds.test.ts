@@ -39,8 +39,10 @@ beforeAll(async () => {
         event.commandName === 'find' ? (body.filter ?? {}) : event.commandName === 'update' ? ((body.updates as Document[])[0]?.q ?? {}) : {};
       sent.push({ id: event.requestId, command: event.commandName, collection, filter, round: rounds });
     },
-    (event: CommandSucceededEvent | CommandFailedEvent) => {
-      inFlight.delete(event.requestId);
+    {
+      onAnswer: (event: CommandSucceededEvent | CommandFailedEvent) => {
+        inFlight.delete(event.requestId);
+      },
     }
   );
   app = monitored.app;

@@ -1,7 +1,8 @@
 import type { Express } from 'express';
 import { MongoClient, type CommandFailedEvent, type CommandStartedEvent, type CommandSucceededEvent, type Db } from 'mongodb';
-import { createHub } from '../../src/create-hub';
+import { createHub, type HubOptions } from '../../src/create-hub';
 import { createApp } from '../../src/http/app';
+import type { Hub } from '../../src/hub-parts';
 import { createLogger } from '../../src/log';
 import type { HubConfig } from '../../src/config';
 import { testMongoUri } from './database';
@@ -12,6 +13,7 @@ import { testMongoUri } from './database';
  */
 export interface MonitoredHub {
   app: Express;
+  hub: Hub;
   /** A database through the monitored client (its commands are reported too). */
   db(name: string): Db;
   close(): Promise<void>;
@@ -21,17 +23,28 @@ export async function startMonitoredHub(
   config: HubConfig,
   clock: () => Date,
   onCommand: (event: CommandStartedEvent) => void,
-  /** Told when a command's answer came (or its failure): with the starts, it shows which commands were in flight together. */
-  onAnswer?: (event: CommandSucceededEvent | CommandFailedEvent) => void
+  options: Pick<HubOptions, 'policyFor'> & {
+    /** Told when a command's answer came (or its failure): with the starts, it shows which commands were in flight together. */
+    onAnswer?: (event: CommandSucceededEvent | CommandFailedEvent) => void;
+  } = {}
 ): Promise<MonitoredHub> {
   const client = new MongoClient(testMongoUri(), { monitorCommands: true });
   await client.connect();
   client.on('commandStarted', onCommand);
+  const { onAnswer, ...hubOptions } = options;
   if (onAnswer) {
     client.on('commandSucceeded', onAnswer);
     client.on('commandFailed', onAnswer);
   }
   const database = { client, db: client.db(config.databaseName), close: () => client.close() };
-  const app = createApp(await createHub(config, database, { log: createLogger('silent'), clock }));
-  return { app, db: (name) => client.db(name), close: () => client.close() };
+  const hub = await createHub(config, database, { log: createLogger('silent'), clock, ...hubOptions });
+  return {
+    app: createApp(hub),
+    hub,
+    db: (name) => client.db(name),
+    close: async () => {
+      await hub.audit.settled();
+      await client.close();
+    },
+  };
 }
