@@ -8,6 +8,7 @@ import { accessField, accessUpdate, fromPersisted, toPersisted, type PersistedRe
 import { historyEntryOf, type AccessFields, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
 import { CommitInDoubtError, CommitPendingError } from './commit-errors';
 import { InteractionReads } from './interaction-reads';
+import { documentKey, eachBounded, withDocumentLock } from './document-locks';
 import { applyPlannedWrites, recoverOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
 import { claimVersion, insertedUnique, releaseVersion, VersionConflictError, type TakeoverMarker, type VersionClaim } from './version-claim';
 import {
@@ -33,6 +34,9 @@ export interface GuardPlan {
 const NO_GUARDS: GuardPlan = { claims: [], releases: [], check: async () => 'holds' };
 
 export const HISTORY_COLLECTION = 'History';
+
+/** A resync's per-document updates in flight at once: one fact change does not take every connection. */
+const RESYNC_WRITES_AT_ONCE = 8;
 
 export interface PageQuery {
   where: Condition;
@@ -139,10 +143,19 @@ export class ResourceStore {
    * how many resources matched.
    */
   async setAccessFields(type: string, key: keyof AccessFields, value: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<number> {
-    const result = await this.current(type).updateMany({ [accessField(key)]: value, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, {
-      $set: accessUpdate(fields),
-    });
-    return result.matchedCount;
+    // Not one updateMany: its blind writes could put back a document another writer just replaced
+    // (document-locks.ts). The matching ids are found first, then each is updated under its lock
+    // with the same filter (the indexed field leading) plus its `_id`, so one that stopped matching
+    // in between is left alone.
+    const filter = { [accessField(key)]: value, ...accessEqualities(onlyIf) };
+    const found = await this.current(type)
+      .find(filter as Filter<PersistedResource>, { projection: { _id: 1 } })
+      .toArray();
+    const update = { $set: accessUpdate(fields) };
+    const matched = await eachBounded(found, RESYNC_WRITES_AT_ONCE, ({ _id }) =>
+      this.locked(type, _id, () => this.current(type).updateOne({ ...filter, _id } as Filter<PersistedResource>, update))
+    );
+    return matched.reduce((sum, result) => sum + result.matchedCount, 0);
   }
 
   /**
@@ -151,7 +164,9 @@ export class ResourceStore {
    */
   async setAccessFieldsById(type: string, id: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<boolean> {
     this.faults.beforeAccessFieldsSetById?.(type, id);
-    const result = await this.current(type).updateOne({ _id: id, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, { $set: accessUpdate(fields) });
+    const result = await this.locked(type, id, () =>
+      this.current(type).updateOne({ _id: id, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, { $set: accessUpdate(fields) })
+    );
     return result.matchedCount === 1;
   }
 
@@ -241,18 +256,27 @@ export class ResourceStore {
     await this.claimAndApply([{ type, doc, expectedVersion }], guards, () => this.putCurrent(type, doc, expectedVersion));
   }
 
+  /** Puts a new version in place (a create, or a replace conditional on the version it follows), under the document's lock. */
   async putCurrent(type: string, doc: StoredResource, expectedVersion: number | null): Promise<void> {
     if (expectedVersion === null) {
       try {
-        await this.current(type).insertOne(toPersisted(doc));
+        await this.locked(type, doc._id, () => this.current(type).insertOne(toPersisted(doc)));
       } catch (err) {
         if ((err as { code?: number }).code === 11000) throw new VersionConflictError(type, doc._id);
         throw err;
       }
       return;
     }
-    const result = await this.current(type).replaceOne({ _id: doc._id, v: expectedVersion }, toPersisted(doc));
+    const result = await this.locked(type, doc._id, () => this.current(type).replaceOne({ _id: doc._id, v: expectedVersion }, toPersisted(doc)));
     if (result.matchedCount !== 1) throw new VersionConflictError(type, doc._id);
+  }
+
+  /**
+   * Runs one write of the current document `type/id` as its only writer in this process
+   * (document-locks.ts says why, and what it does not cover). Every write of a current document goes through here.
+   */
+  locked<T>(type: string, id: string, write: () => Promise<T>): Promise<T> {
+    return withDocumentLock(documentKey(this.db.databaseName, type, id), write);
   }
 
   /** Applies a whole bundle's writes all or nothing (see transaction-journal.ts), claims first as in `write`. */

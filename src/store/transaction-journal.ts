@@ -135,12 +135,13 @@ async function finish(store: ResourceStore, id: string, entries: JournalEntry[])
 async function undo(store: ResourceStore, entries: JournalEntry[]): Promise<void> {
   for (const entry of [...entries].reverse()) {
     const collection = store.collections().current(entry.type);
-    // Only undo our own write: the condition on the version leaves any later writer's alone.
-    if (entry.previous) {
-      await collection.replaceOne({ _id: entry.doc._id, v: entry.doc.v }, toPersisted(entry.previous));
-    } else {
-      await collection.deleteOne({ _id: entry.doc._id, v: entry.doc.v });
-    }
+    const previous = entry.previous;
+    // Only undo our own write: the condition on the version leaves any later writer's alone (and
+    // the document's lock keeps another write of it from interleaving with this read-then-write).
+    await store.locked(entry.type, entry.doc._id, async () => {
+      if (previous) await collection.replaceOne({ _id: entry.doc._id, v: entry.doc.v }, toPersisted(previous));
+      else await collection.deleteOne({ _id: entry.doc._id, v: entry.doc.v });
+    });
   }
 }
 
