@@ -1,6 +1,7 @@
 import { MongoNetworkError } from 'mongodb';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { fieldIn } from '../../src/store/condition';
+import { lockedDocumentCount } from '../../src/store/document-locks';
 import type { StoredResource } from '../../src/store/stored-resource';
 import { binaryFor, careTeam, consentFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
 
@@ -252,6 +253,8 @@ describe('documents written twenty at once while the consent is revoked', () => 
     const [answers] = await Promise.all([Promise.all(updates), revoking]);
     // A version stored (200), lost to a concurrent one (409), or refused once the patient is out of reach (400 or 404, as if missing).
     for (const answer of answers) expect([200, 400, 404, 409]).toContain(answer.status);
+    // Every write is answered: no document lock is left held or waited for.
+    expect(lockedDocumentCount()).toBe(0);
 
     const stored = await t.store.readFactById('DocumentReference', 'patient-race-versions-note');
     // Each success is a version of its own (the version claim), and a 2xx is durable: the last

@@ -197,7 +197,13 @@ describe('hot queries put a selective equality at the top level of the filter', 
   it('a hub-sharing consent registered: the consent window is resynced on every clinical type, the links and the grants by `a:patient`', async () => {
     const queries = await queriesOf(() => as('gp-thomas-lambert').post('/fhir/Consent', consentFor(PIETER, 'hub-sharing', { channel: 'gp' })), 201);
     expectEveryQueryPushable(queries);
-    const resynced = new Set(queries.filter((q) => q.command === 'update' && q.filter['a:patient'] === `Patient/${PIETER}`).map((q) => q.collection));
+    // The resync finds each type's documents by `a:patient`, then updates each one alone (under its
+    // lock, src/store/document-locks.ts) by the same leading equality plus its `_id`.
+    const byPatient = (command: string) => queries.filter((q) => q.command === command && q.filter['a:patient'] === `Patient/${PIETER}`);
+    const updates = byPatient('update');
+    expect(updates.length).toBeGreaterThan(0);
+    for (const u of updates) expect({ leading: Object.keys(u.filter)[0], id: typeof u.filter._id }).toEqual({ leading: 'a:patient', id: 'string' });
+    const resynced = new Set(byPatient('find').map((q) => q.collection));
     expect(resynced).toEqual(
       new Set([
         'DocumentReference',
