@@ -70,9 +70,12 @@ export async function createHub(config: HubConfig, database: Database, options: 
   if (isDevelopmentMode(config)) ensureDevKeyPair(config.dataDir);
   // Told of every commit once federation is set up: the publisher of consents, links and practitioners.
   let onCommitted: WriteObserver | undefined;
-  const openRepository: Hub['openRepository'] = (policy, now, repositoryOptions) =>
-    // The workflows' business rules are registered here: the repository runs them without importing them.
-    new HubRepository({ policy, now, baseUrl: config.baseUrl, lenient: repositoryOptions?.lenient ?? false, onCommitted }, store, applyWorkflowRules);
+  const repositoryOn =
+    (reads: ResourceStore): Hub['openRepository'] =>
+    (policy, now, repositoryOptions) =>
+      // The workflows' business rules are registered here: the repository runs them without importing them.
+      new HubRepository({ policy, now, baseUrl: config.baseUrl, lenient: repositoryOptions?.lenient ?? false, onCommitted }, reads, applyWorkflowRules);
+  const openRepository = repositoryOn(store);
   const federation = await createFederation(
     config,
     { ledger: new PeerTokenLedger(database.db), national: new NationalStore(database.db) },
@@ -83,6 +86,16 @@ export async function createHub(config: HubConfig, database: Database, options: 
   const router = createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl, [addWorkflowOperations, addDocumentOperations]);
   federation?.addOperations(router);
   const userTokens = options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config));
+  // The scope's document read and the facts that do not need its patient are sent together (loadFacts).
+  const policyOn =
+    (reads: ResourceStore): Hub['policyFor'] =>
+    async (principal, now, scope) =>
+      accessPolicyFor(
+        principal,
+        await loadFacts(reads, principal, now, federation?.access.nationalAccessOf(principal), factsScopeOf(reads, principal, scope)),
+        now
+      );
+  const policyFor = options.policyFor ?? policyOn(store);
   return {
     config,
     log,
@@ -91,14 +104,13 @@ export async function createHub(config: HubConfig, database: Database, options: 
     router,
     // Role `hub` comes only with a peer hub's own signature (src/federation), never from the user issuer.
     verifyToken: refuseHubRole(userTokens, federation?.mode === 'metahub'),
-    policyFor:
-      options.policyFor ??
-      (async (principal, now, scope) =>
-        accessPolicyFor(
-          principal,
-          await loadFacts(store, principal, now, federation?.access.nationalAccessOf(principal), await factsScopeOf(store, principal, scope)),
-          now
-        )),
+    policyFor,
+    async repositoryFor(principal, now, scope, repositoryOptions) {
+      // One request's reads: the document a read by id is scoped by is the one it answers with.
+      const reads = store.forRequest();
+      const policy = await (options.policyFor ?? policyOn(reads))(principal, now, scope);
+      return repositoryOn(reads)(policy, now, repositoryOptions);
+    },
     federation,
     clock: options.clock ?? (() => new Date()),
     ready: () => pingDatabase(database.db),

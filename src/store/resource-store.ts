@@ -7,6 +7,7 @@ import { allOf, toMongoFilter } from './mongo-filter';
 import { accessField, accessUpdate, fromPersisted, toPersisted, type PersistedResource } from './persisted-form';
 import { historyEntryOf, type AccessFields, type HistoryEntry, type PlannedWrite, type StoredResource } from './stored-resource';
 import { CommitInDoubtError, CommitPendingError } from './commit-errors';
+import { SharedReads } from './shared-reads';
 import { applyPlannedWrites, recoverOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
 import { claimVersion, insertedUnique, releaseVersion, VersionConflictError, type TakeoverMarker, type VersionClaim } from './version-claim';
 import {
@@ -70,8 +71,28 @@ export interface StoreFaults {
 export class ResourceStore {
   constructor(
     readonly db: Db,
-    readonly faults: StoreFaults = {}
+    readonly faults: StoreFaults = {},
+    private readonly shared?: SharedReads
   ) {}
+
+  /**
+   * This store as one request uses it: a document it reads twice by `_id` (to learn a read's
+   * patient before its facts, then to answer) is read from the database once (shared-reads.ts).
+   */
+  forRequest(): ResourceStore {
+    return new ResourceStore(this.db, this.faults, new SharedReads());
+  }
+
+  /** A lone `{_id}` read of a current document (deleted or not), shared within a request. */
+  private findById(type: string, id: string): Promise<PersistedResource | null> {
+    const load = () => this.current(type).findOne({ _id: id });
+    return this.shared ? this.shared.read(`${type}/${id}`, load) : load();
+  }
+
+  /** A write of the request: what it read before may have changed. */
+  private writing(): void {
+    this.shared?.forget();
+  }
 
   /** A type's current documents, in the persisted form (persisted-form.ts): every read converts back. */
   private current(type: string): Collection<PersistedResource> {
@@ -93,7 +114,7 @@ export class ResourceStore {
    */
   async readCurrent(type: string, id: string, scope: Condition): Promise<StoredResource | undefined> {
     if ('never' in scope) return undefined;
-    const found = await this.current(type).findOne({ _id: id });
+    const found = await this.findById(type, id);
     const doc = found ? fromPersisted(found) : undefined;
     return doc && matchesCondition(scope, doc) ? doc : undefined;
   }
@@ -118,7 +139,7 @@ export class ResourceStore {
 
   /** One current, not deleted document by id, for facts and registry look-ups (a lone `{_id}` read). */
   async readFactById(type: string, id: string): Promise<StoredResource | undefined> {
-    const found = await this.current(type).findOne({ _id: id });
+    const found = await this.findById(type, id);
     return found && !found.del ? fromPersisted(found) : undefined;
   }
 
@@ -127,6 +148,7 @@ export class ResourceStore {
    * changes); `onlyIf` adds sidecar equalities that must still hold (a compare-and-set).
    */
   async setAccessFields(type: string, key: keyof AccessFields, value: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<void> {
+    this.writing();
     await this.current(type).updateMany({ [accessField(key)]: value, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, {
       $set: accessUpdate(fields),
     });
@@ -134,6 +156,7 @@ export class ResourceStore {
 
   /** Sets access-sidecar fields of one resource by id (a lone `{_id}` update, or a compare-and-set with `onlyIf`). */
   async setAccessFieldsById(type: string, id: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<void> {
+    this.writing();
     this.faults.beforeAccessFieldsSetById?.(type, id);
     await this.current(type).updateOne({ _id: id, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, { $set: accessUpdate(fields) });
   }
@@ -143,6 +166,7 @@ export class ResourceStore {
    * gives its version the windows it opened (history keeps the fields a version was written with).
    */
   async setHistoryAccessFields(type: string, id: string, version: number, fields: AccessFields): Promise<void> {
+    this.writing();
     const set = Object.fromEntries(Object.entries(fields).map(([name, value]) => [`a.${name}`, value]));
     await this.history.updateOne({ _id: `${type}/${id}/${version}` }, { $set: set });
   }
@@ -220,11 +244,13 @@ export class ResourceStore {
    * GuardTakenError, having given back whatever it claimed.
    */
   async write(type: string, doc: StoredResource, expectedVersion: number | null, guards: GuardPlan = NO_GUARDS): Promise<void> {
+    this.writing();
     await this.faults.beforeWrite?.(type, doc);
     await this.claimAndApply([{ type, doc, expectedVersion }], guards, () => this.putCurrent(type, doc, expectedVersion));
   }
 
   async putCurrent(type: string, doc: StoredResource, expectedVersion: number | null): Promise<void> {
+    this.writing();
     if (expectedVersion === null) {
       try {
         await this.current(type).insertOne(toPersisted(doc));
@@ -240,6 +266,7 @@ export class ResourceStore {
 
   /** Applies a whole bundle's writes all or nothing (see transaction-journal.ts), claims first as in `write`. */
   async commitBatch(writes: PlannedWrite[], guards: GuardPlan = NO_GUARDS): Promise<void> {
+    this.writing();
     await this.claimAndApply(writes, guards, () => applyPlannedWrites(this, writes));
   }
 
@@ -274,6 +301,7 @@ export class ResourceStore {
 
   /** Inserts a guard unless one exists already (start-up maintenance); whether it was inserted. */
   async enterGuard(claim: GuardClaim): Promise<boolean> {
+    this.writing();
     return insertedUnique(this.guards, { _id: claim.key, holder: claim.holder, version: claim.version, token: randomUUID(), claimedAt: new Date() });
   }
 
@@ -283,6 +311,7 @@ export class ResourceStore {
 
   /** Runs `work` as the only holder of `key` (write-guards.ts `exclusively`). */
   async exclusively<T>(key: string, work: () => Promise<T>): Promise<T> {
+    this.writing();
     return exclusively(this.guards, key, work);
   }
 
@@ -293,6 +322,7 @@ export class ResourceStore {
 
   /** The raw collections, for the transaction journal: current documents are in the persisted form. */
   collections(): { history: Collection<HistoryEntry>; journal: Collection<Document>; current: (type: string) => Collection<PersistedResource> } {
+    this.writing();
     return { history: this.history, journal: this.db.collection(JOURNAL_COLLECTION), current: (t) => this.current(t) };
   }
 }

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
+import { MongoClient, type CommandFailedEvent, type CommandStartedEvent, type CommandSucceededEvent, type Db } from 'mongodb';
 import { createHub } from '../../src/create-hub';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/log';
@@ -17,10 +17,23 @@ export interface MonitoredHub {
   close(): Promise<void>;
 }
 
-export async function startMonitoredHub(config: HubConfig, clock: () => Date, onCommand: (event: CommandStartedEvent) => void): Promise<MonitoredHub> {
+/**
+ * `onReply` hears each command's answer (or failure) as it arrives: with the start events it tells
+ * which commands were sent before others answered (how many sequential rounds a request takes).
+ */
+export async function startMonitoredHub(
+  config: HubConfig,
+  clock: () => Date,
+  onCommand: (event: CommandStartedEvent) => void,
+  onReply?: (event: CommandSucceededEvent | CommandFailedEvent) => void
+): Promise<MonitoredHub> {
   const client = new MongoClient(testMongoUri(), { monitorCommands: true });
   await client.connect();
   client.on('commandStarted', onCommand);
+  if (onReply) {
+    client.on('commandSucceeded', onReply);
+    client.on('commandFailed', onReply);
+  }
   const database = { client, db: client.db(config.databaseName), close: () => client.close() };
   const app = createApp(await createHub(config, database, { log: createLogger('silent'), clock }));
   return { app, db: (name) => client.db(name), close: () => client.close() };
