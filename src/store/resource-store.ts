@@ -59,6 +59,8 @@ export interface StoreFaults {
   beforeWrite?(type: string, doc: StoredResource): void | Promise<void>;
   /** Lets a test make the database fail when one resource's access fields are set after its write. */
   beforeAccessFieldsSetById?(type: string, id: string): void;
+  /** Lets a test make the database fail when the facts of an access decision are read (by resource type). */
+  beforeFactsRead?(type: string): void;
   /** Lets a test make the database fail when the audit trail is written. */
   beforeAuditWrite?(): void;
 }
@@ -130,6 +132,7 @@ export class ResourceStore {
    * For the policy layer only: it is how a scope is computed, so it cannot itself be scoped.
    */
   async readFacts(type: string, where: Condition, limit = 10_000): Promise<StoredResource[]> {
+    this.faults.beforeFactsRead?.(type);
     const found = await this.current(type)
       .find(allOf(toMongoFilter(where), { del: false }) as Filter<PersistedResource>)
       .limit(limit)
