@@ -1,8 +1,11 @@
 /**
- * `npm run bench:audit -- [--requests 200] [--rounds 3] [--patients 20] [--docs 200]`: the audit
- * trail under a burst (SPEC §7): events/s and the audit-on/off ratio, on an embedded PostgreSQL + FerretDB in
- * a fresh temp dir (or MONGODB_URI). Progress on stderr, the summary on stdout. A benchmark, not a
- * test; the main bench may call `measureAuditBurst` (scripts/bench/audit-burst.ts) itself.
+ * `npm run bench:audit -- [--requests 200] [--rounds 3] [--patients 20] [--docs 200] [--pairs 100]`:
+ * the audit trail under a burst (SPEC §7): events/s and the audit-on/off ratio; then what it adds to
+ * one request (pairs of the same search with audit on and off, scripts/bench/audit-latency.ts), on
+ * chains the hub knows and on chains new to it (one per patient: `--patients` bounds the pairs), on an
+ * embedded PostgreSQL + FerretDB in a fresh temp dir (or MONGODB_URI). Progress on stderr, the
+ * summary on stdout. A benchmark, not a test; the main bench may call `measureAuditBurst`
+ * (scripts/bench/audit-burst.ts) itself.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -20,11 +23,13 @@ import { AuditStore } from '../src/store/audit-store';
 import { connectDatabase } from '../src/store/database';
 import { startEmbeddedDatabase } from '../src/store/embedded-database';
 import { auditBurstSummary, measureAuditBurst } from './bench/audit-burst';
+import { auditLatencySummary, measureAuditLatency } from './bench/audit-latency';
 import { BENCH_GP_CLAIMS } from './bench/care-network';
 import { HubClient } from './bench/http-client';
+import { hubSearchPath } from './bench/preflight';
 import { seedStore } from './bench/seed';
 
-const DEFAULTS = { requests: 200, rounds: 3, patients: 20, docs: 200, seed: 42 };
+const DEFAULTS = { requests: 200, rounds: 3, patients: 20, docs: 200, pairs: 100, seed: 42 };
 type Options = typeof DEFAULTS;
 
 function parse(argv: string[]): Options {
@@ -34,7 +39,7 @@ function parse(argv: string[]): Options {
     const key = flag.replace(/^--/, '') as keyof Options;
     const value = Number(inline ?? argv[++i]);
     if (!(key in DEFAULTS) || !Number.isInteger(value) || value < 1) {
-      throw new Error(`bad option ${argv[i]}; usage: npm run bench:audit -- [--requests N] [--rounds N] [--patients N] [--docs N] [--seed N]`);
+      throw new Error(`bad option ${argv[i]}; usage: npm run bench:audit -- [--requests N] [--rounds N] [--patients N] [--docs N] [--pairs N] [--seed N]`);
     }
     options[key] = value;
   }
@@ -78,7 +83,7 @@ async function main(): Promise<void> {
   // The same hub without its trail, as the baseline: built here only, no setting of the hub does this.
   const unaudited = await createHub({ ...config, port: ports[1], baseUrl: `http://127.0.0.1:${ports[1]}/fhir` }, database, {
     log,
-    audit: { write: async () => undefined },
+    audit: { write: async () => undefined, expect: () => undefined, settled: async () => undefined },
   });
   servers[0].on('request', createApp(audited));
   servers[1].on('request', createApp(unaudited));
@@ -104,10 +109,22 @@ async function main(): Promise<void> {
     options.requests,
     options.rounds
   );
+  // One request at a time: the burst's patient and two more are known to the hub; the others are new to it.
+  const [, ...others] = seeded.linkedPatientIds;
+  const known = others.slice(0, 2).map(hubSearchPath);
+  const fresh = others.slice(2).map(hubSearchPath);
+  note(`${options.pairs} pairs of searches on chains the hub knows, then ${Math.min(options.pairs, fresh.length)} on chains new to it`);
+  const latencyKnown = await measureAuditLatency(clients[0], clients[1], known, known, options.pairs);
+  const latencyFresh = fresh.length ? await measureAuditLatency(clients[0], clients[1], [], fresh, Math.min(options.pairs, fresh.length)) : undefined;
   note('verifying the trail');
   const report = await verifyAuditTrail(new AuditStore(database.db));
   if (report.broken) throw new Error(`the trail does not verify after the burst: ${JSON.stringify(report.broken)}`);
-  process.stdout.write(`${auditBurstSummary(figures)}\n  trail verified: ${report.chains} chains, ${report.events} events\n`);
+  const latency = [
+    'what the trail adds to one request (a GP search naming a patient, audit on and off back to back):',
+    auditLatencySummary('chain known to the hub', latencyKnown),
+    ...(latencyFresh ? [auditLatencySummary('chain new to the hub', latencyFresh)] : []),
+  ];
+  process.stdout.write(`${auditBurstSummary(figures)}\n${latency.join('\n')}\n  trail verified: ${report.chains} chains, ${report.events} events\n`);
 }
 
 function listen(server: http.Server): Promise<number> {

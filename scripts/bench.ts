@@ -225,7 +225,7 @@ async function startHubs(
   cleanups.push(() => closeServer(unauditedServer));
   const unaudited = await createHub({ ...config, port: unauditedPort, baseUrl: `http://127.0.0.1:${unauditedPort}/fhir` }, database, {
     log,
-    audit: { write: async () => undefined },
+    audit: { write: async () => undefined, expect: () => undefined, settled: async () => undefined },
   });
   unauditedServer.on('request', createApp(unaudited));
   const unauditedClient = new HubClient(unauditedPort, token, options.concurrency);

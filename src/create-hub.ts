@@ -86,21 +86,24 @@ export async function createHub(config: HubConfig, database: Database, options: 
   const router = createHubRouter((err) => log.error('internal error', describeError(err)), config.baseUrl, [addWorkflowOperations, addDocumentOperations]);
   federation?.addOperations(router);
   const userTokens = options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config));
+  const audit = options.audit ?? new AuditTrail(new AuditStore(database.db, options.faults), config.baseUrl, log);
   // The scope's document read and the facts that do not need its patient are sent together (loadFacts).
   const policyOn =
     (reads: ResourceStore): Hub['policyFor'] =>
-    async (principal, now, scope) =>
-      accessPolicyFor(
-        principal,
-        await loadFacts(reads, principal, now, federation?.access.nationalAccessOf(principal), factsScopeOf(reads, principal, scope)),
-        now
-      );
+    async (principal, now, scope) => {
+      const factsScope = factsScopeOf(reads, principal, scope).then((known) => {
+        // The request's patient is known: its audit chain's head is read alongside the facts, not after the answer.
+        if (known && /^Patient\/[^/]+$/.test(known.patient)) audit.expect(known.patient);
+        return known;
+      });
+      return accessPolicyFor(principal, await loadFacts(reads, principal, now, federation?.access.nationalAccessOf(principal), factsScope), now);
+    };
   const policyFor = options.policyFor ?? policyOn(store);
   return {
     config,
     log,
     openRepository,
-    audit: options.audit ?? new AuditTrail(new AuditStore(database.db, options.faults), config.baseUrl),
+    audit,
     router,
     // Role `hub` comes only with a peer hub's own signature (src/federation), never from the user issuer.
     verifyToken: refuseHubRole(userTokens, federation?.mode === 'metahub'),

@@ -53,6 +53,8 @@ async function main(): Promise<void> {
     stopping = true;
     server.close();
     hub.federation?.stop();
+    // The chain head hints moved after the last answers (a hint left behind is only walked past).
+    await hub.audit.settled().catch(() => undefined);
     await database.close().catch(() => undefined);
     await embedded?.stop();
     process.exit(0);

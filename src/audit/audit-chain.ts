@@ -47,15 +47,27 @@ export function sealEvent(event: AuditEvent, chain: string, seq: number, previou
 
 /** The chain link an event carries, and whether its hash matches its content. */
 export function readSeal(event: AuditEvent): { link?: ChainLink; intact: boolean } {
+  const link = linkOf(event);
+  if (!link) return { intact: false };
+  const { chain, seq, previous, hash } = link;
+  const ext = event.extension?.find((e) => e.url === AUDIT_CHAIN_EXT);
+  const unsealed: AuditEvent = { ...event, extension: event.extension?.map((e) => (e === ext ? chainExtension(chain, seq, previous) : e)) };
+  return { link, intact: hashOf(unsealed) === hash };
+}
+
+/**
+ * The chain link an event carries, as written: for chaining the next event onto it (the writer
+ * that sealed it, or one walking to the chain's end). Checking it against the content is
+ * readSeal's work (the verifier's); hashing every event twice on the append path is not.
+ */
+export function linkOf(event: AuditEvent): ChainLink | undefined {
   const ext = event.extension?.find((e) => e.url === AUDIT_CHAIN_EXT);
   const part = (url: string) => ext?.extension?.find((e) => e.url === url);
   const chain = part('chain')?.valueString;
   const seq = part('sequence')?.valueInteger;
   const previous = part('previous')?.valueString;
   const hash = part('hash')?.valueString;
-  if (!chain || seq === undefined || !previous || !hash) return { intact: false };
-  const unsealed: AuditEvent = { ...event, extension: event.extension?.map((e) => (e === ext ? chainExtension(chain, seq, previous) : e)) };
-  return { link: { chain, seq, previous, hash }, intact: hashOf(unsealed) === hash };
+  return chain && seq !== undefined && previous && hash ? { chain, seq, previous, hash } : undefined;
 }
 
 function hashOf(event: AuditEvent): string {

@@ -1,6 +1,7 @@
 import type { AuditStore } from '../store/audit-store';
 import type { StoredResource } from '../store/stored-resource';
 import { auditEventId } from './audit-chain';
+import { chainEndFrom } from './chain-end';
 
 /** Per chain, the sequence number of the next event a walk reads there (a paging cursor's content). */
 export type TrailPositions = Record<string, number>;
@@ -44,10 +45,11 @@ export async function readTrailPage(store: AuditStore, query: TrailPageQuery): P
     query.chains.map(async (chain) => {
       const hint = (await store.head(chain))?.seq ?? 0;
       const walk = walkTo(chain, hint);
-      // The head hint is behind only while a batch is being appended or after a writer died: the first
-      // reads of the walk go out together with the look past the hint, and are redone in that rare case.
+      // The head hint is moved after the append answers, so it may be a batch or two behind (or more
+      // after a writer died): the first reads of the walk go out together with the look past the hint,
+      // and are redone from the real end when there is something past it.
       const [beyond] = await Promise.all([store.event(auditEventId(chain, hint + 1)), walk.front(query.count + 1)]);
-      return beyond ? walkTo(chain, await chainEnd(store, chain, hint + 1)) : walk;
+      return beyond ? walkTo(chain, (await chainEndFrom(store, { _id: chain, seq: hint + 1, hash: '' })).seq) : walk;
     })
   );
   const docs: StoredResource[] = [];
@@ -86,13 +88,6 @@ function nextInOrder(walks: ChainWalk[], fronts: (StoredResource | undefined)[],
     if ((newestFirst ? diff > 0 : diff < 0) || (diff === 0 && walks[i].chain < walks[best].chain)) best = i;
   }
   return best;
-}
-
-/** The chain's last sequence number, from a place known to hold an event, forward past anything appended since (as the writer finds it). */
-async function chainEnd(store: AuditStore, chain: string, known: number): Promise<number> {
-  let seq = known;
-  while (await store.event(auditEventId(chain, seq + 1))) seq++;
-  return seq;
 }
 
 /** One chain read in sequence order from a position towards `stop` (inclusive), a few events ahead at a time. */

@@ -62,6 +62,7 @@ export class AuditStore {
 
   /** Moves the head hint forward; a writer that is behind (another process went further) leaves it. */
   async setHead(head: ChainHead): Promise<void> {
+    this.faults.beforeHeadWrite?.();
     try {
       await this.heads.replaceOne({ _id: head._id, seq: { $lt: head.seq } }, head, { upsert: true });
     } catch (err) {
@@ -70,9 +71,21 @@ export class AuditStore {
     }
   }
 
-  /** Every chain head, for the verifier. */
+  /** Every chain head hint, for the verifier. */
   allHeads(): AsyncIterable<ChainHead> {
     return this.heads.find({}).sort({ _id: 1 });
+  }
+
+  /**
+   * The chain of every first event, for the verifier: every chain, whether or not its head hint is
+   * stored yet (it is written after the append answers). A scan, as the verifier reads everything.
+   */
+  async *startedChains(): AsyncIterable<string> {
+    const firsts = this.events.find({ 'a:seq': 1 }).project<Record<string, unknown>>({ 'a:chain': 1 });
+    for await (const first of firsts) {
+      const chain = first['a:chain'];
+      if (typeof chain === 'string') yield chain;
+    }
   }
 
   async countEvents(): Promise<number> {

@@ -63,6 +63,8 @@ export interface StoreFaults {
   beforeFactsRead?(type: string): void;
   /** Lets a test make the database fail when the audit trail is written. */
   beforeAuditWrite?(): void;
+  /** Lets a test make the database fail when an audit chain's head hint is moved. */
+  beforeHeadWrite?(): void;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import { MongoClient, type CommandFailedEvent, type CommandStartedEvent, type CommandSucceededEvent, type Db } from 'mongodb';
 import { createHub } from '../../src/create-hub';
 import { createApp } from '../../src/http/app';
+import type { Hub } from '../../src/hub-parts';
 import { createLogger } from '../../src/log';
 import type { HubConfig } from '../../src/config';
 import { testMongoUri } from './database';
@@ -12,6 +13,7 @@ import { testMongoUri } from './database';
  */
 export interface MonitoredHub {
   app: Express;
+  hub: Hub;
   /** A database through the monitored client (its commands are reported too). */
   db(name: string): Db;
   close(): Promise<void>;
@@ -35,6 +37,14 @@ export async function startMonitoredHub(
     client.on('commandFailed', onReply);
   }
   const database = { client, db: client.db(config.databaseName), close: () => client.close() };
-  const app = createApp(await createHub(config, database, { log: createLogger('silent'), clock }));
-  return { app, db: (name) => client.db(name), close: () => client.close() };
+  const hub = await createHub(config, database, { log: createLogger('silent'), clock });
+  return {
+    app: createApp(hub),
+    hub,
+    db: (name) => client.db(name),
+    close: async () => {
+      await hub.audit.settled();
+      await client.close();
+    },
+  };
 }

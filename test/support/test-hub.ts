@@ -98,6 +98,8 @@ export async function startTestHub(
       delete: (url) => withAdmin(agent.delete(url)),
     }),
     close: async ({ keepDatabase = false } = {}) => {
+      // Head hints still being moved would write into the dropped database (and create it again).
+      await hub.audit.settled();
       if (!keepDatabase) await database.db.dropDatabase().catch(() => undefined);
       await database.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
