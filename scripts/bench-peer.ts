@@ -51,6 +51,7 @@ function numberOption(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
+  const runStarted = performance.now();
   const docs = numberOption('docs', 10_000);
   const requests = numberOption('requests', 100);
   const concurrency = numberOption('concurrency', 4);
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
   // (MONGODB_URI) can be reused; otherwise both are started here on one embedded PostgreSQL.
   const runningPeerPort = process.argv.includes('--peer-port') ? numberOption('peer-port', 1) : undefined;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-peer-'));
+  // Run as root, PostgreSQL drops to its own user, which must be able to traverse this folder.
+  fs.chmodSync(work, 0o711);
   cleanups.push(async () => fs.rmSync(work, { recursive: true, force: true }));
   let mongoUri = process.env.MONGODB_URI;
   let peerPort = runningPeerPort ?? 0;
@@ -131,6 +134,7 @@ async function main(): Promise<void> {
   });
 
   await peerReady;
+  const peerUpSeconds = (performance.now() - runStarted) / 1000;
   note('peer is up; loading the same Patients and DocumentReferences (transaction bundles of PUTs)');
   const loadStarted = performance.now();
   const db = seedingClient.db(databaseName);
@@ -145,20 +149,21 @@ async function main(): Promise<void> {
     }
     if (batch.length) await loadIntoPeer(peerClient, batch);
   }
-  note(`peer loaded in ${((performance.now() - loadStarted) / 1000).toFixed(0)} s`);
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+  note(`peer loaded in ${loadSeconds.toFixed(0)} s`);
 
   const warmup = Math.max(2 * concurrency, Math.ceil(requests / 10));
   const random = new SeededRandom(43);
   const patients = Array.from({ length: warmup + requests }, () => random.pick(seeded.linkedPatientIds));
   const ids = Array.from({ length: warmup + requests }, () => random.pick(seeded.linkedDocumentIds));
-  await sameAnswers(hubClient, peerClient, patients.slice(0, 5));
+  note(await sameAnswers(hubClient, peerClient, patients.slice(0, 5)));
   const run = (label: string, op: (i: number) => Promise<unknown>): Promise<Measurement> =>
     measure({ label, requests, warmup, concurrency, op: async (i) => void (await op(i)) });
   const rows: [string, Measurement, Measurement][] = [
     [
       'search DocumentReference?patient&status, _count=50',
       await run('hub (GP, policy + audit)', (i) => hubClient.expect(200, 'GET', hubSearchPath(patients[i]))),
-      await run('HAPI (no policy)', (i) => peerClient.expect(200, 'GET', hubSearchPath(patients[i]))),
+      await run('HAPI (no policy)', (i) => peerClient.expect(200, 'GET', peerSearchPath(patients[i]))),
     ],
     [
       'read DocumentReference by id',
@@ -176,6 +181,8 @@ async function main(): Promise<void> {
         `${title.padEnd(52)} ${f(h.p50).padStart(7)}  ${f(p.p50).padStart(8)}  ${(h.p50 / p.p50).toFixed(2).padStart(11)}x  ${f(h.throughput).padStart(9)}  ${f(p.throughput).padStart(10)}  ${(h.throughput / p.throughput).toFixed(2).padStart(13)}x`
     ),
     'hub/HAPI p50 below 1 and req/s above 1: the hub (policy and audit included) is faster.',
+    `hub seeded in ${seeded.seconds.toFixed(0)} s (bulk, stored form); HAPI up ${peerUpSeconds.toFixed(0)} s after the start (build included if it ran), loaded in ${loadSeconds.toFixed(0)} s (transaction bundles of ${LOAD_BATCH} PUTs over HTTP)`,
+    `the GP is linked with ${seeded.linkedPatientIds.length} patients; HAPI is asked the same search with _sort=_id, the order the hub applies by default`,
     '',
   ];
   process.stdout.write(lines.join('\n'));
@@ -184,11 +191,13 @@ async function main(): Promise<void> {
 /** Builds the peer's jar once (Maven, dependencies into .cache/maven). */
 function buildPeer(): void {
   if (fs.existsSync(PEER_JAR)) return;
-  note('building the peer (Maven; the first time downloads HAPI FHIR and Spring Boot, a few hundred MB)');
+  note('building the peer (Maven; the first time downloads HAPI FHIR and Spring Boot, about 330 MB)');
+  const started = performance.now();
   const built = spawnSync('mvn', ['-B', '-q', '-f', path.join(PEER_DIR, 'pom.xml'), `-Dmaven.repo.local=${MAVEN_REPO}`, 'package', '-DskipTests'], {
     stdio: 'inherit',
   });
   if (built.status !== 0 || !fs.existsSync(PEER_JAR)) throw new Error('building the peer failed (see Maven output above)');
+  note(`peer built in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
 async function loadIntoPeer(client: HubClient, resources: Resource[]): Promise<void> {
@@ -200,17 +209,26 @@ async function loadIntoPeer(client: HubClient, resources: Resource[]): Promise<v
   await client.expect(200, 'POST', '/fhir', bundle);
 }
 
-/** The comparison is fair only if both answer the same rows. */
-async function sameAnswers(hub: HubClient, peer: HubClient, patients: string[]): Promise<void> {
+/**
+ * The hub's search path, with the order it applies by default (`_id`) said explicitly: HAPI's
+ * default order is its own row number, so a patient with more than a page of documents would get
+ * another first page. Same patient, status, page size and order.
+ */
+function peerSearchPath(patient: string): string {
+  return `${hubSearchPath(patient)}&_sort=_id`;
+}
+
+/** The comparison is fair only if both answer the same page: same rows, same order, same count. */
+async function sameAnswers(hub: HubClient, peer: HubClient, patients: string[]): Promise<string> {
+  const counts: number[] = [];
   for (const patient of patients) {
-    const ids = async (c: HubClient) =>
-      ((JSON.parse(await c.expect(200, 'GET', hubSearchPath(patient))) as { entry?: { resource: { id: string } }[] }).entry ?? [])
-        .map((e) => e.resource.id)
-        .sort()
-        .join(',');
-    const [a, b] = await Promise.all([ids(hub), ids(peer)]);
-    if (a !== b) note(`WARNING hub and HAPI answer different rows for Patient/${patient}`);
+    const page = async (c: HubClient, p: string) => (JSON.parse(await c.expect(200, 'GET', p)) as { entry?: { resource: { id: string } }[] }).entry ?? [];
+    const [a, b] = await Promise.all([page(hub, hubSearchPath(patient)), page(peer, peerSearchPath(patient))]);
+    const ids = (entries: { resource: { id: string } }[]) => entries.map((e) => e.resource.id).join(',');
+    if (ids(a) !== ids(b)) return `WARNING hub and HAPI answer different pages for Patient/${patient}: hub ${a.length} rows, HAPI ${b.length}`;
+    counts.push(a.length);
   }
+  return `check: hub and HAPI answer the same rows in the same order for ${patients.length} patients (${counts.join(', ')} rows)`;
 }
 
 async function waitForMetadata(port: number, child: ChildProcess): Promise<void> {

@@ -25,8 +25,13 @@ import { measureScale } from './bench/measurements';
 import { parseOptions, USAGE, UsageError, type BenchOptions } from './bench/options';
 import { compareAnswers, describeEngine, explainStoreQueries } from './bench/preflight';
 import { figuresOf, goalLines, summary, type Comparison } from './bench/report';
-import { createGinIndexes } from './bench/postgres-gin';
+import { createGinIndexes, dropGinIndexes } from './bench/postgres-gin';
+import { postgresSizes } from './bench/postgres-sizes';
+import { averageBsonBytes } from './bench/bson-sizes';
 import { Seeder } from './bench/seed';
+
+/** Collections whose sizes the summary prints, for docs/scale.md. */
+const SIZED_COLLECTIONS = ['DocumentReference', 'History', 'Patient', 'Consent', 'CareTeam', 'AuditEvent'];
 
 /** The hub is measured as a GP under the real access policy: facts loaded and the query narrowed per request. */
 const BENCH_PRINCIPAL = BENCH_GP_CLAIMS;
@@ -123,9 +128,22 @@ async function main(): Promise<void> {
   const byScale = new Map<number, Comparison[]>();
   const json: Record<string, unknown> = {};
   let started: Started | undefined;
+  const postgresUrl = process.env.BENCH_POSTGRES_URL || embedded?.postgresUrl;
+  let seededDocs = 0;
   for (const scale of options.scales) {
     note(`scale ${scale}: seeding up to ${seeder.patientsFor(scale)} Patients and ${scale} DocumentReferences`);
+    // A step that more than doubles the data loads faster without its GIN indexes, rebuilt once after.
+    let ginSeconds = 0;
+    const rebuildGin = !!postgresUrl && !options.keepGinWhileSeeding && seededDocs > 0 && scale > 2 * seededDocs;
+    if (rebuildGin) note(`dropped ${await dropGinIndexes(postgresUrl as string, databaseName)} GIN indexes for the bulk load; rebuilt after it`);
     const seeded = await seeder.growTo(scale);
+    seededDocs = scale;
+    if (rebuildGin) {
+      const t0 = performance.now();
+      await createGinIndexes(postgresUrl as string, databaseName);
+      ginSeconds = (performance.now() - t0) / 1000;
+      note(`GIN indexes rebuilt by the hub's provisioning in ${ginSeconds.toFixed(1)} s`);
+    }
     let indexSeconds = 0;
     if (!started) {
       const t0 = performance.now();
@@ -133,15 +151,16 @@ async function main(): Promise<void> {
       indexSeconds = (performance.now() - t0) / 1000;
     }
     const { client, unauditedClient, config } = started;
+    const docsPerLinked = seeded.linkedDocumentIds.length / Math.max(1, seeded.linkedPatientIds.length);
     const notes: string[] = [
+      `shape: ${options.docsPerPatient} documents per patient on average at every scale (each step's documents go to its new patients); the GP's ${seeded.linkedPatientIds.length} linked patients, seeded with the first scale, hold ${docsPerLinked.toFixed(1)} on average; searches and reads are asked for them`,
       `access policy: the real one, as a GP linked with ${seeded.linkedPatientIds.length} consented patients (facts loaded and the query narrowed on every request); the raw query has no policy`,
       "'same hub, audit off': the hub without its audit trail; its ratio is what writing the AuditEvents (hash-chained, before the response) costs",
     ];
     const disagreements = await compareAnswers(client, database.db, seeded);
     for (const problem of disagreements) note(`WARNING ${problem}`);
-    if (!disagreements.length) note('check: the hub search and the raw query return the same rows and totals');
+    if (!disagreements.length) note("check: the hub search and the raw query return the same rows; the linked patients' documents are readable by id");
     notes.push(...disagreements.map((p) => `WARNING ${p}`));
-    const postgresUrl = process.env.BENCH_POSTGRES_URL || embedded?.postgresUrl;
     if (postgresUrl) {
       // After the preflight's requests, so the audit trail's collections exist too.
       const created = await createGinIndexes(postgresUrl, databaseName);
@@ -152,12 +171,32 @@ async function main(): Promise<void> {
     for (const line of plans) note(line);
     notes.push(...plans);
     const comparisons = await measureScale({ ...options, client, unaudited: unauditedClient, db: database.db, seeded, baseUrl: config.baseUrl, note });
-    const sizes = await collectionSizes(database.db, ['DocumentReference', 'History', 'Patient', 'Consent', 'CareTeam', 'AuditEvent']);
+    const sizes = await collectionSizes(database.db, SIZED_COLLECTIONS);
     notes.push(
-      ...sizes.map((z) => `size ${z.collection}: ${z.count} docs, data ${mib(z.size)}, storage ${mib(z.storageSize)}, indexes ${mib(z.totalIndexSize)}`)
+      ...sizes.map(
+        (z) =>
+          `collStats ${z.collection}: ${z.count} docs, data ${mib(z.size)}, storage ${mib(z.storageSize)}, indexes ${mib(z.totalIndexSize)}; ` +
+          `per document ${perDoc(z.size, z.count)} data, ${perDoc(z.storageSize, z.count)} storage, ${perDoc(z.totalIndexSize, z.count)} indexes`
+      )
+    );
+    // FerretDB's collStats leaves out TOAST (documents over ~2 kB are stored compressed out of line): PostgreSQL's own sizes.
+    const tables = postgresUrl ? await postgresSizes(postgresUrl, databaseName, SIZED_COLLECTIONS) : [];
+    for (const t of tables) {
+      const perRequest = t.collection === 'AuditEvent' && client.answered ? client.answered : 0;
+      const per = perRequest || t.rows;
+      notes.push(
+        `PostgreSQL ${t.collection}: ${t.rows} rows, table (heap + TOAST) ${mib(t.tableBytes)}, indexes ${mib(t.indexBytes)} (GIN ${mib(t.ginBytes)}); ` +
+          `per ${perRequest ? `audited request (${perRequest})` : 'row'}: ${perDoc(t.tableBytes, per)} table, ${perDoc(t.indexBytes, per)} indexes, ${perDoc(t.ginBytes, per)} GIN`
+      );
+    }
+    const bson = await averageBsonBytes(database.db, seeded.documentIds);
+    notes.push(
+      `BSON bytes per document (MongoDB's size before compression, averaged over a sample): ${Object.entries(bson)
+        .map(([c, b]) => `${c} ${b}`)
+        .join(', ')}`
     );
     byScale.set(scale, comparisons);
-    json[String(scale)] = { ...figuresOf(comparisons), sizes };
+    json[String(scale)] = { ...figuresOf(comparisons), sizes, postgresSizes: tables, bsonBytes: bson, auditedRequests: client.answered };
     // Written after every scale, so a run stopped during a larger scale keeps the figures it has.
     if (options.json) fs.writeFileSync(options.json, JSON.stringify({ engine, date: date.toISOString(), ...json, goals: goalLines(byScale) }, null, 2) + '\n');
     process.stdout.write(
@@ -171,6 +210,8 @@ async function main(): Promise<void> {
           concurrency: options.concurrency,
           date,
           seedSeconds: seeded.seconds,
+          seedRate: seeded.rate,
+          ginSeconds,
           indexSeconds,
           totalSeconds: (Date.now() - date.getTime()) / 1000,
           notes,
@@ -251,6 +292,10 @@ async function collectionSizes(db: Database['db'], names: string[]): Promise<Col
     out.push({ collection, count: n('count'), size: n('size'), storageSize: n('storageSize'), totalIndexSize: n('totalIndexSize') });
   }
   return out;
+}
+
+function perDoc(bytes: number, count: number): string {
+  return count ? `${Math.round(bytes / count)} B` : '-';
 }
 
 function mib(bytes: number): string {

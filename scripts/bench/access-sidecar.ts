@@ -1,7 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Db } from 'mongodb';
 import { toStoredResource } from '../../src/fhir/stored-form';
-import { computeAccessFields, NO_RESTRICTION, type AccessLookups } from '../../src/policy/access-fields';
+import { computeAccessFields, NO_RESTRICTION, type AccessLookups, type ConsentWindow } from '../../src/policy/access-fields';
 import { storeLookups } from '../../src/policy/access-lookups';
 import { ResourceStore } from '../../src/store/resource-store';
 import type { StoredResource } from '../../src/store/stored-resource';
@@ -9,13 +9,20 @@ import type { StoredResource } from '../../src/store/stored-resource';
 export type StoredFormBuilder = (resource: Resource & { id: string }) => Promise<StoredResource>;
 
 /**
+ * Consent windows of the hub-sharing consents a bulk loader is writing itself, by patient
+ * (`Patient/<id>`), computed by the policy's own consentWindowOf: the consent's own stored form and
+ * its patient's links and documents carry the window without a look-up that could not find it yet.
+ */
+export type KnownWindows = Map<string, ConsentWindow>;
+
+/**
  * Builds the stored form the hub writes for version 1 of a resource: search sidecar, and the access
  * sidecar computed by the policy layer with its lookups on this database (as HubRepository does).
- * A patient's consent window is looked up once it is found (the Consents are seeded with this
- * builder first, the links and documents after them); the seed writes no document restriction,
- * so no document has an author-only window and none is looked up per document.
+ * A patient's consent window is taken from `known` (the consents the loader writes), else looked up
+ * once it is found. The seed writes no document restriction, so every document carries the open
+ * author-only window (NO_RESTRICTION, as the hub computes it without restrictions), not looked up per document.
  */
-export function storedFormBuilder(db: Db, baseUrl: string): StoredFormBuilder {
+export function storedFormBuilder(db: Db, baseUrl: string, known: KnownWindows = new Map()): StoredFormBuilder {
   const fromStore = storeLookups(new ResourceStore(db), baseUrl, new Date());
   const windows = new Map<string, ReturnType<AccessLookups['consentWindow']>>();
   // A batch builds 1,000 stored forms at once: a few look-ups in flight keep FerretDB's connection pool from running dry.
@@ -23,6 +30,8 @@ export function storedFormBuilder(db: Db, baseUrl: string): StoredFormBuilder {
   const lookups: AccessLookups = {
     ...fromStore,
     consentWindow: (patient) => {
+      const written = known.get(patient);
+      if (written) return Promise.resolve(written);
       let window = windows.get(patient);
       if (!window) {
         window = inFlight(() => fromStore.consentWindow(patient));

@@ -1,5 +1,7 @@
 import http from 'node:http';
 
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
 export interface HttpAnswer {
   status: number;
   body: string;
@@ -11,6 +13,8 @@ export interface HttpAnswer {
  */
 export class HubClient {
   private readonly agent: http.Agent;
+  /** Requests answered so far: the audited ones, for the audit trail's bytes per request. */
+  answered = 0;
 
   constructor(
     private readonly port: number,
@@ -20,18 +24,21 @@ export class HubClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
   }
 
-  request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpAnswer> {
+  request(method: Method, path: string, body?: unknown): Promise<HttpAnswer> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${this.token}`, accept: 'application/fhir+json' };
     if (payload) {
-      headers['content-type'] = 'application/fhir+json';
+      headers['content-type'] = method === 'PATCH' ? 'application/json-patch+json' : 'application/fhir+json';
       headers['content-length'] = payload.length;
     }
     return new Promise((resolve, reject) => {
       const req = http.request({ host: '127.0.0.1', port: this.port, method, path, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => {
+          this.answered++;
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        });
         res.on('error', reject);
       });
       req.on('error', reject);
@@ -40,7 +47,7 @@ export class HubClient {
   }
 
   /** The request, failing unless the status is `expected`. */
-  async expect(expected: number, method: 'GET' | 'POST', path: string, body?: unknown): Promise<string> {
+  async expect(expected: number, method: Method, path: string, body?: unknown): Promise<string> {
     const answer = await this.request(method, path, body);
     if (answer.status !== expected) {
       throw new Error(`${method} ${path.split('?')[0]} answered ${answer.status} (expected ${expected}): ${answer.body.slice(0, 300)}`);

@@ -17,7 +17,10 @@ export function hubSearchPath(patientId: string): string {
 
 /**
  * The comparison is only fair if both sides answer the same question: for a few patients, the
- * hub's page (ids and total) must equal the raw query's. Returns the disagreements.
+ * hub's page (ids and total) must equal the raw query's, and a few of their documents must be
+ * readable by id. The hub fails closed, so this also proves the seeded links and documents carry
+ * open consent and author-only windows, as the hub's own writes and backfills leave them.
+ * Returns the disagreements.
  */
 export async function compareAnswers(client: HubClient, db: Db, seeded: SeededData): Promise<string[]> {
   const random = new SeededRandom(7);
@@ -32,6 +35,11 @@ export async function compareAnswers(client: HubClient, db: Db, seeded: SeededDa
     if (hubIds !== rawIds) {
       problems.push(`hub and raw disagree for Patient/${patient}: hub ${bundle.entry?.length ?? 0} rows, raw ${raw.length}`);
     }
+  }
+  for (let k = 0; k < 5; k++) {
+    const id = random.pick(seeded.linkedDocumentIds);
+    const answer = await client.request('GET', `/fhir/DocumentReference/${id}`);
+    if (answer.status !== 200) problems.push(`the hub answers ${answer.status} to a read of DocumentReference/${id} of a linked patient`);
   }
   return problems;
 }

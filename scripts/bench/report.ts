@@ -19,6 +19,10 @@ export interface RunFacts {
   concurrency: number;
   date: Date;
   seedSeconds: number;
+  /** Documents (with their History entries) written per second in this scale's step. */
+  seedRate: number;
+  /** Rebuilding the GIN indexes dropped for this step's bulk load (0: not dropped). */
+  ginSeconds: number;
   indexSeconds: number;
   /** Wall time of the whole run so far (start-up, seeding, measurements). */
   totalSeconds: number;
@@ -51,8 +55,9 @@ export function summary(facts: RunFacts, comparisons: Comparison[]): string {
     `engine       ${facts.engine}`,
     `data         N = ${facts.docs} DocumentReferences, M = ${facts.patients} Patients (+ History entries), the GP linked with ${facts.links}`,
     `load         ${facts.requests} requests per measurement after warm-up, concurrency ${facts.concurrency}`,
-    `seeding      ${facts.seedSeconds.toFixed(1)} s for this scale's step` +
-      (facts.indexSeconds ? `, createHub incl. ensureIndexes ${facts.indexSeconds.toFixed(1)} s` : ''),
+    `seeding      ${facts.seedSeconds.toFixed(1)} s for this scale's step (${Math.round(facts.seedRate)} DocumentReferences/s)` +
+      (facts.ginSeconds ? `, GIN indexes dropped for it and rebuilt in ${facts.ginSeconds.toFixed(1)} s` : '') +
+      (facts.indexSeconds ? `, createHub incl. ensureIndexes and start-up backfills ${facts.indexSeconds.toFixed(1)} s` : ''),
     `run time     ${facts.totalSeconds.toFixed(0)} s in all; node ${process.version} on ${process.platform}/${process.arch}, ${os.cpus().length} CPUs`,
     rule,
     line(header),

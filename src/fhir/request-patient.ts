@@ -1,49 +1,60 @@
 import type { RequestScope } from '../policy/request-scope';
 import { PATIENT_LINKED_TYPES } from '../policy/request-scope';
+import { patchReferenceStrings, referenceStrings } from '../policy/scope-references';
+import { bundlePatientOf, publicationPatientOf } from './bundle-patient';
+import { lookUps, writtenPatientOf } from './written-patient';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 /** Parameters that reach resources beyond the searched patient's own: any of them loads the full facts. */
 const REACHING_BEYOND = /^(_include|_revinclude|_has|_contained)(:|$)/;
 
 /**
- * Writes scoped to the patient their body names, by the element that names it. Their write rules
- * read the caller's facts only for that patient (links, consent, exclusions, GP status) or not at
- * all (profession, self, institution), so the scoped facts decide as the full ones do.
+ * Operations on one document, decided with that document's patient's facts: the target is read
+ * as the caller first (invisible = 404), then mayOperate asks only about its patient, and their
+ * writes keep the document's references.
  */
-const SCOPED_WRITE_PATIENT: Record<string, 'subject' | 'patient'> = {
-  DocumentReference: 'subject',
-  Composition: 'subject',
-  List: 'subject',
-  CareTeam: 'subject',
-  Consent: 'patient',
-};
-const PATIENT_REFERENCE = /^Patient\/([A-Za-z0-9\-.]{1,64})$/;
+const INSTANCE_OPERATIONS = new Map<string, Set<string>>([
+  ['DocumentReference', new Set(['$release', '$request-deletion'])],
+  ['Composition', new Set(['$sumehr-quality'])],
+]);
+
+/** A request as routed: method, interaction, the matched path (`Type/id/$op`), parameters and body. */
+export interface RoutedRequest {
+  method: string;
+  interaction?: string;
+  path: string;
+  params: Record<string, string>;
+  query: [string, string][];
+  body?: unknown;
+  /** It carries If-None-Exist (a conditional create). */
+  conditional?: boolean;
+}
 
 /**
- * The one patient a request concerns, from its route and parameters alone: a read of a patient-linked
- * resource (its patient is looked up by id), or a search of a patient-linked type naming exactly
- * one local patient as a plain `patient=<id>`, `patient=Patient/<id>` or `subject=Patient/<id>`;
- * a vread or instance history (as a read); a create or update (by id) of a scoped write type whose
- * body names one local patient as a plain `Patient/<id>`. Anything else (chains, modifiers, several
- * values, includes, conditional writes, transactions, operations) says nothing: full facts.
+ * The one patient a request concerns, from its route, parameters and body alone: a read of a
+ * patient-linked resource (its patient is looked up by id), or a search of a patient-linked type
+ * naming exactly one local patient as a plain `patient=<id>`, `patient=Patient/<id>` or
+ * `subject=Patient/<id>`; a vread or instance history (as a read); a patch or delete of an
+ * instance (its stored patient); a create or update (by id) of a scoped write type whose body
+ * names one local patient as a plain `Patient/<id>`; an operation on one document, a SUMEHR
+ * publication for one patient, a batch or transaction of creates that all name one patient.
+ * Anything else (chains, modifiers, several values, includes, conditional writes, other
+ * operations, mixed bundles) says nothing: full facts.
  */
-export function requestPatientOf(
-  method: string,
-  interaction: string | undefined,
-  params: Record<string, string>,
-  query: [string, string][],
-  body?: unknown,
-  conditional = false
-): RequestScope | undefined {
+export function requestPatientOf(req: RoutedRequest): RequestScope | undefined {
+  const { method, interaction, params, query, body } = req;
+  if (interaction === 'batch') return method === 'POST' ? bundlePatientOf(body) : undefined;
+  if (interaction === 'operation') return operationScopeOf(method, req.path, body);
   const type = params.resourceType;
   if (!type || !PATIENT_LINKED_TYPES.has(type)) return undefined;
   // A conditional create searches for its match first: that search must see what the full facts see.
-  if (method === 'POST' && interaction === 'create') return conditional ? undefined : writeScopeOf(type, undefined, query, body);
+  if (method === 'POST' && interaction === 'create') return req.conditional ? undefined : writeScopeOf(type, undefined, query, body);
   if (method === 'PUT' && interaction === 'update') return params.id === undefined ? undefined : writeScopeOf(type, params.id, query, body);
+  // A patch or delete of an instance acts on its stored version, as a read does; conditional ones search first.
+  if (method === 'DELETE' && interaction === 'delete') return instance(type, params.id);
+  if (method === 'PATCH' && interaction === 'patch') return patchScopeOf(type, params.id, body);
   if (method !== 'GET') return undefined;
-  if (interaction === 'read' || interaction === 'vread' || interaction === 'history-instance') {
-    return ID.test(params.id ?? '') ? { resource: { type, id: params.id } } : undefined;
-  }
+  if (interaction === 'read' || interaction === 'vread' || interaction === 'history-instance') return instance(type, params.id);
   if (interaction !== 'search-type' || query.some(([name]) => REACHING_BEYOND.test(name))) return undefined;
   const naming = query.filter(([name]) => /^(patient|subject)([:.]|$)/.test(name));
   if (naming.length !== 1) return undefined;
@@ -57,18 +68,38 @@ export function requestPatientOf(
   return id ? { patient: `Patient/${id}` } : undefined;
 }
 
+function instance(type: string, id: string | undefined): RequestScope | undefined {
+  return id !== undefined && ID.test(id) ? { resource: { type, id } } : undefined;
+}
+
+/**
+ * A patch: the stored version's patient, provided every reference the patched version will carry
+ * (the stored ones and those the patch sets) is of that patient. A patch that sets any Patient
+ * reference (a move to another patient, say) cannot be settled beforehand: full facts.
+ */
+function patchScopeOf(type: string, id: string | undefined, patch: unknown): RequestScope | undefined {
+  const target = instance(type, id);
+  const references = lookUps(patchReferenceStrings(patch), undefined);
+  return target && references ? { ...target, references, keepsStoredReferences: true } : undefined;
+}
+
+function operationScopeOf(method: string, path: string, body: unknown): RequestScope | undefined {
+  if (method !== 'POST') return undefined;
+  const [type, id, operation, ...rest] = path.split('/');
+  if (rest.length) return undefined;
+  if (type === 'Composition' && id === '$publish-sumehr' && operation === undefined) return publicationPatientOf(body);
+  return operation !== undefined && INSTANCE_OPERATIONS.get(type)?.has(operation) ? instance(type, id) : undefined;
+}
+
 /**
  * The patient of a create or an update by id, from its body: the type's subject or patient, a plain local
  * `Patient/<id>`. An update also names its id, so that the stored version's patient is compared.
  */
 function writeScopeOf(type: string, id: string | undefined, query: [string, string][], body: unknown): RequestScope | undefined {
-  const element = SCOPED_WRITE_PATIENT[type];
-  if (!element || query.length > 0) return undefined;
+  if (query.length > 0) return undefined;
   if (id !== undefined && (!ID.test(id) || (body as { id?: unknown } | null)?.id !== id)) return undefined;
-  if (typeof body !== 'object' || body === null || (body as { resourceType?: unknown }).resourceType !== type) return undefined;
-  const reference = (body as Record<string, { reference?: unknown } | undefined>)[element]?.reference;
-  const match = typeof reference === 'string' ? PATIENT_REFERENCE.exec(reference) : null;
-  if (!match) return undefined;
-  const patient = `Patient/${match[1]}`;
-  return id === undefined ? { patient } : { patient, resource: { type, id } };
+  const patient = writtenPatientOf(type, body);
+  const references = patient ? lookUps(referenceStrings(body), patient) : undefined;
+  if (!patient || !references) return undefined;
+  return id === undefined ? { patient, references } : { patient, resource: { type, id }, references };
 }

@@ -67,7 +67,17 @@ export async function runFhirRequest(
     if (!(err instanceof OperationOutcomeError)) throw err;
     return { result: err.outcome, status: 400 };
   }
-  const scope = route ? requestPatientOf(method, route.data?.interaction, route.params, query, body, req.header('if-none-exist') !== undefined) : undefined;
+  const scope = route
+    ? requestPatientOf({
+        method,
+        interaction: route.data?.interaction,
+        path: route.path,
+        params: route.params,
+        query,
+        body,
+        conditional: req.header('if-none-exist') !== undefined,
+      })
+    : undefined;
   const repo = await requestRepository(hub, req, res, scope);
   const isSearchPost = method === 'POST' && route?.data?.interaction === 'search-type';
   const fhirRequest: FhirRequest = {

@@ -65,12 +65,16 @@ export async function hubSharingWindow(store: ResourceStore, patient: string): P
     and(fieldIn('keys.patient', [patient]), fieldIn('keys.category', [`${CONSENT_KIND}|hub-sharing`]), fieldIn('keys.status', ['active'])),
     1
   );
-  if (!active) return NO_CONSENT;
-  const period = (active.r as Consent).provision?.period;
+  return active ? consentWindowOf(active._id, active.r as Consent) : NO_CONSENT;
+}
+
+/** The window an active hub-sharing consent opens (also for a bulk loader that knows the consent it writes). */
+export function consentWindowOf(id: string, consent: Consent): ConsentWindow {
+  const period = consent.provision?.period;
   // A date-only end lasts to the end of that day, as in the search sidecar and the facts.
   const from = period?.start ? parseFhirDate(period.start)?.lo : DISTANT_PAST;
   const until = period?.end ? parseFhirDate(period.end)?.hi : DISTANT_FUTURE;
-  return from && until ? { consentFrom: from, consentUntil: until, consentRecord: `Consent/${active._id}` } : NO_CONSENT;
+  return from && until ? { consentFrom: from, consentUntil: until, consentRecord: `Consent/${id}` } : NO_CONSENT;
 }
 
 /**

@@ -6,7 +6,8 @@ import { afterRestrictionWrite } from './restriction-sync';
 import { CLINICAL_TYPES } from './resource-classes';
 import { CONSENT_KIND } from '../vocabulary';
 
-const BACKFILLED = 'backfilled|fact-windows-1';
+/** The guard key that marks a database whose windows are all set (by this backfill, or written with them by a bulk loader). */
+export const FACT_WINDOWS_BACKFILLED = 'backfilled|fact-windows-1';
 
 /**
  * Data written before links and consents carried the patient's consent window, and documents
@@ -21,7 +22,7 @@ export async function backfillFactWindows(
   now: Date
 ): Promise<{ patients: number; restricted: number; unrestricted: number }> {
   const result = { patients: 0, restricted: 0, unrestricted: 0 };
-  if (await store.hasGuard(BACKFILLED)) return result;
+  if (await store.hasGuard(FACT_WINDOWS_BACKFILLED)) return result;
   const kind = (k: string): Condition => and(fieldIn('keys.category', [`${CONSENT_KIND}|${k}`]), fieldIn('keys.status', ['active']));
   for await (const consent of store.scan('Consent', kind('hub-sharing'))) {
     if (typeof consent.a.patient !== 'string') continue;
@@ -39,6 +40,6 @@ export async function backfillFactWindows(
       result.unrestricted++;
     }
   }
-  await store.enterGuard({ key: BACKFILLED, holder: 'hub', version: 0 });
+  await store.enterGuard({ key: FACT_WINDOWS_BACKFILLED, holder: 'hub', version: 0 });
   return result;
 }

@@ -2,14 +2,29 @@ import type { ResourceStore } from '../store/resource-store';
 import type { FactsScope } from './facts';
 import type { Principal } from './principal';
 import { CLINICAL_TYPES, PATIENT_RECORD_TYPES } from './resource-classes';
+import { referenceScope, referenceStrings } from './scope-references';
 
 /**
- * What a request says about the one patient it concerns, before its facts are loaded: a search
- * naming exactly one patient, or a read of one resource (whose patient is known once read).
- * Absent = the request may concern anyone: the full facts are loaded (fail closed).
- * Both = an update naming its patient in its body: scoped only if the stored version has the same patient.
+ * What a request says about the one patient it concerns, before its facts are loaded. Nothing
+ * (neither `patient` nor `resource`) = the request may concern anyone: the full facts are loaded
+ * (fail closed).
  */
-export type RequestScope = { patient: string; resource?: { type: string; id: string } } | { resource: { type: string; id: string } };
+export interface RequestScope {
+  /** The patient its parameters or its body name (a search, a create, a single-patient bundle). */
+  patient?: string;
+  /**
+   * The resource it reads or changes (a read, an update, a patch, a delete, an operation on an
+   * instance): its stored patient is the scope; with `patient` too, scoped only if they are the same.
+   */
+  resource?: { type: string; id: string };
+  /**
+   * Patient-linked resources (`Type/id`) the written body references: a write may only reference
+   * what the caller sees, so each must be of the same patient or the full facts decide.
+   */
+  references?: string[];
+  /** A patch keeps the stored version's references: they count as named by the write too. */
+  keepsStoredReferences?: boolean;
+}
 
 /** Resource types whose access sidecar names their patient (`access.patient`). */
 export const PATIENT_LINKED_TYPES = new Set([...CLINICAL_TYPES, ...PATIENT_RECORD_TYPES]);
@@ -18,24 +33,57 @@ export const PATIENT_LINKED_TYPES = new Set([...CLINICAL_TYPES, ...PATIENT_RECOR
 const NO_PATIENT = 'Patient/';
 
 /**
- * The scope of a practitioner's facts for one request. A read looks its resource's patient up by
- * a lone `_id` read; that is only where to look: the scoped read itself is held to that patient
- * (narrow), so a resource moved meanwhile is not found rather than seen with the wrong facts.
+ * The scope of a practitioner's facts for one request. The patient of a resource is looked up by
+ * a lone `_id` read (deleted ones included: they answer 410 as with the full facts); that is only
+ * where to look: the scoped read itself is held to that patient (narrow), so a resource moved
+ * meanwhile is not found rather than seen with the wrong facts.
  */
 export async function factsScopeOf(store: ResourceStore, principal: Principal, scope: RequestScope | undefined): Promise<FactsScope | undefined> {
   if (!scope || principal.role !== 'practitioner') return undefined;
-  const resource = scope.resource;
-  if (!resource) return 'patient' in scope ? { patient: scope.patient } : undefined;
-  if (!PATIENT_LINKED_TYPES.has(resource.type)) return undefined;
-  const doc = await store.readFactById(resource.type, resource.id);
-  if ('patient' in scope) {
+  const { resource } = scope;
+  if (resource && !PATIENT_LINKED_TYPES.has(resource.type)) return undefined;
+  // The resource and the referenced resources are looked up together: one round.
+  const [doc, referenced] = await Promise.all([
+    resource ? store.readFactById(resource.type, resource.id, true) : Promise.resolve(undefined),
+    patientsOf(store, scope.references ?? []),
+  ]);
+  let patient: string;
+  if (scope.patient !== undefined) {
     // An update moving a resource to another patient is decided with the full facts (both patients');
     // a new id (update as create) or the same patient: the body's patient. A move that races this
     // look-up is not found by the scoped read of the current version (narrow), so it writes nothing.
-    return !doc || doc.a.patient === scope.patient ? { patient: scope.patient } : undefined;
+    if (doc && doc.a.patient !== scope.patient) return undefined;
+    patient = scope.patient;
+  } else if (resource) {
+    if (!doc) return { patient: NO_PATIENT };
+    // A resource of no patient (a link without subject, say) is reached by other paths: full facts.
+    if (typeof doc.a.patient !== 'string' || !doc.a.patient.startsWith('Patient/')) return undefined;
+    patient = doc.a.patient;
+  } else {
+    return undefined;
   }
-  if (!doc) return { patient: NO_PATIENT };
-  const patient = doc.a.patient;
-  // A resource of no patient (a link without subject, say) is reached by other paths: full facts.
-  return typeof patient === 'string' && patient.startsWith('Patient/') ? { patient } : undefined;
+  if (!referenced.every((p) => p === undefined || p === patient)) return undefined;
+  if (scope.keepsStoredReferences && doc && !(await referencesStayWith(store, referenceStrings(doc.r), patient))) return undefined;
+  return { patient };
+}
+
+/** References already on a stored version, classified and looked up like the body's (a second round, only when there are any to look up). */
+async function referencesStayWith(store: ResourceStore, references: string[], patient: string): Promise<boolean> {
+  const scopes = references.map((r) => referenceScope(r, patient));
+  if (scopes.includes('full')) return false;
+  const patients = await patientsOf(
+    store,
+    references.filter((_, i) => scopes[i] === 'look-up')
+  );
+  return patients.every((p) => p === undefined || p === patient);
+}
+
+/**
+ * The patient of each referenced resource (undefined for a missing one: the write's own reference
+ * check refuses it under any facts). The look-ups run in parallel.
+ */
+async function patientsOf(store: ResourceStore, references: string[]): Promise<(string | undefined)[]> {
+  const distinct = [...new Set(references)];
+  const docs = await Promise.all(distinct.map((r) => store.readFactById(r.split('/')[0], r.split('/')[1], true)));
+  return docs.map((d) => (d ? ((d.a.patient as string | undefined) ?? 'none') : undefined));
 }

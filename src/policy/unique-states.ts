@@ -59,8 +59,8 @@ async function holderState(store: ResourceStore, guard: WriteGuard, relative: (r
   return guardKeysOf(current.r, current.del, relative).includes(guard._id) ? 'holds' : 'released';
 }
 
-/** Marks a database whose resources in guarded states all hold their guards. */
-const BACKFILLED = 'backfilled|guards-1';
+/** Marks a database whose resources in guarded states all hold their guards (backfilled, or written with them by a bulk loader). */
+export const GUARDS_BACKFILLED = 'backfilled|guards-1';
 
 /**
  * Data written before the guards existed holds none: each resource in a guarded state enters its
@@ -73,7 +73,7 @@ export async function backfillGuards(
   relative: (ref: string | undefined) => string | undefined
 ): Promise<{ entered: number; alreadyHeld: number }> {
   const result = { entered: 0, alreadyHeld: 0 };
-  if (await store.hasGuard(BACKFILLED)) return result;
+  if (await store.hasGuard(GUARDS_BACKFILLED)) return result;
   const guarded: [string, Condition][] = [
     ['Consent', and(fieldIn('keys.category', [`${CONSENT_KIND}|hub-sharing`]), fieldIn('keys.status', ['active']))],
     ['Task', fieldIn('keys.status', ['requested'])],
@@ -87,6 +87,6 @@ export async function backfillGuards(
       }
     }
   }
-  await store.enterGuard({ key: BACKFILLED, holder: 'hub', version: 0 });
+  await store.enterGuard({ key: GUARDS_BACKFILLED, holder: 'hub', version: 0 });
   return result;
 }

@@ -142,10 +142,13 @@ export class ResourceStore {
     return found.map(fromPersisted);
   }
 
-  /** One current, not deleted document by id, for facts and registry look-ups (a lone `{_id}` read). */
-  async readFactById(type: string, id: string): Promise<StoredResource | undefined> {
+  /**
+   * One current, not deleted document by id, for facts and registry look-ups (a lone `{_id}` read);
+   * `withDeleted` also answers a deleted one, whose sidecar still names its patient.
+   */
+  async readFactById(type: string, id: string, withDeleted = false): Promise<StoredResource | undefined> {
     const found = await this.findById(type, id);
-    return found && !found.del ? fromPersisted(found) : undefined;
+    return found && (withDeleted || !found.del) ? fromPersisted(found) : undefined;
   }
 
   /**

@@ -245,14 +245,17 @@ async function agreesWhenScoped(principal: Principal, stored: StoredResource[], 
   }
 }
 
-/** Write decisions seen by agreesOnWritesWhenScoped, so that the property cannot pass vacuously. */
+/** Write and operation decisions seen by agreesOnWritesWhenScoped, so that the property cannot pass vacuously. */
 const writesSeen = { allowed: 0, refused: 0 };
+const operationsSeen = { allowed: 0, refused: 0 };
 
 /**
  * Writes scoped to one patient (a create or an update whose body names it, request-patient.ts):
  * facts loaded for that patient give the full facts' write decision for every write of that
  * patient's documents (created as the caller, as another author, updated in place), and never
- * allow moving a document to another patient (such an update is given the full facts).
+ * allow moving a document to another patient (such an update is given the full facts). Deletes
+ * and the document operations ($release, $request-deletion, $publish-sumehr) of that patient's
+ * documents are decided alike too (patches are updates: covered above).
  */
 async function agreesOnWritesWhenScoped(principal: Principal, stored: StoredResource[], records: StoredResource[]): Promise<void> {
   const writer: Principal = { ...principal, scopes: ['user/*.cruds'] };
@@ -290,6 +293,30 @@ async function agreesOnWritesWhenScoped(principal: Principal, stored: StoredReso
       });
       if (asFull.allowed) writesSeen.allowed++;
       else writesSeen.refused++;
+    }
+    // Deletes and the document operations (SPEC §4): the same answer from that patient's facts as from all of them.
+    for (const doc of stored.filter((d) => d.a.patient === patient)) {
+      const own = { ...doc.a, authors: [self] };
+      const decisions: [string, (p: typeof full) => { allowed: boolean }][] = [
+        ['delete', (p) => p.mayWrite('DocumentReference', 'delete', { previous: doc.a })],
+        ['delete own', (p) => p.mayWrite('DocumentReference', 'delete', { previous: own })],
+        ['release', (p) => p.mayOperate('release', { type: 'DocumentReference', fields: doc.a })],
+        ['request-deletion', (p) => p.mayOperate('request-deletion', { type: 'DocumentReference', fields: doc.a })],
+        ['request-deletion own', (p) => p.mayOperate('request-deletion', { type: 'DocumentReference', fields: own })],
+        ['publish-sumehr', (p) => p.mayOperate('publish-sumehr', { type: 'Composition', fields: { patient, authors: [self] } })],
+      ];
+      for (const [what, decision] of decisions) {
+        const asFull = decision(full);
+        expect({ principal: principal.sub, patient, doc: doc._id, what, asScoped: decision(scoped) }).toEqual({
+          principal: principal.sub,
+          patient,
+          doc: doc._id,
+          what,
+          asScoped: asFull,
+        });
+        if (asFull.allowed) operationsSeen.allowed++;
+        else operationsSeen.refused++;
+      }
     }
     // Another patient's document under these facts: refused, even for its author (whose links with
     // that patient were not loaded), and so is a move to another patient.
@@ -376,5 +403,7 @@ describe('differential: scoped search = decide()', () => {
     expect(deniedSeen).toBeGreaterThan(0);
     expect(writesSeen.allowed).toBeGreaterThan(0);
     expect(writesSeen.refused).toBeGreaterThan(0);
+    expect(operationsSeen.allowed).toBeGreaterThan(0);
+    expect(operationsSeen.refused).toBeGreaterThan(0);
   }, 240_000);
 });

@@ -1,5 +1,6 @@
 import { createHub } from '../../src/create-hub';
 import { createLogger } from '../../src/log';
+import { FACT_WINDOWS_BACKFILLED } from '../../src/policy/fact-windows-backfill';
 import { CLINICAL_TYPES } from '../../src/policy/resource-classes';
 import { GUARD_COLLECTION } from '../../src/store/write-guards';
 import { consentFor, documentFor, seed, startNetworkHub, type NetworkHub } from '../support/network';
@@ -29,7 +30,7 @@ async function asWrittenBefore(): Promise<void> {
   for (const type of CLINICAL_TYPES) {
     await db.collection(type).updateMany({}, { $unset: { 'a:consentRecord': '', 'a:authorOnlyFrom': '', 'a:authorOnlyUntil': '' } });
   }
-  await db.collection(GUARD_COLLECTION).deleteOne({ _id: 'backfilled|fact-windows-1' as never });
+  await db.collection(GUARD_COLLECTION).deleteOne({ _id: FACT_WINDOWS_BACKFILLED as never });
 }
 
 describe('windows on data written before them', () => {

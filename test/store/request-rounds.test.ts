@@ -54,9 +54,11 @@ beforeAll(async () => {
       sent.push(entry);
       byRequestId.set(event.requestId, entry);
     },
-    (event: CommandSucceededEvent | CommandFailedEvent) => {
-      const entry = byRequestId.get(event.requestId);
-      if (entry) entry.answeredAt = ++events;
+    {
+      onReply: (event: CommandSucceededEvent | CommandFailedEvent) => {
+        const entry = byRequestId.get(event.requestId);
+        if (entry) entry.answeredAt = ++events;
+      },
     }
   );
 }, 120_000);

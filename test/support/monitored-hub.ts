@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import { MongoClient, type CommandFailedEvent, type CommandStartedEvent, type CommandSucceededEvent, type Db } from 'mongodb';
-import { createHub } from '../../src/create-hub';
+import { createHub, type HubOptions } from '../../src/create-hub';
 import { createApp } from '../../src/http/app';
 import type { Hub } from '../../src/hub-parts';
 import { createLogger } from '../../src/log';
@@ -27,17 +27,18 @@ export async function startMonitoredHub(
   config: HubConfig,
   clock: () => Date,
   onCommand: (event: CommandStartedEvent) => void,
-  onReply?: (event: CommandSucceededEvent | CommandFailedEvent) => void
+  options: Pick<HubOptions, 'policyFor'> & { onReply?: (event: CommandSucceededEvent | CommandFailedEvent) => void } = {}
 ): Promise<MonitoredHub> {
   const client = new MongoClient(testMongoUri(), { monitorCommands: true });
   await client.connect();
   client.on('commandStarted', onCommand);
+  const { onReply, ...hubOptions } = options;
   if (onReply) {
     client.on('commandSucceeded', onReply);
     client.on('commandFailed', onReply);
   }
   const database = { client, db: client.db(config.databaseName), close: () => client.close() };
-  const hub = await createHub(config, database, { log: createLogger('silent'), clock });
+  const hub = await createHub(config, database, { log: createLogger('silent'), clock, ...hubOptions });
   return {
     app: createApp(hub),
     hub,

@@ -1,0 +1,221 @@
+/**
+ * `npm run bench:scoped-writes -- [--links 1000] [--requests 30] [--seed 42]`: what loading a GP's
+ * facts for the one patient a write concerns saves, per request, on a PATCH, a DELETE, a
+ * `$release` and an ITI-65 provide-document bundle, as a GP linked with `links` patients. Two hubs
+ * on the same data, in the same run: the hub as it is, and the same hub loading the full facts
+ * for every request (built here only; no setting of the hub does this). Embedded PostgreSQL +
+ * FerretDB in a fresh temp dir (or MONGODB_URI). A benchmark, not a test.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type HubConfig } from '../src/config';
+import { createHub } from '../src/create-hub';
+import { createApp } from '../src/http/app';
+import { devKeyPaths } from '../src/identity/keys';
+import { mintDevToken } from '../src/identity/mint-token';
+import { createLogger } from '../src/log';
+import { accessPolicyFor } from '../src/policy/access-policy';
+import { loadFacts } from '../src/policy/facts';
+import { connectDatabase } from '../src/store/database';
+import { startEmbeddedDatabase } from '../src/store/embedded-database';
+import { ResourceStore } from '../src/store/resource-store';
+import { SH } from '../src/vocabulary';
+import { BENCH_CUSTODIAN_ID, BENCH_GP_CLAIMS, BENCH_GP_ID } from './bench/care-network';
+import { HubClient } from './bench/http-client';
+import { measure, type Measurement } from './bench/load';
+import { seedStore } from './bench/seed';
+import { SeededRandom, syntheticDocumentReference } from './bench/synthetic-data';
+
+const DEFAULTS = { links: 1000, requests: 30, seed: 42 };
+type Options = typeof DEFAULTS;
+const WARMUP = 3;
+const MHD_LIST_TYPES = 'https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes';
+
+function parse(argv: string[]): Options {
+  const options = { ...DEFAULTS };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=', 2);
+    const key = flag.replace(/^--/, '') as keyof Options;
+    const value = Number(inline ?? argv[++i]);
+    if (!(key in DEFAULTS) || !Number.isInteger(value) || value < 1) {
+      throw new Error(`bad option ${argv[i]}; usage: npm run bench:scoped-writes -- [--links N] [--requests N] [--seed N]`);
+    }
+    options[key] = value;
+  }
+  return options;
+}
+
+const note = (message: string) => process.stderr.write(`bench:scoped-writes: ${message}\n`);
+const cleanups: (() => Promise<unknown> | void)[] = [];
+
+async function main(): Promise<void> {
+  const options = parse(process.argv.slice(2));
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-bench-scoped-'));
+  // Run as root, PostgreSQL drops to its own user, which must be able to traverse this folder.
+  fs.chmodSync(root, 0o711);
+  cleanups.push(() => fs.rmSync(root, { recursive: true, force: true }));
+  let uri = process.env.MONGODB_URI;
+  if (!uri) {
+    note('starting an embedded PostgreSQL + FerretDB in a fresh temp dir');
+    const embedded = await startEmbeddedDatabase({ dataDir: path.join(root, 'database') });
+    cleanups.push(() => embedded.stop());
+    uri = embedded.mongoUri;
+  }
+  const database = await connectDatabase(uri, `bench_scoped_${randomBytes(6).toString('hex')}`);
+  cleanups.push(() => database.close());
+  if (process.env.MONGODB_URI) cleanups.push(() => database.db.dropDatabase());
+
+  const servers = [http.createServer(), http.createServer()];
+  const ports = await Promise.all(servers.map(listen));
+  cleanups.push(() => Promise.all(servers.map(closeServer)));
+  const config: HubConfig = {
+    ...loadConfig({ DATA_DIR: path.join(root, 'hub'), PORT: String(ports[0]), LOG_LEVEL: 'warn' }),
+    mongodbUri: uri,
+    databaseName: database.db.databaseName,
+    baseUrl: `http://127.0.0.1:${ports[0]}/fhir`,
+  };
+  note(`seeding ${options.links} patients, each linked with the GP, and a document each`);
+  const seeded = await seedStore(database.db, { patients: options.links, docs: options.links, links: options.links }, options.seed, config.baseUrl);
+  const log = createLogger('warn', (line) => process.stderr.write(line + '\n'));
+  const scopedHub = await createHub(config, database, { log });
+  const store = new ResourceStore(database.db);
+  // The baseline: the same hub, but every request's facts are the GP's full facts (the request's scope is ignored).
+  const fullHub = await createHub({ ...config, port: ports[1], baseUrl: `http://127.0.0.1:${ports[1]}/fhir` }, database, {
+    log,
+    policyFor: async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now), now),
+  });
+  servers[0].on('request', createApp(scopedHub));
+  servers[1].on('request', createApp(fullHub));
+  const token = mintDevToken(fs.readFileSync(devKeyPaths(config.dataDir).privateKeyFile, 'utf8'), BENCH_GP_CLAIMS, {
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    expiresInSeconds: 24 * 3600,
+  });
+  const [scoped, full] = ports.map((port) => new HubClient(port, token, 1));
+  cleanups.push(() => [scoped, full].forEach((c) => c.close()));
+
+  const random = new SeededRandom(options.seed);
+  const patientOf = () => random.pick(seeded.linkedPatientIds);
+  const documentBody = (patient: string, release?: string) => ({
+    ...syntheticDocumentReference(random, undefined, patient),
+    status: 'current',
+    author: [{ reference: `Practitioner/${BENCH_GP_ID}` }],
+    custodian: { reference: `Organization/${BENCH_CUSTODIAN_ID}` },
+    ...(release ? { extension: [{ url: `${SH}/StructureDefinition/release-rule`, extension: [{ url: 'rule', valueCode: release }] }] } : {}),
+  });
+  /** Documents the GP authored, created beforehand through the hub: each measured request gets its own. */
+  const authored = async (count: number, release?: string): Promise<string[]> => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      ids.push((JSON.parse(await scoped.expect(201, 'POST', '/fhir/DocumentReference', documentBody(patientOf(), release))) as { id: string }).id);
+    }
+    return ids;
+  };
+  const total = options.requests + WARMUP;
+  const run = (label: string, op: (i: number) => Promise<void>) => measure({ label, requests: options.requests, warmup: WARMUP, concurrency: 1, op });
+  const rows: [string, Measurement, Measurement][] = [];
+  const compare = async (title: string, prepare: () => Promise<string[]>, op: (client: HubClient, id: string) => Promise<unknown>) => {
+    note(title);
+    const [forFull, forScoped] = [await prepare(), await prepare()];
+    const asFull = await run(`${title}, full facts`, async (i) => void (await op(full, forFull[i])));
+    const asScoped = await run(`${title}, scoped facts`, async (i) => void (await op(scoped, forScoped[i])));
+    rows.push([title, asFull, asScoped]);
+  };
+
+  await compare(
+    'PATCH DocumentReference',
+    () => authored(total),
+    (client, id) => client.expect(200, 'PATCH', `/fhir/DocumentReference/${id}`, [{ op: 'add', path: '/description', value: 'reviewed' }])
+  );
+  await compare(
+    'DELETE DocumentReference',
+    () => authored(total),
+    (client, id) => client.expect(200, 'DELETE', `/fhir/DocumentReference/${id}`)
+  );
+  await compare(
+    '$release',
+    () => authored(total, 'on-physician-release'),
+    (client, id) => client.expect(200, 'POST', `/fhir/DocumentReference/${id}/$release`, {})
+  );
+  await compare(
+    'ITI-65 provide bundle',
+    async () => Array.from({ length: total }, () => patientOf()),
+    (client, patient) => client.expect(200, 'POST', '/fhir', provideBundle(patient, documentBody(patient)))
+  );
+
+  const f = (ms: number) => ms.toFixed(1).padStart(8);
+  const lines = [
+    `scoped writes as a GP with ${options.links} links, ${options.requests} requests each (concurrency 1), p50 / p95 ms:`,
+    `${'request'.padEnd(26)}${'full p50'.padStart(10)}${'full p95'.padStart(10)}${'scoped p50'.padStart(12)}${'scoped p95'.padStart(12)}   ratio p50`,
+    ...rows.map(
+      ([title, a, b]) =>
+        `${title.padEnd(26)}${f(a.p50).padStart(10)}${f(a.p95).padStart(10)}${f(b.p50).padStart(12)}${f(b.p95).padStart(12)}   ${(b.p50 / a.p50).toFixed(2)}`
+    ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** An ITI-65 bundle as an MHD Document Source sends it: submission set, one document, its content in the safe. */
+function provideBundle(patient: string, document: Record<string, unknown>) {
+  const [setUrl, docUrl, binUrl] = [0, 1, 2].map(() => `urn:uuid:${randomUUID()}`);
+  return {
+    resourceType: 'Bundle',
+    type: 'transaction',
+    entry: [
+      {
+        fullUrl: setUrl,
+        resource: {
+          resourceType: 'List',
+          status: 'current',
+          mode: 'working',
+          code: { coding: [{ system: MHD_LIST_TYPES, code: 'submissionset' }] },
+          subject: { reference: `Patient/${patient}` },
+          source: { reference: `Practitioner/${BENCH_GP_ID}` },
+          date: new Date().toISOString(),
+          entry: [{ item: { reference: docUrl } }],
+        },
+        request: { method: 'POST', url: 'List' },
+      },
+      {
+        fullUrl: docUrl,
+        resource: { ...document, content: [{ attachment: { url: binUrl, contentType: 'text/plain' } }] },
+        request: { method: 'POST', url: 'DocumentReference' },
+      },
+      {
+        fullUrl: binUrl,
+        resource: { resourceType: 'Binary', contentType: 'text/plain', data: Buffer.from('potassium 4.1 mmol/L').toString('base64') },
+        request: { method: 'POST', url: 'Binary' },
+      },
+    ],
+  };
+}
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+async function cleanUp(): Promise<void> {
+  for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => undefined);
+}
+
+main()
+  .then(cleanUp)
+  .then(() => process.exit(0))
+  .catch(async (err: unknown) => {
+    note(`failed: ${err instanceof Error ? err.message : String(err)}`);
+    await cleanUp();
+    process.exit(1);
+  });

@@ -1,0 +1,45 @@
+import { CLINICAL_TYPES, PATIENT_RECORD_TYPES, REGISTRY_TYPES } from './resource-classes';
+
+const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
+/** Inside the request (a bundle entry's `urn:uuid:`, a contained `#id`): its patient is the request's own. */
+const INTERNAL = /^(urn:|#)/;
+
+/**
+ * What a reference in a written body means for facts scoped to one patient. A write checks that
+ * every reference it makes is visible to the caller; under scoped facts only that patient's
+ * resources are, so a reference to another patient's resource would be refused where the full
+ * facts accept it. `same` needs nothing; `look-up` (a patient-linked resource) must turn out to be
+ * of the same patient; `full` cannot be settled beforehand (another patient, an absolute URL, a
+ * type outside the registry and the patient record): the full facts decide (fail closed).
+ */
+export type ReferenceScope = 'same' | 'look-up' | 'full';
+
+export function referenceScope(reference: string, patient: string | undefined): ReferenceScope {
+  if (INTERNAL.test(reference)) return 'same';
+  const m = RELATIVE.exec(reference);
+  if (!m) return 'full';
+  const type = m[1];
+  if (REGISTRY_TYPES.has(type)) return 'same';
+  if (type === 'Patient') return patient !== undefined && reference === patient ? 'same' : 'full';
+  return CLINICAL_TYPES.has(type) || PATIENT_RECORD_TYPES.has(type) ? 'look-up' : 'full';
+}
+
+/** Every `reference` string in a JSON value (a resource, a bundle, a patch's values). */
+export function referenceStrings(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(referenceStrings);
+  if (!value || typeof value !== 'object') return [];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, v]) => (key === 'reference' && typeof v === 'string' ? [v] : referenceStrings(v)));
+}
+
+/**
+ * The references a JSON Patch sets: inside the values it adds, and the strings it writes at a
+ * `.../reference` path. (Copies and moves within the resource reuse the stored version's references.)
+ */
+export function patchReferenceStrings(patch: unknown): string[] {
+  if (!Array.isArray(patch)) return [];
+  return patch.flatMap((op: unknown) => {
+    const { path, value } = (op ?? {}) as { path?: unknown; value?: unknown };
+    const direct = typeof value === 'string' && typeof path === 'string' && /\/reference$/.test(path) ? [value] : [];
+    return [...direct, ...referenceStrings(value)];
+  });
+}
