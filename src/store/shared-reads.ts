@@ -12,13 +12,13 @@ export class SharedReads {
 
   read(key: string, load: () => Promise<PersistedResource | null>): Promise<PersistedResource | null> {
     const shared = this.answers.get(key);
-    // Each later reader gets its own copy: none can change what another one reads.
+    // Every reader, the first included, gets its own copy of the answer kept here: none can change what another one reads.
     if (shared) return shared.then((doc) => doc && copyOf(doc));
     const read = load();
     this.answers.set(key, read);
     // A failed read is not kept: the next reader asks the database again.
     read.catch(() => this.answers.get(key) === read && this.answers.delete(key));
-    return read;
+    return read.then((doc) => doc && copyOf(doc));
   }
 
   forget(): void {
