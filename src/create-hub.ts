@@ -70,9 +70,12 @@ export async function createHub(config: HubConfig, database: Database, options: 
   if (isDevelopmentMode(config)) ensureDevKeyPair(config.dataDir);
   // Told of every commit once federation is set up: the publisher of consents, links and practitioners.
   let onCommitted: WriteObserver | undefined;
-  const openRepository: Hub['openRepository'] = (policy, now, repositoryOptions) =>
-    // The workflows' business rules are registered here: the repository runs them without importing them.
-    new HubRepository({ policy, now, baseUrl: config.baseUrl, lenient: repositoryOptions?.lenient ?? false, onCommitted }, store, applyWorkflowRules);
+  const repositoryOn =
+    (reads: ResourceStore): Hub['openRepository'] =>
+    (policy, now, repositoryOptions) =>
+      // The workflows' business rules are registered here: the repository runs them without importing them.
+      new HubRepository({ policy, now, baseUrl: config.baseUrl, lenient: repositoryOptions?.lenient ?? false, onCommitted }, reads, applyWorkflowRules);
+  const openRepository = repositoryOn(store);
   const federation = await createFederation(
     config,
     { ledger: new PeerTokenLedger(database.db), national: new NationalStore(database.db) },
@@ -84,6 +87,18 @@ export async function createHub(config: HubConfig, database: Database, options: 
   federation?.addOperations(router);
   const userTokens = options.verifyToken ?? createTokenVerifier(config, loadKeyResolver(config));
   const audit = options.audit ?? new AuditTrail(new AuditStore(database.db, options.faults), config.baseUrl, log);
+  // The scope's document read and the facts that do not need its patient are sent together (loadFacts).
+  const policyOn =
+    (reads: ResourceStore): Hub['policyFor'] =>
+    async (principal, now, scope) => {
+      const factsScope = factsScopeOf(reads, principal, scope).then((known) => {
+        // The request's patient is known: its audit chain's head is read alongside the facts, not after the answer.
+        if (known && /^Patient\/[^/]+$/.test(known.patient)) audit.expect(known.patient);
+        return known;
+      });
+      return accessPolicyFor(principal, await loadFacts(reads, principal, now, federation?.access.nationalAccessOf(principal), factsScope), now);
+    };
+  const policyFor = options.policyFor ?? policyOn(store);
   return {
     config,
     log,
@@ -92,14 +107,13 @@ export async function createHub(config: HubConfig, database: Database, options: 
     router,
     // Role `hub` comes only with a peer hub's own signature (src/federation), never from the user issuer.
     verifyToken: refuseHubRole(userTokens, federation?.mode === 'metahub'),
-    policyFor:
-      options.policyFor ??
-      (async (principal, now, scope) => {
-        const factsScope = await factsScopeOf(store, principal, scope);
-        // The request's patient is known: its audit chain's head is read alongside the facts, not after the answer.
-        if (factsScope && /^Patient\/[^/]+$/.test(factsScope.patient)) audit.expect(factsScope.patient);
-        return accessPolicyFor(principal, await loadFacts(store, principal, now, federation?.access.nationalAccessOf(principal), factsScope), now);
-      }),
+    policyFor,
+    async repositoryFor(principal, now, scope, repositoryOptions) {
+      // One request's reads: the document a read by id is scoped by is the one it answers with.
+      const reads = store.forRequest();
+      const policy = await (options.policyFor ?? policyOn(reads))(principal, now, scope);
+      return repositoryOn(reads)(policy, now, repositoryOptions);
+    },
     federation,
     clock: options.clock ?? (() => new Date()),
     ready: () => pingDatabase(database.db),

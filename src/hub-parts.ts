@@ -28,6 +28,11 @@ export interface Hub {
    * request concerns when `scope` says which (a professional's facts then read that patient's links only).
    */
   policyFor(principal: Principal, now: Date, scope?: RequestScope): Promise<AccessPolicy>;
+  /**
+   * The repository of one authenticated request: opened with policyFor's policy, on reads shared
+   * between its facts and its answer (a read by id reads its document once).
+   */
+  repositoryFor(principal: Principal, now: Date, scope: RequestScope | undefined, options?: { lenient?: boolean }): Promise<HubRepository>;
   /** The request clock; tests inject one so time-dependent rules are tested without sleeping. */
   clock(): Date;
   /** Database reachability for /readyz. */

@@ -181,12 +181,21 @@ async function rawFacts(db: Db, patient?: string): Promise<void> {
   const nihii = `https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/nihdi-professional|${BENCH_GP_CLAIMS.nihii}`;
   const self = `Practitioner/${BENCH_GP_ID}`;
   const find = (type: string, filter: Document, limit = 10_000) => db.collection(type).find(filter).limit(limit).toArray();
+  if (patient) {
+    // For one patient: the GP by NIHII with that patient's active links and consents, in one round.
+    await Promise.all([
+      find('Practitioner', { 's:identifier': nihii, del: false }, 2),
+      find('CareTeam', { 'a:patient': `Patient/${patient}`, 's:status': 'active', del: false }),
+      find('Consent', { 'a:patient': `Patient/${patient}`, 's:status': 'active', del: false }),
+    ]);
+    return;
+  }
   await Promise.all([
     find('Practitioner', { 's:identifier': nihii, del: false }, 2),
     find('Consent', { 's:actor:identifier': nihii, 's:status': 'active', del: false }),
   ]);
   await Promise.all([
-    find('CareTeam', { ...(patient ? { 'a:patient': `Patient/${patient}` } : {}), 's:participant': self, 's:status': 'active', del: false }),
+    find('CareTeam', { 's:participant': self, 's:status': 'active', del: false }),
     find('Consent', { 's:actor': self, 's:status': 'active', del: false }),
   ]);
 }

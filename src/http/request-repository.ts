@@ -10,7 +10,7 @@ import { principalOf } from './authenticate';
  */
 export async function requestRepository(hub: Hub, req: Request, res: Response, scope?: RequestScope): Promise<HubRepository> {
   const now = hub.clock();
-  return hub.openRepository(await hub.policyFor(principalOf(res), now, scope), now, {
+  return hub.repositoryFor(principalOf(res), now, scope, {
     lenient: /handling\s*=\s*lenient/i.test(req.header('prefer') ?? ''),
   });
 }

@@ -9,6 +9,7 @@ import { historyEntryOf, type AccessFields, type HistoryEntry, type PlannedWrite
 import { CommitInDoubtError, CommitPendingError } from './commit-errors';
 import { InteractionReads } from './interaction-reads';
 import { documentKey, eachBounded, withDocumentLock } from './document-locks';
+import { SharedReads } from './shared-reads';
 import { applyPlannedWrites, recoverOpenJournals, JOURNAL_COLLECTION } from './transaction-journal';
 import { claimVersion, insertedUnique, releaseVersion, VersionConflictError, type TakeoverMarker, type VersionClaim } from './version-claim';
 import {
@@ -63,6 +64,8 @@ export interface StoreFaults {
   beforeWrite?(type: string, doc: StoredResource): void | Promise<void>;
   /** Lets a test make the database fail when one resource's access fields are set after its write. */
   beforeAccessFieldsSetById?(type: string, id: string): void;
+  /** Lets a test make the database fail when the facts of an access decision are read (by resource type). */
+  beforeFactsRead?(type: string): void;
   /** Lets a test make the database fail when the audit trail is written. */
   beforeAuditWrite?(): void;
   /** Lets a test make the database fail when an audit chain's head hint is moved. */
@@ -77,8 +80,28 @@ export interface StoreFaults {
 export class ResourceStore {
   constructor(
     readonly db: Db,
-    readonly faults: StoreFaults = {}
+    readonly faults: StoreFaults = {},
+    private readonly shared?: SharedReads
   ) {}
+
+  /**
+   * This store as one request uses it: a document it reads twice by `_id` (to learn a read's
+   * patient before its facts, then to answer) is read from the database once (shared-reads.ts).
+   */
+  forRequest(): ResourceStore {
+    return new ResourceStore(this.db, this.faults, new SharedReads());
+  }
+
+  /** A lone `{_id}` read of a current document (deleted or not), shared within a request. */
+  private findById(type: string, id: string): Promise<PersistedResource | null> {
+    const load = () => this.current(type).findOne({ _id: id });
+    return this.shared ? this.shared.read(`${type}/${id}`, load) : load();
+  }
+
+  /** A write of the request: what it read before may have changed. */
+  private writing(): void {
+    this.shared?.forget();
+  }
 
   /** A type's current documents, in the persisted form (persisted-form.ts): every read converts back. */
   private current(type: string): Collection<PersistedResource> {
@@ -100,7 +123,7 @@ export class ResourceStore {
    */
   async readCurrent(type: string, id: string, scope: Condition): Promise<StoredResource | undefined> {
     if ('never' in scope) return undefined;
-    const found = await this.current(type).findOne({ _id: id });
+    const found = await this.findById(type, id);
     const doc = found ? fromPersisted(found) : undefined;
     return doc && matchesCondition(scope, doc) ? doc : undefined;
   }
@@ -116,6 +139,7 @@ export class ResourceStore {
    * For the policy layer only: it is how a scope is computed, so it cannot itself be scoped.
    */
   async readFacts(type: string, where: Condition, limit = 10_000): Promise<StoredResource[]> {
+    this.faults.beforeFactsRead?.(type);
     const found = await this.current(type)
       .find(allOf(toMongoFilter(where), { del: false }) as Filter<PersistedResource>)
       .limit(limit)
@@ -133,7 +157,7 @@ export class ResourceStore {
    * `withDeleted` also answers a deleted one, whose sidecar still names its patient.
    */
   async readFactById(type: string, id: string, withDeleted = false): Promise<StoredResource | undefined> {
-    const found = await this.current(type).findOne({ _id: id });
+    const found = await this.findById(type, id);
     return found && (withDeleted || !found.del) ? fromPersisted(found) : undefined;
   }
 
@@ -143,6 +167,7 @@ export class ResourceStore {
    * how many resources matched.
    */
   async setAccessFields(type: string, key: keyof AccessFields, value: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<number> {
+    this.writing();
     // Not one updateMany: its blind writes could put back a document another writer just replaced
     // (document-locks.ts). The matching ids are found first, then each is updated under its lock
     // with the same filter (the indexed field leading) plus its `_id`, so one that stopped matching
@@ -163,6 +188,7 @@ export class ResourceStore {
    * with `onlyIf`). Answers whether it matched.
    */
   async setAccessFieldsById(type: string, id: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<boolean> {
+    this.writing();
     this.faults.beforeAccessFieldsSetById?.(type, id);
     const result = await this.locked(type, id, () =>
       this.current(type).updateOne({ _id: id, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, { $set: accessUpdate(fields) })
@@ -175,6 +201,7 @@ export class ResourceStore {
    * gives its version the windows it opened (history keeps the fields a version was written with).
    */
   async setHistoryAccessFields(type: string, id: string, version: number, fields: AccessFields): Promise<void> {
+    this.writing();
     const set = Object.fromEntries(Object.entries(fields).map(([name, value]) => [`a.${name}`, value]));
     await this.history.updateOne({ _id: `${type}/${id}/${version}` }, { $set: set });
   }
@@ -252,12 +279,14 @@ export class ResourceStore {
    * GuardTakenError, having given back whatever it claimed.
    */
   async write(type: string, doc: StoredResource, expectedVersion: number | null, guards: GuardPlan = NO_GUARDS): Promise<void> {
+    this.writing();
     await this.faults.beforeWrite?.(type, doc);
     await this.claimAndApply([{ type, doc, expectedVersion }], guards, () => this.putCurrent(type, doc, expectedVersion));
   }
 
   /** Puts a new version in place (a create, or a replace conditional on the version it follows), under the document's lock. */
   async putCurrent(type: string, doc: StoredResource, expectedVersion: number | null): Promise<void> {
+    this.writing();
     if (expectedVersion === null) {
       try {
         await this.locked(type, doc._id, () => this.current(type).insertOne(toPersisted(doc)));
@@ -281,6 +310,7 @@ export class ResourceStore {
 
   /** Applies a whole bundle's writes all or nothing (see transaction-journal.ts), claims first as in `write`. */
   async commitBatch(writes: PlannedWrite[], guards: GuardPlan = NO_GUARDS): Promise<void> {
+    this.writing();
     await this.claimAndApply(writes, guards, () => applyPlannedWrites(this, writes));
   }
 
@@ -315,6 +345,7 @@ export class ResourceStore {
 
   /** Inserts a guard unless one exists already (start-up maintenance); whether it was inserted. */
   async enterGuard(claim: GuardClaim): Promise<boolean> {
+    this.writing();
     return insertedUnique(this.guards, { _id: claim.key, holder: claim.holder, version: claim.version, token: randomUUID(), claimedAt: new Date() });
   }
 
@@ -324,6 +355,7 @@ export class ResourceStore {
 
   /** Runs `work` as the only holder of `key` (write-guards.ts `exclusively`). */
   async exclusively<T>(key: string, work: () => Promise<T>): Promise<T> {
+    this.writing();
     return exclusively(this.guards, key, work);
   }
 
@@ -334,6 +366,7 @@ export class ResourceStore {
 
   /** The raw collections, for the transaction journal: current documents are in the persisted form. */
   collections(): { history: Collection<HistoryEntry>; journal: Collection<Document>; current: (type: string) => Collection<PersistedResource> } {
+    this.writing();
     return { history: this.history, journal: this.db.collection(JOURNAL_COLLECTION), current: (t) => this.current(t) };
   }
 }

@@ -153,7 +153,9 @@ describe('the chain head is a hint moved after the answer', () => {
     const trail = new AuditTrail(new AuditStore(db()), net.config.baseUrl);
     await trail.write([eventOf(landing, 'DocumentReference/x')], 'x');
     await trail.settled();
-    const head = await db().collection('AuditChain').findOne({ _id: landing as never });
+    const head = await db()
+      .collection('AuditChain')
+      .findOne({ _id: landing as never });
     await db()
       .collection('AuditChain')
       .deleteOne({ _id: landing as never });

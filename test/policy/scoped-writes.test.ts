@@ -60,8 +60,8 @@ async function careTeamsReadBy<R extends { status: number }>(request: () => Prom
   return { answer, queries: careTeamQueries };
 }
 
-/** The facts' link queries: by participant. Scoped ones also name the patient (`a:patient`). */
-const linkQueries = (queries: Document[]) => queries.filter((q) => 's:participant' in q);
+/** The facts' link queries: the caller's by participant (full facts), or the active links of the one patient (`a:patient`, scoped). */
+const linkQueries = (queries: Document[]) => queries.filter((q) => 's:participant' in q || ('a:patient' in q && 's:status' in q));
 
 async function storedSubjectOf(id: string): Promise<unknown> {
   const doc = await monitored

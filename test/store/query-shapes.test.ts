@@ -106,10 +106,22 @@ describe('hot queries put a selective equality at the top level of the filter', 
     const search = queries.find((q) => q.collection === 'DocumentReference');
     expect(search?.filter['s:patient']).toBe('Patient/patient-marie-dubois');
     expect(search?.filter['s:status']).toBe('current');
-    // The facts: the practitioner by NIHII, its links and the consents naming it, each by an equality.
+    // The facts for the one patient searched: the practitioner by NIHII, that patient's links and consents, each by an equality.
     expect(queries.find((q) => q.collection === 'Practitioner')?.filter['s:identifier']).toMatch(/\|\d{11}$/);
+    expect(queries.some((q) => q.collection === 'CareTeam' && q.filter['a:patient'] === 'Patient/patient-marie-dubois')).toBe(true);
+    expect(queries.some((q) => q.collection === 'Consent' && q.filter['a:patient'] === 'Patient/patient-marie-dubois')).toBe(true);
+  });
+
+  it('a search naming two patients loads the full facts: the links and consents naming the caller, each by an equality', async () => {
+    const queries = await queriesOf(
+      () => as('gp-anna-peeters').get('/fhir/DocumentReference?patient=patient-marie-dubois,patient-lucas-dubois&status=current'),
+      200
+    );
+    // The facts (the search itself, an `$in` of two patients, is not what this test is about).
+    expectEveryQueryPushable(queries.filter((q) => q.collection !== 'DocumentReference'));
     expect(queries.some((q) => q.collection === 'CareTeam' && q.filter['s:participant'] === 'Practitioner/gp-anna-peeters')).toBe(true);
     expect(queries.some((q) => q.collection === 'Consent' && q.filter['s:actor'] === 'Practitioner/gp-anna-peeters')).toBe(true);
+    expect(queries.some((q) => q.collection === 'Consent' && typeof q.filter['s:actor:identifier'] === 'string')).toBe(true);
   });
 
   it('a professional acting for an institution: the institution and its role are equalities too', async () => {

@@ -40,7 +40,7 @@ beforeAll(async () => {
       sent.push({ id: event.requestId, command: event.commandName, collection, filter, round: rounds });
     },
     {
-      onAnswer: (event: CommandSucceededEvent | CommandFailedEvent) => {
+      onReply: (event: CommandSucceededEvent | CommandFailedEvent) => {
         inFlight.delete(event.requestId);
       },
     }

@@ -19,22 +19,23 @@ export interface MonitoredHub {
   close(): Promise<void>;
 }
 
+/**
+ * `onReply` hears each command's answer (or failure) as it arrives: with the start events it tells
+ * which commands were sent before others answered (how many sequential rounds a request takes).
+ */
 export async function startMonitoredHub(
   config: HubConfig,
   clock: () => Date,
   onCommand: (event: CommandStartedEvent) => void,
-  options: Pick<HubOptions, 'policyFor'> & {
-    /** Told when a command's answer came (or its failure): with the starts, it shows which commands were in flight together. */
-    onAnswer?: (event: CommandSucceededEvent | CommandFailedEvent) => void;
-  } = {}
+  options: Pick<HubOptions, 'policyFor'> & { onReply?: (event: CommandSucceededEvent | CommandFailedEvent) => void } = {}
 ): Promise<MonitoredHub> {
   const client = new MongoClient(testMongoUri(), { monitorCommands: true });
   await client.connect();
   client.on('commandStarted', onCommand);
-  const { onAnswer, ...hubOptions } = options;
-  if (onAnswer) {
-    client.on('commandSucceeded', onAnswer);
-    client.on('commandFailed', onAnswer);
+  const { onReply, ...hubOptions } = options;
+  if (onReply) {
+    client.on('commandSucceeded', onReply);
+    client.on('commandFailed', onReply);
   }
   const database = { client, db: client.db(config.databaseName), close: () => client.close() };
   const hub = await createHub(config, database, { log: createLogger('silent'), clock, ...hubOptions });
