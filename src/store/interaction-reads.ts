@@ -1,4 +1,3 @@
-import type { Collection } from 'mongodb';
 import type { Condition } from './condition';
 import { matchesCondition } from './condition-eval';
 import { fromPersisted, type PersistedResource } from './persisted-form';
@@ -9,11 +8,13 @@ import type { StoredResource } from './stored-resource';
  * steps ask for it (the custodian is read for its release default, as a reference, and for its
  * registered sources). Every answer is converted anew, so no step sees another's changes. Lives
  * for one interaction only: the repository starts a new one for each, and after each commit.
+ * It reads through the request's shared reads (shared-reads.ts), so a document the request's
+ * policy read already (to learn its patient) is not read again to answer.
  */
 export class InteractionReads {
   private readonly fetched = new Map<string, Promise<PersistedResource | null>>();
 
-  constructor(private readonly collection: (type: string) => Collection<PersistedResource>) {}
+  constructor(private readonly findById: (type: string, id: string) => Promise<PersistedResource | null>) {}
 
   /** As ResourceStore.readCurrent: the current document, deleted or not, if it satisfies `scope`. */
   async readCurrent(type: string, id: string, scope: Condition): Promise<StoredResource | undefined> {
@@ -33,7 +34,7 @@ export class InteractionReads {
     const key = `${type}/${id}`;
     let found = this.fetched.get(key);
     if (!found) {
-      found = this.collection(type).findOne({ _id: id });
+      found = this.findById(type, id);
       this.fetched.set(key, found);
       // A failed read is not kept: the next step asks the database again.
       found.catch(() => this.fetched.delete(key));

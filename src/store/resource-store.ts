@@ -149,7 +149,7 @@ export class ResourceStore {
 
   /** Reads by id for one interaction, each document fetched once (interaction-reads.ts). */
   interactionReads(): InteractionReads {
-    return new InteractionReads((type) => this.current(type));
+    return new InteractionReads((type, id) => this.findById(type, id));
   }
 
   /**
