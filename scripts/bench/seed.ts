@@ -89,7 +89,8 @@ export class Seeder {
     const progress = new ProgressLine(`seeding to ${docs}`, newPatients * 2 + newDocs + (first ? 3 + Math.min(this.shape.links, newPatients) : 0));
     const added = Array.from({ length: newPatients }, () => this.random.uuid());
     await this.inBatches(progress, 'Patient', added, (id) => syntheticPatient(this.random, id));
-    this.patientIds.push(...added);
+    // One push per id: spreading a million arguments overflows the call stack.
+    for (const id of added) this.patientIds.push(id);
     // The care network before the documents: their access sidecars read each patient's consent window.
     await this.inBatches(progress, 'Consent', added, (id) => {
       const consent = hubSharingConsent(id, this.now);
@@ -113,7 +114,7 @@ export class Seeder {
       if (this.linked.has(patient)) this.linkedDocumentIds.push(id);
       return syntheticDocumentReference(this.random, id, patient) as Resource & { id: string };
     });
-    this.documentIds.push(...docIds);
+    for (const id of docIds) this.documentIds.push(id);
     if (first) await this.markBackfilled();
     progress.finish();
     const seconds = (performance.now() - started) / 1000;
