@@ -7,27 +7,21 @@
  * summary on stdout. A benchmark, not a test; the main bench may call `measureAuditBurst`
  * (scripts/bench/audit-burst.ts) itself.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { verifyAuditTrail } from '../src/audit/verify-trail';
-import { loadConfig, type HubConfig } from '../src/config';
 import { createHub } from '../src/create-hub';
 import { createApp } from '../src/http/app';
 import { devKeyPaths } from '../src/identity/keys';
 import { mintDevToken } from '../src/identity/mint-token';
 import { createLogger } from '../src/log';
 import { AuditStore } from '../src/store/audit-store';
-import { connectDatabase } from '../src/store/database';
-import { startEmbeddedDatabase } from '../src/store/embedded-database';
 import { auditBurstSummary, measureAuditBurst } from './bench/audit-burst';
 import { auditLatencySummary, measureAuditLatency } from './bench/audit-latency';
 import { BENCH_GP_CLAIMS } from './bench/care-network';
 import { HubClient } from './bench/http-client';
 import { hubSearchPath } from './bench/preflight';
 import { seedStore } from './bench/seed';
+import { cleanUp, prepareTwoHubs, type Cleanups } from './bench/two-hubs';
 
 const DEFAULTS = { requests: 200, rounds: 3, patients: 20, docs: 200, pairs: 100, seed: 42 };
 type Options = typeof DEFAULTS;
@@ -47,34 +41,11 @@ function parse(argv: string[]): Options {
 }
 
 const note = (message: string) => process.stderr.write(`bench:audit: ${message}\n`);
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: Cleanups = [];
 
 async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-bench-audit-'));
-  // Run as root, PostgreSQL drops to its own user, which must be able to traverse this folder.
-  fs.chmodSync(root, 0o711);
-  cleanups.push(() => fs.rmSync(root, { recursive: true, force: true }));
-  let uri = process.env.MONGODB_URI;
-  if (!uri) {
-    note('starting an embedded PostgreSQL + FerretDB in a fresh temp dir');
-    const embedded = await startEmbeddedDatabase({ dataDir: path.join(root, 'database') });
-    cleanups.push(() => embedded.stop());
-    uri = embedded.mongoUri;
-  }
-  const database = await connectDatabase(uri, `bench_audit_${randomBytes(6).toString('hex')}`);
-  cleanups.push(() => database.close());
-  if (process.env.MONGODB_URI) cleanups.push(() => database.db.dropDatabase());
-
-  const servers = [http.createServer(), http.createServer()];
-  const ports = await Promise.all(servers.map(listen));
-  cleanups.push(() => Promise.all(servers.map(closeServer)));
-  const config: HubConfig = {
-    ...loadConfig({ DATA_DIR: path.join(root, 'hub'), PORT: String(ports[0]), LOG_LEVEL: 'warn' }),
-    mongodbUri: uri,
-    databaseName: database.db.databaseName,
-    baseUrl: `http://127.0.0.1:${ports[0]}/fhir`,
-  };
+  const { database, servers, ports, config } = await prepareTwoHubs('audit', note, cleanups);
   note(`seeding ${options.patients} patients and ${options.docs} documents`);
   const seeded = await seedStore(database.db, { patients: options.patients, docs: options.docs, links: options.patients }, options.seed, config.baseUrl);
   let auditWrites = 0;
@@ -127,29 +98,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${auditBurstSummary(figures)}\n${latency.join('\n')}\n  trail verified: ${report.chains} chains, ${report.events} events\n`);
 }
 
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-  });
-}
-
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-async function cleanUp(): Promise<void> {
-  for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => undefined);
-}
-
 main()
-  .then(cleanUp)
+  .then(() => cleanUp(cleanups))
   .then(() => process.exit(0))
   .catch(async (err: unknown) => {
     note(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    await cleanUp();
+    await cleanUp(cleanups);
     process.exit(1);
   });

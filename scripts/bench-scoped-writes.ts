@@ -6,12 +6,8 @@
  * for every request (built here only; no setting of the hub does this). Embedded PostgreSQL +
  * FerretDB in a fresh temp dir (or MONGODB_URI). A benchmark, not a test.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import { loadConfig, type HubConfig } from '../src/config';
 import { createHub } from '../src/create-hub';
 import { createApp } from '../src/http/app';
 import { devKeyPaths } from '../src/identity/keys';
@@ -19,8 +15,6 @@ import { mintDevToken } from '../src/identity/mint-token';
 import { createLogger } from '../src/log';
 import { accessPolicyFor } from '../src/policy/access-policy';
 import { loadFacts } from '../src/policy/facts';
-import { connectDatabase } from '../src/store/database';
-import { startEmbeddedDatabase } from '../src/store/embedded-database';
 import { ResourceStore } from '../src/store/resource-store';
 import { SH } from '../src/vocabulary';
 import { BENCH_CUSTODIAN_ID, BENCH_GP_CLAIMS, BENCH_GP_ID } from './bench/care-network';
@@ -28,6 +22,7 @@ import { HubClient } from './bench/http-client';
 import { measure, type Measurement } from './bench/load';
 import { seedStore } from './bench/seed';
 import { SeededRandom, syntheticDocumentReference } from './bench/synthetic-data';
+import { cleanUp, prepareTwoHubs, type Cleanups } from './bench/two-hubs';
 
 const DEFAULTS = { links: 1000, requests: 30, seed: 42 };
 type Options = typeof DEFAULTS;
@@ -49,34 +44,11 @@ function parse(argv: string[]): Options {
 }
 
 const note = (message: string) => process.stderr.write(`bench:scoped-writes: ${message}\n`);
-const cleanups: (() => Promise<unknown> | void)[] = [];
+const cleanups: Cleanups = [];
 
 async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-bench-scoped-'));
-  // Run as root, PostgreSQL drops to its own user, which must be able to traverse this folder.
-  fs.chmodSync(root, 0o711);
-  cleanups.push(() => fs.rmSync(root, { recursive: true, force: true }));
-  let uri = process.env.MONGODB_URI;
-  if (!uri) {
-    note('starting an embedded PostgreSQL + FerretDB in a fresh temp dir');
-    const embedded = await startEmbeddedDatabase({ dataDir: path.join(root, 'database') });
-    cleanups.push(() => embedded.stop());
-    uri = embedded.mongoUri;
-  }
-  const database = await connectDatabase(uri, `bench_scoped_${randomBytes(6).toString('hex')}`);
-  cleanups.push(() => database.close());
-  if (process.env.MONGODB_URI) cleanups.push(() => database.db.dropDatabase());
-
-  const servers = [http.createServer(), http.createServer()];
-  const ports = await Promise.all(servers.map(listen));
-  cleanups.push(() => Promise.all(servers.map(closeServer)));
-  const config: HubConfig = {
-    ...loadConfig({ DATA_DIR: path.join(root, 'hub'), PORT: String(ports[0]), LOG_LEVEL: 'warn' }),
-    mongodbUri: uri,
-    databaseName: database.db.databaseName,
-    baseUrl: `http://127.0.0.1:${ports[0]}/fhir`,
-  };
+  const { database, servers, ports, config } = await prepareTwoHubs('scoped', note, cleanups);
   note(`seeding ${options.links} patients, each linked with the GP, and a document each`);
   const seeded = await seedStore(database.db, { patients: options.links, docs: options.links, links: options.links }, options.seed, config.baseUrl);
   const log = createLogger('warn', (line) => process.stderr.write(line + '\n'));
@@ -193,29 +165,11 @@ function provideBundle(patient: string, document: Record<string, unknown>) {
   };
 }
 
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port));
-  });
-}
-
-function closeServer(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-async function cleanUp(): Promise<void> {
-  for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => undefined);
-}
-
 main()
-  .then(cleanUp)
+  .then(() => cleanUp(cleanups))
   .then(() => process.exit(0))
   .catch(async (err: unknown) => {
     note(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    await cleanUp();
+    await cleanUp(cleanups);
     process.exit(1);
   });
