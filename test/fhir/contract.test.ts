@@ -17,10 +17,11 @@ const operations = [...new Set([...contract.matchAll(/`\$([a-z][a-z-]*)`/g)].map
 
 let t: TestHub;
 let metahub: TestHub;
+let dir: string;
 beforeAll(async () => {
   t = await startTestHub();
   // A metahub trusting only itself: enough to read its CapabilityStatement.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-contract-'));
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sharehub-contract-'));
   const peersFile = path.join(dir, 'peers.json');
   const peerJwksFile = path.join(dir, 'peer-jwks.json');
   fs.writeFileSync(peersFile, JSON.stringify([{ hub_id: 'metahub', base_url: 'http://127.0.0.1:9/fhir' }]));
@@ -30,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
   await metahub.close();
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** Operation names a CapabilityStatement declares, on types and at system level. */

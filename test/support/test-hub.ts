@@ -73,8 +73,16 @@ export async function startTestHub(
     ...settings,
   };
   const database = await connectDatabase(uri, config.databaseName);
-  await prepare?.(database.db);
-  const hub = await createHub(config, database, { log: createLogger('silent'), ...options });
+  let hub: Hub;
+  try {
+    await prepare?.(database.db);
+    hub = await createHub(config, database, { log: createLogger('silent'), ...options });
+  } catch (err) {
+    // A hub that refuses to start (what some tests check) leaves neither its folder nor a connection behind.
+    await database.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   const app = createApp(hub);
   const privateKey = fs.readFileSync(path.join(dataDir, 'dev-jwt-private.pem'), 'utf8');
   const token = (claims: Record<string, unknown>, opts?: { expiresInSeconds?: number }) =>
