@@ -21,30 +21,16 @@ import { BENCH_GP_CLAIMS } from './bench/care-network';
 import { HubClient } from './bench/http-client';
 import { hubSearchPath } from './bench/preflight';
 import { seedStore } from './bench/seed';
+import { parseCountOptions } from './bench/count-options';
 import { cleanUp, prepareTwoHubs, type Cleanups } from './bench/two-hubs';
 
 const DEFAULTS = { requests: 200, rounds: 3, patients: 20, docs: 200, pairs: 100, seed: 42 };
-type Options = typeof DEFAULTS;
-
-function parse(argv: string[]): Options {
-  const options = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
-    const key = flag.replace(/^--/, '') as keyof Options;
-    const value = Number(inline ?? argv[++i]);
-    if (!(key in DEFAULTS) || !Number.isInteger(value) || value < 1) {
-      throw new Error(`bad option ${argv[i]}; usage: npm run bench:audit -- [--requests N] [--rounds N] [--patients N] [--docs N] [--pairs N] [--seed N]`);
-    }
-    options[key] = value;
-  }
-  return options;
-}
 
 const note = (message: string) => process.stderr.write(`bench:audit: ${message}\n`);
 const cleanups: Cleanups = [];
 
 async function main(): Promise<void> {
-  const options = parse(process.argv.slice(2));
+  const options = parseCountOptions(process.argv.slice(2), DEFAULTS, 'bench:audit');
   const { database, servers, ports, config } = await prepareTwoHubs('audit', note, cleanups);
   note(`seeding ${options.patients} patients and ${options.docs} documents`);
   const seeded = await seedStore(database.db, { patients: options.patients, docs: options.docs, links: options.patients }, options.seed, config.baseUrl);

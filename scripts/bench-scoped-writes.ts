@@ -17,37 +17,23 @@ import { accessPolicyFor } from '../src/policy/access-policy';
 import { loadFacts } from '../src/policy/facts';
 import { ResourceStore } from '../src/store/resource-store';
 import { SH } from '../src/vocabulary';
+import { MHD_LIST_TYPES } from '../src/fhir/mhd-provide-bundle';
 import { BENCH_CUSTODIAN_ID, BENCH_GP_CLAIMS, BENCH_GP_ID } from './bench/care-network';
 import { HubClient } from './bench/http-client';
 import { measure, type Measurement } from './bench/load';
 import { seedStore } from './bench/seed';
 import { SeededRandom, syntheticDocumentReference } from './bench/synthetic-data';
+import { parseCountOptions } from './bench/count-options';
 import { cleanUp, prepareTwoHubs, type Cleanups } from './bench/two-hubs';
 
 const DEFAULTS = { links: 1000, requests: 30, seed: 42 };
-type Options = typeof DEFAULTS;
 const WARMUP = 3;
-const MHD_LIST_TYPES = 'https://profiles.ihe.net/ITI/MHD/CodeSystem/MHDlistTypes';
-
-function parse(argv: string[]): Options {
-  const options = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
-    const key = flag.replace(/^--/, '') as keyof Options;
-    const value = Number(inline ?? argv[++i]);
-    if (!(key in DEFAULTS) || !Number.isInteger(value) || value < 1) {
-      throw new Error(`bad option ${argv[i]}; usage: npm run bench:scoped-writes -- [--links N] [--requests N] [--seed N]`);
-    }
-    options[key] = value;
-  }
-  return options;
-}
 
 const note = (message: string) => process.stderr.write(`bench:scoped-writes: ${message}\n`);
 const cleanups: Cleanups = [];
 
 async function main(): Promise<void> {
-  const options = parse(process.argv.slice(2));
+  const options = parseCountOptions(process.argv.slice(2), DEFAULTS, 'bench:scoped-writes');
   const { database, servers, ports, config } = await prepareTwoHubs('scoped', note, cleanups);
   note(`seeding ${options.links} patients, each linked with the GP, and a document each`);
   const seeded = await seedStore(database.db, { patients: options.links, docs: options.links, links: options.links }, options.seed, config.baseUrl);
