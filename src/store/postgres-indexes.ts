@@ -21,11 +21,21 @@ DECLARE
   meta record;
   field text;
 BEGIN
-  BEGIN
-    EXECUTE format('ALTER DATABASE %I SET plan_cache_mode = force_custom_plan', current_database());
-  EXCEPTION WHEN insufficient_privilege THEN
-    RAISE NOTICE 'set plan_cache_mode = force_custom_plan on this server yourself (not the database owner)';
-  END;
+  -- Hubs (and a test run's workers) start at once on one server: ALTER DATABASE only when the
+  -- setting is missing, and a session that loses the race to set it leaves it to the winner
+  -- ('tuple concurrently updated' is internal_error) instead of failing every index below.
+  IF NOT EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+                 WHERE d.datname = current_database() AND s.setrole = 0
+                   AND 'plan_cache_mode=force_custom_plan' = ANY (s.setconfig)) THEN
+    BEGIN
+      EXECUTE format('ALTER DATABASE %I SET plan_cache_mode = force_custom_plan', current_database());
+    EXCEPTION
+      WHEN insufficient_privilege THEN
+        RAISE NOTICE 'set plan_cache_mode = force_custom_plan on this server yourself (not the database owner)';
+      WHEN unique_violation OR internal_error THEN
+        RAISE NOTICE 'plan_cache_mode is being set by another session';
+    END;
+  END IF;
   IF to_regclass(format('%I._ferretdb_database_metadata', ${literal(databaseName)})) IS NULL THEN
     RETURN;
   END IF;
@@ -34,8 +44,12 @@ BEGIN
       SELECT f FROM unnest(ARRAY[${everywhere}]::text[]) AS f
       UNION SELECT p.f FROM (VALUES ${pairs.join(', ') || '(NULL, NULL)'}) AS p(c, f) WHERE p.c = meta.collection
     LOOP
-      EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin ((_jsonb->%L) jsonb_path_ops)',
-        left(meta.tbl || '_' || regexp_replace(field, '[^A-Za-z0-9]', '_', 'g') || '_gin', 63), ${literal(databaseName)}, meta.tbl, field);
+      BEGIN
+        EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I.%I USING gin ((_jsonb->%L) jsonb_path_ops)',
+          left(meta.tbl || '_' || regexp_replace(field, '[^A-Za-z0-9]', '_', 'g') || '_gin', 63), ${literal(databaseName)}, meta.tbl, field);
+      EXCEPTION WHEN unique_violation OR duplicate_table THEN
+        NULL; -- two hubs on one database: the other session created this index at the same moment
+      END;
     END LOOP;
   END LOOP;
 END $$;

@@ -1,7 +1,11 @@
+import { MongoClient } from 'mongodb';
 import { Client } from 'pg';
 import { PUSHDOWN_FIELDS, pushdownFieldsOf } from '../../src/store/indexes';
 import { postgresIndexSql, provisionPostgresIndexes } from '../../src/store/postgres-indexes';
+import { freshDatabaseName, testMongoUri } from '../support/database';
 import { startTestHub, type TestHub } from '../support/test-hub';
+
+const pgIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * FerretDB-PostgreSQL: the hub provisions GIN indexes on the fields its queries push down. The
@@ -63,6 +67,33 @@ describe('GIN indexes on FerretDB-PostgreSQL', () => {
     await provisionPostgresIndexes(postgresUrl as string, t.config.databaseName);
     expect(await ginIndexes()).toEqual(before);
     expect(postgresIndexSql(t.config.databaseName)).toMatch(/CREATE INDEX IF NOT EXISTS %I ON %I\.%I USING gin/);
+  });
+
+  it('provisions every database when many hubs start at once on one server, two of them on one database', async () => {
+    // A test run's workers (and an operator's hubs) start together: concurrent ALTER DATABASE
+    // failed with 'tuple concurrently updated', and the hub started without any index.
+    const client = await MongoClient.connect(testMongoUri());
+    const names = Array.from({ length: 8 }, () => freshDatabaseName('gin-race'));
+    try {
+      for (const name of names)
+        await client
+          .db(name)
+          .collection('Patient')
+          .insertOne({ _id: 'p' } as never);
+      await pg.query('ALTER DATABASE ' + pgIdentifier((await pg.query('SELECT current_database() AS d')).rows[0].d) + ' RESET plan_cache_mode');
+      const outcomes = await Promise.allSettled([...names, names[0]].map((name) => provisionPostgresIndexes(postgresUrl, name)));
+      expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+      for (const name of names) {
+        const defs = await pg.query(
+          `SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexdef LIKE '%USING gin%' AND indexdef LIKE '%''s:identifier''%'`,
+          [name]
+        );
+        expect({ name, indexes: defs.rows.length }).toEqual({ name, indexes: 1 });
+      }
+    } finally {
+      for (const name of names) await client.db(name).dropDatabase();
+      await client.close();
+    }
   });
 
   it('sets plan_cache_mode so that prepared queries can use them', async () => {
