@@ -74,7 +74,11 @@ export async function createHub(config: HubConfig, database: Database, options: 
     (reads: ResourceStore): Hub['openRepository'] =>
     (policy, now, repositoryOptions) =>
       // The workflows' business rules are registered here: the repository runs them without importing them.
-      new HubRepository({ policy, now, baseUrl: config.baseUrl, lenient: repositoryOptions?.lenient ?? false, onCommitted }, reads, applyWorkflowRules);
+      new HubRepository(
+        { policy, now, baseUrl: config.baseUrl, lenient: repositoryOptions?.lenient ?? false, onCommitted, reloadPolicy: repositoryOptions?.reloadPolicy },
+        reads,
+        applyWorkflowRules
+      );
   const openRepository = repositoryOn(store);
   const federation = await createFederation(
     config,
@@ -111,8 +115,10 @@ export async function createHub(config: HubConfig, database: Database, options: 
     async repositoryFor(principal, now, scope, repositoryOptions) {
       // One request's reads: the document a read by id is scoped by is the one it answers with.
       const reads = store.forRequest();
-      const policy = await (options.policyFor ?? policyOn(reads))(principal, now, scope);
-      return repositoryOn(reads)(policy, now, repositoryOptions);
+      const policyOf = options.policyFor ?? policyOn(reads);
+      const policy = await policyOf(principal, now, scope);
+      // After the request changed the caller's own facts, its later interactions are decided on the full facts as they are then.
+      return repositoryOn(reads)(policy, now, { ...repositoryOptions, reloadPolicy: () => policyOf(principal, now, undefined) });
     },
     federation,
     clock: options.clock ?? (() => new Date()),

@@ -22,7 +22,7 @@ export interface Hub {
    * itself is not part of the hub (ARCHITECTURE: one gate); in-process loaders open one with
    * systemPolicy().
    */
-  openRepository(policy: AccessPolicy, now: Date, options?: { lenient?: boolean }): HubRepository;
+  openRepository(policy: AccessPolicy, now: Date, options?: { lenient?: boolean; reloadPolicy?: () => Promise<AccessPolicy> }): HubRepository;
   /**
    * The caller's policy for one request: its facts are loaded here, once; for the one patient the
    * request concerns when `scope` says which (a professional's facts then read that patient's links only).

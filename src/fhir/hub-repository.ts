@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { applyPatch, type Operation } from 'rfc6902';
 import { computeAccessFields, type AccessFields, type AccessLookups } from '../policy/access-fields';
 import { storeLookups } from '../policy/access-lookups';
+import { FACT_TYPES } from '../policy/fact-types';
 import type { WriteInteraction } from '../policy/access-policy';
 import type { Operation as HubOperation, OperationTarget } from '../policy/operation-policy';
 import { assertReferencesVisible, missingReference, referencesIn, type PatientReferenceCheck } from './reference-check';
@@ -61,6 +62,8 @@ export class HubRepository extends FhirRepository<undefined> {
   private readonly operationWrites = new Set<string>();
   /** Reads by id of the interaction being handled: a document its steps all ask for is fetched once. */
   private reads: InteractionReads;
+  /** A commit of this request wrote what the caller's facts are read from: the next interaction reloads them. */
+  private factsChanged = false;
 
   /** The one way to the data: private to the repository and the helpers it hands it to. */
   readonly #store: ResourceStore;
@@ -251,6 +254,10 @@ export class HubRepository extends FhirRepository<undefined> {
     // A batch entry is its own write; a transaction's entries are committed (and conflict) together.
     if (!this.staged) this.ifMatch = false;
     try {
+      if (this.factsChanged && !this.staged && this.ctx.reloadPolicy) {
+        this.factsChanged = false;
+        this.ctx.policy = await this.ctx.reloadPolicy();
+      }
       return await run(access);
     } catch (err) {
       access.outcome = outcomeOfError(err);
@@ -463,6 +470,7 @@ export class HubRepository extends FhirRepository<undefined> {
     if (!referencesChecked) this.reads = this.#store.interactionReads();
     try {
       await this.checkAndStore(writes, referencesChecked);
+      if (writes.some((w) => FACT_TYPES.has(w.type))) this.factsChanged = true;
     } finally {
       this.reads = this.#store.interactionReads();
     }

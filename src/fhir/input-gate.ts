@@ -3,6 +3,7 @@ import type { FhirRouteHandler } from '@medplum/fhir-router';
 import { invalidRequest, message } from '../messages/message';
 import { isForbiddenKey } from './input-limits';
 import { assertSearchParametersWithinLimits } from './search-limits';
+import { assertTransactionPatches } from './transaction-patches';
 import { assertWellFormed } from './validation';
 
 /** A request as it reaches the FHIR layer, before the router: what the input gate looks at. */
@@ -42,7 +43,10 @@ export function checkFhirInput(input: FhirInput): void {
   // An operation on an instance may be posted `{}`: no input at all.
   if (input.interaction === 'operation' && Object.keys(input.body).length === 0) return;
   assertWellFormed(withoutBatchEntryResources(input.body));
-  if (input.interaction === 'batch') assertEntrySearchesWithinLimits(input.body);
+  if (input.interaction === 'batch') {
+    assertEntrySearchesWithinLimits(input.body);
+    assertTransactionPatches(input.body, assertJsonPatch);
+  }
 }
 
 /**
@@ -136,10 +140,10 @@ function searchBodyPairs(body: unknown): [string, string][] {
 }
 
 /** RFC 6902 operations on paths that name FHIR elements: `/__proto__/x` would reach Object.prototype. */
-function assertJsonPatch(body: unknown): void {
-  if (!Array.isArray(body)) throw new OperationOutcomeError(invalidRequest(message('patch-not-array')));
+function assertJsonPatch(body: unknown, where = ''): void {
+  if (!Array.isArray(body)) throw new OperationOutcomeError(invalidRequest(message('patch-not-array'), where || undefined));
   body.forEach((op: unknown, i) => {
-    const at = `[${i}]`;
+    const at = `${where}[${i}]`;
     if (!isObject(op) || typeof op.op !== 'string' || !PATCH_OPS.has(op.op) || typeof op.path !== 'string') {
       throw new OperationOutcomeError(invalidRequest(message('patch-operation-invalid'), at));
     }

@@ -20,4 +20,9 @@ export interface RequestContext {
   /** `Prefer: handling=lenient`. */
   lenient: boolean;
   onCommitted?: WriteObserver;
+  /**
+   * The caller's policy again, from the facts as they are now (full facts). A batch whose entry
+   * changed the caller's facts (ended its own link, say) decides its later entries with this one.
+   */
+  reloadPolicy?: () => Promise<AccessPolicy>;
 }

@@ -1,0 +1,55 @@
+import { OperationOutcomeError } from '@medplum/core';
+import { invalidRequest, message } from '../messages/message';
+
+/**
+ * The PATCH entries of a transaction, decoded as the batch engine will decode them (a Binary
+ * holding a JSON Patch, or a Parameters of `operation` parts whose values are JSON text), before
+ * any entry runs. The engine throws a bare exception on a body it cannot decode, and a transaction
+ * passes it on whole: a 500. Here it is a 400 naming the entry, and nothing is written. (A batch
+ * answers such an entry with its own 400.)
+ */
+export function assertTransactionPatches(bundle: Record<string, unknown>, assertJsonPatch: (ops: unknown, at: string) => void): void {
+  if (bundle.type !== 'transaction' || !Array.isArray(bundle.entry)) return;
+  bundle.entry.forEach((entry: unknown, i) => {
+    const { request, resource } = (isObject(entry) ? entry : {}) as { request?: unknown; resource?: unknown };
+    if (!isObject(request) || request.method !== 'PATCH' || !isObject(resource)) return;
+    const at = `Bundle.entry[${i}].resource`;
+    if (resource.resourceType === 'Binary' && typeof resource.data === 'string') assertJsonPatch(decodedBinary(resource.data, at), at);
+    if (resource.resourceType === 'Parameters') assertJsonPatch(decodedParameters(resource.parameter, at), at);
+  });
+}
+
+function decodedBinary(data: string, at: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as unknown;
+  } catch {
+    throw new OperationOutcomeError(invalidRequest(message('patch-not-array'), `${at}.data`));
+  }
+}
+
+/** Each `operation` parameter as the JSON Patch operation it stands for; a value that is not JSON text is refused. */
+function decodedParameters(parameters: unknown, at: string): unknown[] {
+  if (!Array.isArray(parameters)) return [];
+  return parameters.flatMap((parameter: unknown, j) => {
+    if (!isObject(parameter) || parameter.name !== 'operation') return [];
+    const parts: unknown[] = Array.isArray(parameter.part) ? parameter.part : [];
+    const op: Record<string, unknown> = {};
+    for (const part of parts) {
+      if (!isObject(part)) continue;
+      if (part.name === 'op') op.op = part.valueCode;
+      if (part.name === 'path' || part.name === 'from') op[part.name] = part.valueString;
+      if (part.name === 'value') {
+        try {
+          op.value = JSON.parse(typeof part.valueString === 'string' ? part.valueString : '') as unknown;
+        } catch {
+          throw new OperationOutcomeError(invalidRequest(message('patch-operation-invalid'), `${at}.parameter[${j}]`));
+        }
+      }
+    }
+    return [op];
+  });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
