@@ -5,6 +5,7 @@ import type { PlannedWrite, StoredResource } from '../store/stored-resource';
 import { toStoredResource } from './stored-form';
 import { and, fieldIn } from '../store/condition';
 import { VersionConflictError, type ResourceStore } from '../store/resource-store';
+import { storePort } from './workflow-port';
 
 /**
  * SPEC §4: revoking the hub-sharing consent ends every active therapeutic link of the patient, so
@@ -73,4 +74,27 @@ async function excludedPractitioner(
   if (!nihii) return undefined;
   const found = await store.readFacts('Practitioner', fieldIn('keys.identifier', [`${NIHII_PROFESSIONAL}|${nihii}`]), 2);
   return found.length === 1 ? `Practitioner/${(found[0].r as Practitioner).id}` : undefined;
+}
+
+/**
+ * A revocation ends the patient's active links, an exclusion the excluded professional's (SPEC §4),
+ * once stored. A link whose rules read the consent and exclusions before that, and whose commit
+ * lands after the ending ran, was missed: it is ended here, after its own commit, so that a
+ * re-consent or a lifted exclusion does not revive it. Of the two writes, the later one always
+ * sees the other: either the ending finds the link, or the link finds the revocation.
+ */
+export async function endLinksCommittedTooLate(store: ResourceStore, writes: PlannedWrite[], now: Date, baseUrl: string): Promise<void> {
+  const port = storePort(store, now);
+  for (const w of writes) {
+    const team = w.doc.r as CareTeam;
+    const patient = w.doc.a.patient;
+    if (w.type !== 'CareTeam' || w.doc.del || team.status !== 'active' || typeof patient !== 'string' || !patient.startsWith('Patient/')) continue;
+    if (!(await port.hasActiveConsent(patient))) {
+      await endLinksOf(store, patient, now, baseUrl);
+      continue;
+    }
+    for (const member of (w.doc.a.members ?? []).filter((m) => m.startsWith('Practitioner/'))) {
+      if (await port.isExcluded(patient, member)) await endLinksOf(store, patient, now, baseUrl, member);
+    }
+  }
 }

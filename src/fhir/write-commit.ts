@@ -1,7 +1,7 @@
 import { OperationOutcomeError, preconditionFailed } from '@medplum/core';
 import { conflictOutcome, message } from '../messages/message';
 import { refuse } from './business-rule';
-import { endLinksOf, endLinksOfExcluded } from './link-ending';
+import { endLinksCommittedTooLate, endLinksOf, endLinksOfExcluded } from './link-ending';
 import { syncSumehrEntries } from './sumehr-entries';
 import { hubSharingWindow } from '../policy/access-lookups';
 import { afterConsentWrite, beforeConsentWrite, hubSharingPatient } from '../policy/consent-sync';
@@ -75,6 +75,7 @@ async function followUps(
     if (!(window.consentFrom <= ctx.now && ctx.now <= window.consentUntil)) await endLinksOf(store, patient, ctx.now, ctx.baseUrl);
   }
   await endLinksOfExcluded(store, writes, ctx.now, ctx.baseUrl, relative);
+  await endLinksCommittedTooLate(store, writes, ctx.now, ctx.baseUrl);
   for (const w of writes.filter((w) => w.type === 'DocumentReference')) {
     const document = `DocumentReference/${w.doc._id}`;
     if (createdAlone(writes)) {
