@@ -1,4 +1,4 @@
-import type { CareTeam, Consent, Resource } from '@medplum/fhirtypes';
+import type { CareTeam, Consent, Patient, Resource } from '@medplum/fhirtypes';
 import type { AccessFields } from '../policy/access-fields';
 import type { WriteFacets } from '../policy/write-policy';
 import { CONSENT_CHANNEL_EXT } from '../vocabulary';
@@ -30,6 +30,10 @@ export async function writeFacetsOf(
       // The one who may record it is an author of every document it names.
       facets.restrictedAuthors = authors.length ? authors.reduce((a, b) => a.filter((x) => b.includes(x))) : [];
     }
+  }
+  if (resource.resourceType === 'Patient') {
+    const birthDate = (resource as Patient).birthDate;
+    if (birthDate) facets.birthDate = birthDate;
   }
   if (resource.resourceType === 'CareTeam') {
     const start = (resource as CareTeam).period?.start;

@@ -19,6 +19,8 @@ export interface WriteFacets extends AccessFields {
   linkStart?: string;
   /** Consent document-restriction: the authors of the documents it names (only they record it on request). */
   restrictedAuthors?: string[];
+  /** Patient: the birth date, which decides when a parent's grant ends (SPEC §4). */
+  birthDate?: string;
 }
 
 /** A write as the policy judges it: the type, the interaction, the new and the replaced version. */
@@ -82,10 +84,11 @@ function practitionerWrite(f: PractitionerFacts, { type, interaction, next, prev
   // Facts loaded for one patient: nothing of another patient, not even by the author path (mirrors decide).
   if (f.scopedTo !== undefined && [next?.patient, previous?.patient].some((p) => p !== undefined && p !== f.scopedTo)) return HIDDEN;
   if (type === 'Patient') {
-    // "Add patient"; later changes may not touch the SSIN, the key to the patient's portal.
+    // "Add patient"; later changes may not touch the SSIN, the key to the patient's portal, nor the
+    // birth date, which decides when a parent's grant ends (moving it would let a parent in or shut one out).
     if (interaction === 'create') return ALLOWED;
     if (!patient || !reaches(f, patient)) return HIDDEN;
-    return next?.ssin === previous?.ssin ? ALLOWED : FORBIDDEN;
+    return next?.ssin === previous?.ssin && next?.birthDate === previous?.birthDate ? ALLOWED : FORBIDDEN;
   }
   if (!patient) return FORBIDDEN;
   // Its own link: the link rules answer every refusal alike (an exclusion, no consent, an unknown patient).

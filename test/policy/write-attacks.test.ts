@@ -386,6 +386,27 @@ describe('writes that would change who sees a document', () => {
   });
 });
 
+describe("writes to a patient's identity", () => {
+  it("the child's GP cannot move the child's birth date, which decides when the parent's grant ends (SPEC §4)", async () => {
+    const before = await storedVersion('Patient', LUCAS);
+    expect((await as('patient-marie-dubois').get(`/fhir/Patient/${LUCAS}`)).status).toBe(200);
+    // Lucas made an adult: his mother would be shut out; the reverse would let a parent into a grown child's record.
+    const older = await as('gp-anna-peeters').patch(`/fhir/Patient/${LUCAS}`, [{ op: 'replace', path: '/birthDate', value: '2000-01-01' }]);
+    expect(older.status).toBe(403);
+    const put = await as('gp-anna-peeters').put(`/fhir/Patient/${LUCAS}`, { ...(before?.r as object), birthDate: '2000-01-01' });
+    expect(put.status).toBe(403);
+    const removed = await as('gp-anna-peeters').patch(`/fhir/Patient/${LUCAS}`, [{ op: 'remove', path: '/birthDate' }]);
+    expect(removed.status).toBe(403);
+    expect(await storedVersion('Patient', LUCAS)).toEqual(before);
+    expect((await as('patient-marie-dubois').get(`/fhir/Patient/${LUCAS}`)).status).toBe(200);
+    // Other demographics stay the GP's to correct.
+    const phone = await as('gp-anna-peeters').patch(`/fhir/Patient/${LUCAS}`, [
+      { op: 'add', path: '/telecom', value: [{ system: 'phone', value: '+32 2 000 00 00' }] },
+    ]);
+    expect(phone.status).toBe(200);
+  });
+});
+
 describe('operations by a caller who may not run them', () => {
   const awaitingRelease = () => documentOf('gp-anna-peeters', MARIE, ANNA, { release: { rule: 'on-physician-release' } });
 
