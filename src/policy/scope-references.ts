@@ -31,15 +31,21 @@ export function referenceStrings(value: unknown): string[] {
   return Object.entries(value as Record<string, unknown>).flatMap(([key, v]) => (key === 'reference' && typeof v === 'string' ? [v] : referenceStrings(v)));
 }
 
+/** Stands for a reference a patch makes that cannot be read beforehand: it never resolves, so the full facts decide. */
+const UNREADABLE_REFERENCE = '(copied onto a reference)';
+
 /**
  * The references a JSON Patch sets: inside the values it adds, and the strings it writes at a
- * `.../reference` path. (Copies and moves within the resource reuse the stored version's references.)
+ * `.../reference` path. Copies and moves within the resource reuse the stored version's references,
+ * except a copy or move onto a `.../reference` path: it may turn any stored text into a reference.
  */
 export function patchReferenceStrings(patch: unknown): string[] {
   if (!Array.isArray(patch)) return [];
   return patch.flatMap((op: unknown) => {
-    const { path, value } = (op ?? {}) as { path?: unknown; value?: unknown };
-    const direct = typeof value === 'string' && typeof path === 'string' && /\/reference$/.test(path) ? [value] : [];
+    const { op: kind, path, value } = (op ?? {}) as { op?: unknown; path?: unknown; value?: unknown };
+    const ontoReference = typeof path === 'string' && /\/reference$/.test(path);
+    if ((kind === 'copy' || kind === 'move') && ontoReference) return [UNREADABLE_REFERENCE];
+    const direct = typeof value === 'string' && ontoReference ? [value] : [];
     return [...direct, ...referenceStrings(value)];
   });
 }

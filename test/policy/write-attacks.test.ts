@@ -103,6 +103,34 @@ describe('a write whose body names one patient and whose URL names another', () 
     }
   });
 
+  it("a PATCH copying a text onto a reference is decided as with the full facts: another patient's document the caller sees may be named", async () => {
+    const lucasDoc = await documentOf('gp-anna-peeters', LUCAS, ANNA);
+    const marieDoc = await documentOf('gp-anna-peeters', MARIE, ANNA);
+    const created = await as('gp-anna-peeters').post('/fhir/DocumentReference', {
+      ...documentFor(MARIE, { author: ANNA }),
+      description: `DocumentReference/${lucasDoc}`,
+      relatesTo: [{ code: 'appends', target: { reference: `DocumentReference/${marieDoc}` } }],
+    });
+    const id = (created.body as { id: string }).id;
+    // A reference to a document Anna sees (SPEC §5) is accepted when set directly, so when copied too.
+    const copied = await as('gp-anna-peeters').patch(`/fhir/DocumentReference/${id}`, [
+      { op: 'copy', from: '/description', path: '/relatesTo/0/target/reference' },
+    ]);
+    expect(copied.status).toBe(200);
+    // A hidden one is refused either way, as a missing one is.
+    const lucDoc = await documentOf('gp-thomas-lambert', LUC, THOMAS);
+    const again = await documentOf('gp-anna-peeters', MARIE, ANNA);
+    const hidden = await as('gp-anna-peeters').patch(`/fhir/DocumentReference/${id}`, [
+      { op: 'replace', path: '/relatesTo/0/target/reference', value: `DocumentReference/${again}` },
+      { op: 'replace', path: '/description', value: `DocumentReference/${lucDoc}` },
+      { op: 'copy', from: '/description', path: '/relatesTo/0/target/reference' },
+    ]);
+    expect(hidden.status).toBe(400);
+    expect(((await storedVersion('DocumentReference', id))?.r.relatesTo as { target: { reference: string } }[])[0].target.reference).toBe(
+      `DocumentReference/${lucasDoc}`
+    );
+  });
+
   it('a conditional update matching a document of another patient moves nothing; one matching a hidden document does not reach it', async () => {
     const marieDoc = await documentOf('gp-anna-peeters', MARIE, ANNA);
     const before = await storedVersion('DocumentReference', marieDoc);
