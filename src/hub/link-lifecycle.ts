@@ -4,7 +4,7 @@ import { parseFhirDate, relativeReference } from '../fhir/search-values';
 import { LINK_TYPE, SH } from '../vocabulary';
 import type { StoredResource } from '../store/stored-resource';
 import { refuse } from '../fhir/business-rule';
-import { HUB_MEMBERSHIP_EXT } from './registration-rules';
+import { HUB_MEMBERSHIP_EXT, PRIVACY_POLICY_EXT } from './registration-rules';
 import { linkPeriod, refuseLink } from './therapeutic-links';
 import { message } from '../messages/message';
 
@@ -45,8 +45,8 @@ const PROOF_EXT = `${SH}/StructureDefinition/link-proof`;
 
 /**
  * An institution's admission link (SPEC §4): a `hospital-stay` link whose member is the
- * Organization, created (or ended, or renewed) by its institution-admin or by a practitioner acting
- * for it; its attending team reaches the patient through their PractitionerRole. Proof is the
+ * Organization (a member that accepted the privacy policy), created (or ended, or renewed) by its
+ * institution-admin or by a practitioner acting for it; its attending team reaches the patient through their PractitionerRole. Proof is the
  * admission; at most 3 months (omitted end = 3 months); the patient must have an active consent.
  * Exclusions still bite: rule 3 keeps an excluded professional out whatever link its institution holds.
  */
@@ -62,6 +62,8 @@ export async function checkAdmissionLink(ctx: WriteRuleContext, link: CareTeam, 
   const { start, end, endText } = linkPeriod(link, current?.r as CareTeam | undefined, ctx.now, undefined, HOSPITAL_STAY_MONTHS, 'hospital-stay');
   const ending = !!current && (link.status === 'inactive' || end.getTime() <= ctx.now.getTime());
   if (!ending) {
+    // SPEC §4: opened (or renewed) only by a member that accepted the privacy policy; a discharge is always allowed.
+    if (!org.extension?.some((e) => e.url === PRIVACY_POLICY_EXT)) refuse(message('privacy-policy-not-accepted'), 'CareTeam.participant');
     const patient = relativeReference(link.subject?.reference ?? '', ctx.baseUrl);
     if (!(await ctx.port.patientExists(patient)) || !(await ctx.port.hasActiveConsent(patient))) refuseLink();
   }

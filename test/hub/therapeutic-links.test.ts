@@ -157,6 +157,11 @@ describe('institution admission links', () => {
     expect(other.status).toBe(403);
     expect((await koen.get('/fhir/DocumentReference/marie-lab')).status).toBe(404);
 
+    // SPEC §4: only an institution that accepted the privacy policy opens admission links.
+    const beforeAccepting = await koen.post('/fhir/CareTeam', admission(MARIE, ZUID));
+    expect(beforeAccepting.status).toBe(422);
+    expect(beforeAccepting.body.issue[0].details.coding[0].code).toBe('privacy-policy-not-accepted');
+    expect((await t.as('zuid-admin').post('/fhir/Organization/org-ziekenhuis-zuid/$accept-privacy-policy', {})).status).toBe(200);
     const admitted = await koen.post('/fhir/CareTeam', admission(MARIE, ZUID));
     expect(admitted.status).toBe(201);
     expect(admitted.body.period.end).toBe('2027-02-23T09:00:00.000Z');

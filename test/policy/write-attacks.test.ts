@@ -414,6 +414,37 @@ describe('writes that would change who sees a document', () => {
   });
 });
 
+describe('admission links of an institution that has not accepted the privacy policy', () => {
+  it('neither its admin nor a physician acting for it opens one (422, nothing stored); its existing one it may still end', async () => {
+    const stay = {
+      resourceType: 'CareTeam',
+      status: 'active',
+      extension: [{ url: 'https://sharehub.example/fhir/StructureDefinition/link-proof', valueCode: 'hospital-admission' }],
+      category: [{ coding: [{ system: 'https://sharehub.example/fhir/CodeSystem/link-type', code: 'hospital-stay' }] }],
+      subject: { reference: `Patient/${MARIE}` },
+      participant: [{ member: { reference: 'Organization/org-ziekenhuis-zuid' } }],
+    };
+    const before = await countOf('CareTeam', MARIE);
+    for (const persona of ['zuid-admin', 'physician-koen-wouters']) {
+      const answer = await as(persona).post('/fhir/CareTeam', stay);
+      expect({ persona, status: answer.status }).toEqual({ persona, status: 422 });
+    }
+    expect(await countOf('CareTeam', MARIE)).toBe(before);
+    expect((await as('physician-koen-wouters').get('/fhir/DocumentReference/doc-marie-lab-2026-11')).status).toBe(404);
+    // Renewing its fixture link with Sofia is opening it anew: refused; discharging her is not.
+    const sofia = (await storedVersion('CareTeam', 'link-sofia-rossi-ziekenhuis-zuid'))?.r as Record<string, unknown> & { period: object };
+    expect(
+      (await as('zuid-admin').put('/fhir/CareTeam/link-sofia-rossi-ziekenhuis-zuid', { ...sofia, period: { ...sofia.period, end: undefined } })).status
+    ).toBe(422);
+    const discharged = await as('zuid-admin').put('/fhir/CareTeam/link-sofia-rossi-ziekenhuis-zuid', {
+      ...sofia,
+      status: 'inactive',
+      period: { ...sofia.period, end: NETWORK_DATE.toISOString() },
+    });
+    expect(discharged.status).toBe(200);
+  });
+});
+
 describe("writes to a patient's identity", () => {
   it("the child's GP cannot move the child's birth date, which decides when the parent's grant ends (SPEC §4)", async () => {
     const before = await storedVersion('Patient', LUCAS);
