@@ -445,6 +445,44 @@ describe('admission links of an institution that has not accepted the privacy po
   });
 });
 
+describe('what a trusted person and the patient may not write', () => {
+  it('a trusted person (not a parent) decides nothing in the record they read: no revocation, no link end, no grant, no trusted person', async () => {
+    const consent = await storedVersion('Consent', 'consent-sofia-rossi-hub-sharing');
+    const link = await storedVersion('CareTeam', 'link-sofia-rossi-ahmed-benali');
+    const paolo = as('trusted-paolo-rossi');
+    const answers = [
+      (await paolo.patch('/fhir/Consent/consent-sofia-rossi-hub-sharing', [{ op: 'replace', path: '/status', value: 'inactive' }])).status,
+      (await paolo.patch('/fhir/CareTeam/link-sofia-rossi-ahmed-benali', [{ op: 'replace', path: '/status', value: 'inactive' }])).status,
+      (
+        await paolo.post('/fhir/RelatedPerson', {
+          resourceType: 'RelatedPerson',
+          patient: { reference: 'Patient/patient-sofia-rossi' },
+          identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin', value: '84031212638' }],
+        })
+      ).status,
+    ];
+    expect(answers).toEqual([403, 403, 403]);
+    expect(await storedVersion('Consent', 'consent-sofia-rossi-hub-sharing')).toEqual(consent);
+    expect(await storedVersion('CareTeam', 'link-sofia-rossi-ahmed-benali')).toEqual(link);
+  });
+
+  it('the patient changes neither the release of a document she does not see yet (404) nor one she sees (403)', async () => {
+    const unreleased = await documentOf('gp-anna-peeters', MARIE, ANNA, { release: { rule: 'never' } });
+    const released = await documentOf('gp-anna-peeters', MARIE, ANNA, { release: { rule: 'immediate' } });
+    const open = [{ op: 'replace', path: '/extension/0/extension/0/valueCode', value: 'immediate' }];
+    const before = [await storedVersion('DocumentReference', unreleased), await storedVersion('DocumentReference', released)];
+    expect((await as('patient-marie-dubois').patch(`/fhir/DocumentReference/${unreleased}`, open)).status).toBe(404);
+    expect((await as('patient-marie-dubois').patch(`/fhir/DocumentReference/${released}`, open)).status).toBe(403);
+    expect([await storedVersion('DocumentReference', unreleased), await storedVersion('DocumentReference', released)]).toEqual(before);
+    // A FHIRPath Patch (Parameters) sent as a request body is not a JSON Patch: 400, never a 500.
+    const fhirPathPatch = await as('gp-anna-peeters').patch(`/fhir/DocumentReference/${released}`, {
+      resourceType: 'Parameters',
+      parameter: [{ name: 'operation', part: [{ name: 'type', valueCode: 'replace' }] }],
+    });
+    expect(fhirPathPatch.status).toBe(400);
+  });
+});
+
 describe("writes to a patient's identity", () => {
   it("the child's GP cannot move the child's birth date, which decides when the parent's grant ends (SPEC §4)", async () => {
     const before = await storedVersion('Patient', LUCAS);

@@ -200,6 +200,34 @@ describe('twenty writes racing the end of the link they rest on', () => {
   });
 });
 
+describe('a request deciding on the copy it read while another request writes a newer version', () => {
+  it('a withdrawal held after its read loses to a relabel that landed meanwhile (409): the newer version stands, nothing is overwritten', async () => {
+    const created = await t.as('gp-anna-peeters').post('/fhir/DocumentReference', documentFor(MARIE, { author: ANNA }));
+    const id = (created.body as { id: string }).id;
+    const held = holdNextWrite('DocumentReference');
+    const withdrawing = t
+      .as('gp-anna-peeters')
+      .post(`/fhir/DocumentReference/${id}/$request-deletion`, {})
+      .then((r) => r);
+    await held.reached;
+    // While the withdrawal waits with version 1 in hand, the author labels the document V (version 2).
+    const relabelled = await t.as('gp-anna-peeters').put(`/fhir/DocumentReference/${id}`, {
+      ...created.body,
+      securityLabel: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality', code: 'V' }] }],
+    });
+    expect(relabelled.status).toBe(200);
+    held.release();
+    const withdrawn = await withdrawing;
+    expect(withdrawn.status).toBe(409);
+    const stored = await t.store.readFactById('DocumentReference', id, true);
+    expect(stored?.v).toBe(2);
+    expect((stored?.r as unknown as { status: string; securityLabel: { coding: { code: string }[] }[] }).status).toBe('current');
+    expect((stored?.r as unknown as { securityLabel: { coding: { code: string }[] }[] }).securityLabel[0].coding[0].code).toBe('V');
+    // Retried, it withdraws the version that stands.
+    expect((await t.as('gp-anna-peeters').post(`/fhir/DocumentReference/${id}/$request-deletion`, {})).status).toBe(200);
+  });
+});
+
 describe('twenty operations racing a withdrawal', () => {
   it('twenty $release with one $request-deletion: a withdrawal answered 200 is final, the patient never sees the document', async () => {
     const created = await t
