@@ -3,7 +3,7 @@ import type { Facts, PractitionerFacts } from './facts';
 import type { Principal } from './principal';
 import { parseScopes, scopesAllow, type ScopePermission } from './smart-scopes';
 import { mayDecideTask, type TaskParties } from './task-access';
-import { ALLOWED, FORBIDDEN, isGpOf, type WriteDecision } from './write-policy';
+import { ALLOWED, FORBIDDEN, isGpOf, isSoleAuthor, type WriteDecision } from './write-policy';
 
 /** The operations that write (SPEC §4, §6). `$content`, `$summary`, `$consent-status` only read. */
 export type Operation = 'release' | 'request-deletion' | 'publish-sumehr' | 'approve' | 'reject' | 'accept-privacy-policy';
@@ -42,10 +42,10 @@ export function mayOperate(operation: Operation, target: OperationTarget, facts:
     case 'request-deletion':
       return facts.kind === 'practitioner' && keepsOrAuthored(facts, target.fields) ? ALLOWED : FORBIDDEN;
     case 'publish-sumehr': {
-      // The patient's GP, as the SUMEHR's author.
+      // The patient's GP, as the SUMEHR's only author.
       const patient = target.fields?.patient;
       if (facts.kind !== 'practitioner' || !facts.eligible || !facts.self || !patient) return FORBIDDEN;
-      return isGpOf(facts, patient) && (target.fields?.authors ?? []).includes(facts.self) ? ALLOWED : FORBIDDEN;
+      return isGpOf(facts, patient) && isSoleAuthor(target.fields?.authors, facts.self) ? ALLOWED : FORBIDDEN;
     }
     case 'approve':
     case 'reject': {

@@ -110,9 +110,9 @@ function practitionerWrite(f: PractitionerFacts, { type, interaction, next, prev
   }
   if (!CLINICAL_TYPES.has(type)) return FORBIDDEN;
   if (!reaches(f, patient) && !(previous?.authors ?? []).includes(self)) return HIDDEN;
-  // A professional publishes as author, or for the custodian institution it acts for (SPEC §4).
+  // A professional publishes as its author, or for the custodian institution it acts for (SPEC §4).
   const forItsInstitution = type === 'DocumentReference' && !!f.actingFor && next?.custodian === f.actingFor;
-  if (interaction === 'create') return (next?.authors ?? []).includes(self) || forItsInstitution ? ALLOWED : FORBIDDEN;
+  if (interaction === 'create') return isSoleAuthor(next?.authors, self) || forItsInstitution ? ALLOWED : FORBIDDEN;
   // Only its author (or its institution, for what it keeps) changes or withdraws a document.
   const keeps = !!f.actingFor && previous?.custodian === f.actingFor;
   return (previous?.authors ?? []).includes(self) || keeps ? ALLOWED : FORBIDDEN;
@@ -188,6 +188,14 @@ export function reaches(f: PractitionerFacts, patient: string): boolean {
 /** The patient's own GP: a physician with an active gp-long-term or GMD link (SPEC §4). */
 export function isGpOf(f: PractitionerFacts, patient: string): boolean {
   return f.profession === 'physician' && reaches(f, patient) && f.links.some((l) => l.patient === patient && GP_LINK_TYPES.has(l.type));
+}
+
+/**
+ * A professional names itself, and only itself, as author: an author reads its document without a
+ * link (rule 4), so a co-author it named would be let in past the patient's links.
+ */
+export function isSoleAuthor(authors: string[] | undefined, self: string): boolean {
+  return sameList(authors, [self]);
 }
 
 function sameList(a: string[] | undefined, b: string[] | undefined): boolean {

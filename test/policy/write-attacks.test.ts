@@ -381,6 +381,26 @@ describe('writes that would change who sees a document', () => {
     if (answer.status === 201) expect((await as('gp-thomas-lambert').get(`/fhir/DocumentReference/${(answer.body as { id: string }).id}`)).status).toBe(404);
   });
 
+  it('a professional cannot name another professional co-author of its document, and so let them in without a link', async () => {
+    const before = await countOf('DocumentReference', MARIE);
+    const coAuthored = await as('gp-anna-peeters').post('/fhir/DocumentReference', {
+      ...documentFor(MARIE, { author: ANNA }),
+      author: [{ reference: ANNA }, { reference: THOMAS }],
+    });
+    expect(coAuthored.status).toBe(403);
+    // Nor through a submission set's source, which stands as its author.
+    const listed = await as('gp-anna-peeters').post('/fhir/List', {
+      resourceType: 'List',
+      status: 'current',
+      mode: 'working',
+      subject: { reference: `Patient/${MARIE}` },
+      source: { reference: THOMAS },
+    });
+    expect(listed.status).toBe(403);
+    expect(await countOf('DocumentReference', MARIE)).toBe(before);
+    expect((await as('gp-thomas-lambert').get(`/fhir/DocumentReference?patient=${MARIE}&status=current`)).body.total ?? 0).toBe(0);
+  });
+
   it('its author cannot hand a document to another custodian; a co-professional cannot relabel it', async () => {
     const id = await documentOf('gp-anna-peeters', MARIE, ANNA, { label: 'R' });
     const before = await storedVersion('DocumentReference', id);
@@ -576,6 +596,9 @@ describe('operations by a caller who may not run them', () => {
       const answer = await as(persona).post('/fhir/Composition/$publish-sumehr', bundle);
       expect({ persona, status: answer.status }).toEqual({ persona, status: 403 });
     }
+    // The patient's GP herself cannot name a co-author, who would read the SUMEHR without a link.
+    const coAuthored = { ...bundle, entry: [{ fullUrl: urn(), resource: { ...composition, author: [{ reference: ANNA }, { reference: THOMAS }] } }] };
+    expect((await as('gp-anna-peeters').post('/fhir/Composition/$publish-sumehr', coAuthored)).status).toBe(403);
     expect(await t.store.count('Composition', { field: 'access.patient', in: [`Patient/${MARIE}`] })).toBe(sumehrs);
   });
 });
