@@ -439,7 +439,7 @@ export class HubRepository extends FhirRepository<undefined> {
   ): Promise<void> {
     const relative = this.lookups.relative;
     const change = {
-      next: resource && next ? await writeFacetsOf(this.#store, resource, next, relative) : undefined,
+      next: resource && next ? await writeFacetsOf(this.#store, resource, next, relative, this.publishing()) : undefined,
       previous: current ? await writeFacetsOf(this.#store, current.r, current.a, relative) : undefined,
     };
     const decision = this.ctx.policy.mayWrite(type, interaction, change);
@@ -450,6 +450,11 @@ export class HubRepository extends FhirRepository<undefined> {
     const patient = change.next?.patient;
     if (resource && patient && !change.previous) throw missingReference(resource, patient, this.ctx.baseUrl);
     throw new OperationOutcomeError(notFound);
+  }
+
+  private publishing(): { now: Date; self?: string } {
+    const facts = this.ctx.policy.facts;
+    return { now: this.ctx.now, self: facts.kind === 'practitioner' ? facts.self : undefined };
   }
 
   private async persist(type: string, doc: StoredResource, expectedVersion: number | null, previous: StoredResource | undefined): Promise<void> {

@@ -3,6 +3,28 @@ import type { AccessFields } from '../policy/access-fields';
 import type { WriteFacets } from '../policy/write-policy';
 import { CONSENT_CHANNEL_EXT } from '../vocabulary';
 import type { ResourceStore } from '../store/resource-store';
+import { holdsActiveRole } from '../policy/practitioner-registry';
+
+/** Who publishes a new version, and when: its authors' roles are judged at the request's time. */
+export interface PublishingContext {
+  now: Date;
+  /** The publishing professional (`Practitioner/<id>`), if the caller is one. */
+  self?: string;
+}
+
+/**
+ * The custodian, when every author of the document holds an active PractitionerRole there: an
+ * institution publishes for its own authors only (SPEC §4). Looked up only when the authors are
+ * not just the publisher itself (the usual case costs nothing).
+ */
+async function custodianOfAllAuthors(store: ResourceStore, access: AccessFields, publishing: PublishingContext): Promise<string | undefined> {
+  const authors = access.authors ?? [];
+  const custodian = access.custodian;
+  // No author at all: not the policy's to refuse, the publication rules answer it (400 naming the author).
+  if (!custodian?.startsWith('Organization/') || (authors.length === 1 && authors[0] === publishing.self)) return undefined;
+  const acting = await Promise.all(authors.map((a) => (a.startsWith('Practitioner/') ? holdsActiveRole(store, a, custodian, publishing.now) : false)));
+  return acting.every(Boolean) ? custodian : undefined;
+}
 
 /**
  * What the write policy judges of one version (write-policy.ts WriteFacets): its access sidecar
@@ -13,9 +35,14 @@ export async function writeFacetsOf(
   store: ResourceStore,
   resource: Resource,
   access: AccessFields,
-  relative: (ref: string | undefined) => string | undefined
+  relative: (ref: string | undefined) => string | undefined,
+  publishing?: PublishingContext
 ): Promise<WriteFacets> {
   const facets: WriteFacets = { ...access };
+  if (resource.resourceType === 'DocumentReference' && publishing) {
+    const authorsActFor = await custodianOfAllAuthors(store, access, publishing);
+    if (authorsActFor) facets.authorsActFor = authorsActFor;
+  }
   if (resource.resourceType === 'Consent') {
     const consent = resource as Consent;
     const channel = consent.extension?.find((e) => e.url === CONSENT_CHANNEL_EXT)?.valueCode;

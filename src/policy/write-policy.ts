@@ -21,6 +21,8 @@ export interface WriteFacets extends AccessFields {
   restrictedAuthors?: string[];
   /** Patient: the birth date, which decides when a parent's grant ends (SPEC §4). */
   birthDate?: string;
+  /** DocumentReference: its custodian, when every author acts for it (an institution publishes for its own authors). */
+  authorsActFor?: string;
 }
 
 /** A write as the policy judges it: the type, the interaction, the new and the replaced version. */
@@ -111,7 +113,7 @@ function practitionerWrite(f: PractitionerFacts, { type, interaction, next, prev
   if (!CLINICAL_TYPES.has(type)) return FORBIDDEN;
   if (!reaches(f, patient) && !(previous?.authors ?? []).includes(self)) return HIDDEN;
   // A professional publishes as its author, or for the custodian institution it acts for (SPEC §4).
-  const forItsInstitution = type === 'DocumentReference' && !!f.actingFor && next?.custodian === f.actingFor;
+  const forItsInstitution = type === 'DocumentReference' && !!f.actingFor && next?.custodian === f.actingFor && next.authorsActFor === f.actingFor;
   if (interaction === 'create') return isSoleAuthor(next?.authors, self) || forItsInstitution ? ALLOWED : FORBIDDEN;
   // Only its author (or its institution, for what it keeps) changes or withdraws a document.
   const keeps = !!f.actingFor && previous?.custodian === f.actingFor;

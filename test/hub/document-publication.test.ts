@@ -2,7 +2,7 @@
  * Publishing document references (SPEC §4): what a reference must carry, who may publish it
  * (a professional with a link, as author, or for the custodian institution it acts for).
  */
-import { documentFor, startNetworkHub, type NetworkHub } from '../support/network';
+import { documentFor, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { MARIE, SOFIA, LUC } from '../support/personas';
 
 let t: NetworkHub;
@@ -100,13 +100,22 @@ describe('publication rules', () => {
     expect(missing.status).toBe(400);
   });
 
-  it('an institution publishes through a professional acting for it: custodian = that institution, any author', async () => {
+  it('an institution publishes through a professional acting for it: custodian = that institution, any of its authors', async () => {
     // Dr Wouters acts for Ziekenhuis Zuid (organization claim + PractitionerRole); Sofia is admitted there.
     const forZuid = documentFor(SOFIA, {
       cls: 'discharge-letter',
       loinc: '18842-5',
       author: 'Practitioner/gp-anna-peeters',
       custodian: 'Organization/org-ziekenhuis-zuid',
+    });
+    // Dr Peeters does not work at Zuid: naming her would let her read Sofia's letter without a link (docs/decisions.md D6, D21).
+    expect((await t.as('physician-koen-wouters').post('/fhir/DocumentReference', forZuid)).status).toBe(403);
+    await seed(t, {
+      resourceType: 'PractitionerRole',
+      id: 'role-anna-peeters-ziekenhuis-zuid',
+      active: true,
+      practitioner: { reference: 'Practitioner/gp-anna-peeters' },
+      organization: { reference: 'Organization/org-ziekenhuis-zuid' },
     });
     const res = await t.as('physician-koen-wouters').post('/fhir/DocumentReference', forZuid);
     expect(res.status).toBe(201);

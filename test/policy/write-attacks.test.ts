@@ -401,6 +401,18 @@ describe('writes that would change who sees a document', () => {
     expect((await as('gp-thomas-lambert').get(`/fhir/DocumentReference?patient=${MARIE}&status=current`)).body.total ?? 0).toBe(0);
   });
 
+  it("a professional publishing for its institution names only that institution's professionals as authors", async () => {
+    const SOFIA = 'patient-sofia-rossi';
+    const before = await countOf('DocumentReference', SOFIA);
+    // Koen acts for Ziekenhuis Zuid (its admission link reaches Sofia); Thomas has nothing to do with Zuid nor Sofia.
+    const forZuid = (author: string) => documentFor(SOFIA, { author, custodian: 'Organization/org-ziekenhuis-zuid' });
+    expect((await as('physician-koen-wouters').post('/fhir/DocumentReference', forZuid(THOMAS))).status).toBe(403);
+    expect(await countOf('DocumentReference', SOFIA)).toBe(before);
+    expect((await as('gp-thomas-lambert').get(`/fhir/DocumentReference?patient=${SOFIA}&status=current`)).body.total ?? 0).toBe(0);
+    // Its own professionals it publishes for, itself included.
+    expect((await as('physician-koen-wouters').post('/fhir/DocumentReference', forZuid('Practitioner/physician-koen-wouters'))).status).toBe(201);
+  });
+
   it('its author cannot hand a document to another custodian; a co-professional cannot relabel it', async () => {
     const id = await documentOf('gp-anna-peeters', MARIE, ANNA, { label: 'R' });
     const before = await storedVersion('DocumentReference', id);
