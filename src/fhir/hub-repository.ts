@@ -193,7 +193,8 @@ export class HubRepository extends FhirRepository<undefined> {
     const current = await this.visibleCurrent(resourceType, id);
     if (current.del) throw new OperationOutcomeError(gone);
     this.assertExpectedVersion(current);
-    const patched = deepClone(current.r) as WithId<T>;
+    // Patched as the caller sees it: a `test` op (or its error text) on the stored form would read what is kept from them (SPEC §7).
+    const patched = deepClone(this.shown(current.r)) as WithId<T>;
     const errors = applyPatch(patched, patch).filter(Boolean);
     if (errors.length) {
       throw new OperationOutcomeError(invalidRequest(message('patch-invalid', { problems: errors.map((e) => e?.message).join('; ') })));

@@ -477,6 +477,36 @@ describe('admission links of an institution that has not accepted the privacy po
   });
 });
 
+describe('a patch probing what the caller reads only in part', () => {
+  it("a professional's PATCH of its own audit event cannot read the decision entities kept from it (SPEC §7), by a test op or its error text", async () => {
+    const persona = 'nurse-els-goossens';
+    expect((await as(persona).get('/fhir/DocumentReference/doc-marie-lab-2026-10')).status).toBe(200);
+    const events = await as(persona).get('/fhir/AuditEvent?_count=50');
+    const event = (events.body as { entry: { resource: { id: string; entity?: { what?: { reference?: string } }[] } }[] }).entry
+      .map((e) => e.resource)
+      .find((r) => (r.entity ?? []).some((e) => e.what?.reference === 'DocumentReference/doc-marie-lab-2026-10'));
+    expect(event).toBeDefined();
+    const seen = JSON.stringify(event);
+    // What the decision rested on (the patient's consent, the nurse's link): kept from the nurse.
+    const hidden = ['Consent/consent-marie-dubois-hub-sharing', 'CareTeam/link-marie-dubois-els-goossens'];
+    expect(hidden.some((h) => seen.includes(h))).toBe(false);
+    const answers = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      for (const value of [...hidden, 'DocumentReference/none']) {
+        const probe = await as(persona).patch(`/fhir/AuditEvent/${event!.id}`, [{ op: 'test', path: `/entity/${i}/what/reference`, value }]);
+        const text = JSON.stringify(probe.body);
+        expect({ i, value, leaks: hidden.some((h) => text.includes(h) && h !== value) }).toEqual({ i, value, leaks: false });
+        answers.add(`${i}:${value === 'DocumentReference/none' ? 'dummy' : 'hidden'}:${probe.status}`);
+      }
+    }
+    // A value the nurse guesses right answers as a wrong one: nothing tells them apart.
+    for (let i = 0; i < 6; i++) {
+      const statuses = [...answers].filter((a) => a.startsWith(`${i}:`)).map((a) => a.split(':')[2]);
+      expect({ i, distinct: new Set(statuses).size }).toEqual({ i, distinct: 1 });
+    }
+  });
+});
+
 describe('what a trusted person and the patient may not write', () => {
   it('a trusted person (not a parent) decides nothing in the record they read: no revocation, no link end, no grant, no trusted person', async () => {
     const consent = await storedVersion('Consent', 'consent-sofia-rossi-hub-sharing');
