@@ -28,7 +28,7 @@ export async function instanceHistory<T extends Resource>(
   const limit = Math.min(Math.max(options?.limit ?? 50, 1), 1000);
   const { entries } = await store.instanceHistory(resourceType, current, 1000, 0);
   const scope = ctx.policy.readScope(resourceType, 'r');
-  const visible = entries.filter((e) => versionVisible(scope, e, current));
+  const visible = entries.filter((e) => versionVisible(scope, e, current)).map((e) => asSeen(repo, e));
   const offset = options?.offset ?? 0;
   return historyBundle(visible.slice(offset, offset + limit), ctx.baseUrl, visible.length) as Bundle<WithId<T>>;
 }
@@ -45,7 +45,10 @@ export async function typeHistory(
   const scope = ctx.policy.readScope(resourceType, 's');
   const entries = (await store.typeHistory(resourceType, scope, limit, since)).filter((e) => versionVisible(scope, e));
   for (const e of entries) touch(access, `${resourceType}/${e.id}`, e.a?.patient);
-  return historyBundle(entries, ctx.baseUrl);
+  return historyBundle(
+    entries.map((e) => asSeen(repo, e)),
+    ctx.baseUrl
+  );
 }
 
 export async function versionOf<T extends Resource>(
@@ -63,7 +66,12 @@ export async function versionOf<T extends Resource>(
   const entry = Number.isNaN(version) ? undefined : await store.readVersion(resourceType, id, version, current);
   if (!entry || !versionVisible(ctx.policy.readScope(resourceType, 'r'), entry, current)) throw new OperationOutcomeError(notFound);
   if (entry.del) throw new OperationOutcomeError(gone);
-  return entry.r as WithId<T>;
+  return repo.shown(entry.r) as WithId<T>;
+}
+
+/** An older version as the caller may see it, like a read (SPEC §7: decision entities are kept from professionals). */
+function asSeen(repo: HubRepository, entry: HistoryEntry): HistoryEntry {
+  return entry.del ? entry : { ...entry, r: repo.shown(entry.r) };
 }
 
 /**

@@ -477,8 +477,8 @@ describe('admission links of an institution that has not accepted the privacy po
   });
 });
 
-describe('a patch probing what the caller reads only in part', () => {
-  it("a professional's PATCH of its own audit event cannot read the decision entities kept from it (SPEC §7), by a test op or its error text", async () => {
+describe('what is kept from the caller in its own audit events', () => {
+  it('a professional reads the decision entities kept from it (SPEC §7) neither by a PATCH test op (or its error text) nor by vread or history', async () => {
     const persona = 'nurse-els-goossens';
     expect((await as(persona).get('/fhir/DocumentReference/doc-marie-lab-2026-10')).status).toBe(200);
     const events = await as(persona).get('/fhir/AuditEvent?_count=50');
@@ -503,6 +503,12 @@ describe('a patch probing what the caller reads only in part', () => {
     for (let i = 0; i < 6; i++) {
       const statuses = [...answers].filter((a) => a.startsWith(`${i}:`)).map((a) => a.split(':')[2]);
       expect({ i, distinct: new Set(statuses).size }).toEqual({ i, distinct: 1 });
+    }
+    // Nor do its older versions, read one by one or as a history.
+    for (const url of [`/fhir/AuditEvent/${event!.id}/_history/1`, `/fhir/AuditEvent/${event!.id}/_history`, '/fhir/AuditEvent/_history']) {
+      const read = await as(persona).get(url);
+      expect({ url, status: read.status }).toEqual({ url, status: 200 });
+      expect({ url, leaks: hidden.some((h) => JSON.stringify(read.body).includes(h)) }).toEqual({ url, leaks: false });
     }
   });
 });
