@@ -12,7 +12,7 @@ const RESYNC_WRITES_AT_ONCE = 8;
  * restriction, a link) resync the documents they govern, and a write settles its own fact windows.
  */
 export class AccessFieldUpdates {
-  constructor(private readonly c: StoreCollections) {}
+  constructor(private readonly collections: StoreCollections) {}
 
   /**
    * Sets access-sidecar fields on every resource whose sidecar field `key` equals `value` (fact
@@ -20,19 +20,19 @@ export class AccessFieldUpdates {
    * how many resources matched.
    */
   async setAccessFields(type: string, key: keyof AccessFields, value: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<number> {
-    this.c.writing();
+    this.collections.writing();
     // Not one updateMany: its blind writes could put back a document another writer just replaced
     // (document-locks.ts). The matching ids are found first, then each is updated under its lock
     // with the same filter (the indexed field leading) plus its `_id`, so one that stopped matching
     // in between is left alone.
     const filter = { [accessField(key)]: value, ...accessEqualities(onlyIf) };
-    const found = await this.c
+    const found = await this.collections
       .current(type)
       .find(filter as Filter<PersistedResource>, { projection: { _id: 1 } })
       .toArray();
     const update = { $set: accessUpdate(fields) };
     const matched = await eachBounded(found, RESYNC_WRITES_AT_ONCE, ({ _id }) =>
-      this.c.locked(type, _id, () => this.c.current(type).updateOne({ ...filter, _id } as Filter<PersistedResource>, update))
+      this.collections.locked(type, _id, () => this.collections.current(type).updateOne({ ...filter, _id } as Filter<PersistedResource>, update))
     );
     return matched.reduce((sum, result) => sum + result.matchedCount, 0);
   }
@@ -42,10 +42,10 @@ export class AccessFieldUpdates {
    * with `onlyIf`). Answers whether it matched.
    */
   async setAccessFieldsById(type: string, id: string, fields: AccessFields, onlyIf: AccessFields = {}): Promise<boolean> {
-    this.c.writing();
-    this.c.faults.beforeAccessFieldsSetById?.(type, id);
-    const result = await this.c.locked(type, id, () =>
-      this.c.current(type).updateOne({ _id: id, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, { $set: accessUpdate(fields) })
+    this.collections.writing();
+    this.collections.faults.beforeAccessFieldsSetById?.(type, id);
+    const result = await this.collections.locked(type, id, () =>
+      this.collections.current(type).updateOne({ _id: id, ...accessEqualities(onlyIf) } as Filter<PersistedResource>, { $set: accessUpdate(fields) })
     );
     return result.matchedCount === 1;
   }
@@ -55,9 +55,9 @@ export class AccessFieldUpdates {
    * gives its version the windows it opened (history keeps the fields a version was written with).
    */
   async setHistoryAccessFields(type: string, id: string, version: number, fields: AccessFields): Promise<void> {
-    this.c.writing();
+    this.collections.writing();
     const set = Object.fromEntries(Object.entries(fields).map(([name, value]) => [`a.${name}`, value]));
-    await this.c.history.updateOne({ _id: `${type}/${id}/${version}` }, { $set: set });
+    await this.collections.history.updateOne({ _id: `${type}/${id}/${version}` }, { $set: set });
   }
 }
 

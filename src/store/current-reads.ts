@@ -12,7 +12,7 @@ import type { StoredResource } from './stored-resource';
  * reads of facts (`readFacts`, `readFactById`) that the policy and the write rules rest on, never a response.
  */
 export class CurrentReads {
-  constructor(private readonly c: StoreCollections) {}
+  constructor(private readonly collections: StoreCollections) {}
 
   /**
    * The current document, deleted or not, if it satisfies `scope`. Fetched by a lone `{_id}` (an
@@ -21,7 +21,7 @@ export class CurrentReads {
    */
   async readCurrent(type: string, id: string, scope: Condition): Promise<StoredResource | undefined> {
     if ('never' in scope) return undefined;
-    const found = await this.c.findById(type, id);
+    const found = await this.collections.findById(type, id);
     const doc = found ? fromPersisted(found) : undefined;
     return doc && matchesCondition(scope, doc) ? doc : undefined;
   }
@@ -29,7 +29,7 @@ export class CurrentReads {
   async readMany(type: string, ids: string[], scope: Condition): Promise<StoredResource[]> {
     if (!ids.length || 'never' in scope) return [];
     const filter = allOf(ids.length === 1 ? { _id: ids[0] } : { _id: { $in: ids } }, toMongoFilter(scope), { del: false }) as Filter<PersistedResource>;
-    return (await this.c.current(type).find(filter).toArray()).map(fromPersisted);
+    return (await this.collections.current(type).find(filter).toArray()).map(fromPersisted);
   }
 
   /**
@@ -37,8 +37,8 @@ export class CurrentReads {
    * For the policy layer only: it is how a scope is computed, so it cannot itself be scoped.
    */
   async readFacts(type: string, where: Condition, limit = 10_000): Promise<StoredResource[]> {
-    this.c.faults.beforeFactsRead?.(type);
-    const found = await this.c
+    this.collections.faults.beforeFactsRead?.(type);
+    const found = await this.collections
       .current(type)
       .find(allOf(toMongoFilter(where), { del: false }) as Filter<PersistedResource>)
       .limit(limit)
@@ -48,7 +48,7 @@ export class CurrentReads {
 
   /** Reads by id for one interaction, each document fetched once (interaction-reads.ts). */
   interactionReads(): InteractionReads {
-    return new InteractionReads((type, id) => this.c.findById(type, id));
+    return new InteractionReads((type, id) => this.collections.findById(type, id));
   }
 
   /**
@@ -56,12 +56,13 @@ export class CurrentReads {
    * `withDeleted` also answers a deleted one, whose sidecar still names its patient.
    */
   async readFactById(type: string, id: string, withDeleted = false): Promise<StoredResource | undefined> {
-    const found = await this.c.findById(type, id);
+    const found = await this.collections.findById(type, id);
     return found && (withDeleted || !found.del) ? fromPersisted(found) : undefined;
   }
 
   /** Every current, not deleted document satisfying `where`, one at a time (start-up maintenance). */
   async *scan(type: string, where: Condition): AsyncIterable<StoredResource> {
-    for await (const found of this.c.current(type).find(allOf(toMongoFilter(where), { del: false }) as Filter<PersistedResource>)) yield fromPersisted(found);
+    for await (const found of this.collections.current(type).find(allOf(toMongoFilter(where), { del: false }) as Filter<PersistedResource>))
+      yield fromPersisted(found);
   }
 }

@@ -8,21 +8,27 @@ import { exclusively, type GuardClaim } from './write-guards';
  * up, or held around a piece of work that must not run twice at once (a conditional create).
  */
 export class HeldGuards {
-  constructor(private readonly c: StoreCollections) {}
+  constructor(private readonly collections: StoreCollections) {}
 
   /** Inserts a guard unless one exists already (start-up maintenance); whether it was inserted. */
   async enterGuard(claim: GuardClaim): Promise<boolean> {
-    this.c.writing();
-    return insertedUnique(this.c.guards, { _id: claim.key, holder: claim.holder, version: claim.version, token: randomUUID(), claimedAt: new Date() });
+    this.collections.writing();
+    return insertedUnique(this.collections.guards, {
+      _id: claim.key,
+      holder: claim.holder,
+      version: claim.version,
+      token: randomUUID(),
+      claimedAt: new Date(),
+    });
   }
 
   async hasGuard(key: string): Promise<boolean> {
-    return !!(await this.c.guards.findOne({ _id: key }, { projection: { _id: 1 } }));
+    return !!(await this.collections.guards.findOne({ _id: key }, { projection: { _id: 1 } }));
   }
 
   /** Runs `work` as the only holder of `key` (write-guards.ts `exclusively`). */
   async exclusively<T>(key: string, work: () => Promise<T>): Promise<T> {
-    this.c.writing();
-    return exclusively(this.c.guards, key, work);
+    this.collections.writing();
+    return exclusively(this.collections.guards, key, work);
   }
 }

@@ -27,7 +27,7 @@ export interface Page {
  * `where`, so one MongoDB filter decides the page, the count and the paging keys alike.
  */
 export class PageSearch {
-  constructor(private readonly c: StoreCollections) {}
+  constructor(private readonly collections: StoreCollections) {}
 
   async search(type: string, query: PageQuery): Promise<Page> {
     const keys = withTieBreaker(query.sort);
@@ -38,7 +38,7 @@ export class PageSearch {
     const parts: Filter<Document>[] = [toMongoFilter(query.where), { del: false }];
     if (query.after) parts.push(afterFilter(keys, query.after));
     if (query.before) parts.push(afterFilter(keys, query.before, true));
-    const docs = await this.c
+    const docs = await this.collections
       .current(type)
       .find(allOf(...parts) as Filter<PersistedResource>)
       .sort(mongoSort(keys, reverse))
@@ -52,6 +52,6 @@ export class PageSearch {
 
   async count(type: string, where: Condition): Promise<number> {
     if ('never' in where) return 0;
-    return this.c.current(type).countDocuments(allOf(toMongoFilter(where), { del: false }) as Filter<PersistedResource>);
+    return this.collections.current(type).countDocuments(allOf(toMongoFilter(where), { del: false }) as Filter<PersistedResource>);
   }
 }

@@ -32,7 +32,8 @@ export type { Page, PageQuery } from './page-search';
  * and transaction-journal.ts for bundles. They share one StoreCollections (store-collections.ts).
  */
 export class ResourceStore {
-  private readonly c: StoreCollections;
+  /** `#`: the name `collections` is the transaction journal's method below. */
+  readonly #collections: StoreCollections;
   private readonly reads: CurrentReads;
   private readonly pages: PageSearch;
   private readonly versions: VersionHistory;
@@ -45,13 +46,13 @@ export class ResourceStore {
     readonly faults: StoreFaults = {},
     shared?: SharedReads
   ) {
-    this.c = new StoreCollections(db, faults, shared);
-    this.reads = new CurrentReads(this.c);
-    this.pages = new PageSearch(this.c);
-    this.versions = new VersionHistory(this.c);
-    this.accessFields = new AccessFieldUpdates(this.c);
-    this.writes = new VersionWrites(this.c, (writes) => applyPlannedWrites(this, writes));
-    this.heldGuards = new HeldGuards(this.c);
+    this.#collections = new StoreCollections(db, faults, shared);
+    this.reads = new CurrentReads(this.#collections);
+    this.pages = new PageSearch(this.#collections);
+    this.versions = new VersionHistory(this.#collections);
+    this.accessFields = new AccessFieldUpdates(this.#collections);
+    this.writes = new VersionWrites(this.#collections, (writes) => applyPlannedWrites(this, writes));
+    this.heldGuards = new HeldGuards(this.#collections);
   }
 
   /**
@@ -142,7 +143,7 @@ export class ResourceStore {
 
   /** One write of a current document at a time in this process (store-collections.ts, document-locks.ts). */
   locked<T>(type: string, id: string, write: () => Promise<T>): Promise<T> {
-    return this.c.locked(type, id, write);
+    return this.#collections.locked(type, id, write);
   }
 
   /** Decides batch commits left open by a crash: completes committed ones, drops the others. */
@@ -152,8 +153,8 @@ export class ResourceStore {
 
   /** The raw collections, for the transaction journal: current documents are in the persisted form. */
   collections(): { history: Collection<HistoryEntry>; journal: Collection<Document>; current: (type: string) => Collection<PersistedResource> } {
-    this.c.writing();
-    return { history: this.c.history, journal: this.db.collection(JOURNAL_COLLECTION), current: (t) => this.c.current(t) };
+    this.#collections.writing();
+    return { history: this.#collections.history, journal: this.db.collection(JOURNAL_COLLECTION), current: (t) => this.#collections.current(t) };
   }
 
   // Guards held outside a version write (held-guards.ts).

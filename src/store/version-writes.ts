@@ -21,7 +21,7 @@ export const NO_GUARDS: GuardPlan = { claims: [], releases: [], check: async () 
  */
 export class VersionWrites {
   constructor(
-    private readonly c: StoreCollections,
+    private readonly collections: StoreCollections,
     /** Applies a bundle's writes all or nothing (transaction-journal.ts). */
     private readonly applyBatch: (writes: PlannedWrite[]) => Promise<void>
   ) {}
@@ -32,41 +32,47 @@ export class VersionWrites {
    * GuardTakenError, having given back whatever it claimed.
    */
   async write(type: string, doc: StoredResource, expectedVersion: number | null, guards: GuardPlan = NO_GUARDS): Promise<void> {
-    this.c.writing();
-    await this.c.faults.beforeWrite?.(type, doc);
+    this.collections.writing();
+    await this.collections.faults.beforeWrite?.(type, doc);
     await this.claimAndApply([{ type, doc, expectedVersion }], guards, () => this.putCurrent(type, doc, expectedVersion));
   }
 
   /** Puts a new version in place (a create, or a replace conditional on the version it follows), under the document's lock. */
   async putCurrent(type: string, doc: StoredResource, expectedVersion: number | null): Promise<void> {
-    this.c.writing();
+    this.collections.writing();
     if (expectedVersion === null) {
       try {
-        await this.c.locked(type, doc._id, () => this.c.current(type).insertOne(toPersisted(doc)));
+        await this.collections.locked(type, doc._id, () => this.collections.current(type).insertOne(toPersisted(doc)));
       } catch (err) {
         if ((err as { code?: number }).code === 11000) throw new VersionConflictError(type, doc._id);
         throw err;
       }
       return;
     }
-    const result = await this.c.locked(type, doc._id, () => this.c.current(type).replaceOne({ _id: doc._id, v: expectedVersion }, toPersisted(doc)));
+    const result = await this.collections.locked(type, doc._id, () =>
+      this.collections.current(type).replaceOne({ _id: doc._id, v: expectedVersion }, toPersisted(doc))
+    );
     if (result.matchedCount !== 1) throw new VersionConflictError(type, doc._id);
   }
 
   /** Applies a whole bundle's writes all or nothing (see transaction-journal.ts), claims first as in `write`. */
   async commitBatch(writes: PlannedWrite[], guards: GuardPlan = NO_GUARDS): Promise<void> {
-    this.c.writing();
+    this.collections.writing();
     await this.claimAndApply(writes, guards, () => this.applyBatch(writes));
   }
 
   private async claimAndApply(writes: PlannedWrite[], guards: GuardPlan, apply: () => Promise<void>): Promise<void> {
-    const collections = { history: this.c.history, guards: this.c.db.collection<TakeoverMarker>(GUARD_COLLECTION), current: (t: string) => this.c.current(t) };
+    const claimCollections = {
+      history: this.collections.history,
+      guards: this.collections.db.collection<TakeoverMarker>(GUARD_COLLECTION),
+      current: (t: string) => this.collections.current(t),
+    };
     const versions: VersionClaim[] = [];
     const entered: WriteGuard[] = [];
     try {
-      for (const w of writes) versions.push(await claimVersion(collections, w.type, w.doc));
+      for (const w of writes) versions.push(await claimVersion(claimCollections, w.type, w.doc));
       for (const claim of guards.claims) {
-        const guard = await claimGuard(this.c.guards, claim, guards.check);
+        const guard = await claimGuard(this.collections.guards, claim, guards.check);
         if (guard) entered.push(guard);
       }
       await apply();
@@ -74,12 +80,12 @@ export class VersionWrites {
       // A bundle that reached its commit record (or may have) is finished by recovery: its claims stay.
       if (err instanceof CommitPendingError || err instanceof CommitInDoubtError) throw err;
       // Best effort: a claim left behind by a failure here is taken over once abandoned.
-      for (const guard of entered) await releaseClaimedGuard(this.c.guards, guard).catch(() => undefined);
-      for (const claim of versions) await releaseVersion(collections, claim).catch(() => undefined);
+      for (const guard of entered) await releaseClaimedGuard(this.collections.guards, guard).catch(() => undefined);
+      for (const claim of versions) await releaseVersion(claimCollections, claim).catch(() => undefined);
       throw err;
     }
     // The write is stored: a release that fails leaves a guard whose holder is out of the state,
     // which the next claimer takes over at once (write-guards.ts), so it must not fail the answer.
-    for (const left of guards.releases) await releaseGuard(this.c.guards, left.key, left.holder).catch(() => undefined);
+    for (const left of guards.releases) await releaseGuard(this.collections.guards, left.key, left.holder).catch(() => undefined);
   }
 }
