@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   let auditWrites = 0;
   const log = createLogger('warn', (line) => process.stderr.write(line + '\n'));
   const audited = await createHub(config, database, { log, faults: { beforeAuditWrite: () => void auditWrites++ } });
+  // Before the database closes: the chain head hints written after the answers.
+  cleanups.push(() => audited.audit.settled());
   // The same hub without its trail, as the baseline: built here only, no setting of the hub does this.
   const unaudited = await createHub({ ...config, port: ports[1], baseUrl: `http://127.0.0.1:${ports[1]}/fhir` }, database, {
     log,

@@ -45,6 +45,8 @@ async function main(): Promise<void> {
     log,
     policyFor: async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now), now),
   });
+  // Before the database closes: the chain head hints written after the answers.
+  cleanups.push(() => Promise.all([scopedHub, fullHub].map((h) => h.audit.settled())));
   servers[0].on('request', createApp(scopedHub));
   servers[1].on('request', createApp(fullHub));
   const token = mintDevToken(fs.readFileSync(devKeyPaths(config.dataDir).privateKeyFile, 'utf8'), BENCH_GP_CLAIMS, {
