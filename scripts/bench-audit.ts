@@ -22,7 +22,7 @@ import { HubClient } from './bench/http-client';
 import { hubSearchPath } from './bench/preflight';
 import { seedStore } from './bench/seed';
 import { parseCountOptions } from './bench/count-options';
-import { cleanUp, prepareTwoHubs, type Cleanups } from './bench/two-hubs';
+import { runThenCleanUp, prepareTwoHubs, type Cleanups } from './bench/two-hubs';
 
 const DEFAULTS = { requests: 200, rounds: 3, patients: 20, docs: 200, pairs: 100, seed: 42 };
 
@@ -86,11 +86,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${auditBurstSummary(figures)}\n${latency.join('\n')}\n  trail verified: ${report.chains} chains, ${report.events} events\n`);
 }
 
-main()
-  .then(() => cleanUp(cleanups))
-  .then(() => process.exit(0))
-  .catch(async (err: unknown) => {
-    note(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    await cleanUp(cleanups);
-    process.exit(1);
-  });
+runThenCleanUp(main, cleanups, note);

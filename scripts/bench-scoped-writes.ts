@@ -24,7 +24,7 @@ import { measure, type Measurement } from './bench/load';
 import { seedStore } from './bench/seed';
 import { SeededRandom, syntheticDocumentReference } from './bench/synthetic-data';
 import { parseCountOptions } from './bench/count-options';
-import { cleanUp, prepareTwoHubs, type Cleanups } from './bench/two-hubs';
+import { runThenCleanUp, prepareTwoHubs, type Cleanups } from './bench/two-hubs';
 
 const DEFAULTS = { links: 1000, requests: 30, seed: 42 };
 const WARMUP = 3;
@@ -153,11 +153,4 @@ function provideBundle(patient: string, document: Record<string, unknown>) {
   };
 }
 
-main()
-  .then(() => cleanUp(cleanups))
-  .then(() => process.exit(0))
-  .catch(async (err: unknown) => {
-    note(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    await cleanUp(cleanups);
-    process.exit(1);
-  });
+runThenCleanUp(main, cleanups, note);
