@@ -1,4 +1,4 @@
-import type { CareTeam, Consent, Patient, Resource } from '@medplum/fhirtypes';
+import type { CareTeam, Consent, Patient, RelatedPerson, Resource } from '@medplum/fhirtypes';
 import type { AccessFields } from '../policy/access-fields';
 import type { WriteFacets } from '../policy/write-policy';
 import { CONSENT_CHANNEL_EXT } from '../vocabulary';
@@ -58,6 +58,7 @@ export async function writeFacetsOf(
       facets.restrictedAuthors = authors.length ? authors.reduce((a, b) => a.filter((x) => b.includes(x))) : [];
     }
   }
+  if (resource.resourceType === 'RelatedPerson') facets.person = personOf(resource as RelatedPerson);
   if (resource.resourceType === 'Patient') {
     const birthDate = (resource as Patient).birthDate;
     if (birthDate) facets.birthDate = birthDate;
@@ -67,4 +68,11 @@ export async function writeFacetsOf(
     if (start) facets.linkStart = start;
   }
   return facets;
+}
+
+/** Who a related person is and how they are related, as one comparable value. */
+function personOf(person: RelatedPerson): string {
+  const identifiers = (person.identifier ?? []).map((i) => `${i.system ?? ''}|${i.value ?? ''}`).sort();
+  const relationships = (person.relationship ?? []).flatMap((r) => (r.coding ?? []).map((c) => `${c.system ?? ''}|${c.code ?? ''}`)).sort();
+  return JSON.stringify({ identifiers, relationships });
 }

@@ -23,6 +23,8 @@ export interface WriteFacets extends AccessFields {
   birthDate?: string;
   /** DocumentReference: its custodian, when every author acts for it (an institution publishes for its own authors). */
   authorsActFor?: string;
+  /** RelatedPerson: who the person is (identifiers) and how related (relationship codes): what a grant naming it gives access to. */
+  person?: string;
 }
 
 /** A write as the policy judges it: the type, the interaction, the new and the replaced version. */
@@ -160,7 +162,8 @@ function patientWrite(f: PatientFacts, { type, interaction, next, previous }: Wr
     return kind === 'hub-sharing' || PATIENT_DECISIONS.has(kind ?? '') ? ALLOWED : FORBIDDEN;
   }
   if (!own) return FORBIDDEN;
-  if (type === 'RelatedPerson') return ALLOWED;
+  // A grant names the RelatedPerson: making it someone else (or a parent) would hand the grant over, unrecorded (SPEC §4).
+  if (type === 'RelatedPerson') return interaction !== 'update' || next?.person === previous?.person ? ALLOWED : FORBIDDEN;
   if (type === 'CareTeam' && interaction === 'update') return ALLOWED;
   return FORBIDDEN;
 }

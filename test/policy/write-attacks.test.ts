@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import supertest from 'supertest';
 import { documentFor, NETWORK_DATE, personaClaims, startNetworkHub, type NetworkHub } from '../support/network';
+import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { ANNA, LUC, LUCAS, MARIE } from '../support/personas';
 
 let t: NetworkHub;
@@ -548,6 +549,44 @@ describe('what a trusted person and the patient may not write', () => {
       parameter: [{ name: 'operation', part: [{ name: 'type', valueCode: 'replace' }] }],
     });
     expect(fhirPathPatch.status).toBe(400);
+  });
+});
+
+describe('who a trusted person is', () => {
+  it('a child under 16 cannot turn the parent named by the parental grant into a stranger, who would then act as the parent', async () => {
+    const lucas = `Bearer ${t.token({ sub: 'lucas', role: 'patient', ssin: '16051400374', scope: 'patient/*.rs patient/Consent.cu patient/CareTeam.u patient/RelatedPerson.cu' })}`;
+    const strangerSsin = makeSsin('1980-02-02', 55);
+    const stranger = `Bearer ${t.token({ sub: 'stranger', role: 'patient', ssin: strangerSsin, scope: 'patient/*.rs patient/Consent.cu' })}`;
+    const mother = 'relatedperson-marie-dubois-mother-of-lucas';
+    const before = await storedVersion('RelatedPerson', mother);
+    const repointed = await supertest(t.app)
+      .put(`/fhir/RelatedPerson/${mother}`)
+      .set('Authorization', lucas)
+      .set('Content-Type', 'application/fhir+json')
+      .send({ ...(before?.r as object), identifier: [{ system: 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin', value: strangerSsin }] });
+    expect(repointed.status).toBe(403);
+    expect(await storedVersion('RelatedPerson', mother)).toEqual(before);
+    expect((await supertest(t.app).get(`/fhir/Patient/${LUCAS}`).set('Authorization', stranger)).status).toBe(404);
+  });
+
+  it('an adult patient cannot make her trusted person a parent, nor someone else, by editing it: a new person takes a new grant', async () => {
+    const sofia = as('patient-sofia-rossi');
+    const paolo = await storedVersion('RelatedPerson', 'relatedperson-paolo-rossi');
+    const asMother = { ...(paolo?.r as object), relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'MTH' }] }] };
+    expect((await sofia.put('/fhir/RelatedPerson/relatedperson-paolo-rossi', asMother)).status).toBe(403);
+    expect(
+      (await sofia.patch('/fhir/RelatedPerson/relatedperson-paolo-rossi', [{ op: 'replace', path: '/identifier/0/value', value: makeSsin('1980-02-02', 56) }]))
+        .status
+    ).toBe(403);
+    expect(await storedVersion('RelatedPerson', 'relatedperson-paolo-rossi')).toEqual(paolo);
+    // What does not change who the person is stays hers to edit.
+    expect(
+      (
+        await sofia.patch('/fhir/RelatedPerson/relatedperson-paolo-rossi', [
+          { op: 'add', path: '/telecom', value: [{ system: 'phone', value: '+32 2 111 11 11' }] },
+        ])
+      ).status
+    ).toBe(200);
   });
 });
 
