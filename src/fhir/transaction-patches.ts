@@ -1,5 +1,6 @@
 import { OperationOutcomeError } from '@medplum/core';
 import { invalidRequest, message } from '../messages/message';
+import { MAX_JSON_DEPTH } from './input-limits';
 
 /**
  * The PATCH entries of a transaction, decoded as the batch engine will decode them (a Binary
@@ -14,9 +15,24 @@ export function assertTransactionPatches(bundle: Record<string, unknown>, assert
     const { request, resource } = (isObject(entry) ? entry : {}) as { request?: unknown; resource?: unknown };
     if (!isObject(request) || request.method !== 'PATCH' || !isObject(resource)) return;
     const at = `Bundle.entry[${i}].resource`;
-    if (resource.resourceType === 'Binary' && typeof resource.data === 'string') assertJsonPatch(decodedBinary(resource.data, at), at);
-    if (resource.resourceType === 'Parameters') assertJsonPatch(decodedParameters(resource.parameter, at), at);
+    const ops =
+      resource.resourceType === 'Binary' && typeof resource.data === 'string'
+        ? decodedBinary(resource.data, at)
+        : resource.resourceType === 'Parameters'
+          ? decodedParameters(resource.parameter, at)
+          : undefined;
+    if (ops === undefined) return;
+    // Decoded from base64 or text, it never met the body's limits: a deep value overflowed the engine's stack (a 500).
+    if (nestedDeeperThan(ops, MAX_JSON_DEPTH)) throw new OperationOutcomeError(invalidRequest(message('nested-too-deep', { max: MAX_JSON_DEPTH }), at));
+    assertJsonPatch(ops, at);
   });
+}
+
+/** Whether a JSON value nests deeper than `max` (looks no deeper than that). */
+function nestedDeeperThan(value: unknown, max: number, depth = 0): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (depth >= max) return true;
+  return (Array.isArray(value) ? value : Object.values(value)).some((v: unknown) => nestedDeeperThan(v, max, depth + 1));
 }
 
 function decodedBinary(data: string, at: string): unknown {

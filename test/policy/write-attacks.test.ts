@@ -304,6 +304,18 @@ describe('bundles that tie patients together', () => {
         ],
       },
       binaryPatch([{ op: 'add', path: '/_id', value: 'x' }]),
+      // Decoded values never met the body's limits: nested far deeper than 64, or a string over 1 MB.
+      {
+        resourceType: 'Binary',
+        contentType: 'application/json-patch+json',
+        data: Buffer.from(`[{"op":"add","path":"/description","value":${'['.repeat(20000)}${']'.repeat(20000)}}]`).toString('base64'),
+      },
+      {
+        resourceType: 'Binary',
+        contentType: 'application/json-patch+json',
+        data: Buffer.from(`[{"op":"add","path":"/extension","value":[${'{"url":"x","extension":['.repeat(3000)}${']}'.repeat(3000)}]}]`).toString('base64'),
+      },
+      binaryPatch([{ op: 'add', path: '/description', value: 'x'.repeat(2_000_000) }]),
       binaryPatch([{ op: 'add', path: '/$where', value: 'x' }]),
     ];
     for (const [i, resource] of bodies.entries()) {
