@@ -88,7 +88,12 @@ function operationScopeOf(method: string, path: string, body: unknown): RequestS
   const [type, id, operation, ...rest] = path.split('/');
   if (rest.length) return undefined;
   if (type === 'Composition' && id === '$publish-sumehr' && operation === undefined) return publicationPatientOf(body);
-  return operation !== undefined && INSTANCE_OPERATIONS.get(type)?.has(operation) ? instance(type, id) : undefined;
+  if (operation === undefined || !INSTANCE_OPERATIONS.get(type)?.has(operation)) return undefined;
+  const target = instance(type, id);
+  // A withdrawal ends the SUMEHR Composition its document keeps in the safe, as the caller sees it: held
+  // to the same patient (request-scope.ts; test/policy/scoped-writes.test.ts, "a document whose content
+  // in the safe is another patient's").
+  return target && operation === '$request-deletion' ? { ...target, followsSafeContent: true } : target;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { ResourceStore } from '../store/resource-store';
 import type { FactsScope } from './facts';
 import type { Principal } from './principal';
 import { CLINICAL_TYPES, PATIENT_RECORD_TYPES } from './resource-classes';
-import { referenceScope, referenceStrings } from './scope-references';
+import { referenceScope, referenceStrings, safeContentReferences } from './scope-references';
 
 /**
  * What a request says about the one patient it concerns, before its facts are loaded. Nothing
@@ -24,6 +24,11 @@ export interface RequestScope {
   references?: string[];
   /** A patch keeps the stored version's references: they count as named by the write too. */
   keepsStoredReferences?: boolean;
+  /**
+   * The request also reads (`$content`) or ends (`$request-deletion`) what the document keeps in the
+   * hub's safe, as the caller: that content must be of the same patient, or the full facts decide.
+   */
+  followsSafeContent?: boolean;
 }
 
 /** Resource types whose access sidecar names their patient (`access.patient`). */
@@ -63,8 +68,24 @@ export async function factsScopeOf(store: ResourceStore, principal: Principal, s
     return undefined;
   }
   if (!referenced.every((p) => p === undefined || p === patient)) return undefined;
-  if (scope.keepsStoredReferences && doc && !(await referencesStayWith(store, referenceStrings(doc.r), patient))) return undefined;
-  return { patient };
+  // What a stored version names is looked up in a second round, only when the request follows it.
+  const [referencesStay, contentStays] = await Promise.all([
+    scope.keepsStoredReferences && doc ? referencesStayWith(store, referenceStrings(doc.r), patient) : true,
+    scope.followsSafeContent && doc ? safeContentStaysWith(store, safeContentReferences(doc.r), patient) : true,
+  ]);
+  return referencesStay && contentStays ? { patient } : undefined;
+}
+
+/**
+ * A document's content in the safe (a Binary, a Composition) is read or ended as the caller; a
+ * document whose content is another patient's (a transaction may write both) would find it hidden
+ * under one patient's facts where the full facts see it, so it is decided with the full facts
+ * (test/policy/scoped-writes.test.ts, "a document whose content in the safe is another patient's").
+ * Content that does not exist is missing under any facts. For `$content` the look-ups are the very
+ * reads it makes next (shared within the request), so they add no round.
+ */
+async function safeContentStaysWith(store: ResourceStore, references: string[], patient: string): Promise<boolean> {
+  return (await patientsOf(store, references)).every((p) => p === undefined || p === patient);
 }
 
 /** References already on a stored version, classified and looked up like the body's (a second round, only when there are any to look up). */

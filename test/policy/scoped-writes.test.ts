@@ -358,6 +358,15 @@ describe('a SUMEHR publication for one patient loads that patient’s facts only
     const quality = await careTeamsReadBy(() => as('gp-anna-peeters').post(`/fhir/Composition/${composition}/$sumehr-quality`, {}));
     expect(quality.answer.status).toBe(200);
     expect(onlyLinksOf(quality.queries, `Patient/${MARIE}`)).toBe(true);
+    // Its content in the safe is Marie's: $content and the withdrawal (which ends the Composition) stay scoped.
+    const document = (published.answer.body as { id: string }).id;
+    const content = await careTeamsReadBy(() => as('gp-anna-peeters').get(`/fhir/DocumentReference/${document}/$content`));
+    expect(content.answer.status).toBe(200);
+    expect(onlyLinksOf(content.queries, `Patient/${MARIE}`)).toBe(true);
+    const withdrawn = await careTeamsReadBy(() => as('gp-anna-peeters').post(`/fhir/DocumentReference/${document}/$request-deletion`, {}));
+    expect(withdrawn.answer.status).toBe(200);
+    expect(onlyLinksOf(withdrawn.queries, `Patient/${MARIE}`)).toBe(true);
+    expect((await as('gp-anna-peeters').get(`/fhir/Composition/${composition}`)).status).toBe(404);
     // An entry about another patient: the full facts decide, and the answer is the 400 it always was.
     const mixed = await careTeamsReadBy(() => as('gp-anna-peeters').post('/fhir/Composition/$publish-sumehr', sumehr(MARIE, LUCAS)));
     expect(mixed.answer.status).toBe(400);
@@ -480,5 +489,91 @@ describe('refusals are the same as with the full facts', () => {
     }
     // Both allowed and refused requests were compared (not a vacuous agreement).
     expect([...seen].sort()).toEqual(expect.arrayContaining([200, 403, 404]));
+  });
+
+  /**
+   * A transaction naming two patients the caller reaches may give Marie's document a Composition of
+   * Lucas's as its content, or a Binary kept under Lucas's document: the safe-content rule asks only
+   * that they are written together. `$content` reads that content and `$request-deletion` ends the
+   * Composition as the caller sees them, so both hubs must see (and end) it alike.
+   */
+  async function documentWithLucasContent(target: Express): Promise<{ doc: string; composition: string; binaryDoc: string }> {
+    const urn = () => `urn:uuid:${randomUUID()}`;
+    const [compositionUrl, docUrl, lucasDocUrl, binaryUrl, binaryDocUrl] = [urn(), urn(), urn(), urn(), urn()];
+    const note = {
+      resourceType: 'Composition',
+      status: 'final',
+      type: { coding: [{ system: 'http://loinc.org', code: '11488-4' }] },
+      subject: { reference: `Patient/${LUCAS}` },
+      date: NETWORK_DATE.toISOString(),
+      author: [{ reference: ANNA }],
+      title: 'Consultation note',
+    };
+    const safeDocument = (patient: string, url: string, contentType: string) => ({
+      ...documentFor(patient, { author: ANNA }),
+      content: [{ attachment: { url, contentType } }],
+    });
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        { fullUrl: compositionUrl, resource: note, request: { method: 'POST', url: 'Composition' } },
+        { fullUrl: docUrl, resource: safeDocument(MARIE, compositionUrl, 'application/fhir+json'), request: { method: 'POST', url: 'DocumentReference' } },
+        { fullUrl: lucasDocUrl, resource: safeDocument(LUCAS, binaryUrl, 'text/plain'), request: { method: 'POST', url: 'DocumentReference' } },
+        { fullUrl: binaryDocUrl, resource: safeDocument(MARIE, binaryUrl, 'text/plain'), request: { method: 'POST', url: 'DocumentReference' } },
+        {
+          fullUrl: binaryUrl,
+          resource: {
+            resourceType: 'Binary',
+            contentType: 'text/plain',
+            securityContext: { reference: lucasDocUrl },
+            data: Buffer.from('Lucas').toString('base64'),
+          },
+          request: { method: 'POST', url: 'Binary' },
+        },
+      ],
+    };
+    const written = await supertest(target)
+      .post('/fhir')
+      .set('Authorization', `Bearer ${t.token(personaClaims('gp-anna-peeters'))}`)
+      .set('Content-Type', 'application/fhir+json')
+      .send(bundle);
+    expect(written.status).toBe(200);
+    const ids = (written.body as { entry: { response: { location: string } }[] }).entry.map((e) => e.response.location.split('/')[1]);
+    return { composition: ids[0], doc: ids[1], binaryDoc: ids[3] };
+  }
+
+  it("a document whose content in the safe is another patient's: $content and $request-deletion answer and end it as with the full facts", async () => {
+    const written = [await documentWithLucasContent(app), await documentWithLucasContent(fullFacts.app)];
+    const compositionStatus = (id: string) =>
+      monitored
+        .db(t.config.databaseName)
+        .collection('Composition')
+        .findOne({ _id: id as unknown as Document['_id'] })
+        .then((doc) => (doc as { r?: { status?: string } } | null)?.r?.status);
+    for (const persona of ['gp-anna-peeters', 'gp-thomas-lambert', 'nurse-els-goossens', 'gp-nadia-haddad']) {
+      const auth = `Bearer ${t.token(personaClaims(persona))}`;
+      const answers = [];
+      for (const [h, target] of [app, fullFacts.app].entries()) {
+        const agent = supertest(target);
+        const content = await Promise.all(
+          [written[h].doc, written[h].binaryDoc].map((doc) => agent.get(`/fhir/DocumentReference/${doc}/$content`).set('Authorization', auth))
+        );
+        answers.push(content.map((c) => ({ status: c.status, body: c.status === 200 ? String(c.text).replace(written[h].composition, '{composition}') : '' })));
+      }
+      expect({ persona, scoped: answers[0] }).toEqual({ persona, scoped: answers[1] });
+    }
+    const withdrawals = [];
+    for (const [h, target] of [app, fullFacts.app].entries()) {
+      const withdrawn = await supertest(target)
+        .post(`/fhir/DocumentReference/${written[h].doc}/$request-deletion`)
+        .set('Authorization', `Bearer ${t.token(personaClaims('gp-anna-peeters'))}`)
+        .set('Content-Type', 'application/fhir+json')
+        .send({});
+      withdrawals.push({ status: withdrawn.status, composition: await compositionStatus(written[h].composition) });
+    }
+    // The full facts end Lucas's Composition with Marie's document; the scoped request must do the same.
+    expect(withdrawals[1]).toEqual({ status: 200, composition: 'entered-in-error' });
+    expect(withdrawals[0]).toEqual(withdrawals[1]);
   });
 });
