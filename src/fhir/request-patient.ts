@@ -37,7 +37,8 @@ export interface RoutedRequest {
  * `subject=Patient/<id>`; a vread or instance history (as a read); a patch or delete of an
  * instance (its stored patient); a create or update (by id) of a scoped write type whose body
  * names one local patient as a plain `Patient/<id>`; an operation on one document, a SUMEHR
- * publication for one patient, a batch or transaction of creates that all name one patient.
+ * publication for one patient, a patient's `$summary`, a batch or transaction of creates that all
+ * name one patient.
  * Anything else (chains, modifiers, several values, includes, conditional writes, other
  * operations, mixed bundles) says nothing: full facts.
  */
@@ -84,9 +85,11 @@ function patchScopeOf(type: string, id: string | undefined, patch: unknown): Req
 }
 
 function operationScopeOf(method: string, path: string, body: unknown): RequestScope | undefined {
-  if (method !== 'POST') return undefined;
   const [type, id, operation, ...rest] = path.split('/');
   if (rest.length) return undefined;
+  // A patient's summary reads that patient's record only (and the registry): sumehr-summary.ts leaves out anything else.
+  if (method === 'GET' && type === 'Patient' && operation === '$summary' && ID.test(id)) return { patient: `Patient/${id}` };
+  if (method !== 'POST') return undefined;
   if (type === 'Composition' && id === '$publish-sumehr' && operation === undefined) return publicationPatientOf(body);
   if (operation === undefined || !INSTANCE_OPERATIONS.get(type)?.has(operation)) return undefined;
   const target = instance(type, id);

@@ -6,7 +6,7 @@ import { accessPolicyFor } from '../../src/policy/access-policy';
 import { loadFacts } from '../../src/policy/facts';
 import { ResourceStore } from '../../src/store/resource-store';
 import { startMonitoredHub, type MonitoredHub } from '../support/monitored-hub';
-import { careTeam, documentFor, NETWORK_DATE, personaClaims, startNetworkHub, submissionSetEntry, type NetworkHub } from '../support/network';
+import { careTeam, documentFor, NETWORK_DATE, NETWORK_PATIENTS, personaClaims, startNetworkHub, submissionSetEntry, type NetworkHub } from '../support/network';
 
 /**
  * Writes, vreads, instance histories and `$content` load the caller's facts for the one patient
@@ -542,6 +542,102 @@ describe('refusals are the same as with the full facts', () => {
     const ids = (written.body as { entry: { response: { location: string } }[] }).entry.map((e) => e.response.location.split('/')[1]);
     return { composition: ids[0], doc: ids[1], binaryDoc: ids[3] };
   }
+
+  /** Every persona that may ask for a summary: the practitioners of the network, a patient, a trusted person, an administrator. */
+  const SUMMARY_PERSONAS = [
+    ...['gp-anna-peeters', 'gp-thomas-lambert', 'physician-sarah-maes', 'physician-koen-wouters', 'nurse-els-goossens', 'pharmacist-ahmed-benali'],
+    ...['junior-lisa-vermeulen', 'gp-nadia-haddad', 'nurse-sophie-leclercq', 'physician-marc-dupont'],
+    ...['patient-marie-dubois', 'trusted-paolo-rossi', 'hub-admin'],
+  ];
+
+  it("Patient/$summary answers every persona as with the full facts, reading one patient's links; another patient's content is left out", async () => {
+    // Marie's latest SUMEHR lists a document of Lucas and Lucas himself (Anna reaches both, so the publication
+    // is accepted); a later SUMEHR-typed document of Marie's, written in a two-patient transaction, keeps a
+    // Composition of Lucas's. A summary of Marie holds neither, whoever asks.
+    const lucasDoc = await annasDocumentFor(LUCAS);
+    const problem = {
+      fullUrl: `urn:uuid:${randomUUID()}`,
+      resource: { resourceType: 'Condition', subject: { reference: `Patient/${MARIE}` }, code: { text: 'Asthma' } },
+    };
+    const published = await as('gp-anna-peeters').post('/fhir/Composition/$publish-sumehr', {
+      resourceType: 'Bundle',
+      type: 'document',
+      entry: [
+        {
+          fullUrl: `urn:uuid:${randomUUID()}`,
+          resource: {
+            resourceType: 'Composition',
+            status: 'final',
+            type: { coding: [{ system: 'http://loinc.org', code: '60591-5' }] },
+            subject: { reference: `Patient/${MARIE}` },
+            date: NETWORK_DATE.toISOString(),
+            author: [{ reference: ANNA }],
+            title: 'SUMEHR',
+            section: [
+              { title: 'problems', entry: [{ reference: problem.fullUrl }, { reference: `DocumentReference/${lucasDoc}` }, { reference: `Patient/${LUCAS}` }] },
+            ],
+          },
+        },
+        problem,
+      ],
+    });
+    expect(published.status).toBe(201);
+    const [noteUrl, typedUrl] = [`urn:uuid:${randomUUID()}`, `urn:uuid:${randomUUID()}`];
+    const typedAsSumehr = await as('gp-anna-peeters').post('/fhir', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        {
+          fullUrl: noteUrl,
+          resource: {
+            resourceType: 'Composition',
+            status: 'final',
+            type: { coding: [{ system: 'http://loinc.org', code: '11488-4' }] },
+            subject: { reference: `Patient/${LUCAS}` },
+            date: NETWORK_DATE.toISOString(),
+            author: [{ reference: ANNA }],
+            title: 'Consultation note',
+          },
+          request: { method: 'POST', url: 'Composition' },
+        },
+        {
+          fullUrl: typedUrl,
+          resource: {
+            ...documentFor(MARIE, { author: ANNA, loinc: '60591-5', cls: 'summary', date: NETWORK_DATE.toISOString() }),
+            content: [{ attachment: { url: noteUrl, contentType: 'application/fhir+json' } }],
+          },
+          request: { method: 'POST', url: 'DocumentReference' },
+        },
+      ],
+    });
+    expect(typedAsSumehr.status).toBe(200);
+    const lucasNote = (typedAsSumehr.body as { entry: { response: { location: string } }[] }).entry[0].response.location.split('/')[1];
+
+    const seen = new Set<number>();
+    for (const persona of SUMMARY_PERSONAS) {
+      const auth = `Bearer ${t.token(personaClaims(persona))}`;
+      for (const patient of [...NETWORK_PATIENTS, 'no-such-patient']) {
+        const url = `/fhir/Patient/${patient}/$summary`;
+        const scoped = await careTeamsReadBy(() => supertest(app).get(url).set('Authorization', auth));
+        const full = await supertest(fullFacts.app).get(url).set('Authorization', auth);
+        expect({ persona, url, status: scoped.answer.status, body: scoped.answer.body as unknown }).toEqual({
+          persona,
+          url,
+          status: full.status,
+          body: full.body as unknown,
+        });
+        if (persona === 'gp-anna-peeters') expect({ url, scoped: onlyLinksOf(scoped.queries, `Patient/${patient}`) }).toEqual({ url, scoped: true });
+        seen.add(full.status);
+      }
+    }
+    expect([...seen].sort()).toEqual([200, 404]);
+    const annas = await as('gp-anna-peeters').get(`/fhir/Patient/${MARIE}/$summary`);
+    const held = (annas.body as { entry: { resource: { resourceType: string; id: string } }[] }).entry.map(
+      (e) => `${e.resource.resourceType}/${e.resource.id}`
+    );
+    expect(held).toEqual(expect.arrayContaining([`Patient/${MARIE}`, ANNA]));
+    expect(held.filter((r) => [`DocumentReference/${lucasDoc}`, `Patient/${LUCAS}`, `Composition/${lucasNote}`].includes(r))).toEqual([]);
+  });
 
   it("a document whose content in the safe is another patient's: $content and $request-deletion answer and end it as with the full facts", async () => {
     const written = [await documentWithLucasContent(app), await documentWithLucasContent(fullFacts.app)];
