@@ -1,4 +1,6 @@
 import type { ResourceStore } from '../store/resource-store';
+import { SSIN } from '../vocabulary';
+import { keyIn } from './fact-queries';
 import type { FactsScope } from './facts';
 import type { Principal } from './principal';
 import { CLINICAL_TYPES, PATIENT_RECORD_TYPES } from './resource-classes';
@@ -12,6 +14,11 @@ import { referenceScope, referenceStrings, safeContentReferences } from './scope
 export interface RequestScope {
   /** The patient its parameters or its body name (a search, a create, a single-patient bundle). */
   patient?: string;
+  /**
+   * The SSIN a look-up by exact SSIN names (a Patient search, `$consent-status`): its one Patient is
+   * found before the facts; none = no patient's facts (what the look-up finds at that instant).
+   */
+  ssin?: string;
   /**
    * The resource it reads or changes (a read, an update, a patch, a delete, an operation on an
    * instance): its stored patient is the scope; with `patient` too, scoped only if they are the same.
@@ -47,13 +54,17 @@ export async function factsScopeOf(store: ResourceStore, principal: Principal, s
   if (!scope || principal.role !== 'practitioner') return undefined;
   const { resource } = scope;
   if (resource && !PATIENT_LINKED_TYPES.has(resource.type)) return undefined;
-  // The resource and the referenced resources are looked up together: one round.
-  const [doc, referenced] = await Promise.all([
+  // The resource, the referenced resources and the patient of an SSIN are looked up together: one round.
+  const [doc, referenced, bySsin] = await Promise.all([
     resource ? store.readFactById(resource.type, resource.id, true) : Promise.resolve(undefined),
     patientsOf(store, scope.references ?? []),
+    scope.ssin !== undefined ? patientWithSsin(store, scope.ssin) : Promise.resolve(undefined),
   ]);
   let patient: string;
-  if (scope.patient !== undefined) {
+  if (scope.ssin !== undefined) {
+    if (bySsin === undefined) return undefined;
+    patient = bySsin;
+  } else if (scope.patient !== undefined) {
     // An update moving a resource to another patient is decided with the full facts (both patients');
     // a new id (update as create) or the same patient: the body's patient. A move that races this
     // look-up is not found by the scoped read of the current version (narrow), so it writes nothing.
@@ -86,6 +97,15 @@ export async function factsScopeOf(store: ResourceStore, principal: Principal, s
  */
 async function safeContentStaysWith(store: ResourceStore, references: string[], patient: string): Promise<boolean> {
   return (await patientsOf(store, references)).every((p) => p === undefined || p === patient);
+}
+
+/**
+ * The one Patient registered with this SSIN, `NO_PATIENT` when there is none; two (a data error
+ * the look-up would show) leave the request to the full facts.
+ */
+async function patientWithSsin(store: ResourceStore, ssin: string): Promise<string | undefined> {
+  const found = await store.readFacts('Patient', keyIn('identifier', [`${SSIN}|${ssin}`]), 2);
+  return found.length === 0 ? NO_PATIENT : found.length === 1 ? `Patient/${found[0]._id}` : undefined;
 }
 
 /** References already on a stored version, classified and looked up like the body's (a second round, only when there are any to look up). */

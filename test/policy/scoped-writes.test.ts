@@ -639,6 +639,44 @@ describe('refusals are the same as with the full facts', () => {
     expect(held.filter((r) => [`DocumentReference/${lucasDoc}`, `Patient/${LUCAS}`, `Composition/${lucasNote}`].includes(r))).toEqual([]);
   });
 
+  it("look-ups by exact SSIN (Patient search, $consent-status) answer every persona as with the full facts, reading one patient's links", async () => {
+    const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
+    const patients = await monitored.db(t.config.databaseName).collection('Patient').find({}).toArray();
+    const ssinOf = (doc: Document) =>
+      ((doc.r as { identifier?: { system?: string; value?: string }[] }).identifier ?? []).find((i) => i.system === SSIN)?.value;
+    const registered = patients.flatMap((doc) => (ssinOf(doc) ? [{ ssin: ssinOf(doc) as string, patient: `Patient/${String(doc._id)}` }] : []));
+    expect(registered.length).toBeGreaterThan(3);
+    // A valid number nobody registered: no patient's facts, the same "none" and empty search.
+    const lookUps = [...registered, { ssin: '85073010058', patient: 'Patient/' }];
+    const seen = new Set<string>();
+    for (const persona of SUMMARY_PERSONAS) {
+      const auth = `Bearer ${t.token(personaClaims(persona))}`;
+      for (const { ssin, patient } of lookUps) {
+        for (const url of [
+          `/fhir/Patient?identifier=${encodeURIComponent(`${SSIN}|${ssin}`)}`,
+          `/fhir/Patient/$consent-status?identifier=${encodeURIComponent(`${SSIN}|${ssin}`)}`,
+        ]) {
+          const scoped = await careTeamsReadBy(() => supertest(app).get(url).set('Authorization', auth));
+          const full = await supertest(fullFacts.app).get(url).set('Authorization', auth);
+          expect({ persona, url, status: scoped.answer.status, body: scoped.answer.body as unknown }).toEqual({
+            persona,
+            url,
+            status: full.status,
+            body: full.body as unknown,
+          });
+          if (persona === 'gp-anna-peeters') expect({ url, scoped: onlyLinksOf(scoped.queries, patient) }).toEqual({ url, scoped: true });
+          const body = full.body as { entry?: unknown[]; parameter?: { name: string; valueCode?: string }[] };
+          const status = body.parameter?.find((p) => p.name === 'status')?.valueCode;
+          seen.add(url.includes('$consent-status') ? `consent ${full.status} ${status ?? ''}` : `search ${full.status} ${body.entry?.length ?? 0}`);
+        }
+      }
+    }
+    // Found and not found, consent active, revoked and none, refused: not a vacuous agreement.
+    expect([...seen]).toEqual(
+      expect.arrayContaining(['search 200 1', 'search 200 0', 'consent 200 active', 'consent 200 revoked', 'consent 200 none', 'consent 403 '])
+    );
+  });
+
   it("a document whose content in the safe is another patient's: $content and $request-deletion answer and end it as with the full facts", async () => {
     const written = [await documentWithLucasContent(app), await documentWithLucasContent(fullFacts.app)];
     const compositionStatus = (id: string) =>
