@@ -1,10 +1,11 @@
 /**
  * `npm run bench:scoped-writes -- [--links 1000] [--requests 30] [--seed 42]`: what loading a GP's
  * facts for the one patient a request concerns saves, per request, on a PATCH, a DELETE, a
- * `$release`, a `Patient/$summary` and an ITI-65 provide-document bundle, as a GP linked with
- * `links` patients. Two hubs on the same data, in the same run: the hub as it is, and the same
- * hub loading the full facts for every request (built here only; no setting of the hub does
- * this). Embedded PostgreSQL + FerretDB in a fresh temp dir (or MONGODB_URI). A benchmark, not a test.
+ * `$release`, a `Patient/$summary`, look-ups by SSIN and an ITI-65 provide-document bundle, as a
+ * GP linked with `links` patients. Two hubs on the same data, in the same run: the hub as it is,
+ * and the same hub loading the full facts for every request (built here only; no setting of the
+ * hub does this). Embedded PostgreSQL + FerretDB in a fresh temp dir (or MONGODB_URI). A
+ * benchmark, not a test.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -16,7 +17,8 @@ import { createLogger } from '../src/log';
 import { accessPolicyFor } from '../src/policy/access-policy';
 import { loadFacts } from '../src/policy/facts';
 import { ResourceStore } from '../src/store/resource-store';
-import { SH } from '../src/vocabulary';
+import { SH, SSIN } from '../src/vocabulary';
+import { makeSsin } from '../src/fhir/belgian-identifiers';
 import { MHD_LIST_TYPES } from '../src/fhir/mhd-provide-bundle';
 import { BENCH_CUSTODIAN_ID, BENCH_GP_CLAIMS, BENCH_GP_ID } from './bench/care-network';
 import { HubClient } from './bench/http-client';
@@ -114,6 +116,27 @@ async function main(): Promise<void> {
     'Patient/$summary',
     () => summarised,
     (client, patient) => client.expect(200, 'GET', `/fhir/Patient/${patient}/$summary`)
+  );
+  // "Find a patient by SSIN" and "consent status" of the professional's page, on patients added through the hub.
+  const registered = (async () => {
+    const ssins: string[] = [];
+    for (let serial = 1; serial <= 5; serial++) {
+      const ssin = makeSsin('1971-02-03', serial);
+      const patient = { resourceType: 'Patient', identifier: [{ system: SSIN, value: ssin }], name: [{ family: 'Lookup', given: [`N${serial}`] }] };
+      await scoped.expect(201, 'POST', '/fhir/Patient', patient);
+      ssins.push(ssin);
+    }
+    return Array.from({ length: total }, (_, i) => ssins[i % ssins.length]);
+  })();
+  await compare(
+    'Patient?identifier (SSIN)',
+    () => registered,
+    (client, ssin) => client.expect(200, 'GET', `/fhir/Patient?identifier=${encodeURIComponent(`${SSIN}|${ssin}`)}`)
+  );
+  await compare(
+    'Patient/$consent-status',
+    () => registered,
+    (client, ssin) => client.expect(200, 'GET', `/fhir/Patient/$consent-status?identifier=${encodeURIComponent(`${SSIN}|${ssin}`)}`)
   );
   await compare(
     'ITI-65 provide bundle',
