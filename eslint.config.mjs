@@ -66,6 +66,8 @@ export default tseslint.config(
   layer(
     [
       'src/fhir/hub-repository.ts',
+      'src/fhir/version-preparation.ts',
+      'src/fhir/write-stage.ts',
       'src/fhir/write-commit.ts',
       'src/fhir/search-executor.ts',
       'src/fhir/history-reads.ts',

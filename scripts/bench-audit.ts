@@ -22,7 +22,7 @@ import { HubClient } from './bench/http-client';
 import { hubSearchPath } from './bench/preflight';
 import { seedStore } from './bench/seed';
 import { parseCountOptions } from './bench/count-options';
-import { cleanUp, prepareTwoHubs, type Cleanups } from './bench/two-hubs';
+import { runThenCleanUp, prepareTwoHubs, type Cleanups } from './bench/two-hubs';
 
 const DEFAULTS = { requests: 200, rounds: 3, patients: 20, docs: 200, pairs: 100, seed: 42 };
 
@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   let auditWrites = 0;
   const log = createLogger('warn', (line) => process.stderr.write(line + '\n'));
   const audited = await createHub(config, database, { log, faults: { beforeAuditWrite: () => void auditWrites++ } });
+  // Before the database closes: the chain head hints written after the answers.
+  cleanups.push(() => audited.audit.settled());
   // The same hub without its trail, as the baseline: built here only, no setting of the hub does this.
   const unaudited = await createHub({ ...config, port: ports[1], baseUrl: `http://127.0.0.1:${ports[1]}/fhir` }, database, {
     log,
@@ -84,11 +86,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${auditBurstSummary(figures)}\n${latency.join('\n')}\n  trail verified: ${report.chains} chains, ${report.events} events\n`);
 }
 
-main()
-  .then(() => cleanUp(cleanups))
-  .then(() => process.exit(0))
-  .catch(async (err: unknown) => {
-    note(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    await cleanUp(cleanups);
-    process.exit(1);
-  });
+runThenCleanUp(main, cleanups, note);

@@ -120,6 +120,8 @@ async function main(): Promise<void> {
   const database = { client: hubClientDb, db: hubClientDb.db(databaseName), close: () => hubClientDb.close() };
   cleanups.push(() => database.close());
   const hub = await createHub(config, database, { log: createLogger('warn') });
+  // Before the database closes: the chain head hints written after the answers.
+  cleanups.push(() => hub.audit.settled());
   hubServer.on('request', createApp(hub));
   const token = mintDevToken(fs.readFileSync(devKeyPaths(dataDir).privateKeyFile, 'utf8'), BENCH_GP_CLAIMS, {
     issuer: config.jwtIssuer,

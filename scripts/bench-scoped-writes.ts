@@ -26,7 +26,7 @@ import { measure, type Measurement } from './bench/load';
 import { seedStore } from './bench/seed';
 import { SeededRandom, syntheticDocumentReference } from './bench/synthetic-data';
 import { parseCountOptions } from './bench/count-options';
-import { cleanUp, prepareTwoHubs, type Cleanups } from './bench/two-hubs';
+import { runThenCleanUp, prepareTwoHubs, type Cleanups } from './bench/two-hubs';
 
 const DEFAULTS = { links: 1000, requests: 30, seed: 42 };
 const WARMUP = 3;
@@ -47,6 +47,8 @@ async function main(): Promise<void> {
     log,
     policyFor: async (principal, now) => accessPolicyFor(principal, await loadFacts(store, principal, now), now),
   });
+  // Before the database closes: the chain head hints written after the answers.
+  cleanups.push(() => Promise.all([scopedHub, fullHub].map((h) => h.audit.settled())));
   servers[0].on('request', createApp(scopedHub));
   servers[1].on('request', createApp(fullHub));
   const token = mintDevToken(fs.readFileSync(devKeyPaths(config.dataDir).privateKeyFile, 'utf8'), BENCH_GP_CLAIMS, {
@@ -219,11 +221,4 @@ function provideBundle(patient: string, document: Record<string, unknown>) {
   };
 }
 
-main()
-  .then(() => cleanUp(cleanups))
-  .then(() => process.exit(0))
-  .catch(async (err: unknown) => {
-    note(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    await cleanUp(cleanups);
-    process.exit(1);
-  });
+runThenCleanUp(main, cleanups, note);

@@ -253,6 +253,8 @@ async function startHubs(
   note('createHub (definitions, ensureIndexes, journal recovery)');
   const log = createLogger('warn', (line) => void (interrupted || process.stderr.write(line + '\n')));
   const hub = await createHub(config, database, { log });
+  // Run before the database closes (clean-ups go last-in first-out): the chain head hints written after the answers.
+  cleanups.push(() => hub.audit.settled());
   server.on('request', createApp(hub));
   const privateKey = fs.readFileSync(devKeyPaths(hubDataDir).privateKeyFile, 'utf8');
   const token = mintDevToken(privateKey, BENCH_PRINCIPAL, { issuer: config.jwtIssuer, audience: config.jwtAudience, expiresInSeconds: 24 * 3600 });

@@ -56,6 +56,18 @@ export async function cleanUp(cleanups: Cleanups): Promise<void> {
   for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => undefined);
 }
 
+/** Runs a bench's main, then its clean-ups whatever happened; the exit code says whether it finished. */
+export function runThenCleanUp(main: () => Promise<void>, cleanups: Cleanups, note: (message: string) => void): void {
+  main()
+    .then(() => cleanUp(cleanups))
+    .then(() => process.exit(0))
+    .catch(async (err: unknown) => {
+      note(`failed: ${err instanceof Error ? err.message : String(err)}`);
+      await cleanUp(cleanups);
+      process.exit(1);
+    });
+}
+
 function listen(server: http.Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -1,6 +1,8 @@
 import { OperationOutcomeError } from '@medplum/core';
 import type { Resource } from '@medplum/fhirtypes';
 import { invalidRequest, message } from '../messages/message';
+import type { Facts } from '../policy/facts';
+import type { StoredResource } from '../store/stored-resource';
 import type { HubRepository } from './hub-repository';
 import { relativeReference } from './search-values';
 import { isServedType } from './served-types';
@@ -64,4 +66,28 @@ export function referencesIn(value: unknown, path = ''): { reference: string; pa
 export function missingReference(resource: Resource, patient: string, baseUrl: string): OperationOutcomeError {
   const path = referencesIn(resource).find((r) => relativeReference(r.reference, baseUrl) === patient)?.path;
   return new OperationOutcomeError(invalidRequest(message('reference-not-found', { reference: patient }), path));
+}
+
+/**
+ * A professional may find any patient by exact SSIN (SPEC §5) and then link it or register its
+ * consent: for those two creations a Patient reference needs only to exist, not to be visible.
+ */
+export function referencesByExistence(facts: Facts, resource: Resource, current: StoredResource | undefined): PatientReferenceCheck {
+  // A link's patient is the link rules' to check: an unknown patient is refused exactly like one
+  // without consent or one that excluded the caller (SPEC §4: answers never tell them apart).
+  // An institution admits (and discharges) a patient on its admission link by the patient's id; it never reads the record.
+  if (facts.kind === 'administrative' && facts.organization && resource.resourceType === 'CareTeam') return 'by-rules';
+  if (current || facts.kind !== 'practitioner' || !facts.eligible) return 'visible';
+  if (resource.resourceType === 'CareTeam') return 'by-rules';
+  return resource.resourceType === 'Consent' ? 'exists' : 'visible';
+}
+
+/**
+ * An operation's write keeps the references of the version the caller could see (for example an
+ * author withdrawing its document after its link with the patient ended): keeping them reveals
+ * nothing, so only references it adds must be visible.
+ */
+export function keptByOperation(current: StoredResource | undefined, authorisedByOperation: boolean, baseUrl: string): Set<string> {
+  if (!authorisedByOperation || !current) return new Set();
+  return new Set(referencesIn(current.r).map((r) => relativeReference(r.reference, baseUrl)));
 }

@@ -1,3 +1,4 @@
+import { notFound, OperationOutcomeError } from '@medplum/core';
 import type { ResourceType } from '@medplum/fhirtypes';
 
 /** The resource types the hub serves (SPEC §4, §8). Anything else is answered 404. */
@@ -30,4 +31,11 @@ export type ServedType = (typeof SERVED_TYPES)[number];
 
 export function isServedType(type: string): type is ServedType {
   return (SERVED_TYPES as readonly string[]).includes(type);
+}
+
+/** An interaction on a type the hub does not serve is answered as on a missing resource. */
+export function assertServed(resourceType: string): void {
+  if (!isServedType(resourceType)) {
+    throw new OperationOutcomeError(notFound);
+  }
 }

@@ -9,12 +9,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { AuditEvent } from '@medplum/fhirtypes';
 import { auditEventId } from '../../src/audit/audit-chain';
-import type { PendingAuditEvent } from '../../src/audit/audit-event';
 import { AuditTrail } from '../../src/audit/audit-trail';
 import { verifyAuditTrail } from '../../src/audit/verify-trail';
 import { AuditStore } from '../../src/store/audit-store';
 import { documentFor, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { MARIE } from '../support/personas';
+import { pendingEvent } from '../support/audit-trail';
 
 jest.setTimeout(400_000);
 const personas = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../fixtures/personas.json'), 'utf8')) as {
@@ -74,19 +74,7 @@ describe('group commit of the audit trail', () => {
     // Two trails with their own caches on one database: what two hub processes are to each other.
     const first = new AuditTrail(new AuditStore(net.database.db), net.config.baseUrl);
     const second = new AuditTrail(new AuditStore(net.database.db), net.config.baseUrl);
-    const event = (writer: string, i: number): PendingAuditEvent => ({
-      patient: chain,
-      outcome: '0',
-      event: {
-        resourceType: 'AuditEvent',
-        type: { code: 'rest' },
-        recorded: new Date().toISOString(),
-        outcome: '0',
-        agent: [{ requestor: true, altId: writer }],
-        source: { observer: { display: 'sharehub' } },
-        entity: [{ what: { reference: chain }, role: { code: '1' } }, { what: { reference: `DocumentReference/${writer}-${i}` } }],
-      },
-    });
+    const event = (writer: string, i: number) => pendingEvent(chain, `DocumentReference/${writer}-${i}`, writer);
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => [first.write([event('first', i), event('first', i + 100)], 'x'), second.write([event('second', i)], 'y')]).flat()
     );

@@ -13,7 +13,7 @@ import type { PendingAuditEvent } from '../../src/audit/audit-event';
 import { AuditTrail } from '../../src/audit/audit-trail';
 import { verifyAuditTrail } from '../../src/audit/verify-trail';
 import { AuditStore } from '../../src/store/audit-store';
-import { entitiesOf, seqOf } from '../support/audit-trail';
+import { entitiesOf, seqOf, pendingEvent } from '../support/audit-trail';
 import { startMonitoredHub, type MonitoredHub } from '../support/monitored-hub';
 import { documentFor, NETWORK_DATE, personaClaims, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { ANNA, LUCAS, MARIE } from '../support/personas';
@@ -53,24 +53,7 @@ async function annaReads(times: number): Promise<void> {
   for (let i = 0; i < times; i++) expect((await net.as('gp-anna-peeters').get('/fhir/DocumentReference/doc-marie')).status).toBe(200);
 }
 
-function eventOf(patient: string, what: string): PendingAuditEvent {
-  return {
-    patient,
-    outcome: '0',
-    event: {
-      resourceType: 'AuditEvent',
-      type: { code: 'rest' },
-      recorded: new Date().toISOString(),
-      outcome: '0',
-      agent: [{ requestor: true, altId: 'other-process' }],
-      source: { observer: { display: 'sharehub' } },
-      entity: [
-        { what: { reference: patient }, role: { code: '1' } },
-        { what: { reference: what }, role: { code: '4' } },
-      ],
-    },
-  };
-}
+const eventOf = (patient: string, what: string): PendingAuditEvent => pendingEvent(patient, what, 'other-process');
 
 describe('the chain head is a hint moved after the answer', () => {
   const chain = `Patient/${MARIE}`;

@@ -2,13 +2,12 @@ import type { Express } from 'express';
 import type { CommandStartedEvent, Document } from 'mongodb';
 import supertest from 'supertest';
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
-import type { PendingAuditEvent } from '../../src/audit/audit-event';
 import { AuditTrail } from '../../src/audit/audit-trail';
 import { AuditStore } from '../../src/store/audit-store';
 import { startMonitoredHub, type MonitoredHub } from '../support/monitored-hub';
 import { careTeam, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { HUB_ADMIN, LUCAS, MARIE, SOFIA } from '../support/personas';
-import { entitiesOf } from '../support/audit-trail';
+import { entitiesOf, pendingEvent } from '../support/audit-trail';
 
 /**
  * A patient's trail is read along its hash chains (SPEC §7, src/audit/trail-reader.ts): the same
@@ -207,19 +206,7 @@ describe('what a trail read asks of the database', () => {
   it('a trail of 1,200 events: a page still reads about its own size; a filter that matches nothing stops at its bound with a next link', async () => {
     const patient = 'Patient/long-trail';
     const trail = new AuditTrail(new AuditStore(net.database.db), net.config.baseUrl);
-    const event = (i: number): PendingAuditEvent => ({
-      patient,
-      outcome: '0',
-      event: {
-        resourceType: 'AuditEvent',
-        type: { code: 'rest' },
-        recorded: new Date(NETWORK_DATE.getTime() + i * 1000).toISOString(),
-        outcome: '0',
-        agent: [{ requestor: true, altId: 'bulk' }],
-        source: { observer: { display: 'sharehub' } },
-        entity: [{ what: { reference: patient }, role: { code: '1' } }, { what: { reference: `DocumentReference/bulk-${i}` } }],
-      },
-    });
+    const event = (i: number) => pendingEvent(patient, `DocumentReference/bulk-${i}`, 'bulk', new Date(NETWORK_DATE.getTime() + i * 1000));
     for (let i = 0; i < 1200; i += 400)
       await trail.write(
         Array.from({ length: 400 }, (_, j) => event(i + j)),

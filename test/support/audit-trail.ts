@@ -1,4 +1,5 @@
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
+import type { PendingAuditEvent } from '../../src/audit/audit-event';
 import type { NetworkHub } from './network';
 
 /** Every AuditEvent of a patient's chain, read by hub-admin (whose reads of the trail are not themselves audited). */
@@ -25,4 +26,27 @@ export async function newEvents(net: NetworkHub, patient: string, action: () => 
   const before = (await trailOf(net, patient)).length;
   await action();
   return (await trailOf(net, patient)).slice(before);
+}
+
+/**
+ * An event as the hub would hand it to the trail, written straight to an AuditTrail: what another
+ * hub process (or a bulk load) appends to the same chain. It names the patient and one resource.
+ */
+export function pendingEvent(patient: string, what: string, writer: string, recorded = new Date()): PendingAuditEvent {
+  return {
+    patient,
+    outcome: '0',
+    event: {
+      resourceType: 'AuditEvent',
+      type: { code: 'rest' },
+      recorded: recorded.toISOString(),
+      outcome: '0',
+      agent: [{ requestor: true, altId: writer }],
+      source: { observer: { display: 'sharehub' } },
+      entity: [
+        { what: { reference: patient }, role: { code: '1' } },
+        { what: { reference: what }, role: { code: '4' } },
+      ],
+    },
+  };
 }
