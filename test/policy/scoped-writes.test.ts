@@ -263,6 +263,11 @@ describe('patches, deletes, operations and bundles of one patient load that pati
     const provided = await careTeamsReadBy(() => as('gp-anna-peeters').post('/fhir', bundle));
     expect(provided.answer.status).toBe(200);
     expect(onlyLinksOf(provided.queries, `Patient/${MARIE}`)).toBe(true);
+    // Its Binary in the safe is Marie's (its securityContext is the document): $content stays scoped.
+    const providedDoc = (provided.answer.body as { entry: { response: { location: string } }[] }).entry[1].response.location.split('/')[1];
+    const content = await careTeamsReadBy(() => as('gp-anna-peeters').get(`/fhir/DocumentReference/${providedDoc}/$content`));
+    expect([content.answer.status, (content.answer as unknown as { text: string }).text]).toEqual([200, 'potassium 4.1 mmol/L']);
+    expect(onlyLinksOf(content.queries, `Patient/${MARIE}`)).toBe(true);
     // A transaction naming Marie and Lucas (Anna reaches both): full facts, both written as before.
     const mixed = {
       resourceType: 'Bundle',
