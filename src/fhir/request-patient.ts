@@ -108,7 +108,7 @@ function operationScopeOf(method: string, path: string, query: [string, string][
   if (operation === undefined || !INSTANCE_OPERATIONS.get(type)?.has(operation)) return undefined;
   const target = instance(type, id);
   // A withdrawal ends the SUMEHR Composition its document keeps in the safe, as the caller sees it: held
-  // to the same patient (request-scope.ts; test/policy/scoped-writes.test.ts, "a document whose content
+  // to the same patient (request-scope.ts; test/policy/scoped-operations.test.ts, "a document whose content
   // in the safe is another patient's").
   return target && operation === '$request-deletion' ? { ...target, followsSafeContent: true } : target;
 }

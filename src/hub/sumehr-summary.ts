@@ -13,7 +13,7 @@ import { compositionOf, currentSumehrs } from './sumehr-publication';
  * A summary holds that patient's record and the registry only: a Composition or an entry of
  * another patient (a transaction or a publication may name one) is left out unread, whatever the
  * caller sees of that patient. So the answer depends on the caller's facts for this patient only,
- * and the request loads only those (request-patient.ts; test/policy/scoped-writes.test.ts).
+ * and the request loads only those (request-patient.ts; test/policy/scoped-operations.test.ts).
  */
 export async function patientSummary(req: FhirRequest, repository: unknown): Promise<FhirResponse> {
   const repo = repository as HubRepository;

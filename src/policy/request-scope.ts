@@ -91,7 +91,7 @@ export async function factsScopeOf(store: ResourceStore, principal: Principal, s
  * A document's content in the safe (a Binary, a Composition) is read or ended as the caller; a
  * document whose content is another patient's (a transaction may write both) would find it hidden
  * under one patient's facts where the full facts see it, so it is decided with the full facts
- * (test/policy/scoped-writes.test.ts, "a document whose content in the safe is another patient's").
+ * (test/policy/scoped-operations.test.ts, "a document whose content in the safe is another patient's").
  * Content that does not exist is missing under any facts. For `$content` the look-ups are the very
  * reads it makes next (shared within the request), so they add no round.
  */
