@@ -1,10 +1,11 @@
 /**
  * `npm run bench:scoped-writes -- [--links 1000] [--requests 30] [--seed 42]`: what loading a GP's
- * facts for the one patient a write concerns saves, per request, on a PATCH, a DELETE, a
- * `$release` and an ITI-65 provide-document bundle, as a GP linked with `links` patients. Two hubs
- * on the same data, in the same run: the hub as it is, and the same hub loading the full facts
- * for every request (built here only; no setting of the hub does this). Embedded PostgreSQL +
- * FerretDB in a fresh temp dir (or MONGODB_URI). A benchmark, not a test.
+ * facts for the one patient a request concerns saves, per request, on a PATCH, a DELETE, a
+ * `$release`, a `Patient/$summary`, look-ups by SSIN and an ITI-65 provide-document bundle, as a
+ * GP linked with `links` patients. Two hubs on the same data, in the same run: the hub as it is,
+ * and the same hub loading the full facts for every request (built here only; no setting of the
+ * hub does this). Embedded PostgreSQL + FerretDB in a fresh temp dir (or MONGODB_URI). A
+ * benchmark, not a test.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -16,7 +17,8 @@ import { createLogger } from '../src/log';
 import { accessPolicyFor } from '../src/policy/access-policy';
 import { loadFacts } from '../src/policy/facts';
 import { ResourceStore } from '../src/store/resource-store';
-import { SH } from '../src/vocabulary';
+import { SH, SSIN } from '../src/vocabulary';
+import { makeSsin } from '../src/fhir/belgian-identifiers';
 import { MHD_LIST_TYPES } from '../src/fhir/mhd-provide-bundle';
 import { BENCH_CUSTODIAN_ID, BENCH_GP_CLAIMS, BENCH_GP_ID } from './bench/care-network';
 import { HubClient } from './bench/http-client';
@@ -100,6 +102,44 @@ async function main(): Promise<void> {
     () => authored(total, 'on-physician-release'),
     (client, id) => client.expect(200, 'POST', `/fhir/DocumentReference/${id}/$release`, {})
   );
+  // Read-only: both hubs summarise the same patients, each with a SUMEHR published beforehand through the hub.
+  const summarised = (async () => {
+    const patients: string[] = [];
+    for (let attempt = 0; patients.length < total; attempt++) {
+      if (attempt > 10 * total) throw new Error('no SUMEHR could be published for the $summary measurement');
+      const patient = patientOf();
+      // A seeded document typed as a SUMEHR has no author, so a publication cannot supersede it: another patient is taken.
+      const published = patients.includes(patient) || (await scoped.request('POST', '/fhir/Composition/$publish-sumehr', sumehrBundle(patient))).status === 201;
+      if (published) patients.push(patient);
+    }
+    return patients;
+  })();
+  await compare(
+    'Patient/$summary',
+    () => summarised,
+    (client, patient) => client.expect(200, 'GET', `/fhir/Patient/${patient}/$summary`)
+  );
+  // "Find a patient by SSIN" and "consent status" of the professional's page, on patients added through the hub.
+  const registered = (async () => {
+    const ssins: string[] = [];
+    for (let serial = 1; serial <= 5; serial++) {
+      const ssin = makeSsin('1971-02-03', serial);
+      const patient = { resourceType: 'Patient', identifier: [{ system: SSIN, value: ssin }], name: [{ family: 'Lookup', given: [`N${serial}`] }] };
+      await scoped.expect(201, 'POST', '/fhir/Patient', patient);
+      ssins.push(ssin);
+    }
+    return Array.from({ length: total }, (_, i) => ssins[i % ssins.length]);
+  })();
+  await compare(
+    'Patient?identifier (SSIN)',
+    () => registered,
+    (client, ssin) => client.expect(200, 'GET', `/fhir/Patient?identifier=${encodeURIComponent(`${SSIN}|${ssin}`)}`)
+  );
+  await compare(
+    'Patient/$consent-status',
+    () => registered,
+    (client, ssin) => client.expect(200, 'GET', `/fhir/Patient/$consent-status?identifier=${encodeURIComponent(`${SSIN}|${ssin}`)}`)
+  );
   await compare(
     'ITI-65 provide bundle',
     async () => Array.from({ length: total }, () => patientOf()),
@@ -116,6 +156,34 @@ async function main(): Promise<void> {
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** A SUMEHR as the GP publishes it: the Composition and a few section entries. */
+function sumehrBundle(patient: string) {
+  const subject = { reference: `Patient/${patient}` };
+  const entries = [
+    { resourceType: 'Condition', subject, code: { text: 'Asthma' } },
+    {
+      resourceType: 'AllergyIntolerance',
+      patient: subject,
+      code: { text: 'Penicillin' },
+      clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] },
+    },
+    { resourceType: 'MedicationStatement', status: 'active', subject, medicationCodeableConcept: { text: 'Salbutamol' } },
+  ].map((resource) => ({ fullUrl: `urn:uuid:${randomUUID()}`, resource }));
+  const composition = {
+    resourceType: 'Composition',
+    status: 'final',
+    type: { coding: [{ system: 'http://loinc.org', code: '60591-5' }] },
+    subject,
+    date: new Date().toISOString(),
+    author: [{ reference: `Practitioner/${BENCH_GP_ID}` }],
+    title: 'SUMEHR',
+    section: [
+      { title: 'Problems', code: { coding: [{ system: 'http://loinc.org', code: '11450-4' }] }, entry: entries.map((e) => ({ reference: e.fullUrl })) },
+    ],
+  };
+  return { resourceType: 'Bundle', type: 'document', entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: composition }, ...entries] };
 }
 
 /** An ITI-65 bundle as an MHD Document Source sends it: submission set, one document, its content in the safe. */

@@ -2,6 +2,7 @@ import type { RequestScope } from '../policy/request-scope';
 import { PATIENT_LINKED_TYPES } from '../policy/request-scope';
 import { patchReferenceStrings, referenceStrings } from '../policy/scope-references';
 import { bundlePatientOf, publicationPatientOf } from './bundle-patient';
+import { SSIN } from '../vocabulary';
 import { lookUps, writtenPatientOf } from './written-patient';
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
@@ -37,14 +38,15 @@ export interface RoutedRequest {
  * `subject=Patient/<id>`; a vread or instance history (as a read); a patch or delete of an
  * instance (its stored patient); a create or update (by id) of a scoped write type whose body
  * names one local patient as a plain `Patient/<id>`; an operation on one document, a SUMEHR
- * publication for one patient, a batch or transaction of creates that all name one patient.
+ * publication for one patient, a patient's `$summary`, a look-up by exact SSIN (a Patient search,
+ * `$consent-status`), a batch or transaction of creates that all name one patient.
  * Anything else (chains, modifiers, several values, includes, conditional writes, other
  * operations, mixed bundles) says nothing: full facts.
  */
 export function requestPatientOf(req: RoutedRequest): RequestScope | undefined {
   const { method, interaction, params, query, body } = req;
   if (interaction === 'batch') return method === 'POST' ? bundlePatientOf(body) : undefined;
-  if (interaction === 'operation') return operationScopeOf(method, req.path, body);
+  if (interaction === 'operation') return operationScopeOf(method, req.path, query, body);
   const type = params.resourceType;
   if (!type || !PATIENT_LINKED_TYPES.has(type)) return undefined;
   // A conditional create searches for its match first: that search must see what the full facts see.
@@ -55,6 +57,7 @@ export function requestPatientOf(req: RoutedRequest): RequestScope | undefined {
   if (method === 'PATCH' && interaction === 'patch') return patchScopeOf(type, params.id, body);
   if (method !== 'GET') return undefined;
   if (interaction === 'read' || interaction === 'vread' || interaction === 'history-instance') return instance(type, params.id);
+  if (type === 'Patient' && interaction === 'search-type') return ssinLookupOf(query);
   if (interaction !== 'search-type' || query.some(([name]) => REACHING_BEYOND.test(name))) return undefined;
   const naming = query.filter(([name]) => /^(patient|subject)([:.]|$)/.test(name));
   if (naming.length !== 1) return undefined;
@@ -66,6 +69,17 @@ export function requestPatientOf(req: RoutedRequest): RequestScope | undefined {
         ? value.slice(8)
         : undefined;
   return id ? { patient: `Patient/${id}` } : undefined;
+}
+
+/**
+ * A look-up by exact SSIN and nothing else (`identifier=<ssin system>|<11 digits>`, the one
+ * parameter): what a professional may find of any patient, decided by that patient's facts alone.
+ */
+function ssinLookupOf(query: [string, string][]): RequestScope | undefined {
+  if (query.length !== 1 || query[0][0] !== 'identifier') return undefined;
+  const value = query[0][1];
+  const ssin = value.startsWith(`${SSIN}|`) ? value.slice(SSIN.length + 1) : '';
+  return /^\d{11}$/.test(ssin) ? { ssin } : undefined;
 }
 
 function instance(type: string, id: string | undefined): RequestScope | undefined {
@@ -83,12 +97,20 @@ function patchScopeOf(type: string, id: string | undefined, patch: unknown): Req
   return target && references ? { ...target, references, keepsStoredReferences: true } : undefined;
 }
 
-function operationScopeOf(method: string, path: string, body: unknown): RequestScope | undefined {
-  if (method !== 'POST') return undefined;
+function operationScopeOf(method: string, path: string, query: [string, string][], body: unknown): RequestScope | undefined {
   const [type, id, operation, ...rest] = path.split('/');
   if (rest.length) return undefined;
+  if (method === 'GET' && type === 'Patient' && id === '$consent-status' && operation === undefined) return ssinLookupOf(query);
+  // A patient's summary reads that patient's record only (and the registry): sumehr-summary.ts leaves out anything else.
+  if (method === 'GET' && type === 'Patient' && operation === '$summary' && ID.test(id)) return { patient: `Patient/${id}` };
+  if (method !== 'POST') return undefined;
   if (type === 'Composition' && id === '$publish-sumehr' && operation === undefined) return publicationPatientOf(body);
-  return operation !== undefined && INSTANCE_OPERATIONS.get(type)?.has(operation) ? instance(type, id) : undefined;
+  if (operation === undefined || !INSTANCE_OPERATIONS.get(type)?.has(operation)) return undefined;
+  const target = instance(type, id);
+  // A withdrawal ends the SUMEHR Composition its document keeps in the safe, as the caller sees it: held
+  // to the same patient (request-scope.ts; test/policy/scoped-operations.test.ts, "a document whose content
+  // in the safe is another patient's").
+  return target && operation === '$request-deletion' ? { ...target, followsSafeContent: true } : target;
 }
 
 /**

@@ -39,6 +39,8 @@ export interface WorkflowPort {
   registryEntry<T extends Practitioner | Organization | Endpoint>(type: T['resourceType'], id: string): Promise<T | undefined>;
   /** The resource (`Type/id`) is an entry of a SUMEHR: it takes its access from that SUMEHR. */
   isSumehrEntry(reference: string): Promise<boolean>;
+  /** The patient (`Patient/<id>`) whose record a stored patient-linked resource (`Type/id`) is; undefined when missing. */
+  recordOf(reference: string): Promise<string | undefined>;
   /** A registration Task of this kind is pending (`requested`) for this subject. */
   hasPendingTask(code: string, subject: string): Promise<boolean>;
 }
@@ -112,6 +114,11 @@ export function storePort(
     async registryEntry<T extends Practitioner | Organization | Endpoint>(type: T['resourceType'], id: string) {
       const doc = await factById(type, id);
       return doc && !doc.del ? (doc.r as T) : undefined;
+    },
+    async recordOf(reference) {
+      const [type, id] = reference.split('/');
+      const patient = type && id ? (await factById(type, id))?.a.patient : undefined;
+      return typeof patient === 'string' ? patient : undefined;
     },
     async isSumehrEntry(reference) {
       const [type, id] = reference.split('/');

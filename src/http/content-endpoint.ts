@@ -18,8 +18,10 @@ export const DOCUMENT_CONTENT_PATH = /^\/DocumentReference\/([A-Za-z0-9\-.]{1,64
 export function documentContent(hub: Hub) {
   return async (req: Request, res: Response): Promise<void> => {
     const id = (req.params as Record<string, string>)[0];
-    // Facts scoped to the document's patient, as a read of it (request-scope.ts).
-    const repo = await requestRepository(hub, req, res, { resource: { type: 'DocumentReference', id } });
+    // Facts scoped to the document's patient, as a read of it, and its content in the safe held to
+    // that patient (request-scope.ts; test/policy/scoped-operations.test.ts, "a document whose
+    // content in the safe is another patient's").
+    const repo = await requestRepository(hub, req, res, { resource: { type: 'DocumentReference', id }, followsSafeContent: true });
     const audited = (status: number) => auditRequest(hub, repo, { method: 'GET', url: req.url.replace(/^\/+/, ''), status });
     let safe: Buffer | undefined;
     let opened: OpenedSource | undefined;

@@ -1,8 +1,10 @@
 import type { ResourceStore } from '../store/resource-store';
+import { SSIN } from '../vocabulary';
+import { keyIn } from './fact-queries';
 import type { FactsScope } from './facts';
 import type { Principal } from './principal';
 import { CLINICAL_TYPES, PATIENT_RECORD_TYPES } from './resource-classes';
-import { referenceScope, referenceStrings } from './scope-references';
+import { referenceScope, referenceStrings, safeContentReferences } from './scope-references';
 
 /**
  * What a request says about the one patient it concerns, before its facts are loaded. Nothing
@@ -12,6 +14,11 @@ import { referenceScope, referenceStrings } from './scope-references';
 export interface RequestScope {
   /** The patient its parameters or its body name (a search, a create, a single-patient bundle). */
   patient?: string;
+  /**
+   * The SSIN a look-up by exact SSIN names (a Patient search, `$consent-status`): its one Patient is
+   * found before the facts; none = no patient's facts (what the look-up finds at that instant).
+   */
+  ssin?: string;
   /**
    * The resource it reads or changes (a read, an update, a patch, a delete, an operation on an
    * instance): its stored patient is the scope; with `patient` too, scoped only if they are the same.
@@ -24,6 +31,11 @@ export interface RequestScope {
   references?: string[];
   /** A patch keeps the stored version's references: they count as named by the write too. */
   keepsStoredReferences?: boolean;
+  /**
+   * The request also reads (`$content`) or ends (`$request-deletion`) what the document keeps in the
+   * hub's safe, as the caller: that content must be of the same patient, or the full facts decide.
+   */
+  followsSafeContent?: boolean;
 }
 
 /** Resource types whose access sidecar names their patient (`access.patient`). */
@@ -42,13 +54,17 @@ export async function factsScopeOf(store: ResourceStore, principal: Principal, s
   if (!scope || principal.role !== 'practitioner') return undefined;
   const { resource } = scope;
   if (resource && !PATIENT_LINKED_TYPES.has(resource.type)) return undefined;
-  // The resource and the referenced resources are looked up together: one round.
-  const [doc, referenced] = await Promise.all([
+  // The resource, the referenced resources and the patient of an SSIN are looked up together: one round.
+  const [doc, referenced, bySsin] = await Promise.all([
     resource ? store.readFactById(resource.type, resource.id, true) : Promise.resolve(undefined),
     patientsOf(store, scope.references ?? []),
+    scope.ssin !== undefined ? patientWithSsin(store, scope.ssin) : Promise.resolve(undefined),
   ]);
   let patient: string;
-  if (scope.patient !== undefined) {
+  if (scope.ssin !== undefined) {
+    if (bySsin === undefined) return undefined;
+    patient = bySsin;
+  } else if (scope.patient !== undefined) {
     // An update moving a resource to another patient is decided with the full facts (both patients');
     // a new id (update as create) or the same patient: the body's patient. A move that races this
     // look-up is not found by the scoped read of the current version (narrow), so it writes nothing.
@@ -63,8 +79,33 @@ export async function factsScopeOf(store: ResourceStore, principal: Principal, s
     return undefined;
   }
   if (!referenced.every((p) => p === undefined || p === patient)) return undefined;
-  if (scope.keepsStoredReferences && doc && !(await referencesStayWith(store, referenceStrings(doc.r), patient))) return undefined;
-  return { patient };
+  // What a stored version names is looked up in a second round, only when the request follows it.
+  const [referencesStay, contentStays] = await Promise.all([
+    scope.keepsStoredReferences && doc ? referencesStayWith(store, referenceStrings(doc.r), patient) : true,
+    scope.followsSafeContent && doc ? safeContentStaysWith(store, safeContentReferences(doc.r), patient) : true,
+  ]);
+  return referencesStay && contentStays ? { patient } : undefined;
+}
+
+/**
+ * A document's content in the safe (a Binary, a Composition) is read or ended as the caller; a
+ * document whose content is another patient's (a transaction may write both) would find it hidden
+ * under one patient's facts where the full facts see it, so it is decided with the full facts
+ * (test/policy/scoped-operations.test.ts, "a document whose content in the safe is another patient's").
+ * Content that does not exist is missing under any facts. For `$content` the look-ups are the very
+ * reads it makes next (shared within the request), so they add no round.
+ */
+async function safeContentStaysWith(store: ResourceStore, references: string[], patient: string): Promise<boolean> {
+  return (await patientsOf(store, references)).every((p) => p === undefined || p === patient);
+}
+
+/**
+ * The one Patient registered with this SSIN, `NO_PATIENT` when there is none; two (a data error
+ * the look-up would show) leave the request to the full facts.
+ */
+async function patientWithSsin(store: ResourceStore, ssin: string): Promise<string | undefined> {
+  const found = await store.readFacts('Patient', keyIn('identifier', [`${SSIN}|${ssin}`]), 2);
+  return found.length === 0 ? NO_PATIENT : found.length === 1 ? `Patient/${found[0]._id}` : undefined;
 }
 
 /** References already on a stored version, classified and looked up like the body's (a second round, only when there are any to look up). */

@@ -3,6 +3,8 @@ import { CLINICAL_TYPES, PATIENT_RECORD_TYPES, REGISTRY_TYPES } from './resource
 const RELATIVE = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/;
 /** Inside the request (a bundle entry's `urn:uuid:`, a contained `#id`): its patient is the request's own. */
 const INTERNAL = /^(urn:|#)/;
+/** A content URL that names something kept in the hub's safe, relative or under any base. */
+const SAFE_CONTENT_URL = /(?:^|\/)(Binary|Composition)\/([A-Za-z0-9\-.]{1,64})$/;
 
 /**
  * What a reference in a written body means for facts scoped to one patient. A write checks that
@@ -47,5 +49,20 @@ export function patchReferenceStrings(patch: unknown): string[] {
     if ((kind === 'copy' || kind === 'move') && ontoReference) return [UNREADABLE_REFERENCE];
     const direct = typeof value === 'string' && ontoReference ? [value] : [];
     return [...direct, ...referenceStrings(value)];
+  });
+}
+
+/**
+ * What a DocumentReference's content names in the hub's safe (`Binary/<id>`, `Composition/<id>`),
+ * also as an absolute URL: without the hub's base URL here, any URL ending so is taken for one.
+ * Taking a source URL for one only costs a look-up (fail closed).
+ */
+export function safeContentReferences(document: unknown): string[] {
+  const content = (document as { content?: unknown } | null)?.content;
+  if (!Array.isArray(content)) return [];
+  return content.flatMap((c: unknown) => {
+    const url = (c as { attachment?: { url?: unknown } } | null)?.attachment?.url;
+    const m = typeof url === 'string' ? SAFE_CONTENT_URL.exec(url) : null;
+    return m ? [`${m[1]}/${m[2]}`] : [];
   });
 }

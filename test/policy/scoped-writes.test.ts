@@ -6,6 +6,7 @@ import { accessPolicyFor } from '../../src/policy/access-policy';
 import { loadFacts } from '../../src/policy/facts';
 import { ResourceStore } from '../../src/store/resource-store';
 import { startMonitoredHub, type MonitoredHub } from '../support/monitored-hub';
+import { allLinks, linkQueries, onlyLinksOf } from '../support/scoped-facts';
 import { careTeam, documentFor, NETWORK_DATE, personaClaims, startNetworkHub, submissionSetEntry, type NetworkHub } from '../support/network';
 
 /**
@@ -59,9 +60,6 @@ async function careTeamsReadBy<R extends { status: number }>(request: () => Prom
   const answer = await request();
   return { answer, queries: careTeamQueries };
 }
-
-/** The facts' link queries: the caller's by participant (full facts), or the active links of the one patient (`a:patient`, scoped). */
-const linkQueries = (queries: Document[]) => queries.filter((q) => 's:participant' in q || ('a:patient' in q && 's:status' in q));
 
 async function storedSubjectOf(id: string): Promise<unknown> {
   const doc = await monitored
@@ -158,11 +156,6 @@ describe('writes of one patient load that patient’s facts only', () => {
     expect(await storedSubjectOf(id)).toBe(`Patient/${MARIE}`);
   });
 });
-
-/** Every facts' link query of the request named this patient (and there was at least one). */
-const onlyLinksOf = (queries: Document[], patient: string) => linkQueries(queries).length > 0 && linkQueries(queries).every((q) => q['a:patient'] === patient);
-/** The request loaded the full facts: some link query named no patient. */
-const allLinks = (queries: Document[]) => linkQueries(queries).some((q) => !('a:patient' in q));
 
 async function annasDocumentFor(patient: string, options: Parameters<typeof documentFor>[1] = {}): Promise<string> {
   const created = await as('gp-anna-peeters').post('/fhir/DocumentReference', documentFor(patient, { author: ANNA, ...options }));
@@ -263,6 +256,11 @@ describe('patches, deletes, operations and bundles of one patient load that pati
     const provided = await careTeamsReadBy(() => as('gp-anna-peeters').post('/fhir', bundle));
     expect(provided.answer.status).toBe(200);
     expect(onlyLinksOf(provided.queries, `Patient/${MARIE}`)).toBe(true);
+    // Its Binary in the safe is Marie's (its securityContext is the document): $content stays scoped.
+    const providedDoc = (provided.answer.body as { entry: { response: { location: string } }[] }).entry[1].response.location.split('/')[1];
+    const content = await careTeamsReadBy(() => as('gp-anna-peeters').get(`/fhir/DocumentReference/${providedDoc}/$content`));
+    expect([content.answer.status, (content.answer as unknown as { text: string }).text]).toEqual([200, 'potassium 4.1 mmol/L']);
+    expect(onlyLinksOf(content.queries, `Patient/${MARIE}`)).toBe(true);
     // A transaction naming Marie and Lucas (Anna reaches both): full facts, both written as before.
     const mixed = {
       resourceType: 'Bundle',
@@ -358,6 +356,15 @@ describe('a SUMEHR publication for one patient loads that patient’s facts only
     const quality = await careTeamsReadBy(() => as('gp-anna-peeters').post(`/fhir/Composition/${composition}/$sumehr-quality`, {}));
     expect(quality.answer.status).toBe(200);
     expect(onlyLinksOf(quality.queries, `Patient/${MARIE}`)).toBe(true);
+    // Its content in the safe is Marie's: $content and the withdrawal (which ends the Composition) stay scoped.
+    const document = (published.answer.body as { id: string }).id;
+    const content = await careTeamsReadBy(() => as('gp-anna-peeters').get(`/fhir/DocumentReference/${document}/$content`));
+    expect(content.answer.status).toBe(200);
+    expect(onlyLinksOf(content.queries, `Patient/${MARIE}`)).toBe(true);
+    const withdrawn = await careTeamsReadBy(() => as('gp-anna-peeters').post(`/fhir/DocumentReference/${document}/$request-deletion`, {}));
+    expect(withdrawn.answer.status).toBe(200);
+    expect(onlyLinksOf(withdrawn.queries, `Patient/${MARIE}`)).toBe(true);
+    expect((await as('gp-anna-peeters').get(`/fhir/Composition/${composition}`)).status).toBe(404);
     // An entry about another patient: the full facts decide, and the answer is the 400 it always was.
     const mixed = await careTeamsReadBy(() => as('gp-anna-peeters').post('/fhir/Composition/$publish-sumehr', sumehr(MARIE, LUCAS)));
     expect(mixed.answer.status).toBe(400);

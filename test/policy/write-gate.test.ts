@@ -4,7 +4,9 @@
  * Tests marked `regression:` failed before the write side was decided by the policy (mayWrite,
  * mayOperate); a regression here widens access, so each block runs on a hub of its own.
  */
-import { BTG, careTeam, consentFor, documentFor, NETWORK_DATE, seed, SH, LOINC } from '../support/network';
+import { randomUUID } from 'node:crypto';
+import supertest from 'supertest';
+import { BTG, careTeam, consentFor, documentFor, NETWORK_DATE, personaClaims, seed, SH, LOINC, submissionSetEntry } from '../support/network';
 import { LUC, MARIE, PIETER, SSIN, SSIN_SYSTEM, ownHub, stored } from '../support/seeded-hub';
 import { LUCAS } from '../support/personas';
 
@@ -87,6 +89,63 @@ describe('the safe and the SUMEHR (SPEC §4)', () => {
       expect({ url, status: res.status }).toEqual({ url, status: 422 });
     }
     expect((await t.as('gp-anna-peeters').get(`/fhir/${SUMEHR_COMPOSITION}`)).body.status).toBe('final');
+  });
+
+  // Held for the scoped $request-deletion and $summary (request-scope.ts): another patient's SUMEHR never becomes a document's content.
+  it("no write gives a document of one patient another patient's SUMEHR as content: create, PUT, PATCH, ITI-65, transaction", async () => {
+    const t = hub();
+    const anna = t.as('gp-anna-peeters');
+    const auth = `Bearer ${t.token(personaClaims('gp-anna-peeters'))}`;
+    // Anna reaches Marie and Lucas, so only the safe's rules stand between Lucas's document and Marie's SUMEHR.
+    const pointing = (extra: Record<string, unknown> = {}) => ({
+      ...documentFor(LUCAS, { author: 'Practitioner/gp-anna-peeters', cls: 'summary', loinc: '60591-5' }),
+      content: [{ attachment: { url: SUMEHR_COMPOSITION, contentType: 'application/fhir+json' } }],
+      ...extra,
+    });
+    const answers: Record<string, number> = {};
+    answers.create = (await anna.post('/fhir/DocumentReference', pointing())).status;
+    const own = await anna.post('/fhir/DocumentReference', documentFor(LUCAS, { author: 'Practitioner/gp-anna-peeters' }));
+    expect(own.status).toBe(201);
+    answers.put = (await anna.put(`/fhir/DocumentReference/${own.body.id}`, pointing({ id: own.body.id }))).status;
+    answers.patch = (
+      await supertest(t.app)
+        .patch(`/fhir/DocumentReference/${own.body.id}`)
+        .set('Authorization', auth)
+        .set('Content-Type', 'application/json-patch+json')
+        .send([{ op: 'replace', path: '/content/0/attachment/url', value: SUMEHR_COMPOSITION }])
+    ).status;
+    const [setUrl, docUrl, compositionUrl] = [0, 1, 2].map(() => `urn:uuid:${randomUUID()}`);
+    answers.iti65 = (
+      await anna.post('/fhir', {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          submissionSetEntry(setUrl, LUCAS, 'Practitioner/gp-anna-peeters', [docUrl]),
+          { fullUrl: docUrl, resource: pointing(), request: { method: 'POST', url: 'DocumentReference' } },
+        ],
+      })
+    ).status;
+    // A SUMEHR of Marie's written in the same transaction as Lucas's document: SUMEHRs come only from $publish-sumehr.
+    const sumehr = (await anna.get(`/fhir/${SUMEHR_COMPOSITION}`)).body;
+    answers.transaction = (
+      await anna.post('/fhir', {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { fullUrl: compositionUrl, resource: { ...sumehr, id: undefined, meta: undefined }, request: { method: 'POST', url: 'Composition' } },
+          {
+            resource: { ...pointing(), content: [{ attachment: { url: compositionUrl, contentType: 'application/fhir+json' } }] },
+            request: { method: 'POST', url: 'DocumentReference' },
+          },
+        ],
+      })
+    ).status;
+    expect(answers).toEqual({ create: 422, put: 422, patch: 422, iti65: 422, transaction: 422 });
+    const lucasDocuments = (await anna.get(`/fhir/DocumentReference?patient=${LUCAS}&status=current,superseded,entered-in-error`)).body;
+    const contentUrls = (lucasDocuments.entry ?? []).flatMap((e: { resource: { content?: { attachment?: { url?: string } }[] } }) =>
+      (e.resource.content ?? []).map((c) => c.attachment?.url)
+    );
+    expect(contentUrls.filter((url: string | undefined) => url?.startsWith('Composition/'))).toEqual([]);
   });
 
   // regression: another Composition listing a SUMEHR's entries changed who could read them; fixed by the policy deciding every write (mayWrite, mayOperate).
