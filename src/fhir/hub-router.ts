@@ -4,7 +4,7 @@ import { invalidRequest, message, messageDetails, messageOf, messageOutcome, typ
 import { addConformanceRoutes } from './conformance-routes';
 import { databaseUnavailableOutcome } from './database-unavailable';
 import { withDocumentSearchRule } from './document-search-rule';
-import { withBatchOrTransaction, withBodyMatchingUrl, withWellFormedBody } from './input-gate';
+import { withBatchOrTransaction, withBatchPatchEntriesChecked, withBodyMatchingUrl, withWellFormedBody } from './input-gate';
 import { assertSearchParametersWithinLimits } from './search-limits';
 import type { HubRepository } from './hub-repository';
 import { withProvideDocumentBundle } from './mhd-provide-bundle';
@@ -36,7 +36,7 @@ export function createHubRouter(onInternalError: (err: unknown) => void, baseUrl
     if (route.data?.interaction === 'batch')
       route.handler = withCodedFindings(
         (finding) => message('bundle-not-understood', { finding }),
-        withBatchOrTransaction(withProvideDocumentBundle(route.handler))
+        withBatchOrTransaction(withBatchPatchEntriesChecked(withProvideDocumentBundle(route.handler)))
       );
     if (route.data?.interaction === 'create' || route.data?.interaction === 'update') route.handler = withWellFormedBody(withBodyMatchingUrl(route.handler));
   }

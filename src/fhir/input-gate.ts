@@ -1,9 +1,10 @@
 import { OperationOutcomeError } from '@medplum/core';
 import type { FhirRouteHandler } from '@medplum/fhir-router';
+import type { Bundle } from '@medplum/fhirtypes';
 import { invalidRequest, message } from '../messages/message';
 import { isForbiddenKey } from './input-limits';
 import { assertSearchParametersWithinLimits } from './search-limits';
-import { assertTransactionPatches } from './transaction-patches';
+import { assertTransactionPatches, patchEntryRefusals } from './transaction-patches';
 import { assertWellFormed } from './validation';
 
 /** A request as it reaches the FHIR layer, before the router: what the input gate looks at. */
@@ -120,6 +121,29 @@ export function withBatchOrTransaction(handler: FhirRouteHandler): FhirRouteHand
   };
 }
 
+/**
+ * A batch answers each entry on its own: a PATCH entry whose decoded patch the hub does not take
+ * gets the refusal a transaction gets for it (coded, localized), and never reaches the batch
+ * engine, whose own decoding overflowed its stack on a deep value and quoted that as its answer.
+ */
+export function withBatchPatchEntriesChecked(handler: FhirRouteHandler): FhirRouteHandler {
+  return async (req, ...rest) => {
+    const bundle = isObject(req.body) ? req.body : undefined;
+    const refusals = bundle?.type === 'batch' ? patchEntryRefusals(bundle, assertJsonPatch) : new Map<number, OperationOutcomeError>();
+    if (!bundle || !Array.isArray(bundle.entry) || !refusals.size) return handler(req, ...rest);
+    // Without its resource the engine refuses the entry before it reads or writes anything; that answer is replaced below.
+    const entry = bundle.entry.map((e: unknown, i) => (refusals.has(i) && isObject(e) ? { ...e, resource: undefined } : e));
+    const [outcome, response] = await handler({ ...req, body: { ...bundle, entry } }, ...rest);
+    const answered = response as Bundle | undefined;
+    if (!answered?.entry) return response ? [outcome, response] : [outcome];
+    const entries = answered.entry.map((e, i) => {
+      const refusal = refusals.get(i);
+      return refusal ? { response: { status: '400', outcome: refusal.outcome } } : e;
+    });
+    return [outcome, { ...answered, entry: entries }];
+  };
+}
+
 function needsBody(input: FhirInput): boolean {
   return ['create', 'update', 'batch', 'transaction', 'patch'].includes(input.interaction ?? '') || input.method === 'PUT' || input.method === 'PATCH';
 }
@@ -140,7 +164,7 @@ function searchBodyPairs(body: unknown): [string, string][] {
 }
 
 /** RFC 6902 operations on paths that name FHIR elements: `/__proto__/x` would reach Object.prototype. */
-function assertJsonPatch(body: unknown, where = ''): void {
+export function assertJsonPatch(body: unknown, where = ''): void {
   if (!Array.isArray(body)) throw new OperationOutcomeError(invalidRequest(message('patch-not-array'), where || undefined));
   body.forEach((op: unknown, i) => {
     const at = `${where}[${i}]`;
