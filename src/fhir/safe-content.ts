@@ -25,6 +25,11 @@ export function assertSafeContentPublishedTogether(writes: PlannedWrite[], relat
   }
 }
 
+/** Whether any of the document's content is kept in the hub's safe (then no source institution keeps it). */
+export function hasContentInSafe(doc: DocumentReference, relative: (ref: string | undefined) => string | undefined): boolean {
+  return safeTargets(doc, relative).length > 0;
+}
+
 function safeTargets(doc: DocumentReference | undefined, relative: (ref: string | undefined) => string | undefined): string[] {
   return (doc?.content ?? []).map((c) => relative(c.attachment?.url) ?? '').filter((u) => SAFE_CONTENT.test(u));
 }

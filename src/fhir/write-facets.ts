@@ -1,9 +1,10 @@
-import type { CareTeam, Consent, Patient, RelatedPerson, Resource } from '@medplum/fhirtypes';
+import type { CareTeam, Consent, DocumentReference, Patient, RelatedPerson, Resource } from '@medplum/fhirtypes';
 import type { AccessFields } from '../policy/access-fields';
 import type { WriteFacets } from '../policy/write-policy';
 import { CONSENT_CHANNEL_EXT } from '../vocabulary';
 import type { ResourceStore } from '../store/resource-store';
 import { holdsActiveRole } from '../policy/practitioner-registry';
+import { hasContentInSafe } from './safe-content';
 
 /** Who publishes a new version, and when: its authors' roles are judged at the request's time. */
 export interface PublishingContext {
@@ -42,6 +43,7 @@ export async function writeFacetsOf(
   if (resource.resourceType === 'DocumentReference' && publishing) {
     const authorsActFor = await custodianOfAllAuthors(store, access, publishing);
     if (authorsActFor) facets.authorsActFor = authorsActFor;
+    if (hasContentInSafe(resource as DocumentReference, relative)) facets.contentInSafe = true;
   }
   if (resource.resourceType === 'Consent') {
     const consent = resource as Consent;

@@ -37,7 +37,8 @@ export async function publishSumehr(req: FhirRequest, repository: unknown): Prom
     throw new OperationOutcomeError(invalidRequest(message('document-needs-subject'), 'Composition.subject'));
   }
   const authors = (first.author ?? []).map((a) => (a.reference ? relativeReference(a.reference, repo.ctx.baseUrl) : ''));
-  repo.assertMayOperate('publish-sumehr', { type: 'Composition', fields: { patient, authors } });
+  const custodian = first.custodian ? relativeReference(first.custodian.reference ?? '', repo.ctx.baseUrl) : undefined;
+  repo.assertMayOperate('publish-sumehr', { type: 'Composition', fields: { patient, authors, ...(custodian !== undefined ? { custodian } : {}) } });
 
   // The hub names what it stores; references between the bundle's resources follow the new ids.
   const ids = new Map<string, string>();

@@ -42,9 +42,12 @@ export function mayOperate(operation: Operation, target: OperationTarget, facts:
     case 'request-deletion':
       return facts.kind === 'practitioner' && keepsOrAuthored(facts, target.fields) ? ALLOWED : FORBIDDEN;
     case 'publish-sumehr': {
-      // The patient's GP, as the SUMEHR's only author.
+      // The patient's GP, as the SUMEHR's only author; its custodian (who may withdraw it) only the
+      // institution the GP acts for: the SUMEHR is in the hub's safe, no other institution keeps it.
       const patient = target.fields?.patient;
       if (facts.kind !== 'practitioner' || !facts.eligible || !facts.self || !patient) return FORBIDDEN;
+      const custodian = target.fields?.custodian;
+      if (custodian !== undefined && custodian !== facts.actingFor) return FORBIDDEN;
       return isGpOf(facts, patient) && isSoleAuthor(target.fields?.authors, facts.self) ? ALLOWED : FORBIDDEN;
     }
     case 'approve':

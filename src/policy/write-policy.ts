@@ -23,6 +23,8 @@ export interface WriteFacets extends AccessFields {
   birthDate?: string;
   /** DocumentReference: its custodian, when every author acts for it (an institution publishes for its own authors). */
   authorsActFor?: string;
+  /** DocumentReference: some of its content is in the hub's safe, which no source institution keeps. */
+  contentInSafe?: boolean;
   /** RelatedPerson: who the person is (identifiers) and how related (relationship codes): what a grant naming it gives access to. */
   person?: string;
 }
@@ -116,6 +118,10 @@ function practitionerWrite(f: PractitionerFacts, { type, interaction, next, prev
   if (!reaches(f, patient) && !(previous?.authors ?? []).includes(self)) return HIDDEN;
   // A professional publishes as its author, or for the custodian institution it acts for (SPEC §4).
   const forItsInstitution = type === 'DocumentReference' && !!f.actingFor && next?.custodian === f.actingFor && next.authorsActFor === f.actingFor;
+  // The custodian keeps the content and may withdraw it: content in the hub's safe has no source
+  // institution, so only the institution the professional acts for may be named (SPEC §4).
+  if (type === 'DocumentReference' && next?.contentInSafe && !previous?.contentInSafe && next.custodian !== undefined && next.custodian !== f.actingFor)
+    return FORBIDDEN;
   if (interaction === 'create') return isSoleAuthor(next?.authors, self) || forItsInstitution ? ALLOWED : FORBIDDEN;
   // Only its author (or its institution, for what it keeps) changes or withdraws a document.
   const keeps = !!f.actingFor && previous?.custodian === f.actingFor;

@@ -22,7 +22,8 @@ function provideBundle(options: { patient?: string; author?: string; marker?: st
   const author = options.author ?? 'Practitioner/gp-anna-peeters';
   const marker = options.marker ?? randomUUID();
   const [setUrl, docUrl, binUrl] = [urn(), urn(), urn()];
-  const doc = documentFor(patient, { author, cls: 'lab-result' });
+  // The content is in the hub's safe: a GP acting for no institution names no custodian (SPEC §4).
+  const doc = documentFor(patient, { author, cls: 'lab-result', custodian: false });
   return {
     urls: { setUrl, docUrl, binUrl },
     marker,

@@ -61,7 +61,7 @@ describe('answers with one patient’s facts are those of the full facts', () =>
       title: 'Consultation note',
     };
     const safeDocument = (patient: string, url: string, contentType: string) => ({
-      ...documentFor(patient, { author: ANNA }),
+      ...documentFor(patient, { author: ANNA, custodian: false }),
       content: [{ attachment: { url, contentType } }],
     });
     const bundle = {
@@ -154,7 +154,7 @@ describe('answers with one patient’s facts are those of the full facts', () =>
         {
           fullUrl: typedUrl,
           resource: {
-            ...documentFor(MARIE, { author: ANNA, loinc: '60591-5', cls: 'summary', date: NETWORK_DATE.toISOString() }),
+            ...documentFor(MARIE, { author: ANNA, loinc: '60591-5', cls: 'summary', date: NETWORK_DATE.toISOString(), custodian: false }),
             content: [{ attachment: { url: noteUrl, contentType: 'application/fhir+json' } }],
           },
           request: { method: 'POST', url: 'DocumentReference' },

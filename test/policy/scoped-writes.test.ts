@@ -243,7 +243,7 @@ describe('patches, deletes, operations and bundles of one patient load that pati
         submissionSetEntry(setUrl, MARIE, ANNA, [docUrl], { date: '2026-11-23T09:00:00Z' }),
         {
           fullUrl: docUrl,
-          resource: { ...documentFor(MARIE, { author: ANNA }), content: [{ attachment: { url: binUrl, contentType: 'text/plain' } }] },
+          resource: { ...documentFor(MARIE, { author: ANNA, custodian: false }), content: [{ attachment: { url: binUrl, contentType: 'text/plain' } }] },
           request: { method: 'POST', url: 'DocumentReference' },
         },
         {

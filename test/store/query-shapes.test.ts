@@ -171,7 +171,7 @@ describe('hot queries put a selective equality at the top level of the filter', 
         {
           fullUrl: docUrl,
           resource: {
-            ...documentFor('patient-marie-dubois', { author: 'Practitioner/gp-anna-peeters' }),
+            ...documentFor('patient-marie-dubois', { author: 'Practitioner/gp-anna-peeters', custodian: false }),
             content: [{ attachment: { url: binUrl, contentType: 'text/plain' } }],
           },
           request: { method: 'POST', url: 'DocumentReference' },
