@@ -35,6 +35,8 @@ const SCOPE_OF: Record<Operation, ScopePermission> = {
  * physician releases a document it may not update).
  */
 export function mayOperate(operation: Operation, target: OperationTarget, facts: Facts, principal: Principal): WriteDecision {
+  // A peer hub reads on a professional's behalf and runs no operation that writes (SPEC §11).
+  if (principal.role === 'hub') return FORBIDDEN;
   if (!scopesAllow(parseScopes(principal.scopes), target.type, SCOPE_OF[operation])) return FORBIDDEN;
   switch (operation) {
     case 'release':

@@ -59,6 +59,8 @@ export const ALLOWED: WriteDecision = { allowed: true };
  */
 export function mayWrite(change: WriteChange, facts: Facts, principal: Principal): WriteDecision {
   const { type, interaction } = change;
+  // A peer hub reads on a professional's behalf and writes nothing (SPEC §11), whatever its facts say.
+  if (principal.role === 'hub') return FORBIDDEN;
   if (!scopesAllow(parseScopes(principal.scopes), type, WRITE_PERMISSION[interaction]) || HUB_WRITTEN_TYPES.has(type)) return FORBIDDEN;
   if (interaction === 'delete' && NEVER_DELETED.has(type)) return FORBIDDEN;
   if (REGISTRY_TYPES.has(type)) return principal.role === 'hub-admin' ? ALLOWED : FORBIDDEN;
