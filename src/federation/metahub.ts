@@ -106,10 +106,12 @@ function access(store: NationalStore): HubHandler {
     if (!/^\d{11}$/.test(nihii)) throw new OperationOutcomeError(invalidRequest(message('national-nihii-invalid'), 'nihii'));
     if (!profession || !vouchingHub) throw new OperationOutcomeError(invalidRequest(message('national-profession-hub-required')));
     const organization = single(req.query.organization);
-    // An institution's links count for a professional acting for it (the vouching hub backs that claim).
+    // An institution's links count for a professional acting for it only when the vouching hub
+    // published them: the institution is registered there, and that hub holds the role backing the
+    // claim. Another hub's institution is not one the vouching hub can vouch its professional acts for.
     const naming = [
       ...(await store.recordsNaming(nihii)),
-      ...(organization ? (await store.recordsNamingOrganization(String(organization))).filter((r) => r.type === 'CareTeam') : []),
+      ...(organization ? (await store.recordsNamingOrganization(String(organization))).filter((r) => r.type === 'CareTeam' && r.hub === vouchingHub) : []),
     ];
     const answer = await nationalAccess(
       { nihii, profession, vouchingHub },

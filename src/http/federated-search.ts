@@ -7,6 +7,7 @@ import { SSIN } from '../vocabulary';
 import { principalOf } from './authenticate';
 import { runFhirRequest } from './fhir-endpoint';
 import { auditPeerAccess } from './peer-audit';
+import { professionalForPeers } from './professional-for-peers';
 import { outcome, sendFhir, sendOutcome } from './send-fhir';
 import { message } from '../messages/message';
 
@@ -34,6 +35,7 @@ export function federatedSearch(hub: Hub) {
       sendOutcome(req, res, outcome('forbidden', message('federated-search-for-professional')), 403);
       return;
     }
+    const professional = await professionalForPeers(hub, req, res);
     const base = hub.config.baseUrl;
     let localUrl: string | undefined;
     let peerQueries: Promise<PeerQuery[]>;
@@ -66,7 +68,7 @@ export function federatedSearch(hub: Hub) {
     }
     const [local, results] = await Promise.all([
       localUrl ? runFhirRequest(hub, req, res, 'GET', localUrl) : Promise.resolve(undefined),
-      peerQueries.then((queries) => askPeers(federation, caller, queries)),
+      peerQueries.then((queries) => askPeers(federation, professional, queries)),
     ]);
     if (local && (!local.resource || !isOk(local.result))) {
       sendOutcome(req, res, local.result, local.status);

@@ -6,6 +6,7 @@ import { PeerFailure, openPeerStream } from '../federation/peer-client';
 import type { Hub } from '../hub-parts';
 import { principalOf } from './authenticate';
 import { auditPeerAccess } from './peer-audit';
+import { professionalForPeers } from './professional-for-peers';
 import { outcome, sendOutcome } from './send-fhir';
 import { message } from '../messages/message';
 
@@ -34,7 +35,12 @@ export function peerContent(hub: Hub) {
       auditPeerAccess(hub, req, res, { url: req.url.replace(/^\/+/, ''), status, interaction: 'read', resources: [document] });
     let opened;
     try {
-      opened = await openPeerStream(`${document}/$content`, federation.tokenFor(peer, caller), federation.timeoutMs, hub.config.contentTotalTimeoutMs);
+      opened = await openPeerStream(
+        `${document}/$content`,
+        federation.tokenFor(peer, await professionalForPeers(hub, req, res)),
+        federation.timeoutMs,
+        hub.config.contentTotalTimeoutMs
+      );
     } catch (err) {
       if (!(err instanceof PeerFailure)) throw err;
       await audited(502);
