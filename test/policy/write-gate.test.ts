@@ -97,15 +97,38 @@ describe('the safe and the SUMEHR (SPEC §4)', () => {
     const anna = t.as('gp-anna-peeters');
     const auth = `Bearer ${t.token(personaClaims('gp-anna-peeters'))}`;
     // Anna reaches Marie and Lucas, so only the safe's rules stand between Lucas's document and Marie's SUMEHR.
+    // Content in the safe: a GP acting for no institution names no custodian (custodian-claims.test.ts).
     const pointing = (extra: Record<string, unknown> = {}) => ({
-      ...documentFor(LUCAS, { author: 'Practitioner/gp-anna-peeters', cls: 'summary', loinc: '60591-5' }),
+      ...documentFor(LUCAS, { author: 'Practitioner/gp-anna-peeters', cls: 'summary', loinc: '60591-5', custodian: false }),
       content: [{ attachment: { url: SUMEHR_COMPOSITION, contentType: 'application/fhir+json' } }],
       ...extra,
     });
     const answers: Record<string, number> = {};
     answers.create = (await anna.post('/fhir/DocumentReference', pointing())).status;
-    const own = await anna.post('/fhir/DocumentReference', documentFor(LUCAS, { author: 'Practitioner/gp-anna-peeters' }));
-    expect(own.status).toBe(201);
+    // Anna's own document of Lucas, its content a Binary of its own in the safe (ITI-65).
+    const [ownSet, ownDoc, ownBinary] = [0, 1, 2].map(() => `urn:uuid:${randomUUID()}`);
+    const provided = await anna.post('/fhir', {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: [
+        submissionSetEntry(ownSet, LUCAS, 'Practitioner/gp-anna-peeters', [ownDoc]),
+        {
+          fullUrl: ownDoc,
+          resource: {
+            ...documentFor(LUCAS, { author: 'Practitioner/gp-anna-peeters', custodian: false }),
+            content: [{ attachment: { url: ownBinary, contentType: 'text/plain' } }],
+          },
+          request: { method: 'POST', url: 'DocumentReference' },
+        },
+        {
+          fullUrl: ownBinary,
+          resource: { resourceType: 'Binary', contentType: 'text/plain', data: Buffer.from('note').toString('base64') },
+          request: { method: 'POST', url: 'Binary' },
+        },
+      ],
+    });
+    expect(provided.status).toBe(200);
+    const own = { body: { id: String(provided.body.entry[1].response.location).split('/')[1] } };
     answers.put = (await anna.put(`/fhir/DocumentReference/${own.body.id}`, pointing({ id: own.body.id }))).status;
     answers.patch = (
       await supertest(t.app)
