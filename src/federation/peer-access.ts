@@ -16,12 +16,17 @@ const PEER_ROUTES = [
   /^\/DocumentReference\/[A-Za-z0-9\-.]{1,64}$/,
   /^\/DocumentReference\/[A-Za-z0-9\-.]{1,64}\/\$content$/,
 ];
+/**
+ * A peer gets documents only: parameters that add other resources to a search (the Patient, its
+ * authors, AuditEvents by `_revinclude`) are not part of what it may ask.
+ */
+const BEYOND_DOCUMENTS = /^_(include|revinclude)(:|$)/;
 /** What a hub may ask the metahub. */
 const METAHUB_ROUTES = [DEFINITIONS, /^\/Patient\/\$register-holder$/, /^\/Patient\/\$holders$/, /^\/\$publish$/, /^\/Practitioner\/\$national-access$/];
 
 export interface PeerAccess {
   /** Verifies a peer's call, or throws a PeerRefusal (401/403) or a PeerFailure (metahub unreachable: 503). */
-  verify(token: string, method: string, path: string): Promise<Principal>;
+  verify(token: string, method: string, path: string, parameters?: readonly string[]): Promise<Principal>;
   /** The national view the metahub answered for this call's professional; absent = fail closed. */
   nationalAccessOf(principal: Principal): NationalAccess | undefined;
   /**
@@ -34,12 +39,13 @@ export interface PeerAccess {
 export function createPeerAccess(mode: 'hub' | 'metahub', peers: PeerDirectory, ledger: PeerTokenLedger, metahub: MetahubClient | undefined): PeerAccess {
   const answers = new WeakMap<Principal, NationalAccess>();
   return {
-    async verify(token, method, path) {
+    async verify(token, method, path, parameters = []) {
       const call = verifyPeerToken(token, peers);
       if (!(await ledger.firstUse(call.jti, call.expires))) throw new PeerRefusal(401, message('peer-token-reused'));
       const routes = mode === 'metahub' ? METAHUB_ROUTES : PEER_ROUTES;
       const allowedMethod = mode === 'metahub' ? method === 'GET' || method === 'POST' : method === 'GET';
       if (!allowedMethod || !routes.some((r) => r.test(path))) throw new PeerRefusal(403, message('peer-request-not-allowed'));
+      if (mode === 'hub' && parameters.some((name) => BEYOND_DOCUMENTS.test(name))) throw new PeerRefusal(403, message('peer-request-not-allowed'));
       const principal = peerPrincipal(call);
       if (mode === 'metahub') return principal;
       // A hub asks another hub only on behalf of a professional the metahub knows as active.

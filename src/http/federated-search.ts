@@ -57,9 +57,11 @@ export function federatedSearch(hub: Hub) {
       }
       const query = params.toString();
       localUrl = `DocumentReference?${query}`;
+      // A peer answers documents only (peer-access.ts): what would add other resources stays local.
+      const forPeers = new URLSearchParams([...params].filter(([name]) => !/^_(include|revinclude)(:|$)/.test(name))).toString();
       const metahub = federation.metahub;
       peerQueries = metahub.holders(ssin).then(
-        (peers) => peers.map((peer) => ({ peer, url: `${peer.baseUrl}/DocumentReference?${query}` })),
+        (peers) => peers.map((peer) => ({ peer, url: `${peer.baseUrl}/DocumentReference?${forPeers}` })),
         () => {
           warnings.push(outcomeEntry(message('federated-search-local-only')));
           return [];

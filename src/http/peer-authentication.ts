@@ -31,7 +31,7 @@ export function authenticateCaller(hub: Hub) {
       return;
     }
     federation.access
-      .verify(token, req.method.toUpperCase(), req.path)
+      .verify(token, req.method.toUpperCase(), req.path, [...new URLSearchParams(req.url.split('?')[1] ?? '').keys()])
       .then((principal) => {
         res.locals.principal = principal;
         next();

@@ -135,6 +135,9 @@ describe('a peer token writes nothing and calls no operation (hub B called by hu
     ['a dot segment out of DocumentReference', 'GET', `/fhir/DocumentReference/../Patient/${LIEGE_MARIE}`],
     ['an encoded slash', 'GET', `/fhir/DocumentReference/${LIEGE_DOC}%2F..%2F..%2FPatient%2F${LIEGE_MARIE}`],
     ['a double slash', 'GET', `/fhir//Patient/${LIEGE_MARIE}`],
+    ['the search including the Patient and authors', 'GET', `${SEARCH}&_include=DocumentReference:subject&_include=DocumentReference:author`],
+    ['the search with AuditEvents by _revinclude', 'GET', `${SEARCH}&_revinclude=AuditEvent:entity`],
+    ['a document read with _include', 'GET', `/fhir/DocumentReference/${LIEGE_DOC}?_include:iterate=DocumentReference:subject`],
   ];
 
   // One object per attempt: jest takes a test function with more parameters than values for a `done` callback.
@@ -253,6 +256,22 @@ describe('who a peer token may act for', () => {
       .get(`/fhir/DocumentReference/${LIEGE_DOC}/$content?peer=hub-b`)
       .set('Authorization', `Bearer ${f.a.token(claims)}`);
     expect(content.status).toBe(404);
+  });
+});
+
+describe('a federated search with includes', () => {
+  it("asks the peers for their documents without the includes, and keeps the includes to this hub's own results", async () => {
+    const answer = await supertest(f.a.app)
+      .get(`${SEARCH}&_federated=true&_include=DocumentReference:subject`)
+      .set('Authorization', `Bearer ${f.a.token(personaClaims('gp-anna-peeters'))}`);
+    expect(answer.status).toBe(200);
+    const entries = (answer.body as Bundle).entry ?? [];
+    expect(entries.filter((e) => e.search?.mode === 'outcome')).toEqual([]);
+    expect(entries.filter((e) => (e.fullUrl ?? '').startsWith(f.b.config.baseUrl)).map((e) => e.resource?.resourceType)).toEqual([
+      'DocumentReference',
+      'DocumentReference',
+      'DocumentReference',
+    ]);
   });
 });
 
