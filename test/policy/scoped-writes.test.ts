@@ -175,7 +175,10 @@ describe('patches, deletes, operations and bundles of one patient load that pati
     const missing = await as('gp-nadia-haddad').patch('/fhir/DocumentReference/no-such-document', patch);
     expect([hidden.status, missing.status]).toEqual([404, 404]);
     expect((hidden.body as { issue: { code: string }[] }).issue[0].code).toBe((missing.body as { issue: { code: string }[] }).issue[0].code);
-    // Thomas, referred to Marie above, sees the document but did not author it: 403, as with the full facts.
+    // Thomas, referred to Marie here (this test stands alone), sees the document but did not author it: 403, as with the full facts.
+    const referral = await as('gp-anna-peeters').post('/fhir/CareTeam', careTeam(MARIE, 'Practitioner/gp-thomas-lambert', 'referral', { start: '2026-11-23' }));
+    expect(referral.status).toBe(201);
+    expect((await as('gp-thomas-lambert').get(`/fhir/DocumentReference/${id}`)).status).toBe(200);
     expect((await as('gp-thomas-lambert').patch(`/fhir/DocumentReference/${id}`, patch)).status).toBe(403);
     expect((await as('gp-thomas-lambert').delete(`/fhir/DocumentReference/${id}`)).status).toBe(403);
   });
