@@ -1,9 +1,9 @@
 import { MongoNetworkError } from 'mongodb';
-import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { fieldIn } from '../../src/store/condition';
 import { lockedDocumentCount } from '../../src/store/document-locks';
 import type { StoredResource } from '../../src/store/stored-resource';
 import { binaryFor, careTeam, consentFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { revokeConsent, seedConsentedPatient } from '../support/race-patients';
 
 /**
  * A link (or a document) carries the patient's consent window (and a document its author-only
@@ -13,7 +13,6 @@ import { binaryFor, careTeam, consentFor, documentFor, NETWORK_DATE, seed, start
  * that the link path (or the document) is closed.
  */
 let t: NetworkHub;
-const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
 const DAY = 86_400_000;
 const at = (days: number) => new Date(NETWORK_DATE.getTime() + days * DAY);
 
@@ -61,21 +60,9 @@ afterEach(() => {
 
 const status = async (persona: string, url: string) => (await t.as(persona).get(`/fhir/${url}`)).status;
 
-async function consentedPatient(id: string, serial: number): Promise<void> {
-  await seed(t, { resourceType: 'Patient', id, birthDate: '1970-01-01', identifier: [{ system: SSIN, value: makeSsin('1970-01-01', serial) }] });
-  await seed(t, consentFor(id, 'hub-sharing', { id: `${id}-consent`, channel: 'gp', period: { start: at(-100).toISOString() } }));
-  await seed(t, documentFor(id, { id: `${id}-lab`, cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
-}
+const consentedPatient = (id: string, serial: number) => seedConsentedPatient(t, id, serial);
 
-async function revoke(patient: string): Promise<void> {
-  const consent = (await t.store.readFactById('Consent', `${patient}-consent`))?.r as unknown as { provision: object };
-  await seed(t, {
-    ...consent,
-    resourceType: 'Consent',
-    status: 'inactive',
-    provision: { ...consent.provision, period: { start: at(-100).toISOString(), end: NETWORK_DATE.toISOString() } },
-  });
-}
+const revoke = (patient: string) => revokeConsent(t, patient);
 
 const referral = (patient: string) => careTeam(patient, 'Practitioner/gp-anna-peeters', 'referral', { start: NETWORK_DATE.toISOString() });
 

@@ -4,16 +4,13 @@
  * revocation, a link end or a withdrawal. After every answer is in, what is stored must agree with
  * every 2xx answered, and nothing may be visible (or reopen later) that the policy refuses.
  */
-import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { fieldIn } from '../../src/store/condition';
 import type { StoredResource } from '../../src/store/stored-resource';
 import { careTeam, consentFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { ANNA, MARIE } from '../support/personas';
+import { revokeConsent, seedConsentedPatient } from '../support/race-patients';
 
 let t: NetworkHub;
-const SSIN = 'https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin';
-const DAY = 86_400_000;
-const at = (days: number) => new Date(NETWORK_DATE.getTime() + days * DAY);
 
 /** Holds the next single write of one type at the door of the database until released. */
 let hold: { type: string; reached: () => void; release: Promise<void> } | undefined;
@@ -50,22 +47,9 @@ afterEach(() => {
 
 const status = async (persona: string, url: string) => (await t.as(persona).get(`/fhir/${url}`)).status;
 
-async function consentedPatient(id: string, serial: number): Promise<void> {
-  await seed(t, { resourceType: 'Patient', id, birthDate: '1970-01-01', identifier: [{ system: SSIN, value: makeSsin('1970-01-01', serial) }] });
-  await seed(t, consentFor(id, 'hub-sharing', { id: `${id}-consent`, channel: 'gp', period: { start: at(-100).toISOString() } }));
-  await seed(t, documentFor(id, { id: `${id}-lab`, cls: 'lab-result', author: 'Practitioner/physician-koen-wouters' }));
-}
+const consentedPatient = (id: string, serial: number) => seedConsentedPatient(t, id, serial);
 
-/** The patient's consent revoked (as hub-admin from a paper form would), then a new one registered, as the patient may. */
-async function revoke(patient: string): Promise<void> {
-  const consent = (await t.store.readFactById('Consent', `${patient}-consent`))?.r as unknown as { provision: object };
-  await seed(t, {
-    ...consent,
-    resourceType: 'Consent',
-    status: 'inactive',
-    provision: { ...consent.provision, period: { start: at(-100).toISOString(), end: NETWORK_DATE.toISOString() } },
-  });
-}
+const revoke = (patient: string) => revokeConsent(t, patient);
 async function reconsent(patient: string): Promise<void> {
   await seed(t, consentFor(patient, 'hub-sharing', { id: `${patient}-consent-again`, channel: 'gp', period: { start: NETWORK_DATE.toISOString() } }));
 }
