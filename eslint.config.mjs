@@ -69,7 +69,7 @@ export default tseslint.config(
       'src/fhir/version-preparation.ts',
       'src/fhir/write-stage.ts',
       'src/fhir/write-commit.ts',
-      'src/fhir/search-executor.ts',
+      'src/fhir/scoped-reads.ts',
       'src/fhir/history-reads.ts',
       'src/fhir/workflow-port.ts',
       'src/fhir/write-facets.ts',

@@ -18,6 +18,7 @@ import type { StoredResource } from '../store/stored-resource';
 import type { RequestContext } from './request-context';
 import { ResourceWrites } from './resource-writes';
 import { executeSearch } from './search-executor';
+import { ScopedReads } from './scoped-reads';
 import { assertServed, isServedType } from './served-types';
 import { VersionPreparation } from './version-preparation';
 import type { WriteRules } from './write-pipeline';
@@ -159,7 +160,7 @@ export class HubRepository extends FhirRepository<undefined> {
       undefined,
       async (access) => {
         assertServed(searchRequest.resourceType);
-        const bundle = (await executeSearch(this, this.#store, searchRequest)) as Bundle<WithId<T>>;
+        const bundle = (await executeSearch(this, new ScopedReads(this.#store, this.ctx.policy), searchRequest)) as Bundle<WithId<T>>;
         await touchNamedPatients(this.ctx, (id) => this.#store.readFactById('Patient', id), access, searchRequest);
         return bundle;
       },

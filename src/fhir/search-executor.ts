@@ -1,18 +1,15 @@
 import { formatSearchQuery, type Filter, type IncludeTarget, type SearchRequest } from '@medplum/core';
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
-import { and, fieldIn, type Condition } from '../store/condition';
 import { keyValuesOf } from '../store/keyset';
+import { fieldIn } from '../store/condition';
 import type { StoredResource } from '../store/stored-resource';
-import type { ResourceStore } from '../store/resource-store';
 import type { HubRepository } from './hub-repository';
 import { withElements, withSummary } from './resource-shape';
 import { compileCriteria } from './search-criteria';
 import { assertSearchRequestWithinLimits } from './search-limits';
 import { decodeCursor, decodeTrailCursor, DEFAULT_COUNT, encodeCursor, encodeTrailCursor, MAX_COUNT, sortKeysOf } from './search-paging';
-import { trailSearchPlan, type TrailSearchPlan } from './trail-search';
-import { readTrailPage } from '../audit/trail-reader';
-import { AuditStore } from '../store/audit-store';
-import { matchesCondition } from '../store/condition-eval';
+import type { TrailSearchPlan } from './trail-search';
+import type { ScopedReads } from './scoped-reads';
 import { isServedType } from './served-types';
 import { SSIN } from '../vocabulary';
 
@@ -23,20 +20,20 @@ const MAX_INCLUDED = 1000;
  * Runs a search for the repository's caller: criteria and the caller's read scope become one store
  * query, so entries, `total`, sorting and paging only ever count what the caller may see.
  */
-export async function executeSearch(repo: HubRepository, store: ResourceStore, original: SearchRequest): Promise<Bundle> {
+export async function executeSearch(repo: HubRepository, reads: ScopedReads, original: SearchRequest): Promise<Bundle> {
   const { ctx } = repo;
   assertSearchRequestWithinLimits(original);
   // Links carry the page size really used, so a capped _count shows as capped.
   const request: SearchRequest = original.count === 0 ? original : { ...original, count: Math.min(original.count ?? DEFAULT_COUNT, MAX_COUNT) };
   const type = request.resourceType;
-  const trail = trailSearchPlan(request, ctx.policy.readScope(type, 's'), ctx.baseUrl);
-  if (trail) return executeTrailSearch(repo, store, request, trail);
+  const trail = reads.trailPlan(request, ctx.baseUrl);
+  if (trail) return executeTrailSearch(repo, reads, request, trail);
   const { where: criteria, ignored } = await compileCriteria(type, request.filters ?? [], {
     baseUrl: ctx.baseUrl,
     lenient: ctx.lenient,
-    resolveChain: (targetType, filter) => chainedIds(repo, store, targetType, filter),
+    resolveChain: (targetType, filter) => chainedIds(repo, reads, targetType, filter),
   });
-  const where = and(criteria, ctx.policy.readScope(type, 's', { exactSsinLookup: exactSsinLookupOf(request) }));
+  const hints = { exactSsinLookup: exactSsinLookupOf(request) };
   const countOnly = request.count === 0;
   const count = request.count ?? DEFAULT_COUNT;
   const sort = sortKeysOf(type, request.sortRules);
@@ -44,21 +41,25 @@ export async function executeSearch(repo: HubRepository, store: ResourceStore, o
   // otherwise only when the first page already holds every match, where it costs nothing.
   const countAsked = countOnly || request.total === 'accurate' || request.total === 'estimate';
   if (countOnly) {
-    const total = await store.count(type, where);
+    const total = await reads.count(type, criteria, hints);
     return { resourceType: 'Bundle', type: 'searchset', total, link: [selfLink(ctx.baseUrl, request, ignored)] };
   }
 
   const keyCount = sort.filter((k) => k.field !== 'id').length + 1;
   const cursor = request.cursor ? decodeCursor(request.cursor, keyCount) : undefined;
-  const page = await store.search(type, {
-    where,
-    sort,
-    limit: count,
-    after: cursor?.direction === 'after' ? cursor.values : undefined,
-    before: cursor?.direction === 'before' ? cursor.values : undefined,
-  });
+  const page = await reads.search(
+    type,
+    criteria,
+    {
+      sort,
+      limit: count,
+      after: cursor?.direction === 'after' ? cursor.values : undefined,
+      before: cursor?.direction === 'before' ? cursor.values : undefined,
+    },
+    hints
+  );
 
-  const total = countAsked ? await store.count(type, where) : !cursor && !page.more ? page.docs.length : undefined;
+  const total = countAsked ? await reads.count(type, criteria, hints) : !cursor && !page.more ? page.docs.length : undefined;
   const links: BundleLink[] = [selfLink(ctx.baseUrl, request, ignored)];
   const first = page.docs[0];
   const last = page.docs[page.docs.length - 1];
@@ -71,7 +72,7 @@ export async function executeSearch(repo: HubRepository, store: ResourceStore, o
     links.push(pageLink('previous', ctx.baseUrl, request, ignored, encodeCursor({ direction: 'before', values: keyValuesOf(first, page.keys) })));
   }
 
-  return searchset(repo, store, request, page.docs, links, total);
+  return searchset(repo, reads, request, page.docs, links, total);
 }
 
 /**
@@ -80,38 +81,40 @@ export async function executeSearch(repo: HubRepository, store: ResourceStore, o
  * event held to the caller's read scope and the other criteria. Counting, when asked, is the one
  * query over the whole trail: the events of those chains that the same condition admits.
  */
-async function executeTrailSearch(repo: HubRepository, store: ResourceStore, request: SearchRequest, plan: TrailSearchPlan): Promise<Bundle> {
+async function executeTrailSearch(repo: HubRepository, reads: ScopedReads, request: SearchRequest, plan: TrailSearchPlan): Promise<Bundle> {
   const { ctx } = repo;
   const type = request.resourceType;
   const { where: criteria, ignored } = await compileCriteria(type, plan.others, {
     baseUrl: ctx.baseUrl,
     lenient: ctx.lenient,
-    resolveChain: (targetType, filter) => chainedIds(repo, store, targetType, filter),
+    resolveChain: (targetType, filter) => chainedIds(repo, reads, targetType, filter),
   });
-  const admitted = and(criteria, ctx.policy.readScope(type, 's'));
-  const inTrail = and(fieldIn('access.chain', plan.chains), admitted);
   if (request.count === 0) {
-    return { resourceType: 'Bundle', type: 'searchset', total: await store.count(type, inTrail), link: [selfLink(ctx.baseUrl, request, ignored)] };
+    return {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: await reads.countTrail(type, criteria, plan.chains),
+      link: [selfLink(ctx.baseUrl, request, ignored)],
+    };
   }
   const from = request.cursor ? decodeTrailCursor(request.cursor) : undefined;
-  const page = await readTrailPage(new AuditStore(store.db), {
+  const page = await reads.trailPage(type, criteria, {
     chains: plan.chains,
     newestFirst: plan.newestFirst,
     count: request.count ?? DEFAULT_COUNT,
     from,
-    admits: (doc) => !doc.del && matchesCondition(admitted, doc),
   });
   const countAsked = request.total === 'accurate' || request.total === 'estimate';
-  const total = countAsked ? await store.count(type, inTrail) : !from && !page.next ? page.docs.length : undefined;
+  const total = countAsked ? await reads.countTrail(type, criteria, plan.chains) : !from && !page.next ? page.docs.length : undefined;
   const links: BundleLink[] = [selfLink(ctx.baseUrl, request, ignored)];
   if (page.next) links.push(pageLink('next', ctx.baseUrl, request, ignored, encodeTrailCursor(page.next)));
-  return searchset(repo, store, request, page.docs, links, total);
+  return searchset(repo, reads, request, page.docs, links, total);
 }
 
 /** The searchset Bundle of one page: its matches, as the caller may see them, then what they include. */
 async function searchset(
   repo: HubRepository,
-  store: ResourceStore,
+  reads: ScopedReads,
   request: SearchRequest,
   docs: StoredResource[],
   links: BundleLink[],
@@ -124,7 +127,7 @@ async function searchset(
     resource: shape(repo.shown(doc.r), request),
     search: { mode: 'match' },
   }));
-  entries.push(...(await includedEntries(repo, store, docs, request)));
+  entries.push(...(await includedEntries(repo, reads, docs, request)));
   return { resourceType: 'Bundle', type: 'searchset', ...(total !== undefined ? { total } : {}), link: links, entry: entries };
 }
 
@@ -144,7 +147,7 @@ function shape(resource: Resource, request: SearchRequest): Resource {
 }
 
 /** `_include` and `_revinclude`, each read under the caller's scope for the included type. */
-async function includedEntries(repo: HubRepository, store: ResourceStore, docs: StoredResource[], request: SearchRequest): Promise<BundleEntry[]> {
+async function includedEntries(repo: HubRepository, reads: ScopedReads, docs: StoredResource[], request: SearchRequest): Promise<BundleEntry[]> {
   const { ctx } = repo;
   const seen = new Set(docs.map((d) => `${request.resourceType}/${d._id}`));
   const found: { type: string; doc: StoredResource }[] = [];
@@ -152,15 +155,14 @@ async function includedEntries(repo: HubRepository, store: ResourceStore, docs: 
     if (target.resourceType !== request.resourceType) continue;
     const refs = docs.flatMap((d) => d.s[target.searchParam] ?? []);
     for (const [type, ids] of groupByType(refs, target)) {
-      const included = await store.readMany(type, ids.slice(0, MAX_INCLUDED), ctx.policy.readScope(type, 'r'));
+      const included = await reads.readMany(type, ids.slice(0, MAX_INCLUDED));
       found.push(...included.map((doc) => ({ type, doc })));
     }
   }
   for (const target of request.revInclude ?? []) {
     if (!isServedType(target.resourceType)) continue;
     const refs = docs.map((d) => `${request.resourceType}/${d._id}`);
-    const where = and(fieldIn(`keys.${target.searchParam}`, refs), ctx.policy.readScope(target.resourceType, 's'));
-    const page = await store.search(target.resourceType, { where, sort: [], limit: MAX_INCLUDED });
+    const page = await reads.search(target.resourceType, fieldIn(`keys.${target.searchParam}`, refs), { sort: [], limit: MAX_INCLUDED });
     found.push(...page.docs.map((doc) => ({ type: target.resourceType, doc })));
   }
   const entries: BundleEntry[] = [];
@@ -185,14 +187,13 @@ function groupByType(refs: string[], target: IncludeTarget): Map<string, string[
 }
 
 /** Ids of `targetType` matching a chained filter, searched as the same caller (same scope). */
-async function chainedIds(repo: HubRepository, store: ResourceStore, targetType: string, filter: Filter): Promise<string[]> {
+async function chainedIds(repo: HubRepository, reads: ScopedReads, targetType: string, filter: Filter): Promise<string[]> {
   const { where } = await compileCriteria(targetType, [filter], {
     baseUrl: repo.ctx.baseUrl,
     lenient: false,
     resolveChain: () => Promise.resolve([]),
   });
-  const scoped: Condition = and(where, repo.ctx.policy.readScope(targetType, 's'));
-  const page = await store.search(targetType, { where: scoped, sort: [], limit: MAX_INCLUDED });
+  const page = await reads.search(targetType, where, { sort: [], limit: MAX_INCLUDED });
   return page.docs.map((d) => d._id);
 }
 
