@@ -71,10 +71,7 @@ export default tseslint.config(
       'src/fhir/write-commit.ts',
       'src/fhir/scoped-reads.ts',
       'src/fhir/history-reads.ts',
-      'src/fhir/workflow-port.ts',
-      'src/fhir/write-facets.ts',
       'src/fhir/link-ending.ts',
-      'src/fhir/sumehr-entries.ts',
     ],
     [...up('hub', 'http'), MONGODB],
     [EXPRESS]

@@ -1,7 +1,7 @@
 import type { Composition, DocumentReference } from '@medplum/fhirtypes';
 import { SUMEHR_ENTRY_TYPES } from '../policy/resource-classes';
 import { SUMEHR_LOINC } from '../vocabulary';
-import type { ResourceStore } from '../store/resource-store';
+import type { AccessFieldLending } from '../store/fact-reads';
 import type { PlannedWrite } from '../store/stored-resource';
 
 /**
@@ -10,7 +10,7 @@ import type { PlannedWrite } from '../store/stored-resource';
  * because the Composition was not yet stored; a crash before this sync hides them, never shows them.
  */
 export async function syncSumehrEntries(
-  store: ResourceStore,
+  store: AccessFieldLending,
   relative: (ref: string | undefined) => string | undefined,
   writes: PlannedWrite[]
 ): Promise<void> {
@@ -28,7 +28,7 @@ export async function syncSumehrEntries(
  * follow through the facts (a DocumentReference hidden from them hides its Composition).
  */
 async function followDocumentReferences(
-  store: ResourceStore,
+  store: AccessFieldLending,
   relative: (ref: string | undefined) => string | undefined,
   writes: PlannedWrite[]
 ): Promise<void> {
@@ -55,7 +55,7 @@ async function followDocumentReferences(
 }
 
 async function lendToEntries(
-  store: ResourceStore,
+  store: AccessFieldLending,
   relative: (ref: string | undefined) => string | undefined,
   composition: Composition,
   fields: Record<string, unknown>

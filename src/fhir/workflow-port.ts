@@ -3,7 +3,7 @@ import { hubSharingWindow } from '../policy/access-lookups';
 import { ageOn } from '../policy/facts';
 import { CONSENT_KIND, NIHII_PROFESSIONAL, PROFESSION, SH, SSIN } from '../vocabulary';
 import { and, fieldIn, or } from '../store/condition';
-import type { ResourceStore } from '../store/resource-store';
+import type { FactReads } from '../store/fact-reads';
 import type { StoredResource } from '../store/stored-resource';
 
 /** Duty codes of a PractitionerRole (SPEC §10, break-the-glass). */
@@ -47,7 +47,7 @@ export interface WorkflowPort {
 
 /** The port over the store, at the request's time; reads by id through `factById` when given (one interaction's reads). */
 export function storePort(
-  store: ResourceStore,
+  store: FactReads,
   now: Date,
   factById: (type: string, id: string) => Promise<StoredResource | undefined> = (type, id) => store.readFactById(type, id)
 ): WorkflowPort {

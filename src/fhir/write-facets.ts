@@ -2,7 +2,7 @@ import type { CareTeam, Consent, DocumentReference, Patient, RelatedPerson, Reso
 import type { AccessFields } from '../policy/access-fields';
 import type { WriteFacets } from '../policy/write-policy';
 import { CONSENT_CHANNEL_EXT } from '../vocabulary';
-import type { ResourceStore } from '../store/resource-store';
+import type { FactReads } from '../store/fact-reads';
 import { holdsActiveRole } from '../policy/practitioner-registry';
 import { hasContentInSafe } from './safe-content';
 
@@ -18,7 +18,7 @@ export interface PublishingContext {
  * institution publishes for its own authors only (SPEC §4). Looked up only when the authors are
  * not just the publisher itself (the usual case costs nothing).
  */
-async function custodianOfAllAuthors(store: ResourceStore, access: AccessFields, publishing: PublishingContext): Promise<string | undefined> {
+async function custodianOfAllAuthors(store: FactReads, access: AccessFields, publishing: PublishingContext): Promise<string | undefined> {
   const authors = access.authors ?? [];
   const custodian = access.custodian;
   // No author at all: not the policy's to refuse, the publication rules answer it (400 naming the author).
@@ -33,7 +33,7 @@ async function custodianOfAllAuthors(store: ResourceStore, access: AccessFields,
  * names (read here, by the repository: the policy itself stays pure).
  */
 export async function writeFacetsOf(
-  store: ResourceStore,
+  store: FactReads,
   resource: Resource,
   access: AccessFields,
   relative: (ref: string | undefined) => string | undefined,

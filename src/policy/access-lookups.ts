@@ -1,6 +1,7 @@
 import type { Consent, Organization, Practitioner } from '@medplum/fhirtypes';
 import { DISTANT_FUTURE, DISTANT_PAST, parseFhirDate, relativeReference } from './fhir-values';
 import { and, fieldIn } from '../store/condition';
+import type { FactReads } from '../store/fact-reads';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
 import { NO_CONSENT, NO_RESTRICTION, type AccessLookups, type AuthorOnlyWindow, type ConsentWindow } from './access-fields';
@@ -62,7 +63,7 @@ export function storeLookups(store: ResourceStore, baseUrl: string, now: Date, r
  * one is active, SPEC §4). Kept as dates so an end in the future is enforced by the query at its
  * time, not by a job.
  */
-export async function hubSharingWindow(store: ResourceStore, patient: string): Promise<ConsentWindow> {
+export async function hubSharingWindow(store: FactReads, patient: string): Promise<ConsentWindow> {
   const [active] = await store.readFacts(
     'Consent',
     and(fieldIn('keys.patient', [patient]), fieldIn('keys.category', [`${CONSENT_KIND}|hub-sharing`]), fieldIn('keys.status', ['active'])),

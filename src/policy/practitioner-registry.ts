@@ -1,5 +1,6 @@
 import type { Practitioner } from '@medplum/fhirtypes';
 import { and, ALWAYS, or } from '../store/condition';
+import type { FactReads } from '../store/fact-reads';
 import type { ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
 import { CBE, JUNIOR_ACCREDITATION_EXT, NIHII_ORGANIZATION, PROFESSION } from '../vocabulary';
@@ -25,7 +26,7 @@ export async function activeOrganization(store: ResourceStore, organization: str
 }
 
 /** The practitioner acts for the institution it claims only with an active PractitionerRole there. */
-export async function holdsActiveRole(store: ResourceStore, self: string, orgRef: string, now: Date): Promise<boolean> {
+export async function holdsActiveRole(store: FactReads, self: string, orgRef: string, now: Date): Promise<boolean> {
   const roles = await store.readFacts(
     'PractitionerRole',
     and(
