@@ -1,9 +1,8 @@
 import { MongoNetworkError } from 'mongodb';
 import { fieldIn } from '../../src/store/condition';
 import { lockedDocumentCount } from '../../src/store/document-locks';
-import type { StoredResource } from '../../src/store/stored-resource';
 import { binaryFor, careTeam, consentFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
-import { revokeConsent, seedConsentedPatient } from '../support/race-patients';
+import { annasReferral, revokeConsent, seedConsentedPatient, twentyReferralsAround, WriteHold } from '../support/race-patients';
 
 /**
  * A link (or a document) carries the patient's consent window (and a document its author-only
@@ -16,15 +15,8 @@ let t: NetworkHub;
 const DAY = 86_400_000;
 const at = (days: number) => new Date(NETWORK_DATE.getTime() + days * DAY);
 
-/** Holds the next single write of one type at the door of the database until released. */
-let hold: { type: string; reached: () => void; release: Promise<void> } | undefined;
-function holdNextWrite(type: string): { reached: Promise<void>; release: () => void } {
-  let reached!: () => void;
-  let release!: () => void;
-  const reachedP = new Promise<void>((r) => (reached = r));
-  hold = { type, reached, release: new Promise<void>((r) => (release = r)) };
-  return { reached: reachedP, release };
-}
+const hold = new WriteHold();
+const holdNextWrite = (type: string) => hold.next(type);
 
 /** Makes the next setting of one type's access fields by id fail as an unreachable database. */
 let failOpening: string | undefined;
@@ -39,13 +31,7 @@ beforeAll(async () => {
           failOpening = undefined;
           throw new MongoNetworkError('simulated: the database went away after the commit');
         },
-        async beforeWrite(type: string, _doc: StoredResource) {
-          const held = hold;
-          if (!held || held.type !== type) return;
-          hold = undefined;
-          held.reached();
-          await held.release;
-        },
+        beforeWrite: hold.beforeWrite,
       },
     }
   );
@@ -55,7 +41,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   failOpening = undefined;
-  hold = undefined;
+  hold.clear();
 });
 
 const status = async (persona: string, url: string) => (await t.as(persona).get(`/fhir/${url}`)).status;
@@ -64,7 +50,7 @@ const consentedPatient = (id: string, serial: number) => seedConsentedPatient(t,
 
 const revoke = (patient: string) => revokeConsent(t, patient);
 
-const referral = (patient: string) => careTeam(patient, 'Practitioner/gp-anna-peeters', 'referral', { start: NETWORK_DATE.toISOString() });
+const referral = annasReferral;
 
 describe('a link written while the consent is revoked', () => {
   it('stays closed when the revocation and its resync pass between the link look-up and its commit', async () => {
@@ -96,17 +82,7 @@ describe('a link written while the consent is revoked', () => {
   it('twenty links created at once with a revocation: every link ends closed', async () => {
     await consentedPatient('patient-race-many', 43);
     // The revocation starts once the first link reaches the database, the other nineteen still in flight.
-    const first = holdNextWrite('CareTeam');
-    const creations = Array.from({ length: 20 }, () =>
-      t
-        .as('gp-anna-peeters')
-        .post('/fhir/CareTeam', referral('patient-race-many'))
-        .then((r) => r)
-    );
-    await first.reached;
-    const revoking = revoke('patient-race-many');
-    first.release();
-    const [answers] = await Promise.all([Promise.all(creations), revoking]);
+    const answers = await twentyReferralsAround(t, hold, 'patient-race-many', () => revoke('patient-race-many'));
     // Each creation either came before the revocation (201) or was refused for lack of consent (422).
     for (const answer of answers) expect([201, 422]).toContain(answer.status);
 

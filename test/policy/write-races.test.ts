@@ -5,35 +5,21 @@
  * every 2xx answered, and nothing may be visible (or reopen later) that the policy refuses.
  */
 import { fieldIn } from '../../src/store/condition';
-import type { StoredResource } from '../../src/store/stored-resource';
 import { careTeam, consentFor, documentFor, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
 import { ANNA, MARIE } from '../support/personas';
-import { revokeConsent, seedConsentedPatient } from '../support/race-patients';
+import { annasReferral, revokeConsent, seedConsentedPatient, twentyReferralsAround, WriteHold } from '../support/race-patients';
 
 let t: NetworkHub;
 
-/** Holds the next single write of one type at the door of the database until released. */
-let hold: { type: string; reached: () => void; release: Promise<void> } | undefined;
-function holdNextWrite(type: string): { reached: Promise<void>; release: () => void } {
-  let reached!: () => void;
-  let release!: () => void;
-  const reachedP = new Promise<void>((r) => (reached = r));
-  hold = { type, reached, release: new Promise<void>((r) => (release = r)) };
-  return { reached: reachedP, release };
-}
+const hold = new WriteHold();
+const holdNextWrite = (type: string) => hold.next(type);
 
 beforeAll(async () => {
   t = await startNetworkHub(
     {},
     {
       faults: {
-        async beforeWrite(type: string, _doc: StoredResource) {
-          const held = hold;
-          if (!held || held.type !== type) return;
-          hold = undefined;
-          held.reached();
-          await held.release;
-        },
+        beforeWrite: hold.beforeWrite,
       },
     }
   );
@@ -42,7 +28,7 @@ afterAll(async () => {
   await t.close();
 });
 afterEach(() => {
-  hold = undefined;
+  hold.clear();
 });
 
 const status = async (persona: string, url: string) => (await t.as(persona).get(`/fhir/${url}`)).status;
@@ -54,7 +40,7 @@ async function reconsent(patient: string): Promise<void> {
   await seed(t, consentFor(patient, 'hub-sharing', { id: `${patient}-consent-again`, channel: 'gp', period: { start: NETWORK_DATE.toISOString() } }));
 }
 
-const referral = (patient: string) => careTeam(patient, ANNA, 'referral', { start: NETWORK_DATE.toISOString() });
+const referral = annasReferral;
 const linksOf = (patient: string) => t.store.readFacts('CareTeam', fieldIn('access.patient', [`Patient/${patient}`]));
 const activeLinks = async (patient: string) => (await linksOf(patient)).filter((l) => (l.r as { status?: string }).status === 'active');
 
@@ -79,18 +65,8 @@ describe('a link written while the consent is revoked is ended like the links th
 
   it('twenty links at once with a revocation, then a re-consent: no link stays active, the record stays closed', async () => {
     await consentedPatient('patient-revive-many', 52);
-    const first = holdNextWrite('CareTeam');
-    const creations = Array.from({ length: 20 }, () =>
-      t
-        .as('gp-anna-peeters')
-        .post('/fhir/CareTeam', referral('patient-revive-many'))
-        .then((r) => r)
-    );
     // The revocation passes whole while the first link waits at its commit, the others still in flight.
-    await first.reached;
-    await revoke('patient-revive-many');
-    first.release();
-    const answers = await Promise.all(creations);
+    const answers = await twentyReferralsAround(t, hold, 'patient-revive-many', () => revoke('patient-revive-many'), { whole: true });
     for (const answer of answers) expect([201, 422]).toContain(answer.status);
     expect((await linksOf('patient-revive-many')).length).toBe(answers.filter((a) => a.status === 201).length);
     await reconsent('patient-revive-many');
