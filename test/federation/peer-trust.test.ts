@@ -1,12 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Bundle, BundleEntry, OperationOutcome } from '@medplum/fhirtypes';
-import jwt from 'jsonwebtoken';
 import supertest from 'supertest';
 import { signPeerToken } from '../../src/federation/peer-token';
 import { personaClaims } from '../support/network';
-import { startFederation, type FederationUnderTest } from '../support/federation';
+import { actOf, peerToken as signedPeerToken, startFederation, type FederationUnderTest } from '../support/federation';
 import { SSIN } from '../../src/vocabulary';
 import { MARIE_SSIN } from '../support/personas';
 
@@ -17,29 +15,9 @@ const FAKE_PEERS = ['hub-slow', 'hub-garbage', 'hub-huge'];
 let f: FederationUnderTest;
 const key = (hubId: string) => crypto.createPrivateKey(fs.readFileSync(f.keyFiles[hubId], 'utf8'));
 const anna = () => personaClaims('gp-anna-peeters');
-const actOf = (persona: string) => {
-  const c = personaClaims(persona);
-  return { sub: c.sub, nihii: c.nihii, profession: c.profession };
-};
 
 /** A peer token as hub A would sign it, with claims (or the key) changed by the test. */
-function peerToken(overrides: Record<string, unknown> = {}, signer = 'hub-a', kid = 'hub-a'): string {
-  const now = Math.floor(Date.now() / 1000);
-  const claims = {
-    iss: 'hub-a',
-    sub: 'hub-a',
-    role: 'hub',
-    hub_id: 'hub-a',
-    aud: 'hub-b',
-    iat: now,
-    exp: now + 60,
-    jti: randomUUID(),
-    scope: anna().scope,
-    act: actOf('gp-anna-peeters'),
-    ...overrides,
-  };
-  return jwt.sign(claims, key(signer), { algorithm: 'ES256', keyid: kid });
-}
+const peerToken = (overrides: Record<string, unknown> = {}, signer = 'hub-a', kid = 'hub-a') => signedPeerToken(f, overrides, signer, kid);
 const onB = (token: string, url = SEARCH) => supertest(f.b.app).get(url).set('Authorization', `Bearer ${token}`);
 const isOutcomeOnly = (body: unknown) => (body as OperationOutcome).resourceType === 'OperationOutcome';
 

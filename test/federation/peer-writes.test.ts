@@ -19,7 +19,7 @@ import type { Principal } from '../../src/policy/principal';
 import { mayWrite } from '../../src/policy/write-policy';
 import { SSIN } from '../../src/vocabulary';
 import { careTeam, personaClaims, seed, SH } from '../support/network';
-import { startFederation, type FederationUnderTest } from '../support/federation';
+import { actOf, peerToken as signedPeerToken, startFederation, type FederationUnderTest } from '../support/federation';
 import { MARIE, MARIE_SSIN, PARC } from '../support/personas';
 
 const SEARCH = `/fhir/DocumentReference?patient.identifier=${SSIN}|${MARIE_SSIN}&status=current`;
@@ -30,29 +30,9 @@ const PARC_NIHII = '71012314000';
 
 let f: FederationUnderTest;
 const key = (hubId: string) => crypto.createPrivateKey(fs.readFileSync(f.keyFiles[hubId], 'utf8'));
-const actOf = (persona: string, extra: Record<string, unknown> = {}) => {
-  const c = personaClaims(persona);
-  return { sub: c.sub, nihii: c.nihii, profession: c.profession, ...extra };
-};
 
 /** A single-use peer token hub A signs for hub B (or `aud`), acting for Anna unless the test says otherwise. */
-function peerToken(overrides: Record<string, unknown> = {}): string {
-  const now = Math.floor(Date.now() / 1000);
-  const claims = {
-    iss: 'hub-a',
-    sub: 'hub-a',
-    role: 'hub',
-    hub_id: 'hub-a',
-    aud: 'hub-b',
-    iat: now,
-    exp: now + 60,
-    jti: randomUUID(),
-    scope: 'user/*.cruds',
-    act: actOf('gp-anna-peeters'),
-    ...overrides,
-  };
-  return jwt.sign(claims, key('hub-a'), { algorithm: 'ES256', keyid: 'hub-a' });
-}
+const peerToken = (overrides: Record<string, unknown> = {}) => signedPeerToken(f, overrides);
 
 const STORED_TYPES = ['DocumentReference', 'Consent', 'CareTeam', 'Patient', 'Task', 'Composition', 'Binary', 'List', 'RelatedPerson', 'Condition'];
 const storedCounts = async () => Promise.all(STORED_TYPES.map(async (type) => [type, await f.b.store.count(type, { always: true })]));

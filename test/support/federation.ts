@@ -1,3 +1,4 @@
+import crypto, { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { FIXTURES_DIR, loadFixtures } from '../../src/fixtures-loader';
 import { ensureDevSigningKey, devSigningKeyFile, publicJwk } from '../../src/federation/signing-key';
+import jwt from 'jsonwebtoken';
+import { personaClaims } from './network';
 import { startTestHub, type TestHub } from './test-hub';
 
 /** Hub B's demo data: Marie Dubois (same SSIN as on hub A) with a Liège physician's documents. */
@@ -104,4 +107,33 @@ export async function startFederation(options: { peerTimeoutMs?: number; extraPe
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Who a peer token acts for (`act`): a persona's identity as its own hub vouches for it. */
+export function actOf(persona: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const c = personaClaims(persona);
+  return { sub: c.sub, nihii: c.nihii, profession: c.profession, ...extra };
+}
+
+/**
+ * A single-use peer token as hub A signs it for hub B, acting for Anna with her scopes; a test
+ * changes claims with `overrides`, or the signing key and key id (a forged or misnamed signer).
+ */
+export function peerToken(f: FederationUnderTest, overrides: Record<string, unknown> = {}, signer = 'hub-a', kid = 'hub-a'): string {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: 'hub-a',
+    sub: 'hub-a',
+    role: 'hub',
+    hub_id: 'hub-a',
+    aud: 'hub-b',
+    iat: now,
+    exp: now + 60,
+    jti: randomUUID(),
+    scope: personaClaims('gp-anna-peeters').scope,
+    act: actOf('gp-anna-peeters'),
+    ...overrides,
+  };
+  const key = crypto.createPrivateKey(fs.readFileSync(f.keyFiles[signer], 'utf8'));
+  return jwt.sign(claims, key, { algorithm: 'ES256', keyid: kid });
 }
