@@ -3,7 +3,7 @@
  * superseding, quality warnings, patient access rules, and the emergency `$summary`.
  */
 import { randomUUID } from 'node:crypto';
-import { careTeam, LOINC, NETWORK_DATE, seed, startNetworkHub, type NetworkHub } from '../support/network';
+import { careTeam, compositionFor, LOINC, NETWORK_DATE, type NetworkHub, seed, startNetworkHub } from '../support/network';
 import { SH } from '../../src/vocabulary';
 import { MARIE, SOFIA } from '../support/personas';
 
@@ -48,13 +48,7 @@ function sumehrBundle(patient: string, author: string, options: { rule?: string;
   });
   const risk = entry({ resourceType: 'Observation', status: 'final', subject: { reference: `Patient/${patient}` }, code: { text: 'Smoker' } });
   const composition = {
-    resourceType: 'Composition',
-    status: 'final',
-    type: { coding: [{ system: LOINC, code: '60591-5' }] },
-    subject: { reference: `Patient/${patient}` },
-    date: NETWORK_DATE.toISOString(),
-    author: [{ reference: author }],
-    title: 'SUMEHR',
+    ...compositionFor(patient, { author }),
     ...(options.rule ? { extension: [{ url: `${SH}/StructureDefinition/release-rule`, extension: [{ url: 'rule', valueCode: options.rule }] }] } : {}),
     section: [
       ...(options.withoutProblems ? [] : [section('11450-4', [problem])]),

@@ -9,7 +9,7 @@
  * Each attack over HTTP, with what is stored afterwards.
  */
 import { randomUUID } from 'node:crypto';
-import { careTeam, documentFor, LOINC, NETWORK_DATE, seed, startNetworkHub, submissionSetEntry, type NetworkHub } from '../support/network';
+import { careTeam, compositionFor, documentFor, LOINC, NETWORK_DATE, type NetworkHub, seed, startNetworkHub, submissionSetEntry } from '../support/network';
 import { ANNA, MARIE, PARC, ZUID } from '../support/personas';
 
 let t: NetworkHub;
@@ -36,14 +36,8 @@ function sumehr(custodian?: string) {
       {
         fullUrl: urn(),
         resource: {
-          resourceType: 'Composition',
-          status: 'final',
-          type: { coding: [{ system: LOINC, code: '60591-5' }] },
-          subject: { reference: `Patient/${MARIE}` },
-          date: NETWORK_DATE.toISOString(),
-          author: [{ reference: ANNA }],
+          ...compositionFor(MARIE),
           ...(custodian ? { custodian: { reference: custodian } } : {}),
-          title: 'SUMEHR',
           section: [{ title: 'Problems', code: { coding: [{ system: LOINC, code: '11450-4' }] }, entry: [{ reference: problem.fullUrl }] }],
         },
       },

@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import type { Document } from 'mongodb';
 import supertest from 'supertest';
 import { onlyLinksOf, startScopedAndFullHubs, type ScopedAndFullHubs } from '../support/scoped-facts';
-import { documentFor, NETWORK_DATE, NETWORK_PATIENTS, personaClaims, startNetworkHub, type NetworkHub } from '../support/network';
+import { compositionFor, documentFor, NETWORK_DATE, NETWORK_PATIENTS, type NetworkHub, personaClaims, startNetworkHub } from '../support/network';
 
 /**
  * Operations and look-ups that load the caller's facts for one patient (request-patient.ts,
@@ -52,13 +52,7 @@ describe('answers with one patient’s facts are those of the full facts', () =>
     const urn = () => `urn:uuid:${randomUUID()}`;
     const [compositionUrl, docUrl, lucasDocUrl, binaryUrl, binaryDocUrl] = [urn(), urn(), urn(), urn(), urn()];
     const note = {
-      resourceType: 'Composition',
-      status: 'final',
-      type: { coding: [{ system: 'http://loinc.org', code: '11488-4' }] },
-      subject: { reference: `Patient/${LUCAS}` },
-      date: NETWORK_DATE.toISOString(),
-      author: [{ reference: ANNA }],
-      title: 'Consultation note',
+      ...compositionFor(LUCAS, { code: '11488-4', title: 'Consultation note' }),
     };
     const safeDocument = (patient: string, url: string, contentType: string) => ({
       ...documentFor(patient, { author: ANNA, custodian: false }),
@@ -117,13 +111,7 @@ describe('answers with one patient’s facts are those of the full facts', () =>
         {
           fullUrl: `urn:uuid:${randomUUID()}`,
           resource: {
-            resourceType: 'Composition',
-            status: 'final',
-            type: { coding: [{ system: 'http://loinc.org', code: '60591-5' }] },
-            subject: { reference: `Patient/${MARIE}` },
-            date: NETWORK_DATE.toISOString(),
-            author: [{ reference: ANNA }],
-            title: 'SUMEHR',
+            ...compositionFor(MARIE),
             section: [
               { title: 'problems', entry: [{ reference: problem.fullUrl }, { reference: `DocumentReference/${lucasDoc}` }, { reference: `Patient/${LUCAS}` }] },
             ],
@@ -141,13 +129,7 @@ describe('answers with one patient’s facts are those of the full facts', () =>
         {
           fullUrl: noteUrl,
           resource: {
-            resourceType: 'Composition',
-            status: 'final',
-            type: { coding: [{ system: 'http://loinc.org', code: '11488-4' }] },
-            subject: { reference: `Patient/${LUCAS}` },
-            date: NETWORK_DATE.toISOString(),
-            author: [{ reference: ANNA }],
-            title: 'Consultation note',
+            ...compositionFor(LUCAS, { code: '11488-4', title: 'Consultation note' }),
           },
           request: { method: 'POST', url: 'Composition' },
         },

@@ -7,7 +7,7 @@ import { loadFacts } from '../../src/policy/facts';
 import { ResourceStore } from '../../src/store/resource-store';
 import { startMonitoredHub, type MonitoredHub } from '../support/monitored-hub';
 import { allLinks, linkQueries, onlyLinksOf } from '../support/scoped-facts';
-import { careTeam, documentFor, NETWORK_DATE, personaClaims, startNetworkHub, submissionSetEntry, type NetworkHub } from '../support/network';
+import { careTeam, compositionFor, documentFor, NETWORK_DATE, type NetworkHub, personaClaims, startNetworkHub, submissionSetEntry } from '../support/network';
 
 /**
  * Writes, vreads, instance histories and `$content` load the caller's facts for the one patient
@@ -339,13 +339,7 @@ describe('a SUMEHR publication for one patient loads that patient’s facts only
       resource: { resourceType: 'Condition', subject: { reference: `Patient/${entryPatient}` }, code: { text: 'Asthma' } },
     };
     const composition = {
-      resourceType: 'Composition',
-      status: 'final',
-      type: { coding: [{ system: 'http://loinc.org', code: '60591-5' }] },
-      subject: { reference: `Patient/${patient}` },
-      date: NETWORK_DATE.toISOString(),
-      author: [{ reference: ANNA }],
-      title: 'SUMEHR',
+      ...compositionFor(patient),
       section: [{ title: 'problems', code: { coding: [{ system: 'http://loinc.org', code: '11450-4' }] }, entry: [{ reference: condition.fullUrl }] }],
     };
     return { resourceType: 'Bundle', type: 'document', entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: composition }, condition] };

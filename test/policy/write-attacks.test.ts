@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import supertest from 'supertest';
-import { documentFor, NETWORK_DATE, personaClaims, startNetworkHub, type NetworkHub } from '../support/network';
+import { compositionFor, documentFor, NETWORK_DATE, type NetworkHub, personaClaims, startNetworkHub } from '../support/network';
 import { makeSsin } from '../../src/fhir/belgian-identifiers';
 import { ANNA, LUC, LUCAS, MARIE } from '../support/personas';
 
@@ -680,13 +680,7 @@ describe('operations by a caller who may not run them', () => {
     const sumehrs = await t.store.count('Composition', { field: 'access.patient', in: [`Patient/${MARIE}`] });
     expect((await as('gp-thomas-lambert').post('/fhir/Composition/sumehr-marie-2026-11-composition/$sumehr-quality', {})).status).toBe(404);
     const composition = {
-      resourceType: 'Composition',
-      status: 'final',
-      type: { coding: [{ system: 'http://loinc.org', code: '60591-5' }] },
-      subject: { reference: `Patient/${MARIE}` },
-      date: NETWORK_DATE.toISOString(),
-      author: [{ reference: ANNA }],
-      title: 'SUMEHR',
+      ...compositionFor(MARIE),
       section: [],
     };
     const bundle = { resourceType: 'Bundle', type: 'document', entry: [{ fullUrl: urn(), resource: composition }] };

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ACTIONS, CALLERS, writeMatrix, writeMatrixMarkdown } from '../../scripts/write-matrix';
-import { careTeam, consentFor, documentFor, LOINC, NETWORK_DATE, seed, SH, startNetworkHub, type NetworkHub } from '../support/network';
+import { careTeam, compositionFor, consentFor, documentFor, NETWORK_DATE, type NetworkHub, seed, SH, startNetworkHub } from '../support/network';
 import { LUC, LUCAS, MARIE } from '../support/seeded-hub';
 
 /** Each role of the matrix played by a demo persona, on a patient it stands in that relation to. */
@@ -77,13 +77,7 @@ const REQUESTS: Record<
         {
           fullUrl: 'urn:uuid:composition',
           resource: {
-            resourceType: 'Composition',
-            status: 'final',
-            type: { coding: [{ system: LOINC, code: '60591-5' }] },
-            subject: { reference: `Patient/${w.patient}` },
-            date: NETWORK_DATE.toISOString(),
-            author: [{ reference: w.self ?? 'Practitioner/gp-anna-peeters' }],
-            title: 'SUMEHR',
+            ...compositionFor(w.patient, { author: w.self }),
           },
         },
       ],

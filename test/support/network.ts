@@ -214,6 +214,22 @@ export function careTeam(patient: string, member: string, type: string, period: 
 }
 
 /** A Binary kept in the hub's safe under a DocumentReference. */
+/**
+ * The fields of a final Composition of the patient, dated at the network date and authored by
+ * Anna unless told otherwise: a SUMEHR (LOINC 60591-5) unless `code` names another kind of note.
+ */
+export function compositionFor(patient: string, { code = '60591-5', title = 'SUMEHR', author = 'Practitioner/gp-anna-peeters' } = {}) {
+  return {
+    resourceType: 'Composition' as const,
+    status: 'final' as const,
+    type: { coding: [{ system: LOINC, code }] },
+    subject: { reference: `Patient/${patient}` },
+    date: NETWORK_DATE.toISOString(),
+    author: [{ reference: author }],
+    title,
+  };
+}
+
 export function binaryFor(id: string, documentReference: string) {
   return {
     resourceType: 'Binary',
